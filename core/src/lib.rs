@@ -1,0 +1,19 @@
+//! qibao-core: the business rules of the social-insurance online service hall.
+//!
+//! Pure: no I/O, no database, no HTTP, no clock. "Today" is always an
+//! argument. Every rule id (R-…) refers to DOMAIN.md.
+
+pub mod calendar;
+pub mod contribution;
+pub mod ids;
+pub mod insurance;
+pub mod late;
+pub mod money;
+pub mod period;
+pub mod policy;
+pub mod rules;
+#[cfg(feature = "openapi")]
+mod schema;
+
+pub use money::{Money, Rate};
+pub use period::{Period, PeriodRange, SiYear};
