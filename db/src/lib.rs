@@ -1,0 +1,131 @@
+//! qibao-db: storage over SQLite and PostgreSQL with diesel.
+//!
+//! [`Pool::connect`] picks the backend from the URL (`postgres://…`,
+//! `postgresql://…`, `sqlite://PATH`, `sqlite:PATH`); [`Pool::run_migrations`]
+//! applies the embedded migration tree of that backend
+//! (`migrations/sqlite`, `migrations/postgres`: same folder names).
+//! Queries live in [`repo`], rows in [`rows`], tables in [`schema`].
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub mod conn;
+mod error;
+pub mod policy;
+pub mod repo;
+pub mod rows;
+pub mod schema;
+pub mod testing;
+
+pub use conn::{Backend, DbConn};
+pub use error::{DbError, OptionalExt};
+
+use conn::{ConnectionManager, Target};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// How long [`Pool::get`] waits for a free connection before [`DbError::Busy`].
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A connection checked out of the pool; derefs to [`DbConn`].
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// A pool of connections to one database. Cloning is cheap (shared pool).
+#[derive(Clone)]
+pub struct Pool {
+    inner: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("backend", &self.backend)
+            .field("state", &self.inner.state())
+            .finish()
+    }
+}
+
+impl Pool {
+    /// Opens a pool of at most `max_size` connections and checks that one
+    /// connection can be made. A URL of another scheme is
+    /// [`DbError::Config`]; an unreachable database is [`DbError::Other`].
+    pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {
+        if max_size == 0 {
+            return Err(DbError::Config(
+                "the pool needs at least one connection".to_owned(),
+            ));
+        }
+        let target = Target::parse(url)?;
+        let backend = target.backend();
+        let inner = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(CONNECTION_TIMEOUT)
+            .build(ConnectionManager::new(target))
+            .map_err(|e| DbError::Other(format!("cannot open the {backend:?} database: {e}")))?;
+        Ok(Pool { inner, backend })
+    }
+
+    /// Checks out a connection, waiting at most [`CONNECTION_TIMEOUT`].
+    pub fn get(&self) -> Result<PooledConn, DbError> {
+        self.inner.get().map_err(|e| {
+            log::warn!("no database connection available: {e}");
+            DbError::Busy
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the pending embedded migrations; returns their names
+    /// (`2026-11-27-000001_init`, …), empty when the schema is current.
+    pub fn run_migrations(&self) -> Result<Vec<String>, DbError> {
+        let mut conn = self.get()?;
+        match &mut *conn {
+            DbConn::Pg(pg) => run_pending(pg, POSTGRES_MIGRATIONS),
+            DbConn::Sqlite(sqlite) => run_pending(sqlite, SQLITE_MIGRATIONS),
+        }
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<(), DbError> {
+        Ok(self.get()?.batch_execute("SELECT 1")?)
+    }
+
+    /// Runs `f` in one transaction on a pooled connection: commit on `Ok`,
+    /// roll back on `Err`. See [`conn::transaction`].
+    pub fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = self.get()?;
+        conn::transaction(&mut conn, f)
+    }
+}
+
+fn run_pending<DB, C>(conn: &mut C, source: EmbeddedMigrations) -> Result<Vec<String>, DbError>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        DbError::Other(format!("migrations failed: {e}"))
+    };
+    let mut applied = Vec::new();
+    for migration in conn.pending_migrations(source).map_err(failed)? {
+        conn.run_migration(migration.as_ref()).map_err(failed)?;
+        applied.push(migration.name().to_string());
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests;

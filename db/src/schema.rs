@@ -1,0 +1,250 @@
+//! Diesel table definitions, written by hand to match
+//! `migrations/{sqlite,postgres}/*/up.sql` (both trees read the same way).
+
+diesel::table! {
+    regions (code) {
+        code -> Text,
+        name -> Text,
+        province -> Text,
+    }
+}
+
+diesel::table! {
+    policy_base_bounds (id) {
+        id -> BigInt,
+        region_code -> Text,
+        si_year -> Integer,
+        standard_fen -> BigInt,
+        floor_fen -> BigInt,
+        ceiling_fen -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_rates (id) {
+        id -> BigInt,
+        region_code -> Text,
+        insurance -> Text,
+        from_period -> Integer,
+        to_period -> Nullable<Integer>,
+        unit_rate_ppm -> BigInt,
+        individual_rate_ppm -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_injury_class_rates (id) {
+        id -> BigInt,
+        region_code -> Text,
+        risk_class -> SmallInt,
+        from_period -> Integer,
+        to_period -> Nullable<Integer>,
+        rate_ppm -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_late_fee_rules (id) {
+        id -> BigInt,
+        region_code -> Text,
+        from_period -> Integer,
+        to_period -> Nullable<Integer>,
+        daily_rate_ppm -> BigInt,
+        due_day_of_next_month -> Nullable<SmallInt>,
+        cap -> Text,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_interest_rates (year) {
+        year -> Integer,
+        rate_ppm -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_deferrals (id) {
+        id -> BigInt,
+        region_code -> Text,
+        from_period -> Integer,
+        to_period -> Integer,
+        repay_by -> Date,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    policy_windows (id) {
+        id -> BigInt,
+        region_code -> Text,
+        from_period -> Integer,
+        to_period -> Nullable<Integer>,
+        back_pay_months -> SmallInt,
+        refund_months -> SmallInt,
+        order_validity_working_days -> SmallInt,
+        wage_window_start -> Text,
+        wage_window_end -> Text,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        is_off_day -> Bool,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> BigInt,
+        unit_no -> Text,
+        uscc -> Text,
+        name -> Text,
+        region_code -> Text,
+        unit_type -> Text,
+        economic_type -> Text,
+        industry -> Text,
+        risk_class -> SmallInt,
+        address -> Text,
+        postcode -> Nullable<Text>,
+        phone -> Text,
+        legal_rep_name -> Text,
+        legal_rep_id_type -> Text,
+        legal_rep_id_number -> Text,
+        collection_method -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_insurances (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        insurance -> Text,
+        start_period -> Integer,
+        status -> Text,
+        latest_accounted_period -> Nullable<Integer>,
+        latest_paid_period -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    unit_injury_factors (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        from_period -> Integer,
+        to_period -> Nullable<Integer>,
+        factor_pct -> SmallInt,
+    }
+}
+
+diesel::table! {
+    persons (id) {
+        id -> BigInt,
+        person_no -> Text,
+        id_type -> Text,
+        id_number -> Text,
+        name -> Text,
+        gender -> Text,
+        birth_date -> Date,
+        nationality -> Text,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        first_work_date -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employments (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        person_id -> BigInt,
+        insurance -> Text,
+        start_date -> Date,
+        stop_date -> Nullable<Date>,
+        stop_reason -> Nullable<Text>,
+        status -> Text,
+        monthly_wage_fen -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    business_items (id) {
+        id -> BigInt,
+        unit_id -> Nullable<BigInt>,
+        kind -> Text,
+        status -> Text,
+        actor -> Text,
+        channel -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    number_sequences (name) {
+        name -> Text,
+        next_value -> BigInt,
+    }
+}
+
+diesel::joinable!(policy_base_bounds -> regions (region_code));
+diesel::joinable!(policy_rates -> regions (region_code));
+diesel::joinable!(policy_injury_class_rates -> regions (region_code));
+diesel::joinable!(policy_late_fee_rules -> regions (region_code));
+diesel::joinable!(policy_deferrals -> regions (region_code));
+diesel::joinable!(policy_windows -> regions (region_code));
+diesel::joinable!(units -> regions (region_code));
+diesel::joinable!(unit_insurances -> units (unit_id));
+diesel::joinable!(unit_injury_factors -> units (unit_id));
+diesel::joinable!(employments -> units (unit_id));
+diesel::joinable!(employments -> persons (person_id));
+diesel::joinable!(business_items -> units (unit_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    policy_base_bounds,
+    policy_rates,
+    policy_injury_class_rates,
+    policy_late_fee_rules,
+    policy_interest_rates,
+    policy_deferrals,
+    policy_windows,
+    calendar_days,
+    units,
+    unit_insurances,
+    unit_injury_factors,
+    persons,
+    employments,
+    business_items,
+    number_sequences,
+);

@@ -1,0 +1,359 @@
+//! Storage tests: always on SQLite, and also on PostgreSQL when
+//! `QIBAO_TEST_DATABASE_URL` is set. Each test gets fresh databases.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use time::macros::{date, datetime};
+
+use crate::repo;
+use crate::rows::{
+    NewBusinessItem, NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance,
+};
+use crate::testing::TestDb;
+use crate::{Backend, DbError, OptionalExt, Pool};
+
+/// Runs `test` on a fresh SQLite database and, if configured, on a fresh
+/// PostgreSQL one.
+fn each_backend(test: impl Fn(&TestDb)) {
+    let mut dbs = vec![TestDb::sqlite()];
+    if let Some(url) = TestDb::server_url() {
+        dbs.push(TestDb::postgres(&url));
+    }
+    for db in &dbs {
+        test(db);
+    }
+}
+
+fn new_unit(unit_no: &str, uscc: &str) -> NewUnit {
+    let now = datetime!(2023-04-10 09:30:00);
+    NewUnit {
+        unit_no: unit_no.to_owned(),
+        uscc: uscc.to_owned(),
+        name: "宜昌某某有限公司".to_owned(),
+        region_code: "420500".to_owned(),
+        unit_type: "enterprise".to_owned(),
+        economic_type: "limited_liability".to_owned(),
+        industry: "software".to_owned(),
+        risk_class: 1,
+        address: "宜昌市西陵区".to_owned(),
+        postcode: Some("443000".to_owned()),
+        phone: "0717-1234567".to_owned(),
+        legal_rep_name: "张三".to_owned(),
+        legal_rep_id_type: "resident".to_owned(),
+        legal_rep_id_number: "420502198001011234".to_owned(),
+        collection_method: "tax".to_owned(),
+        status: "active".to_owned(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn new_person(person_no: &str, id_number: &str) -> NewPerson {
+    let now = datetime!(2023-04-10 09:30:00);
+    NewPerson {
+        person_no: person_no.to_owned(),
+        id_type: "resident".to_owned(),
+        id_number: id_number.to_owned(),
+        name: "李四".to_owned(),
+        gender: "M".to_owned(),
+        birth_date: date!(1990 - 01 - 01),
+        nationality: "CHN".to_owned(),
+        phone: Some("13800000000".to_owned()),
+        address: None,
+        first_work_date: Some(date!(2012 - 07 - 01)),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn new_employment(unit_id: i64, person_id: i64, insurance: &str, status: &str) -> NewEmployment {
+    let now = datetime!(2023-04-10 09:30:00);
+    NewEmployment {
+        unit_id,
+        person_id,
+        insurance: insurance.to_owned(),
+        start_date: date!(2023 - 04 - 01),
+        stop_date: None,
+        stop_reason: None,
+        status: status.to_owned(),
+        monthly_wage_fen: 500_000,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn conflict(constraint: &str) -> DbError {
+    DbError::Conflict {
+        constraint: constraint.to_owned(),
+    }
+}
+
+#[test]
+fn migrations_apply_once() {
+    each_backend(|db| {
+        let pool = Pool::connect(&db.url, 2).unwrap();
+        assert_eq!(
+            pool.run_migrations().unwrap(),
+            ["2026-11-27-000001_init", "2026-11-27-000002_seed"]
+        );
+        assert!(pool.run_migrations().unwrap().is_empty());
+        pool.ping().unwrap();
+        let expected = if db.url.starts_with("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        assert_eq!(pool.backend(), expected);
+    });
+}
+
+#[test]
+fn seeds_are_present() {
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+
+        let regions = repo::list_regions(conn).unwrap();
+        let codes: Vec<_> = regions.iter().map(|r| r.code.as_str()).collect();
+        assert_eq!(codes, ["420500", "421300"]);
+        assert_eq!(repo::get_region(conn, "420500").unwrap().name, "宜昌市本级");
+        assert_eq!(repo::get_region(conn, "999999"), Err(DbError::NotFound));
+
+        let days = repo::list_calendar_days(conn).unwrap();
+        let day = |d| days.iter().find(|c| c.day == d).unwrap();
+        assert!(day(date!(2023 - 10 - 01)).is_off_day);
+        assert!(!day(date!(2023 - 10 - 07)).is_off_day);
+
+        let interest = repo::list_interest_rates(conn).unwrap();
+        assert_eq!(interest.len(), 9);
+        let y2023 = interest.iter().find(|r| r.year == 2023).unwrap();
+        assert_eq!(y2023.rate_ppm, 39_700);
+        assert!(!y2023.illustrative);
+
+        for code in ["420500", "421300"] {
+            let bounds = repo::list_base_bounds_for_region(conn, code).unwrap();
+            assert_eq!(bounds.len(), 6);
+            let y2022 = bounds.iter().find(|b| b.si_year == 2022).unwrap();
+            assert_eq!(
+                (y2022.standard_fen, y2022.floor_fen, y2022.ceiling_fen),
+                (600_000, 345_000, 1_800_000)
+            );
+            assert_eq!(y2022.illustrative, code != "420500");
+            assert_eq!(repo::list_rates_for_region(conn, code).unwrap().len(), 4);
+            assert_eq!(
+                repo::list_injury_class_rates_for_region(conn, code)
+                    .unwrap()
+                    .len(),
+                16
+            );
+            assert_eq!(
+                repo::list_late_fee_rules_for_region(conn, code)
+                    .unwrap()
+                    .len(),
+                1
+            );
+            let deferral = &repo::list_deferrals_for_region(conn, code).unwrap()[0];
+            assert_eq!(deferral.repay_by, date!(2023 - 12 - 31));
+            let window = &repo::list_windows_for_region(conn, code).unwrap()[0];
+            assert_eq!(
+                (window.wage_window_start.as_str(), window.to_period),
+                ("04-01", None)
+            );
+        }
+    });
+}
+
+#[test]
+fn one_active_employment_per_person_and_insurance() {
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        let a = repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000001")).unwrap();
+        let b = repo::insert_unit(conn, &new_unit("100047514", "91420500MA4F000002")).unwrap();
+        let person =
+            repo::insert_person(conn, &new_person("10003726255", "420502199001011234")).unwrap();
+        assert_eq!(
+            repo::get_person_by_id_number(conn, "420502199001011234").unwrap(),
+            person
+        );
+
+        repo::insert_employment(conn, &new_employment(a.id, person.id, "110", "active")).unwrap();
+        assert_eq!(
+            repo::insert_employment(conn, &new_employment(b.id, person.id, "110", "active")),
+            Err(conflict("employments_person_id_insurance_key"))
+        );
+        // A suspended relation, or another insurance, is fine.
+        repo::insert_employment(conn, &new_employment(b.id, person.id, "110", "suspended"))
+            .unwrap();
+        repo::insert_employment(conn, &new_employment(b.id, person.id, "210", "active")).unwrap();
+
+        let active_a = repo::list_active_employments_for_unit(conn, a.id).unwrap();
+        assert_eq!(active_a.len(), 1);
+        assert_eq!(active_a[0].start_date, date!(2023 - 04 - 01));
+        let active_b = repo::list_active_employments_for_unit(conn, b.id).unwrap();
+        assert_eq!(
+            active_b
+                .iter()
+                .map(|e| e.insurance.as_str())
+                .collect::<Vec<_>>(),
+            ["210"]
+        );
+
+        // Foreign keys are enforced (on SQLite through PRAGMA foreign_keys).
+        let missing =
+            repo::insert_employment(conn, &new_employment(a.id, 999_999, "410", "active"));
+        let expected = match pool.backend() {
+            Backend::Sqlite => "foreign_key",
+            Backend::Postgres => "employments_person_id_fkey",
+        };
+        assert_eq!(missing, Err(conflict(expected)));
+    });
+}
+
+#[test]
+fn uscc_and_unit_no_are_unique() {
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        let unit = repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000001")).unwrap();
+        assert_eq!(unit.created_at, datetime!(2023-04-10 09:30:00));
+        assert_eq!(repo::get_unit_by_no(conn, "100047513").unwrap(), unit);
+        assert_eq!(
+            repo::insert_unit(conn, &new_unit("100047514", "91420500MA4F000001")),
+            Err(conflict("units_uscc_key"))
+        );
+        assert_eq!(
+            repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000009")),
+            Err(conflict("units_unit_no_key"))
+        );
+        assert_eq!(repo::get_unit_by_no(conn, "100047514").optional(), Ok(None));
+        assert_eq!(
+            repo::find_unit_by_uscc(conn, "91420500MA4F000001"),
+            Ok(Some(unit.clone()))
+        );
+
+        let insurance = NewUnitInsurance {
+            unit_id: unit.id,
+            insurance: "110".to_owned(),
+            start_period: 201605,
+            status: "active".to_owned(),
+            latest_accounted_period: Some(202303),
+            latest_paid_period: None,
+        };
+        repo::insert_unit_insurance(conn, &insurance).unwrap();
+        assert_eq!(
+            repo::insert_unit_insurance(conn, &insurance),
+            Err(conflict("unit_insurances_unit_id_insurance_key"))
+        );
+        let factor = NewUnitInjuryFactor {
+            unit_id: unit.id,
+            from_period: 201605,
+            to_period: None,
+            factor_pct: 100,
+        };
+        assert_eq!(
+            repo::insert_unit_injury_factor(conn, &factor)
+                .unwrap()
+                .factor_pct,
+            100
+        );
+    });
+}
+
+#[test]
+fn transaction_commits_or_rolls_back() {
+    each_backend(|db| {
+        let pool = db.pool();
+        let result: Result<(), DbError> = pool.transaction(|conn| {
+            repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000001"))?;
+            Err(DbError::Other("refused by a rule".to_owned()))
+        });
+        assert!(result.is_err());
+        let unit = pool
+            .transaction(|conn| {
+                assert_eq!(
+                    repo::get_unit_by_no(conn, "100047513"),
+                    Err(DbError::NotFound)
+                );
+                let unit = repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000001"))?;
+                let item = repo::insert_business_item(
+                    conn,
+                    &NewBusinessItem {
+                        unit_id: Some(unit.id),
+                        kind: "unit_registration".to_owned(),
+                        status: "done".to_owned(),
+                        actor: "counter:001".to_owned(),
+                        channel: "counter".to_owned(),
+                        before_json: None,
+                        after_json: Some(r#"{"name":"宜昌某某有限公司"}"#.to_owned()),
+                        created_at: unit.created_at,
+                        updated_at: unit.created_at,
+                    },
+                )?;
+                assert_eq!(item.unit_id, Some(unit.id));
+                Ok::<_, DbError>(unit)
+            })
+            .unwrap();
+        let mut conn = pool.get().unwrap();
+        assert_eq!(repo::get_unit_by_no(&mut conn, "100047513").unwrap(), unit);
+    });
+}
+
+#[test]
+fn next_sequence_is_distinct_under_concurrency() {
+    const THREADS: usize = 8;
+    const PER_THREAD: usize = 10;
+    each_backend(|db| {
+        let pool = db.pool();
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let pool = pool.clone();
+                std::thread::spawn(move || {
+                    (0..PER_THREAD)
+                        .map(|_| {
+                            pool.transaction(|conn| repo::next_sequence(conn, "unit_no"))
+                                .unwrap()
+                        })
+                        .collect::<Vec<i64>>()
+                })
+            })
+            .collect();
+        let mut all = BTreeSet::new();
+        for handle in handles {
+            let values = handle.join().unwrap();
+            assert!(values.windows(2).all(|w| w[0] < w[1]), "{values:?}");
+            all.extend(values);
+        }
+        let first = 100_047_500;
+        let expected: BTreeSet<i64> = (first..first + (THREADS * PER_THREAD) as i64).collect();
+        assert_eq!(all, expected);
+
+        let mut conn = pool.get().unwrap();
+        assert_eq!(
+            repo::next_sequence(&mut conn, "person_no"),
+            Ok(10_003_726_000)
+        );
+        assert_eq!(
+            repo::next_sequence(&mut conn, "nope"),
+            Err(DbError::NotFound)
+        );
+    });
+}
+
+#[test]
+fn bad_urls_are_refused() {
+    for url in [
+        "mysql://root@localhost/qibao",
+        "qibao.db",
+        "sqlite::memory:",
+    ] {
+        assert!(
+            matches!(Pool::connect(url, 1), Err(DbError::Config(_))),
+            "{url}"
+        );
+    }
+}

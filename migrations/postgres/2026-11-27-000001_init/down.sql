@@ -1,0 +1,16 @@
+DROP TABLE number_sequences;
+DROP TABLE business_items;
+DROP TABLE employments;
+DROP TABLE persons;
+DROP TABLE unit_injury_factors;
+DROP TABLE unit_insurances;
+DROP TABLE units;
+DROP TABLE calendar_days;
+DROP TABLE policy_windows;
+DROP TABLE policy_deferrals;
+DROP TABLE policy_interest_rates;
+DROP TABLE policy_late_fee_rules;
+DROP TABLE policy_injury_class_rates;
+DROP TABLE policy_rates;
+DROP TABLE policy_base_bounds;
+DROP TABLE regions;

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Generate the seed migration `2026-11-27-000002_seed` for both backends.
+
+Writes identical SQL to migrations/sqlite/ and migrations/postgres/: the
+regions, the State Council calendar (data/holiday-cn/*.json), the policy
+parameters of each region, the national bookkeeping interest rates and the
+number sequences. Money is in fen, rates in parts per million, periods YYYYMM.
+
+Run from anywhere: python3 scripts/gen_seed.py
+"""
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATION = "2026-11-27-000002_seed"
+TREES = ("sqlite", "postgres")
+
+ILLUSTRATIVE = "illustrative: not a published figure"
+
+REGIONS = [
+    ("420500", "宜昌市本级", "湖北省"),
+    ("421300", "随州市本级", "湖北省"),
+]
+
+# (si_year, standard, floor, ceiling) in yuan per month.
+BASE_BOUNDS = [
+    (2021, 5600, 3360, 16800),
+    (2022, 6000, 3450, 18000),
+    (2023, 6300, 3780, 18900),
+    (2024, 6600, 3960, 19800),
+    (2025, 6900, 4140, 20700),
+    (2026, 7200, 4320, 21600),
+]
+
+# (insurance, from_period, to_period, unit_ppm, individual_ppm, source, illustrative)
+RATES = [
+    ("110", 201605, 201904, 190000, 80000, "人社部发〔2016〕36号", False),
+    ("110", 201905, None, 160000, 80000, "国办发〔2019〕13号", False),
+    (
+        "210", 201605, 202412, 7000, 3000,
+        "鄂人社发 unemployment-insurance rate reduction, extended to 2024-12-31",
+        False,
+    ),
+    (
+        "210", 202501, None, 7000, 3000,
+        "illustrative: assumed extended; replace with the notice in force",
+        True,
+    ),
+]
+
+INJURY_BASE_PPM = [2000, 4000, 7000, 9000, 11000, 13000, 16000, 19000]
+
+INTEREST_PPM = {
+    2016: 83100, 2017: 71200, 2018: 82900, 2019: 76100, 2020: 60400,
+    2021: 66900, 2022: 61200, 2023: 39700, 2024: 26200,
+}
+
+SEQUENCES = [("unit_no", 100047500), ("person_no", 10003726000)]
+
+CALENDAR_CHUNK = 100
+
+
+def q(value):
+    """Render a Python value as an SQL literal valid on SQLite and PostgreSQL."""
+    if value is None:
+        return "NULL"
+    if value is True:
+        return "TRUE"
+    if value is False:
+        return "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def insert(table, columns, rows):
+    values = ",\n".join("    (" + ", ".join(q(v) for v in row) + ")" for row in rows)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES\n{values};\n"
+
+
+def calendar():
+    days = {}
+    for path in sorted((ROOT / "data" / "holiday-cn").glob("*.json")):
+        for entry in json.loads(path.read_text(encoding="utf-8"))["days"]:
+            value = (entry["isOffDay"], entry["name"])
+            previous = days.setdefault(entry["date"], value)
+            if previous != value:
+                raise SystemExit(f"{path.name}: {entry['date']} disagrees with another file")
+    return [(day, off, name) for day, (off, name) in sorted(days.items())]
+
+
+def region_policy(code):
+    out = []
+
+    rows = []
+    for year, standard, floor, ceiling in BASE_BOUNDS:
+        if year == 2022 and code == "420500":
+            source, illustrative = "DOMAIN.md R-POL-1 (Yichang 2022 year)", False
+        elif year == 2022:
+            source = "illustrative: assumed equal under provincial pooling (DOMAIN.md R-POL-1)"
+            illustrative = True
+        else:
+            source, illustrative = ILLUSTRATIVE, True
+        rows.append((code, year, standard * 100, floor * 100, ceiling * 100, source, illustrative))
+    out.append(insert(
+        "policy_base_bounds",
+        ["region_code", "si_year", "standard_fen", "floor_fen", "ceiling_fen", "source",
+         "illustrative"],
+        rows,
+    ))
+
+    out.append(insert(
+        "policy_rates",
+        ["region_code", "insurance", "from_period", "to_period", "unit_rate_ppm",
+         "individual_rate_ppm", "source", "illustrative"],
+        [(code,) + rate for rate in RATES],
+    ))
+
+    rows = []
+    for index, base in enumerate(INJURY_BASE_PPM):
+        risk_class = index + 1
+        if risk_class == 1:
+            early = ("DOMAIN.md R-POL-2 (0.1% for class 1 in 2021)", False)
+        else:
+            early = ("illustrative: assumed half of the 2015 base rate", True)
+        rows.append((code, risk_class, 201605, 202204, base // 2) + early)
+        rows.append((code, risk_class, 202205, None, base, "人社部发〔2015〕71号", False))
+    out.append(insert(
+        "policy_injury_class_rates",
+        ["region_code", "risk_class", "from_period", "to_period", "rate_ppm", "source",
+         "illustrative"],
+        rows,
+    ))
+
+    out.append(insert(
+        "policy_late_fee_rules",
+        ["region_code", "from_period", "to_period", "daily_rate_ppm", "due_day_of_next_month",
+         "cap", "source", "illustrative"],
+        [(code, 201605, None, 500, None, "none", "社会保险法 第八十六条", False)],
+    ))
+
+    out.append(insert(
+        "policy_deferrals",
+        ["region_code", "from_period", "to_period", "repay_by", "source", "illustrative"],
+        [(code, 202204, 202212, "2023-12-31", "人社部发〔2022〕31号", False)],
+    ))
+
+    out.append(insert(
+        "policy_windows",
+        ["region_code", "from_period", "to_period", "back_pay_months", "refund_months",
+         "order_validity_working_days", "wage_window_start", "wage_window_end", "source",
+         "illustrative"],
+        [(code, 201605, None, 3, 3, 10, "04-01", "06-30",
+          "DOMAIN.md R-BACK-1, R-REF-1, R-DECL-4, R-WAGE-3", False)],
+    ))
+    return out
+
+
+def up_sql():
+    parts = [
+        "-- Generated by scripts/gen_seed.py; edit the script, not this file.\n",
+        insert("regions", ["code", "name", "province"], REGIONS),
+    ]
+    days = calendar()
+    for start in range(0, len(days), CALENDAR_CHUNK):
+        parts.append(insert("calendar_days", ["day", "is_off_day", "name"],
+                            days[start:start + CALENDAR_CHUNK]))
+    for code, _, _ in REGIONS:
+        parts.extend(region_policy(code))
+    parts.append(insert(
+        "policy_interest_rates",
+        ["year", "rate_ppm", "source", "illustrative"],
+        [(year, ppm, f"人社部·财政部 记账利率公告 {year}", False)
+         for year, ppm in sorted(INTEREST_PPM.items())],
+    ))
+    parts.append(insert("number_sequences", ["name", "next_value"], SEQUENCES))
+    return "\n".join(parts)
+
+
+def down_sql():
+    regions = ", ".join(q(code) for code, _, _ in REGIONS)
+    days = calendar()
+    lines = ["-- Generated by scripts/gen_seed.py; edit the script, not this file."]
+    lines.append("DELETE FROM number_sequences WHERE name IN ("
+                 + ", ".join(q(name) for name, _ in SEQUENCES) + ");")
+    lines.append("DELETE FROM policy_interest_rates WHERE year IN ("
+                 + ", ".join(str(year) for year in sorted(INTEREST_PPM)) + ");")
+    for table in ("policy_windows", "policy_deferrals", "policy_late_fee_rules",
+                  "policy_injury_class_rates", "policy_rates", "policy_base_bounds"):
+        lines.append(f"DELETE FROM {table} WHERE region_code IN ({regions});")
+    lines.append(f"DELETE FROM calendar_days WHERE day BETWEEN {q(days[0][0])} AND {q(days[-1][0])};")
+    lines.append(f"DELETE FROM regions WHERE code IN ({regions});")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    up, down = up_sql(), down_sql()
+    for tree in TREES:
+        folder = ROOT / "migrations" / tree / MIGRATION
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "up.sql").write_text(up, encoding="utf-8")
+        (folder / "down.sql").write_text(down, encoding="utf-8")
+        print(f"wrote {folder.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
