@@ -55,6 +55,7 @@ struct HolidayEntry {
 /// Result of working-day arithmetic, with the years for which no official
 /// calendar was loaded (those count Monday–Friday only, and say so).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkingDayResult {
     pub date: Date,
     pub years_without_calendar: Vec<i32>,

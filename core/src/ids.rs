@@ -97,6 +97,13 @@ pub struct ParsedResidentId {
     pub converted_from: Option<String>,
 }
 
+/// The GB 11643 check character for the first 17 digits of a resident ID,
+/// or `None` when they are not 17 ASCII digits.
+pub fn resident_id_check_char(first17: &str) -> Option<char> {
+    (first17.len() == 17 && first17.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| check_char(first17.as_bytes()))
+}
+
 fn check_char(first17: &[u8]) -> char {
     let sum: u32 = first17
         .iter()

@@ -207,7 +207,9 @@ pub enum PolicyError {
 
 /// Every effective-dated parameter of one region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionPolicy {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "420500"))]
     pub region: RegionCode,
     pub name: String,
     pub bounds: Vec<BaseBounds>,

@@ -1,0 +1,55 @@
+# qibao — common tasks. `make run` and `make test` are all a new machine needs.
+SHELL := /bin/bash
+CARGO ?= cargo
+QIBAO := target/debug/qibao
+NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
+
+.PHONY: run build test test-sqlite test-postgres openapi bench bench-load lint fmt clean-db
+
+build:
+	$(CARGO) build -p qibao-api --bin qibao
+
+## Serve on http://127.0.0.1:8080 with embedded SQLite (./qibao.db) and the demo data; docs at /docs.
+run: build
+	$(QIBAO) migrate
+	$(QIBAO) demo
+	$(QIBAO) serve
+
+## The whole suite on SQLite, then again on PostgreSQL when QIBAO_TEST_DATABASE_URL is set.
+test: test-sqlite
+	@if [ -n "$$QIBAO_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "QIBAO_TEST_DATABASE_URL not set: PostgreSQL run skipped (see README)"; fi
+
+test-sqlite:
+ifeq ($(NEXTEST),yes)
+	env -u QIBAO_TEST_DATABASE_URL $(CARGO) nextest run --workspace --no-fail-fast
+	env -u QIBAO_TEST_DATABASE_URL $(CARGO) test --workspace --doc
+else
+	env -u QIBAO_TEST_DATABASE_URL $(CARGO) test --workspace --no-fail-fast
+endif
+
+test-postgres:
+	@test -n "$$QIBAO_TEST_DATABASE_URL" || (echo "set QIBAO_TEST_DATABASE_URL=postgres://root@127.0.0.1:5432/test" && exit 2)
+ifeq ($(NEXTEST),yes)
+	$(CARGO) nextest run --workspace --no-fail-fast -E 'package(qibao-db) | package(qibao-api) | package(qibao-e2e)'
+else
+	$(CARGO) test -p qibao-db -p qibao-api -p qibao-e2e --no-fail-fast
+endif
+
+## Regenerate the committed OpenAPI spec from the code.
+openapi: build
+	$(QIBAO) openapi > openapi.yaml
+
+## criterion benchmarks of core (release profile).
+bench:
+	$(CARGO) bench -p qibao-core --bench contributions
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean-db:
+	rm -f qibao.db qibao.db-shm qibao.db-wal

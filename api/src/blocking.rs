@@ -1,0 +1,59 @@
+//! Runs synchronous (diesel) work off the actix workers.
+
+use actix_web::web;
+
+use crate::db_glue::{self, Pool, PooledConn};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Checks a connection out of the pool and runs `f` with it on the blocking
+/// thread pool, so diesel never blocks an actix worker.
+///
+/// An exhausted pool (`DbError::Busy`) and a failing blocking pool both
+/// answer 503 with `Retry-After`. Use one transaction inside `f` per
+/// business action.
+///
+/// ```ignore
+/// let unit = run_db(&state, move |conn| Ok(units::find(conn, unit_no)?)).await?;
+/// ```
+pub async fn run_db<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PooledConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    run_blocking(move || {
+        let mut conn = db_glue::checkout(&pool)?;
+        f(&mut conn)
+    })
+    .await
+}
+
+/// Runs `f` with the pool itself (e.g. `ping`) on the blocking thread pool.
+pub async fn run_pool<T, F>(pool: &Pool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&Pool) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    run_blocking(move || f(&pool)).await
+}
+
+/// Runs any blocking closure on the blocking thread pool; a failure of
+/// that pool (shut down, or the closure panicked) is a 503.
+pub async fn run_blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    match web::block(f).await {
+        Ok(result) => result,
+        Err(err) => {
+            log::error!("blocking task failed: {err}");
+            Err(ApiError::service_unavailable(
+                "SERVICE_UNAVAILABLE",
+                "系统繁忙，请稍后再试。",
+            ))
+        }
+    }
+}

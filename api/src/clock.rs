@@ -1,0 +1,102 @@
+//! The server's one source of "today" and "now", in China time (UTC+08:00).
+//!
+//! Handlers never call `OffsetDateTime::now_utc()` themselves: they ask the
+//! [`Clock`] in the app state, so tests and demos can run in any month.
+
+use std::sync::{Arc, RwLock};
+
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// China Standard Time; China has no daylight saving time.
+pub const CHINA_OFFSET: UtcOffset = time::macros::offset!(+8);
+
+/// A clock that is either the system clock or pinned to a fixed date.
+///
+/// Clones share the same state: `set_today` on one clone is seen by all
+/// (the test server hands a clone to the test).
+#[derive(Clone, Debug)]
+pub struct Clock {
+    fixed: Arc<RwLock<Option<Date>>>,
+}
+
+impl Clock {
+    /// The real clock.
+    pub fn system() -> Self {
+        Self {
+            fixed: Arc::new(RwLock::new(None)),
+        }
+    }
+
+    /// A clock whose date is always `today` (the time of day stays real).
+    pub fn fixed(today: Date) -> Self {
+        Self {
+            fixed: Arc::new(RwLock::new(Some(today))),
+        }
+    }
+
+    /// Pins the date of this clock and of all its clones (for tests).
+    pub fn set_today(&self, today: Date) {
+        *self.fixed.write().unwrap_or_else(|e| e.into_inner()) = Some(today);
+    }
+
+    /// Returns this clock and its clones to the real date.
+    pub fn clear_today(&self) {
+        *self.fixed.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The pinned date, if any.
+    pub fn fixed_today(&self) -> Option<Date> {
+        *self.fixed.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Today's date in China.
+    pub fn today(&self) -> Date {
+        self.now().date()
+    }
+
+    /// Now in China time (offset +08:00). With a pinned date, the pinned
+    /// date combined with the real time of day.
+    pub fn now(&self) -> OffsetDateTime {
+        let real = OffsetDateTime::now_utc().to_offset(CHINA_OFFSET);
+        match self.fixed_today() {
+            None => real,
+            Some(date) => PrimitiveDateTime::new(date, real.time()).assume_offset(CHINA_OFFSET),
+        }
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn system_clock_is_in_china_time() {
+        let now = Clock::system().now();
+        assert_eq!(now.offset(), CHINA_OFFSET);
+        let utc = OffsetDateTime::now_utc();
+        assert!((utc - now).abs() < time::Duration::seconds(5));
+    }
+
+    #[test]
+    fn fixed_date_keeps_time_of_day_and_is_shared_by_clones() {
+        let clock = Clock::fixed(date!(2024 - 02 - 29));
+        assert_eq!(clock.today(), date!(2024 - 02 - 29));
+        assert_eq!(clock.now().offset(), CHINA_OFFSET);
+
+        let clone = clock.clone();
+        clone.set_today(date!(2023 - 12 - 31));
+        assert_eq!(clock.today(), date!(2023 - 12 - 31));
+
+        clone.clear_today();
+        assert_eq!(clock.fixed_today(), None);
+        assert_eq!(clock.today(), Clock::system().today());
+    }
+}

@@ -1,0 +1,440 @@
+//! Server configuration read from `QIBAO_*` environment variables.
+//!
+//! Every variable has a safe default for development; production refuses to
+//! start without a strong JWT secret and refuses a faked "today".
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use time::Date;
+
+/// The secret JWT signing key has at least this many bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// File name of the generated development JWT secret inside the data dir.
+pub const DEV_JWT_SECRET_FILE: &str = "jwt-secret";
+
+/// Whether the server runs for development/demos or for real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Development and demos: generated secrets, `QIBAO_TODAY` allowed.
+    Dev,
+    /// Production: a configured secret is required, the clock is real.
+    Production,
+}
+
+impl Mode {
+    /// `true` in production.
+    pub fn is_production(self) -> bool {
+        self == Mode::Production
+    }
+
+    /// The name used in `QIBAO_MODE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Dev => "dev",
+            Mode::Production => "production",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The JWT signing secret. Its `Debug` output never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JwtSecret(String);
+
+impl JwtSecret {
+    /// Wraps a secret; fails when it is shorter than [`MIN_JWT_SECRET_BYTES`].
+    pub fn new(secret: impl Into<String>) -> Result<Self, ConfigError> {
+        let secret = secret.into();
+        if secret.len() < MIN_JWT_SECRET_BYTES {
+            return Err(ConfigError::JwtSecretTooShort { len: secret.len() });
+        }
+        Ok(Self(secret))
+    }
+
+    /// The secret's bytes, for signing and verifying tokens.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JwtSecret(<{} bytes, redacted>)", self.0.len())
+    }
+}
+
+/// The server's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `QIBAO_DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `QIBAO_BIND`: the socket address to listen on.
+    pub bind: SocketAddr,
+    /// `QIBAO_MODE`: `dev` or `production`.
+    pub mode: Mode,
+    /// `QIBAO_DATA_DIR`: where generated files (the dev JWT secret, …) live.
+    pub data_dir: PathBuf,
+    /// `QIBAO_JWT_SECRET`, or the generated development secret.
+    pub jwt_secret: JwtSecret,
+    /// `QIBAO_TODAY`: a fixed "today" for demos and tests (dev only).
+    pub today: Option<Date>,
+    /// `QIBAO_POOL_SIZE`: database connections in the pool.
+    pub pool_size: u32,
+    /// `QIBAO_WORKERS`: actix worker threads.
+    pub workers: usize,
+}
+
+/// Why the configuration was refused. The messages are meant for operators.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable holds something that cannot be used.
+    #[error("{var} is invalid: {reason} (got {value:?})")]
+    Invalid {
+        /// The variable's name.
+        var: &'static str,
+        /// The value found.
+        value: String,
+        /// What is expected.
+        reason: String,
+    },
+    /// Production without `QIBAO_JWT_SECRET`.
+    #[error(
+        "QIBAO_JWT_SECRET is required when QIBAO_MODE=production: set it to a random string of at least {MIN_JWT_SECRET_BYTES} bytes (for example the output of `openssl rand -hex 32`)"
+    )]
+    JwtSecretMissing,
+    /// A secret that is too short to be safe.
+    #[error(
+        "QIBAO_JWT_SECRET is too short: it has {len} bytes, at least {MIN_JWT_SECRET_BYTES} are required"
+    )]
+    JwtSecretTooShort {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// `QIBAO_TODAY` in production.
+    #[error(
+        "QIBAO_TODAY is set but QIBAO_MODE=production: a fixed date is for development and demos only; unset QIBAO_TODAY"
+    )]
+    TodayInProduction,
+    /// The generated development secret could not be read or written.
+    #[error("cannot use the development JWT secret file {path}: {source}")]
+    SecretFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    ///
+    /// In dev mode without `QIBAO_JWT_SECRET` this creates the data dir and
+    /// the secret file `<data dir>/jwt-secret` when they do not exist yet.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (a variable name to its
+    /// value), so tests need not touch the process environment.
+    pub fn from_lookup<F>(lookup: F) -> Result<Self, ConfigError>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        // An empty variable counts as unset.
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let mode = match get("QIBAO_MODE") {
+            None => Mode::Dev,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "dev" | "development" => Mode::Dev,
+                "production" | "prod" => Mode::Production,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        var: "QIBAO_MODE",
+                        value: v,
+                        reason: "expected `dev` or `production`".into(),
+                    });
+                }
+            },
+        };
+
+        let database_url = get("QIBAO_DATABASE_URL")
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| "sqlite://qibao.db".to_owned());
+
+        let bind = match get("QIBAO_BIND") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                var: "QIBAO_BIND",
+                value: v.clone(),
+                reason: "expected an IP address and port such as 127.0.0.1:8080 or 0.0.0.0:8080"
+                    .into(),
+            })?,
+        };
+
+        let data_dir = get("QIBAO_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("./qibao-data"));
+
+        let today = match get("QIBAO_TODAY") {
+            None => None,
+            Some(_) if mode.is_production() => return Err(ConfigError::TodayInProduction),
+            Some(v) => Some(parse_date(v.trim()).ok_or_else(|| ConfigError::Invalid {
+                var: "QIBAO_TODAY",
+                value: v.clone(),
+                reason: "expected a date as YYYY-MM-DD, e.g. 2024-03-15".into(),
+            })?),
+        };
+
+        let pool_size = parse_positive::<u32>(&get, "QIBAO_POOL_SIZE", 8)?;
+        let default_workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let workers = parse_positive::<usize>(&get, "QIBAO_WORKERS", default_workers)?;
+
+        // Checked last: in dev it may create a file, which should only
+        // happen once everything else is known to be fine.
+        let jwt_secret = match get("QIBAO_JWT_SECRET") {
+            Some(secret) => JwtSecret::new(secret)?,
+            None if mode.is_production() => return Err(ConfigError::JwtSecretMissing),
+            None => load_or_create_dev_secret(&data_dir)?,
+        };
+
+        Ok(Config {
+            database_url,
+            bind,
+            mode,
+            data_dir,
+            jwt_secret,
+            today,
+            pool_size,
+            workers,
+        })
+    }
+
+    /// A development configuration for tests: in-memory secret, no files.
+    pub fn for_tests(database_url: impl Into<String>) -> Self {
+        Config {
+            database_url: database_url.into(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            mode: Mode::Dev,
+            data_dir: std::env::temp_dir(),
+            jwt_secret: JwtSecret("test-secret-test-secret-test-secret-0123".to_owned()),
+            today: None,
+            pool_size: 4,
+            workers: 1,
+        }
+    }
+}
+
+fn parse_date(value: &str) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(value, &format).ok()
+}
+
+fn parse_positive<T>(
+    get: &dyn Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + From<u8>,
+{
+    match get(var) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<T>() {
+            Ok(n) if n >= T::from(1) => Ok(n),
+            _ => Err(ConfigError::Invalid {
+                var,
+                value: v,
+                reason: "expected a whole number of at least 1".into(),
+            }),
+        },
+    }
+}
+
+/// Reads `<data_dir>/jwt-secret`, creating it (mode 0600) with a random
+/// 64-hex-digit secret when it does not exist.
+fn load_or_create_dev_secret(data_dir: &Path) -> Result<JwtSecret, ConfigError> {
+    let path = data_dir.join(DEV_JWT_SECRET_FILE);
+    let file_err = |source: io::Error| ConfigError::SecretFile {
+        path: path.clone(),
+        source,
+    };
+
+    match fs::read_to_string(&path) {
+        Ok(existing) => {
+            return JwtSecret::new(existing.trim().to_owned()).map_err(|_| {
+                file_err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the file holds fewer than {MIN_JWT_SECRET_BYTES} bytes; delete it to have a new secret generated"
+                    ),
+                ))
+            });
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(file_err(e)),
+    }
+
+    fs::create_dir_all(data_dir).map_err(file_err)?;
+    let secret = random_hex(32);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(&path) {
+        Ok(mut file) => {
+            file.write_all(secret.as_bytes()).map_err(file_err)?;
+            file.write_all(b"\n").map_err(file_err)?;
+            log::info!("generated a development JWT secret in {}", path.display());
+            JwtSecret::new(secret)
+        }
+        // Another process created it meanwhile: use theirs.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let existing = fs::read_to_string(&path).map_err(file_err)?;
+            JwtSecret::new(existing.trim().to_owned())
+        }
+        Err(e) => Err(file_err(e)),
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn dev_defaults_generate_and_reuse_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let data_s = data.to_str().unwrap().to_owned();
+        let cfg = Config::from_lookup(lookup(&[("QIBAO_DATA_DIR", &data_s)])).unwrap();
+        assert_eq!(cfg.mode, Mode::Dev);
+        assert_eq!(cfg.database_url, "sqlite://qibao.db");
+        assert_eq!(cfg.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(cfg.pool_size, 8);
+        assert!(cfg.workers >= 1);
+        assert_eq!(cfg.today, None);
+        assert_eq!(cfg.jwt_secret.as_bytes().len(), 64);
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(data.join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+
+        let again = Config::from_lookup(lookup(&[("QIBAO_DATA_DIR", &data_s)])).unwrap();
+        assert_eq!(again.jwt_secret, cfg.jwt_secret);
+        assert!(
+            !format!("{again:?}")
+                .contains(std::str::from_utf8(again.jwt_secret.as_bytes()).unwrap())
+        );
+    }
+
+    #[test]
+    fn production_requires_a_long_secret() {
+        let err = Config::from_lookup(lookup(&[("QIBAO_MODE", "production")])).unwrap_err();
+        assert!(matches!(err, ConfigError::JwtSecretMissing));
+        assert!(err.to_string().contains("QIBAO_JWT_SECRET is required"));
+
+        let err = Config::from_lookup(lookup(&[
+            ("QIBAO_MODE", "production"),
+            ("QIBAO_JWT_SECRET", "short"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::JwtSecretTooShort { len: 5 }));
+
+        let secret = "x".repeat(32);
+        let cfg = Config::from_lookup(lookup(&[
+            ("QIBAO_MODE", "production"),
+            ("QIBAO_JWT_SECRET", &secret),
+        ]))
+        .unwrap();
+        assert!(cfg.mode.is_production());
+    }
+
+    #[test]
+    fn today_is_dev_only() {
+        let secret = "x".repeat(40);
+        let err = Config::from_lookup(lookup(&[
+            ("QIBAO_MODE", "production"),
+            ("QIBAO_JWT_SECRET", &secret),
+            ("QIBAO_TODAY", "2024-03-15"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::TodayInProduction));
+
+        let cfg = Config::from_lookup(lookup(&[
+            ("QIBAO_JWT_SECRET", &secret),
+            ("QIBAO_TODAY", "2024-03-15"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.today, Some(time::macros::date!(2024 - 03 - 15)));
+
+        let err = Config::from_lookup(lookup(&[
+            ("QIBAO_JWT_SECRET", &secret),
+            ("QIBAO_TODAY", "2024-3-15x"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("QIBAO_TODAY is invalid"));
+    }
+
+    #[test]
+    fn bad_numbers_and_modes_are_refused() {
+        let secret = "x".repeat(40);
+        for (var, value) in [
+            ("QIBAO_POOL_SIZE", "0"),
+            ("QIBAO_POOL_SIZE", "many"),
+            ("QIBAO_WORKERS", "-1"),
+            ("QIBAO_BIND", "localhost"),
+            ("QIBAO_MODE", "staging"),
+        ] {
+            let err = Config::from_lookup(lookup(&[("QIBAO_JWT_SECRET", &secret), (var, value)]))
+                .unwrap_err();
+            assert!(err.to_string().starts_with(var), "{err}");
+        }
+        let cfg = Config::from_lookup(lookup(&[
+            ("QIBAO_JWT_SECRET", &secret),
+            ("QIBAO_POOL_SIZE", "3"),
+            ("QIBAO_WORKERS", "2"),
+            ("QIBAO_BIND", "0.0.0.0:9000"),
+        ]))
+        .unwrap();
+        assert_eq!((cfg.pool_size, cfg.workers), (3, 2));
+        assert_eq!(cfg.bind.port(), 9000);
+    }
+}

@@ -1,0 +1,28 @@
+//! qibao's HTTP API: the actix-web app, its OpenAPI document and the
+//! server entry points used by the `qibao` binary and the end-to-end tests.
+//!
+//! - [`routes`]: where handlers are registered (under `/api/v1`).
+//! - [`problem::ApiError`]: the error every handler returns.
+//! - [`blocking::run_db`]: database work off the actix workers.
+//! - [`state::AppState`]: pool, clock and configuration.
+
+pub mod app;
+pub mod blocking;
+pub mod clock;
+pub mod config;
+pub mod db_glue;
+pub mod demo;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+mod rule_errors;
+pub mod server;
+pub mod state;
+
+pub use clock::Clock;
+pub use config::Config;
+pub use problem::{ApiError, FieldError, ProblemDoc};
+pub use server::{TestServer, serve, spawn_test_server, spawn_test_server_with};
+pub use state::AppState;

@@ -1,0 +1,58 @@
+//! The OpenAPI document: a base doc plus every path registered through
+//! [`crate::routes::register`].
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::problem::{FieldError, ProblemDoc};
+use crate::routes::{self, RouteFn};
+
+/// Base document; paths and their schemas are collected from the routes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "qibao API",
+        description = "The employer-facing online service hall of a social-insurance system: \
+            unit information, employee enrolment, wage declarations, monthly contribution \
+            declarations, payment orders, back pay and refunds, certificates, and the \
+            back-office, tax-bureau and public verification interfaces.\n\n\
+            All errors are RFC 9457 problem details (`application/problem+json`) with a stable \
+            machine `code`, a Chinese `detail` for the person using the service hall and, for \
+            validation errors, `errors[]` naming each field. Dates are ISO 8601, contribution \
+            periods are `YYYYMM` strings and money amounts are decimal strings in yuan with two \
+            decimals.",
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "auth", description = "Logging in and out: password, QR code, social security card; tokens."),
+        (name = "policy", description = "Contribution policy by region: rates, base bounds, windows; contribution quotes."),
+        (name = "portal", description = "The unit's online service hall; the unit comes from the token."),
+        (name = "staff", description = "Back office for social-insurance staff."),
+        (name = "tax", description = "Interface for the tax bureau: order feed, events, reconciliation."),
+        (name = "public", description = "Public services without login, such as certificate verification."),
+        (name = "system", description = "Health and readiness probes."),
+    ),
+    components(schemas(ProblemDoc, FieldError)),
+)]
+pub struct ApiDoc;
+
+/// The spec of the app as `serve` runs it, built without a server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi_with(routes::no_routes)
+}
+
+/// The spec with `extra` routes under `/api/v1` (tests).
+pub fn openapi_with(extra: RouteFn) -> utoipa::openapi::OpenApi {
+    let (_app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(|cfg| routes::register(cfg, extra))
+        .split_for_parts();
+    api
+}
+
+/// The spec as YAML (what `qibao openapi` prints and `openapi.yaml` holds).
+pub fn openapi_yaml() -> Result<String, String> {
+    openapi().to_yaml().map_err(|e| e.to_string())
+}

@@ -1,0 +1,58 @@
+//! Route registration. Every handler is an actix handler annotated with
+//! `#[utoipa::path]` and registered through utoipa-actix-web's
+//! [`ServiceConfig`], so it lands both in the app and in the OpenAPI spec.
+//!
+//! To add an area, write `routes/<area>.rs` with handlers such as
+//!
+//! ```ignore
+//! #[utoipa::path(tag = "policy", operation_id = "list_regions",
+//!     responses((status = 200, body = Vec<RegionDto>),
+//!               (status = 400, body = ProblemDoc, content_type = "application/problem+json")))]
+//! #[get("/regions")]                     // relative to the area's scope
+//! pub async fn list_regions(state: web::Data<AppState>) -> Result<web::Json<Vec<RegionDto>>, ApiError> { … }
+//!
+//! pub fn configure(cfg: &mut ServiceConfig) {
+//!     cfg.service(list_regions);
+//! }
+//! ```
+//!
+//! and mount it in [`configure_v1`] with `scope("/<area>")`; the spec then
+//! shows `/api/v1/<area>/regions`. Routes added with `.route(...)` or
+//! `web::resource` are NOT documented: always use `.service(handler)`.
+
+pub mod policy;
+pub mod public;
+pub mod quote;
+pub mod system;
+
+use utoipa_actix_web::scope;
+pub use utoipa_actix_web::service_config::ServiceConfig;
+
+/// A function that registers routes; used for extra routes in tests.
+pub type RouteFn = fn(&mut ServiceConfig);
+
+/// Registers every route of the app: the probes at the root and the
+/// versioned API under `/api/v1`. `extra` is mounted under `/api/v1` as
+/// well (tests use it for dummy routes; production passes [`no_routes`]).
+pub fn register(cfg: &mut ServiceConfig, extra: RouteFn) {
+    cfg.service(system::healthz).service(system::readyz);
+    cfg.service(scope::scope("/api/v1").configure(|v1| {
+        configure_v1(v1);
+        extra(v1);
+    }));
+}
+
+/// The `/api/v1` areas, one scope each. Scopes match by prefix in the order
+/// registered, so two areas must not share a prefix (`/policy/quotes` goes
+/// inside the `/policy` scope, not beside it).
+pub fn configure_v1(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/policy")
+            .configure(policy::configure) // /api/v1/policy/regions[/{code}[/parameters]], …
+            .configure(quote::configure), // /api/v1/policy/quotes
+    );
+    cfg.service(scope::scope("/public").configure(public::configure));
+}
+
+/// Registers nothing: the `extra` of production.
+pub fn no_routes(_: &mut ServiceConfig) {}

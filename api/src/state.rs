@@ -1,0 +1,29 @@
+//! The state every handler receives as `web::Data<AppState>`.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db_glue::Pool;
+
+/// Shared application state: cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub pool: Pool,
+    /// The one source of "today" and "now".
+    pub clock: Clock,
+    /// The configuration the server started with.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(pool: Pool, clock: Clock, config: Config) -> Self {
+        Self {
+            pool,
+            clock,
+            config: Arc::new(config),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The committed `openapi.yaml` must be exactly what the code generates.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+#[test]
+fn committed_openapi_yaml_matches_the_code() {
+    let generated = qibao_api::openapi::openapi_yaml().unwrap();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is out of date with the code: run `make openapi` \
+         (or `cargo run -p qibao-api -- openapi > openapi.yaml`) and commit the result",
+        path.display()
+    );
+}
+
+#[test]
+fn spec_documents_the_probes_and_problem_schema() {
+    let api = qibao_api::openapi::openapi();
+    assert_eq!(api.info.title, "qibao API");
+    for path in ["/healthz", "/readyz"] {
+        let item = &api.paths.paths[path];
+        let op = item.get.as_ref().unwrap();
+        assert_eq!(op.tags.as_deref(), Some(&["system".to_owned()][..]));
+    }
+    let schemas = &api.components.as_ref().unwrap().schemas;
+    assert!(schemas.contains_key("ProblemDoc"));
+    assert!(schemas.contains_key("FieldError"));
+    // Test-only routes never leak into the served spec.
+    assert!(api.paths.paths.keys().all(|p| !p.contains("/test/")));
+}
