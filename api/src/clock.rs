@@ -65,6 +65,14 @@ impl Clock {
     }
 }
 
+impl Clock {
+    /// `now()` in UTC without offset: the form stored in TIMESTAMP columns.
+    pub fn now_utc(&self) -> PrimitiveDateTime {
+        let n = self.now().to_offset(time::UtcOffset::UTC);
+        PrimitiveDateTime::new(n.date(), n.time())
+    }
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Self::system()

@@ -7,12 +7,14 @@
 //! - [`state::AppState`]: pool, clock and configuration.
 
 pub mod app;
+pub mod auth;
 pub mod blocking;
 pub mod clock;
 pub mod config;
 pub mod db_glue;
 pub mod demo;
 pub mod extract;
+pub mod items;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;

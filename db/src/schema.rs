@@ -217,6 +217,115 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_accounts (id) {
+        id -> BigInt,
+        username -> Text,
+        name -> Text,
+        password_hash -> Text,
+        roles -> Text,
+        region_code -> Nullable<Text>,
+        active -> Bool,
+        failed_attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_accounts (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        failed_attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        password_changed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agents (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        id_number -> Text,
+        name -> Text,
+        department -> Nullable<Text>,
+        phone -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        name -> Text,
+        key_prefix -> Text,
+        key_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tax_clients (id) {
+        id -> BigInt,
+        client_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auth_sessions (id) {
+        id -> Text,
+        kind -> Text,
+        subject -> Text,
+        name -> Text,
+        unit_id -> Nullable<BigInt>,
+        roles -> Text,
+        channel -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        session_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    qr_sessions (id) {
+        id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        holder_id_number -> Nullable<Text>,
+        holder_name -> Nullable<Text>,
+        confirmation_id -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(policy_base_bounds -> regions (region_code));
 diesel::joinable!(policy_rates -> regions (region_code));
 diesel::joinable!(policy_injury_class_rates -> regions (region_code));
@@ -229,6 +338,11 @@ diesel::joinable!(unit_injury_factors -> units (unit_id));
 diesel::joinable!(employments -> units (unit_id));
 diesel::joinable!(employments -> persons (person_id));
 diesel::joinable!(business_items -> units (unit_id));
+diesel::joinable!(unit_accounts -> units (unit_id));
+diesel::joinable!(agents -> units (unit_id));
+diesel::joinable!(api_keys -> units (unit_id));
+diesel::joinable!(auth_sessions -> units (unit_id));
+diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -247,4 +361,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     employments,
     business_items,
     number_sequences,
+    staff_accounts,
+    unit_accounts,
+    agents,
+    api_keys,
+    tax_clients,
+    auth_sessions,
+    refresh_tokens,
+    qr_sessions,
 );

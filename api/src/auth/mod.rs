@@ -1,0 +1,569 @@
+//! Who is calling (R-AUTH-3): short-lived JWT access tokens bound to a
+//! revocable session in the database, and the extractors handlers use to
+//! say who may call them. The unit always comes from the token, never from
+//! the URL, so a unit's people cannot reach another unit's data.
+
+pub mod password;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use qibao_db::auth::{self as sessions, AuthSession};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use time::{Duration, PrimitiveDateTime};
+use utoipa::ToSchema;
+
+use crate::blocking::run_db;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// Access tokens live this long; refresh for more.
+pub const ACCESS_TTL: Duration = Duration::minutes(15);
+/// A session (and its refresh tokens) lives at most this long.
+pub const SESSION_TTL: Duration = Duration::hours(12);
+
+const ISSUER: &str = "qibao";
+const AUDIENCE: &str = "qibao-api";
+
+/// What kind of caller a session belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 法人账号: the unit's legal representative.
+    LegalRep,
+    /// 经办人: an authorised agent of the unit.
+    Agent,
+    /// Payroll software acting for one unit through an API key.
+    Payroll,
+    /// Back-office staff.
+    Staff,
+    /// The tax bureau's client.
+    Tax,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::LegalRep => "legal_rep",
+            Role::Agent => "agent",
+            Role::Payroll => "payroll",
+            Role::Staff => "staff",
+            Role::Tax => "tax",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Some(match s {
+            "legal_rep" => Role::LegalRep,
+            "agent" => Role::Agent,
+            "payroll" => Role::Payroll,
+            "staff" => Role::Staff,
+            "tax" => Role::Tax,
+            _ => return None,
+        })
+    }
+}
+
+/// Back-office roles (受理 / 经办 / 审核 / 财务 / 政策管理).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    Acceptor,
+    Handler,
+    Reviewer,
+    Finance,
+    PolicyAdmin,
+}
+
+impl StaffRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Acceptor => "acceptor",
+            StaffRole::Handler => "handler",
+            StaffRole::Reviewer => "reviewer",
+            StaffRole::Finance => "finance",
+            StaffRole::PolicyAdmin => "policy_admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<StaffRole> {
+        Some(match s.trim() {
+            "acceptor" => StaffRole::Acceptor,
+            "handler" => StaffRole::Handler,
+            "reviewer" => StaffRole::Reviewer,
+            "finance" => StaffRole::Finance,
+            "policy_admin" => StaffRole::PolicyAdmin,
+            _ => return None,
+        })
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            StaffRole::Acceptor => "受理岗",
+            StaffRole::Handler => "经办岗",
+            StaffRole::Reviewer => "审核岗",
+            StaffRole::Finance => "财务岗",
+            StaffRole::PolicyAdmin => "政策参数管理岗",
+        }
+    }
+    /// Parses a comma-separated list as stored.
+    pub fn parse_list(s: &str) -> Vec<StaffRole> {
+        s.split(',').filter_map(StaffRole::parse).collect()
+    }
+    pub fn join(roles: &[StaffRole]) -> String {
+        roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Through which channel an action came (every business item records it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The online service hall.
+    Portal,
+    /// Staff at the counter.
+    Counter,
+    /// An API client (payroll software, the tax bureau).
+    Api,
+    /// The system itself (expiry, allocation…).
+    System,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Counter => "counter",
+            Channel::Api => "api",
+            Channel::System => "system",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        Some(match s {
+            "portal" => Channel::Portal,
+            "counter" => Channel::Counter,
+            "api" => Channel::Api,
+            "system" => Channel::System,
+            _ => return None,
+        })
+    }
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The account: staff username, the holder's ID number, the API key prefix…
+    pub sub: String,
+    /// The session id.
+    pub sid: String,
+    pub role: Role,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub staff_roles: Vec<StaffRole>,
+    pub channel: Channel,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub session_id: String,
+    pub role: Role,
+    pub subject: String,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub staff_roles: Vec<StaffRole>,
+    pub channel: Channel,
+}
+
+impl Principal {
+    /// How the actor is written in business items and the audit trail:
+    /// `role:subject:name`.
+    pub fn actor(&self) -> String {
+        format!("{}:{}:{}", self.role.as_str(), self.subject, self.name)
+    }
+
+    pub fn has_staff_role(&self, role: StaffRole) -> bool {
+        self.role == Role::Staff && self.staff_roles.contains(&role)
+    }
+
+    /// 403 unless a staff member with `role`.
+    pub fn require_staff_role(&self, role: StaffRole) -> Result<(), ApiError> {
+        if self.has_staff_role(role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "FORBIDDEN",
+                format!("此操作需要{}权限。", role.label_zh()),
+            ))
+        }
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
+}
+
+/// A new opaque random identifier (256 bits), for session ids, tickets and secrets.
+pub fn new_secret() -> String {
+    random_hex(32)
+}
+
+fn unix(t: PrimitiveDateTime) -> i64 {
+    t.assume_utc().unix_timestamp()
+}
+
+/// Signs an access token for `p`, valid for [`ACCESS_TTL`] from `now` (UTC).
+pub fn issue_access_token(
+    secret: &[u8],
+    p: &Principal,
+    now: PrimitiveDateTime,
+) -> Result<String, ApiError> {
+    let claims = Claims {
+        sub: p.subject.clone(),
+        sid: p.session_id.clone(),
+        role: p.role,
+        name: p.name.clone(),
+        unit_id: p.unit_id,
+        staff_roles: p.staff_roles.clone(),
+        channel: p.channel,
+        iat: unix(now),
+        exp: unix(now + ACCESS_TTL),
+        iss: ISSUER.to_owned(),
+        aud: AUDIENCE.to_owned(),
+    };
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .map_err(ApiError::internal_cause)
+}
+
+fn token_invalid() -> ApiError {
+    ApiError::unauthorized("TOKEN_INVALID", "登录已失效或凭证无效，请重新登录。")
+}
+
+/// Verifies signature, issuer and audience, and expiry against the server's
+/// clock (which tests and demos may pin to another date).
+pub fn decode_access_token(
+    secret: &[u8],
+    token: &str,
+    now: PrimitiveDateTime,
+) -> Result<Claims, ApiError> {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.validate_exp = false;
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v.set_issuer(&[ISSUER]);
+    v.set_audience(&[AUDIENCE]);
+    let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &v)
+        .map_err(|_| token_invalid())?;
+    if data.claims.exp <= unix(now) {
+        return Err(ApiError::unauthorized(
+            "TOKEN_EXPIRED",
+            "登录已过期，请刷新或重新登录。",
+        ));
+    }
+    Ok(data.claims)
+}
+
+/// Who a new session is for.
+#[derive(Debug, Clone)]
+pub struct SessionSpec<'a> {
+    pub role: Role,
+    pub subject: &'a str,
+    pub name: &'a str,
+    pub unit_id: Option<i64>,
+    pub staff_roles: &'a [StaffRole],
+    pub channel: Channel,
+}
+
+/// Opens a session in the database and returns its principal. Runs in the
+/// caller's transaction.
+pub fn open_session(
+    conn: &mut qibao_db::DbConn,
+    spec: &SessionSpec<'_>,
+    now: PrimitiveDateTime,
+) -> Result<Principal, ApiError> {
+    let SessionSpec {
+        role,
+        subject,
+        name,
+        unit_id,
+        staff_roles,
+        channel,
+    } = spec.clone();
+    let session = AuthSession {
+        id: new_secret(),
+        kind: role.as_str().to_owned(),
+        subject: subject.to_owned(),
+        name: name.to_owned(),
+        unit_id,
+        roles: StaffRole::join(staff_roles),
+        channel: channel.as_str().to_owned(),
+        created_at: now,
+        expires_at: now + SESSION_TTL,
+        revoked_at: None,
+    };
+    sessions::insert_session(conn, &session)?;
+    Ok(Principal {
+        session_id: session.id,
+        role,
+        subject: subject.to_owned(),
+        name: name.to_owned(),
+        unit_id,
+        staff_roles: staff_roles.to_vec(),
+        channel,
+    })
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("UNAUTHENTICATED", "请先登录后再办理此业务。"))?;
+    let text = value.to_str().map_err(|_| token_invalid())?;
+    let (scheme, token) = text.split_once(' ').ok_or_else(token_invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(token_invalid());
+    }
+    Ok(token.trim().to_owned())
+}
+
+/// Authenticates a request: a valid, unexpired access token whose session is
+/// still live (not logged out, not revoked).
+pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal_cause("AppState missing"))?;
+    let token = bearer(req)?;
+    let now = state.clock.now_utc();
+    let claims = decode_access_token(state.config.jwt_secret.as_bytes(), &token, now)?;
+    let sid = claims.sid.clone();
+    let live = run_db(&state, move |conn| {
+        Ok(sessions::live_session(conn, &sid, now)?)
+    })
+    .await?;
+    if live.is_none() {
+        return Err(ApiError::unauthorized(
+            "SESSION_ENDED",
+            "该登录已注销或被撤销，请重新登录。",
+        ));
+    }
+    Ok(Principal {
+        session_id: claims.sid,
+        role: claims.role,
+        subject: claims.sub,
+        name: claims.name,
+        unit_id: claims.unit_id,
+        staff_roles: claims.staff_roles,
+        channel: claims.channel,
+    })
+}
+
+type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+/// A caller acting for a unit: its legal representative, an agent, or
+/// payroll software with the unit's API key. `unit_id` is the token's unit.
+#[derive(Debug, Clone)]
+pub struct UnitUser {
+    pub principal: Principal,
+    pub unit_id: i64,
+}
+
+impl FromRequest for UnitUser {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let p = authenticate(&req).await?;
+            match (p.role, p.unit_id) {
+                (Role::LegalRep | Role::Agent | Role::Payroll, Some(unit_id)) => Ok(UnitUser {
+                    principal: p,
+                    unit_id,
+                }),
+                _ => Err(ApiError::forbidden(
+                    "FORBIDDEN",
+                    "此功能仅限参保单位（法人、经办人或单位授权的接口）使用。",
+                )),
+            }
+        })
+    }
+}
+
+/// The unit's legal representative only (R-AUTH-4: agents and API keys are
+/// managed by the legal representative alone, FAQ 31).
+#[derive(Debug, Clone)]
+pub struct LegalRepUser {
+    pub principal: Principal,
+    pub unit_id: i64,
+}
+
+impl FromRequest for LegalRepUser {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let p = authenticate(&req).await?;
+            match (p.role, p.unit_id) {
+                (Role::LegalRep, Some(unit_id)) => Ok(LegalRepUser {
+                    principal: p,
+                    unit_id,
+                }),
+                _ => Err(ApiError::forbidden(
+                    "LEGAL_REP_ONLY",
+                    "只有单位法人账号可以办理此业务（经办人及接口凭证的增加、变更、删除须由法人办理）。",
+                )),
+            }
+        })
+    }
+}
+
+/// Back-office staff (any staff role; check the specific one with
+/// [`Principal::require_staff_role`]).
+#[derive(Debug, Clone)]
+pub struct StaffUser(pub Principal);
+
+impl FromRequest for StaffUser {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let p = authenticate(&req).await?;
+            if p.role == Role::Staff {
+                Ok(StaffUser(p))
+            } else {
+                Err(ApiError::forbidden(
+                    "FORBIDDEN",
+                    "此功能仅限经办机构工作人员使用。",
+                ))
+            }
+        })
+    }
+}
+
+/// The tax bureau's client.
+#[derive(Debug, Clone)]
+pub struct TaxUser(pub Principal);
+
+impl FromRequest for TaxUser {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let p = authenticate(&req).await?;
+            if p.role == Role::Tax {
+                Ok(TaxUser(p))
+            } else {
+                Err(ApiError::forbidden("FORBIDDEN", "此接口仅限税务部门调用。"))
+            }
+        })
+    }
+}
+
+/// Test support: open a session and mint a bearer token directly.
+pub mod testing {
+    use super::*;
+    use crate::db_glue::Pool;
+
+    /// The channel a role signs in through by default.
+    pub fn default_channel(role: Role) -> Channel {
+        match role {
+            Role::Staff => Channel::Counter,
+            Role::Payroll | Role::Tax => Channel::Api,
+            Role::LegalRep | Role::Agent => Channel::Portal,
+        }
+    }
+
+    /// Opens a session for the given caller and returns its access token.
+    ///
+    /// # Panics
+    /// When the database refuses (a test cannot go on).
+    pub fn mint_token(
+        pool: &Pool,
+        secret: &[u8],
+        now: PrimitiveDateTime,
+        spec: &SessionSpec<'_>,
+    ) -> String {
+        let result = pool.get().map_err(ApiError::from).and_then(|mut conn| {
+            let p = open_session(&mut conn, spec, now)?;
+            issue_access_token(secret, &p, now)
+        });
+        match result {
+            Ok(t) => t,
+            Err(e) => panic!("mint_token: {}", e.detail()),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn principal() -> Principal {
+        Principal {
+            session_id: "s1".into(),
+            role: Role::Agent,
+            subject: "420500198001011234".into(),
+            name: "张三".into(),
+            unit_id: Some(7),
+            staff_roles: vec![],
+            channel: Channel::Portal,
+        }
+    }
+
+    #[test]
+    fn token_round_trip_and_expiry_by_the_servers_clock() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let now = datetime!(2022-08-15 09:00);
+        let t = issue_access_token(secret, &principal(), now).unwrap();
+        let c = decode_access_token(secret, &t, now + Duration::minutes(14)).unwrap();
+        assert_eq!(
+            (c.role, c.unit_id, c.sid.as_str()),
+            (Role::Agent, Some(7), "s1")
+        );
+        assert_eq!(
+            decode_access_token(secret, &t, now + Duration::minutes(15))
+                .unwrap_err()
+                .code(),
+            "TOKEN_EXPIRED"
+        );
+        assert_eq!(
+            decode_access_token(b"another-secret-another-secret-xx", &t, now)
+                .unwrap_err()
+                .code(),
+            "TOKEN_INVALID"
+        );
+        let mut tampered = t.clone();
+        tampered.insert(t.len() / 2, 'x');
+        assert!(decode_access_token(secret, &tampered, now).is_err());
+    }
+}

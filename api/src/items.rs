@@ -1,0 +1,46 @@
+//! Business items (办件, R-UNDO-1, R-UNIT-1, ENGINEERING convention 5): every
+//! state change of a unit is recorded once, with who, when, the channel and
+//! the before/after values. Change history and undo read from here.
+
+use qibao_db::DbConn;
+use qibao_db::rows::{BusinessItem, NewBusinessItem};
+use serde_json::Value;
+use time::PrimitiveDateTime;
+
+use crate::auth::Principal;
+use crate::problem::ApiError;
+
+/// What to record.
+#[derive(Debug, Clone)]
+pub struct ItemRecord<'a> {
+    pub unit_id: Option<i64>,
+    /// Stable kind, e.g. `unit_registration`, `agent_added`, `unit_general_change`.
+    pub kind: &'a str,
+    /// `done`, `pending_review`, `approved`, `rejected`, `revoked`…
+    pub status: &'a str,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Records a business item in the caller's transaction.
+pub fn record(
+    conn: &mut DbConn,
+    who: &Principal,
+    item: ItemRecord<'_>,
+    now: PrimitiveDateTime,
+) -> Result<BusinessItem, ApiError> {
+    Ok(qibao_db::repo::insert_business_item(
+        conn,
+        &NewBusinessItem {
+            unit_id: item.unit_id,
+            kind: item.kind.to_owned(),
+            status: item.status.to_owned(),
+            actor: who.actor(),
+            channel: who.channel.as_str().to_owned(),
+            before_json: item.before.map(|v| v.to_string()),
+            after_json: item.after.map(|v| v.to_string()),
+            created_at: now,
+            updated_at: now,
+        },
+    )?)
+}
