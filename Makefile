@@ -44,6 +44,10 @@ openapi: build
 bench:
 	$(CARGO) bench -p qibao-core --bench contributions
 
+## Load run against a release server on loopback (wrk, 2 × 30 s): make bench-load [BACKEND=postgres]
+bench-load:
+	scripts/bench-load.sh $(or $(BACKEND),sqlite)
+
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
