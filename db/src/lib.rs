@@ -63,13 +63,23 @@ impl Pool {
         }
         let target = Target::parse(url)?;
         let backend = target.backend();
+        // No minimum of idle connections: r2d2 would otherwise replenish
+        // them from background threads, and a process that exits while such
+        // a thread is inside libpq can crash on exit. Connections are made on
+        // demand and kept (idle timeout 10 min); the first one is made here,
+        // in the foreground, so an unreachable database fails at startup.
         let inner = r2d2::Pool::builder()
             .max_size(max_size)
-            .min_idle(Some(1))
+            .min_idle(Some(0))
             .connection_timeout(CONNECTION_TIMEOUT)
-            .build(ConnectionManager::new(target))
-            .map_err(|e| DbError::Other(format!("cannot open the {backend:?} database: {e}")))?;
-        Ok(Pool { inner, backend })
+            .build_unchecked(ConnectionManager::new(target));
+        let pool = Pool { inner, backend };
+        drop(
+            pool.inner.get().map_err(|e| {
+                DbError::Other(format!("cannot open the {backend:?} database: {e}"))
+            })?,
+        );
+        Ok(pool)
     }
 
     /// Checks out a connection, waiting at most [`CONNECTION_TIMEOUT`].
