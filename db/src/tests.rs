@@ -95,7 +95,11 @@ fn migrations_apply_once() {
         let pool = Pool::connect(&db.url, 2).unwrap();
         assert_eq!(
             pool.run_migrations().unwrap(),
-            ["2026-11-27-000001_init", "2026-11-27-000002_seed"]
+            [
+                "2026-11-27-000001_init",
+                "2026-11-27-000002_seed",
+                "2026-11-27-000003_auth"
+            ]
         );
         assert!(pool.run_migrations().unwrap().is_empty());
         pool.ping().unwrap();
