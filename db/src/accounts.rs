@@ -669,3 +669,317 @@ pub fn find_tax_client(conn: &mut DbConn, client_id: &str) -> Result<Option<TaxC
         .first(conn)
         .optional()?)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::repo;
+    use crate::rows::NewUnit;
+    use crate::testing::TestDb;
+
+    fn each_backend(test: impl Fn(&mut DbConn)) {
+        let mut dbs = vec![TestDb::sqlite()];
+        if let Some(url) = TestDb::server_url() {
+            dbs.push(TestDb::postgres(&url));
+        }
+        for db in &dbs {
+            let pool = db.pool();
+            let mut conn = pool.get().unwrap();
+            test(&mut conn);
+        }
+    }
+
+    const NOW: PrimitiveDateTime = datetime!(2023-04-20 01:00);
+
+    fn unit(conn: &mut DbConn, unit_no: &str, uscc: &str, rep_id: &str, rep: &str) -> Unit {
+        repo::insert_unit(
+            conn,
+            &NewUnit {
+                unit_no: unit_no.into(),
+                uscc: uscc.into(),
+                name: format!("单位{unit_no}"),
+                region_code: "420500".into(),
+                unit_type: "企业".into(),
+                economic_type: "有限责任公司".into(),
+                industry: "制造业".into(),
+                risk_class: 1,
+                address: "宜昌".into(),
+                postcode: None,
+                phone: "0717-1234567".into(),
+                legal_rep_name: rep.into(),
+                legal_rep_id_type: "resident".into(),
+                legal_rep_id_number: rep_id.into(),
+                collection_method: "tax".into(),
+                status: "active".into(),
+                created_at: NOW,
+                updated_at: NOW,
+            },
+        )
+        .unwrap()
+    }
+
+    fn agent(conn: &mut DbConn, unit_id: i64, id_number: &str, name: &str, status: &str) {
+        diesel::insert_into(agents::table)
+            .values((
+                agents::unit_id.eq(unit_id),
+                agents::id_number.eq(id_number),
+                agents::name.eq(name),
+                agents::phone.eq("13800000000"),
+                agents::status.eq(status),
+                agents::created_at.eq(NOW),
+                agents::updated_at.eq(NOW),
+            ))
+            .execute(conn)
+            .unwrap();
+    }
+
+    fn ticket(conn: &mut DbConn, id: &str) {
+        insert_qr_session(
+            conn,
+            &QrSession {
+                id: id.into(),
+                status: QR_PENDING.into(),
+                created_at: NOW,
+                expires_at: NOW + time::Duration::minutes(2),
+                holder_id_number: None,
+                holder_name: None,
+                confirmation_id: None,
+                confirmed_at: None,
+                consumed_at: None,
+            },
+        )
+        .unwrap();
+    }
+
+    fn confirmation(jti: &str) -> QrConfirmation<'_> {
+        QrConfirmation {
+            holder_id_number: "420500199202020079",
+            holder_name: "王芳",
+            confirmation_id: jti,
+            expires_at: NOW + time::Duration::minutes(4),
+        }
+    }
+
+    #[test]
+    fn a_ticket_is_confirmed_once_consumed_once_and_a_jti_used_once() {
+        each_backend(|c| {
+            ticket(c, "t1");
+            ticket(c, "t2");
+            ticket(c, "t3");
+            assert!(
+                !consume_qr_session(c, "t1", NOW).unwrap(),
+                "not confirmed yet"
+            );
+            assert!(confirm_qr_session(c, "t1", confirmation("j1"), NOW).unwrap());
+            assert!(!confirm_qr_session(c, "t1", confirmation("j2"), NOW).unwrap());
+            assert!(confirmation_seen(c, "j1").unwrap());
+            assert!(!confirmation_seen(c, "j2").unwrap());
+            assert_eq!(
+                confirm_qr_session(c, "t2", confirmation("j1"), NOW),
+                Err(DbError::Conflict {
+                    constraint: "qr_sessions_confirmation_id_key".into()
+                })
+            );
+            // Expired tickets can be neither confirmed nor consumed.
+            let late = NOW + time::Duration::minutes(3);
+            assert!(!confirm_qr_session(c, "t3", confirmation("j3"), late).unwrap());
+            let row = find_qr_session(c, "t1").unwrap().unwrap();
+            assert_eq!(row.status, QR_CONFIRMED);
+            assert_eq!(row.expires_at, NOW + time::Duration::minutes(4));
+            assert!(consume_qr_session(c, "t1", late).unwrap());
+            assert!(!consume_qr_session(c, "t1", late).unwrap());
+            // Cleaning up removes only tickets expired before the cut-off.
+            assert_eq!(
+                delete_expired_qr_sessions(c, NOW + time::Duration::minutes(3)).unwrap(),
+                2
+            );
+            assert!(find_qr_session(c, "t1").unwrap().is_some());
+        });
+    }
+
+    #[test]
+    fn a_refresh_token_is_used_once() {
+        each_backend(|c| {
+            crate::auth::insert_session(
+                c,
+                &AuthSession {
+                    id: "s1".into(),
+                    kind: "staff".into(),
+                    subject: "admin".into(),
+                    name: "管理员".into(),
+                    unit_id: None,
+                    roles: "reviewer".into(),
+                    channel: "counter".into(),
+                    created_at: NOW,
+                    expires_at: NOW + time::Duration::hours(12),
+                    revoked_at: None,
+                },
+            )
+            .unwrap();
+            let new = NewRefreshToken {
+                session_id: "s1".into(),
+                token_hash: "h1".into(),
+                created_at: NOW,
+                expires_at: NOW + time::Duration::hours(12),
+            };
+            insert_refresh_token(c, &new).unwrap();
+            assert_eq!(
+                insert_refresh_token(c, &new),
+                Err(DbError::Conflict {
+                    constraint: "refresh_tokens_token_hash_key".into()
+                })
+            );
+            let stored = find_refresh_token(c, "h1").unwrap().unwrap();
+            assert!(use_refresh_token(c, stored.id, NOW).unwrap());
+            assert!(!use_refresh_token(c, stored.id, NOW).unwrap());
+            assert!(find_refresh_token(c, "h2").unwrap().is_none());
+            assert!(find_session(c, "s1").unwrap().is_some());
+        });
+    }
+
+    #[test]
+    fn holders_get_the_units_they_are_registered_for() {
+        each_backend(|c| {
+            let a = unit(
+                c,
+                "100000001",
+                "91420500MA4C8QD2XA",
+                "420500197001010011",
+                "刘建国",
+            );
+            let b = unit(
+                c,
+                "100000002",
+                "91420500MA4C8QD2XB",
+                "420500196001010022",
+                "吴刚",
+            );
+            let x = unit(
+                c,
+                "100000003",
+                "91420500MA4C8QD2XC",
+                "420500196001010033",
+                "郑华",
+            );
+            // 刘建国 is also registered as an agent of his own unit A and of B.
+            agent(c, a.id, "420500197001010011", "刘建国", "active");
+            agent(c, b.id, "420500197001010011", "刘建国", "active");
+            agent(c, x.id, "420500197001010011", "刘建国", "removed");
+            let got = units_for_holder(c, "420500197001010011", "刘建国").unwrap();
+            let got: Vec<(&str, bool)> = got
+                .iter()
+                .map(|h| (h.unit.unit_no.as_str(), h.legal_rep))
+                .collect();
+            assert_eq!(got, vec![("100000001", true), ("100000002", false)]);
+            assert!(
+                units_for_holder(c, "420500197001010011", "刘建")
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                units_for_holder(c, "420500199001010011", "刘建国")
+                    .unwrap()
+                    .is_empty()
+            );
+        });
+    }
+
+    #[test]
+    fn failures_count_lock_and_reset() {
+        each_backend(|c| {
+            let s = insert_staff_account(
+                c,
+                &NewStaffAccount {
+                    username: "clerk".into(),
+                    name: "柜员".into(),
+                    password_hash: "x".into(),
+                    roles: "acceptor".into(),
+                    region_code: None,
+                    active: true,
+                    created_at: NOW,
+                    updated_at: NOW,
+                },
+            )
+            .unwrap();
+            assert_eq!(s.failed_attempts, 0);
+            assert_eq!(increment_staff_failures(c, s.id, NOW).unwrap(), 1);
+            assert_eq!(increment_staff_failures(c, s.id, NOW).unwrap(), 2);
+            lock_staff(c, s.id, NOW + time::Duration::minutes(15), NOW).unwrap();
+            let locked = find_staff_by_id(c, s.id).unwrap();
+            assert_eq!(
+                (locked.failed_attempts, locked.locked_until),
+                (0, Some(NOW + time::Duration::minutes(15)))
+            );
+            reset_staff_failures(c, s.id, NOW).unwrap();
+            assert_eq!(
+                find_staff_by_username(c, "clerk")
+                    .unwrap()
+                    .unwrap()
+                    .locked_until,
+                None
+            );
+            let dup = insert_staff_account(
+                c,
+                &NewStaffAccount {
+                    username: "clerk".into(),
+                    name: "另一个".into(),
+                    password_hash: "x".into(),
+                    roles: "acceptor".into(),
+                    region_code: None,
+                    active: true,
+                    created_at: NOW,
+                    updated_at: NOW,
+                },
+            );
+            assert_eq!(
+                dup.unwrap_err(),
+                DbError::Conflict {
+                    constraint: "staff_accounts_username_key".into()
+                }
+            );
+
+            let u = unit(
+                c,
+                "100000009",
+                "91420500MA4C8QD2XD",
+                "420500197001010099",
+                "孙立",
+            );
+            let acct = insert_unit_account(
+                c,
+                &NewUnitAccount {
+                    unit_id: u.id,
+                    password_hash: "old".into(),
+                    must_change_password: true,
+                    created_at: NOW,
+                    updated_at: NOW,
+                },
+            )
+            .unwrap();
+            assert_eq!(increment_unit_failures(c, acct.id, NOW).unwrap(), 1);
+            lock_unit_account(c, acct.id, NOW + time::Duration::minutes(15), NOW).unwrap();
+            set_unit_password(c, acct.id, "new", false, NOW).unwrap();
+            let (after, of) = find_unit_account_by_uscc(c, "91420500MA4C8QD2XD")
+                .unwrap()
+                .unwrap();
+            assert_eq!(of.id, u.id);
+            assert_eq!(
+                (
+                    after.password_hash.as_str(),
+                    after.must_change_password,
+                    after.failed_attempts,
+                    after.locked_until,
+                    after.password_changed_at
+                ),
+                ("new", false, 0, None, Some(NOW))
+            );
+            assert_eq!(
+                set_unit_password(c, 999, "h", false, NOW),
+                Err(DbError::NotFound)
+            );
+        });
+    }
+}
