@@ -65,6 +65,16 @@ async fn verify_async(password: String, hash: String) -> Result<bool, ApiError> 
     run_blocking(move || Ok(verify_password(&password, &hash))).await
 }
 
+/// The same work against the dummy hash, for an account that does not
+/// exist (the dummy is made on first use, also off the actix workers).
+async fn verify_dummy_async(password: String) -> Result<(), ApiError> {
+    run_blocking(move || {
+        verify_password(&password, dummy_hash());
+        Ok(())
+    })
+    .await
+}
+
 // ---------------------------------------------------------------- lock-out bookkeeping
 
 #[derive(Debug, Clone, Copy)]
@@ -168,7 +178,7 @@ pub async fn create_password_login(
     };
     let Some((account, unit)) = found else {
         // Same work as a wrong password, so the timing tells nothing.
-        verify_async(body.password, dummy_hash().to_owned()).await?;
+        verify_dummy_async(body.password).await?;
         return Err(login_failed());
     };
     if lockout::is_locked(account.locked_until, now) {
@@ -246,7 +256,7 @@ pub async fn create_staff_login(
         None
     };
     let Some(account) = found.filter(|a| a.active) else {
-        verify_async(body.password, dummy_hash().to_owned()).await?;
+        verify_dummy_async(body.password).await?;
         return Err(staff_login_failed());
     };
     if lockout::is_locked(account.locked_until, now) {
