@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
+use crate::auth::esscard::CardPlatformKey;
+
 /// The secret JWT signing key has at least this many bytes.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
@@ -92,6 +94,10 @@ pub struct Config {
     pub pool_size: u32,
     /// `QIBAO_WORKERS`: actix worker threads.
     pub workers: usize,
+    /// `QIBAO_CARD_PLATFORM_PUBLIC_KEY`: the e-social-card platform's
+    /// Ed25519 public key (PEM file) that signs QR sign-in confirmations;
+    /// in dev the committed dev-only key when unset.
+    pub card_platform_key: CardPlatformKey,
 }
 
 /// Why the configuration was refused. The messages are meant for operators.
@@ -125,6 +131,27 @@ pub enum ConfigError {
         "QIBAO_TODAY is set but QIBAO_MODE=production: a fixed date is for development and demos only; unset QIBAO_TODAY"
     )]
     TodayInProduction,
+    /// Production without `QIBAO_CARD_PLATFORM_PUBLIC_KEY`.
+    #[error(
+        "QIBAO_CARD_PLATFORM_PUBLIC_KEY is required when QIBAO_MODE=production: set it to the path of the e-social-card platform's Ed25519 public key (PEM)"
+    )]
+    CardKeyMissing,
+    /// The card platform key file cannot be read or is not an Ed25519 public key.
+    #[error("QIBAO_CARD_PLATFORM_PUBLIC_KEY ({path}) is unusable: {reason}")]
+    CardKeyInvalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Production configured with the committed dev-only key.
+    #[error(
+        "QIBAO_CARD_PLATFORM_PUBLIC_KEY ({path}) is the committed DEV-ONLY key, whose private half is public: QIBAO_MODE=production needs the real platform's key"
+    )]
+    CardKeyIsDev {
+        /// The file.
+        path: PathBuf,
+    },
     /// The generated development secret could not be read or written.
     #[error("cannot use the development JWT secret file {path}: {source}")]
     SecretFile {
@@ -202,6 +229,24 @@ impl Config {
             .unwrap_or(1);
         let workers = parse_positive::<usize>(&get, "QIBAO_WORKERS", default_workers)?;
 
+        let card_platform_key = match get("QIBAO_CARD_PLATFORM_PUBLIC_KEY") {
+            None if mode.is_production() => return Err(ConfigError::CardKeyMissing),
+            None => CardPlatformKey::dev(),
+            Some(v) => {
+                let path = PathBuf::from(v.trim());
+                let key = CardPlatformKey::from_file(&path).map_err(|reason| {
+                    ConfigError::CardKeyInvalid {
+                        path: path.clone(),
+                        reason,
+                    }
+                })?;
+                if key.is_dev() && mode.is_production() {
+                    return Err(ConfigError::CardKeyIsDev { path });
+                }
+                key
+            }
+        };
+
         // Checked last: in dev it may create a file, which should only
         // happen once everything else is known to be fine.
         let jwt_secret = match get("QIBAO_JWT_SECRET") {
@@ -219,6 +264,7 @@ impl Config {
             today,
             pool_size,
             workers,
+            card_platform_key,
         })
     }
 
@@ -233,6 +279,7 @@ impl Config {
             today: None,
             pool_size: 4,
             workers: 1,
+            card_platform_key: CardPlatformKey::dev(),
         }
     }
 }
@@ -365,15 +412,31 @@ mod tests {
         );
     }
 
+    /// A real-looking (not dev) card platform public key in a temp file.
+    const OTHER_CARD_PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MCowBQYDK2VwAyEAR47U9fh8jDdHIZdQEaV69T+034spOQ8nTMEzCr3ZZvg=
+-----END PUBLIC KEY-----
+";
+
+    fn key_file(dir: &tempfile::TempDir, name: &str, pem: &str) -> String {
+        let path = dir.path().join(name);
+        fs::write(&path, pem).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
     #[test]
     fn production_requires_a_long_secret() {
-        let err = Config::from_lookup(lookup(&[("QIBAO_MODE", "production")])).unwrap_err();
+        let dir = tempfile::tempdir().unwrap();
+        let card = key_file(&dir, "card.pem", OTHER_CARD_PUBLIC_PEM);
+        let card = ("QIBAO_CARD_PLATFORM_PUBLIC_KEY", card.as_str());
+        let err = Config::from_lookup(lookup(&[("QIBAO_MODE", "production"), card])).unwrap_err();
         assert!(matches!(err, ConfigError::JwtSecretMissing));
         assert!(err.to_string().contains("QIBAO_JWT_SECRET is required"));
 
         let err = Config::from_lookup(lookup(&[
             ("QIBAO_MODE", "production"),
             ("QIBAO_JWT_SECRET", "short"),
+            card,
         ]))
         .unwrap_err();
         assert!(matches!(err, ConfigError::JwtSecretTooShort { len: 5 }));
@@ -382,9 +445,59 @@ mod tests {
         let cfg = Config::from_lookup(lookup(&[
             ("QIBAO_MODE", "production"),
             ("QIBAO_JWT_SECRET", &secret),
+            card,
         ]))
         .unwrap();
         assert!(cfg.mode.is_production());
+        assert!(!cfg.card_platform_key.is_dev());
+    }
+
+    #[test]
+    fn the_card_platform_key_is_required_in_production_and_never_the_dev_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "x".repeat(32);
+        let prod = [("QIBAO_MODE", "production"), ("QIBAO_JWT_SECRET", &secret)];
+
+        let err = Config::from_lookup(lookup(&prod)).unwrap_err();
+        assert!(matches!(err, ConfigError::CardKeyMissing), "{err}");
+
+        let dev = key_file(&dir, "dev.pem", crate::auth::esscard::DEV_PUBLIC_KEY_PEM);
+        let mut vars = prod.to_vec();
+        vars.push(("QIBAO_CARD_PLATFORM_PUBLIC_KEY", &dev));
+        let err = Config::from_lookup(lookup(&vars)).unwrap_err();
+        assert!(matches!(err, ConfigError::CardKeyIsDev { .. }), "{err}");
+        assert!(err.to_string().contains("DEV-ONLY"));
+
+        // Dev mode: the dev key is the default and may be named explicitly.
+        let cfg = Config::from_lookup(lookup(&[("QIBAO_JWT_SECRET", &secret)])).unwrap();
+        assert!(cfg.card_platform_key.is_dev());
+        let cfg = Config::from_lookup(lookup(&[
+            ("QIBAO_JWT_SECRET", &secret),
+            ("QIBAO_CARD_PLATFORM_PUBLIC_KEY", &dev),
+        ]))
+        .unwrap();
+        assert!(cfg.card_platform_key.is_dev());
+
+        // A missing file, a private key and garbage are refused in any mode.
+        let private = key_file(
+            &dir,
+            "private.pem",
+            crate::auth::esscard::DEV_PRIVATE_KEY_PEM,
+        );
+        let garbage = key_file(&dir, "garbage.pem", "hello");
+        let missing = dir.path().join("nope.pem").to_str().unwrap().to_owned();
+        for path in [&private, &garbage, &missing] {
+            let err = Config::from_lookup(lookup(&[
+                ("QIBAO_JWT_SECRET", &secret),
+                ("QIBAO_CARD_PLATFORM_PUBLIC_KEY", path),
+            ]))
+            .unwrap_err();
+            assert!(matches!(err, ConfigError::CardKeyInvalid { .. }), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with("QIBAO_CARD_PLATFORM_PUBLIC_KEY")
+            );
+        }
     }
 
     #[test]

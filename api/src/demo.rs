@@ -1,15 +1,45 @@
 //! `qibao demo`: a demonstration unit in 宜昌 with a handful of employees, so
-//! a new user has something to look at. Idempotent: a second run finds the
-//! unit by its USCC and changes nothing.
+//! a new user has something to look at, and development sign-in accounts:
+//! the unit's legal-representative account, a staff account `admin` with
+//! every staff role and a tax-bureau client `tax-sim`, all with well-known
+//! dev passwords. Idempotent: a second run finds the unit by its USCC and
+//! each account by its name, and creates only what is missing.
 
 use qibao_core::Period;
 use qibao_core::ids::{ResidentId, Uscc, resident_id_check_char, uscc_check_char};
 use qibao_core::insurance::Insurance;
+use qibao_db::accounts::{self, NewStaffAccount, NewTaxClient, NewUnitAccount};
+use qibao_db::rows::Unit;
 use qibao_db::rows::{
     NewBusinessItem, NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance,
 };
 use qibao_db::{DbConn, DbError, Pool, repo};
 use time::{Date, PrimitiveDateTime};
+
+use crate::auth::StaffRole;
+use crate::auth::password::{hash_password, sha256_hex};
+
+/// The staff account with every staff role (development only).
+pub const DEMO_STAFF_USERNAME: &str = "admin";
+/// Its password (development only).
+pub const DEMO_STAFF_PASSWORD: &str = "Admin2023dev";
+/// The demo unit's legal-representative password (development only).
+pub const DEMO_LEGAL_REP_PASSWORD: &str = "Demo2023dev";
+/// The tax bureau's simulated client.
+pub const DEMO_TAX_CLIENT_ID: &str = "tax-sim";
+/// Its secret (development only).
+pub const DEMO_TAX_CLIENT_SECRET: &str = "tax-sim-dev-secret-not-for-production";
+/// The demo unit's legal representative.
+pub const DEMO_LEGAL_REP_NAME: &str = "刘建国";
+const DEMO_LEGAL_REP_ID17: &str = "42050019700101001";
+
+const ALL_STAFF_ROLES: [StaffRole; 5] = [
+    StaffRole::Acceptor,
+    StaffRole::Handler,
+    StaffRole::Reviewer,
+    StaffRole::Finance,
+    StaffRole::PolicyAdmin,
+];
 
 /// The demo unit's USCC stem; the check character is computed.
 const DEMO_USCC_STEM: &str = "91420500MA4C8QD2X";
@@ -28,10 +58,19 @@ const EMPLOYEES: [DemoEmployee; 5] = [
 /// What the demo loader did.
 #[derive(Debug)]
 pub struct DemoSummary {
+    pub unit_id: i64,
     pub unit_no: String,
     pub uscc: String,
+    /// The unit was created by this run.
     pub created: bool,
     pub employees: usize,
+    pub legal_rep_name: String,
+    pub legal_rep_id_number: String,
+    /// Whether each account was created by this run (an existing one is
+    /// left as it is, password included).
+    pub legal_rep_account_created: bool,
+    pub staff_account_created: bool,
+    pub tax_client_created: bool,
 }
 
 fn date(y: i32, m: u8, d: u8) -> Result<Date, DbError> {
@@ -46,107 +85,182 @@ fn demo_uscc() -> Result<Uscc, DbError> {
     Uscc::parse(&format!("{DEMO_USCC_STEM}{c}")).map_err(|e| DbError::Other(e.to_string()))
 }
 
-/// Loads the demo data (in one transaction) unless it is there already.
+/// Loads the demo data (in one transaction): the unit unless it is there
+/// already, and each sign-in account that is missing.
 pub fn load(pool: &Pool, today: Date, now: PrimitiveDateTime) -> Result<DemoSummary, DbError> {
     let uscc = demo_uscc()?;
     pool.transaction(|conn: &mut DbConn| {
-        if let Some(unit) = repo::find_unit_by_uscc(conn, uscc.as_str())? {
-            let unit_no = unit.unit_no;
-            return Ok(DemoSummary {
-                unit_no,
-                uscc: uscc.to_string(),
-                created: false,
-                employees: EMPLOYEES.len(),
-            });
-        }
-        let unit_no = repo::next_sequence(conn, "unit_no")?.to_string();
-        let legal_rep = resident("42050019700101001")?;
-        let unit = repo::insert_unit(
-            conn,
-            &NewUnit {
-                unit_no: unit_no.clone(),
-                uscc: uscc.to_string(),
-                name: "宜昌市三峡示范科技有限公司".into(),
-                region_code: "420500".into(),
-                unit_type: "企业".into(),
-                economic_type: "有限责任公司".into(),
-                industry: "软件和信息技术服务业".into(),
-                risk_class: 1,
-                address: "湖北省宜昌市西陵区东山大道100号".into(),
-                postcode: Some("443000".into()),
-                phone: "0717-6441234".into(),
-                legal_rep_name: "刘建国".into(),
-                legal_rep_id_type: "resident".into(),
-                legal_rep_id_number: legal_rep.to_string(),
-                collection_method: "tax".into(),
-                status: "active".into(),
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        let start = Period::parse("201605").map_err(|e| DbError::Other(e.to_string()))?;
-        let latest = Period::of(today).prev();
-        for ins in Insurance::COLLECTED {
-            repo::insert_unit_insurance(
-                conn,
-                &NewUnitInsurance {
-                    unit_id: unit.id,
-                    insurance: ins.code().into(),
-                    start_period: start.yyyymm(),
-                    status: "active".into(),
-                    latest_accounted_period: Some(latest.yyyymm()),
-                    latest_paid_period: Some(latest.yyyymm()),
-                },
-            )?;
-        }
-        repo::insert_unit_injury_factor(
-            conn,
-            &NewUnitInjuryFactor {
-                unit_id: unit.id,
-                from_period: start.yyyymm(),
-                to_period: None,
-                factor_pct: 100,
-            },
-        )?;
-        for (name, first17, (y, m, d), wage_fen) in EMPLOYEES {
-            let id = resident(first17)?;
-            let person_no = repo::next_sequence(conn, "person_no")?.to_string();
-            let person = repo::insert_person(
-                conn,
-                &NewPerson {
-                    person_no,
-                    id_type: "resident".into(),
-                    id_number: id.to_string(),
-                    name: name.into(),
-                    gender: id.gender().code().into(),
-                    birth_date: id.birth_date(),
-                    nationality: "CHN".into(),
-                    phone: None,
-                    address: None,
-                    first_work_date: Some(date(y, m, d)?),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            for ins in Insurance::COLLECTED {
-                repo::insert_employment(
+        let (unit, created) = match repo::find_unit_by_uscc(conn, uscc.as_str())? {
+            Some(unit) => (unit, false),
+            None => (create_unit(conn, &uscc, today, now)?, true),
+        };
+        let legal_rep_account_created = match accounts::find_unit_account(conn, unit.id)? {
+            Some(_) => false,
+            None => {
+                accounts::insert_unit_account(
                     conn,
-                    &NewEmployment {
+                    &NewUnitAccount {
                         unit_id: unit.id,
-                        person_id: person.id,
-                        insurance: ins.code().into(),
-                        start_date: date(y, m, d)?,
-                        stop_date: None,
-                        stop_reason: None,
-                        status: repo::ACTIVE.into(),
-                        monthly_wage_fen: wage_fen,
+                        password_hash: hash(DEMO_LEGAL_REP_PASSWORD)?,
+                        must_change_password: false,
                         created_at: now,
                         updated_at: now,
                     },
                 )?;
+                true
             }
+        };
+        let staff_account_created =
+            match accounts::find_staff_by_username(conn, DEMO_STAFF_USERNAME)? {
+                Some(_) => false,
+                None => {
+                    accounts::insert_staff_account(
+                        conn,
+                        &NewStaffAccount {
+                            username: DEMO_STAFF_USERNAME.into(),
+                            name: "系统管理员（演示）".into(),
+                            password_hash: hash(DEMO_STAFF_PASSWORD)?,
+                            roles: StaffRole::join(&ALL_STAFF_ROLES),
+                            region_code: Some("420500".into()),
+                            active: true,
+                            created_at: now,
+                            updated_at: now,
+                        },
+                    )?;
+                    true
+                }
+            };
+        let tax_client_created = match accounts::find_tax_client(conn, DEMO_TAX_CLIENT_ID)? {
+            Some(_) => false,
+            None => {
+                accounts::insert_tax_client(
+                    conn,
+                    &NewTaxClient {
+                        client_id: DEMO_TAX_CLIENT_ID.into(),
+                        name: "税务部门（模拟）".into(),
+                        secret_hash: sha256_hex(DEMO_TAX_CLIENT_SECRET),
+                        active: true,
+                        created_at: now,
+                    },
+                )?;
+                true
+            }
+        };
+        Ok(DemoSummary {
+            unit_id: unit.id,
+            unit_no: unit.unit_no,
+            uscc: uscc.to_string(),
+            created,
+            employees: EMPLOYEES.len(),
+            legal_rep_name: unit.legal_rep_name,
+            legal_rep_id_number: unit.legal_rep_id_number,
+            legal_rep_account_created,
+            staff_account_created,
+            tax_client_created,
+        })
+    })
+}
+
+fn hash(password: &str) -> Result<String, DbError> {
+    hash_password(password)
+        .map_err(|e| DbError::Other(format!("cannot hash a demo password: {}", e.detail())))
+}
+
+/// The demo unit, its insurances and employees, and its registration item.
+fn create_unit(
+    conn: &mut DbConn,
+    uscc: &Uscc,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<Unit, DbError> {
+    let unit_no = repo::next_sequence(conn, "unit_no")?.to_string();
+    let legal_rep = resident(DEMO_LEGAL_REP_ID17)?;
+    let unit = repo::insert_unit(
+        conn,
+        &NewUnit {
+            unit_no: unit_no.clone(),
+            uscc: uscc.to_string(),
+            name: "宜昌市三峡示范科技有限公司".into(),
+            region_code: "420500".into(),
+            unit_type: "企业".into(),
+            economic_type: "有限责任公司".into(),
+            industry: "软件和信息技术服务业".into(),
+            risk_class: 1,
+            address: "湖北省宜昌市西陵区东山大道100号".into(),
+            postcode: Some("443000".into()),
+            phone: "0717-6441234".into(),
+            legal_rep_name: DEMO_LEGAL_REP_NAME.into(),
+            legal_rep_id_type: "resident".into(),
+            legal_rep_id_number: legal_rep.to_string(),
+            collection_method: "tax".into(),
+            status: "active".into(),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    let start = Period::parse("201605").map_err(|e| DbError::Other(e.to_string()))?;
+    let latest = Period::of(today).prev();
+    for ins in Insurance::COLLECTED {
+        repo::insert_unit_insurance(
+            conn,
+            &NewUnitInsurance {
+                unit_id: unit.id,
+                insurance: ins.code().into(),
+                start_period: start.yyyymm(),
+                status: "active".into(),
+                latest_accounted_period: Some(latest.yyyymm()),
+                latest_paid_period: Some(latest.yyyymm()),
+            },
+        )?;
+    }
+    repo::insert_unit_injury_factor(
+        conn,
+        &NewUnitInjuryFactor {
+            unit_id: unit.id,
+            from_period: start.yyyymm(),
+            to_period: None,
+            factor_pct: 100,
+        },
+    )?;
+    for (name, first17, (y, m, d), wage_fen) in EMPLOYEES {
+        let id = resident(first17)?;
+        let person_no = repo::next_sequence(conn, "person_no")?.to_string();
+        let person = repo::insert_person(
+            conn,
+            &NewPerson {
+                person_no,
+                id_type: "resident".into(),
+                id_number: id.to_string(),
+                name: name.into(),
+                gender: id.gender().code().into(),
+                birth_date: id.birth_date(),
+                nationality: "CHN".into(),
+                phone: None,
+                address: None,
+                first_work_date: Some(date(y, m, d)?),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        for ins in Insurance::COLLECTED {
+            repo::insert_employment(
+                conn,
+                &NewEmployment {
+                    unit_id: unit.id,
+                    person_id: person.id,
+                    insurance: ins.code().into(),
+                    start_date: date(y, m, d)?,
+                    stop_date: None,
+                    stop_reason: None,
+                    status: repo::ACTIVE.into(),
+                    monthly_wage_fen: wage_fen,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
         }
-        repo::insert_business_item(
+    }
+    repo::insert_business_item(
             conn,
             &NewBusinessItem {
                 unit_id: Some(unit.id),
@@ -163,13 +277,7 @@ pub fn load(pool: &Pool, today: Date, now: PrimitiveDateTime) -> Result<DemoSumm
                 updated_at: now,
             },
         )?;
-        Ok(DemoSummary {
-            unit_no,
-            uscc: uscc.to_string(),
-            created: true,
-            employees: EMPLOYEES.len(),
-        })
-    })
+    Ok(unit)
 }
 
 fn resident(first17: &str) -> Result<ResidentId, DbError> {

@@ -1,4 +1,4 @@
-//! The `qibao` binary: `qibao [serve|migrate|openapi|demo|help]`.
+//! The `qibao` binary: `qibao [serve|migrate|openapi|demo|card-sim|help]`.
 
 use std::process::ExitCode;
 
@@ -13,7 +13,9 @@ Commands:
   serve     apply pending database migrations, then serve HTTP (default)
   migrate   apply pending database migrations and list them
   openapi   print the OpenAPI document (YAML) to stdout
-  demo      load demonstration data into the database
+  demo      load demonstration data and development sign-in accounts (dev only)
+  card-sim  play the e-social-card platform: confirm a QR sign-in ticket
+            (qibao card-sim --ticket T --id-number X --name N [--server URL])
   help      print this help
 
 Environment:
@@ -26,12 +28,19 @@ Environment:
   QIBAO_TODAY         pin the server's date, YYYY-MM-DD (dev only)
   QIBAO_POOL_SIZE     database connections (default 8)
   QIBAO_WORKERS       HTTP worker threads (default: number of CPUs)
+  QIBAO_CARD_PLATFORM_PUBLIC_KEY
+                      path to the e-social-card platform's Ed25519 public key (PEM)
+                      that signs QR sign-in confirmations (required in production;
+                      in dev the DEV-ONLY key in api/dev-keys/ when unset)
   RUST_LOG            log filter (default info)
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str).unwrap_or("serve");
+    if command == "card-sim" {
+        return card_sim(&args[1..]);
+    }
     if args.len() > 1 {
         eprintln!("qibao: unexpected argument {:?}\n\n{USAGE}", args[1]);
         return ExitCode::from(2);
@@ -87,6 +96,11 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
+            if config.mode.is_production() {
+                return fail(
+                    "the demo data has well-known passwords and is refused with QIBAO_MODE=production",
+                );
+            }
             let pool = match server::open_pool(&config).and_then(|pool| {
                 server::migrate(&pool)?;
                 Ok(pool)
@@ -95,18 +109,9 @@ fn main() -> ExitCode {
                 Err(e) => return fail(&e.to_string()),
             };
             let clock = server::clock_for(&config);
-            let now = clock.now().to_offset(time::UtcOffset::UTC);
-            let now = time::PrimitiveDateTime::new(now.date(), now.time());
-            match qibao_api::demo::load(&pool, clock.today(), now) {
-                Ok(s) if s.created => {
-                    println!(
-                        "demo unit {} (USCC {}) loaded with {} employees",
-                        s.unit_no, s.uscc, s.employees
-                    );
-                    ExitCode::SUCCESS
-                }
+            match qibao_api::demo::load(&pool, clock.today(), clock.now_utc()) {
                 Ok(s) => {
-                    println!("demo unit {} (USCC {}) already present", s.unit_no, s.uscc);
+                    print_demo(&s, &config);
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&format!("cannot load the demo data: {e}")),
@@ -116,6 +121,88 @@ fn main() -> ExitCode {
             eprintln!("qibao: unknown command {other:?}\n\n{USAGE}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn print_demo(s: &qibao_api::demo::DemoSummary, config: &Config) {
+    use qibao_api::demo::{
+        DEMO_LEGAL_REP_PASSWORD, DEMO_STAFF_PASSWORD, DEMO_STAFF_USERNAME, DEMO_TAX_CLIENT_ID,
+        DEMO_TAX_CLIENT_SECRET,
+    };
+    if s.created {
+        println!(
+            "demo unit {} (USCC {}) loaded with {} employees",
+            s.unit_no, s.uscc, s.employees
+        );
+    } else {
+        println!("demo unit {} (USCC {}) already present", s.unit_no, s.uscc);
+    }
+    let kept = |created: bool| {
+        if created {
+            ""
+        } else {
+            "  (existing account kept as it was)"
+        }
+    };
+    println!("development sign-in accounts (never use them in production):");
+    println!(
+        "  legal representative  USCC {} / password {DEMO_LEGAL_REP_PASSWORD}{}",
+        s.uscc,
+        kept(s.legal_rep_account_created)
+    );
+    println!(
+        "  staff, every role     {DEMO_STAFF_USERNAME} / {DEMO_STAFF_PASSWORD}{}",
+        kept(s.staff_account_created)
+    );
+    println!(
+        "  tax bureau client     {DEMO_TAX_CLIENT_ID} / {DEMO_TAX_CLIENT_SECRET}{}",
+        kept(s.tax_client_created)
+    );
+    println!(
+        "  QR sign-in            qibao card-sim --ticket <ticket> --id-number {} --name {}",
+        s.legal_rep_id_number, s.legal_rep_name
+    );
+    println!(
+        "try: curl -s -X POST http://{}/api/v1/auth/password-login -H 'Content-Type: application/json' -d '{{\"uscc\":\"{}\",\"password\":\"{DEMO_LEGAL_REP_PASSWORD}\"}}'",
+        config.bind, s.uscc
+    );
+}
+
+fn card_sim(args: &[String]) -> ExitCode {
+    use qibao_api::auth::card_sim;
+    let parsed = match card_sim::parse_args(args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("qibao card-sim: {e}\n\n{}", card_sim::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    // The simulator's clock follows QIBAO_TODAY like a dev server's, so its
+    // confirmations are valid for a server whose date is pinned.
+    let clock = match std::env::var("QIBAO_TODAY")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        None => qibao_api::Clock::system(),
+        Some(v) => match time::Date::parse(
+            v.trim(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        ) {
+            Ok(d) => qibao_api::Clock::fixed(d),
+            Err(_) => return fail(&format!("QIBAO_TODAY is invalid: {v:?}")),
+        },
+    };
+    match card_sim::run(&parsed, clock.now_utc()) {
+        Ok((status, body)) => {
+            println!("HTTP {status}");
+            println!("{body}");
+            if (200..300).contains(&status) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => fail(&format!("card-sim: {e}")),
     }
 }
 

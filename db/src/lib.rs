@@ -12,6 +12,7 @@ use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+pub mod accounts;
 pub mod auth;
 pub mod conn;
 mod error;

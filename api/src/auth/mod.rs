@@ -3,7 +3,12 @@
 //! say who may call them. The unit always comes from the token, never from
 //! the URL, so a unit's people cannot reach another unit's data.
 
+pub mod api_keys;
+pub mod card_sim;
+pub mod esscard;
+pub mod lockout;
 pub mod password;
+pub mod tokens;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -167,6 +172,10 @@ pub struct Claims {
     #[serde(default)]
     pub staff_roles: Vec<StaffRole>,
     pub channel: Channel,
+    /// The legal representative still has to replace a one-time password:
+    /// every portal endpoint but the password change refuses the token.
+    #[serde(default)]
+    pub must_change_password: bool,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
@@ -183,6 +192,8 @@ pub struct Principal {
     pub unit_id: Option<i64>,
     pub staff_roles: Vec<StaffRole>,
     pub channel: Channel,
+    /// See [`Claims::must_change_password`].
+    pub must_change_password: bool,
 }
 
 impl Principal {
@@ -239,6 +250,7 @@ pub fn issue_access_token(
         unit_id: p.unit_id,
         staff_roles: p.staff_roles.clone(),
         channel: p.channel,
+        must_change_password: p.must_change_password,
         iat: unix(now),
         exp: unix(now + ACCESS_TTL),
         iss: ISSUER.to_owned(),
@@ -326,6 +338,7 @@ pub fn open_session(
         unit_id,
         staff_roles: staff_roles.to_vec(),
         channel,
+        must_change_password: false,
     })
 }
 
@@ -371,7 +384,21 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         unit_id: claims.unit_id,
         staff_roles: claims.staff_roles,
         channel: claims.channel,
+        must_change_password: claims.must_change_password,
     })
+}
+
+/// 403 `PASSWORD_CHANGE_REQUIRED` while the caller signed in with a
+/// one-time password that has not been replaced yet.
+fn require_password_changed(p: &Principal) -> Result<(), ApiError> {
+    if p.must_change_password {
+        Err(ApiError::forbidden(
+            "PASSWORD_CHANGE_REQUIRED",
+            "您使用的是初始密码，请先修改密码后再办理业务。",
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
@@ -400,6 +427,7 @@ impl FromRequest for UnitUser {
         let req = req.clone();
         Box::pin(async move {
             let p = authenticate(&req).await?;
+            require_password_changed(&p)?;
             match (p.role, p.unit_id) {
                 (Role::LegalRep | Role::Agent | Role::Payroll, Some(unit_id)) => Ok(UnitUser {
                     principal: p,
@@ -429,6 +457,7 @@ impl FromRequest for LegalRepUser {
         let req = req.clone();
         Box::pin(async move {
             let p = authenticate(&req).await?;
+            require_password_changed(&p)?;
             match (p.role, p.unit_id) {
                 (Role::LegalRep, Some(unit_id)) => Ok(LegalRepUser {
                     principal: p,
@@ -537,6 +566,7 @@ mod tests {
             unit_id: Some(7),
             staff_roles: vec![],
             channel: Channel::Portal,
+            must_change_password: false,
         }
     }
 

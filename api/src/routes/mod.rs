@@ -20,6 +20,8 @@
 //! shows `/api/v1/<area>/regions`. Routes added with `.route(...)` or
 //! `web::resource` are NOT documented: always use `.service(handler)`.
 
+pub mod api_keys;
+pub mod auth;
 pub mod policy;
 pub mod public;
 pub mod quote;
@@ -46,6 +48,16 @@ pub fn register(cfg: &mut ServiceConfig, extra: RouteFn) {
 /// registered, so two areas must not share a prefix (`/policy/quotes` goes
 /// inside the `/policy` scope, not beside it).
 pub fn configure_v1(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/auth")
+            .configure(auth::configure) // /api/v1/auth/password-login, /refresh, /qr-sessions, …
+            .configure(api_keys::configure_auth), // /api/v1/auth/api-key-tokens
+    );
+    cfg.service(
+        scope::scope("/portal")
+            .configure(auth::configure_portal) // /api/v1/portal/password
+            .configure(api_keys::configure_portal), // /api/v1/portal/api-keys[/{id}]
+    );
     cfg.service(
         scope::scope("/policy")
             .configure(policy::configure) // /api/v1/policy/regions[/{code}[/parameters]], …

@@ -1,0 +1,352 @@
+//! Payroll API keys (R-AUTH-4: only the legal representative manages
+//! them): created for the unit in the token, listed without secrets,
+//! revoked (which also ends the sessions opened with the key), and
+//! exchanged by the payroll software for short-lived access tokens
+//! (role `payroll`, channel `api`).
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use qibao_db::accounts::{self, ApiKey, NewApiKey};
+use qibao_db::conn::transaction;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::tokens::{self, Issue, TokenResponse, TokenUnit};
+use crate::auth::{Channel, LegalRepUser, Role, SessionSpec, api_keys};
+use crate::blocking::run_db;
+use crate::items::{self, ItemRecord};
+use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::routes::ServiceConfig;
+use crate::routes::auth::china_timestamp;
+use crate::state::AppState;
+
+/// The longest key name, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// A key as listed: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: i64,
+    /// The key's public prefix (the part after `qbk_`), to recognise it.
+    #[schema(example = "3f9a0c1d2e4b")]
+    pub prefix: String,
+    #[schema(example = "薪资系统")]
+    pub name: String,
+    /// ISO 8601, China time.
+    pub created_at: String,
+    /// Who created it (`role:subject:name`).
+    pub created_by: String,
+    /// When it was last exchanged for a token (ISO 8601, China time).
+    pub last_used_at: Option<String>,
+    /// When it was revoked (ISO 8601, China time); a revoked key no longer works.
+    pub revoked_at: Option<String>,
+}
+
+impl From<&ApiKey> for ApiKeyView {
+    fn from(k: &ApiKey) -> Self {
+        ApiKeyView {
+            id: k.id,
+            prefix: k.key_prefix.clone(),
+            name: k.name.clone(),
+            created_at: china_timestamp(k.created_at),
+            created_by: k.created_by.clone(),
+            last_used_at: k.last_used_at.map(china_timestamp),
+            revoked_at: k.revoked_at.map(china_timestamp),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateApiKeyRequest {
+    /// What the key is for, 1–64 characters.
+    #[schema(example = "薪资系统")]
+    pub name: String,
+}
+
+/// A new key: the only time its secret is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    /// The whole key (`qbk_<prefix>_<secret>`); store it safely, it cannot
+    /// be shown again.
+    pub key: String,
+    #[serde(flatten)]
+    pub view: ApiKeyView,
+}
+
+/// Creates an API key for the unit's payroll software.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "create_api_key",
+    security(("bearer" = [])),
+    request_body = CreateApiKeyRequest,
+    responses(
+        (status = 201, description = "Created; `key` is shown this once.", body = CreatedApiKey),
+        (status = 400, description = "Missing or empty name, or longer than 64 characters (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the legal representative (`LEGAL_REP_ONLY`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/api-keys")]
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    who: LegalRepUser,
+    body: web::Json<CreateApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.into_inner().name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::invalid_field(
+            "name",
+            format!("请填写凭证名称，1至{MAX_NAME_CHARS}个字符"),
+        ));
+    }
+    let now = state.clock.now_utc();
+    let created = run_db(&state, move |conn| {
+        transaction(conn, |c| {
+            let fresh = api_keys::generate();
+            let row = accounts::insert_api_key(
+                c,
+                &NewApiKey {
+                    unit_id: who.unit_id,
+                    name: name.clone(),
+                    key_prefix: fresh.prefix.clone(),
+                    key_hash: fresh.hash.clone(),
+                    created_by: who.principal.actor(),
+                    created_at: now,
+                },
+            )?;
+            items::record(
+                c,
+                &who.principal,
+                ItemRecord {
+                    unit_id: Some(who.unit_id),
+                    kind: "api_key_created",
+                    status: "done",
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "id": row.id, "prefix": row.key_prefix, "name": row.name,
+                    })),
+                },
+                now,
+            )?;
+            Ok(CreatedApiKey {
+                key: fresh.key,
+                view: ApiKeyView::from(&row),
+            })
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number from 1 (default 1).
+    pub page: Option<i64>,
+    /// Items per page, 1–200 (default 50).
+    pub page_size: Option<i64>,
+}
+
+impl PageQuery {
+    /// (page, page_size), or the field errors.
+    pub fn checked(&self) -> Result<(i64, i64), ApiError> {
+        let page = self.page.unwrap_or(1);
+        let size = self.page_size.unwrap_or(50);
+        let mut errors = Vec::new();
+        if page < 1 {
+            errors.push(FieldError::new("page", "页码应从1开始"));
+        }
+        if !(1..=200).contains(&size) {
+            errors.push(FieldError::new("page_size", "每页条数应为1至200"));
+        }
+        if errors.is_empty() {
+            Ok((page, size))
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// A page of the unit's API keys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyPage {
+    pub items: Vec<ApiKeyView>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// The unit's API keys, newest first, revoked ones included; never a secret.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "list_api_keys",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, body = ApiKeyPage),
+        (status = 400, description = "Bad page or page size (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the legal representative (`LEGAL_REP_ONLY`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/api-keys")]
+pub async fn list_api_keys(
+    state: web::Data<AppState>,
+    who: LegalRepUser,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<ApiKeyPage>, ApiError> {
+    let (page, page_size) = query.checked()?;
+    let (rows, total) = run_db(&state, move |conn| {
+        Ok(accounts::list_api_keys(
+            conn,
+            who.unit_id,
+            (page - 1) * page_size,
+            page_size,
+        )?)
+    })
+    .await?;
+    Ok(web::Json(ApiKeyPage {
+        items: rows.iter().map(ApiKeyView::from).collect(),
+        total,
+        page,
+        page_size,
+    }))
+}
+
+/// Revokes one of the unit's API keys; the sessions opened with it end at
+/// once.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "revoke_api_key",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The key's id.")),
+    responses(
+        (status = 200, description = "Revoked.", body = ApiKeyView),
+        (status = 400, description = "The id is not a number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the legal representative (`LEGAL_REP_ONLY`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such key for this unit (`API_KEY_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Revoked already (`API_KEY_ALREADY_REVOKED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[delete("/api-keys/{id}")]
+pub async fn revoke_api_key(
+    state: web::Data<AppState>,
+    who: LegalRepUser,
+    path: web::Path<i64>,
+) -> Result<web::Json<ApiKeyView>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now_utc();
+    let view = run_db(&state, move |conn| {
+        transaction(conn, |c| {
+            let key = accounts::find_unit_api_key(c, who.unit_id, id)?.ok_or_else(|| {
+                ApiError::not_found("API_KEY_NOT_FOUND", "未找到该接口凭证。")
+            })?;
+            if !accounts::revoke_api_key(c, who.unit_id, id, now)? {
+                return Err(ApiError::conflict(
+                    "API_KEY_ALREADY_REVOKED",
+                    "该接口凭证已于此前作废。",
+                ));
+            }
+            qibao_db::auth::revoke_sessions_of(
+                c,
+                Role::Payroll.as_str(),
+                &key.key_prefix,
+                Some(who.unit_id),
+                now,
+            )?;
+            items::record(
+                c,
+                &who.principal,
+                ItemRecord {
+                    unit_id: Some(who.unit_id),
+                    kind: "api_key_revoked",
+                    status: "done",
+                    before: Some(serde_json::json!({
+                        "id": key.id, "prefix": key.key_prefix, "name": key.name, "revoked_at": null,
+                    })),
+                    after: Some(serde_json::json!({
+                        "id": key.id, "prefix": key.key_prefix, "name": key.name,
+                        "revoked_at": china_timestamp(now),
+                    })),
+                },
+                now,
+            )?;
+            let revoked = ApiKey {
+                revoked_at: Some(now),
+                ..key
+            };
+            Ok(ApiKeyView::from(&revoked))
+        })
+    })
+    .await?;
+    Ok(web::Json(view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApiKeyTokenRequest {
+    /// The whole key, `qbk_<prefix>_<secret>`.
+    pub api_key: String,
+}
+
+/// Payroll software exchanges its API key for an access token acting for
+/// the key's unit (role `payroll`, channel `api`). No refresh token:
+/// exchange the key again when the token expires.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "create_api_key_token",
+    request_body = ApiKeyTokenRequest,
+    responses(
+        (status = 200, description = "An access token.", body = TokenResponse),
+        (status = 400, description = "Missing field or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, malformed or revoked key (`API_KEY_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/api-key-tokens")]
+pub async fn create_api_key_token(
+    state: web::Data<AppState>,
+    body: web::Json<ApiKeyTokenRequest>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let now = state.clock.now_utc();
+    let secret = state.config.jwt_secret.as_bytes().to_vec();
+    let presented = body.into_inner().api_key.trim().to_owned();
+    let invalid = || ApiError::unauthorized("API_KEY_INVALID", "接口凭证无效或已作废。");
+    let prefix = api_keys::prefix_of(&presented)
+        .ok_or_else(invalid)?
+        .to_owned();
+    let tokens = run_db(&state, move |conn| {
+        transaction(conn, |c| {
+            let key = accounts::find_api_key_by_prefix(c, &prefix)?
+                .filter(|k| k.revoked_at.is_none() && api_keys::matches(&presented, &k.key_hash))
+                .ok_or_else(invalid)?;
+            accounts::touch_api_key(c, key.id, now)?;
+            let unit = accounts::get_unit(c, key.unit_id)?;
+            let spec = SessionSpec {
+                role: Role::Payroll,
+                subject: &key.key_prefix,
+                name: &key.name,
+                unit_id: Some(key.unit_id),
+                staff_roles: &[],
+                channel: Channel::Api,
+            };
+            let issue = Issue {
+                unit: Some(TokenUnit::from(&unit)),
+                ..Issue::default()
+            };
+            Ok(tokens::start_session(c, &secret, &spec, issue, now)?.1)
+        })
+    })
+    .await?;
+    Ok(web::Json(tokens))
+}
+
+/// The key-management routes inside `/api/v1/portal`.
+pub fn configure_portal(cfg: &mut ServiceConfig) {
+    cfg.service(create_api_key)
+        .service(list_api_keys)
+        .service(revoke_api_key);
+}
+
+/// The key exchange inside `/api/v1/auth`.
+pub fn configure_auth(cfg: &mut ServiceConfig) {
+    cfg.service(create_api_key_token);
+}
