@@ -2,7 +2,8 @@
 //! [`crate::routes::register`].
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::problem::{FieldError, ProblemDoc};
@@ -34,8 +35,27 @@ use crate::routes::{self, RouteFn};
         (name = "system", description = "Health and readiness probes."),
     ),
     components(schemas(ProblemDoc, FieldError)),
+    modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (access tokens from `/api/v1/auth`)
+/// that protected operations name in `security(("bearer" = []))`.
+pub struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        if !components.security_schemes.contains_key("bearer") {
+            let mut http = Http::new(HttpAuthScheme::Bearer);
+            http.bearer_format = Some("JWT".to_owned());
+            http.description = Some(
+                "A short-lived access token (15 minutes) bound to a revocable session.".to_owned(),
+            );
+            components.add_security_scheme("bearer", SecurityScheme::Http(http));
+        }
+    }
+}
 
 /// The spec of the app as `serve` runs it, built without a server.
 pub fn openapi() -> utoipa::openapi::OpenApi {

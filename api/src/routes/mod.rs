@@ -20,10 +20,14 @@
 //! shows `/api/v1/<area>/regions`. Routes added with `.route(...)` or
 //! `web::resource` are NOT documented: always use `.service(handler)`.
 
+pub mod agents;
+pub mod bank_accounts;
 pub mod policy;
 pub mod public;
 pub mod quote;
+pub mod staff_units;
 pub mod system;
+pub mod units;
 
 use utoipa_actix_web::scope;
 pub use utoipa_actix_web::service_config::ServiceConfig;
@@ -52,6 +56,16 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(quote::configure), // /api/v1/policy/quotes
     );
     cfg.service(scope::scope("/public").configure(public::configure));
+    // The unit's online hall: the unit is the token's, never the URL's.
+    cfg.service(
+        scope::scope("/portal")
+            .configure(units::configure) // /api/v1/portal/unit[/change-history|/insurances[/{code}]]
+            .configure(agents::configure) // /api/v1/portal/agents[/{id}]
+            .configure(bank_accounts::configure), // /api/v1/portal/bank-accounts[/{id}]
+    );
+    cfg.service(
+        scope::scope("/staff").configure(staff_units::configure), // /api/v1/staff/units[/{unit_no}], /uscc-exceptions
+    );
 }
 
 /// Registers nothing: the `extra` of production.
