@@ -425,6 +425,10 @@ digit_id!(
     /// Administrative region code (参保所属地), 6 digits, e.g. 420500.
     RegionCode, 6, "行政区划代码"
 );
+digit_id!(
+    /// Postcode (邮政编码): 6 digits.
+    Postcode, 6, "邮政编码"
+);
 
 /// A mobile number (11 digits, 1[3-9]…) or a landline with area code
 /// (0 + 2–3 digits, optional dash, 7–8 digits, optional extension).

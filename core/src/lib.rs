@@ -14,6 +14,7 @@ pub mod policy;
 pub mod rules;
 #[cfg(feature = "openapi")]
 mod schema;
+pub mod unit;
 
 pub use money::{Money, Rate};
 pub use period::{Period, PeriodRange, SiYear};

@@ -21,6 +21,7 @@ pub mod repo;
 pub mod rows;
 pub mod schema;
 pub mod testing;
+pub mod units;
 
 pub use conn::{Backend, DbConn};
 pub use error::{DbError, OptionalExt};

@@ -243,8 +243,15 @@ pub struct Unit {
     pub status: String,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    /// The legal representative's phone (NULL for units registered before it was kept).
+    pub legal_rep_phone: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub email: Option<String>,
 }
 
+/// A unit as inserted; the contact columns are set apart (see
+/// `qibao_db::units::NewRegisteredUnit`) and are NULL when omitted.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = units)]
 pub struct NewUnit {
@@ -278,8 +285,11 @@ pub struct UnitInsurance {
     pub status: String,
     pub latest_accounted_period: Option<i32>,
     pub latest_paid_period: Option<i32>,
+    /// The last insured month once the unit stopped this insurance.
+    pub stop_period: Option<i32>,
 }
 
+/// `stop_period` is NULL on insert.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = unit_insurances)]
 pub struct NewUnitInsurance {

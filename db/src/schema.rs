@@ -136,6 +136,10 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        legal_rep_phone -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        email -> Nullable<Text>,
     }
 }
 
@@ -148,6 +152,7 @@ diesel::table! {
         status -> Text,
         latest_accounted_period -> Nullable<Integer>,
         latest_paid_period -> Nullable<Integer>,
+        stop_period -> Nullable<Integer>,
     }
 }
 
@@ -326,6 +331,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    uscc_exceptions (id) {
+        id -> BigInt,
+        uscc -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_bank_accounts (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        purpose -> Text,
+        bank_name -> Text,
+        account_name -> Text,
+        account_number -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(policy_base_bounds -> regions (region_code));
 diesel::joinable!(policy_rates -> regions (region_code));
 diesel::joinable!(policy_injury_class_rates -> regions (region_code));
@@ -343,6 +372,7 @@ diesel::joinable!(agents -> units (unit_id));
 diesel::joinable!(api_keys -> units (unit_id));
 diesel::joinable!(auth_sessions -> units (unit_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
+diesel::joinable!(unit_bank_accounts -> units (unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -369,4 +399,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
     refresh_tokens,
     qr_sessions,
+    uscc_exceptions,
+    unit_bank_accounts,
 );

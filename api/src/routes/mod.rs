@@ -20,12 +20,16 @@
 //! shows `/api/v1/<area>/regions`. Routes added with `.route(...)` or
 //! `web::resource` are NOT documented: always use `.service(handler)`.
 
+pub mod agents;
 pub mod api_keys;
 pub mod auth;
+pub mod bank_accounts;
 pub mod policy;
 pub mod public;
 pub mod quote;
+pub mod staff_units;
 pub mod system;
+pub mod units;
 
 use utoipa_actix_web::scope;
 pub use utoipa_actix_web::service_config::ServiceConfig;
@@ -54,16 +58,23 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(api_keys::configure_auth), // /api/v1/auth/api-key-tokens
     );
     cfg.service(
-        scope::scope("/portal")
-            .configure(auth::configure_portal) // /api/v1/portal/password
-            .configure(api_keys::configure_portal), // /api/v1/portal/api-keys[/{id}]
-    );
-    cfg.service(
         scope::scope("/policy")
             .configure(policy::configure) // /api/v1/policy/regions[/{code}[/parameters]], …
             .configure(quote::configure), // /api/v1/policy/quotes
     );
     cfg.service(scope::scope("/public").configure(public::configure));
+    // The unit's online hall: the unit is the token's, never the URL's.
+    cfg.service(
+        scope::scope("/portal")
+            .configure(auth::configure_portal) // /api/v1/portal/password
+            .configure(api_keys::configure_portal) // /api/v1/portal/api-keys[/{id}]
+            .configure(units::configure) // /api/v1/portal/unit[/change-history|/insurances[/{code}]]
+            .configure(agents::configure) // /api/v1/portal/agents[/{id}]
+            .configure(bank_accounts::configure), // /api/v1/portal/bank-accounts[/{id}]
+    );
+    cfg.service(
+        scope::scope("/staff").configure(staff_units::configure), // /api/v1/staff/units[/{unit_no}], /uscc-exceptions
+    );
 }
 
 /// Registers nothing: the `extra` of production.
