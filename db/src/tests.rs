@@ -93,10 +93,19 @@ fn conflict(constraint: &str) -> DbError {
 fn migrations_apply_once() {
     each_backend(|db| {
         let pool = Pool::connect(&db.url, 2).unwrap();
+        // Every migration folder, in order (both trees have the same names).
+        let mut folders: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        folders.sort();
+        let applied = pool.run_migrations().unwrap();
         assert_eq!(
-            pool.run_migrations().unwrap(),
+            applied[..2],
             ["2026-11-27-000001_init", "2026-11-27-000002_seed"]
         );
+        assert_eq!(applied, folders);
         assert!(pool.run_migrations().unwrap().is_empty());
         pool.ping().unwrap();
         let expected = if db.url.starts_with("sqlite") {
