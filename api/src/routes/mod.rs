@@ -20,10 +20,14 @@
 //! shows `/api/v1/<area>/regions`. Routes added with `.route(...)` or
 //! `web::resource` are NOT documented: always use `.service(handler)`.
 
+pub mod key_changes;
+pub mod materials;
 pub mod policy;
+pub mod policy_admin;
 pub mod public;
 pub mod quote;
 pub mod system;
+pub mod tasks;
 
 use utoipa_actix_web::scope;
 pub use utoipa_actix_web::service_config::ServiceConfig;
@@ -52,6 +56,18 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(quote::configure), // /api/v1/policy/quotes
     );
     cfg.service(scope::scope("/public").configure(public::configure));
+    // ONE scope per audience: every portal / staff module configures into it.
+    cfg.service(
+        scope::scope("/portal")
+            .configure(materials::configure_portal) // /api/v1/portal/materials[/{id}/content]
+            .configure(key_changes::configure), // /api/v1/portal/key-change-requests[/{id}]
+    );
+    cfg.service(
+        scope::scope("/staff")
+            .configure(materials::configure_staff) // /api/v1/staff/materials/{id}/content
+            .configure(tasks::configure) // /api/v1/staff/tasks[/{id}[/claim|release|approve|reject]]
+            .configure(policy_admin::configure), // /api/v1/staff/policy/…
+    );
 }
 
 /// Registers nothing: the `extra` of production.
