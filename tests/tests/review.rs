@@ -732,6 +732,8 @@ fn reviewers_need_the_reviewer_role() {
     let q = app.get_as(TASKS, &finance);
     assert_eq!(q.status, 200, "{}", q.text);
     assert_eq!(q.body["total"], 0);
+    let no_roles = app.mint(Role::Staff, "clerk", "无岗位", None, &[]);
+    assert_eq!(app.get_as(TASKS, &no_roles).body["total"], 0);
     app.get_as(&format!("{TASKS}/{task}"), &finance)
         .assert_problem(403, "FORBIDDEN");
     app.post_as(&format!("{TASKS}/{task}/claim"), &finance, &json!({}))
