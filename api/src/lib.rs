@@ -18,6 +18,7 @@ pub mod items;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod review;
 pub mod routes;
 mod rule_errors;
 pub mod server;

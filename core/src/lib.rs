@@ -11,6 +11,7 @@ pub mod late;
 pub mod money;
 pub mod period;
 pub mod policy;
+pub mod policy_change;
 pub mod rules;
 #[cfg(feature = "openapi")]
 mod schema;

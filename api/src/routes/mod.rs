@@ -24,11 +24,15 @@ pub mod agents;
 pub mod api_keys;
 pub mod auth;
 pub mod bank_accounts;
+pub mod key_changes;
+pub mod materials;
 pub mod policy;
+pub mod policy_admin;
 pub mod public;
 pub mod quote;
 pub mod staff_units;
 pub mod system;
+pub mod tasks;
 pub mod units;
 
 use utoipa_actix_web::scope;
@@ -63,6 +67,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(quote::configure), // /api/v1/policy/quotes
     );
     cfg.service(scope::scope("/public").configure(public::configure));
+    // ONE scope per audience: every portal / staff module configures into it.
     // The unit's online hall: the unit is the token's, never the URL's.
     cfg.service(
         scope::scope("/portal")
@@ -70,10 +75,16 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(api_keys::configure_portal) // /api/v1/portal/api-keys[/{id}]
             .configure(units::configure) // /api/v1/portal/unit[/change-history|/insurances[/{code}]]
             .configure(agents::configure) // /api/v1/portal/agents[/{id}]
-            .configure(bank_accounts::configure), // /api/v1/portal/bank-accounts[/{id}]
+            .configure(bank_accounts::configure) // /api/v1/portal/bank-accounts[/{id}]
+            .configure(materials::configure_portal) // /api/v1/portal/materials[/{id}/content]
+            .configure(key_changes::configure), // /api/v1/portal/key-change-requests[/{id}]
     );
     cfg.service(
-        scope::scope("/staff").configure(staff_units::configure), // /api/v1/staff/units[/{unit_no}], /uscc-exceptions
+        scope::scope("/staff")
+            .configure(staff_units::configure) // /api/v1/staff/units[/{unit_no}], /uscc-exceptions
+            .configure(materials::configure_staff) // /api/v1/staff/materials/{id}/content
+            .configure(tasks::configure) // /api/v1/staff/tasks[/{id}[/claim|release|approve|reject]]
+            .configure(policy_admin::configure), // /api/v1/staff/policy/…
     );
 }
 

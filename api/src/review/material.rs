@@ -1,0 +1,277 @@
+//! Supporting materials (材料): what is accepted, how a file's type is
+//! decided, and linking materials to business items.
+//!
+//! The type is decided from the content's first bytes (its "magic"), never
+//! from the file name or the content type the client declares: a PNG named
+//! `x.pdf` is stored as `image/png`, a text file named `x.pdf` is refused.
+
+use qibao_db::DbConn;
+use qibao_db::review::{self as store, MaterialMeta};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::problem::{ApiError, FieldError};
+use crate::review::iso;
+
+/// The largest material accepted: 5 MiB.
+pub const MAX_MATERIAL_BYTES: usize = 5 * 1024 * 1024;
+
+/// The most materials one request may cite.
+pub const MAX_MATERIALS_PER_ITEM: usize = 20;
+
+/// The longest file name kept, in characters.
+const MAX_FILE_NAME_CHARS: usize = 120;
+
+/// The accepted kinds of file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaterialType {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl MaterialType {
+    /// Decides the type from the content's signature: `%PDF-`,
+    /// `FF D8 FF` (JPEG) or `89 50 4E 47 0D 0A 1A 0A` (PNG).
+    pub fn sniff(content: &[u8]) -> Option<MaterialType> {
+        if content.starts_with(b"%PDF-") {
+            Some(MaterialType::Pdf)
+        } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(MaterialType::Jpeg)
+        } else if content.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Some(MaterialType::Png)
+        } else {
+            None
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            MaterialType::Pdf => "application/pdf",
+            MaterialType::Jpeg => "image/jpeg",
+            MaterialType::Png => "image/png",
+        }
+    }
+
+    fn default_name(self) -> &'static str {
+        match self {
+            MaterialType::Pdf => "材料.pdf",
+            MaterialType::Jpeg => "材料.jpg",
+            MaterialType::Png => "材料.png",
+        }
+    }
+}
+
+/// 415 `UNSUPPORTED_MATERIAL_TYPE`.
+pub fn unsupported_type() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MATERIAL_TYPE",
+        "材料格式不支持：只能上传PDF文件或JPEG、PNG图片（按文件内容识别，修改文件扩展名无效）。",
+    )
+}
+
+/// 413 `MATERIAL_TOO_LARGE`.
+pub fn too_large() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "MATERIAL_TOO_LARGE",
+        format!(
+            "材料文件过大：单个文件不能超过{}MB。",
+            MAX_MATERIAL_BYTES / 1024 / 1024
+        ),
+    )
+}
+
+/// The file name as kept: the last path component, without control
+/// characters, at most 120 characters; a default name when nothing is left.
+pub fn clean_file_name(raw: Option<&str>, kind: MaterialType) -> String {
+    let base = raw
+        .unwrap_or_default()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILE_NAME_CHARS)
+        .collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        kind.default_name().to_owned()
+    } else {
+        cleaned.to_owned()
+    }
+}
+
+/// Lower-case hex SHA-256 of the content.
+pub fn sha256_hex(content: &[u8]) -> String {
+    hex::encode(Sha256::digest(content))
+}
+
+/// A material's description (no content).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MaterialDto {
+    #[schema(example = 12)]
+    pub id: i64,
+    /// Decided from the content: `application/pdf`, `image/jpeg` or `image/png`.
+    #[schema(example = "application/pdf")]
+    pub media_type: String,
+    /// The name the file was uploaded with (path removed).
+    #[schema(example = "营业执照.pdf")]
+    pub file_name: String,
+    #[schema(example = 183_204)]
+    pub size_bytes: i64,
+    /// SHA-256 of the content, lower-case hex, to check a download against.
+    #[schema(example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
+    pub sha256: String,
+    #[schema(example = "新营业执照副本")]
+    pub description: Option<String>,
+    /// Who uploaded it (`role:account:name`).
+    #[schema(example = "agent:420500198001011234:张三")]
+    pub uploaded_by: String,
+    /// When it was uploaded (RFC 3339, UTC).
+    #[schema(example = "2023-04-20T02:15:00Z")]
+    pub created_at: String,
+}
+
+impl From<MaterialMeta> for MaterialDto {
+    fn from(m: MaterialMeta) -> Self {
+        MaterialDto {
+            id: m.id,
+            media_type: m.media_type,
+            file_name: m.file_name,
+            size_bytes: m.size_bytes,
+            sha256: m.sha256,
+            description: m.description,
+            uploaded_by: m.uploaded_by,
+            created_at: iso(m.created_at),
+        }
+    }
+}
+
+/// Checks `ids` (1–20 distinct, positive) as a request's field
+/// `material_ids`; returns them without duplicates, in order.
+pub fn check_material_ids(ids: &[i64]) -> Result<Vec<i64>, FieldError> {
+    if ids.is_empty() {
+        return Err(FieldError::new(
+            "material_ids",
+            "请至少提供一份证明材料（先上传材料，再填写材料编号）。",
+        ));
+    }
+    let mut out: Vec<i64> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if *id <= 0 {
+            return Err(FieldError::new("material_ids", "材料编号应为正整数。"));
+        }
+        if !out.contains(id) {
+            out.push(*id);
+        }
+    }
+    if out.len() > MAX_MATERIALS_PER_ITEM {
+        return Err(FieldError::new(
+            "material_ids",
+            format!("一次最多引用{MAX_MATERIALS_PER_ITEM}份材料。"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Links the unit's materials `ids` to a business item. A material that does
+/// not exist or belongs to another unit is refused alike (422
+/// `MATERIAL_NOT_FOUND`, naming the field), so nothing about other units'
+/// materials is revealed.
+pub fn link_materials(
+    conn: &mut DbConn,
+    unit_id: i64,
+    business_item_id: i64,
+    ids: &[i64],
+) -> Result<Vec<MaterialMeta>, ApiError> {
+    let found = store::get_materials(conn, ids)?;
+    let mut errors = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !found.iter().any(|m| m.id == *id && m.unit_id == unit_id) {
+            errors.push(FieldError::new(
+                format!("material_ids[{i}]"),
+                format!("材料{id}不存在，请先上传材料。"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::unprocessable(
+            "MATERIAL_NOT_FOUND",
+            "引用的证明材料不存在或不属于本单位。",
+        )
+        .with_errors(errors));
+    }
+    for id in ids {
+        store::link_material(conn, business_item_id, *id)?;
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_comes_from_the_content() {
+        assert_eq!(
+            MaterialType::sniff(b"%PDF-1.7\n..."),
+            Some(MaterialType::Pdf)
+        );
+        assert_eq!(
+            MaterialType::sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+            Some(MaterialType::Jpeg)
+        );
+        assert_eq!(
+            MaterialType::sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]),
+            Some(MaterialType::Png)
+        );
+        // Truncated signatures, text, a near miss and nothing.
+        assert_eq!(MaterialType::sniff(b"%PDF"), None);
+        assert_eq!(MaterialType::sniff(&[0x89, b'P', b'N', b'G', 0x0D]), None);
+        assert_eq!(MaterialType::sniff(b"hello, this is not a PDF"), None);
+        assert_eq!(MaterialType::sniff(&[0xFF, 0xD8, 0x00]), None);
+        assert_eq!(MaterialType::sniff(b""), None);
+        assert_eq!(MaterialType::sniff(b" %PDF-1.4"), None);
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        let pdf = MaterialType::Pdf;
+        assert_eq!(clean_file_name(Some("营业执照.pdf"), pdf), "营业执照.pdf");
+        assert_eq!(
+            clean_file_name(Some("C:\\Users\\x\\scan.pdf"), pdf),
+            "scan.pdf"
+        );
+        assert_eq!(clean_file_name(Some("../../etc/passwd"), pdf), "passwd");
+        assert_eq!(clean_file_name(Some("a\u{0}b\nc.png"), pdf), "abc.png");
+        assert_eq!(clean_file_name(None, pdf), "材料.pdf");
+        assert_eq!(clean_file_name(Some("dir/"), MaterialType::Png), "材料.png");
+        assert_eq!(
+            clean_file_name(Some(&"长".repeat(500)), pdf)
+                .chars()
+                .count(),
+            120
+        );
+    }
+
+    #[test]
+    fn material_ids_are_checked_and_deduplicated() {
+        assert_eq!(check_material_ids(&[3, 1, 3]).unwrap(), vec![3, 1]);
+        assert!(check_material_ids(&[]).is_err());
+        assert!(check_material_ids(&[0]).is_err());
+        assert!(check_material_ids(&(1..=21).collect::<Vec<_>>()).is_err());
+    }
+
+    #[test]
+    fn sha256_is_lower_hex() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
