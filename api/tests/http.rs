@@ -427,9 +427,7 @@ fn test_server_serves_over_tcp_and_follows_its_clock() {
     let res = client.get(server.url("/healthz")).send().unwrap();
     assert_eq!(res.status(), 200);
 
-    let base = server.base_url.clone();
+    // Dropping stops the server and joins its thread (whether the port then
+    // refuses is not asserted: a parallel test's server may reuse it).
     drop(server);
-    // A new client: the old one may hold a kept-alive connection.
-    let fresh = reqwest::blocking::Client::new();
-    assert!(fresh.get(format!("{base}/healthz")).send().is_err());
 }
