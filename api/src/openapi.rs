@@ -2,7 +2,8 @@
 //! [`crate::routes::register`].
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::problem::{FieldError, ProblemDoc};
@@ -34,8 +35,32 @@ use crate::routes::{self, RouteFn};
         (name = "system", description = "Health and readiness probes."),
     ),
     components(schemas(ProblemDoc, FieldError)),
+    modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
+
+/// Adds the `bearer` security scheme (JWT access tokens) that operations
+/// needing a caller name with `security(("bearer" = []))`.
+pub struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "Access token from /api/v1/auth (legal representative, agent, \
+                         payroll API key, staff or tax bureau).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The spec of the app as `serve` runs it, built without a server.
 pub fn openapi() -> utoipa::openapi::OpenApi {

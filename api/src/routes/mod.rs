@@ -20,9 +20,12 @@
 //! shows `/api/v1/<area>/regions`. Routes added with `.route(...)` or
 //! `web::resource` are NOT documented: always use `.service(handler)`.
 
+pub mod business_items;
+pub mod employees;
 pub mod policy;
 pub mod public;
 pub mod quote;
+pub mod staff_persons;
 pub mod system;
 
 use utoipa_actix_web::scope;
@@ -52,6 +55,12 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(quote::configure), // /api/v1/policy/quotes
     );
     cfg.service(scope::scope("/public").configure(public::configure));
+    cfg.service(
+        scope::scope("/portal")
+            .configure(employees::configure) // /portal/employees…, persons-to-verify, staff-changes
+            .configure(business_items::configure), // /portal/business-items[/{id}/revocation]
+    );
+    cfg.service(scope::scope("/staff").configure(staff_persons::configure)); // /staff/persons…, duplicate-persons…
 }
 
 /// Registers nothing: the `extra` of production.
