@@ -790,12 +790,6 @@ pub fn enrol(
         .as_ref()
         .and_then(|p| p.first_work_date)
         .or(input.first_work_date);
-    if primary.is_none() && first_work.is_none() {
-        return Err(ApiError::invalid_field(
-            "first_work_date",
-            "新参保人员须填写首次参工时间",
-        ));
-    }
     let current = Period::of(today);
     let window = ctx.params(current)?.windows.back_pay_months;
     let plan = enrolment_plan(
@@ -806,6 +800,12 @@ pub fn enrol(
         window,
     )
     .map_err(plan_error)?;
+    if primary.is_none() && first_work.is_none() {
+        return Err(ApiError::invalid_field(
+            "first_work_date",
+            "新参保人员须填写首次参工时间",
+        ));
+    }
     for ins in &input.insurances {
         let reg = ctx
             .registration(*ins)
@@ -1151,7 +1151,9 @@ pub struct StopInput {
     pub kind: EmployeeItemKind,
     /// `None`: every insurance the person pays at the unit.
     pub insurances: Option<Vec<Insurance>>,
-    pub stop_date: Date,
+    /// `None`: the last day of the previous month (contributions stop from
+    /// the current month), or the start date when that is later.
+    pub stop_date: Option<Date>,
     pub reason: String,
 }
 
@@ -1204,9 +1206,14 @@ pub fn stop(
             "该人员在本单位只参加这一个险种，减少后将不再参保，请办理单位职工社会保险暂停（停保）",
         ));
     }
+    let stop_date = input.stop_date.unwrap_or_else(|| {
+        let latest_start = targets.iter().map(|e| e.start_date).max();
+        let prev_end = Period::of(today).prev().last_day();
+        latest_start.map_or(prev_end, |s| s.max(prev_end))
+    });
     let mut plan = None;
     for e in &targets {
-        let p = check_stop(e.start_date, input.stop_date, today).map_err(|err| {
+        let p = check_stop(e.start_date, stop_date, today).map_err(|err| {
             let msg = err.to_string();
             ApiError::unprocessable("STOP_DATE_INVALID", msg.clone())
                 .with_field_error("stop_date", msg)
@@ -1237,7 +1244,7 @@ pub fn stop(
     for e in &targets {
         let after = RelationState {
             status: emp_db::SUSPENDED.to_string(),
-            stop_date: Some(input.stop_date),
+            stop_date: Some(stop_date),
             stop_reason: Some(input.reason.clone()),
         };
         let changed = emp_db::set_employment_state(
@@ -1307,7 +1314,7 @@ pub fn stop(
     let summary = json!({
         "person_no": person.person_no, "name": person.name,
         "insurances": targets.iter().map(|e| e.insurance.clone()).collect::<Vec<_>>(),
-        "stop_date": input.stop_date, "reason": input.reason,
+        "stop_date": stop_date, "reason": input.reason,
         "last_payable_period": plan.last_payable, "first_stopped_period": plan.first_stopped,
         "cancelled_lines": line_summary(&cancelled),
     });
@@ -1315,7 +1322,7 @@ pub fn stop(
     Ok(StopResult {
         business_item_id: item.id,
         person_no: person.person_no,
-        stop_date: input.stop_date,
+        stop_date,
         last_payable_period: plan.last_payable,
         first_stopped_period: plan.first_stopped,
         relations: now_relations

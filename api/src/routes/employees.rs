@@ -600,7 +600,7 @@ pub async fn create_suspension(
     let input = StopInput {
         kind: qibao_core::employment::EmployeeItemKind::Suspension,
         insurances,
-        stop_date,
+        stop_date: Some(stop_date),
         reason,
     };
     let today = state.clock.today();
@@ -695,7 +695,8 @@ pub async fn create_employee_insurance(
 #[into_params(parameter_in = Query)]
 pub struct RemoveInsuranceQuery {
     /// The day the insurance ends (停保时间), YYYY-MM-DD; default the last day
-    /// of the previous month (stops from the current month).
+    /// of the previous month (stops from the current month), or the start
+    /// date when the insurance started this month.
     pub stop_date: Option<String>,
     /// Reason (减少原因); default 单位职工减少险种.
     pub reason: Option<String>,
@@ -735,8 +736,7 @@ pub async fn delete_employee_insurance(
         .map_err(|e| ApiError::invalid_field("code", e.to_string()))?;
     let today = state.clock.today();
     let mut errors = Vec::new();
-    let stop_date = date_field(&query.stop_date, "stop_date", false, &mut errors)
-        .unwrap_or_else(|| Period::of(today).prev().last_day());
+    let stop_date = date_field(&query.stop_date, "stop_date", false, &mut errors);
     let reason = text_field(&query.reason, "reason", 200, false, &mut errors)
         .unwrap_or_else(|| "单位职工减少险种".to_string());
     if !errors.is_empty() {
