@@ -17,9 +17,8 @@ use qibao_core::contribution::{
 use qibao_core::employment::{
     ActiveRelation, AssessmentKind, CoverSpan, EmployeeItemKind, EnrolmentRefusal, ExcludedLine,
     IdType, InsuredStatus, LineState, LineStatus, NonAccountable, NotRevocable, PersonStatus,
-    PersonStatusKind, PlannedLine, accountability, check_lines_revocable,
-    check_no_active_relation, check_stop, enrolment_periods, id_key, id_spellings,
-    pension_elsewhere, plan_lines,
+    PersonStatusKind, PlannedLine, accountability, check_lines_revocable, check_no_active_relation,
+    check_stop, enrolment_periods, id_key, id_spellings, pension_elsewhere, plan_lines,
 };
 use qibao_core::ids::Gender;
 use qibao_core::insurance::{FloatFactor, InjuryRating, Insurance, RiskClass};
@@ -64,7 +63,10 @@ fn retryable(e: DbError) -> ApiError {
     match e {
         DbError::Conflict { constraint } => {
             log::info!("concurrent change on {constraint}: retrying");
-            ApiError::conflict(RETRY, "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。")
+            ApiError::conflict(
+                RETRY,
+                "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。",
+            )
         }
         other => other.into(),
     }
@@ -78,18 +80,16 @@ pub fn transaction_with_retry<T>(
     mut f: impl FnMut(&mut DbConn) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     match qibao_db::conn::transaction(conn, &mut f) {
-        Err(e) if e.code() == RETRY => {
-            qibao_db::conn::transaction(conn, &mut f).map_err(|e| {
-                if e.code() == RETRY {
-                    ApiError::conflict(
-                        "CONCURRENT_CHANGE",
-                        "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。",
-                    )
-                } else {
-                    e
-                }
-            })
-        }
+        Err(e) if e.code() == RETRY => qibao_db::conn::transaction(conn, &mut f).map_err(|e| {
+            if e.code() == RETRY {
+                ApiError::conflict(
+                    "CONCURRENT_CHANGE",
+                    "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。",
+                )
+            } else {
+                e
+            }
+        }),
         other => other,
     }
 }
@@ -268,7 +268,9 @@ impl LineTotals {
 pub struct LabourContractNotice {
     pub from: Period,
     pub to: Period,
-    #[schema(example = "本次参工时间早于可自动补缴的期间，202211至202303的缴费须另行申请劳动合同补缴")]
+    #[schema(
+        example = "本次参工时间早于可自动补缴的期间，202211至202303的缴费须另行申请劳动合同补缴"
+    )]
     pub message: String,
 }
 
@@ -464,8 +466,7 @@ impl UnitContext {
             .factors
             .iter()
             .filter(|f| {
-                f.from_period <= period.yyyymm()
-                    && f.to_period.is_none_or(|t| period.yyyymm() <= t)
+                f.from_period <= period.yyyymm() && f.to_period.is_none_or(|t| period.yyyymm() <= t)
             })
             .map(|f| i64::from(f.factor_pct))
             .next_back()
@@ -732,7 +733,8 @@ pub struct EnrolInput {
     pub address: Option<String>,
     pub first_work_date: Option<Date>,
     pub start_date: Date,
-    pub insurances: Vec<Insurance>,
+    /// `None`: every insurance the unit is registered for.
+    pub insurances: Option<Vec<Insurance>>,
     pub monthly_wage: Money,
 }
 
@@ -761,11 +763,28 @@ pub fn enrol(
     now: PrimitiveDateTime,
 ) -> Result<EnrolmentResult, ApiError> {
     let mut ctx = UnitContext::load(conn, unit_id)?;
-    for (i, ins) in input.insurances.iter().enumerate() {
+    let insurances: Vec<Insurance> = match &input.insurances {
+        Some(list) => list.clone(),
+        None => ctx
+            .insurances()
+            .into_iter()
+            .filter(|i| ctx.registration(*i).is_some())
+            .collect(),
+    };
+    if insurances.is_empty() {
+        return Err(ApiError::unprocessable(
+            "INSURANCE_NOT_REGISTERED",
+            "本单位没有处于参保状态的险种，不能办理职工参保",
+        )
+        .with_field_error("insurances", "本单位没有处于参保状态的险种"));
+    }
+    for (i, ins) in insurances.iter().enumerate() {
         if ctx.registration(*ins).is_none() {
             let msg = EnrolmentRefusal::InsuranceNotRegistered { insurance: *ins }.to_string();
-            return Err(ApiError::unprocessable("INSURANCE_NOT_REGISTERED", msg.clone())
-                .with_field_error(format!("insurances[{i}]"), msg));
+            return Err(
+                ApiError::unprocessable("INSURANCE_NOT_REGISTERED", msg.clone())
+                    .with_field_error(format!("insurances[{i}]"), msg),
+            );
         }
     }
 
@@ -784,7 +803,7 @@ pub fn enrol(
         return Err(refusal(EnrolmentRefusal::NameMismatch));
     }
     let rels: Vec<ActiveRelation> = active.iter().map(|(_, r)| r.clone()).collect();
-    check_no_active_relation(unit_id, &input.insurances, &rels).map_err(refusal)?;
+    check_no_active_relation(unit_id, &insurances, &rels).map_err(refusal)?;
 
     let first_work = primary
         .as_ref()
@@ -806,12 +825,11 @@ pub fn enrol(
             "新参保人员须填写首次参工时间",
         ));
     }
-    for ins in &input.insurances {
+    for ins in &insurances {
         let reg = ctx
             .registration(*ins)
             .ok_or_else(|| ApiError::internal_cause("registration vanished"))?;
-        let unit_start =
-            Period::from_yyyymm(reg.start_period).map_err(|e| corrupt("period", e))?;
+        let unit_start = Period::from_yyyymm(reg.start_period).map_err(|e| corrupt("period", e))?;
         if plan.start_period < unit_start {
             return Err(refusal(EnrolmentRefusal::BeforeUnitInsurance {
                 insurance: *ins,
@@ -822,7 +840,7 @@ pub fn enrol(
     }
 
     let periods = enrolment_periods(&plan);
-    let (planned, excluded) = plan_for(conn, unit_id, &ids, &periods, &input.insurances)?;
+    let (planned, excluded) = plan_for(conn, unit_id, &ids, &periods, &insurances)?;
 
     // The person: continued, or created with the ID claimed.
     let (person, created, person_before, person_after) = match primary {
@@ -879,7 +897,7 @@ pub fn enrol(
     })?;
     let mut relations = Vec::new();
     let mut relation_of = HashMap::new();
-    for ins in &input.insurances {
+    for ins in &insurances {
         let e = repo::insert_employment(
             conn,
             &NewEmployment {
@@ -966,7 +984,7 @@ pub fn enrol(
     let summary = json!({
         "person_no": person.person_no, "name": person.name, "id_number": person.id_number,
         "person_created": created, "start_date": input.start_date,
-        "insurances": input.insurances, "declared_wage": declared,
+        "insurances": insurances, "declared_wage": declared,
         "lines": line_summary(&lines),
         "labour_contract_back_pay": labour_contract.as_ref().map(|l| json!({"from": l.from, "to": l.to})),
     });
@@ -1188,10 +1206,7 @@ pub fn stop(
                 match active.iter().find(|e| e.insurance == ins.code()) {
                     Some(e) => out.push(*e),
                     None => {
-                        let msg = format!(
-                            "该人员在本单位未参加{}或已停保",
-                            ins.name_zh()
-                        );
+                        let msg = format!("该人员在本单位未参加{}或已停保", ins.name_zh());
                         return Err(ApiError::conflict("NOT_ACTIVE", msg.clone())
                             .with_field_error(format!("insurances[{i}]"), msg));
                     }
@@ -1303,7 +1318,8 @@ pub fn stop(
             periods.join("、")
         ));
     }
-    let now_relations = emp_db::get_employments(conn, &targets.iter().map(|e| e.id).collect::<Vec<_>>())?;
+    let now_relations =
+        emp_db::get_employments(conn, &targets.iter().map(|e| e.id).collect::<Vec<_>>())?;
     let effects = Effects {
         person_id: person.id,
         person_no: person.person_no.clone(),
@@ -1512,9 +1528,7 @@ pub fn revoke(
 ) -> Result<RevocationResult, ApiError> {
     let item = items_db::get(conn, item_id)?
         .filter(|i| i.unit_id == Some(unit_id))
-        .ok_or_else(|| {
-            ApiError::not_found("BUSINESS_ITEM_NOT_FOUND", "本单位没有该办件记录。")
-        })?;
+        .ok_or_else(|| ApiError::not_found("BUSINESS_ITEM_NOT_FOUND", "本单位没有该办件记录。"))?;
     let plan = check_revocable(conn, &item)?.map_err(not_revocable)?;
     if !items_db::set_status(conn, item.id, DONE, REVOKED, now)? {
         return Err(not_revocable(NotRevocable::AlreadyRevoked));
@@ -1613,7 +1627,10 @@ pub fn revoke(
         person_removed,
         removed_line_ids: removed,
         restored_line_ids: restored,
-        message: format!("{label}（办件编号{}）已撤销，相关数据已恢复到办理前的状态", item.id),
+        message: format!(
+            "{label}（办件编号{}）已撤销，相关数据已恢复到办理前的状态",
+            item.id
+        ),
     })
 }
 

@@ -147,11 +147,17 @@ impl IdType {
         }
     }
 
+    /// Parses the code, or a common alias (national code 01 / 03 / 06,
+    /// the Chinese name).
     pub fn parse(s: &str) -> Option<IdType> {
         match s.trim() {
-            "resident" => Some(IdType::Resident),
-            "passport" => Some(IdType::Passport),
-            "residence_permit" => Some(IdType::ResidencePermit),
+            "resident" | "resident_id" | "id_card" | "01" | "1" | "居民身份证" | "身份证" => {
+                Some(IdType::Resident)
+            }
+            "passport" | "03" | "护照" => Some(IdType::Passport),
+            "residence_permit" | "06" | "外国人永久居留身份证" => {
+                Some(IdType::ResidencePermit)
+            }
             _ => None,
         }
     }
@@ -210,10 +216,12 @@ pub fn id_spellings(key: &str) -> Vec<String> {
     if key.ends_with('X') {
         out.push(key.to_lowercase());
     }
-    if key.len() == 18 && key.is_ascii() && key[..17].bytes().all(|b| b.is_ascii_digit()) {
-        if &key[6..8] == "19" {
-            out.push(format!("{}{}", &key[..6], &key[8..17]));
-        }
+    if key.len() == 18
+        && key.is_ascii()
+        && key[..17].bytes().all(|b| b.is_ascii_digit())
+        && &key[6..8] == "19"
+    {
+        out.push(format!("{}{}", &key[..6], &key[8..17]));
     }
     out
 }
@@ -537,7 +545,10 @@ pub enum EnrolmentRefusal {
     #[error(
         "该人员在其他单位（单位编号{unit_no}）处于参保缴费状态，请原单位先办理停保后再办理参保"
     )]
-    ActiveElsewhere { unit_no: String, insurance: Insurance },
+    ActiveElsewhere {
+        unit_no: String,
+        insurance: Insurance,
+    },
     #[error("该人员已在本单位参加{name}（险种{code}），不能重复参保", name = .insurance.name_zh(), code = .insurance.code())]
     AlreadyActiveHere { insurance: Insurance },
     #[error("本单位未参加{name}（险种{code}）或该险种已暂停，不能为职工办理该险种", name = .insurance.name_zh(), code = .insurance.code())]
@@ -667,14 +678,21 @@ pub enum NotRevocable {
     #[error("该人员在此之后还办理了{label}（办件编号{item_id}），请先撤销该业务")]
     LaterItem { item_id: i64, label: String },
     #[error("{period}期{name}的核定记录已开具缴费单（应缴认定单），请先作废缴费单后再撤销", name = .insurance.name_zh())]
-    LineBilled { period: Period, insurance: Insurance },
+    LineBilled {
+        period: Period,
+        insurance: Insurance,
+    },
     #[error("{period}期{name}已缴费到账，不能撤销", name = .insurance.name_zh())]
-    LinePaid { period: Period, insurance: Insurance },
+    LinePaid {
+        period: Period,
+        insurance: Insurance,
+    },
     #[error("{period}期{name}的核定记录已被其他业务变更，不能撤销", name = .insurance.name_zh())]
-    LineChanged { period: Period, insurance: Insurance },
-    #[error(
-        "该人员目前在其他单位（单位编号{unit_no}）处于参保缴费状态，不能撤销本单位的停保"
-    )]
+    LineChanged {
+        period: Period,
+        insurance: Insurance,
+    },
+    #[error("该人员目前在其他单位（单位编号{unit_no}）处于参保缴费状态，不能撤销本单位的停保")]
     ActiveElsewhere { unit_no: String },
     #[error("该业务产生的核定记录已被缴费单等其他业务引用，不能撤销")]
     Referenced,
@@ -1049,7 +1067,10 @@ mod tests {
     #[test]
     fn transfer_month_gets_only_work_injury() {
         let periods = [(p("202304"), AssessmentKind::Regular)];
-        let spans = [CoverSpan::of(date!(2020 - 01 - 01), Some(date!(2023 - 04 - 05)))];
+        let spans = [CoverSpan::of(
+            date!(2020 - 01 - 01),
+            Some(date!(2023 - 04 - 05)),
+        )];
         let elsewhere = |q: Period| pension_elsewhere(q, &spans, &[]);
         let lp = plan_lines(&periods, &Insurance::COLLECTED, &[], &elsewhere);
         assert_eq!(

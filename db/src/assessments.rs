@@ -182,10 +182,7 @@ pub fn set_status(
             .filter(assessments::id.eq_any(ids))
             .filter(assessments::status.eq(from)),
     )
-    .set((
-        assessments::status.eq(to),
-        assessments::updated_at.eq(now),
-    ))
+    .set((assessments::status.eq(to), assessments::updated_at.eq(now)))
     .execute(conn)?)
 }
 

@@ -6,9 +6,7 @@
 
 use qibao_api::auth::{Role, StaffRole};
 use qibao_db::business_items::ItemFilter;
-use qibao_db::rows::{
-    NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance,
-};
+use qibao_db::rows::{NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
 use qibao_db::{assessments, business_items, employees, repo};
 use qibao_e2e::{App, Resp, json};
 use serde_json::Value;
@@ -73,7 +71,9 @@ fn demo_unit(app: &App) -> Unit {
 fn other_unit(app: &App, uscc: &str, insurances: &[&str], risk_class: i16, factor: i16) -> Unit {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
-    let unit_no = repo::next_sequence(&mut conn, "unit_no").unwrap().to_string();
+    let unit_no = repo::next_sequence(&mut conn, "unit_no")
+        .unwrap()
+        .to_string();
     let unit = repo::insert_unit(
         &mut conn,
         &NewUnit {
@@ -124,7 +124,13 @@ fn other_unit(app: &App, uscc: &str, insurances: &[&str], risk_class: i16, facto
     .unwrap();
     drop(conn);
     Unit {
-        token: app.mint(Role::Agent, "420500197001010029", "乙经办", Some(unit.id), &[]),
+        token: app.mint(
+            Role::Agent,
+            "420500197001010029",
+            "乙经办",
+            Some(unit.id),
+            &[],
+        ),
         id: unit.id,
         no: unit_no,
     }
@@ -311,11 +317,7 @@ fn start_five_months_back_enrols_from_now_and_names_the_labour_contract_back_pay
     let l = lines(&b["lines"]);
     assert_eq!(l.len(), 3);
     assert!(l.iter().all(|x| x.0 == "202304" && x.2 == "regular"));
-    assert_eq!(
-        b["labour_contract_back_pay"]["from"], "202211",
-        "{}",
-        b
-    );
+    assert_eq!(b["labour_contract_back_pay"]["from"], "202211", "{}", b);
     assert_eq!(b["labour_contract_back_pay"]["to"], "202303");
     assert!(
         b["labour_contract_back_pay"]["message"]
@@ -348,8 +350,12 @@ fn a_person_paying_at_another_unit_is_refused_until_it_suspends() {
     );
     assert_eq!(snapshot(&app, &[a.id, b_unit.id], &zhang_san()), before);
     // The same unit enrolling its own paying employee again: 409 too.
-    enrol(&app, &a, &enrol_body(&zhang_san(), "张三", "2023-04-10", "4000"))
-        .assert_problem(409, "ALREADY_ENROLLED");
+    enrol(
+        &app,
+        &a,
+        &enrol_body(&zhang_san(), "张三", "2023-04-10", "4000"),
+    )
+    .assert_problem(409, "ALREADY_ENROLLED");
     // Once A has suspended, B may enrol: the person is continued.
     let no = "10003726000";
     ok(
@@ -361,7 +367,11 @@ fn a_person_paying_at_another_unit_is_refused_until_it_suspends() {
         201,
     );
     let b = ok(
-        enrol(&app, &b_unit, &enrol_body(&zhang_san(), "张三", "2023-04-01", "4000")),
+        enrol(
+            &app,
+            &b_unit,
+            &enrol_body(&zhang_san(), "张三", "2023-04-01", "4000"),
+        ),
         201,
     );
     assert_eq!(b["person_created"], false);
@@ -394,7 +404,11 @@ fn moving_within_a_month_gives_the_new_unit_only_the_work_injury_line() {
     assert_eq!(s["cancelled_lines"], json!([]));
     // B enrols on 10 April: only work injury for April, non-refundable.
     let b = ok(
-        enrol(&app, &b_unit, &enrol_body(&id, "吴转", "2023-04-10", "5000")),
+        enrol(
+            &app,
+            &b_unit,
+            &enrol_body(&id, "吴转", "2023-04-10", "5000"),
+        ),
         201,
     );
     assert_eq!(b["person_created"], false);
@@ -427,7 +441,9 @@ fn moving_within_a_month_gives_the_new_unit_only_the_work_injury_line() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|l| l["period"] == "202304" && l["insurance"] == "110" && l["status"] == "pending")
+            .any(|l| l["period"] == "202304"
+                && l["insurance"] == "110"
+                && l["status"] == "pending")
     );
 }
 
@@ -447,7 +463,11 @@ fn a_demo_employee_moving_within_the_month_also_gets_the_injury_only_line() {
         201,
     );
     let b = ok(
-        enrol(&app, &b_unit, &enrol_body(&zhang_san(), "张三", "2023-04-06", "4000")),
+        enrol(
+            &app,
+            &b_unit,
+            &enrol_body(&zhang_san(), "张三", "2023-04-06", "4000"),
+        ),
         201,
     );
     assert_eq!(
@@ -477,13 +497,19 @@ fn a_legacy_fifteen_digit_id_is_converted_and_said_so() {
     // The same person under its 18-digit form is continued, never duplicated.
     ok(
         app.post_as(
-            &format!("{EMP}/{}/suspensions", b["person"]["person_no"].as_str().unwrap()),
+            &format!(
+                "{EMP}/{}/suspensions",
+                b["person"]["person_no"].as_str().unwrap()
+            ),
             &a.token,
             &json!({ "stop_date": "2023-04-30", "reason": "离职" }),
         ),
         201,
     );
-    let again = ok(enrol(&app, &a, &enrol_body(&id, "旧号", "2023-04-20", "4000")), 201);
+    let again = ok(
+        enrol(&app, &a, &enrol_body(&id, "旧号", "2023-04-20", "4000")),
+        201,
+    );
     assert_eq!(again["person_created"], false);
     assert_eq!(again["person"]["person_no"], b["person"]["person_no"]);
     // April was assessed by the first enrolment: not again.
@@ -717,15 +743,14 @@ fn revoking_an_enrolment_restores_the_person_and_lines() {
     // revoked item and the revocation.
     let mut conn = app.pool.get().unwrap();
     assert_eq!(
-        employees::find_by_id_spellings(&mut conn, &[id.clone()]).unwrap(),
+        employees::find_by_id_spellings(&mut conn, std::slice::from_ref(&id)).unwrap(),
         vec![]
     );
+    assert_eq!(assessments::list_for_unit(&mut conn, a.id).unwrap(), vec![]);
     assert_eq!(
-        assessments::list_for_unit(&mut conn, a.id).unwrap(),
-        vec![]
-    );
-    assert_eq!(
-        employees::employments_of_unit(&mut conn, a.id).unwrap().len(),
+        employees::employments_of_unit(&mut conn, a.id)
+            .unwrap()
+            .len(),
         15
     );
     drop(conn);
@@ -765,11 +790,18 @@ fn revoking_a_continuation_keeps_the_person_and_restores_its_contact() {
     assert_eq!(e["person"]["phone"], "13900000000");
     let item = e["business_item_id"].as_i64().unwrap();
     let r = ok(
-        app.post_as(&format!("{ITEMS}/{item}/revocation"), &b_unit.token, &json!({})),
+        app.post_as(
+            &format!("{ITEMS}/{item}/revocation"),
+            &b_unit.token,
+            &json!({}),
+        ),
         201,
     );
     assert_eq!(r["person_removed"], false);
-    let st = ok(app.get_as("/api/v1/staff/persons/10003726000", &staff(&app)), 200);
+    let st = ok(
+        app.get_as("/api/v1/staff/persons/10003726000", &staff(&app)),
+        200,
+    );
     assert!(st["person"]["phone"].is_null());
     let units: Vec<&str> = st["relations"]
         .as_array()
@@ -810,10 +842,19 @@ fn what_cannot_be_revoked_says_why() {
         &json!({}),
     );
     r.assert_problem(409, "LATER_ITEM_DEPENDS");
-    assert!(r.body["detail"].as_str().unwrap().contains(&suspension.to_string()));
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&suspension.to_string())
+    );
     // Revoke the suspension: the April lines are pending again.
     let r = ok(
-        app.post_as(&format!("{ITEMS}/{suspension}/revocation"), &a.token, &json!({})),
+        app.post_as(
+            &format!("{ITEMS}/{suspension}/revocation"),
+            &a.token,
+            &json!({}),
+        ),
         201,
     );
     assert_eq!(r["restored_line_ids"].as_array().unwrap().len(), 3);
@@ -831,7 +872,10 @@ fn what_cannot_be_revoked_says_why() {
     );
     r.assert_problem(409, "LINE_BILLED");
     assert!(r.body["detail"].as_str().unwrap().contains("202303"));
-    let list = ok(app.get_as(&format!("{ITEMS}?kind=employee_enrolment"), &a.token), 200);
+    let list = ok(
+        app.get_as(&format!("{ITEMS}?kind=employee_enrolment"), &a.token),
+        200,
+    );
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["revocable"], false);
     assert_eq!(list["items"][0]["not_revocable_code"], "LINE_BILLED");
@@ -847,11 +891,19 @@ fn what_cannot_be_revoked_says_why() {
     .assert_problem(409, "LINE_PAID");
     // Items of other kinds are not revocable online.
     let info = ok(
-        patch(&app, &format!("{EMP}/{no}"), &a.token, &json!({ "phone": "13911112222" })),
+        patch(
+            &app,
+            &format!("{EMP}/{no}"),
+            &a.token,
+            &json!({ "phone": "13911112222" }),
+        ),
         200,
     );
     assert_eq!(info["phone"], "13911112222");
-    let list = ok(app.get_as(&format!("{ITEMS}?kind=employee_info_change"), &a.token), 200);
+    let list = ok(
+        app.get_as(&format!("{ITEMS}?kind=employee_info_change"), &a.token),
+        200,
+    );
     let id = list["items"][0]["id"].as_i64().unwrap();
     app.post_as(&format!("{ITEMS}/{id}/revocation"), &a.token, &json!({}))
         .assert_problem(409, "NOT_REVOCABLE_KIND");
@@ -926,12 +978,17 @@ fn another_units_people_and_records_are_not_found() {
     let id = items["items"][0]["id"].as_i64().unwrap();
     app.get_as(&format!("{ITEMS}/{id}"), &b_unit.token)
         .assert_problem(404, "BUSINESS_ITEM_NOT_FOUND");
-    app.post_as(&format!("{ITEMS}/{id}/revocation"), &b_unit.token, &json!({}))
-        .assert_problem(404, "BUSINESS_ITEM_NOT_FOUND");
+    app.post_as(
+        &format!("{ITEMS}/{id}/revocation"),
+        &b_unit.token,
+        &json!({}),
+    )
+    .assert_problem(404, "BUSINESS_ITEM_NOT_FOUND");
     assert_eq!(ok(app.get_as(ITEMS, &b_unit.token), 200)["total"], 0);
     assert_eq!(snapshot(&app, &[a.id, b_unit.id], &zhang_san()), before);
     // Staff and tax callers are not units; no token is 401.
-    app.get_as(EMP, &staff(&app)).assert_problem(403, "FORBIDDEN");
+    app.get_as(EMP, &staff(&app))
+        .assert_problem(403, "FORBIDDEN");
     app.get(EMP).assert_problem(401, "UNAUTHENTICATED");
 }
 
@@ -957,13 +1014,23 @@ fn bad_enrolments_name_the_field_and_write_nothing() {
     // 17 digits; a wrong check character; letters.
     let r = enrol(&app, &a, &with("id_number", json!(&id[..17])));
     assert_eq!(fields(&r, 400, "VALIDATION_FAILED"), vec!["id_number"]);
-    assert!(r.body["errors"][0]["message"].as_str().unwrap().contains("17位"));
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("17位")
+    );
     let mut bad = id.clone();
     let last = if bad.ends_with('0') { "1" } else { "0" };
     bad.replace_range(17..18, last);
     let r = enrol(&app, &a, &with("id_number", json!(bad)));
     assert_eq!(fields(&r, 400, "VALIDATION_FAILED"), vec!["id_number"]);
-    assert!(r.body["errors"][0]["message"].as_str().unwrap().contains("第18位"));
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("第18位")
+    );
     // A gender or birth date that contradicts the ID (R-ID-3).
     let r = enrol(&app, &a, &with("gender", json!("F")));
     assert_eq!(fields(&r, 400, "VALIDATION_FAILED"), vec!["gender"]);
@@ -981,7 +1048,10 @@ fn bad_enrolments_name_the_field_and_write_nothing() {
     let r = enrol(&app, &a, &b);
     assert_eq!(fields(&r, 422, "UNDER_WORKING_AGE"), vec!["start_date"]);
     let r = enrol(&app, &a, &with("first_work_date", json!("2023-03-01")));
-    assert_eq!(fields(&r, 422, "START_BEFORE_FIRST_WORK"), vec!["start_date"]);
+    assert_eq!(
+        fields(&r, 422, "START_BEFORE_FIRST_WORK"),
+        vec!["start_date"]
+    );
     let r = enrol(&app, &a, &with("start_date", json!("2023-02-30")));
     assert_eq!(fields(&r, 400, "VALIDATION_FAILED"), vec!["start_date"]);
     // Unknown insurance codes, codes run elsewhere, duplicates, none.
@@ -1010,13 +1080,16 @@ fn bad_enrolments_name_the_field_and_write_nothing() {
     let r = enrol(&app, &a, &with("name", json!("孙3")));
     assert_eq!(fields(&r, 400, "VALIDATION_FAILED"), vec!["name"]);
     let r = enrol(&app, &a, &with("first_work_date", json!(null)));
-    assert_eq!(fields(&r, 400, "VALIDATION_FAILED"), vec!["first_work_date"]);
+    assert_eq!(
+        fields(&r, 400, "VALIDATION_FAILED"),
+        vec!["first_work_date"]
+    );
     let r = enrol(&app, &a, &with("id_type", json!("driving_licence")));
     assert_eq!(fields(&r, 400, "VALIDATION_FAILED"), vec!["id_type"]);
     // Several missing fields at once are all named.
     let r = enrol(&app, &a, &json!({ "id_number": id }));
     let f = fields(&r, 400, "VALIDATION_FAILED");
-    for name in ["name", "phone", "start_date", "insurances", "monthly_wage"] {
+    for name in ["name", "phone", "start_date", "monthly_wage"] {
         assert!(f.contains(&name.to_string()), "{f:?}");
     }
     // Not JSON at all.
@@ -1030,11 +1103,19 @@ fn bad_enrolments_name_the_field_and_write_nothing() {
         .unwrap();
     assert_eq!(raw.status().as_u16(), 400);
     // The continued person's registered name must match.
-    enrol(&app, &a, &with("id_number", json!(zhang_san())))
-        .assert_problem(422, "NAME_MISMATCH");
+    enrol(&app, &a, &with("id_number", json!(zhang_san()))).assert_problem(422, "NAME_MISMATCH");
+    let r = enrol(&app, &a, &with("id_type", json!(7)));
+    r.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(snapshot(&app, &[a.id, b_unit.id], &id), before);
-    // And the good request still works.
+    // And the good request still works; without insurances it enrols in
+    // every insurance the unit is registered for.
     ok(enrol(&app, &a, &good), 201);
+    let mut body = enrol_body(&rid("42050019900101131"), "默认", "2023-04-01", "4000");
+    body.as_object_mut().unwrap().remove("insurances");
+    body["id_type"] = json!("01");
+    let b = ok(enrol(&app, &b_unit, &body), 201);
+    let ins: Vec<String> = lines(&b["lines"]).into_iter().map(|l| l.1).collect();
+    assert_eq!(ins, vec!["110", "410"]);
 }
 
 #[test]
@@ -1044,7 +1125,11 @@ fn bad_input_on_the_other_employee_endpoints() {
     let before = snapshot(&app, &[a.id], &zhang_san());
     let p = "10003726000";
     let susp = format!("{EMP}/{p}/suspensions");
-    let r = app.post_as(&format!("{EMP}/1000372600x/suspensions"), &a.token, &json!({}));
+    let r = app.post_as(
+        &format!("{EMP}/1000372600x/suspensions"),
+        &a.token,
+        &json!({}),
+    );
     r.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(r.error_fields(), vec!["person_no"]);
     app.post_as(
@@ -1100,7 +1185,12 @@ fn bad_input_on_the_other_employee_endpoints() {
     );
     r.assert_problem(403, "KEY_FIELD_COUNTER_ONLY");
     assert_eq!(r.error_fields(), vec!["name", "id_number"]);
-    let r = patch(&app, &format!("{EMP}/{p}"), &a.token, &json!({ "phone": "1" }));
+    let r = patch(
+        &app,
+        &format!("{EMP}/{p}"),
+        &a.token,
+        &json!({ "phone": "1" }),
+    );
     assert_eq!(r.error_fields(), vec!["phone"]);
     let r = patch(&app, &format!("{EMP}/{p}"), &a.token, &json!({}));
     r.assert_problem(400, "VALIDATION_FAILED");
@@ -1127,11 +1217,19 @@ fn bad_input_on_the_other_employee_endpoints() {
     }
     app.get_as(&format!("{EMP}/abc"), &a.token)
         .assert_problem(400, "VALIDATION_FAILED");
-    for q in ["from=202305&to=202304", "from=2023-04", "from=202001&to=202304"] {
+    for q in [
+        "from=202305&to=202304",
+        "from=2023-04",
+        "from=202001&to=202304",
+    ] {
         app.get_as(&format!("/api/v1/portal/staff-changes?{q}"), &a.token)
             .assert_problem(400, "VALIDATION_FAILED");
     }
-    for q in ["page_size=0", "from=2023-02-30", "from=2023-04-02&to=2023-04-01"] {
+    for q in [
+        "page_size=0",
+        "from=2023-02-30",
+        "from=2023-04-02&to=2023-04-01",
+    ] {
         app.get_as(&format!("{ITEMS}?{q}"), &a.token)
             .assert_problem(400, "VALIDATION_FAILED");
     }
@@ -1175,9 +1273,13 @@ fn two_concurrent_enrolments_of_one_person_exactly_one_succeeds() {
     let app = App::start("2023-04-20");
     let a = demo_unit(&app);
     let b_unit = other_unit(&app, "91420500TESTB00018", &["110", "210", "410"], 1, 100);
-    for (round, first17) in ["42050019800808121", "42050019810909122", "42050019821010123"]
-        .iter()
-        .enumerate()
+    for (round, first17) in [
+        "42050019800808121",
+        "42050019810909122",
+        "42050019821010123",
+    ]
+    .iter()
+    .enumerate()
     {
         let id = rid(first17);
         let body = enrol_body(&id, "并发", "2023-04-01", "4000");
@@ -1190,7 +1292,8 @@ fn two_concurrent_enrolments_of_one_person_exactly_one_succeeds() {
         statuses.sort_unstable();
         assert_eq!(statuses, vec![201, 409], "round {round}");
         let mut conn = app.pool.get().unwrap();
-        let persons = employees::find_by_id_spellings(&mut conn, &[id.clone()]).unwrap();
+        let persons =
+            employees::find_by_id_spellings(&mut conn, std::slice::from_ref(&id)).unwrap();
         assert_eq!(persons.len(), 1, "round {round}");
         let rel = employees::employments_of_persons(&mut conn, &[persons[0].id]).unwrap();
         assert_eq!(rel.len(), 3);
@@ -1211,7 +1314,10 @@ fn two_concurrent_enrolments_of_one_person_exactly_one_succeeds() {
     let body = enrol_body(&rid("42052519880430006"), "陈静", "2023-04-01", "4000");
     let mut statuses = race(
         &app,
-        vec![(b_unit.token.clone(), body.clone()), (c_unit.token.clone(), body)],
+        vec![
+            (b_unit.token.clone(), body.clone()),
+            (c_unit.token.clone(), body),
+        ],
     );
     statuses.sort_unstable();
     assert_eq!(statuses, vec![201, 409]);
@@ -1280,7 +1386,9 @@ fn the_database_refuses_a_second_active_relation_and_a_second_live_line() {
 fn insert_person(app: &App, id_number: &str, name: &str) -> (i64, String) {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
-    let no = repo::next_sequence(&mut conn, "person_no").unwrap().to_string();
+    let no = repo::next_sequence(&mut conn, "person_no")
+        .unwrap()
+        .to_string();
     let p = repo::insert_person(
         &mut conn,
         &NewPerson {
@@ -1334,7 +1442,10 @@ fn one_person_under_several_numbers_is_listed_and_merged_by_staff() {
     employ(&app, a.id, new_id, "110", "active");
 
     // The unit sees its persons to verify.
-    let v = ok(app.get_as("/api/v1/portal/persons-to-verify", &a.token), 200);
+    let v = ok(
+        app.get_as("/api/v1/portal/persons-to-verify", &a.token),
+        200,
+    );
     assert_eq!(v["total"], 2);
     let row = &v["items"][0];
     assert_eq!(row["person_no"], old_no.as_str());
@@ -1343,7 +1454,10 @@ fn one_person_under_several_numbers_is_listed_and_merged_by_staff() {
     assert_eq!(row["other_numbers"][0]["paying"], true);
     // Another unit sees none of it.
     let b_unit = other_unit(&app, "91420500TESTB00020", &["110"], 1, 100);
-    let v = ok(app.get_as("/api/v1/portal/persons-to-verify", &b_unit.token), 200);
+    let v = ok(
+        app.get_as("/api/v1/portal/persons-to-verify", &b_unit.token),
+        200,
+    );
     assert_eq!(v["total"], 0);
     // The employee detail points at the other number too.
     let d = ok(app.get_as(&format!("{EMP}/{new_no}"), &a.token), 200);
@@ -1404,16 +1518,25 @@ fn one_person_under_several_numbers_is_listed_and_merged_by_staff() {
     assert_eq!(m["moved_relations"], 1);
     // Nothing is left to verify; the merged number is hidden but traceable.
     assert_eq!(
-        ok(app.get_as("/api/v1/portal/persons-to-verify", &a.token), 200)["total"],
+        ok(
+            app.get_as("/api/v1/portal/persons-to-verify", &a.token),
+            200
+        )["total"],
         0
     );
     assert_eq!(
         ok(app.get_as("/api/v1/staff/duplicate-persons", &st), 200)["total"],
         0
     );
-    let old = ok(app.get_as(&format!("/api/v1/staff/persons/{old_no}"), &st), 200);
+    let old = ok(
+        app.get_as(&format!("/api/v1/staff/persons/{old_no}"), &st),
+        200,
+    );
     assert_eq!(old["merged_into"], new_no.as_str());
-    let kept = ok(app.get_as(&format!("/api/v1/staff/persons/{new_no}"), &st), 200);
+    let kept = ok(
+        app.get_as(&format!("/api/v1/staff/persons/{new_no}"), &st),
+        200,
+    );
     assert_eq!(kept["merged_from"], json!([old_no]));
     assert_eq!(kept["relations"].as_array().unwrap().len(), 2);
     app.get_as(&format!("{EMP}/{old_no}"), &a.token)
@@ -1426,7 +1549,10 @@ fn one_person_under_several_numbers_is_listed_and_merged_by_staff() {
     )
     .assert_problem(404, "PERSON_NOT_FOUND");
     // The unit's records show the audited decision.
-    let items = ok(app.get_as(&format!("{ITEMS}?kind=person_merge"), &a.token), 200);
+    let items = ok(
+        app.get_as(&format!("{ITEMS}?kind=person_merge"), &a.token),
+        200,
+    );
     assert_eq!(items["total"], 1);
     assert_eq!(items["items"][0]["kind_label"], "一人多号合并");
 }
@@ -1457,8 +1583,12 @@ fn x_and_lower_case_x_are_the_same_person_and_merging_two_payers_is_refused() {
     .assert_problem(409, "MERGE_CONFLICT");
     // Enrolling the ID anywhere sees the person paying under either number.
     let c_unit = other_unit(&app, "91420500TESTB00022", &["110", "210", "410"], 1, 100);
-    enrol(&app, &c_unit, &enrol_body(&id, "艾克斯", "2023-04-01", "4000"))
-        .assert_problem(409, "ACTIVE_ELSEWHERE");
+    enrol(
+        &app,
+        &c_unit,
+        &enrol_body(&id, "艾克斯", "2023-04-01", "4000"),
+    )
+    .assert_problem(409, "ACTIVE_ELSEWHERE");
 }
 
 // ---------------------------------------------------------------- key information (R-EMP-9)
@@ -1469,6 +1599,22 @@ fn key_information_is_changed_by_staff_with_a_document_and_audited() {
     let a = demo_unit(&app);
     let st = staff(&app);
     let path = "/api/v1/staff/persons/10003726000";
+    app.get_as("/api/v1/staff/persons/abc", &st)
+        .assert_problem(400, "VALIDATION_FAILED");
+    app.get_as("/api/v1/staff/persons/10009999999", &st)
+        .assert_problem(404, "PERSON_NOT_FOUND");
+    app.get_as("/api/v1/staff/persons/10009999999/statuses", &st)
+        .assert_problem(404, "PERSON_NOT_FOUND");
+    app.get_as("/api/v1/staff/duplicate-persons?page_size=0", &st)
+        .assert_problem(400, "VALIDATION_FAILED");
+    app.get_as(path, &a.token).assert_problem(403, "FORBIDDEN");
+    let same = patch(
+        &app,
+        path,
+        &st,
+        &json!({ "name": "张三", "reason": "x", "document_ref": "y" }),
+    );
+    same.assert_problem(400, "VALIDATION_FAILED");
     let r = patch(&app, path, &st, &json!({ "name": "张叁" }));
     r.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(r.error_fields(), vec!["reason", "document_ref"]);
@@ -1518,7 +1664,10 @@ fn key_information_is_changed_by_staff_with_a_document_and_audited() {
     assert_eq!(p["name"], "张叁");
     assert_eq!(p["id_number"], new_id.as_str());
     // The unit's records show it, with the document.
-    let items = ok(app.get_as(&format!("{ITEMS}?kind=person_key_change"), &a.token), 200);
+    let items = ok(
+        app.get_as(&format!("{ITEMS}?kind=person_key_change"), &a.token),
+        200,
+    );
     assert_eq!(items["total"], 1);
     assert_eq!(items["items"][0]["channel"], "counter");
     assert_eq!(items["items"][0]["revocable"], false);
@@ -1645,7 +1794,10 @@ fn retirement_prison_and_exemption_exclude_months_with_the_reason() {
         ),
         201,
     );
-    let c: Vec<String> = lines(&r["cancelled_lines"]).into_iter().map(|l| l.1).collect();
+    let c: Vec<String> = lines(&r["cancelled_lines"])
+        .into_iter()
+        .map(|l| l.1)
+        .collect();
     assert_eq!(c, vec!["110", "210"]);
     // A passport holder needs gender, birth date and nationality.
     let mut f2 = enrol_body("E99999999", "JANE DOE", "2023-04-01", "9000");
@@ -1680,12 +1832,18 @@ fn the_insured_list_filters_pages_and_exports() {
     let all = ok(app.get_as(EMP, &a.token), 200);
     assert_eq!(all["total"], 6);
     assert_eq!(all["items"][0]["person_no"], "10003726000");
-    let page = ok(app.get_as(&format!("{EMP}?page=2&page_size=4"), &a.token), 200);
+    let page = ok(
+        app.get_as(&format!("{EMP}?page=2&page_size=4"), &a.token),
+        200,
+    );
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     assert_eq!(page["total"], 6);
     let q = |s: &str| ok(app.get_as(&format!("{EMP}?{s}"), &a.token), 200);
     assert_eq!(q("insured_status=2")["total"], 1);
-    assert_eq!(q("insured_status=2")["items"][0]["person_no"], "10003726001");
+    assert_eq!(
+        q("insured_status=2")["items"][0]["person_no"],
+        "10003726001"
+    );
     assert_eq!(q("insured_status=1")["total"], 5);
     assert_eq!(q("insurance=410&insured_status=2")["total"], 1);
     assert_eq!(q("name=孙")["total"], 1);
@@ -1707,7 +1865,10 @@ fn the_insured_list_filters_pages_and_exports() {
     let rows: Vec<&str> = csv.text.trim_end().split("\r\n").collect();
     assert_eq!(rows.len(), 6);
     assert!(rows[0].contains("个人编号,姓名"));
-    assert!(rows.iter().any(|r| r.contains("孙新") && r.contains("5230.00")));
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("孙新") && r.contains("5230.00"))
+    );
     // XLSX: a zip archive.
     let x = app
         .client
@@ -1745,7 +1906,10 @@ fn staff_changes_summarise_increases_and_decreases_per_month() {
         201,
     );
     let r = ok(
-        app.get_as("/api/v1/portal/staff-changes?from=202303&to=202304", &a.token),
+        app.get_as(
+            "/api/v1/portal/staff-changes?from=202303&to=202304",
+            &a.token,
+        ),
         200,
     );
     assert_eq!(r["periods"].as_array().unwrap().len(), 2);
@@ -1773,7 +1937,11 @@ fn payroll_and_legal_rep_callers_act_for_their_unit() {
     let payroll = app.mint(Role::Payroll, "pk_test", "薪资软件", Some(a.id), &[]);
     let id = rid("42050019900101123");
     let e = ok(
-        app.post_as(EMP, &payroll, &enrol_body(&id, "孙新", "2023-04-01", "5000")),
+        app.post_as(
+            EMP,
+            &payroll,
+            &enrol_body(&id, "孙新", "2023-04-01", "5000"),
+        ),
         201,
     );
     let rep = app.mint(Role::LegalRep, "91420500", "刘建国", Some(a.id), &[]);
@@ -1783,7 +1951,10 @@ fn payroll_and_legal_rep_callers_act_for_their_unit() {
     assert_eq!(items["items"][0]["actor_role"], "payroll");
     // Date filters on the records.
     assert_eq!(
-        ok(app.get_as(&format!("{ITEMS}?from=2023-04-20&to=2023-04-20"), &rep), 200)["total"],
+        ok(
+            app.get_as(&format!("{ITEMS}?from=2023-04-20&to=2023-04-20"), &rep),
+            200
+        )["total"],
         2
     );
     assert_eq!(

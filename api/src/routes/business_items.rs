@@ -76,7 +76,10 @@ fn actor_parts(actor: &str) -> (String, String) {
     let mut it = actor.splitn(3, ':');
     let role = it.next().unwrap_or_default().to_string();
     let _subject = it.next();
-    let name = it.next().map(str::to_string).unwrap_or_else(|| role.clone());
+    let name = it
+        .next()
+        .map(str::to_string)
+        .unwrap_or_else(|| role.clone());
     (role, name)
 }
 
@@ -94,10 +97,7 @@ fn person_of(item: &BusinessItem) -> Option<String> {
     from(&item.after_json).or_else(|| from(&item.before_json))
 }
 
-fn dto(
-    conn: &mut qibao_db::DbConn,
-    item: &BusinessItem,
-) -> Result<BusinessItemDto, ApiError> {
+fn dto(conn: &mut qibao_db::DbConn, item: &BusinessItem) -> Result<BusinessItemDto, ApiError> {
     let (revocable, code, reason) = match ops::check_revocable(conn, item)? {
         Ok(_) => (true, None, None),
         Err(e) => (false, Some(e.code().to_string()), Some(e.to_string())),

@@ -10,10 +10,10 @@ use std::collections::{BTreeSet, HashMap};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use qibao_core::employment::{
-    IdType, InsuredStatus, LineStatus, PaymentStatus, PersonStatus, id_key, id_spellings,
-    is_retired, parse_document_number, parse_name, payment_status, staff_changes, RelationSpan,
+    IdType, InsuredStatus, LineStatus, PaymentStatus, PersonStatus, RelationSpan, id_key,
+    id_spellings, is_retired, parse_document_number, parse_name, payment_status, staff_changes,
 };
-use qibao_core::ids::{Gender, Phone, ResidentId, age_on, check_identity, IdentityMismatch};
+use qibao_core::ids::{Gender, IdentityMismatch, Phone, ResidentId, age_on, check_identity};
 use qibao_core::insurance::Insurance;
 use qibao_core::rules::MIN_WORKING_AGE;
 use qibao_core::{Money, Period};
@@ -172,11 +172,7 @@ fn text_field(
     }
 }
 
-fn phone_field(
-    v: &Option<String>,
-    required: bool,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
+fn phone_field(v: &Option<String>, required: bool, errors: &mut Vec<FieldError>) -> Option<String> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => {
             if required {
@@ -220,10 +216,7 @@ pub(crate) fn paging(
         Some(s) => match s.parse::<usize>() {
             Ok(n) if n >= 1 && n <= max => n,
             _ => {
-                errors.push(FieldError::new(
-                    field,
-                    format!("应为1至{max}之间的整数"),
-                ));
+                errors.push(FieldError::new(field, format!("应为1至{max}之间的整数")));
                 default
             }
         },
@@ -298,13 +291,24 @@ pub(crate) fn identity_fields(
 ) -> Option<Identity> {
     let id_type = id_type_field(id_type, errors);
     let gender = gender_field(gender, errors);
-    let birth = match birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let birth = match birth_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => Some(None),
         Some(_) => date_field(birth_date, "birth_date", true, errors).map(Some),
     };
-    let number = match id_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let number = match id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => {
-            errors.push(FieldError::new("id_number", "缺少必填字段：请填写证件号码。"));
+            errors.push(FieldError::new(
+                "id_number",
+                "缺少必填字段：请填写证件号码。",
+            ));
             None
         }
         Some(s) => Some(s.to_string()),
@@ -393,8 +397,8 @@ pub(crate) fn nationality_field(
 /// 单位职工参保登记/续保 (R-EMP-1). Fields marked required must be present.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnrolmentRequest {
-    /// Kind of identity document (证件类型): `resident` (default),
-    /// `passport` or `residence_permit`.
+    /// Kind of identity document (证件类型, AAC058): `resident` (default),
+    /// `passport` or `residence_permit` (national codes 01, 03, 06 accepted).
     #[schema(example = "resident")]
     pub id_type: Option<String>,
     /// Required. ID number (社会保障号码, AAC002): 18 characters (a legacy
@@ -425,7 +429,8 @@ pub struct EnrolmentRequest {
     /// Required. This-employment start date (本次参工时间).
     #[schema(example = "2023-02-15")]
     pub start_date: Option<String>,
-    /// Required. Insurance codes (险种, AAE140) the unit is registered for.
+    /// Insurance codes (险种, AAE140) the unit is registered for; default
+    /// every insurance the unit is registered for.
     #[schema(example = json!(["110", "210", "410"]))]
     pub insurances: Option<Vec<String>>,
     /// Required. Declared monthly wage in yuan (申报月工资), string or integer;
@@ -463,11 +468,14 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
     let address = text_field(&req.address, "address", 200, false, &mut errors);
     let first_work = date_field(&req.first_work_date, "first_work_date", false, &mut errors);
     let start = date_field(&req.start_date, "start_date", true, &mut errors);
-    let insurances = insurances_field(&req.insurances, "insurances", true, &mut errors);
+    let insurances = insurances_field(&req.insurances, "insurances", false, &mut errors);
     let wage = wage_field(&req.monthly_wage, "monthly_wage", true, &mut errors);
     if let (Some(fw), Some(id)) = (first_work, &identity) {
         if fw > today {
-            errors.push(FieldError::new("first_work_date", "首次参工时间不能晚于今天"));
+            errors.push(FieldError::new(
+                "first_work_date",
+                "首次参工时间不能晚于今天",
+            ));
         } else if age_on(id.birth_date, fw) < MIN_WORKING_AGE {
             errors.push(FieldError::new(
                 "first_work_date",
@@ -475,8 +483,8 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
             ));
         }
     }
-    match (identity, nationality, name, phone, start, insurances, wage) {
-        (Some(id), Some(nationality), Some(name), Some(phone), Some(start), Some(ins), Some(w))
+    match (identity, nationality, name, phone, start, wage) {
+        (Some(id), Some(nationality), Some(name), Some(phone), Some(start), Some(w))
             if errors.is_empty() =>
         {
             Ok(EnrolInput {
@@ -491,7 +499,7 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
                 address,
                 first_work_date: first_work,
                 start_date: start,
-                insurances: ins,
+                insurances,
                 monthly_wage: w,
             })
         }
@@ -607,7 +615,15 @@ pub async fn create_suspension(
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
         ops::transaction_with_retry(conn, |c| {
-            ops::stop(c, &user.principal, user.unit_id, &person_no, &input, today, now)
+            ops::stop(
+                c,
+                &user.principal,
+                user.unit_id,
+                &person_no,
+                &input,
+                today,
+                now,
+            )
         })
     })
     .await?;
@@ -684,7 +700,15 @@ pub async fn create_employee_insurance(
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
         ops::transaction_with_retry(conn, |c| {
-            ops::add_insurance(c, &user.principal, user.unit_id, &person_no, &input, today, now)
+            ops::add_insurance(
+                c,
+                &user.principal,
+                user.unit_id,
+                &person_no,
+                &input,
+                today,
+                now,
+            )
         })
     })
     .await?;
@@ -751,7 +775,15 @@ pub async fn delete_employee_insurance(
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
         ops::transaction_with_retry(conn, |c| {
-            ops::stop(c, &user.principal, user.unit_id, &person_no, &input, today, now)
+            ops::stop(
+                c,
+                &user.principal,
+                user.unit_id,
+                &person_no,
+                &input,
+                today,
+                now,
+            )
         })
     })
     .await?;
@@ -846,7 +878,10 @@ pub async fn update_employee(
     if let Some(fw) = first_work
         && fw > today
     {
-        errors.push(FieldError::new("first_work_date", "首次参工时间不能晚于今天"));
+        errors.push(FieldError::new(
+            "first_work_date",
+            "首次参工时间不能晚于今天",
+        ));
     }
     if errors.is_empty() && phone.is_none() && address.is_none() && first_work.is_none() {
         errors.push(FieldError::new(
@@ -1093,10 +1128,18 @@ impl ListFilter {
         if self.person_no.as_ref().is_some_and(|n| *n != row.person_no) {
             return false;
         }
-        if self.id_key.as_ref().is_some_and(|k| *k != ops::person_key(person)) {
+        if self
+            .id_key
+            .as_ref()
+            .is_some_and(|k| *k != ops::person_key(person))
+        {
             return false;
         }
-        if self.name.as_ref().is_some_and(|n| !row.name.contains(n.as_str())) {
+        if self
+            .name
+            .as_ref()
+            .is_some_and(|n| !row.name.contains(n.as_str()))
+        {
             return false;
         }
         match (self.insurance, self.insured) {
@@ -1261,7 +1304,11 @@ fn export_cells(r: &EmployeeRow) -> Vec<String> {
         r.id_number.clone(),
         if r.gender == "M" { "男" } else { "女" }.to_string(),
         r.birth_date.to_string(),
-        format!("{}（{}）", r.insured_status.code(), r.insured_status.label_zh()),
+        format!(
+            "{}（{}）",
+            r.insured_status.code(),
+            r.insured_status.label_zh()
+        ),
         r.payment_status.label_zh().to_string(),
         if r.retired { "是" } else { "否" }.to_string(),
         insurances,

@@ -55,7 +55,12 @@ fn live_person(conn: &mut DbConn, person_no: &str) -> Result<Person, ApiError> {
     emp_db::find_by_person_no(conn, person_no)?.ok_or_else(|| staff_person_not_found(person_no))
 }
 
-fn text(v: &Option<String>, field: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+fn text(
+    v: &Option<String>,
+    field: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => {
             errors.push(FieldError::new(field, "缺少必填字段。"));
@@ -535,7 +540,12 @@ pub async fn create_person_status(
     };
     let from = period(&body.from_period, "from_period", true);
     let to = period(&body.to_period, "to_period", false);
-    let note = body.note.as_deref().map(str::trim).unwrap_or_default().to_string();
+    let note = body
+        .note
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
     if note.chars().count() > 200 {
         errors.push(FieldError::new("note", "不能超过200个字符"));
     }
@@ -711,7 +721,10 @@ pub async fn list_duplicate_persons(
             .skip(paging.offset())
             .take(paging.page_size)
             .collect();
-        let ids: Vec<i64> = slice.iter().flat_map(|(_, v)| v.iter().map(|p| p.id)).collect();
+        let ids: Vec<i64> = slice
+            .iter()
+            .flat_map(|(_, v)| v.iter().map(|p| p.id))
+            .collect();
         let active: Vec<Employment> = emp_db::employments_of_persons(conn, &ids)?
             .into_iter()
             .filter(|e| e.status == repo::ACTIVE)
@@ -828,7 +841,10 @@ pub async fn create_person_merge(
     if let (Some(k), Some(m)) = (&keep, &merge)
         && k == m
     {
-        errors.push(FieldError::new("merge_person_no", "保留编号与合并编号不能相同"));
+        errors.push(FieldError::new(
+            "merge_person_no",
+            "保留编号与合并编号不能相同",
+        ));
     }
     let (Some(keep), Some(merge), Some(reason)) = (keep, merge, reason) else {
         return Err(ApiError::validation(errors));
