@@ -594,9 +594,6 @@ fn refusal(e: EnrolmentRefusal) -> ApiError {
             ApiError::unprocessable("BEFORE_UNIT_INSURANCE", msg.clone())
                 .with_field_error("start_date", msg)
         }
-        EnrolmentRefusal::NameMismatch => {
-            ApiError::unprocessable("NAME_MISMATCH", msg.clone()).with_field_error("name", msg)
-        }
     }
 }
 
@@ -797,13 +794,13 @@ pub fn enrol(
         .find(|p| active.iter().any(|(e, _)| e.person_id == p.id))
         .or_else(|| existing.first())
         .cloned();
-    if let Some(p) = &primary
-        && p.name.trim() != input.name
-    {
-        return Err(refusal(EnrolmentRefusal::NameMismatch));
-    }
     let rels: Vec<ActiveRelation> = active.iter().map(|(_, r)| r.clone()).collect();
     check_no_active_relation(unit_id, &insurances, &rels).map_err(refusal)?;
+    // A continued person keeps the registered name: key information is
+    // changed only at the counter (R-EMP-9); the agent is told.
+    let name_differs = primary
+        .as_ref()
+        .is_some_and(|p| p.name.trim() != input.name);
 
     let first_work = primary
         .as_ref()
@@ -947,6 +944,12 @@ pub fn enrol(
         messages.push(format!(
             "该人员已有个人编号{}，本次为续保，未新建人员",
             person.person_no
+        ));
+    }
+    if name_differs {
+        messages.push(format!(
+            "填写的姓名“{}”与登记的姓名“{}”不一致，已按登记信息办理；如登记有误，请携带证明材料到经办机构柜台变更",
+            input.name, person.name
         ));
     }
     if let Some(from) = &input.converted_from {

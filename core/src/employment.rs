@@ -209,12 +209,13 @@ pub fn id_key(id_type: IdType, id_number: &str) -> String {
     }
 }
 
-/// Every stored spelling that has the key `key`: itself, with a lower-case
-/// x, and the legacy 15-digit form of a resident ID born in the 1900s.
+/// Every stored spelling that has the key `key`: itself, in lower case (x),
+/// and the legacy 15-digit form of a resident ID born in the 1900s.
 pub fn id_spellings(key: &str) -> Vec<String> {
     let mut out = vec![key.to_string()];
-    if key.ends_with('X') {
-        out.push(key.to_lowercase());
+    let lower = key.to_lowercase();
+    if lower != key {
+        out.push(lower);
     }
     if key.len() == 18
         && key.is_ascii()
@@ -559,8 +560,6 @@ pub enum EnrolmentRefusal {
         start: Period,
         period: Period,
     },
-    #[error("姓名与该证件号码已登记的姓名不一致；姓名、证件号码等关键信息须到经办机构柜台变更")]
-    NameMismatch,
 }
 
 /// R-EMP-2: refuses when the person already has an active relation for one

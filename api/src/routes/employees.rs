@@ -530,7 +530,7 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Paying at another unit (`ACTIVE_ELSEWHERE`), already paying here (`ALREADY_ENROLLED`), or a concurrent request (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), before the unit's insurance started (`BEFORE_UNIT_INSURANCE`), name differing from the registered one (`NAME_MISMATCH`), no policy parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), before the unit's insurance started (`BEFORE_UNIT_INSURANCE`), no policy parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/employees")]

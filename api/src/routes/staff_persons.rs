@@ -879,6 +879,15 @@ pub async fn create_person_merge(
                         a.insurance
                     )));
                 }
+                if rel_k
+                    .iter()
+                    .any(|b| b.status == repo::ACTIVE && b.unit_id != a.unit_id)
+                {
+                    return Err(conflict(
+                        "两个编号分别在不同单位处于参保缴费状态，请先由其中一个单位办理停保后再合并"
+                            .to_string(),
+                    ));
+                }
             }
             let lines_k = lines_db::list_for_persons(c, &[k.id])?;
             let lines_m = lines_db::list_for_persons(c, &[m.id])?;
@@ -895,8 +904,15 @@ pub async fn create_person_merge(
                     )));
                 }
             }
-            let moved_relations = emp_db::move_employments(c, m.id, k.id, now)?;
-            let moved_lines = lines_db::move_person(c, m.id, k.id, now)?;
+            let db_conflict = |e: DbError| match e {
+                DbError::Conflict { .. } => {
+                    conflict("两个编号的参保记录相互冲突，请先核实处理后再合并".to_string())
+                }
+                other => other.into(),
+            };
+            let moved_relations =
+                emp_db::move_employments(c, m.id, k.id, now).map_err(db_conflict)?;
+            let moved_lines = lines_db::move_person(c, m.id, k.id, now).map_err(db_conflict)?;
             let moved_statuses = emp_db::move_statuses(c, m.id, k.id)?;
             emp_db::move_id_keys(c, m.id, k.id)?;
             let key = ops::person_key(&k);
