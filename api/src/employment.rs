@@ -447,6 +447,15 @@ impl UnitContext {
             .collect()
     }
 
+    /// The start month of the unit's registration of each insurance.
+    pub fn starts(&self, insurances: &[Insurance]) -> Result<HashMap<Insurance, Period>, ApiError> {
+        insurances
+            .iter()
+            .filter_map(|i| self.registration(*i).map(|r| (*i, r.start_period)))
+            .map(|(i, p)| Ok((i, Period::from_yyyymm(p).map_err(|e| corrupt("period", e))?)))
+            .collect()
+    }
+
     pub fn params(&mut self, period: Period) -> Result<&PeriodParams, ApiError> {
         if !self.params.contains_key(&period) {
             let p = self.policy.in_force(period)?;
@@ -590,11 +599,21 @@ fn refusal(e: EnrolmentRefusal) -> ApiError {
             ApiError::unprocessable("INSURANCE_NOT_REGISTERED", msg.clone())
                 .with_field_error("insurances", msg)
         }
-        EnrolmentRefusal::BeforeUnitInsurance { .. } => {
-            ApiError::unprocessable("BEFORE_UNIT_INSURANCE", msg.clone())
-                .with_field_error("start_date", msg)
-        }
     }
+}
+
+/// The labour-contract months of a plan (R-EMP-3), from the unit's
+/// insurance start at the earliest; none when nothing is left.
+fn clamp_labour_contract(
+    plan: &qibao_core::rules::EnrolmentPlan,
+    unit_starts: &HashMap<Insurance, Period>,
+) -> Option<(Period, Period)> {
+    let (from, to) = plan.labour_contract_periods?;
+    let from = unit_starts
+        .values()
+        .min()
+        .map_or(from, |start| from.max(*start));
+    (from <= to).then_some((from, to))
 }
 
 fn plan_error(e: EnrolmentError) -> ApiError {
@@ -668,6 +687,7 @@ fn plan_for(
     person_ids: &[i64],
     periods: &[(Period, AssessmentKind)],
     insurances: &[Insurance],
+    unit_starts: &HashMap<Insurance, Period>,
 ) -> Result<(Vec<PlannedLine>, Vec<ExcludedLine>), ApiError> {
     let statuses = statuses_of(conn, person_ids)?;
     let spans: Vec<CoverSpan> = emp_db::employments_of_persons(conn, person_ids)?
@@ -695,7 +715,20 @@ fn plan_for(
     let mut lines = Vec::new();
     let mut excluded = plan.excluded;
     for l in plan.lines {
-        if here.contains(&(l.period, l.insurance)) {
+        if let Some(start) = unit_starts.get(&l.insurance)
+            && l.period < *start
+        {
+            excluded.push(ExcludedLine {
+                period: l.period,
+                insurance: l.insurance,
+                reason: "before_unit_insurance".to_string(),
+                message: format!(
+                    "本单位{}自{start}起参保，{}不核定该险种",
+                    l.insurance.name_zh(),
+                    l.period
+                ),
+            });
+        } else if here.contains(&(l.period, l.insurance)) {
             excluded.push(ExcludedLine {
                 period: l.period,
                 insurance: l.insurance,
@@ -822,22 +855,10 @@ pub fn enrol(
             "新参保人员须填写首次参工时间",
         ));
     }
-    for ins in &insurances {
-        let reg = ctx
-            .registration(*ins)
-            .ok_or_else(|| ApiError::internal_cause("registration vanished"))?;
-        let unit_start = Period::from_yyyymm(reg.start_period).map_err(|e| corrupt("period", e))?;
-        if plan.start_period < unit_start {
-            return Err(refusal(EnrolmentRefusal::BeforeUnitInsurance {
-                insurance: *ins,
-                start: unit_start,
-                period: plan.start_period,
-            }));
-        }
-    }
-
+    let unit_starts = ctx.starts(&insurances)?;
+    let labour_contract_periods = clamp_labour_contract(&plan, &unit_starts);
     let periods = enrolment_periods(&plan);
-    let (planned, excluded) = plan_for(conn, unit_id, &ids, &periods, &insurances)?;
+    let (planned, excluded) = plan_for(conn, unit_id, &ids, &periods, &insurances, &unit_starts)?;
 
     // The person: continued, or created with the ID claimed.
     let (person, created, person_before, person_after) = match primary {
@@ -958,7 +979,7 @@ pub fn enrol(
             input.id_number
         ));
     }
-    let labour_contract = plan.labour_contract_periods.map(|(from, to)| {
+    let labour_contract = labour_contract_periods.map(|(from, to)| {
         let message = format!(
             "本次参工时间早于可自动补缴的期间（当月及前{window}个月），已从{}起参保；{from}至{to}的缴费须另行申请劳动合同补缴",
             plan.current_period
@@ -1068,19 +1089,21 @@ pub fn add_insurance(
         window,
     )
     .map_err(plan_error)?;
-    if plan.start_period < unit_start {
-        return Err(refusal(EnrolmentRefusal::BeforeUnitInsurance {
-            insurance: input.insurance,
-            start: unit_start,
-            period: plan.start_period,
-        }));
-    }
+    let unit_starts = HashMap::from([(input.insurance, unit_start)]);
+    let labour_contract_periods = clamp_labour_contract(&plan, &unit_starts);
     let declared = match input.monthly_wage {
         Some(w) => declared_monthly_wage(WageBasis::Monthly { wage: w })?,
         None => Money::from_fen(latest.monthly_wage_fen),
     };
     let periods = enrolment_periods(&plan);
-    let (planned, excluded) = plan_for(conn, unit_id, &ids, &periods, &[input.insurance])?;
+    let (planned, excluded) = plan_for(
+        conn,
+        unit_id,
+        &ids,
+        &periods,
+        &[input.insurance],
+        &unit_starts,
+    )?;
 
     let e = repo::insert_employment(
         conn,
@@ -1125,7 +1148,7 @@ pub fn add_insurance(
     )?;
     let lines = LineDto::many(&rows)?;
     let mut messages = Vec::new();
-    let labour_contract = plan.labour_contract_periods.map(|(from, to)| {
+    let labour_contract = labour_contract_periods.map(|(from, to)| {
         let message = format!(
             "增加险种的参保时间早于可自动补缴的期间，已从{}起核定；{from}至{to}的缴费须另行申请劳动合同补缴",
             plan.current_period

@@ -554,12 +554,6 @@ pub enum EnrolmentRefusal {
     AlreadyActiveHere { insurance: Insurance },
     #[error("本单位未参加{name}（险种{code}）或该险种已暂停，不能为职工办理该险种", name = .insurance.name_zh(), code = .insurance.code())]
     InsuranceNotRegistered { insurance: Insurance },
-    #[error("本单位{name}自{start}起参保，{period}不能为职工核定该险种", name = .insurance.name_zh())]
-    BeforeUnitInsurance {
-        insurance: Insurance,
-        start: Period,
-        period: Period,
-    },
 }
 
 /// R-EMP-2: refuses when the person already has an active relation for one

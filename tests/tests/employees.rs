@@ -69,6 +69,18 @@ fn demo_unit(app: &App) -> Unit {
 
 /// A second unit in 宜昌, shaped like the demo's.
 fn other_unit(app: &App, uscc: &str, insurances: &[&str], risk_class: i16, factor: i16) -> Unit {
+    other_unit_from(app, uscc, insurances, risk_class, factor, 201605)
+}
+
+/// A second unit whose insurances start in `start` (YYYYMM).
+fn other_unit_from(
+    app: &App,
+    uscc: &str,
+    insurances: &[&str],
+    risk_class: i16,
+    factor: i16,
+    start: i32,
+) -> Unit {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
     let unit_no = repo::next_sequence(&mut conn, "unit_no")
@@ -104,7 +116,7 @@ fn other_unit(app: &App, uscc: &str, insurances: &[&str], risk_class: i16, facto
             &NewUnitInsurance {
                 unit_id: unit.id,
                 insurance: (*ins).into(),
-                start_period: 201605,
+                start_period: start,
                 status: "active".into(),
                 latest_accounted_period: None,
                 latest_paid_period: None,
@@ -116,7 +128,7 @@ fn other_unit(app: &App, uscc: &str, insurances: &[&str], risk_class: i16, facto
         &mut conn,
         &NewUnitInjuryFactor {
             unit_id: unit.id,
-            from_period: 201605,
+            from_period: start,
             to_period: None,
             factor_pct: factor,
         },
@@ -327,6 +339,50 @@ fn start_five_months_back_enrols_from_now_and_names_the_labour_contract_back_pay
     );
     // The relation keeps the real start date.
     assert_eq!(b["relations"][0]["start_date"], "2022-11-10");
+}
+
+#[test]
+fn months_before_the_units_insurance_are_not_assessed() {
+    let app = App::start("2023-04-20");
+    let a = demo_unit(&app);
+    // A unit insured from this month: the back-pay months are left out.
+    let c = other_unit_from(
+        &app,
+        "91420500TESTB00030",
+        &["110", "210", "410"],
+        1,
+        100,
+        202304,
+    );
+    let b = ok(
+        enrol(
+            &app,
+            &c,
+            &enrol_body(&rid("42050019900101123"), "新单位", "2023-02-10", "4000"),
+        ),
+        201,
+    );
+    assert!(lines(&b["lines"]).iter().all(|l| l.0 == "202304"));
+    assert_eq!(b["lines"].as_array().unwrap().len(), 3);
+    let reasons: Vec<&str> = b["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, vec!["before_unit_insurance"; 6]);
+    // An old start date at the demo unit (insured since 201605): the
+    // labour-contract months begin with the unit's insurance.
+    let b = ok(
+        enrol(
+            &app,
+            &a,
+            &enrol_body(&rid("42050019800101123"), "老职工", "2012-03-01", "4000"),
+        ),
+        201,
+    );
+    assert_eq!(b["labour_contract_back_pay"]["from"], "201605");
+    assert_eq!(b["labour_contract_back_pay"]["to"], "202303");
 }
 
 #[test]

@@ -245,7 +245,11 @@ fn resident_id(
 fn gender_field(v: &Option<String>, errors: &mut Vec<FieldError>) -> Option<Option<Gender>> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Some(None),
-        Some(s) => match Gender::parse(s) {
+        Some(s) => match Gender::parse(match s.to_ascii_lowercase().as_str() {
+            "male" => "M",
+            "female" => "F",
+            _ => s,
+        }) {
             Some(g) => Some(Some(g)),
             None => {
                 errors.push(FieldError::new("gender", "性别应为M（男）或F（女）"));
@@ -530,7 +534,7 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Paying at another unit (`ACTIVE_ELSEWHERE`), already paying here (`ALREADY_ENROLLED`), or a concurrent request (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), before the unit's insurance started (`BEFORE_UNIT_INSURANCE`), no policy parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), no policy parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/employees")]
@@ -661,7 +665,7 @@ pub struct AddInsuranceRequest {
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not paying here (`NOT_ACTIVE`), already in that insurance (`ALREADY_ENROLLED`) or paying elsewhere (`ACTIVE_ELSEWHERE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Insurance not registered by the unit (`INSURANCE_NOT_REGISTERED`), start date refused (`START_DATE_IN_FUTURE`, `UNDER_WORKING_AGE`, `START_BEFORE_FIRST_WORK`, `BEFORE_UNIT_INSURANCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Insurance not registered by the unit (`INSURANCE_NOT_REGISTERED`), start date refused (`START_DATE_IN_FUTURE`, `UNDER_WORKING_AGE`, `START_BEFORE_FIRST_WORK`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/employees/{person_no}/insurances")]

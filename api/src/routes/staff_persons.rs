@@ -251,6 +251,13 @@ pub struct KeyChangeRequest {
     /// Required. The supporting document: an uploaded material id or the
     /// reference of the paper document (证明材料).
     #[schema(example = "MAT-2023-000123 户籍证明")]
+    #[serde(
+        alias = "document",
+        alias = "document_reference",
+        alias = "supporting_document",
+        alias = "material_id",
+        alias = "material_ref"
+    )]
     pub document_ref: Option<String>,
 }
 
