@@ -1305,7 +1305,8 @@ fn bad_input_on_the_other_employee_endpoints() {
 
 // ---------------------------------------------------------------- concurrency
 
-fn race(app: &App, calls: Vec<(String, Value)>) -> Vec<u16> {
+/// Sends the enrolments at the same moment; returns (status, code) of each.
+fn race(app: &App, calls: Vec<(String, Value)>) -> Vec<(u16, String)> {
     let barrier = std::sync::Barrier::new(calls.len());
     std::thread::scope(|s| {
         let handles: Vec<_> = calls
@@ -1316,18 +1317,21 @@ fn race(app: &App, calls: Vec<(String, Value)>) -> Vec<u16> {
                 s.spawn(move || {
                     let client = reqwest::blocking::Client::new();
                     barrier.wait();
-                    client
+                    let r = client
                         .post(url)
                         .bearer_auth(token)
                         .json(&body)
                         .send()
-                        .unwrap()
-                        .status()
-                        .as_u16()
+                        .unwrap();
+                    let status = r.status().as_u16();
+                    let v: Value = r.json().unwrap_or(Value::Null);
+                    (status, v["code"].as_str().unwrap_or_default().to_string())
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        let mut out: Vec<(u16, String)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        out.sort();
+        out
     })
 }
 
@@ -1348,12 +1352,21 @@ fn two_concurrent_enrolments_of_one_person_exactly_one_succeeds() {
         let body = enrol_body(&id, "并发", "2023-04-01", "4000");
         // Two units, then the same unit twice, then two units again.
         let second = if round == 1 { &a.token } else { &b_unit.token };
-        let mut statuses = race(
+        let answers = race(
             &app,
             vec![(a.token.clone(), body.clone()), (second.clone(), body)],
         );
-        statuses.sort_unstable();
-        assert_eq!(statuses, vec![201, 409], "round {round}");
+        // The loser gets the precise answer, as if it had come second.
+        let code = if round == 1 {
+            "ALREADY_ENROLLED"
+        } else {
+            "ACTIVE_ELSEWHERE"
+        };
+        assert_eq!(
+            answers,
+            vec![(201, String::new()), (409, code.to_string())],
+            "round {round}"
+        );
         let mut conn = app.pool.get().unwrap();
         let persons =
             employees::find_by_id_spellings(&mut conn, std::slice::from_ref(&id)).unwrap();
@@ -1375,15 +1388,17 @@ fn two_concurrent_enrolments_of_one_person_exactly_one_succeeds() {
     );
     let c_unit = other_unit(&app, "91420500TESTB00019", &["110", "210", "410"], 1, 100);
     let body = enrol_body(&rid("42052519880430006"), "陈静", "2023-04-01", "4000");
-    let mut statuses = race(
+    let answers = race(
         &app,
         vec![
             (b_unit.token.clone(), body.clone()),
             (c_unit.token.clone(), body),
         ],
     );
-    statuses.sort_unstable();
-    assert_eq!(statuses, vec![201, 409]);
+    assert_eq!(
+        answers,
+        vec![(201, String::new()), (409, "ACTIVE_ELSEWHERE".to_string())]
+    );
 }
 
 #[test]
