@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod db_glue;
 pub mod demo;
+pub mod employment;
 pub mod extract;
 pub mod items;
 pub mod middleware;

@@ -13,8 +13,11 @@ use diesel::migration::MigrationSource;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub mod accounts;
+pub mod assessments;
 pub mod auth;
+pub mod business_items;
 pub mod conn;
+pub mod employees;
 mod error;
 pub mod policy;
 pub mod policy_admin;

@@ -355,6 +355,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assessments (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        person_id -> BigInt,
+        employment_id -> BigInt,
+        insurance -> Text,
+        period -> Integer,
+        kind -> Text,
+        base_fen -> BigInt,
+        unit_rate_ppm -> BigInt,
+        individual_rate_ppm -> BigInt,
+        unit_fen -> BigInt,
+        individual_fen -> BigInt,
+        status -> Text,
+        source_item_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_statuses (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        kind -> Text,
+        from_period -> Integer,
+        to_period -> Nullable<Integer>,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_merges (id) {
+        id -> BigInt,
+        keep_person_id -> BigInt,
+        merge_person_id -> BigInt,
+        reason -> Text,
+        decided_by -> Text,
+        moved_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_id_keys (id) {
+        id -> BigInt,
+        id_key -> Text,
+        person_id -> BigInt,
+    }
+}
+
 diesel::joinable!(policy_base_bounds -> regions (region_code));
 diesel::joinable!(policy_rates -> regions (region_code));
 diesel::joinable!(policy_injury_class_rates -> regions (region_code));
@@ -374,7 +428,18 @@ diesel::joinable!(auth_sessions -> units (unit_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(unit_bank_accounts -> units (unit_id));
 
+diesel::joinable!(assessments -> units (unit_id));
+diesel::joinable!(assessments -> persons (person_id));
+diesel::joinable!(assessments -> employments (employment_id));
+diesel::joinable!(assessments -> business_items (source_item_id));
+diesel::joinable!(person_statuses -> persons (person_id));
+diesel::joinable!(person_id_keys -> persons (person_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    assessments,
+    person_statuses,
+    person_merges,
+    person_id_keys,
     regions,
     policy_base_bounds,
     policy_rates,

@@ -24,12 +24,15 @@ pub mod agents;
 pub mod api_keys;
 pub mod auth;
 pub mod bank_accounts;
+pub mod business_items;
+pub mod employees;
 pub mod key_changes;
 pub mod materials;
 pub mod policy;
 pub mod policy_admin;
 pub mod public;
 pub mod quote;
+pub mod staff_persons;
 pub mod staff_units;
 pub mod system;
 pub mod tasks;
@@ -77,11 +80,14 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(agents::configure) // /api/v1/portal/agents[/{id}]
             .configure(bank_accounts::configure) // /api/v1/portal/bank-accounts[/{id}]
             .configure(materials::configure_portal) // /api/v1/portal/materials[/{id}/content]
-            .configure(key_changes::configure), // /api/v1/portal/key-change-requests[/{id}]
+            .configure(key_changes::configure) // /api/v1/portal/key-change-requests[/{id}]
+            .configure(employees::configure) // /api/v1/portal/employees…, persons-to-verify, staff-changes
+            .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
     );
     cfg.service(
         scope::scope("/staff")
             .configure(staff_units::configure) // /api/v1/staff/units[/{unit_no}], /uscc-exceptions
+            .configure(staff_persons::configure) // /api/v1/staff/persons…, duplicate-persons…
             .configure(materials::configure_staff) // /api/v1/staff/materials/{id}/content
             .configure(tasks::configure) // /api/v1/staff/tasks[/{id}[/claim|release|approve|reject]]
             .configure(policy_admin::configure), // /api/v1/staff/policy/…

@@ -1,0 +1,1844 @@
+//! The unit's employees (单位职工, R-EMP-1…9): enrolment / continuation,
+//! suspension, adding and removing an insurance, general information, the
+//! insured-persons list with CSV and XLSX export, one person's detail, the
+//! persons to verify (一人多号) and the staff increases/decreases summary.
+//! Every caller acts for the unit of its token (legal representative, agent
+//! or payroll API key); another unit's person is 404.
+
+use std::collections::{BTreeSet, HashMap};
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use qibao_core::employment::{
+    IdType, InsuredStatus, LineStatus, PaymentStatus, PersonStatus, RelationSpan, id_key,
+    id_spellings, is_retired, parse_document_number, parse_name, payment_status, staff_changes,
+};
+use qibao_core::ids::{Gender, IdentityMismatch, Phone, ResidentId, age_on, check_identity};
+use qibao_core::insurance::Insurance;
+use qibao_core::rules::MIN_WORKING_AGE;
+use qibao_core::{Money, Period};
+use qibao_db::rows::{Employment, Person};
+use qibao_db::{assessments as lines_db, employees as emp_db, repo};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::Date;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::UnitUser;
+use crate::blocking::run_db;
+use crate::employment::{
+    self as ops, AddInsuranceInput, EnrolInput, EnrolmentResult, GeneralFields, KIND_INFO_CHANGE,
+    LineDto, LineTotals, PersonDto, RelationDto, StopInput, StopResult, YearBase,
+};
+use crate::items::{self, ItemRecord};
+use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::routes::ServiceConfig;
+use crate::state::AppState;
+
+// ---------------------------------------------------------------- parsing helpers
+
+/// Parses an ISO date (YYYY-MM-DD).
+pub(crate) fn parse_date(s: &str) -> Option<Date> {
+    Date::parse(
+        s.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+pub(crate) fn date_field(
+    v: &Option<String>,
+    field: &str,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<Date> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            if required {
+                errors.push(FieldError::new(field, "缺少必填字段。"));
+            }
+            None
+        }
+        Some(s) => {
+            let d = parse_date(s);
+            if d.is_none() {
+                errors.push(FieldError::new(
+                    field,
+                    "日期格式应为YYYY-MM-DD，且应为有效日期，如2023-03-01",
+                ));
+            }
+            d
+        }
+    }
+}
+
+/// A money amount given as a string ("5234.56") or an integer; must be > 0.
+pub(crate) fn wage_field(
+    v: &Option<Value>,
+    field: &str,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<Money> {
+    let parsed = match v {
+        None | Some(Value::Null) => {
+            if required {
+                errors.push(FieldError::new(field, "缺少必填字段。"));
+            }
+            return None;
+        }
+        Some(Value::String(s)) => Money::parse_non_negative(s).map_err(|e| e.to_string()),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            Money::parse_non_negative(&n.to_string()).map_err(|e| e.to_string())
+        }
+        Some(Value::Number(_)) => {
+            Err("带小数的金额请用字符串表示，如 \"5234.56\"，以免精度损失".to_string())
+        }
+        Some(_) => Err("金额应为字符串，如 \"5230.00\"".to_string()),
+    };
+    match parsed {
+        Ok(m) if m.is_zero() => {
+            errors.push(FieldError::new(field, "月工资应大于0"));
+            None
+        }
+        Ok(m) => Some(m),
+        Err(message) => {
+            errors.push(FieldError::new(field, message));
+            None
+        }
+    }
+}
+
+/// A list of insurance codes (险种, AAE140): 110, 210, 410, no duplicates.
+pub(crate) fn insurances_field(
+    v: &Option<Vec<String>>,
+    field: &str,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<Vec<Insurance>> {
+    let Some(codes) = v else {
+        if required {
+            errors.push(FieldError::new(field, "缺少必填字段：请选择参保险种。"));
+        }
+        return None;
+    };
+    if codes.is_empty() {
+        errors.push(FieldError::new(field, "至少选择一个险种"));
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, c) in codes.iter().enumerate() {
+        match Insurance::parse_collected(c) {
+            Ok(ins) if out.contains(&ins) => {
+                errors.push(FieldError::new(
+                    format!("{field}[{i}]"),
+                    format!("险种{c}重复"),
+                ));
+                ok = false;
+            }
+            Ok(ins) => out.push(ins),
+            Err(e) => {
+                errors.push(FieldError::new(format!("{field}[{i}]"), e.to_string()));
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+fn text_field(
+    v: &Option<String>,
+    field: &str,
+    max: usize,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            if required {
+                errors.push(FieldError::new(field, "缺少必填字段。"));
+            }
+            None
+        }
+        Some(s) if s.chars().count() > max => {
+            errors.push(FieldError::new(field, format!("不能超过{max}个字符")));
+            None
+        }
+        Some(s) if s.chars().any(char::is_control) => {
+            errors.push(FieldError::new(field, "不能包含控制字符"));
+            None
+        }
+        Some(s) => Some(s.to_string()),
+    }
+}
+
+fn phone_field(v: &Option<String>, required: bool, errors: &mut Vec<FieldError>) -> Option<String> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            if required {
+                errors.push(FieldError::new("phone", "缺少必填字段：请填写联系电话。"));
+            }
+            None
+        }
+        Some(s) => match Phone::parse(s) {
+            Ok(p) => Some(p.as_str().to_string()),
+            Err(e) => {
+                errors.push(FieldError::new("phone", e.to_string()));
+                None
+            }
+        },
+    }
+}
+
+/// Page and page size (≤ 200) of a list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Paging {
+    pub page: usize,
+    pub page_size: usize,
+}
+
+impl Paging {
+    pub fn offset(self) -> usize {
+        (self.page - 1) * self.page_size
+    }
+}
+
+pub(crate) fn paging(
+    page: &Option<String>,
+    page_size: &Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> Paging {
+    let mut num = |v: &Option<String>, field: &str, default: usize, max: usize| match v
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("") => default,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if n >= 1 && n <= max => n,
+            _ => {
+                errors.push(FieldError::new(field, format!("应为1至{max}之间的整数")));
+                default
+            }
+        },
+    };
+    Paging {
+        page: num(page, "page", 1, 1_000_000),
+        page_size: num(page_size, "page_size", 20, 200),
+    }
+}
+
+fn resident_id(
+    s: &str,
+    today: Date,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<(ResidentId, Option<String>)> {
+    match ResidentId::parse(s, today) {
+        Ok(p) => Some((p.id, p.converted_from)),
+        Err(e) => {
+            errors.push(FieldError::new(field, e.to_string()));
+            None
+        }
+    }
+}
+
+fn gender_field(v: &Option<String>, errors: &mut Vec<FieldError>) -> Option<Option<Gender>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(None),
+        Some(s) => match Gender::parse(match s.to_ascii_lowercase().as_str() {
+            "male" => "M",
+            "female" => "F",
+            _ => s,
+        }) {
+            Some(g) => Some(Some(g)),
+            None => {
+                errors.push(FieldError::new("gender", "性别应为M（男）或F（女）"));
+                None
+            }
+        },
+    }
+}
+
+fn id_type_field(v: &Option<String>, errors: &mut Vec<FieldError>) -> Option<IdType> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(IdType::Resident),
+        Some(s) => match IdType::parse(s) {
+            Some(t) => Some(t),
+            None => {
+                errors.push(FieldError::new(
+                    "id_type",
+                    "证件类型应为resident（居民身份证）、passport（护照）或residence_permit（外国人永久居留身份证）",
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// The identity part shared by enrolment and the staff key change: ID type,
+/// number, gender and birth date, checked against each other (R-ID-1, R-ID-3).
+pub(crate) struct Identity {
+    pub id_type: IdType,
+    pub id_number: String,
+    pub converted_from: Option<String>,
+    pub gender: Gender,
+    pub birth_date: Date,
+}
+
+pub(crate) fn identity_fields(
+    id_type: &Option<String>,
+    id_number: &Option<String>,
+    gender: &Option<String>,
+    birth_date: &Option<String>,
+    today: Date,
+    errors: &mut Vec<FieldError>,
+) -> Option<Identity> {
+    let id_type = id_type_field(id_type, errors);
+    let gender = gender_field(gender, errors);
+    let birth = match birth_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Some(None),
+        Some(_) => date_field(birth_date, "birth_date", true, errors).map(Some),
+    };
+    let number = match id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => {
+            errors.push(FieldError::new(
+                "id_number",
+                "缺少必填字段：请填写证件号码。",
+            ));
+            None
+        }
+        Some(s) => Some(s.to_string()),
+    };
+    let (id_type, gender, birth, number) = (id_type?, gender?, birth?, number?);
+    match id_type {
+        IdType::Resident => {
+            let (id, converted_from) = resident_id(&number, today, "id_number", errors)?;
+            match check_identity(&id, gender, birth) {
+                Ok(()) => {}
+                Err(e @ IdentityMismatch::Gender { .. }) => {
+                    errors.push(FieldError::new("gender", e.to_string()));
+                    return None;
+                }
+                Err(e @ IdentityMismatch::BirthDate { .. }) => {
+                    errors.push(FieldError::new("birth_date", e.to_string()));
+                    return None;
+                }
+            }
+            Some(Identity {
+                id_type,
+                id_number: id.to_string(),
+                converted_from,
+                gender: id.gender(),
+                birth_date: id.birth_date(),
+            })
+        }
+        IdType::Passport | IdType::ResidencePermit => {
+            let number = match parse_document_number(&number) {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    errors.push(FieldError::new("id_number", e.to_string()));
+                    None
+                }
+            };
+            if gender.is_none() {
+                errors.push(FieldError::new("gender", "外籍人员须填写性别"));
+            }
+            match birth {
+                None => errors.push(FieldError::new("birth_date", "外籍人员须填写出生日期")),
+                Some(b) if b > today => {
+                    errors.push(FieldError::new("birth_date", "出生日期不能晚于今天"));
+                }
+                Some(_) => {}
+            }
+            Some(Identity {
+                id_type,
+                id_number: number?,
+                converted_from: None,
+                gender: gender?,
+                birth_date: birth.filter(|b| *b <= today)?,
+            })
+        }
+    }
+}
+
+pub(crate) fn nationality_field(
+    v: &Option<String>,
+    id_type: Option<IdType>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let given = v
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_uppercase);
+    match (id_type, given) {
+        (Some(IdType::Resident) | None, None) => Some("CHN".to_string()),
+        (_, Some(n)) if n.len() == 3 && n.chars().all(|c| c.is_ascii_uppercase()) => Some(n),
+        (_, Some(_)) => {
+            errors.push(FieldError::new(
+                "nationality",
+                "国籍应为三位字母代码（GB/T 2659），如CHN、USA",
+            ));
+            None
+        }
+        (Some(_), None) => {
+            errors.push(FieldError::new("nationality", "外籍人员须填写国籍"));
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------- enrolment
+
+/// 单位职工参保登记/续保 (R-EMP-1). Fields marked required must be present.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnrolmentRequest {
+    /// Kind of identity document (证件类型, AAC058): `resident` (default),
+    /// `passport` or `residence_permit` (national codes 01, 03, 06 accepted).
+    #[schema(example = "resident")]
+    pub id_type: Option<String>,
+    /// Required. ID number (社会保障号码, AAC002): 18 characters (a legacy
+    /// 15-digit number is converted; lower-case x is normalised).
+    #[schema(example = "420500198001011235")]
+    pub id_number: Option<String>,
+    /// Required. Name (姓名, AAC003).
+    #[schema(example = "张三")]
+    pub name: Option<String>,
+    /// M or F (性别, AAC004); derived from a resident ID and must agree with it.
+    #[schema(example = "M")]
+    pub gender: Option<String>,
+    /// Birth date (出生日期, AAC006); derived from a resident ID and must agree with it.
+    #[schema(example = "1980-01-01")]
+    pub birth_date: Option<String>,
+    /// Nationality (国籍, AAC161), 3 letters; CHN for resident IDs.
+    #[schema(example = "CHN")]
+    pub nationality: Option<String>,
+    /// Required. Contact phone (联系电话).
+    #[schema(example = "13807171234")]
+    pub phone: Option<String>,
+    /// Address (居住地址).
+    #[schema(example = "湖北省宜昌市西陵区东山大道100号")]
+    pub address: Option<String>,
+    /// First-work date (首次参工时间, AAC007); required for a new person.
+    #[schema(example = "2005-07-01")]
+    pub first_work_date: Option<String>,
+    /// Required. This-employment start date (本次参工时间).
+    #[schema(example = "2023-02-15")]
+    pub start_date: Option<String>,
+    /// Insurance codes (险种, AAE140) the unit is registered for; default
+    /// every insurance the unit is registered for.
+    #[schema(example = json!(["110", "210", "410"]))]
+    pub insurances: Option<Vec<String>>,
+    /// Required. Declared monthly wage in yuan (申报月工资), string or integer;
+    /// rounded to 10 yuan, the base is clamped to each year's bounds.
+    #[schema(value_type = String, example = "5234.56")]
+    pub monthly_wage: Option<Value>,
+}
+
+fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, ApiError> {
+    let mut errors = Vec::new();
+    let identity = identity_fields(
+        &req.id_type,
+        &req.id_number,
+        &req.gender,
+        &req.birth_date,
+        today,
+        &mut errors,
+    );
+    let id_type_hint = IdType::parse(req.id_type.as_deref().unwrap_or("resident"));
+    let nationality = nationality_field(&req.nationality, id_type_hint, &mut errors);
+    let name = match req.name.as_deref() {
+        None => {
+            errors.push(FieldError::new("name", "缺少必填字段：请填写姓名。"));
+            None
+        }
+        Some(n) => match parse_name(n) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                errors.push(FieldError::new("name", e.to_string()));
+                None
+            }
+        },
+    };
+    let phone = phone_field(&req.phone, true, &mut errors);
+    let address = text_field(&req.address, "address", 200, false, &mut errors);
+    let first_work = date_field(&req.first_work_date, "first_work_date", false, &mut errors);
+    let start = date_field(&req.start_date, "start_date", true, &mut errors);
+    let insurances = insurances_field(&req.insurances, "insurances", false, &mut errors);
+    let wage = wage_field(&req.monthly_wage, "monthly_wage", true, &mut errors);
+    if let (Some(fw), Some(id)) = (first_work, &identity) {
+        if fw > today {
+            errors.push(FieldError::new(
+                "first_work_date",
+                "首次参工时间不能晚于今天",
+            ));
+        } else if age_on(id.birth_date, fw) < MIN_WORKING_AGE {
+            errors.push(FieldError::new(
+                "first_work_date",
+                "首次参工时间时该人员未满16周岁",
+            ));
+        }
+    }
+    match (identity, nationality, name, phone, start, wage) {
+        (Some(id), Some(nationality), Some(name), Some(phone), Some(start), Some(w))
+            if errors.is_empty() =>
+        {
+            Ok(EnrolInput {
+                id_type: id.id_type,
+                id_number: id.id_number,
+                converted_from: id.converted_from,
+                name,
+                gender: id.gender,
+                birth_date: id.birth_date,
+                nationality,
+                phone,
+                address,
+                first_work_date: first_work,
+                start_date: start,
+                insurances,
+                monthly_wage: w,
+            })
+        }
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+/// Enrols an employee (单位职工参保登记) or continues a known person (续保).
+///
+/// A known ID (any spelling, any of its person numbers) continues the
+/// existing person; a person paying at another unit is refused until that
+/// unit suspends (R-EMP-2). A start date inside the current month or the
+/// back-pay window before it creates pending lines for those months
+/// (R-EMP-3), each at its own period's parameters (R-POL-3); an older one
+/// enrols from the current month and names the months that need a
+/// labour-contract back-pay. A month whose pension is paid at another unit
+/// gets only the non-refundable work-injury line (R-EMP-4). Nothing is
+/// written when the request is refused.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "create_employee",
+    request_body = EnrolmentRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Enrolled; the lines created and the business item.", body = EnrolmentResult),
+        (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`): bad or 17-digit ID, gender or birth date contradicting the ID, unknown insurance code, missing field…; `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Paying at another unit (`ACTIVE_ELSEWHERE`), already paying here (`ALREADY_ENROLLED`), or a concurrent request (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), no policy parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/employees")]
+pub async fn create_employee(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    body: web::Json<EnrolmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let today = state.clock.today();
+    let now = state.clock.now_utc();
+    let input = parse_enrolment(&body, today)?;
+    let result = run_db(&state, move |conn| {
+        ops::transaction_with_retry(conn, |c| {
+            ops::enrol(c, &user.principal, user.unit_id, &input, today, now)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(result))
+}
+
+// ---------------------------------------------------------------- suspension
+
+/// 单位职工社会保险暂停 (R-EMP-5).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SuspensionRequest {
+    /// Required. The day employment ended (停保时间); its month is still paid.
+    #[schema(example = "2023-03-01")]
+    pub stop_date: Option<String>,
+    /// Required. Reason (停保原因), e.g. 解除劳动合同.
+    #[schema(example = "解除劳动合同")]
+    pub reason: Option<String>,
+    /// Insurance codes (险种, AAE140) to stop; default every insurance the
+    /// person pays at the unit.
+    #[schema(example = json!(["110", "210", "410"]))]
+    pub insurances: Option<Vec<String>>,
+}
+
+/// Suspends an employee (停保): the month of the stop date stays payable,
+/// pending lines of later months are cancelled, billed or paid later months
+/// are left for the refund application.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "create_suspension",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001), 11 digits.")),
+    request_body = SuspensionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = StopResult),
+        (status = 400, description = "Malformed fields (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not paying in that insurance (`NOT_ACTIVE`), concurrent change (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Stop date before the start date or after this month (`STOP_DATE_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/employees/{person_no}/suspensions")]
+pub async fn create_suspension(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+    body: web::Json<SuspensionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let person_no = ops::parse_person_no(&path)?;
+    let mut errors = Vec::new();
+    let stop_date = date_field(&body.stop_date, "stop_date", true, &mut errors);
+    let reason = text_field(&body.reason, "reason", 200, true, &mut errors);
+    let insurances = insurances_field(&body.insurances, "insurances", false, &mut errors);
+    let (Some(stop_date), Some(reason)) = (stop_date, reason) else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let input = StopInput {
+        kind: qibao_core::employment::EmployeeItemKind::Suspension,
+        insurances,
+        stop_date: Some(stop_date),
+        reason,
+    };
+    let today = state.clock.today();
+    let now = state.clock.now_utc();
+    let result = run_db(&state, move |conn| {
+        ops::transaction_with_retry(conn, |c| {
+            ops::stop(
+                c,
+                &user.principal,
+                user.unit_id,
+                &person_no,
+                &input,
+                today,
+                now,
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(result))
+}
+
+// ---------------------------------------------------------------- insurances
+
+/// 单位职工增加险种.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddInsuranceRequest {
+    /// Required. Insurance code (险种, AAE140).
+    #[schema(example = "410")]
+    pub insurance: Option<String>,
+    /// Start date of the insurance (参保时间); default today.
+    #[schema(example = "2023-04-01")]
+    pub start_date: Option<String>,
+    /// Declared monthly wage; default the wage declared for the employee.
+    #[schema(value_type = Option<String>, example = "5230.00")]
+    pub monthly_wage: Option<Value>,
+}
+
+/// Adds an insurance for a paying employee (单位职工增加险种), with the same
+/// back-pay window as an enrolment.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "create_employee_insurance",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    request_body = AddInsuranceRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = EnrolmentResult),
+        (status = 400, description = "Malformed fields, unknown insurance code (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not paying here (`NOT_ACTIVE`), already in that insurance (`ALREADY_ENROLLED`) or paying elsewhere (`ACTIVE_ELSEWHERE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Insurance not registered by the unit (`INSURANCE_NOT_REGISTERED`), start date refused (`START_DATE_IN_FUTURE`, `UNDER_WORKING_AGE`, `START_BEFORE_FIRST_WORK`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/employees/{person_no}/insurances")]
+pub async fn create_employee_insurance(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+    body: web::Json<AddInsuranceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let person_no = ops::parse_person_no(&path)?;
+    let today = state.clock.today();
+    let mut errors = Vec::new();
+    let insurance = match body.insurance.as_deref() {
+        None => {
+            errors.push(FieldError::new("insurance", "缺少必填字段：请选择险种。"));
+            None
+        }
+        Some(c) => match Insurance::parse_collected(c) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                errors.push(FieldError::new("insurance", e.to_string()));
+                None
+            }
+        },
+    };
+    let start = date_field(&body.start_date, "start_date", false, &mut errors).unwrap_or(today);
+    let wage = wage_field(&body.monthly_wage, "monthly_wage", false, &mut errors);
+    let Some(insurance) = insurance.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let input = AddInsuranceInput {
+        insurance,
+        start_date: start,
+        monthly_wage: wage,
+    };
+    let now = state.clock.now_utc();
+    let result = run_db(&state, move |conn| {
+        ops::transaction_with_retry(conn, |c| {
+            ops::add_insurance(
+                c,
+                &user.principal,
+                user.unit_id,
+                &person_no,
+                &input,
+                today,
+                now,
+            )
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(result))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RemoveInsuranceQuery {
+    /// The day the insurance ends (停保时间), YYYY-MM-DD; default the last day
+    /// of the previous month (stops from the current month), or the start
+    /// date when the insurance started this month.
+    pub stop_date: Option<String>,
+    /// Reason (减少原因); default 单位职工减少险种.
+    pub reason: Option<String>,
+}
+
+/// Removes one insurance of an employee (单位职工减少险种): like a
+/// suspension of that insurance only; the last insurance needs a suspension.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "delete_employee_insurance",
+    params(
+        ("person_no" = String, Path, description = "Person number (个人编号, AAC001)."),
+        ("code" = String, Path, description = "Insurance code (险种, AAE140): 110, 210 or 410."),
+        RemoveInsuranceQuery,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StopResult),
+        (status = 400, description = "Malformed person number, insurance code or date (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not paying in that insurance (`NOT_ACTIVE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The only insurance left (`LAST_INSURANCE`); stop date refused (`STOP_DATE_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[delete("/employees/{person_no}/insurances/{code}")]
+pub async fn delete_employee_insurance(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<(String, String)>,
+    query: web::Query<RemoveInsuranceQuery>,
+) -> Result<web::Json<StopResult>, ApiError> {
+    let (person_no, code) = path.into_inner();
+    let person_no = ops::parse_person_no(&person_no)?;
+    let insurance = Insurance::parse_collected(&code)
+        .map_err(|e| ApiError::invalid_field("code", e.to_string()))?;
+    let today = state.clock.today();
+    let mut errors = Vec::new();
+    let stop_date = date_field(&query.stop_date, "stop_date", false, &mut errors);
+    let reason = text_field(&query.reason, "reason", 200, false, &mut errors)
+        .unwrap_or_else(|| "单位职工减少险种".to_string());
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let input = StopInput {
+        kind: qibao_core::employment::EmployeeItemKind::InsuranceRemoved,
+        insurances: Some(vec![insurance]),
+        stop_date,
+        reason,
+    };
+    let now = state.clock.now_utc();
+    let result = run_db(&state, move |conn| {
+        ops::transaction_with_retry(conn, |c| {
+            ops::stop(
+                c,
+                &user.principal,
+                user.unit_id,
+                &person_no,
+                &input,
+                today,
+                now,
+            )
+        })
+    })
+    .await?;
+    Ok(web::Json(result))
+}
+
+// ---------------------------------------------------------------- general info
+
+/// General information of an employee (R-EMP-9). Key fields (name, ID
+/// number, ID type, gender, birth date, nationality) are refused: they are
+/// changed only at the counter by staff.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmployeeUpdateRequest {
+    #[schema(example = "13807171234")]
+    pub phone: Option<String>,
+    #[schema(example = "湖北省宜昌市伍家岗区")]
+    pub address: Option<String>,
+    /// First-work date (首次参工时间, AAC007).
+    pub first_work_date: Option<String>,
+    /// Refused online (key field).
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Value>,
+    /// Refused online (key field).
+    #[schema(value_type = Option<String>)]
+    pub id_number: Option<Value>,
+    /// Refused online (key field).
+    #[schema(value_type = Option<String>)]
+    pub id_type: Option<Value>,
+    /// Refused online (key field).
+    #[schema(value_type = Option<String>)]
+    pub gender: Option<Value>,
+    /// Refused online (key field).
+    #[schema(value_type = Option<String>)]
+    pub birth_date: Option<Value>,
+    /// Refused online (key field).
+    #[schema(value_type = Option<String>)]
+    pub nationality: Option<Value>,
+}
+
+/// Changes an employee's general information (单位职工基本信息变更).
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "update_employee",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    request_body = EmployeeUpdateRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PersonDto),
+        (status = 400, description = "Malformed fields or nothing to change (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Key fields are changed at the counter only (`KEY_FIELD_COUNTER_ONLY`), or not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[patch("/employees/{person_no}")]
+pub async fn update_employee(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+    body: web::Json<EmployeeUpdateRequest>,
+) -> Result<web::Json<PersonDto>, ApiError> {
+    let person_no = ops::parse_person_no(&path)?;
+    let key: Vec<FieldError> = [
+        ("name", &body.name),
+        ("id_number", &body.id_number),
+        ("id_type", &body.id_type),
+        ("gender", &body.gender),
+        ("birth_date", &body.birth_date),
+        ("nationality", &body.nationality),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_some())
+    .map(|(f, _)| {
+        FieldError::new(
+            f,
+            "姓名、证件号码等关键信息不能在网上变更，请携带证明材料到经办机构柜台办理",
+        )
+    })
+    .collect();
+    if !key.is_empty() {
+        return Err(ApiError::forbidden(
+            "KEY_FIELD_COUNTER_ONLY",
+            "姓名、证件号码等关键信息须由经办机构柜台凭证明材料变更，网上只能变更联系电话、地址等一般信息。",
+        )
+        .with_errors(key));
+    }
+    let today = state.clock.today();
+    let mut errors = Vec::new();
+    let phone = phone_field(&body.phone, false, &mut errors);
+    let address = text_field(&body.address, "address", 200, false, &mut errors);
+    let first_work = date_field(&body.first_work_date, "first_work_date", false, &mut errors);
+    if let Some(fw) = first_work
+        && fw > today
+    {
+        errors.push(FieldError::new(
+            "first_work_date",
+            "首次参工时间不能晚于今天",
+        ));
+    }
+    if errors.is_empty() && phone.is_none() && address.is_none() && first_work.is_none() {
+        errors.push(FieldError::new(
+            "body",
+            "请至少填写一项要变更的信息（phone、address、first_work_date）",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let now = state.clock.now_utc();
+    let person = run_db(&state, move |conn| {
+        qibao_db::conn::transaction(conn, |c| {
+            let (p, relations) = ops::unit_person(c, user.unit_id, &person_no)?;
+            if let Some(fw) = first_work {
+                if age_on(p.birth_date, fw) < MIN_WORKING_AGE {
+                    return Err(ApiError::invalid_field(
+                        "first_work_date",
+                        "首次参工时间时该人员未满16周岁",
+                    ));
+                }
+                let all = emp_db::employments_of_persons(c, &[p.id])?;
+                if let Some(earliest) = all.iter().map(|e| e.start_date).min()
+                    && fw > earliest
+                {
+                    return Err(ApiError::invalid_field(
+                        "first_work_date",
+                        format!("首次参工时间不能晚于本次参工时间{earliest}"),
+                    ));
+                }
+            }
+            let before = GeneralFields::of(&p);
+            let after = GeneralFields {
+                phone: phone.clone().or(before.phone.clone()),
+                address: address.clone().or(before.address.clone()),
+                first_work_date: first_work.or(before.first_work_date),
+            };
+            let updated = emp_db::update_general(
+                c,
+                p.id,
+                &emp_db::PersonGeneralChange {
+                    phone: after.phone.clone(),
+                    address: after.address.clone(),
+                    first_work_date: after.first_work_date,
+                    updated_at: now,
+                },
+            )?;
+            let _ = relations;
+            items::record(
+                c,
+                &user.principal,
+                ItemRecord {
+                    unit_id: Some(user.unit_id),
+                    kind: KIND_INFO_CHANGE,
+                    status: ops::DONE,
+                    before: Some(json!({ "person_no": p.person_no, "person": before })),
+                    after: Some(json!({ "person_no": p.person_no, "person": after })),
+                },
+                now,
+            )?;
+            Ok(updated)
+        })
+    })
+    .await?;
+    Ok(web::Json(PersonDto::of(&person)))
+}
+
+// ---------------------------------------------------------------- queries
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EmployeeQuery {
+    /// Person number (个人编号, AAC001), exact.
+    pub person_no: Option<String>,
+    /// ID number (AAC002); any spelling of the same ID matches.
+    pub id_number: Option<String>,
+    /// Part of the name (姓名).
+    pub name: Option<String>,
+    /// Insurance code (险种, AAE140): persons with a relation in it.
+    pub insurance: Option<String>,
+    /// Insured status (参保状态, AAC031): 1 paying, 2 suspended (with
+    /// `insurance`: the status in that insurance).
+    pub insured_status: Option<String>,
+    /// Payment status (缴费状态): paid_up, due, arrears.
+    pub payment_status: Option<String>,
+    /// Retired (是否退休): true or false.
+    pub retired: Option<String>,
+    /// Page, from 1 (default 1).
+    pub page: Option<String>,
+    /// Rows per page, 1–200 (default 20).
+    pub page_size: Option<String>,
+    /// json (default), csv (UTF-8 with BOM) or xlsx: exports every matching row.
+    pub format: Option<String>,
+}
+
+/// One insured person of the unit (参保人员).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployeeRow {
+    pub person_no: String,
+    pub name: String,
+    pub id_type: IdType,
+    pub id_number: String,
+    pub gender: String,
+    pub birth_date: Date,
+    /// paying or suspended at this unit.
+    pub insured_status: InsuredStatus,
+    /// Insured status code (AAC031): 1 paying, 2 suspended.
+    pub insured_status_code: String,
+    pub payment_status: PaymentStatus,
+    pub retired: bool,
+    /// The latest relation per insurance at this unit.
+    pub insurances: Vec<RelationDto>,
+    /// The declared monthly wage of the latest relation.
+    pub declared_wage: Money,
+    /// The latest month paid (到账) at this unit.
+    pub latest_paid_period: Option<Period>,
+    /// Months assessed and not yet paid.
+    pub unpaid_periods: Vec<Period>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployeePage {
+    pub items: Vec<EmployeeRow>,
+    pub total: usize,
+    pub page: usize,
+    pub page_size: usize,
+}
+
+struct UnitPeople {
+    persons: Vec<Person>,
+    relations: Vec<Employment>,
+    lines: Vec<lines_db::Assessment>,
+    statuses: HashMap<i64, Vec<PersonStatus>>,
+}
+
+fn load_unit_people(conn: &mut qibao_db::DbConn, unit_id: i64) -> Result<UnitPeople, ApiError> {
+    let relations = emp_db::employments_of_unit(conn, unit_id)?;
+    let ids: Vec<i64> = relations
+        .iter()
+        .map(|e| e.person_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let persons = emp_db::get_persons(conn, &ids)?;
+    let lines = lines_db::list_for_unit(conn, unit_id)?;
+    let mut statuses: HashMap<i64, Vec<PersonStatus>> = HashMap::new();
+    for id in &ids {
+        let st = ops::statuses_of(conn, &[*id])?;
+        if !st.is_empty() {
+            statuses.insert(*id, st);
+        }
+    }
+    Ok(UnitPeople {
+        persons,
+        relations,
+        lines,
+        statuses,
+    })
+}
+
+/// The latest relation per insurance (an active one first).
+fn latest_relations<'a>(relations: &[&'a Employment]) -> Vec<&'a Employment> {
+    let mut by: Vec<&'a Employment> = Vec::new();
+    for ins in Insurance::COLLECTED {
+        let of: Vec<&&Employment> = relations
+            .iter()
+            .filter(|e| e.insurance == ins.code())
+            .collect();
+        if let Some(e) = of
+            .iter()
+            .find(|e| e.status == repo::ACTIVE)
+            .or_else(|| of.iter().max_by_key(|e| e.id))
+        {
+            by.push(**e);
+        }
+    }
+    by
+}
+
+fn build_row(
+    person: &Person,
+    relations: &[&Employment],
+    lines: &[&lines_db::Assessment],
+    statuses: &[PersonStatus],
+    current: Period,
+) -> Result<EmployeeRow, ApiError> {
+    let latest = latest_relations(relations);
+    let paying = latest.iter().any(|e| e.status == repo::ACTIVE);
+    let status = if paying {
+        InsuredStatus::Paying
+    } else {
+        InsuredStatus::Suspended
+    };
+    let mut unpaid: Vec<Period> = lines
+        .iter()
+        .filter(|l| LineStatus::parse(&l.status).is_some_and(LineStatus::is_unpaid))
+        .filter_map(|l| Period::from_yyyymm(l.period).ok())
+        .collect();
+    unpaid.sort();
+    unpaid.dedup();
+    let latest_paid = lines
+        .iter()
+        .filter(|l| l.status == lines_db::PAID)
+        .filter_map(|l| Period::from_yyyymm(l.period).ok())
+        .max();
+    let declared = relations
+        .iter()
+        .max_by_key(|e| (e.status == repo::ACTIVE, e.id))
+        .map(|e| Money::from_fen(e.monthly_wage_fen))
+        .unwrap_or(Money::ZERO);
+    Ok(EmployeeRow {
+        person_no: person.person_no.clone(),
+        name: person.name.clone(),
+        id_type: ops::person_id_type(person),
+        id_number: person.id_number.clone(),
+        gender: person.gender.clone(),
+        birth_date: person.birth_date,
+        insured_status: status,
+        insured_status_code: status.code().to_string(),
+        payment_status: payment_status(unpaid.iter().copied(), current),
+        retired: is_retired(statuses, current),
+        insurances: latest
+            .iter()
+            .map(|e| RelationDto::of(e))
+            .collect::<Result<_, _>>()?,
+        declared_wage: declared,
+        latest_paid_period: latest_paid,
+        unpaid_periods: unpaid,
+    })
+}
+
+struct ListFilter {
+    person_no: Option<String>,
+    id_key: Option<String>,
+    name: Option<String>,
+    insurance: Option<Insurance>,
+    insured: Option<InsuredStatus>,
+    payment: Option<PaymentStatus>,
+    retired: Option<bool>,
+}
+
+impl ListFilter {
+    fn matches(&self, row: &EmployeeRow, person: &Person) -> bool {
+        if self.person_no.as_ref().is_some_and(|n| *n != row.person_no) {
+            return false;
+        }
+        if self
+            .id_key
+            .as_ref()
+            .is_some_and(|k| *k != ops::person_key(person))
+        {
+            return false;
+        }
+        if self
+            .name
+            .as_ref()
+            .is_some_and(|n| !row.name.contains(n.as_str()))
+        {
+            return false;
+        }
+        match (self.insurance, self.insured) {
+            (Some(ins), Some(st)) => {
+                if !row
+                    .insurances
+                    .iter()
+                    .any(|r| r.insurance == ins && r.status == st)
+                {
+                    return false;
+                }
+            }
+            (Some(ins), None) => {
+                if !row.insurances.iter().any(|r| r.insurance == ins) {
+                    return false;
+                }
+            }
+            (None, Some(st)) => {
+                if row.insured_status != st {
+                    return false;
+                }
+            }
+            (None, None) => {}
+        }
+        if self.payment.is_some_and(|p| p != row.payment_status) {
+            return false;
+        }
+        if self.retired.is_some_and(|r| r != row.retired) {
+            return false;
+        }
+        true
+    }
+}
+
+enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+fn parse_list_query(q: &EmployeeQuery) -> Result<(ListFilter, Paging, Format), ApiError> {
+    let mut errors = Vec::new();
+    let opt = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let person_no = opt(&q.person_no).and_then(|s| match ops::parse_person_no(&s) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.extend(e.errors().to_vec());
+            None
+        }
+    });
+    let id_key = opt(&q.id_number).map(|s| {
+        let t = if s.len() == 15 || s.len() == 18 {
+            IdType::Resident
+        } else {
+            IdType::Passport
+        };
+        id_key(t, &s)
+    });
+    let insurance = opt(&q.insurance).and_then(|s| match Insurance::parse_collected(&s) {
+        Ok(i) => Some(i),
+        Err(e) => {
+            errors.push(FieldError::new("insurance", e.to_string()));
+            None
+        }
+    });
+    let insured = opt(&q.insured_status).and_then(|s| match InsuredStatus::parse(&s) {
+        Some(v) => Some(v),
+        None => {
+            errors.push(FieldError::new(
+                "insured_status",
+                "参保状态应为1（参保缴费）或2（暂停缴费）",
+            ));
+            None
+        }
+    });
+    let payment = opt(&q.payment_status).and_then(|s| match PaymentStatus::parse(&s) {
+        Some(v) => Some(v),
+        None => {
+            errors.push(FieldError::new(
+                "payment_status",
+                "缴费状态应为paid_up、due或arrears",
+            ));
+            None
+        }
+    });
+    let retired = opt(&q.retired).and_then(|s| match s.as_str() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => {
+            errors.push(FieldError::new("retired", "应为true或false"));
+            None
+        }
+    });
+    let format = match opt(&q.format).as_deref() {
+        None | Some("json") => Format::Json,
+        Some("csv") => Format::Csv,
+        Some("xlsx") => Format::Xlsx,
+        Some(_) => {
+            errors.push(FieldError::new("format", "导出格式应为json、csv或xlsx"));
+            Format::Json
+        }
+    };
+    let paging = paging(&q.page, &q.page_size, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok((
+        ListFilter {
+            person_no,
+            id_key,
+            name: opt(&q.name),
+            insurance,
+            insured,
+            payment,
+            retired,
+        },
+        paging,
+        format,
+    ))
+}
+
+const EXPORT_HEADERS: [&str; 14] = [
+    "个人编号",
+    "姓名",
+    "证件类型",
+    "证件号码",
+    "性别",
+    "出生日期",
+    "参保状态",
+    "缴费状态",
+    "是否退休",
+    "参保险种",
+    "本次参工时间",
+    "申报工资",
+    "最近到账期",
+    "未缴期数",
+];
+
+fn export_cells(r: &EmployeeRow) -> Vec<String> {
+    let insurances = r
+        .insurances
+        .iter()
+        .map(|i| format!("{}{}", i.insurance_name, i.status.label_zh()))
+        .collect::<Vec<_>>()
+        .join("；");
+    let start = r
+        .insurances
+        .iter()
+        .map(|i| i.start_date)
+        .max()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    vec![
+        r.person_no.clone(),
+        r.name.clone(),
+        r.id_type.label_zh().to_string(),
+        r.id_number.clone(),
+        if r.gender == "M" { "男" } else { "女" }.to_string(),
+        r.birth_date.to_string(),
+        format!(
+            "{}（{}）",
+            r.insured_status.code(),
+            r.insured_status.label_zh()
+        ),
+        r.payment_status.label_zh().to_string(),
+        if r.retired { "是" } else { "否" }.to_string(),
+        insurances,
+        start,
+        r.declared_wage.to_string(),
+        r.latest_paid_period
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        r.unpaid_periods.len().to_string(),
+    ]
+}
+
+/// One CSV cell: quoted when needed; a leading =, +, - or @ is neutralised so
+/// a spreadsheet never runs it as a formula.
+fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn to_csv(rows: &[EmployeeRow]) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&EXPORT_HEADERS.join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        let cells: Vec<String> = export_cells(r).iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn to_xlsx(rows: &[EmployeeRow]) -> Result<Vec<u8>, ApiError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let fail = |e: rust_xlsxwriter::XlsxError| ApiError::internal_cause(e);
+    sheet.set_name("参保人员").map_err(fail)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in EXPORT_HEADERS.iter().enumerate() {
+        let col = u16::try_from(c).map_err(ApiError::internal_cause)?;
+        sheet
+            .write_string_with_format(0, col, *h, &bold)
+            .map_err(fail)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = u32::try_from(i + 1).map_err(ApiError::internal_cause)?;
+        for (c, v) in export_cells(r).iter().enumerate() {
+            let col = u16::try_from(c).map_err(ApiError::internal_cause)?;
+            sheet.write_string(row, col, v).map_err(fail)?;
+        }
+    }
+    sheet.set_column_width(3, 22).map_err(fail)?;
+    sheet.set_column_width(9, 40).map_err(fail)?;
+    book.save_to_buffer().map_err(fail)
+}
+
+/// Lists the unit's insured persons (参保人员查询), filtered, paginated, or
+/// exported as CSV (UTF-8 with BOM) or XLSX (every matching row).
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "list_employees",
+    params(EmployeeQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of persons, or the export file.", content(
+            (EmployeePage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Malformed filter, page or format (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/employees")]
+pub async fn list_employees(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    query: web::Query<EmployeeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, paging, format) = parse_list_query(&query)?;
+    let current = Period::of(state.clock.today());
+    let unit_id = user.unit_id;
+    let rows = run_db(&state, move |conn| {
+        let people = load_unit_people(conn, unit_id)?;
+        let mut rows = Vec::new();
+        for p in &people.persons {
+            let rel: Vec<&Employment> = people
+                .relations
+                .iter()
+                .filter(|e| e.person_id == p.id)
+                .collect();
+            let lines: Vec<&lines_db::Assessment> = people
+                .lines
+                .iter()
+                .filter(|l| l.person_id == p.id)
+                .collect();
+            let st = people.statuses.get(&p.id).cloned().unwrap_or_default();
+            let row = build_row(p, &rel, &lines, &st, current)?;
+            if filter.matches(&row, p) {
+                rows.push(row);
+            }
+        }
+        rows.sort_by(|a, b| a.person_no.cmp(&b.person_no));
+        Ok(rows)
+    })
+    .await?;
+    match format {
+        Format::Json => {
+            let total = rows.len();
+            let items: Vec<EmployeeRow> = rows
+                .into_iter()
+                .skip(paging.offset())
+                .take(paging.page_size)
+                .collect();
+            Ok(HttpResponse::Ok().json(EmployeePage {
+                items,
+                total,
+                page: paging.page,
+                page_size: paging.page_size,
+            }))
+        }
+        Format::Csv => Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"employees.csv\"",
+            ))
+            .body(to_csv(&rows))),
+        Format::Xlsx => Ok(HttpResponse::Ok()
+            .insert_header((
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"employees.xlsx\"",
+            ))
+            .body(to_xlsx(&rows)?)),
+    }
+}
+
+/// A dated status shown to the unit (retirement, prison, bilateral exemption).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SpecialStatusDto {
+    pub kind: qibao_core::employment::PersonStatusKind,
+    #[schema(example = "退休")]
+    pub label: String,
+    pub from_period: Period,
+    pub to_period: Option<Period>,
+}
+
+/// One employee with history (个人参保信息).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployeeDetail {
+    pub person: PersonDto,
+    pub insured_status: InsuredStatus,
+    /// AAC031: 1 paying, 2 suspended.
+    pub insured_status_code: String,
+    pub payment_status: PaymentStatus,
+    pub retired: bool,
+    /// Every relation with this unit, oldest first (参保历史).
+    pub relations: Vec<RelationDto>,
+    /// Contribution base per social-insurance year.
+    pub bases_by_year: Vec<YearBase>,
+    /// Every line at this unit, by period and insurance.
+    pub lines: Vec<LineDto>,
+    /// Sum of the pending and billed lines.
+    pub unpaid_totals: LineTotals,
+    pub special_statuses: Vec<SpecialStatusDto>,
+    /// Other person numbers under the same ID (一人多号, R-EMP-8).
+    pub other_person_numbers: Vec<String>,
+}
+
+/// One employee of the unit: details, base per year, relations and lines.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "get_employee",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = EmployeeDetail),
+        (status = 400, description = "Malformed person number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/employees/{person_no}")]
+pub async fn get_employee(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<web::Json<EmployeeDetail>, ApiError> {
+    let person_no = ops::parse_person_no(&path)?;
+    let current = Period::of(state.clock.today());
+    let unit_id = user.unit_id;
+    let detail = run_db(&state, move |conn| {
+        let (p, relations) = ops::unit_person(conn, unit_id, &person_no)?;
+        let lines = lines_db::list_for_unit_person(conn, unit_id, p.id)?;
+        let statuses = ops::statuses_of(conn, &[p.id])?;
+        let rel_refs: Vec<&Employment> = relations.iter().collect();
+        let line_refs: Vec<&lines_db::Assessment> = lines.iter().collect();
+        let row = build_row(&p, &rel_refs, &line_refs, &statuses, current)?;
+        let line_dtos = LineDto::many(&lines)?;
+        let unpaid: Vec<LineDto> = line_dtos
+            .iter()
+            .filter(|l| l.status.is_unpaid())
+            .cloned()
+            .collect();
+        let others = emp_db::find_by_id_spellings(conn, &id_spellings(&ops::person_key(&p)))?
+            .into_iter()
+            .filter(|o| o.id != p.id)
+            .map(|o| o.person_no)
+            .collect();
+        Ok(EmployeeDetail {
+            person: PersonDto::of(&p),
+            insured_status: row.insured_status,
+            insured_status_code: row.insured_status_code,
+            payment_status: row.payment_status,
+            retired: row.retired,
+            relations: relations
+                .iter()
+                .map(RelationDto::of)
+                .collect::<Result<_, _>>()?,
+            bases_by_year: ops::bases_by_year(&line_dtos),
+            unpaid_totals: LineTotals::of(&unpaid),
+            lines: line_dtos,
+            special_statuses: statuses
+                .iter()
+                .map(|s| SpecialStatusDto {
+                    kind: s.kind,
+                    label: s.kind.label_zh().to_string(),
+                    from_period: s.from,
+                    to_period: s.to,
+                })
+                .collect(),
+            other_person_numbers: others,
+        })
+    })
+    .await?;
+    Ok(web::Json(detail))
+}
+
+/// Another person number under the same ID.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OtherNumber {
+    pub person_no: String,
+    pub name: String,
+    /// The ID number as stored under that number.
+    pub id_number: String,
+    /// Whether that number pays anywhere now.
+    pub paying: bool,
+}
+
+/// A person of the unit to verify (待核实人员): the same ID under several
+/// person numbers (一人多号, R-EMP-8). Never merged silently: staff decide.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonToVerify {
+    pub person_no: String,
+    pub name: String,
+    pub id_number: String,
+    /// The normalised ID number (18 characters, upper-case X).
+    pub id_key: String,
+    #[schema(example = "one_person_several_numbers")]
+    pub reason: String,
+    pub message: String,
+    pub other_numbers: Vec<OtherNumber>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonsToVerify {
+    pub items: Vec<PersonToVerify>,
+    pub total: usize,
+}
+
+/// Lists the unit's persons whose ID is registered under more than one
+/// person number (待核实人员查询 / 一人多号查询), including 15- vs 18-digit
+/// and x vs X spellings of the same ID.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "list_persons_to_verify",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PersonsToVerify),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/persons-to-verify")]
+pub async fn list_persons_to_verify(
+    state: web::Data<AppState>,
+    user: UnitUser,
+) -> Result<web::Json<PersonsToVerify>, ApiError> {
+    let unit_id = user.unit_id;
+    let items = run_db(&state, move |conn| {
+        let relations = emp_db::employments_of_unit(conn, unit_id)?;
+        let ids: Vec<i64> = relations
+            .iter()
+            .map(|e| e.person_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut out = Vec::new();
+        for p in emp_db::get_persons(conn, &ids)? {
+            let key = ops::person_key(&p);
+            let others: Vec<Person> = emp_db::find_by_id_spellings(conn, &id_spellings(&key))?
+                .into_iter()
+                .filter(|o| o.id != p.id)
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            let other_ids: Vec<i64> = others.iter().map(|o| o.id).collect();
+            let active = emp_db::employments_of_persons(conn, &other_ids)?;
+            let numbers: Vec<String> = others.iter().map(|o| o.person_no.clone()).collect();
+            out.push(PersonToVerify {
+                message: format!(
+                    "证件号码{key}同时登记在个人编号{}和{}下（一人多号），请携带身份证件到经办机构核实合并",
+                    p.person_no,
+                    numbers.join("、")
+                ),
+                person_no: p.person_no.clone(),
+                name: p.name.clone(),
+                id_number: p.id_number.clone(),
+                id_key: key,
+                reason: "one_person_several_numbers".to_string(),
+                other_numbers: others
+                    .iter()
+                    .map(|o| OtherNumber {
+                        person_no: o.person_no.clone(),
+                        name: o.name.clone(),
+                        id_number: o.id_number.clone(),
+                        paying: active
+                            .iter()
+                            .any(|e| e.person_id == o.id && e.status == repo::ACTIVE),
+                    })
+                    .collect(),
+            });
+        }
+        out.sort_by(|a, b| a.person_no.cmp(&b.person_no));
+        Ok(out)
+    })
+    .await?;
+    Ok(web::Json(PersonsToVerify {
+        total: items.len(),
+        items,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StaffChangesQuery {
+    /// First month, YYYYMM (default the current month).
+    pub from: Option<String>,
+    /// Last month, YYYYMM (default `from`); at most 36 months.
+    pub to: Option<String>,
+}
+
+/// A person in the summary.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub person_no: String,
+    pub name: String,
+}
+
+/// Increases and decreases of one insurance in one month.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InsuranceChanges {
+    pub insurance: Insurance,
+    pub insurance_name: String,
+    /// Persons whose relation starts this month (增员).
+    pub increased: usize,
+    /// Persons stopped from this month (减员).
+    pub decreased: usize,
+    /// Persons insured in the month (参保人数).
+    pub insured: usize,
+    pub increased_persons: Vec<PersonRef>,
+    pub decreased_persons: Vec<PersonRef>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeriodChanges {
+    pub period: Period,
+    pub insurances: Vec<InsuranceChanges>,
+}
+
+/// 人员增减变动查询.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffChangesReport {
+    pub from: Period,
+    pub to: Period,
+    pub periods: Vec<PeriodChanges>,
+}
+
+/// Staff increases and decreases per month and insurance (人员增减变动查询):
+/// relations starting in the month, relations stopped from the month (the
+/// month after the stop date's month, R-EMP-5) and persons insured.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "get_staff_changes",
+    params(StaffChangesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = StaffChangesReport),
+        (status = 400, description = "Malformed or reversed periods, or more than 36 months (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/staff-changes")]
+pub async fn get_staff_changes(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    query: web::Query<StaffChangesQuery>,
+) -> Result<web::Json<StaffChangesReport>, ApiError> {
+    let current = Period::of(state.clock.today());
+    let mut errors = Vec::new();
+    let mut period = |v: &Option<String>, field: &str| match v
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => match Period::parse(s) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.push(FieldError::new(field, e.to_string()));
+                None
+            }
+        },
+    };
+    let from_given = period(&query.from, "from");
+    let to_given = period(&query.to, "to");
+    let from = from_given.unwrap_or(current);
+    let to = to_given.unwrap_or(from);
+    if errors.is_empty() {
+        if to < from {
+            errors.push(FieldError::new("to", "截止期号不能早于起始期号"));
+        } else if from.months_until(to) >= 36 {
+            errors.push(FieldError::new("to", "一次最多查询36个月"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let unit_id = user.unit_id;
+    let report = run_db(&state, move |conn| {
+        let ctx_insurances: Vec<Insurance> = {
+            let regs = emp_db::list_unit_insurances(conn, unit_id)?;
+            Insurance::COLLECTED
+                .into_iter()
+                .filter(|i| regs.iter().any(|r| r.insurance == i.code()))
+                .collect()
+        };
+        let relations = emp_db::employments_of_unit(conn, unit_id)?;
+        let spans: Vec<RelationSpan> = relations
+            .iter()
+            .filter_map(|e| {
+                Some(RelationSpan {
+                    person_id: e.person_id,
+                    insurance: Insurance::from_code(&e.insurance).ok()?,
+                    start: e.start_date,
+                    stop: e.stop_date,
+                })
+            })
+            .collect();
+        let ids: Vec<i64> = relations
+            .iter()
+            .map(|e| e.person_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let persons: HashMap<i64, Person> = emp_db::get_persons(conn, &ids)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let refs = |ids: &[i64]| -> Vec<PersonRef> {
+            ids.iter()
+                .filter_map(|id| persons.get(id))
+                .map(|p| PersonRef {
+                    person_no: p.person_no.clone(),
+                    name: p.name.clone(),
+                })
+                .collect()
+        };
+        let mut periods: Vec<PeriodChanges> = Vec::new();
+        for c in staff_changes(&spans, &ctx_insurances, from, to) {
+            let entry = InsuranceChanges {
+                insurance: c.insurance,
+                insurance_name: c.insurance.name_zh().to_string(),
+                increased: c.increased.len(),
+                decreased: c.decreased.len(),
+                insured: c.insured,
+                increased_persons: refs(&c.increased),
+                decreased_persons: refs(&c.decreased),
+            };
+            match periods.last_mut() {
+                Some(p) if p.period == c.period => p.insurances.push(entry),
+                _ => periods.push(PeriodChanges {
+                    period: c.period,
+                    insurances: vec![entry],
+                }),
+            }
+        }
+        Ok(StaffChangesReport { from, to, periods })
+    })
+    .await?;
+    Ok(web::Json(report))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_employee)
+        .service(list_employees)
+        .service(get_employee)
+        .service(update_employee)
+        .service(create_suspension)
+        .service(create_employee_insurance)
+        .service(delete_employee_insurance)
+        .service(list_persons_to_verify)
+        .service(get_staff_changes);
+}

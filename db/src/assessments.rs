@@ -1,0 +1,222 @@
+//! Assessment lines (核定明细): one row per unit × person × insurance ×
+//! period, both sides. Never assessed twice: a unique index over the live
+//! (not cancelled) lines refuses a second one with
+//! [`DbError::Conflict`] (`assessments_unit_id_person_id_insurance_period_key`).
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use crate::schema::assessments;
+use crate::{DbConn, DbError};
+
+/// The unique index over live lines.
+pub const LIVE_LINE_KEY: &str = "assessments_unit_id_person_id_insurance_period_key";
+
+/// `status` values.
+pub const PENDING: &str = "pending";
+pub const BILLED: &str = "billed";
+pub const PAID: &str = "paid";
+pub const CANCELLED: &str = "cancelled";
+
+/// One assessed line. Money in fen, rates in ppm, period YYYYMM.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = assessments)]
+pub struct Assessment {
+    pub id: i64,
+    pub unit_id: i64,
+    pub person_id: i64,
+    pub employment_id: i64,
+    pub insurance: String,
+    pub period: i32,
+    pub kind: String,
+    pub base_fen: i64,
+    pub unit_rate_ppm: i64,
+    pub individual_rate_ppm: i64,
+    pub unit_fen: i64,
+    pub individual_fen: i64,
+    pub status: String,
+    pub source_item_id: Option<i64>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = assessments)]
+pub struct NewAssessment {
+    pub unit_id: i64,
+    pub person_id: i64,
+    pub employment_id: i64,
+    pub insurance: String,
+    pub period: i32,
+    pub kind: String,
+    pub base_fen: i64,
+    pub unit_rate_ppm: i64,
+    pub individual_rate_ppm: i64,
+    pub unit_fen: i64,
+    pub individual_fen: i64,
+    pub status: String,
+    pub source_item_id: Option<i64>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+/// A second live line of the same unit, person, insurance and period is
+/// [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
+pub fn insert(conn: &mut DbConn, line: &NewAssessment) -> Result<Assessment, DbError> {
+    Ok(diesel::insert_into(assessments::table)
+        .values(line)
+        .returning(assessments::all_columns)
+        .get_result(conn)?)
+}
+
+/// The lines with these ids (any order).
+pub fn get_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Assessment>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(assessments::table
+        .filter(assessments::id.eq_any(ids))
+        .order(assessments::id)
+        .select(Assessment::as_select())
+        .load(conn)?)
+}
+
+/// Every line of a unit, by person, period, insurance.
+pub fn list_for_unit(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Assessment>, DbError> {
+    Ok(assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .order((
+            assessments::person_id,
+            assessments::period,
+            assessments::insurance,
+        ))
+        .select(Assessment::as_select())
+        .load(conn)?)
+}
+
+/// Every line of one person at one unit, by period and insurance.
+pub fn list_for_unit_person(
+    conn: &mut DbConn,
+    unit_id: i64,
+    person_id: i64,
+) -> Result<Vec<Assessment>, DbError> {
+    Ok(assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::person_id.eq(person_id))
+        .order((assessments::period, assessments::insurance, assessments::id))
+        .select(Assessment::as_select())
+        .load(conn)?)
+}
+
+/// Every line of these persons (any unit), by period.
+pub fn list_for_persons(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<Assessment>, DbError> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(assessments::table
+        .filter(assessments::person_id.eq_any(person_ids))
+        .order((assessments::period, assessments::insurance, assessments::id))
+        .select(Assessment::as_select())
+        .load(conn)?)
+}
+
+/// Live (not cancelled) lines of these persons at other units than
+/// `unit_id`, for one insurance: the periods paid or payable elsewhere.
+pub fn live_periods_elsewhere(
+    conn: &mut DbConn,
+    person_ids: &[i64],
+    unit_id: i64,
+    insurance: &str,
+) -> Result<Vec<i32>, DbError> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(assessments::table
+        .filter(assessments::person_id.eq_any(person_ids))
+        .filter(assessments::unit_id.ne(unit_id))
+        .filter(assessments::insurance.eq(insurance))
+        .filter(assessments::status.ne(CANCELLED))
+        .select(assessments::period)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Live lines of these persons at `unit_id` for `insurance` from `from`
+/// (YYYYMM) on.
+pub fn live_from_period(
+    conn: &mut DbConn,
+    unit_id: i64,
+    person_ids: &[i64],
+    insurance: &str,
+    from: i32,
+) -> Result<Vec<Assessment>, DbError> {
+    if person_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::person_id.eq_any(person_ids))
+        .filter(assessments::insurance.eq(insurance))
+        .filter(assessments::period.ge(from))
+        .filter(assessments::status.ne(CANCELLED))
+        .order((assessments::period, assessments::id))
+        .select(Assessment::as_select())
+        .load(conn)?)
+}
+
+/// Moves the lines whose status is `from` among `ids` to `to`; returns how
+/// many moved. A line restored to a live status that meets another live
+/// line of the same key is [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
+pub fn set_status(
+    conn: &mut DbConn,
+    ids: &[i64],
+    from: &str,
+    to: &str,
+    now: PrimitiveDateTime,
+) -> Result<usize, DbError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::update(
+        assessments::table
+            .filter(assessments::id.eq_any(ids))
+            .filter(assessments::status.eq(from)),
+    )
+    .set((assessments::status.eq(to), assessments::updated_at.eq(now)))
+    .execute(conn)?)
+}
+
+/// Deletes lines (only for undoing the item that created them). A line
+/// referenced elsewhere (e.g. by an order) is [`DbError::Conflict`].
+pub fn delete_many(conn: &mut DbConn, ids: &[i64]) -> Result<usize, DbError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::delete(assessments::table.filter(assessments::id.eq_any(ids))).execute(conn)?)
+}
+
+/// Moves every line of person `from` to person `to` (a merge, R-EMP-8).
+/// Two live lines of one key are [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
+pub fn move_person(
+    conn: &mut DbConn,
+    from: i64,
+    to: i64,
+    now: PrimitiveDateTime,
+) -> Result<usize, DbError> {
+    Ok(
+        diesel::update(assessments::table.filter(assessments::person_id.eq(from)))
+            .set((
+                assessments::person_id.eq(to),
+                assessments::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    )
+}
+
+/// Whether any line (any status) belongs to this person.
+pub fn person_has_lines(conn: &mut DbConn, person_id: i64) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        assessments::table.filter(assessments::person_id.eq(person_id)),
+    ))
+    .get_result(conn)?)
+}

@@ -1,0 +1,134 @@
+//! Reading and updating business items (办件, R-UNDO-1): the unit's records
+//! list, one item, later items of the same unit, status changes.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use crate::rows::BusinessItem;
+use crate::schema::business_items;
+use crate::{DbConn, DbError};
+
+/// Filters of the unit's records list.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub kinds: Option<Vec<String>>,
+    pub status: Option<String>,
+    /// Inclusive lower bound of `created_at` (UTC).
+    pub created_from: Option<PrimitiveDateTime>,
+    /// Exclusive upper bound of `created_at` (UTC).
+    pub created_before: Option<PrimitiveDateTime>,
+}
+
+/// The unit's items matching `filter`, newest first: one page and the total.
+pub fn list_for_unit(
+    conn: &mut DbConn,
+    unit_id: i64,
+    filter: &ItemFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<BusinessItem>, i64), DbError> {
+    let query = || {
+        let mut q = business_items::table
+            .filter(business_items::unit_id.eq(unit_id))
+            .into_boxed();
+        if let Some(kinds) = &filter.kinds {
+            q = q.filter(business_items::kind.eq_any(kinds.clone()));
+        }
+        if let Some(status) = &filter.status {
+            q = q.filter(business_items::status.eq(status.clone()));
+        }
+        if let Some(from) = filter.created_from {
+            q = q.filter(business_items::created_at.ge(from));
+        }
+        if let Some(before) = filter.created_before {
+            q = q.filter(business_items::created_at.lt(before));
+        }
+        q
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let items = query()
+        .order((business_items::created_at.desc(), business_items::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(BusinessItem::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<BusinessItem>, DbError> {
+    Ok(business_items::table
+        .find(id)
+        .select(BusinessItem::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Items of the unit after `after_id` with one of `kinds` and `status`, oldest first.
+pub fn later_items(
+    conn: &mut DbConn,
+    unit_id: i64,
+    after_id: i64,
+    kinds: &[&str],
+    status: &str,
+) -> Result<Vec<BusinessItem>, DbError> {
+    Ok(business_items::table
+        .filter(business_items::unit_id.eq(unit_id))
+        .filter(business_items::id.gt(after_id))
+        .filter(business_items::kind.eq_any(kinds))
+        .filter(business_items::status.eq(status))
+        .order(business_items::id)
+        .select(BusinessItem::as_select())
+        .load(conn)?)
+}
+
+/// Items with one of `kinds` and `status` (any unit), oldest first.
+pub fn items_of_kinds(
+    conn: &mut DbConn,
+    kinds: &[&str],
+    status: &str,
+) -> Result<Vec<BusinessItem>, DbError> {
+    Ok(business_items::table
+        .filter(business_items::kind.eq_any(kinds))
+        .filter(business_items::status.eq(status))
+        .order(business_items::id)
+        .select(BusinessItem::as_select())
+        .load(conn)?)
+}
+
+/// Moves the item from status `from` to `to`; returns whether it moved (a
+/// concurrent change of status makes it 0).
+pub fn set_status(
+    conn: &mut DbConn,
+    id: i64,
+    from: &str,
+    to: &str,
+    now: PrimitiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        business_items::table
+            .filter(business_items::id.eq(id))
+            .filter(business_items::status.eq(from)),
+    )
+    .set((
+        business_items::status.eq(to),
+        business_items::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Replaces the item's after-values (completed once its effects are known).
+pub fn set_after(
+    conn: &mut DbConn,
+    id: i64,
+    after_json: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(business_items::table.find(id))
+        .set((
+            business_items::after_json.eq(after_json),
+            business_items::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
