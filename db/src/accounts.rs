@@ -80,53 +80,63 @@ pub fn find_staff_by_id(conn: &mut DbConn, id: i64) -> Result<StaffAccount, DbEr
         .first(conn)?)
 }
 
-/// Counts one more failed sign-in; returns the new count.
-pub fn increment_staff_failures(
-    conn: &mut DbConn,
-    id: i64,
-    now: PrimitiveDateTime,
-) -> Result<i32, DbError> {
-    Ok(diesel::update(staff_accounts::table.find(id))
-        .set((
-            staff_accounts::failed_attempts.eq(staff_accounts::failed_attempts + 1),
-            staff_accounts::updated_at.eq(now),
-        ))
-        .returning(staff_accounts::failed_attempts)
-        .get_result(conn)?)
+/// The lock-out bookkeeping of a sign-in table (`failed_attempts`,
+/// `locked_until`, `updated_at`): the same three statements for staff and
+/// legal-representative accounts.
+macro_rules! lockout_fns {
+    ($table:ident, $increment:ident, $lock:ident, $reset:ident) => {
+        /// Counts one more failed sign-in; returns the new count.
+        pub fn $increment(
+            conn: &mut DbConn,
+            id: i64,
+            now: PrimitiveDateTime,
+        ) -> Result<i32, DbError> {
+            Ok(diesel::update($table::table.find(id))
+                .set((
+                    $table::failed_attempts.eq($table::failed_attempts + 1),
+                    $table::updated_at.eq(now),
+                ))
+                .returning($table::failed_attempts)
+                .get_result(conn)?)
+        }
+
+        /// Locks the account until `until` and starts the count again.
+        pub fn $lock(
+            conn: &mut DbConn,
+            id: i64,
+            until: PrimitiveDateTime,
+            now: PrimitiveDateTime,
+        ) -> Result<(), DbError> {
+            diesel::update($table::table.find(id))
+                .set((
+                    $table::failed_attempts.eq(0),
+                    $table::locked_until.eq(Some(until)),
+                    $table::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+
+        /// After a successful sign-in: no failures, no lock.
+        pub fn $reset(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> Result<(), DbError> {
+            diesel::update($table::table.find(id))
+                .set((
+                    $table::failed_attempts.eq(0),
+                    $table::locked_until.eq(None::<PrimitiveDateTime>),
+                    $table::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+    };
 }
 
-/// Locks the account until `until` and starts the count again.
-pub fn lock_staff(
-    conn: &mut DbConn,
-    id: i64,
-    until: PrimitiveDateTime,
-    now: PrimitiveDateTime,
-) -> Result<(), DbError> {
-    diesel::update(staff_accounts::table.find(id))
-        .set((
-            staff_accounts::failed_attempts.eq(0),
-            staff_accounts::locked_until.eq(Some(until)),
-            staff_accounts::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// After a successful sign-in: no failures, no lock.
-pub fn reset_staff_failures(
-    conn: &mut DbConn,
-    id: i64,
-    now: PrimitiveDateTime,
-) -> Result<(), DbError> {
-    diesel::update(staff_accounts::table.find(id))
-        .set((
-            staff_accounts::failed_attempts.eq(0),
-            staff_accounts::locked_until.eq(None::<PrimitiveDateTime>),
-            staff_accounts::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
+lockout_fns!(
+    staff_accounts,
+    increment_staff_failures,
+    lock_staff,
+    reset_staff_failures
+);
 
 // ---------------------------------------------------------------- legal representative
 
@@ -194,53 +204,12 @@ pub fn find_unit_account_by_uscc(
         .optional()?)
 }
 
-/// Counts one more failed sign-in; returns the new count.
-pub fn increment_unit_failures(
-    conn: &mut DbConn,
-    id: i64,
-    now: PrimitiveDateTime,
-) -> Result<i32, DbError> {
-    Ok(diesel::update(unit_accounts::table.find(id))
-        .set((
-            unit_accounts::failed_attempts.eq(unit_accounts::failed_attempts + 1),
-            unit_accounts::updated_at.eq(now),
-        ))
-        .returning(unit_accounts::failed_attempts)
-        .get_result(conn)?)
-}
-
-/// Locks the account until `until` and starts the count again.
-pub fn lock_unit_account(
-    conn: &mut DbConn,
-    id: i64,
-    until: PrimitiveDateTime,
-    now: PrimitiveDateTime,
-) -> Result<(), DbError> {
-    diesel::update(unit_accounts::table.find(id))
-        .set((
-            unit_accounts::failed_attempts.eq(0),
-            unit_accounts::locked_until.eq(Some(until)),
-            unit_accounts::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// After a successful sign-in: no failures, no lock.
-pub fn reset_unit_failures(
-    conn: &mut DbConn,
-    id: i64,
-    now: PrimitiveDateTime,
-) -> Result<(), DbError> {
-    diesel::update(unit_accounts::table.find(id))
-        .set((
-            unit_accounts::failed_attempts.eq(0),
-            unit_accounts::locked_until.eq(None::<PrimitiveDateTime>),
-            unit_accounts::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
+lockout_fns!(
+    unit_accounts,
+    increment_unit_failures,
+    lock_unit_account,
+    reset_unit_failures
+);
 
 /// Stores a new password hash and whether it must be changed at the next
 /// sign-in (true for a one-time password handed out by staff).
