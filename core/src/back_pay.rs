@@ -257,22 +257,36 @@ mod tests {
 
     #[test]
     fn months_older_than_the_window_are_applied_for() {
-        let months = check_request(&req(BackPayKind::LabourContract, "202208", "202303"), &facts())
-            .unwrap();
+        let months = check_request(
+            &req(BackPayKind::LabourContract, "202208", "202303"),
+            &facts(),
+        )
+        .unwrap();
         assert_eq!(months.len(), 8);
         assert_eq!(months[0], p("202208"));
         assert_eq!(months[7], p("202303"));
         // Employee back-pay likewise, when it reaches beyond the window.
-        assert!(check_request(&req(BackPayKind::EmployeeBackPay, "202212", "202212"), &facts()).is_ok());
+        assert!(
+            check_request(
+                &req(BackPayKind::EmployeeBackPay, "202212", "202212"),
+                &facts()
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn the_window_is_the_units_own_back_pay() {
         // 202301 is the earliest online month on 2023-04-20 (window 3).
         assert_eq!(earliest_online(date!(2023 - 04 - 20), 3), p("202301"));
-        let e = check_request(&req(BackPayKind::EmployeeBackPay, "202301", "202303"), &facts())
-            .unwrap_err();
-        assert!(matches!(e, BackPayRefusal::WithinWindow { earliest, .. } if earliest == p("202301")));
+        let e = check_request(
+            &req(BackPayKind::EmployeeBackPay, "202301", "202303"),
+            &facts(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, BackPayRefusal::WithinWindow { earliest, .. } if earliest == p("202301"))
+        );
         assert!(e.to_string().contains("单位补缴"));
         // Labour contract: within the window too, unless before the recorded start.
         let mut f = facts();
@@ -324,8 +338,8 @@ mod tests {
         f.live_lines.push((p("202210"), Insurance::Unemployment));
         f.live_lines.push((p("202210"), Insurance::Unemployment));
         f.live_lines.push((p("202107"), Insurance::Pension));
-        let e = check_request(&req(BackPayKind::LabourContract, "202208", "202303"), &f)
-            .unwrap_err();
+        let e =
+            check_request(&req(BackPayKind::LabourContract, "202208", "202303"), &f).unwrap_err();
         assert_eq!(
             e,
             BackPayRefusal::AlreadyAssessed {

@@ -66,11 +66,7 @@ pub fn unpaid_lines_in_periods(
         persons::person_no,
         assessments::insurance,
     ))
-    .select((
-        Assessment::as_select(),
-        persons::person_no,
-        persons::name,
-    ))
+    .select((Assessment::as_select(), persons::person_no, persons::name))
     .load(conn)?)
 }
 

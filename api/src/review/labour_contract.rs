@@ -131,14 +131,8 @@ pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Resu
         .map(|p| (p, kind.line_kind()))
         .collect();
     let unit_starts = ctx.starts(&insurances)?;
-    let (lines, excluded) = employment::plan_for(
-        conn,
-        ctx.unit.id,
-        &ids,
-        &periods,
-        &insurances,
-        &unit_starts,
-    )?;
+    let (lines, excluded) =
+        employment::plan_for(conn, ctx.unit.id, &ids, &periods, &insurances, &unit_starts)?;
     for l in &lines {
         if !relation_of.contains_key(&l.insurance) {
             return Err(ApiError::unprocessable(
@@ -155,7 +149,12 @@ pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Resu
         } else {
             None
         };
-        qibao_core::contribution::assess_one(ctx.params(l.period)?, base.base, l.insurance, injury)?;
+        qibao_core::contribution::assess_one(
+            ctx.params(l.period)?,
+            base.base,
+            l.insurance,
+            injury,
+        )?;
     }
     Ok(Plan {
         lines,

@@ -85,7 +85,10 @@ struct Parsed {
 fn period_field(v: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<Period> {
     match v.as_deref() {
         None => {
-            errors.push(FieldError::new(field, "缺少必填字段：请填写期号（YYYYMM）。"));
+            errors.push(FieldError::new(
+                field,
+                "缺少必填字段：请填写期号（YYYYMM）。",
+            ));
             None
         }
         Some(s) => match Period::parse(s.trim()) {
@@ -118,7 +121,10 @@ fn parse(body: &BackPayApplicationInput) -> Result<Parsed, ApiError> {
     };
     let person_no = match body.person_no.as_deref() {
         None => {
-            errors.push(FieldError::new("person_no", "缺少必填字段：请填写个人编号。"));
+            errors.push(FieldError::new(
+                "person_no",
+                "缺少必填字段：请填写个人编号。",
+            ));
             None
         }
         Some(s) => match parse_person_no(s.trim()) {
@@ -133,8 +139,7 @@ fn parse(body: &BackPayApplicationInput) -> Result<Parsed, ApiError> {
     let from = period_field(&body.from_period, "from_period", &mut errors);
     let to = period_field(&body.to_period, "to_period", &mut errors);
     let wage = wage_field(&body.monthly_wage, "monthly_wage", true, &mut errors);
-    let material_ids = match check_material_ids(body.material_ids.as_deref().unwrap_or_default())
-    {
+    let material_ids = match check_material_ids(body.material_ids.as_deref().unwrap_or_default()) {
         Ok(ids) => Some(ids),
         Err(e) => {
             errors.push(e);
@@ -156,20 +161,24 @@ fn parse(body: &BackPayApplicationInput) -> Result<Parsed, ApiError> {
         Some(r) => Some(r.to_owned()),
     };
     match (kind, person_no, from, to, wage, material_ids, reason) {
-        (Some(kind), Some(person_no), Some(from), Some(to), Some(wage), Some(material_ids), Some(reason))
-            if errors.is_empty() =>
-        {
-            Ok(Parsed {
-                kind,
-                person_no,
-                insurances,
-                from,
-                to,
-                wage,
-                material_ids,
-                reason,
-            })
-        }
+        (
+            Some(kind),
+            Some(person_no),
+            Some(from),
+            Some(to),
+            Some(wage),
+            Some(material_ids),
+            Some(reason),
+        ) if errors.is_empty() => Ok(Parsed {
+            kind,
+            person_no,
+            insurances,
+            from,
+            to,
+            wage,
+            material_ids,
+            reason,
+        }),
         _ => Err(ApiError::validation(errors)),
     }
 }
@@ -334,10 +343,7 @@ fn submit_application(
         Some(list) => {
             for (i, ins) in list.iter().enumerate() {
                 if !held.contains(ins) {
-                    let msg = format!(
-                        "该人员未在本单位参加{}，不能申请补缴该险种",
-                        ins.name_zh()
-                    );
+                    let msg = format!("该人员未在本单位参加{}，不能申请补缴该险种", ins.name_zh());
                     return Err(ApiError::unprocessable("NOT_INSURED_HERE", msg.clone())
                         .with_field_error(format!("insurances[{i}]"), msg));
                 }
@@ -535,9 +541,9 @@ pub async fn get_back_pay_application(
         }
     })
     .await?;
-    found.map(web::Json).ok_or_else(|| {
-        ApiError::not_found("BACK_PAY_APPLICATION_NOT_FOUND", "补缴申请不存在。")
-    })
+    found
+        .map(web::Json)
+        .ok_or_else(|| ApiError::not_found("BACK_PAY_APPLICATION_NOT_FOUND", "补缴申请不存在。"))
 }
 
 // ---------------------------------------------------------------- deferrals
@@ -625,13 +631,7 @@ pub async fn list_deferrals(
             for (a, person_no, person_name) in rows {
                 let line = LineDto::of(&a)?;
                 let params = ctx.params(line.period)?;
-                let fee = late_fee(
-                    line.total,
-                    line.period,
-                    today,
-                    &params.late_fee,
-                    Some(&d),
-                );
+                let fee = late_fee(line.total, line.period, today, &params.late_fee, Some(&d));
                 lines.push(DeferredLineDto {
                     person_no,
                     person_name,
