@@ -534,3 +534,75 @@ fn bad_applications_are_refused_and_write_nothing() {
     app.get_as(&format!("{APPS}/999999"), &u.token)
         .assert_problem(404, "BACK_PAY_APPLICATION_NOT_FOUND");
 }
+
+#[test]
+fn months_assessed_meanwhile_are_skipped_and_reported() {
+    let app = App::start("2023-04-20");
+    let u = demo_unit(&app);
+    let (person_no, _) = enrol(&app, &u, "42050019900517003", "2022-08-15");
+    let material = upload_pdf(&app, &u.token);
+    // Two overlapping applications, both undecided: neither has lines yet.
+    let a = ok(
+        app.post_as(
+            APPS,
+            &u.token,
+            &application("labour_contract", &person_no, "202208", "202212", material),
+        ),
+        201,
+    );
+    let b = ok(
+        app.post_as(
+            APPS,
+            &u.token,
+            &application("labour_contract", &person_no, "202211", "202303", material),
+        ),
+        201,
+    );
+    let (ia, ib) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    decide(&app, ia, true);
+    decide(&app, ib, true);
+    assert_eq!(lines_of_item(&app, u.id, ia).len(), 15);
+    let rows = lines_of_item(&app, u.id, ib);
+    assert_eq!(rows.len(), 9, "202301–202303 only");
+    assert!(rows.iter().all(|r| r.period >= 202301));
+    let g = ok(app.get_as(&format!("{APPS}/{ib}"), &u.token), 200);
+    let skipped = g["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 6, "{g}");
+    assert!(skipped.iter().all(|s| s["reason"] == "already_assessed"));
+    assert_eq!(skipped[0]["period"], "202211");
+}
+
+#[test]
+fn after_the_repay_by_date_deferred_months_accrue_late_fees() {
+    let app = App::start("2024-02-01");
+    let u = demo_unit(&app);
+    let (person_no, _) = enrol(&app, &u, "42050019900517003", "2022-09-01");
+    let material = upload_pdf(&app, &u.token);
+    let a = ok(
+        app.post_as(
+            APPS,
+            &u.token,
+            &application("labour_contract", &person_no, "202209", "202212", material),
+        ),
+        201,
+    );
+    decide(&app, a["id"].as_i64().unwrap(), true);
+    let d = ok(app.get_as("/api/v1/portal/deferrals", &u.token), 200);
+    let scheme = &d["items"][0];
+    assert_eq!(scheme["passed"], true);
+    assert_eq!(scheme["days_left"], 0);
+    let pension = scheme["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| {
+            l["person_no"] == person_no.as_str()
+                && l["line"]["period"] == "202209"
+                && l["line"]["insurance"] == "110"
+        })
+        .unwrap()
+        .clone();
+    // 1200.00 × 0.05% × 32 days (2024-01-01 … 2024-02-01) = 19.20.
+    assert_eq!(pension["line"]["total"], "1200.00");
+    assert_eq!(pension["late_fee_if_billed_today"], "19.20");
+}
