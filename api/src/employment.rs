@@ -630,7 +630,7 @@ fn plan_error(e: EnrolmentError) -> ApiError {
 
 /// Creates the planned lines as pending, at each period's parameters.
 #[allow(clippy::too_many_arguments)]
-fn create_lines(
+pub(crate) fn create_lines(
     conn: &mut DbConn,
     ctx: &mut UnitContext,
     person_id: i64,
@@ -681,7 +681,7 @@ fn create_lines(
 /// The lines to create for `periods` × `insurances` of a person at the unit,
 /// and what is left out: non-accountable months (R-EMP-7), months whose
 /// pension is paid at another unit (R-EMP-4), months already assessed here.
-fn plan_for(
+pub(crate) fn plan_for(
     conn: &mut DbConn,
     unit_id: i64,
     person_ids: &[i64],

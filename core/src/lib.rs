@@ -3,6 +3,7 @@
 //! Pure: no I/O, no database, no HTTP, no clock. "Today" is always an
 //! argument. Every rule id (R-…) refers to DOMAIN.md.
 
+pub mod back_pay;
 pub mod calendar;
 pub mod contribution;
 pub mod employment;

@@ -15,6 +15,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 pub mod accounts;
 pub mod assessments;
 pub mod auth;
+pub mod back_pay;
 pub mod business_items;
 pub mod conn;
 pub mod employees;

@@ -27,6 +27,7 @@
 //! Nothing else changes: listing, claiming, releasing, approving and
 //! rejecting work for every registered kind.
 
+pub mod labour_contract;
 pub mod material;
 pub mod unit_key_change;
 
@@ -78,7 +79,11 @@ pub trait ReviewKind: Sync {
 }
 
 /// Every kind of review task.
-pub static KINDS: &[&dyn ReviewKind] = &[&unit_key_change::UnitKeyChange];
+pub static KINDS: &[&dyn ReviewKind] = &[
+    &unit_key_change::UnitKeyChange,
+    &labour_contract::LABOUR_CONTRACT,
+    &labour_contract::EMPLOYEE_BACK_PAY,
+];
 
 /// The registered kind with this code.
 pub fn kind(code: &str) -> Option<&'static dyn ReviewKind> {

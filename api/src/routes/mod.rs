@@ -23,6 +23,7 @@
 pub mod agents;
 pub mod api_keys;
 pub mod auth;
+pub mod back_pay;
 pub mod bank_accounts;
 pub mod business_items;
 pub mod employees;
@@ -81,6 +82,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(bank_accounts::configure) // /api/v1/portal/bank-accounts[/{id}]
             .configure(materials::configure_portal) // /api/v1/portal/materials[/{id}/content]
             .configure(key_changes::configure) // /api/v1/portal/key-change-requests[/{id}]
+            .configure(back_pay::configure) // /api/v1/portal/back-pay-applications[/{id}], /deferrals
             .configure(employees::configure) // /api/v1/portal/employees…, persons-to-verify, staff-changes
             .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
     );

@@ -1,0 +1,93 @@
+//! Queries of the back-pay applications (R-BACK-2, R-BACK-3) and the
+//! deferral listing (R-BACK-5). The applications themselves are review
+//! tasks (`review_tasks`) and business items; the lines they create are
+//! `assessments` rows whose `source_item_id` is the application's item.
+
+use diesel::prelude::*;
+
+use crate::assessments::{Assessment, BILLED, CANCELLED, PENDING};
+use crate::review::schema::review_tasks;
+use crate::review::{PageReq, ReviewTask};
+use crate::schema::{assessments, persons};
+use crate::{DbConn, DbError};
+
+/// The tasks of a unit of any of `kinds`, newest first, and how many in all.
+pub fn list_unit_tasks_of_kinds(
+    conn: &mut DbConn,
+    unit_id: i64,
+    kinds: &[&str],
+    page: PageReq,
+) -> Result<(Vec<ReviewTask>, i64), DbError> {
+    let q = || {
+        review_tasks::table
+            .filter(review_tasks::unit_id.eq(unit_id))
+            .filter(review_tasks::kind.eq_any(kinds))
+    };
+    let total: i64 = q().count().get_result(conn)?;
+    let rows = q()
+        .order(review_tasks::id.desc())
+        .limit(page.page_size)
+        .offset((page.page.max(1) - 1) * page.page_size)
+        .select(ReviewTask::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The live lines a business item created, by period and insurance.
+pub fn lines_of_item(conn: &mut DbConn, item_id: i64) -> Result<Vec<Assessment>, DbError> {
+    Ok(assessments::table
+        .filter(assessments::source_item_id.eq(item_id))
+        .filter(assessments::status.ne(CANCELLED))
+        .order((assessments::period, assessments::insurance, assessments::id))
+        .select(Assessment::as_select())
+        .load(conn)?)
+}
+
+/// The unit's pending and billed lines of periods `from..=to` (YYYYMM;
+/// `to = None`: open-ended), with the person's number and name, by period,
+/// person and insurance.
+pub fn unpaid_lines_in_periods(
+    conn: &mut DbConn,
+    unit_id: i64,
+    from: i32,
+    to: Option<i32>,
+) -> Result<Vec<(Assessment, String, String)>, DbError> {
+    let mut q = assessments::table
+        .inner_join(persons::table)
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::status.eq_any([PENDING, BILLED]))
+        .filter(assessments::period.ge(from))
+        .into_boxed();
+    if let Some(to) = to {
+        q = q.filter(assessments::period.le(to));
+    }
+    Ok(q.order((
+        assessments::period,
+        persons::person_no,
+        assessments::insurance,
+    ))
+    .select((Assessment::as_select(), persons::person_no, persons::name))
+    .load(conn)?)
+}
+
+/// Records what an approval did in the application's business item
+/// (`after_json`).
+pub fn set_item_after(
+    conn: &mut DbConn,
+    item_id: i64,
+    after_json: &str,
+    now: time::PrimitiveDateTime,
+) -> Result<(), DbError> {
+    use crate::schema::business_items;
+    let n = diesel::update(business_items::table.find(item_id))
+        .set((
+            business_items::after_json.eq(Some(after_json)),
+            business_items::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DbError::NotFound)
+    }
+}
