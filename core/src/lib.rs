@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod contribution;
+pub mod declaration;
 pub mod employment;
 pub mod ids;
 pub mod insurance;

@@ -17,6 +17,7 @@ pub mod assessments;
 pub mod auth;
 pub mod business_items;
 pub mod conn;
+pub mod declarations;
 pub mod employees;
 mod error;
 pub mod policy;

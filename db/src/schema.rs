@@ -409,6 +409,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wage_declarations (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        si_year -> Integer,
+        version -> Integer,
+        late -> Bool,
+        committed_by -> Text,
+        committed_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wage_declaration_persons (id) {
+        id -> BigInt,
+        declaration_id -> BigInt,
+        person_id -> BigInt,
+        basis -> Text,
+        previous_year_total_fen -> Nullable<BigInt>,
+        months_paid -> Nullable<Integer>,
+        wage_fen -> Nullable<BigInt>,
+        declared_fen -> BigInt,
+        base_fen -> BigInt,
+        adjustment -> Text,
+    }
+}
+
+diesel::table! {
+    declarations (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        period -> Integer,
+        kind -> Text,
+        excluded_json -> Text,
+        declared_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(wage_declaration_persons -> wage_declarations (declaration_id));
+
 diesel::joinable!(policy_base_bounds -> regions (region_code));
 diesel::joinable!(policy_rates -> regions (region_code));
 diesel::joinable!(policy_injury_class_rates -> regions (region_code));
@@ -436,6 +479,9 @@ diesel::joinable!(person_statuses -> persons (person_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    wage_declarations,
+    wage_declaration_persons,
+    declarations,
     assessments,
     person_statuses,
     person_merges,

@@ -25,6 +25,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod bank_accounts;
 pub mod business_items;
+pub mod declarations;
 pub mod employees;
 pub mod key_changes;
 pub mod materials;
@@ -37,6 +38,7 @@ pub mod staff_units;
 pub mod system;
 pub mod tasks;
 pub mod units;
+pub mod wage_declarations;
 
 use utoipa_actix_web::scope;
 pub use utoipa_actix_web::service_config::ServiceConfig;
@@ -82,6 +84,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(materials::configure_portal) // /api/v1/portal/materials[/{id}/content]
             .configure(key_changes::configure) // /api/v1/portal/key-change-requests[/{id}]
             .configure(employees::configure) // /api/v1/portal/employees…, persons-to-verify, staff-changes
+            .configure(declarations::configure) // /api/v1/portal/declarations[/{period}], back-pay-declarations
+            .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
     );
     cfg.service(
