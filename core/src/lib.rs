@@ -11,6 +11,7 @@ pub mod ids;
 pub mod insurance;
 pub mod late;
 pub mod money;
+pub mod order;
 pub mod period;
 pub mod policy;
 pub mod policy_change;

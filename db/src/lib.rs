@@ -20,6 +20,7 @@ pub mod conn;
 pub mod declarations;
 pub mod employees;
 mod error;
+pub mod orders;
 pub mod policy;
 pub mod policy_admin;
 pub mod repo;

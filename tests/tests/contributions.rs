@@ -430,3 +430,221 @@ fn a_gap_is_refused_then_back_paid_oldest_first() {
             .all(|l| l["base"] != "4000.00")
     );
 }
+
+// ---------------------------------------------------------------- orders
+
+const ORDERS: &str = "/api/v1/portal/orders";
+
+fn issue(app: &App, token: &str, key: Option<&str>) -> Resp {
+    let mut rb = reqwest::blocking::Client::new()
+        .post(app.url(ORDERS))
+        .bearer_auth(token);
+    if let Some(k) = key {
+        rb = rb.header("Idempotency-Key", k);
+    }
+    let r = rb.send().unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let text = r.text().unwrap();
+    Resp {
+        status,
+        content_type,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+    }
+}
+
+/// Half-up rounding of `num / den` (non-negative).
+fn div_round(num: i128, den: i128) -> i64 {
+    ((num * 2 + den) / (den * 2)) as i64
+}
+
+#[test]
+fn order_totals_due_date_idempotency_concurrency_and_revocation() {
+    let app = App::start("2022-05-10");
+    let (mut u, nos) = unit_with_staff(&app, "91420500MA0CONT05X", Some(202207), 3);
+    assert_eq!(
+        put(&app, &format!("{WAGE}/2022"), &u.token, &three_wages(&nos)).status,
+        200
+    );
+    set_today(&app, "2022-08-15", &mut [&mut u]);
+    issue(&app, &u.token, None).assert_problem(422, "NOTHING_TO_BILL");
+    assert_eq!(
+        app.post_as(DECL, &u.token, &json!({"period": "202208"}))
+            .status,
+        201
+    );
+    // August is left unbilled; late September: September is declared and
+    // the order bills both months.
+    set_today(&app, "2022-09-28", &mut [&mut u]);
+    assert_eq!(
+        app.post_as(DECL, &u.token, &json!({"period": "202209"}))
+            .status,
+        201
+    );
+    let r = issue(&app, &u.token, Some("k-1"));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let o = r.body.clone();
+    let no = o["order_no"].as_str().unwrap().to_string();
+    assert_eq!(no.len(), 16);
+    assert!(no.starts_with("20220928"), "{no}");
+    assert_eq!(o["status"], "live");
+    assert_eq!(o["agency"], "宜昌市本级社会保险事业管理局");
+    assert_eq!(o["issue_date"], "2022-09-28");
+    // 10 working days: 29, 30 Sep, (1–7 Oct National Day), 8, 9 Oct
+    // (adjusted working weekend), 10–14, 17 Oct.
+    assert_eq!(o["due_date"], "2022-10-17");
+    let lines = o["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 18);
+    // Per month by hand (bases 3,450 / 18,000 / 5,230).
+    let unit_month = 55200 + 2415 + 690 + 288000 + 12600 + 3600 + 83680 + 3661 + 1046;
+    let ind_month = 27600 + 1035 + 144000 + 5400 + 41840 + 1569;
+    // August pension interest: 1–28 Sep = 28 days at 6.12%; the late fee of
+    // 2022 months is deferred to 2023-12-31 (人社部发〔2022〕31号).
+    let interest: i64 = [82800i128, 432000, 125520]
+        .iter()
+        .map(|p| div_round(p * 612 * 28, 10000 * 365))
+        .sum();
+    assert_eq!(interest, 389 + 2028 + 589);
+    for l in lines {
+        if l["period"] == "202208" && l["insurance"] == "110" {
+            assert_eq!(l["interest_days"], 28);
+            assert_eq!(l["interest_segments"][0]["rate"], "0.0612");
+            assert!(l["late_fee_note"].as_str().unwrap().contains("缓缴"));
+        } else {
+            assert_eq!(l["interest"], "0.00");
+        }
+        assert_eq!(l["late_fee"], "0.00");
+        assert!(l["base"].is_string() && l["person_no"].is_string());
+    }
+    assert_eq!(fen(&o["totals"]["unit"]), 2 * unit_month);
+    assert_eq!(fen(&o["totals"]["individual"]), 2 * ind_month);
+    assert_eq!(fen(&o["totals"]["interest"]), interest);
+    let total = 2 * (unit_month + ind_month) + interest;
+    assert_eq!(fen(&o["totals"]["total"]), total);
+    assert_eq!(total, 1_347_678);
+    assert_eq!(o["total_in_capitals"], "壹万叁仟肆佰柒拾陆元柒角捌分");
+    let by_ins: i64 = o["by_insurance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| fen(&b["total"]))
+        .sum();
+    assert_eq!(by_ins, total);
+    assert_eq!(o["by_data_type"][0]["data_type"], "单位整体核定");
+
+    // The same key returns the same order; without a key nothing is left.
+    let again = issue(&app, &u.token, Some("k-1"));
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body, o);
+    issue(&app, &u.token, None).assert_problem(422, "NOTHING_TO_BILL");
+    let live = app.get_as(&format!("{ORDERS}?status=live"), &u.token);
+    assert_eq!(live.body["total"], 1);
+    let d = app.get_as(&format!("{ORDERS}/{no}"), &u.token);
+    assert_eq!(d.status, 200);
+    assert_eq!(d.body["lines"], o["lines"]);
+    let arrears = app.get_as("/api/v1/portal/arrears", &u.token);
+    assert_eq!(arrears.body.as_array().unwrap().len(), 2);
+    assert_eq!(fen(&arrears.body[0]["billed"]), unit_month + ind_month);
+
+    // Another unit: 404, nothing changes.
+    let (other, _) = unit_with_staff(&app, "91420500MA0CONT06X", Some(202208), 0);
+    app.get_as(&format!("{ORDERS}/{no}"), &other.token)
+        .assert_problem(404, "ORDER_NOT_FOUND");
+    app.post_as(
+        &format!("{ORDERS}/{no}/revocation"),
+        &other.token,
+        &json!({}),
+    )
+    .assert_problem(404, "ORDER_NOT_FOUND");
+    assert_eq!(
+        app.get_as(&format!("{ORDERS}/{no}"), &u.token).body["status"],
+        "live"
+    );
+
+    // Revoked: the lines are free; revoking again is refused.
+    let r = app.post_as(&format!("{ORDERS}/{no}/revocation"), &u.token, &json!({}));
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "revoked");
+    app.post_as(&format!("{ORDERS}/{no}/revocation"), &u.token, &json!({}))
+        .assert_problem(409, "ORDER_NOT_LIVE");
+
+    // 30 concurrent issues: exactly one live order, no 5xx.
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..30)
+            .map(|_| s.spawn(|| issue(&app, &u.token, None).status))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 422 || *s == 409),
+        "{statuses:?}"
+    );
+    let live = app.get_as(&format!("{ORDERS}?status=live"), &u.token);
+    assert_eq!(live.body["total"], 1);
+    let all = app.get_as(&format!("{ORDERS}?period=202208"), &u.token);
+    assert_eq!(all.body["total"], 2);
+    app.get_as(&format!("{ORDERS}?status=nope"), &u.token)
+        .assert_problem(400, "VALIDATION_FAILED");
+}
+
+#[test]
+fn an_expired_order_frees_its_lines_and_the_reissue_carries_late_fees() {
+    let app = App::start("2022-05-10");
+    let (mut u, nos) = unit_with_staff(&app, "91420500MA0CONT07X", Some(202302), 3);
+    assert_eq!(
+        put(&app, &format!("{WAGE}/2022"), &u.token, &three_wages(&nos)).status,
+        200
+    );
+    set_today(&app, "2023-03-20", &mut [&mut u]);
+    assert_eq!(
+        app.post_as(DECL, &u.token, &json!({"period": "202303"}))
+            .status,
+        201
+    );
+    let first = issue(&app, &u.token, None);
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["totals"]["late_fee"], "0.00");
+    let no = first.body["order_no"].as_str().unwrap().to_string();
+    // Left to expire (due 2023-04-03), re-issued on 2023-04-10.
+    set_today(&app, "2023-04-10", &mut [&mut u]);
+    let d = app.get_as(&format!("{ORDERS}/{no}"), &u.token);
+    assert_eq!(d.body["status"], "expired");
+    let arrears = app.get_as("/api/v1/portal/arrears", &u.token);
+    assert_eq!(arrears.body[0]["billed"], "0.00");
+    app.post_as(&format!("{ORDERS}/{no}/revocation"), &u.token, &json!({}))
+        .assert_problem(409, "ORDER_NOT_LIVE");
+    let r = issue(&app, &u.token, None);
+    assert_eq!(r.status, 201, "{}", r.text);
+    let mut fees = 0;
+    for l in r.body["lines"].as_array().unwrap() {
+        let principal = i128::from(fen(&l["unit_amount"]) + fen(&l["individual_amount"]));
+        // R-LATE-1: from 1 April to the issue date inclusive, 0.05% a day.
+        assert_eq!(l["late_fee_days"], 10);
+        assert_eq!(l["late_fee_from"], "2023-04-01");
+        assert_eq!(l["late_fee_daily_rate"], "0.0005");
+        let fee = div_round(principal * 5 * 10, 10000);
+        assert_eq!(fen(&l["late_fee"]), fee);
+        fees += fee;
+        if l["insurance"] == "110" {
+            // R-LATE-2: 10 days at 3.97%.
+            assert_eq!(
+                fen(&l["interest"]),
+                div_round(principal * 397 * 10, 10000 * 365)
+            );
+        }
+    }
+    assert_eq!(fen(&r.body["totals"]["late_fee"]), fees);
+    assert!(fees > 0);
+}

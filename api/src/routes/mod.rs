@@ -29,6 +29,7 @@ pub mod declarations;
 pub mod employees;
 pub mod key_changes;
 pub mod materials;
+pub mod orders;
 pub mod policy;
 pub mod policy_admin;
 pub mod public;
@@ -85,6 +86,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(key_changes::configure) // /api/v1/portal/key-change-requests[/{id}]
             .configure(employees::configure) // /api/v1/portal/employees…, persons-to-verify, staff-changes
             .configure(declarations::configure) // /api/v1/portal/declarations[/{period}], back-pay-declarations
+            .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
     );

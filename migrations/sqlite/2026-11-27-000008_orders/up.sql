@@ -53,3 +53,57 @@ CREATE TABLE declarations (
     created_at    TIMESTAMP NOT NULL
 );
 CREATE UNIQUE INDEX declarations_unit_id_period_key ON declarations (unit_id, period);
+
+-- Payment orders (应缴认定单, R-DECL-4…6). status: live (issued, unpaid,
+-- not past its due date), paid, expired, revoked. Amounts are sums of the
+-- order's lines.
+CREATE TABLE orders (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_no       TEXT NOT NULL CHECK (length(order_no) = 16),
+    unit_id        BIGINT NOT NULL REFERENCES units (id),
+    status         TEXT NOT NULL CHECK (status IN ('live', 'paid', 'expired', 'revoked')),
+    agency         TEXT NOT NULL,
+    issue_date     DATE NOT NULL,
+    due_date       DATE NOT NULL,
+    unit_fen       BIGINT NOT NULL,
+    individual_fen BIGINT NOT NULL,
+    interest_fen   BIGINT NOT NULL,
+    late_fee_fen   BIGINT NOT NULL,
+    total_fen      BIGINT NOT NULL,
+    issued_by      TEXT NOT NULL,
+    created_at     TIMESTAMP NOT NULL,
+    closed_at      TIMESTAMP
+);
+CREATE UNIQUE INDEX orders_order_no_key ON orders (order_no);
+CREATE INDEX orders_unit_id_status_idx ON orders (unit_id, status);
+
+-- One assessment line on an order, with the interest and late fee computed
+-- on the issue date (days and rates kept so a unit can check them).
+-- live: the order is live (or paid); a line is on at most one live order.
+CREATE TABLE order_lines (
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id             BIGINT NOT NULL REFERENCES orders (id),
+    assessment_id        BIGINT NOT NULL REFERENCES assessments (id),
+    live                 BOOLEAN NOT NULL,
+    interest_fen         BIGINT NOT NULL CHECK (interest_fen >= 0),
+    interest_days        BIGINT NOT NULL CHECK (interest_days >= 0),
+    interest_detail      TEXT NOT NULL,
+    late_fee_fen         BIGINT NOT NULL CHECK (late_fee_fen >= 0),
+    late_fee_days        BIGINT NOT NULL CHECK (late_fee_days >= 0),
+    late_fee_rate_ppm    BIGINT NOT NULL,
+    late_fee_from        DATE,
+    late_fee_note        TEXT
+);
+CREATE UNIQUE INDEX order_lines_assessment_id_key ON order_lines (assessment_id) WHERE live;
+CREATE INDEX order_lines_order_id_idx ON order_lines (order_id);
+
+-- Idempotency-Key of an order issue: the same key returns the first response.
+CREATE TABLE idempotency_keys (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    unit_id       BIGINT NOT NULL REFERENCES units (id),
+    key           TEXT NOT NULL,
+    status        INTEGER NOT NULL,
+    response_json TEXT NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX idempotency_keys_unit_id_key_key ON idempotency_keys (unit_id, key);
