@@ -212,12 +212,10 @@ fn kind_of(s: &str) -> Result<AssessmentKind, ApiError> {
 }
 
 fn build_dto(
-    conn: &mut DbConn,
     ctx: &UnitContext,
     order: &Order,
     lines: Vec<OrderLineDto>,
 ) -> Result<OrderDto, ApiError> {
-    let _ = conn;
     let mut totals = Amounts::default();
     let mut by_ins: BTreeMap<String, InsuranceAmounts> = BTreeMap::new();
     let mut by_type: BTreeMap<String, Amounts> = BTreeMap::new();
@@ -453,7 +451,7 @@ pub fn issue(
         },
         now,
     )?;
-    build_dto(conn, &ctx, &order, dtos)
+    build_dto(&ctx, &order, dtos)
 }
 
 /// An order as stored, with its lines.
@@ -488,7 +486,7 @@ pub fn load(conn: &mut DbConn, ctx: &UnitContext, order: &Order) -> Result<Order
             l.late_fee_note.clone(),
         )?);
     }
-    build_dto(conn, ctx, order, dtos)
+    build_dto(ctx, order, dtos)
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
