@@ -429,6 +429,67 @@ fn a_gap_is_refused_then_back_paid_oldest_first() {
             .iter()
             .all(|l| l["base"] != "4000.00")
     );
+
+    // An approved labour-contract back-pay line (created by the review
+    // queue) is billed with the rest, under 补缴.
+    {
+        let now = app.server.clock.now_utc();
+        let mut conn = app.pool.get().unwrap();
+        let e = qibao_db::employees::employments_of_unit(&mut conn, u.id)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.insurance == "110")
+            .unwrap();
+        qibao_db::assessments::insert(
+            &mut conn,
+            &qibao_db::assessments::NewAssessment {
+                unit_id: u.id,
+                person_id: e.person_id,
+                employment_id: e.id,
+                insurance: "110".into(),
+                period: 202112,
+                kind: "labour_contract".into(),
+                base_fen: 336_000,
+                unit_rate_ppm: 160_000,
+                individual_rate_ppm: 80_000,
+                unit_fen: 53_760,
+                individual_fen: 26_880,
+                status: "pending".into(),
+                source_item_id: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .unwrap();
+    }
+    let o = issue(&app, &u.token, None);
+    assert_eq!(o.status, 201, "{}", o.text);
+    let lines = o.body["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3 * 6 + 6 + 1);
+    let types: Vec<&str> = o.body["by_data_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["data_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), 2);
+    assert!(types.contains(&"单位整体核定") && types.contains(&"补缴"));
+    let may = lines
+        .iter()
+        .find(|l| l["period"] == "202205" && l["insurance"] == "110")
+        .unwrap();
+    // 1 June – 15 August 2022.
+    assert_eq!(may["interest_days"], 76);
+    assert_eq!(may["data_type"], "补缴");
+    let lc = lines
+        .iter()
+        .find(|l| l["kind"] == "labour_contract")
+        .unwrap();
+    assert_eq!(lc["data_type"], "补缴");
+    // 202112: 1 Jan – 15 Aug 2022 = 227 days; no deferral for 2021, so a
+    // late fee of 227 days at 0.05%.
+    assert_eq!(lc["late_fee_days"], 227);
+    assert_eq!(fen(&lc["late_fee"]), div_round(80_640 * 5 * 227, 10000));
 }
 
 // ---------------------------------------------------------------- orders
