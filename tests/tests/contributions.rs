@@ -709,3 +709,54 @@ fn an_expired_order_frees_its_lines_and_the_reissue_carries_late_fees() {
     assert_eq!(fen(&r.body["totals"]["late_fee"]), fees);
     assert!(fees > 0);
 }
+
+#[test]
+fn non_accountable_persons_are_listed_with_the_reason() {
+    let app = App::start("2022-08-15");
+    let (u, nos) = unit_with_staff(&app, "91420500MA0CONT08X", Some(202207), 2);
+    {
+        let now = app.server.clock.now_utc();
+        let mut conn = app.pool.get().unwrap();
+        let p = qibao_db::employees::find_by_person_no(&mut conn, &nos[0])
+            .unwrap()
+            .unwrap();
+        qibao_db::employees::insert_status(
+            &mut conn,
+            &qibao_db::employees::NewPersonStatus {
+                person_id: p.id,
+                kind: "retirement".into(),
+                from_period: 202207,
+                to_period: None,
+                note: "退休审批".into(),
+                created_by: "staff".into(),
+                created_at: now,
+            },
+        )
+        .unwrap();
+    }
+    // A late first declaration of the current SI year is allowed.
+    let r = put(
+        &app,
+        &format!("{WAGE}/2022"),
+        &u.token,
+        &json!({"commitment_confirmed": true, "persons": [
+            {"person_no": nos[0], "monthly_wage": "5000"},
+            {"person_no": nos[1], "monthly_wage": "5000"},
+        ]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.post_as(DECL, &u.token, &json!({"period": "202208"}));
+    assert_eq!(r.status, 201, "{}", r.text);
+    let lines = r.body["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|l| l["person_no"] == nos[1].as_str()));
+    let excluded = r.body["excluded"].as_array().unwrap();
+    assert_eq!(excluded.len(), 3);
+    for e in excluded {
+        assert_eq!(e["person_no"], nos[0].as_str());
+        assert_eq!(e["reason_code"], "retired");
+        assert!(e["reason"].as_str().unwrap().contains("退休"));
+    }
+    let g = app.get_as(&format!("{DECL}/202208"), &u.token);
+    assert_eq!(g.body["excluded"], r.body["excluded"]);
+}
