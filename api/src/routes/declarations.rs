@@ -19,7 +19,7 @@ use qibao_db::declarations::{self as decl_db, Declaration, NewDeclaration};
 use qibao_db::{DbConn, DbError, employees as emp_db, repo};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::{Date, PrimitiveDateTime};
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use utoipa::ToSchema;
 
 use crate::auth::{Principal, UnitUser};
@@ -105,7 +105,9 @@ pub struct DeclarationDto {
     /// regular (单位整体核定) or back_pay (单位补缴).
     pub kind: String,
     pub declared_by: String,
-    pub declared_at: PrimitiveDateTime,
+    /// UTC, RFC 3339.
+    #[serde(with = "time::serde::rfc3339")]
+    pub declared_at: OffsetDateTime,
     pub persons: usize,
     pub lines: Vec<DeclaredLineDto>,
     pub unit_total: Money,
@@ -204,7 +206,7 @@ pub fn result_of(conn: &mut DbConn, d: &Declaration) -> Result<DeclarationDto, A
         period: Period::from_yyyymm(d.period).map_err(|e| corrupt("period", e))?,
         kind: d.kind.clone(),
         declared_by: d.declared_by.clone(),
-        declared_at: d.created_at,
+        declared_at: d.created_at.assume_utc(),
         persons: ids.len(),
         lines,
         unit_total,

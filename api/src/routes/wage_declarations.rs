@@ -16,7 +16,7 @@ use qibao_db::declarations::{self as decl_db, NewWageDeclaration, NewWagePerson,
 use qibao_db::{DbConn, DbError, employees as emp_db, repo};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use time::PrimitiveDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 use utoipa::ToSchema;
 
 use crate::auth::{Principal, UnitUser};
@@ -87,9 +87,12 @@ pub struct WageVersionDto {
     pub version: i32,
     /// Who confirmed the commitment statement.
     pub committed_by: String,
-    pub committed_at: PrimitiveDateTime,
-    /// When a correction replaced it (None: current).
-    pub superseded_at: Option<PrimitiveDateTime>,
+    /// UTC, RFC 3339.
+    #[serde(with = "time::serde::rfc3339")]
+    pub committed_at: OffsetDateTime,
+    /// When a correction replaced it (None: current; UTC, RFC 3339).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub superseded_at: Option<OffsetDateTime>,
 }
 
 /// A unit's current wage-base declaration for a social-insurance year.
@@ -103,7 +106,9 @@ pub struct WageDeclarationDto {
     pub late: bool,
     pub commitment_confirmed: bool,
     pub committed_by: String,
-    pub committed_at: PrimitiveDateTime,
+    /// When the commitment was confirmed (UTC, RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    pub committed_at: OffsetDateTime,
     /// The year's floor and ceiling (缴费基数下限/上限).
     pub floor: Money,
     pub ceiling: Money,
@@ -283,7 +288,7 @@ pub fn load_dto(
         late: current.late,
         commitment_confirmed: true,
         committed_by: current.committed_by.clone(),
-        committed_at: current.committed_at,
+        committed_at: current.committed_at.assume_utc(),
         floor: bounds.floor,
         ceiling: bounds.ceiling,
         persons: rows
@@ -311,8 +316,8 @@ pub fn load_dto(
             .map(|v| WageVersionDto {
                 version: v.version,
                 committed_by: v.committed_by.clone(),
-                committed_at: v.committed_at,
-                superseded_at: v.superseded_at,
+                committed_at: v.committed_at.assume_utc(),
+                superseded_at: v.superseded_at.map(PrimitiveDateTime::assume_utc),
             })
             .collect(),
     }))
