@@ -4,7 +4,7 @@ CARGO ?= cargo
 QIBAO := target/debug/qibao
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build test test-sqlite test-postgres openapi bench bench-load lint fmt clean-db
+.PHONY: run build test test-sqlite test-postgres openapi bench bench-load bench-decl lint fmt clean-db
 
 build:
 	$(CARGO) build -p qibao-api --bin qibao
@@ -47,6 +47,10 @@ bench:
 ## Load run against a release server on loopback (wrk, 2 × 30 s): make bench-load [BACKEND=postgres]
 bench-load:
 	scripts/bench-load.sh $(or $(BACKEND),sqlite)
+
+## Declare + issue the order for one unit of N employees (default 50000); QIBAO_TEST_DATABASE_URL selects PostgreSQL
+bench-decl:
+	$(CARGO) run -p qibao-api --example bench_declare -- $(or $(N),50000)
 
 lint:
 	$(CARGO) fmt --all --check

@@ -6,11 +6,13 @@
 pub mod back_pay;
 pub mod calendar;
 pub mod contribution;
+pub mod declaration;
 pub mod employment;
 pub mod ids;
 pub mod insurance;
 pub mod late;
 pub mod money;
+pub mod order;
 pub mod period;
 pub mod policy;
 pub mod policy_change;

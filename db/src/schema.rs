@@ -409,6 +409,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    wage_declarations (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        si_year -> Integer,
+        version -> Integer,
+        late -> Bool,
+        committed_by -> Text,
+        committed_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wage_declaration_persons (id) {
+        id -> BigInt,
+        declaration_id -> BigInt,
+        person_id -> BigInt,
+        basis -> Text,
+        previous_year_total_fen -> Nullable<BigInt>,
+        months_paid -> Nullable<Integer>,
+        wage_fen -> Nullable<BigInt>,
+        declared_fen -> BigInt,
+        base_fen -> BigInt,
+        adjustment -> Text,
+    }
+}
+
+diesel::table! {
+    declarations (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        period -> Integer,
+        kind -> Text,
+        excluded_json -> Text,
+        declared_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> BigInt,
+        order_no -> Text,
+        unit_id -> BigInt,
+        status -> Text,
+        agency -> Text,
+        issue_date -> Date,
+        due_date -> Date,
+        unit_fen -> BigInt,
+        individual_fen -> BigInt,
+        interest_fen -> BigInt,
+        late_fee_fen -> BigInt,
+        total_fen -> BigInt,
+        issued_by -> Text,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    order_lines (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        assessment_id -> BigInt,
+        live -> Bool,
+        interest_fen -> BigInt,
+        interest_days -> BigInt,
+        interest_detail -> Text,
+        late_fee_fen -> BigInt,
+        late_fee_days -> BigInt,
+        late_fee_rate_ppm -> BigInt,
+        late_fee_from -> Nullable<Date>,
+        late_fee_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        key -> Text,
+        status -> Integer,
+        response_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_lines -> assessments (assessment_id));
+
+diesel::joinable!(wage_declaration_persons -> wage_declarations (declaration_id));
+
 diesel::joinable!(policy_base_bounds -> regions (region_code));
 diesel::joinable!(policy_rates -> regions (region_code));
 diesel::joinable!(policy_injury_class_rates -> regions (region_code));
@@ -436,6 +530,12 @@ diesel::joinable!(person_statuses -> persons (person_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    orders,
+    order_lines,
+    idempotency_keys,
+    wage_declarations,
+    wage_declaration_persons,
+    declarations,
     assessments,
     person_statuses,
     person_merges,

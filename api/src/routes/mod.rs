@@ -26,9 +26,11 @@ pub mod auth;
 pub mod back_pay;
 pub mod bank_accounts;
 pub mod business_items;
+pub mod declarations;
 pub mod employees;
 pub mod key_changes;
 pub mod materials;
+pub mod orders;
 pub mod policy;
 pub mod policy_admin;
 pub mod public;
@@ -38,6 +40,7 @@ pub mod staff_units;
 pub mod system;
 pub mod tasks;
 pub mod units;
+pub mod wage_declarations;
 
 use utoipa_actix_web::scope;
 pub use utoipa_actix_web::service_config::ServiceConfig;
@@ -84,6 +87,9 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(key_changes::configure) // /api/v1/portal/key-change-requests[/{id}]
             .configure(back_pay::configure) // /api/v1/portal/back-pay-applications[/{id}], /deferrals
             .configure(employees::configure) // /api/v1/portal/employees…, persons-to-verify, staff-changes
+            .configure(declarations::configure) // /api/v1/portal/declarations[/{period}], back-pay-declarations
+            .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
+            .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
     );
     cfg.service(

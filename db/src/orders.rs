@@ -1,0 +1,332 @@
+//! Payment orders (应缴认定单, R-DECL-4…6), their lines and the stored
+//! responses of `Idempotency-Key`s. A line is on at most one live order:
+//! the partial unique index [`LIVE_LINE_KEY`] refuses a second.
+
+use diesel::prelude::*;
+use time::{Date, PrimitiveDateTime};
+
+use crate::assessments::{BILLED, PENDING};
+use crate::schema::{assessments, idempotency_keys, order_lines, orders};
+use crate::{DbConn, DbError};
+
+pub const ORDER_NO_KEY: &str = "orders_order_no_key";
+pub const LIVE_LINE_KEY: &str = "order_lines_assessment_id_key";
+pub const IDEMPOTENCY_KEY: &str = "idempotency_keys_unit_id_key_key";
+
+pub const LIVE: &str = "live";
+pub const PAID: &str = "paid";
+pub const EXPIRED: &str = "expired";
+pub const REVOKED: &str = "revoked";
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = orders)]
+pub struct Order {
+    pub id: i64,
+    pub order_no: String,
+    pub unit_id: i64,
+    pub status: String,
+    pub agency: String,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub unit_fen: i64,
+    pub individual_fen: i64,
+    pub interest_fen: i64,
+    pub late_fee_fen: i64,
+    pub total_fen: i64,
+    pub issued_by: String,
+    pub created_at: PrimitiveDateTime,
+    pub closed_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = orders)]
+pub struct NewOrder {
+    pub order_no: String,
+    pub unit_id: i64,
+    pub status: String,
+    pub agency: String,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub unit_fen: i64,
+    pub individual_fen: i64,
+    pub interest_fen: i64,
+    pub late_fee_fen: i64,
+    pub total_fen: i64,
+    pub issued_by: String,
+    pub created_at: PrimitiveDateTime,
+    pub closed_at: Option<PrimitiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = order_lines)]
+pub struct OrderLine {
+    pub id: i64,
+    pub order_id: i64,
+    pub assessment_id: i64,
+    pub live: bool,
+    pub interest_fen: i64,
+    pub interest_days: i64,
+    pub interest_detail: String,
+    pub late_fee_fen: i64,
+    pub late_fee_days: i64,
+    pub late_fee_rate_ppm: i64,
+    pub late_fee_from: Option<Date>,
+    pub late_fee_note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = order_lines)]
+pub struct NewOrderLine {
+    pub order_id: i64,
+    pub assessment_id: i64,
+    pub live: bool,
+    pub interest_fen: i64,
+    pub interest_days: i64,
+    pub interest_detail: String,
+    pub late_fee_fen: i64,
+    pub late_fee_days: i64,
+    pub late_fee_rate_ppm: i64,
+    pub late_fee_from: Option<Date>,
+    pub late_fee_note: Option<String>,
+}
+
+/// The unit's pending lines (any kind), by period, person, insurance.
+pub fn pending_lines(
+    conn: &mut DbConn,
+    unit_id: i64,
+) -> Result<Vec<crate::assessments::Assessment>, DbError> {
+    Ok(assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::status.eq(PENDING))
+        .order((
+            assessments::period,
+            assessments::person_id,
+            assessments::insurance,
+        ))
+        .select(crate::assessments::Assessment::as_select())
+        .load(conn)?)
+}
+
+/// The unit's unpaid lines (pending or billed), for arrears.
+pub fn unpaid_lines(
+    conn: &mut DbConn,
+    unit_id: i64,
+) -> Result<Vec<crate::assessments::Assessment>, DbError> {
+    Ok(assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::status.eq_any([PENDING, BILLED]))
+        .order((assessments::period, assessments::insurance))
+        .select(crate::assessments::Assessment::as_select())
+        .load(conn)?)
+}
+
+/// The largest order number starting with `prefix` (14 digits).
+pub fn max_order_no_with_prefix(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> Result<Option<String>, DbError> {
+    Ok(orders::table
+        .filter(orders::order_no.like(format!("{prefix}%")))
+        .select(diesel::dsl::max(orders::order_no))
+        .first(conn)?)
+}
+
+/// An order number taken already is [`DbError::Conflict`] ([`ORDER_NO_KEY`]).
+pub fn insert_order(conn: &mut DbConn, o: &NewOrder) -> Result<Order, DbError> {
+    Ok(diesel::insert_into(orders::table)
+        .values(o)
+        .returning(orders::all_columns)
+        .get_result(conn)?)
+}
+
+/// A line already on a live order is [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
+pub fn insert_line(conn: &mut DbConn, l: &NewOrderLine) -> Result<OrderLine, DbError> {
+    Ok(diesel::insert_into(order_lines::table)
+        .values(l)
+        .returning(order_lines::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn find_by_no(
+    conn: &mut DbConn,
+    unit_id: i64,
+    order_no: &str,
+) -> Result<Option<Order>, DbError> {
+    Ok(orders::table
+        .filter(orders::unit_id.eq(unit_id))
+        .filter(orders::order_no.eq(order_no))
+        .select(Order::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn lines_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderLine>, DbError> {
+    Ok(order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::id)
+        .select(OrderLine::as_select())
+        .load(conn)?)
+}
+
+/// The unit's orders, newest first, optionally of one status; with the
+/// total count.
+pub fn list(
+    conn: &mut DbConn,
+    unit_id: i64,
+    status: Option<&str>,
+    ids: Option<&[i64]>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Order>, i64), DbError> {
+    let mut q = orders::table
+        .filter(orders::unit_id.eq(unit_id))
+        .into_boxed();
+    let mut c = orders::table
+        .filter(orders::unit_id.eq(unit_id))
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(orders::status.eq(s.to_string()));
+        c = c.filter(orders::status.eq(s.to_string()));
+    }
+    if let Some(ids) = ids {
+        q = q.filter(orders::id.eq_any(ids.to_vec()));
+        c = c.filter(orders::id.eq_any(ids.to_vec()));
+    }
+    let total: i64 = c.count().get_result(conn)?;
+    let rows = q
+        .order(orders::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(Order::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Ids of the unit's orders with a line of `period`.
+pub fn order_ids_with_period(
+    conn: &mut DbConn,
+    unit_id: i64,
+    period: i32,
+) -> Result<Vec<i64>, DbError> {
+    Ok(order_lines::table
+        .inner_join(assessments::table)
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::period.eq(period))
+        .select(order_lines::order_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// The unit's live orders whose due date is before `today`.
+pub fn overdue_live(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<Vec<Order>, DbError> {
+    Ok(orders::table
+        .filter(orders::unit_id.eq(unit_id))
+        .filter(orders::status.eq(LIVE))
+        .filter(orders::due_date.lt(today))
+        .select(Order::as_select())
+        .load(conn)?)
+}
+
+/// Closes a live order (expired or revoked) and frees its lines: the order
+/// lines stop being live and the assessment lines go billed → pending.
+/// Returns false when the order was no longer live.
+pub fn close(
+    conn: &mut DbConn,
+    order_id: i64,
+    to: &str,
+    now: PrimitiveDateTime,
+) -> Result<bool, DbError> {
+    let moved = diesel::update(
+        orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::status.eq(LIVE)),
+    )
+    .set((orders::status.eq(to), orders::closed_at.eq(Some(now))))
+    .execute(conn)?;
+    if moved == 0 {
+        return Ok(false);
+    }
+    let ids: Vec<i64> = order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .select(order_lines::assessment_id)
+        .load(conn)?;
+    diesel::update(order_lines::table.filter(order_lines::order_id.eq(order_id)))
+        .set(order_lines::live.eq(false))
+        .execute(conn)?;
+    for chunk in ids.chunks(5000) {
+        diesel::update(
+            assessments::table
+                .filter(assessments::id.eq_any(chunk))
+                .filter(assessments::status.eq(BILLED)),
+        )
+        .set((
+            assessments::status.eq(PENDING),
+            assessments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(true)
+}
+
+/// Moves pending lines to billed; returns how many moved.
+pub fn bill(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> Result<usize, DbError> {
+    let mut n = 0;
+    for chunk in ids.chunks(5000) {
+        n += diesel::update(
+            assessments::table
+                .filter(assessments::id.eq_any(chunk))
+                .filter(assessments::status.eq(PENDING)),
+        )
+        .set((
+            assessments::status.eq(BILLED),
+            assessments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    }
+    Ok(n)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct StoredResponse {
+    pub id: i64,
+    pub unit_id: i64,
+    pub key: String,
+    pub status: i32,
+    pub response_json: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+pub fn find_key(
+    conn: &mut DbConn,
+    unit_id: i64,
+    key: &str,
+) -> Result<Option<StoredResponse>, DbError> {
+    Ok(idempotency_keys::table
+        .filter(idempotency_keys::unit_id.eq(unit_id))
+        .filter(idempotency_keys::key.eq(key))
+        .select(StoredResponse::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A key stored already is [`DbError::Conflict`] ([`IDEMPOTENCY_KEY`]).
+pub fn store_key(
+    conn: &mut DbConn,
+    unit_id: i64,
+    key: &str,
+    status: i32,
+    response_json: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::unit_id.eq(unit_id),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::status.eq(status),
+            idempotency_keys::response_json.eq(response_json),
+            idempotency_keys::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
