@@ -185,7 +185,10 @@ impl<'de> Deserialize<'de> for Money {
         impl serde::de::Visitor<'_> for V {
             type Value = Money;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("金额字符串，如 \"3450.00\"")
+                // A fractional JSON number falls through to serde's "invalid
+                // type" error with this expectation: such numbers arrive as
+                // binary floats and are never accepted as money.
+                f.write_str("金额字符串（带小数的金额请用字符串，如 \"5234.56\"）")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Money, E> {
                 Money::parse(v).map_err(E::custom)
@@ -195,11 +198,6 @@ impl<'de> Deserialize<'de> for Money {
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Money, E> {
                 Money::parse(&v.to_string()).map_err(E::custom)
-            }
-            fn visit_f64<E: serde::de::Error>(self, _v: f64) -> Result<Money, E> {
-                Err(E::custom(
-                    "带小数的金额请用字符串表示，如 \"5234.56\"，以免精度损失",
-                ))
             }
         }
         d.deserialize_any(V)
