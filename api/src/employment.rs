@@ -51,47 +51,12 @@ pub const DONE: &str = "done";
 /// Status of a revoked business item.
 pub const REVOKED: &str = "revoked";
 
-/// Marks a unique-index conflict that a second attempt of the whole action
-/// resolves (two concurrent requests; the second sees the first's result).
-const RETRY: &str = "RETRY_CONFLICT";
-
 pub(crate) fn corrupt(what: &str, detail: impl Display) -> ApiError {
     ApiError::internal_cause(format_args!("stored {what} is invalid: {detail}"))
 }
 
 fn retryable(e: DbError) -> ApiError {
-    match e {
-        DbError::Conflict { constraint } => {
-            log::info!("concurrent change on {constraint}: retrying");
-            ApiError::conflict(
-                RETRY,
-                "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。",
-            )
-        }
-        other => other.into(),
-    }
-}
-
-/// Runs `f` in one transaction; when it fails on a concurrent unique-index
-/// conflict, runs it once more (the second run sees what the other request
-/// committed and answers accordingly).
-pub fn transaction_with_retry<T>(
-    conn: &mut DbConn,
-    mut f: impl FnMut(&mut DbConn) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    match qibao_db::conn::transaction(conn, &mut f) {
-        Err(e) if e.code() == RETRY => qibao_db::conn::transaction(conn, &mut f).map_err(|e| {
-            if e.code() == RETRY {
-                ApiError::conflict(
-                    "CONCURRENT_CHANGE",
-                    "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。",
-                )
-            } else {
-                e
-            }
-        }),
-        other => other,
-    }
+    crate::retry::conflict_as_retry(e, "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。")
 }
 
 // ---------------------------------------------------------------- DTOs

@@ -19,6 +19,7 @@ pub mod items;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod retry;
 pub mod review;
 pub mod routes;
 mod rule_errors;

@@ -35,10 +35,6 @@ use crate::state::AppState;
 pub const KIND_DECLARATION: &str = "monthly_declaration";
 pub const KIND_BACK_PAY: &str = "unit_back_pay_declaration";
 
-/// The error code `transaction_with_retry` retries on (a concurrent
-/// declaration of the same month; the second run returns its result).
-const RETRY: &str = "RETRY_CONFLICT";
-
 /// What is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeclarationKind {
@@ -409,13 +405,7 @@ fn lines_db_kinds() -> [&'static str; 4] {
 }
 
 fn retryable(e: DbError) -> ApiError {
-    match e {
-        DbError::Conflict { constraint } => {
-            log::info!("concurrent declaration on {constraint}: retrying");
-            ApiError::conflict(RETRY, "该月申报正在被其他请求办理，请稍后刷新后核对。")
-        }
-        other => other.into(),
-    }
+    crate::retry::conflict_as_retry(e, "该月申报正在被其他请求办理，请稍后刷新后核对。")
 }
 
 async fn run_declare(
@@ -427,7 +417,7 @@ async fn run_declare(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let (dto, created) = run_db(&state, move |conn| {
-        crate::employment::transaction_with_retry(conn, |c| {
+        crate::retry::transaction_with_retry(conn, |c| {
             let (d, created) =
                 declare_period(c, &user.principal, user.unit_id, period, kind, today, now)?;
             Ok((result_of(c, &d)?, created))

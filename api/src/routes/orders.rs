@@ -33,7 +33,7 @@ use crate::state::AppState;
 
 pub const KIND_ORDER_ISSUED: &str = "payment_order_issued";
 pub const KIND_ORDER_REVOKED: &str = "payment_order_revoked";
-const RETRY: &str = "RETRY_CONFLICT";
+use crate::retry::RETRY;
 
 /// One line of an order.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -185,13 +185,7 @@ pub struct ArrearsDto {
 }
 
 fn retryable(e: DbError) -> ApiError {
-    match e {
-        DbError::Conflict { constraint } => {
-            log::info!("concurrent order issue on {constraint}: retrying");
-            ApiError::conflict(RETRY, "应缴认定单正在被其他请求开具，请稍后刷新后核对。")
-        }
-        other => other.into(),
-    }
+    crate::retry::conflict_as_retry(e, "应缴认定单正在被其他请求开具，请稍后刷新后核对。")
 }
 
 /// Closes the unit's overdue live orders (R-DECL-4, R-DECL-5).
@@ -529,7 +523,7 @@ pub async fn create_order(
     let local_now = state.clock.now();
     let now = state.clock.now_utc();
     let body = run_db(&state, move |conn| {
-        crate::employment::transaction_with_retry(conn, |c| {
+        crate::retry::transaction_with_retry(conn, |c| {
             if let Some(k) = &key
                 && let Some(stored) = orders_db::find_key(c, user.unit_id, k)?
             {
