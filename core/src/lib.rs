@@ -13,6 +13,7 @@ pub mod insurance;
 pub mod late;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod period;
 pub mod policy;
 pub mod policy_change;

@@ -28,6 +28,7 @@ pub mod repo;
 pub mod review;
 pub mod rows;
 pub mod schema;
+pub mod tax;
 pub mod testing;
 pub mod units;
 

@@ -36,6 +36,14 @@ pub struct Order {
     pub issued_by: String,
     pub created_at: PrimitiveDateTime,
     pub closed_at: Option<PrimitiveDateTime>,
+    /// Progress (R-PAY-1): 税务开票, 税务登账 (the bank's time), 社保登账, 实收分配.
+    pub invoiced_at: Option<PrimitiveDateTime>,
+    pub invoice_no: Option<String>,
+    pub tax_booked_at: Option<PrimitiveDateTime>,
+    pub booked_at: Option<PrimitiveDateTime>,
+    pub allocated_at: Option<PrimitiveDateTime>,
+    /// The tax serial of the booked payment.
+    pub paid_serial: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
@@ -132,6 +140,8 @@ pub fn max_order_no_with_prefix(
 }
 
 /// An order number taken already is [`DbError::Conflict`] ([`ORDER_NO_KEY`]).
+/// The caller appends the feed entry ([`crate::tax::append_feed`]) as the
+/// last step of its transaction.
 pub fn insert_order(conn: &mut DbConn, o: &NewOrder) -> Result<Order, DbError> {
     Ok(diesel::insert_into(orders::table)
         .values(o)
@@ -228,8 +238,9 @@ pub fn overdue_live(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<Vec<
 }
 
 /// Closes a live order (expired or revoked) and frees its lines: the order
-/// lines stop being live and the assessment lines go billed → pending.
-/// Returns false when the order was no longer live.
+/// lines stop being live and the assessment lines go billed → pending; the
+/// tax bureau's feed gets the change. Returns false when the order was no
+/// longer live.
 pub fn close(
     conn: &mut DbConn,
     order_id: i64,
@@ -265,6 +276,7 @@ pub fn close(
         ))
         .execute(conn)?;
     }
+    crate::tax::append_feed(conn, order_id, to, now)?;
     Ok(true)
 }
 

@@ -467,6 +467,76 @@ diesel::table! {
         issued_by -> Text,
         created_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        invoiced_at -> Nullable<Timestamp>,
+        invoice_no -> Nullable<Text>,
+        tax_booked_at -> Nullable<Timestamp>,
+        booked_at -> Nullable<Timestamp>,
+        allocated_at -> Nullable<Timestamp>,
+        paid_serial -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tax_feed_counter (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    tax_feed (seq) {
+        seq -> BigInt,
+        order_id -> BigInt,
+        event -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tax_events (id) {
+        id -> BigInt,
+        serial -> Text,
+        kind -> Text,
+        order_no -> Text,
+        order_id -> Nullable<BigInt>,
+        amount_fen -> BigInt,
+        invoice_no -> Nullable<Text>,
+        bank_time -> Nullable<Timestamp>,
+        original_serial -> Nullable<Text>,
+        business_date -> Date,
+        outcome -> Text,
+        code -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_json -> Text,
+        client -> Text,
+        received_at -> Timestamp,
+        reversed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tax_messages (id) {
+        id -> BigInt,
+        client -> Text,
+        endpoint -> Text,
+        serial -> Nullable<Text>,
+        body -> Text,
+        response_status -> Integer,
+        replay -> Bool,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tax_statement_lines (id) {
+        id -> BigInt,
+        business_date -> Date,
+        serial -> Text,
+        order_no -> Text,
+        amount_fen -> BigInt,
+        received_at -> Timestamp,
     }
 }
 
@@ -499,6 +569,8 @@ diesel::table! {
 }
 
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(tax_feed -> orders (order_id));
+diesel::joinable!(tax_events -> orders (order_id));
 diesel::joinable!(order_lines -> assessments (assessment_id));
 
 diesel::joinable!(wage_declaration_persons -> wage_declarations (declaration_id));
@@ -566,4 +638,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     qr_sessions,
     uscc_exceptions,
     unit_bank_accounts,
+    tax_feed_counter,
+    tax_feed,
+    tax_events,
+    tax_messages,
+    tax_statement_lines,
 );

@@ -1,0 +1,466 @@
+//! The tax bureau's side (R-PAY-1…4): the feed of orders in cursor order,
+//! the events tax sends (one row per serial: [`SERIAL_KEY`]), every message
+//! as received, booking and reversal of payments, the unit's paid-up
+//! period, and the tax statements for reconciliation.
+
+use diesel::prelude::*;
+use time::{Date, PrimitiveDateTime};
+
+use crate::assessments::{BILLED, PAID, PENDING};
+use crate::orders::{LIVE, Order};
+use crate::schema::{
+    assessments, order_lines, orders, tax_events, tax_feed, tax_feed_counter, tax_messages,
+    tax_statement_lines, unit_insurances,
+};
+use crate::{DbConn, DbError};
+
+pub const SERIAL_KEY: &str = "tax_events_serial_key";
+pub const ORDER_PAID_KEY: &str = "tax_events_order_paid_key";
+pub const REVERSAL_KEY: &str = "tax_events_reversal_key";
+
+/// Feed events.
+pub const FEED_ISSUED: &str = "issued";
+
+/// Event kinds and outcomes.
+pub const INVOICED: &str = "invoiced";
+pub const PAID_EVENT: &str = "paid";
+pub const REVERSED: &str = "reversed";
+pub const ACCEPTED: &str = "accepted";
+pub const REFUSED: &str = "refused";
+
+/// Appends a feed entry for the order, in the caller's transaction. The
+/// cursor comes from the one counter row, whose lock is held until the
+/// caller commits: entries become visible in cursor order. Call it as late
+/// in the transaction as possible. An order gets each event once.
+pub fn append_feed(
+    conn: &mut DbConn,
+    order_id: i64,
+    event: &str,
+    now: PrimitiveDateTime,
+) -> Result<i64, DbError> {
+    let seq: i64 = diesel::update(tax_feed_counter::table.filter(tax_feed_counter::id.eq(1)))
+        .set(tax_feed_counter::last_seq.eq(tax_feed_counter::last_seq + 1))
+        .returning(tax_feed_counter::last_seq)
+        .get_result(conn)?;
+    diesel::insert_into(tax_feed::table)
+        .values((
+            tax_feed::seq.eq(seq),
+            tax_feed::order_id.eq(order_id),
+            tax_feed::event.eq(event),
+            tax_feed::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = tax_feed)]
+pub struct FeedEntry {
+    pub seq: i64,
+    pub order_id: i64,
+    pub event: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// Feed entries after the cursor, in cursor order, with their orders.
+pub fn feed_after(
+    conn: &mut DbConn,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(FeedEntry, Order)>, DbError> {
+    Ok(tax_feed::table
+        .inner_join(orders::table)
+        .filter(tax_feed::seq.gt(after))
+        .order(tax_feed::seq)
+        .limit(limit)
+        .select((FeedEntry::as_select(), Order::as_select()))
+        .load(conn)?)
+}
+
+/// The last cursor of the feed.
+pub fn feed_head(conn: &mut DbConn) -> Result<i64, DbError> {
+    Ok(tax_feed_counter::table
+        .select(tax_feed_counter::last_seq)
+        .first(conn)?)
+}
+
+/// Every live order past its due date (any unit), oldest first.
+pub fn overdue_live_all(
+    conn: &mut DbConn,
+    today: Date,
+    limit: i64,
+) -> Result<Vec<Order>, DbError> {
+    Ok(orders::table
+        .filter(orders::status.eq(LIVE))
+        .filter(orders::due_date.lt(today))
+        .order(orders::id)
+        .limit(limit)
+        .select(Order::as_select())
+        .load(conn)?)
+}
+
+/// An order by its number, of any unit.
+pub fn order_by_no(conn: &mut DbConn, order_no: &str) -> Result<Option<Order>, DbError> {
+    Ok(orders::table
+        .filter(orders::order_no.eq(order_no))
+        .select(Order::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn order_by_id(conn: &mut DbConn, id: i64) -> Result<Order, DbError> {
+    Ok(orders::table
+        .find(id)
+        .select(Order::as_select())
+        .first(conn)?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = tax_events)]
+pub struct TaxEvent {
+    pub id: i64,
+    pub serial: String,
+    pub kind: String,
+    pub order_no: String,
+    pub order_id: Option<i64>,
+    pub amount_fen: i64,
+    pub invoice_no: Option<String>,
+    pub bank_time: Option<PrimitiveDateTime>,
+    pub original_serial: Option<String>,
+    pub business_date: Date,
+    pub outcome: String,
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub request_hash: String,
+    pub response_status: i32,
+    pub response_json: String,
+    pub client: String,
+    pub received_at: PrimitiveDateTime,
+    pub reversed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = tax_events)]
+pub struct NewTaxEvent {
+    pub serial: String,
+    pub kind: String,
+    pub order_no: String,
+    pub order_id: Option<i64>,
+    pub amount_fen: i64,
+    pub invoice_no: Option<String>,
+    pub bank_time: Option<PrimitiveDateTime>,
+    pub original_serial: Option<String>,
+    pub business_date: Date,
+    pub outcome: String,
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    pub request_hash: String,
+    pub response_status: i32,
+    pub response_json: String,
+    pub client: String,
+    pub received_at: PrimitiveDateTime,
+    pub reversed_by: Option<String>,
+}
+
+pub fn find_event(conn: &mut DbConn, serial: &str) -> Result<Option<TaxEvent>, DbError> {
+    Ok(tax_events::table
+        .filter(tax_events::serial.eq(serial))
+        .select(TaxEvent::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A serial stored already is [`DbError::Conflict`] ([`SERIAL_KEY`]); a
+/// second booked payment of an order [`ORDER_PAID_KEY`]; a second reversal
+/// of a payment [`REVERSAL_KEY`].
+pub fn insert_event(conn: &mut DbConn, e: &NewTaxEvent) -> Result<TaxEvent, DbError> {
+    Ok(diesel::insert_into(tax_events::table)
+        .values(e)
+        .returning(tax_events::all_columns)
+        .get_result(conn)?)
+}
+
+/// Marks a booked payment reversed by `by`; false when it was not booked
+/// or reversed already.
+pub fn mark_reversed(conn: &mut DbConn, serial: &str, by: &str) -> Result<bool, DbError> {
+    let n = diesel::update(
+        tax_events::table
+            .filter(tax_events::serial.eq(serial))
+            .filter(tax_events::kind.eq(PAID_EVENT))
+            .filter(tax_events::outcome.eq(ACCEPTED))
+            .filter(tax_events::reversed_by.is_null()),
+    )
+    .set(tax_events::reversed_by.eq(Some(by)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The paid events of a day (by the bank's date), in the order received.
+pub fn payments_of_day(conn: &mut DbConn, day: Date) -> Result<Vec<TaxEvent>, DbError> {
+    Ok(tax_events::table
+        .filter(tax_events::business_date.eq(day))
+        .filter(tax_events::kind.eq(PAID_EVENT))
+        .order(tax_events::id)
+        .select(TaxEvent::as_select())
+        .load(conn)?)
+}
+
+/// The events of an order, in the order received.
+pub fn events_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<TaxEvent>, DbError> {
+    Ok(tax_events::table
+        .filter(tax_events::order_id.eq(order_id))
+        .order(tax_events::id)
+        .select(TaxEvent::as_select())
+        .load(conn)?)
+}
+
+/// Records 税务开票; false when the order is no longer live or invoiced.
+pub fn set_invoiced(
+    conn: &mut DbConn,
+    order_id: i64,
+    invoice_no: Option<&str>,
+    now: PrimitiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::status.eq(LIVE))
+            .filter(orders::invoiced_at.is_null()),
+    )
+    .set((
+        orders::invoiced_at.eq(Some(now)),
+        orders::invoice_no.eq(invoice_no),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Books a payment and allocates it: the live order becomes paid with its
+/// progress times and its billed lines paid. Returns the number of lines
+/// allocated, or None when the order was no longer live.
+pub fn book_and_allocate(
+    conn: &mut DbConn,
+    order_id: i64,
+    serial: &str,
+    tax_booked_at: PrimitiveDateTime,
+    now: PrimitiveDateTime,
+) -> Result<Option<usize>, DbError> {
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::status.eq(LIVE)),
+    )
+    .set((
+        orders::status.eq(crate::orders::PAID),
+        orders::closed_at.eq(Some(now)),
+        orders::tax_booked_at.eq(Some(tax_booked_at)),
+        orders::booked_at.eq(Some(now)),
+        orders::paid_serial.eq(Some(serial)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let lines = diesel::update(
+        assessments::table
+            .filter(assessments::status.eq(BILLED))
+            .filter(
+                assessments::id.eq_any(
+                    order_lines::table
+                        .filter(order_lines::order_id.eq(order_id))
+                        .filter(order_lines::live.eq(true))
+                        .select(order_lines::assessment_id),
+                ),
+            ),
+    )
+    .set((assessments::status.eq(PAID), assessments::updated_at.eq(now)))
+    .execute(conn)?;
+    diesel::update(orders::table.filter(orders::id.eq(order_id)))
+        .set(orders::allocated_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(Some(lines))
+}
+
+/// Undoes a booked payment: the paid order goes back to `to` (live, or
+/// expired with its lines freed), its progress after 税务开票 is cleared
+/// and its paid lines go back to billed (live) or pending (expired).
+/// Returns false when the order was not paid.
+pub fn unbook(
+    conn: &mut DbConn,
+    order_id: i64,
+    to: &str,
+    now: PrimitiveDateTime,
+) -> Result<bool, DbError> {
+    let expired = to != LIVE;
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::status.eq(crate::orders::PAID)),
+    )
+    .set((
+        orders::status.eq(to),
+        orders::closed_at.eq(expired.then_some(now)),
+        orders::tax_booked_at.eq(None::<PrimitiveDateTime>),
+        orders::booked_at.eq(None::<PrimitiveDateTime>),
+        orders::allocated_at.eq(None::<PrimitiveDateTime>),
+        orders::paid_serial.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let line_ids = order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .filter(order_lines::live.eq(true))
+        .select(order_lines::assessment_id);
+    diesel::update(
+        assessments::table
+            .filter(assessments::status.eq(PAID))
+            .filter(assessments::id.eq_any(line_ids)),
+    )
+    .set((
+        assessments::status.eq(if expired { PENDING } else { BILLED }),
+        assessments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if expired {
+        diesel::update(order_lines::table.filter(order_lines::order_id.eq(order_id)))
+            .set(order_lines::live.eq(false))
+            .execute(conn)?;
+        append_feed(conn, order_id, crate::orders::EXPIRED, now)?;
+    }
+    Ok(true)
+}
+
+/// The assessment ids of the order's lines.
+pub fn assessment_ids_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<i64>, DbError> {
+    Ok(order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .select(order_lines::assessment_id)
+        .load(conn)?)
+}
+
+/// The insurances of the order's lines.
+pub fn insurances_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<String>, DbError> {
+    Ok(order_lines::table
+        .inner_join(assessments::table)
+        .filter(order_lines::order_id.eq(order_id))
+        .select(assessments::insurance)
+        .distinct()
+        .load(conn)?)
+}
+
+/// The unit's assessed months of one insurance: (period, all lines paid).
+pub fn unit_months(
+    conn: &mut DbConn,
+    unit_id: i64,
+    insurance: &str,
+) -> Result<Vec<(i32, bool)>, DbError> {
+    use diesel::dsl::count_star;
+    let rows: Vec<(i32, String, i64)> = assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::insurance.eq(insurance))
+        .filter(assessments::status.eq_any([PENDING, BILLED, PAID]))
+        .group_by((assessments::period, assessments::status))
+        .select((assessments::period, assessments::status, count_star()))
+        .load(conn)?;
+    let mut out: Vec<(i32, bool)> = Vec::with_capacity(rows.len());
+    for (period, status, _) in rows {
+        out.push((period, status == PAID));
+    }
+    Ok(out)
+}
+
+/// Stores the unit's paid-up period of an insurance.
+pub fn set_latest_paid_period(
+    conn: &mut DbConn,
+    unit_id: i64,
+    insurance: &str,
+    period: Option<i32>,
+) -> Result<(), DbError> {
+    diesel::update(
+        unit_insurances::table
+            .filter(unit_insurances::unit_id.eq(unit_id))
+            .filter(unit_insurances::insurance.eq(insurance)),
+    )
+    .set(unit_insurances::latest_paid_period.eq(period))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Keeps one message as received.
+#[allow(clippy::too_many_arguments)]
+pub fn log_message(
+    conn: &mut DbConn,
+    client: &str,
+    endpoint: &str,
+    serial: Option<&str>,
+    body: &str,
+    response_status: i32,
+    replay: bool,
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    diesel::insert_into(tax_messages::table)
+        .values((
+            tax_messages::client.eq(client),
+            tax_messages::endpoint.eq(endpoint),
+            tax_messages::serial.eq(serial),
+            tax_messages::body.eq(body),
+            tax_messages::response_status.eq(response_status),
+            tax_messages::replay.eq(replay),
+            tax_messages::received_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many messages were kept for a serial (tests and audits).
+pub fn message_count(conn: &mut DbConn, serial: &str) -> Result<i64, DbError> {
+    Ok(tax_messages::table
+        .filter(tax_messages::serial.eq(serial))
+        .count()
+        .get_result(conn)?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = tax_statement_lines)]
+pub struct StatementRow {
+    pub id: i64,
+    pub business_date: Date,
+    pub serial: String,
+    pub order_no: String,
+    pub amount_fen: i64,
+    pub received_at: PrimitiveDateTime,
+}
+
+/// Replaces the tax statement of a day. A serial twice in one statement is
+/// [`DbError::Conflict`].
+pub fn replace_statement(
+    conn: &mut DbConn,
+    day: Date,
+    lines: &[(String, String, i64)],
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    diesel::delete(tax_statement_lines::table.filter(tax_statement_lines::business_date.eq(day)))
+        .execute(conn)?;
+    for (serial, order_no, amount_fen) in lines {
+        diesel::insert_into(tax_statement_lines::table)
+            .values((
+                tax_statement_lines::business_date.eq(day),
+                tax_statement_lines::serial.eq(serial),
+                tax_statement_lines::order_no.eq(order_no),
+                tax_statement_lines::amount_fen.eq(amount_fen),
+                tax_statement_lines::received_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn statement_of(conn: &mut DbConn, day: Date) -> Result<Vec<StatementRow>, DbError> {
+    Ok(tax_statement_lines::table
+        .filter(tax_statement_lines::business_date.eq(day))
+        .order(tax_statement_lines::id)
+        .select(StatementRow::as_select())
+        .load(conn)?)
+}

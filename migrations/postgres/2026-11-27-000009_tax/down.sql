@@ -1,0 +1,12 @@
+DROP TABLE tax_statement_lines;
+DROP TABLE tax_messages;
+DROP TABLE tax_events;
+DROP TABLE tax_feed;
+DROP TABLE tax_feed_counter;
+DROP INDEX orders_status_due_date_idx;
+ALTER TABLE orders DROP COLUMN paid_serial;
+ALTER TABLE orders DROP COLUMN allocated_at;
+ALTER TABLE orders DROP COLUMN booked_at;
+ALTER TABLE orders DROP COLUMN tax_booked_at;
+ALTER TABLE orders DROP COLUMN invoice_no;
+ALTER TABLE orders DROP COLUMN invoiced_at;
