@@ -1,4 +1,4 @@
-//! The `qibao` binary: `qibao [serve|migrate|openapi|demo|card-sim|help]`.
+//! The `qibao` binary: `qibao [serve|migrate|openapi|demo|card-sim|tax-sim|help]`.
 
 use std::process::ExitCode;
 
@@ -10,12 +10,15 @@ qibao - the employer-facing social-insurance online service hall
 Usage: qibao [COMMAND]
 
 Commands:
-  serve     apply pending database migrations, then serve HTTP (default)
+  serve     apply pending database migrations, then serve HTTP (default);
+            `serve --tax-sim` also plays the tax bureau in the background (dev only)
   migrate   apply pending database migrations and list them
   openapi   print the OpenAPI document (YAML) to stdout
   demo      load demonstration data and development sign-in accounts (dev only)
   card-sim  play the e-social-card platform: confirm a QR sign-in ticket
             (qibao card-sim --ticket T --id-number X --name N [--server URL])
+  tax-sim   play the tax bureau: pull the order feed, invoice and pay
+            (qibao tax-sim [--server URL] [--once] …; qibao tax-sim --help)
   help      print this help
 
 Environment:
@@ -41,7 +44,11 @@ fn main() -> ExitCode {
     if command == "card-sim" {
         return card_sim(&args[1..]);
     }
-    if args.len() > 1 {
+    if command == "tax-sim" {
+        return tax_sim(&args[1..]);
+    }
+    let with_tax_sim = command == "serve" && args.get(1).map(String::as_str) == Some("--tax-sim");
+    if args.len() > 1 && !(with_tax_sim && args.len() == 2) {
         eprintln!("qibao: unexpected argument {:?}\n\n{USAGE}", args[1]);
         return ExitCode::from(2);
     }
@@ -64,6 +71,26 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(code) => return code,
             };
+            if with_tax_sim {
+                if config.mode.is_production() {
+                    return fail(
+                        "--tax-sim plays the tax bureau with the demo client; refused with QIBAO_MODE=production",
+                    );
+                }
+                let host = if config.bind.ip().is_unspecified() {
+                    format!("127.0.0.1:{}", config.bind.port())
+                } else {
+                    config.bind.to_string()
+                };
+                let mut sim = qibao_api::tax_sim::SimConfig::demo(&format!("http://{host}"));
+                sim.bank_date = config.today;
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                    log::info!("tax-sim: playing the tax bureau against http://{host} every 5 s");
+                    qibao_api::tax_sim::TaxSim::new(sim)
+                        .run_forever(std::time::Duration::from_secs(5));
+                });
+            }
             match actix_web::rt::System::new().block_on(server::serve(config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e.to_string()),
@@ -166,6 +193,50 @@ fn print_demo(s: &qibao_api::demo::DemoSummary, config: &Config) {
         "try: curl -s -X POST http://{}/api/v1/auth/password-login -H 'Content-Type: application/json' -d '{{\"uscc\":\"{}\",\"password\":\"{DEMO_LEGAL_REP_PASSWORD}\"}}'",
         config.bind, s.uscc
     );
+}
+
+fn tax_sim(args: &[String]) -> ExitCode {
+    use qibao_api::tax_sim::{self, TaxSim};
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{}", tax_sim::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    init_logging();
+    let (mut cfg, once, interval) = match tax_sim::parse_args(args) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("qibao tax-sim: {e}\n\n{}", tax_sim::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    // Bank times follow QIBAO_TODAY like a dev server's date.
+    if let Some(v) = std::env::var("QIBAO_TODAY")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        match time::Date::parse(
+            v.trim(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        ) {
+            Ok(d) => cfg.bank_date = Some(d),
+            Err(_) => return fail(&format!("QIBAO_TODAY is invalid: {v:?}")),
+        }
+    }
+    let mut sim = TaxSim::new(cfg);
+    if !once {
+        sim.run_forever(interval);
+        return ExitCode::SUCCESS;
+    }
+    match sim.round() {
+        Ok(s) => {
+            println!(
+                "feed entries {}, invoiced {}, paid {}, replayed {}, reversed {}, refused {}, withdrawn {}",
+                s.entries, s.invoiced, s.paid, s.replayed, s.reversed, s.refused, s.withdrawn
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("tax-sim: {e}")),
+    }
 }
 
 fn card_sim(args: &[String]) -> ExitCode {

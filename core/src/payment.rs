@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use time::Date;
 
@@ -282,27 +282,31 @@ impl ProgressStep {
     }
 }
 
-/// The months of one insurance of a unit: whether every line of the month
-/// is paid.
+/// The unit's paid-up period of one insurance (单位最大核止期号, R-PAY-3):
+/// the latest month up to which every assessed month is paid.
 ///
-/// The unit's paid-up period (单位最大核止期号, R-PAY-3) is the latest month
-/// up to which every assessed month is paid: the month before the earliest
-/// month with an unpaid line, or the latest month when all are paid. `None`
-/// when the earliest month is unpaid (or there are none).
-pub fn paid_up_through(months: &[(Period, bool)]) -> Option<Period> {
-    let mut sorted: BTreeMap<Period, bool> = BTreeMap::new();
+/// `months`: each assessed month with whether all its lines are paid;
+/// `stored`: the period stored so far (it carries history from before the
+/// lines kept here, e.g. a migrated unit). It never reaches the earliest
+/// month with an unpaid line, and otherwise advances to the latest fully
+/// paid month before it.
+pub fn paid_up_period(stored: Option<Period>, months: &[(Period, bool)]) -> Option<Period> {
+    let mut by: BTreeMap<Period, bool> = BTreeMap::new();
     for &(p, paid) in months {
-        let slot = sorted.entry(p).or_insert(true);
+        let slot = by.entry(p).or_insert(true);
         *slot = *slot && paid;
     }
-    let mut out = None;
-    for (p, paid) in sorted {
-        if !paid {
-            break;
-        }
-        out = Some(p);
+    let earliest_unpaid = by.iter().find(|(_, paid)| !**paid).map(|(p, _)| *p);
+    let latest_paid = by
+        .iter()
+        .filter(|(p, paid)| **paid && earliest_unpaid.is_none_or(|u| **p < u))
+        .map(|(p, _)| *p)
+        .max();
+    let candidate = stored.max(latest_paid);
+    match earliest_unpaid {
+        None => candidate,
+        Some(u) => candidate.map(|c| c.min(u.prev())),
     }
-    out
 }
 
 /// One paid message of tax for a day, as received.
@@ -326,7 +330,7 @@ pub struct StatementLine {
 }
 
 /// What differs between the two sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
@@ -609,22 +613,40 @@ mod tests {
 
     #[test]
     fn paid_up_examples() {
-        assert_eq!(paid_up_through(&[]), None);
+        assert_eq!(paid_up_period(None, &[]), None);
+        assert_eq!(paid_up_period(Some(p("202207")), &[]), Some(p("202207")));
+        // A month paid advances it.
         assert_eq!(
-            paid_up_through(&[(p("202302"), true), (p("202303"), true)]),
-            Some(p("202303"))
+            paid_up_period(Some(p("202207")), &[(p("202208"), true)]),
+            Some(p("202208"))
         );
         // A month with one unpaid line stops it, even if later months are paid.
         assert_eq!(
-            paid_up_through(&[
-                (p("202302"), true),
-                (p("202303"), false),
-                (p("202303"), true),
-                (p("202304"), true)
-            ]),
+            paid_up_period(
+                None,
+                &[
+                    (p("202302"), true),
+                    (p("202303"), false),
+                    (p("202303"), true),
+                    (p("202304"), true)
+                ]
+            ),
             Some(p("202302"))
         );
-        assert_eq!(paid_up_through(&[(p("202302"), false)]), None);
+        // A reversed payment takes it back below the unpaid month.
+        assert_eq!(
+            paid_up_period(Some(p("202208")), &[(p("202208"), false)]),
+            Some(p("202207"))
+        );
+        // Undeclared months in between do not count as paid.
+        assert_eq!(
+            paid_up_period(
+                Some(p("202207")),
+                &[(p("202208"), true), (p("202211"), false)]
+            ),
+            Some(p("202208"))
+        );
+        assert_eq!(paid_up_period(None, &[(p("202302"), false)]), None);
     }
 
     fn pay(serial: &str, amount: &str, booked: bool) -> ReportedPayment {
@@ -679,7 +701,11 @@ mod tests {
             ],
             Some(&stmt),
         );
-        let kinds: Vec<_> = r.differences.iter().map(|d| (d.kind, d.serial.as_str())).collect();
+        let kinds: Vec<_> = r
+            .differences
+            .iter()
+            .map(|d| (d.kind, d.serial.as_str()))
+            .collect();
         assert_eq!(
             kinds,
             vec![
@@ -693,23 +719,32 @@ mod tests {
     }
 
     proptest! {
-        /// Every month up to the paid-up month is paid, and the month after
-        /// it (if any) is not.
+        /// It never reaches an unpaid month, never falls below a fully
+        /// paid month before the first unpaid one, and with nothing unpaid
+        /// never goes back.
         #[test]
-        fn paid_up_is_a_prefix(months in proptest::collection::vec((0i32..24, any::<bool>()), 0..40)) {
+        fn paid_up_bounds(
+            stored in proptest::option::of(0i32..24),
+            months in proptest::collection::vec((0i32..24, any::<bool>()), 0..40),
+        ) {
             let base = p("202201");
+            let stored = stored.map(|o| base.add_months(o));
             let ms: Vec<(Period, bool)> = months.iter().map(|&(o, b)| (base.add_months(o), b)).collect();
-            let got = paid_up_through(&ms);
-            let fully = |q: Period| ms.iter().filter(|(p, _)| *p == q).all(|(_, b)| *b);
-            match got {
-                Some(t) => {
-                    prop_assert!(ms.iter().filter(|(q, _)| *q <= t).all(|(_, b)| *b));
-                    let next = ms.iter().map(|(q, _)| *q).filter(|q| *q > t).min();
-                    if let Some(n) = next { prop_assert!(!fully(n)); }
+            let got = paid_up_period(stored, &ms);
+            let unpaid = ms.iter().filter(|(_, b)| !*b).map(|(q, _)| *q).min();
+            let fully = |q: Period| ms.iter().filter(|(x, _)| *x == q).all(|(_, b)| *b);
+            match unpaid {
+                Some(u) => {
+                    prop_assert!(got.is_none_or(|g| g < u));
+                    for (q, _) in &ms {
+                        if *q < u && fully(*q) {
+                            prop_assert!(got.is_some_and(|g| g >= *q));
+                        }
+                    }
                 }
                 None => {
-                    let first = ms.iter().map(|(q, _)| *q).min();
-                    if let Some(f) = first { prop_assert!(!fully(f)); }
+                    prop_assert!(got >= stored);
+                    prop_assert!(ms.iter().all(|(q, _)| got.is_some_and(|g| g >= *q)));
                 }
             }
         }

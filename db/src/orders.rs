@@ -128,15 +128,29 @@ pub fn unpaid_lines(
         .load(conn)?)
 }
 
-/// The largest order number starting with `prefix` (14 digits).
-pub fn max_order_no_with_prefix(
-    conn: &mut DbConn,
-    prefix: &str,
-) -> Result<Option<String>, DbError> {
-    Ok(orders::table
-        .filter(orders::order_no.like(format!("{prefix}%")))
-        .select(diesel::dsl::max(orders::order_no))
-        .first(conn)?)
+#[derive(QueryableByName)]
+struct SeqRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last_seq: i64,
+}
+
+/// The next sequence number of the order numbers starting with `prefix`
+/// (the issue second, 14 digits), from its counter row: a concurrent issue
+/// of the same second waits for this transaction instead of colliding.
+pub fn next_order_seq(conn: &mut DbConn, prefix: &str) -> Result<i64, DbError> {
+    use diesel::sql_types::Text;
+    const UPSERT: &str = "INSERT INTO order_no_counters (prefix, last_seq) VALUES ({p}, 1) \
+        ON CONFLICT (prefix) DO UPDATE SET last_seq = order_no_counters.last_seq + 1 \
+        RETURNING last_seq";
+    let row: SeqRow = match conn {
+        DbConn::Pg(c) => diesel::sql_query(UPSERT.replace("{p}", "$1"))
+            .bind::<Text, _>(prefix)
+            .get_result(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(UPSERT.replace("{p}", "?"))
+            .bind::<Text, _>(prefix)
+            .get_result(c)?,
+    };
+    Ok(row.last_seq)
 }
 
 /// An order number taken already is [`DbError::Conflict`] ([`ORDER_NO_KEY`]).

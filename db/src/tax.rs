@@ -85,11 +85,7 @@ pub fn feed_head(conn: &mut DbConn) -> Result<i64, DbError> {
 }
 
 /// Every live order past its due date (any unit), oldest first.
-pub fn overdue_live_all(
-    conn: &mut DbConn,
-    today: Date,
-    limit: i64,
-) -> Result<Vec<Order>, DbError> {
+pub fn overdue_live_all(conn: &mut DbConn, today: Date, limit: i64) -> Result<Vec<Order>, DbError> {
     Ok(orders::table
         .filter(orders::status.eq(LIVE))
         .filter(orders::due_date.lt(today))
@@ -273,7 +269,10 @@ pub fn book_and_allocate(
                 ),
             ),
     )
-    .set((assessments::status.eq(PAID), assessments::updated_at.eq(now)))
+    .set((
+        assessments::status.eq(PAID),
+        assessments::updated_at.eq(now),
+    ))
     .execute(conn)?;
     diesel::update(orders::table.filter(orders::id.eq(order_id)))
         .set(orders::allocated_at.eq(Some(now)))
@@ -369,6 +368,21 @@ pub fn unit_months(
         out.push((period, status == PAID));
     }
     Ok(out)
+}
+
+/// The unit's stored paid-up period of an insurance.
+pub fn latest_paid_period(
+    conn: &mut DbConn,
+    unit_id: i64,
+    insurance: &str,
+) -> Result<Option<i32>, DbError> {
+    Ok(unit_insurances::table
+        .filter(unit_insurances::unit_id.eq(unit_id))
+        .filter(unit_insurances::insurance.eq(insurance))
+        .select(unit_insurances::latest_paid_period)
+        .first::<Option<i32>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// Stores the unit's paid-up period of an insurance.

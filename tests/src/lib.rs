@@ -11,6 +11,8 @@ use serde_json::Value;
 
 pub use serde_json::json;
 
+pub mod fixtures;
+
 /// A running server and its database; both go away when dropped.
 pub struct App {
     pub server: TestServer,

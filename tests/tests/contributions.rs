@@ -3,9 +3,8 @@
 //! set to chosen dates.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qibao_api::auth::Role;
-use qibao_db::rows::{NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
-use qibao_db::{business_items, repo};
+use qibao_db::business_items;
+use qibao_e2e::fixtures::{fen, set_today, unit_with_staff};
 use qibao_e2e::{App, Resp, json};
 use serde_json::Value;
 
@@ -13,159 +12,8 @@ const WAGE: &str = "/api/v1/portal/wage-declarations";
 const DECL: &str = "/api/v1/portal/declarations";
 const BACK: &str = "/api/v1/portal/back-pay-declarations";
 
-fn rid(first17: &str) -> String {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let c = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{first17}{c}")
-}
-
-fn date(s: &str) -> time::Date {
-    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).unwrap()
-}
-
-struct Unit {
-    id: i64,
-    token: String,
-}
-
-/// A unit in 宜昌 (risk class 1, factor 100%) paying 110/210/410 since
-/// 201605, whose latest accounted month is `latest`, with `n` employees
-/// (monthly wage at enrolment 4,000.00); returns the unit and person numbers.
-fn unit_with_staff(app: &App, uscc: &str, latest: Option<i32>, n: usize) -> (Unit, Vec<String>) {
-    let now = app.server.clock.now_utc();
-    let mut conn = app.pool.get().unwrap();
-    let unit_no = repo::next_sequence(&mut conn, "unit_no")
-        .unwrap()
-        .to_string();
-    let unit = repo::insert_unit(
-        &mut conn,
-        &NewUnit {
-            unit_no,
-            uscc: uscc.into(),
-            name: format!("宜昌缴费测试单位{uscc}"),
-            region_code: "420500".into(),
-            unit_type: "企业".into(),
-            economic_type: "有限责任公司".into(),
-            industry: "软件和信息技术服务业".into(),
-            risk_class: 1,
-            address: "湖北省宜昌市".into(),
-            postcode: None,
-            phone: "0717-6440000".into(),
-            legal_rep_name: "王法人".into(),
-            legal_rep_id_type: "resident".into(),
-            legal_rep_id_number: rid("42050019700101002"),
-            collection_method: "tax".into(),
-            status: "active".into(),
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .unwrap();
-    for ins in ["110", "210", "410"] {
-        repo::insert_unit_insurance(
-            &mut conn,
-            &NewUnitInsurance {
-                unit_id: unit.id,
-                insurance: ins.into(),
-                start_period: 201605,
-                status: "active".into(),
-                latest_accounted_period: latest,
-                latest_paid_period: latest,
-            },
-        )
-        .unwrap();
-    }
-    repo::insert_unit_injury_factor(
-        &mut conn,
-        &NewUnitInjuryFactor {
-            unit_id: unit.id,
-            from_period: 201605,
-            to_period: None,
-            factor_pct: 100,
-        },
-    )
-    .unwrap();
-    let mut nos = Vec::new();
-    for i in 0..n {
-        let no = repo::next_sequence(&mut conn, "person_no")
-            .unwrap()
-            .to_string();
-        let p = repo::insert_person(
-            &mut conn,
-            &NewPerson {
-                person_no: no.clone(),
-                id_type: "resident".into(),
-                id_number: rid(&format!("4205001980010{}{:03}", uscc.len() % 10, i + 100)),
-                name: format!("职工{i}"),
-                gender: "M".into(),
-                birth_date: date("1980-01-01"),
-                nationality: "CHN".into(),
-                phone: None,
-                address: None,
-                first_work_date: Some(date("2000-07-01")),
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .unwrap();
-        for ins in ["110", "210", "410"] {
-            repo::insert_employment(
-                &mut conn,
-                &NewEmployment {
-                    unit_id: unit.id,
-                    person_id: p.id,
-                    insurance: ins.into(),
-                    start_date: date("2016-05-01"),
-                    stop_date: None,
-                    stop_reason: None,
-                    status: "active".into(),
-                    monthly_wage_fen: 400_000,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .unwrap();
-        }
-        nos.push(no);
-    }
-    drop(conn);
-    let token = token(app, unit.id);
-    (Unit { id: unit.id, token }, nos)
-}
-
-/// A fresh agent token (tokens minted before the clock moves expire).
-fn token(app: &App, unit_id: i64) -> String {
-    app.mint(
-        Role::Agent,
-        "420500197001010011",
-        "甲经办",
-        Some(unit_id),
-        &[],
-    )
-}
-
-/// Moves the server's date and refreshes the tokens.
-fn set_today(app: &App, day: &str, units: &mut [&mut Unit]) {
-    app.server.clock.set_today(date(day));
-    for u in units.iter_mut() {
-        u.token = token(app, u.id);
-    }
-}
-
 fn put(app: &App, path: &str, token: &str, body: &Value) -> Resp {
     app.call(reqwest::Method::PUT, path, token, Some(body))
-}
-
-/// Money string → fen.
-fn fen(v: &Value) -> i64 {
-    let s = v.as_str().unwrap_or_else(|| panic!("money string: {v}"));
-    let (y, f) = s.split_once('.').unwrap_or((s, "00"));
-    y.parse::<i64>().unwrap() * 100 + format!("{f:0<2}").parse::<i64>().unwrap()
 }
 
 fn items_of(app: &App, unit_id: i64) -> usize {

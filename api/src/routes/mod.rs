@@ -39,6 +39,7 @@ pub mod staff_persons;
 pub mod staff_units;
 pub mod system;
 pub mod tasks;
+pub mod tax;
 pub mod units;
 pub mod wage_declarations;
 
@@ -74,6 +75,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(quote::configure), // /api/v1/policy/quotes
     );
     cfg.service(scope::scope("/public").configure(public::configure));
+    // The tax bureau: the feed of orders, its events, reconciliation.
+    cfg.service(scope::scope("/tax").configure(tax::configure));
     // ONE scope per audience: every portal / staff module configures into it.
     // The unit's online hall: the unit is the token's, never the URL's.
     cfg.service(
@@ -98,6 +101,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(staff_persons::configure) // /api/v1/staff/persons…, duplicate-persons…
             .configure(materials::configure_staff) // /api/v1/staff/materials/{id}/content
             .configure(tasks::configure) // /api/v1/staff/tasks[/{id}[/claim|release|approve|reject]]
+            .configure(tax::configure_staff) // /api/v1/staff/reconciliation/{date}
             .configure(policy_admin::configure), // /api/v1/staff/policy/…
     );
 }

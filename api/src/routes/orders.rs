@@ -13,6 +13,7 @@ use qibao_core::employment::AssessmentKind;
 use qibao_core::insurance::Insurance;
 use qibao_core::late::{InterestSegment, late_fee, pension_interest};
 use qibao_core::order::{agency_name, data_type_zh, order_number, order_number_prefix};
+use qibao_core::payment::{OrderState, ProgressStep};
 use qibao_core::rules::order_due_date;
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::Assessment;
@@ -25,6 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Principal, UnitUser};
 use crate::blocking::run_db;
+use crate::clock::CHINA_OFFSET;
 use crate::employment::{UnitContext, corrupt};
 use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, ProblemDoc};
@@ -150,7 +152,54 @@ pub struct OrderDto {
     pub total_in_capitals: String,
     pub by_insurance: Vec<InsuranceAmounts>,
     pub by_data_type: Vec<DataTypeAmounts>,
+    /// Payment progress (R-PAY-1): the five steps with their times.
+    pub progress: Vec<ProgressStepDto>,
     pub lines: Vec<OrderLineDto>,
+}
+
+/// One step of an order's payment progress.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProgressStepDto {
+    /// issued, tax_invoiced, tax_booked, si_booked, allocated.
+    pub step: String,
+    /// 缴费认定, 税务开票, 税务登账, 社保登账, 实收分配.
+    pub name: String,
+    pub done: bool,
+    /// When (China time); for 税务登账 the bank's time.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub at: Option<OffsetDateTime>,
+}
+
+/// The five steps of an order as stored.
+pub fn progress_of(order: &Order) -> Vec<ProgressStepDto> {
+    ProgressStep::ALL
+        .iter()
+        .map(|&step| {
+            let at = match step {
+                ProgressStep::Issued => Some(order.created_at),
+                ProgressStep::TaxInvoiced => order.invoiced_at,
+                ProgressStep::TaxBooked => order.tax_booked_at,
+                ProgressStep::SiBooked => order.booked_at,
+                ProgressStep::Allocated => order.allocated_at,
+            };
+            ProgressStepDto {
+                step: step_code(step).to_owned(),
+                name: step.name_zh().to_owned(),
+                done: at.is_some(),
+                at: at.map(|t| t.assume_utc().to_offset(CHINA_OFFSET)),
+            }
+        })
+        .collect()
+}
+
+fn step_code(step: ProgressStep) -> &'static str {
+    match step {
+        ProgressStep::Issued => "issued",
+        ProgressStep::TaxInvoiced => "tax_invoiced",
+        ProgressStep::TaxBooked => "tax_booked",
+        ProgressStep::SiBooked => "si_booked",
+        ProgressStep::Allocated => "allocated",
+    }
 }
 
 /// An order in a list (without lines).
@@ -158,6 +207,9 @@ pub struct OrderDto {
 pub struct OrderSummaryDto {
     pub order_no: String,
     pub status: String,
+    /// The latest progress step reached (R-PAY-1): its code and name.
+    pub progress_step: String,
+    pub progress_name: String,
     pub issue_date: Date,
     pub due_date: Date,
     pub total: Money,
@@ -241,6 +293,7 @@ fn build_dto(
             .into_iter()
             .map(|(data_type, amounts)| DataTypeAmounts { data_type, amounts })
             .collect(),
+        progress: progress_of(order),
         lines,
     })
 }
@@ -372,19 +425,16 @@ pub fn issue(
     }
     let time = local_now.time();
     let prefix = order_number_prefix(today, time);
-    let seq = match orders_db::max_order_no_with_prefix(conn, &prefix)? {
-        Some(no) => no
-            .get(14..)
-            .and_then(|s| s.parse::<u8>().ok())
-            .map_or(1, |s| s.saturating_add(1)),
-        None => 1,
+    let seq = orders_db::next_order_seq(conn, &prefix)?;
+    let seq = match u8::try_from(seq) {
+        Ok(s) if s <= 99 => s,
+        _ => {
+            return Err(ApiError::service_unavailable(
+                "ORDER_NUMBERS_EXHAUSTED",
+                "本秒开具的应缴认定单已达上限，请稍后重试。",
+            ));
+        }
     };
-    if seq > 99 {
-        return Err(ApiError::conflict(
-            RETRY,
-            "应缴认定单开具繁忙，请稍后重试。",
-        ));
-    }
     let order = orders_db::insert_order(
         conn,
         &NewOrder {
@@ -431,6 +481,8 @@ pub fn issue(
             "核定明细已被其他请求开具，请刷新后核对。",
         ));
     }
+    // Last: the feed's cursor lock is held until commit.
+    qibao_db::tax::append_feed(conn, order.id, qibao_db::tax::FEED_ISSUED, now)?;
     items::record(
         conn,
         who,
@@ -510,6 +562,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent issue could not be resolved (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "No pending line (`NOTHING_TO_BILL`); no parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "99 orders issued in this second already (`ORDER_NUMBERS_EXHAUSTED`), or the database is busy; retry after `Retry-After`.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/orders")]
@@ -615,12 +668,19 @@ pub async fn list_orders(
             Ok::<_, ApiError>(OrderPage {
                 items: rows
                     .iter()
-                    .map(|o| OrderSummaryDto {
-                        order_no: o.order_no.clone(),
-                        status: o.status.clone(),
-                        issue_date: o.issue_date,
-                        due_date: o.due_date,
-                        total: Money::from_fen(o.total_fen),
+                    .map(|o| {
+                        let last = progress_of(o).into_iter().rev().find(|s| s.done);
+                        let (progress_step, progress_name) =
+                            last.map(|s| (s.step, s.name)).unwrap_or_default();
+                        OrderSummaryDto {
+                            order_no: o.order_no.clone(),
+                            status: o.status.clone(),
+                            progress_step,
+                            progress_name,
+                            issue_date: o.issue_date,
+                            due_date: o.due_date,
+                            total: Money::from_fen(o.total_fen),
+                        }
                     })
                     .collect(),
                 total,
@@ -682,7 +742,7 @@ pub async fn get_order(
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Paid, expired or revoked already (`ORDER_NOT_LIVE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Paid, expired or revoked already (`ORDER_NOT_LIVE`); invoiced by the tax bureau (`ORDER_INVOICED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/orders/{order_no}/revocation")]
@@ -700,10 +760,21 @@ pub async fn revoke_order(
         qibao_db::conn::transaction(conn, |c| expire_overdue(c, user.unit_id, today, now))?;
         qibao_db::conn::transaction(conn, |c| {
             let order = orders_db::find_by_no(c, user.unit_id, &no)?.ok_or_else(order_not_found)?;
+            if order.status == orders_db::LIVE && order.invoiced_at.is_some() {
+                return Err(ApiError::conflict(
+                    "ORDER_INVOICED",
+                    "税务机关已对该应缴认定单开票，不能撤销；未缴费的认定单过有效期后自动失效。",
+                ));
+            }
             if !orders_db::close(c, order.id, orders_db::REVOKED, now)? {
+                let state = OrderState::parse(&order.status)
+                    .map_or_else(|| order.status.clone(), |s| s.name_zh().to_owned());
                 return Err(ApiError::conflict(
                     "ORDER_NOT_LIVE",
-                    format!("该应缴认定单状态为{}，不能撤销", order.status),
+                    format!(
+                        "该应缴认定单{}，不能撤销",
+                        state.trim_end_matches("（待缴费）")
+                    ),
                 ));
             }
             items::record(

@@ -3,6 +3,7 @@ DROP TABLE tax_messages;
 DROP TABLE tax_events;
 DROP TABLE tax_feed;
 DROP TABLE tax_feed_counter;
+DROP TABLE order_no_counters;
 DROP INDEX orders_status_due_date_idx;
 ALTER TABLE orders DROP COLUMN paid_serial;
 ALTER TABLE orders DROP COLUMN allocated_at;

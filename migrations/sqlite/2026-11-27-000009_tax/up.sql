@@ -13,6 +13,14 @@ ALTER TABLE orders ADD COLUMN paid_serial TEXT;
 -- The expiry sweep before every feed read.
 CREATE INDEX orders_status_due_date_idx ON orders (status, due_date);
 
+-- The 2-digit sequence of the order numbers issued in one second (the
+-- number's first 14 digits): concurrent issues of the same second wait for
+-- each other's row instead of colliding on the order number.
+CREATE TABLE order_no_counters (
+    prefix   TEXT PRIMARY KEY NOT NULL CHECK (length(prefix) = 14),
+    last_seq BIGINT NOT NULL
+);
+
 -- The feed's cursor. Every append takes the next value by updating this one
 -- row, which holds the row lock until the appending transaction commits: feed
 -- entries become visible in cursor order, so a reader that resumes after the

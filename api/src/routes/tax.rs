@@ -1,0 +1,551 @@
+//! The tax bureau's API (`/api/v1/tax`, the tax client credential only):
+//! the feed of orders to collect, the events tax sends, and the daily
+//! reconciliation; and the staff's view of the reconciliation.
+//!
+//! Every message the tax bureau sends is kept as received
+//! (`tax_messages`), replays and malformed ones included.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, put, web};
+use qibao_core::Money;
+use qibao_core::payment::{DifferenceKind, ReportedPayment, StatementLine, reconcile};
+use qibao_db::DbConn;
+use qibao_db::tax as tax_db;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{StaffRole, StaffUser, TaxUser};
+use crate::blocking::run_db;
+use crate::clock::CHINA_OFFSET;
+use crate::employment::UnitContext;
+use crate::problem::{ApiError, ProblemDoc};
+use crate::routes::ServiceConfig;
+use crate::routes::orders::OrderDto;
+use crate::state::AppState;
+use crate::tax::{Answer, TaxEventReceipt, TaxEventRequest};
+
+/// How many expired orders one sweep step closes per transaction.
+const SWEEP_BATCH: i64 = 200;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FeedQuery {
+    /// The last cursor already processed (0 to start).
+    pub after: Option<i64>,
+    /// Entries per page, 1…500 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// One change of an order the tax bureau must act on.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FeedEntryDto {
+    /// The cursor: resume after the last one processed.
+    pub seq: i64,
+    /// `issued` (collect it), `revoked` or `expired` (stop collecting it).
+    pub event: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    /// The unit's unified social credit code (the taxpayer id).
+    pub uscc: String,
+    /// The order as it stands: unit, number, lines by person, insurance and
+    /// period, totals, due date.
+    pub order: OrderDto,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FeedPage {
+    pub entries: Vec<FeedEntryDto>,
+    /// Pass as `after` next time (the last entry's cursor, or `after` when
+    /// there was none).
+    pub next_after: i64,
+    /// More entries wait after this page.
+    pub has_more: bool,
+}
+
+fn china(t: PrimitiveDateTime) -> OffsetDateTime {
+    t.assume_utc().to_offset(CHINA_OFFSET)
+}
+
+/// Closes every live order past its due date (any unit), so that the feed
+/// reports them expired; in batches, each its own transaction.
+pub fn sweep_expired(
+    conn: &mut DbConn,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<usize, ApiError> {
+    let mut closed = 0;
+    loop {
+        let n = qibao_db::conn::transaction(conn, |c| {
+            let due = tax_db::overdue_live_all(c, today, SWEEP_BATCH)?;
+            let mut n = 0;
+            for o in &due {
+                if qibao_db::orders::close(c, o.id, qibao_db::orders::EXPIRED, now)? {
+                    n += 1;
+                }
+            }
+            Ok::<_, ApiError>((n, due.len()))
+        })?;
+        closed += n.0;
+        if i64::try_from(n.1).unwrap_or(0) < SWEEP_BATCH {
+            return Ok(closed);
+        }
+    }
+}
+
+fn log_message(
+    state: &AppState,
+    client: String,
+    endpoint: &'static str,
+    serial: Option<String>,
+    body: String,
+    status: u16,
+    replay: bool,
+) -> impl std::future::Future<Output = Result<(), ApiError>> {
+    let now = state.clock.now_utc();
+    let state = state.clone();
+    async move {
+        run_db(&state, move |conn| {
+            tax_db::log_message(
+                conn,
+                &client,
+                endpoint,
+                serial.as_deref(),
+                &body,
+                i32::from(status),
+                replay,
+                now,
+            )
+            .map_err(ApiError::from)
+        })
+        .await
+    }
+}
+
+/// The orders to collect: every issued, revoked and expired order in cursor
+/// order. Resume with `after` = the last `seq` processed: an entry is never
+/// skipped nor repeated.
+#[utoipa::path(
+    tag = "tax",
+    operation_id = "list_feed",
+    params(FeedQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = FeedPage),
+        (status = 400, description = "Bad cursor or limit (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the tax bureau (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/orders/feed")]
+pub async fn list_feed(
+    state: web::Data<AppState>,
+    user: TaxUser,
+    q: web::Query<FeedQuery>,
+) -> Result<web::Json<FeedPage>, ApiError> {
+    let after = q.after.unwrap_or(0);
+    let limit = q.limit.unwrap_or(100);
+    if after < 0 {
+        return Err(ApiError::invalid_field("after", "游标应为不小于0的整数"));
+    }
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "每页条数应为1至500"));
+    }
+    let today = state.clock.today();
+    let now = state.clock.now_utc();
+    let page = run_db(&state, move |conn| {
+        sweep_expired(conn, today, now)?;
+        qibao_db::conn::transaction(conn, |c| {
+            let rows = tax_db::feed_after(c, after, limit + 1)?;
+            let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+            let mut contexts: HashMap<i64, UnitContext> = HashMap::new();
+            let mut entries = Vec::with_capacity(rows.len());
+            for (entry, order) in rows.into_iter().take(usize::try_from(limit).unwrap_or(0)) {
+                let ctx = match contexts.entry(order.unit_id) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(UnitContext::load(c, order.unit_id)?)
+                    }
+                };
+                entries.push(FeedEntryDto {
+                    seq: entry.seq,
+                    event: entry.event,
+                    recorded_at: china(entry.created_at),
+                    uscc: ctx.unit.uscc.clone(),
+                    order: crate::routes::orders::load(c, ctx, &order)?,
+                });
+            }
+            Ok::<_, ApiError>(FeedPage {
+                next_after: entries.last().map_or(after, |e| e.seq),
+                entries,
+                has_more,
+            })
+        })
+    })
+    .await?;
+    log_message(
+        &state,
+        user.0.actor(),
+        "feed",
+        None,
+        format!(
+            "after={after}&limit={limit} → {} entries",
+            page.entries.len()
+        ),
+        200,
+        false,
+    )
+    .await?;
+    Ok(web::Json(page))
+}
+
+fn answer_response(a: &Answer) -> HttpResponse {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut b = HttpResponse::build(status);
+    b.content_type(if a.is_problem() {
+        crate::problem::PROBLEM_JSON
+    } else {
+        "application/json"
+    });
+    if a.replay {
+        b.insert_header(("Idempotent-Replayed", "true"));
+    }
+    b.body(a.body.clone())
+}
+
+/// A message from the tax bureau: `invoiced` (税务开票), `paid` (税务登账:
+/// booked and allocated at once) or `reversed` (冲正). Idempotent by
+/// `serial`: a replay changes nothing and gets the first answer (with
+/// `Idempotent-Replayed: true`), refusals included. A refused message is
+/// kept and listed in the day's reconciliation.
+#[utoipa::path(
+    tag = "tax",
+    operation_id = "create_tax_event",
+    request_body = TaxEventRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Accepted (or the first answer, replayed).", body = TaxEventReceipt),
+        (status = 400, description = "Not a tax message: malformed JSON (`MALFORMED_MESSAGE`) or fields (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the tax bureau (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Refused: unknown order (`ORDER_NOT_FOUND`) or reversed payment (`PAYMENT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Refused for the order's state: `ORDER_REVOKED`, `ORDER_EXPIRED`, `ORDER_ALREADY_PAID`, `ORDER_ALREADY_INVOICED`, `ORDER_NOT_INVOICED`, `PAYMENT_ALREADY_REVERSED`, `REFUND_EXISTS`; or a serial reused for a different message (`SERIAL_REUSED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Refused for its content: `AMOUNT_MISMATCH`, `PAID_AFTER_DUE_DATE`, `REVERSAL_MISMATCH`.", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/events")]
+pub async fn create_tax_event(
+    state: web::Data<AppState>,
+    user: TaxUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let client = user.0.actor();
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let parsed = serde_json::from_slice::<TaxEventRequest>(&body)
+        .map_err(|e| ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}")))
+        .and_then(|r| r.validate().map(|()| r));
+    let req = match parsed {
+        Ok(r) => r,
+        Err(e) => {
+            log_message(
+                &state,
+                client,
+                "events",
+                None,
+                text,
+                e.status().as_u16(),
+                false,
+            )
+            .await?;
+            return Err(e);
+        }
+    };
+    let today = state.clock.today();
+    let now = state.clock.now_utc();
+    let who = user.0.clone();
+    let r = req.clone();
+    let answer = run_db(&state, move |conn| {
+        crate::tax::deliver(conn, &who, &r, today, now)
+    })
+    .await;
+    let (status, replay) = match &answer {
+        Ok(a) => (a.status, a.replay),
+        Err(e) => (e.status().as_u16(), false),
+    };
+    log_message(
+        &state,
+        client,
+        "events",
+        Some(req.serial),
+        text,
+        status,
+        replay,
+    )
+    .await?;
+    Ok(answer_response(&answer?))
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct TallyDto {
+    pub count: u64,
+    pub sum: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DifferenceDto {
+    /// refused, reversed, missing_message, not_in_statement, mismatch.
+    pub kind: DifferenceKind,
+    /// The tax serial.
+    pub serial: String,
+    pub order_no: String,
+    /// What tax reported for it.
+    pub reported: Money,
+    /// What was booked for it.
+    pub booked: Money,
+    /// The refusal code, for a refused message.
+    pub code: Option<String>,
+    pub detail: String,
+}
+
+/// One day's reconciliation (R-PAY-4).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReconciliationDto {
+    /// The day (China date of the bank's time).
+    pub date: Date,
+    /// Whether tax sent its own statement of the day; without one, its
+    /// paid messages are what it reported.
+    pub statement_received: bool,
+    pub reported: TallyDto,
+    pub booked: TallyDto,
+    /// Reported and booked agree and nothing differs.
+    pub balanced: bool,
+    pub differences: Vec<DifferenceDto>,
+}
+
+fn parse_day(s: &str) -> Result<Date, ApiError> {
+    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
+        .map_err(|_| ApiError::invalid_field("date", "日期格式应为YYYY-MM-DD"))
+}
+
+/// Builds the reconciliation of a day from the stored messages and statement.
+pub fn reconciliation(conn: &mut DbConn, day: Date) -> Result<ReconciliationDto, ApiError> {
+    let messages: Vec<ReportedPayment> = tax_db::payments_of_day(conn, day)?
+        .into_iter()
+        .map(|e| {
+            let booked = e.outcome == tax_db::ACCEPTED && e.reversed_by.is_none();
+            let refusal = match (&e.reversed_by, e.code) {
+                (Some(by), _) => {
+                    Some(("REVERSED".to_owned(), format!("已被冲正（冲正流水号{by}）")))
+                }
+                (None, Some(code)) => Some((code, e.detail.unwrap_or_default())),
+                (None, None) => None,
+            };
+            ReportedPayment {
+                serial: e.serial,
+                order_no: e.order_no,
+                amount: Money::from_fen(e.amount_fen),
+                booked,
+                refusal,
+            }
+        })
+        .collect();
+    let rows = tax_db::statement_of(conn, day)?;
+    let statement: Option<Vec<StatementLine>> = (!rows.is_empty()).then(|| {
+        rows.into_iter()
+            .map(|r| StatementLine {
+                serial: r.serial,
+                order_no: r.order_no,
+                amount: Money::from_fen(r.amount_fen),
+            })
+            .collect()
+    });
+    let r = reconcile(&messages, statement.as_deref());
+    Ok(ReconciliationDto {
+        date: day,
+        statement_received: statement.is_some(),
+        balanced: r.balanced(),
+        reported: TallyDto {
+            count: r.reported.count,
+            sum: r.reported.sum,
+        },
+        booked: TallyDto {
+            count: r.booked.count,
+            sum: r.booked.sum,
+        },
+        differences: r
+            .differences
+            .into_iter()
+            .map(|d| DifferenceDto {
+                kind: d.kind,
+                serial: d.serial,
+                order_no: d.order_no,
+                reported: d.reported,
+                booked: d.booked,
+                code: d.code,
+                detail: d.detail,
+            })
+            .collect(),
+    })
+}
+
+/// The reconciliation of a day: the count and sum of what tax reported and
+/// of what was booked, with each difference listed.
+#[utoipa::path(
+    tag = "tax",
+    operation_id = "get_tax_reconciliation",
+    params(("date" = String, Path, description = "The day, YYYY-MM-DD (China date of the bank's time).")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReconciliationDto),
+        (status = 400, description = "Bad date (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the tax bureau (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/reconciliation/{date}")]
+pub async fn get_tax_reconciliation(
+    state: web::Data<AppState>,
+    _user: TaxUser,
+    path: web::Path<String>,
+) -> Result<web::Json<ReconciliationDto>, ApiError> {
+    let day = parse_day(&path)?;
+    Ok(web::Json(
+        run_db(&state, move |conn| reconciliation(conn, day)).await?,
+    ))
+}
+
+/// One payment on the tax bureau's statement.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatementLineDto {
+    pub serial: String,
+    pub order_no: String,
+    pub amount: Money,
+}
+
+/// The tax bureau's statement of a day (对账单): every payment it collected.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatementRequest {
+    pub lines: Vec<StatementLineDto>,
+}
+
+/// Sends (or replaces) the tax bureau's statement of a day and answers the
+/// reconciliation against it.
+#[utoipa::path(
+    tag = "tax",
+    operation_id = "update_tax_statement",
+    params(("date" = String, Path, description = "The day, YYYY-MM-DD.")),
+    request_body = StatementRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReconciliationDto),
+        (status = 400, description = "Malformed (`MALFORMED_MESSAGE`), bad date or lines, a serial twice (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the tax bureau (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[put("/reconciliation/{date}/statement")]
+pub async fn update_tax_statement(
+    state: web::Data<AppState>,
+    user: TaxUser,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<web::Json<ReconciliationDto>, ApiError> {
+    let client = user.0.actor();
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let parsed = parse_day(&path).and_then(|day| {
+        let req: StatementRequest = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}"))
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        let mut lines = Vec::with_capacity(req.lines.len());
+        for (i, l) in req.lines.iter().enumerate() {
+            if l.serial.trim().is_empty() || l.serial.len() > 64 {
+                return Err(ApiError::invalid_field(
+                    format!("lines[{i}].serial"),
+                    "流水号应为1至64个字符",
+                ));
+            }
+            if !seen.insert(l.serial.clone()) {
+                return Err(ApiError::invalid_field(
+                    format!("lines[{i}].serial"),
+                    "对账单中流水号重复",
+                ));
+            }
+            if l.amount <= Money::ZERO {
+                return Err(ApiError::invalid_field(
+                    format!("lines[{i}].amount"),
+                    "金额应大于0",
+                ));
+            }
+            lines.push((l.serial.clone(), l.order_no.clone(), l.amount.fen()));
+        }
+        Ok((day, lines))
+    });
+    let (day, lines) = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            log_message(
+                &state,
+                client,
+                "statement",
+                None,
+                text,
+                e.status().as_u16(),
+                false,
+            )
+            .await?;
+            return Err(e);
+        }
+    };
+    let now = state.clock.now_utc();
+    let out = run_db(&state, move |conn| {
+        qibao_db::conn::transaction(conn, |c| {
+            tax_db::replace_statement(c, day, &lines, now)?;
+            reconciliation(c, day)
+        })
+    })
+    .await;
+    let status = out.as_ref().map_or_else(|e| e.status().as_u16(), |_| 200);
+    log_message(&state, client, "statement", None, text, status, false).await?;
+    Ok(web::Json(out?))
+}
+
+/// The reconciliation of a day, for finance staff.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "get_reconciliation",
+    params(("date" = String, Path, description = "The day, YYYY-MM-DD.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ReconciliationDto),
+        (status = 400, description = "Bad date (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not finance staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/reconciliation/{date}")]
+pub async fn get_reconciliation(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<String>,
+) -> Result<web::Json<ReconciliationDto>, ApiError> {
+    user.0.require_staff_role(StaffRole::Finance)?;
+    let day = parse_day(&path)?;
+    Ok(web::Json(
+        run_db(&state, move |conn| reconciliation(conn, day)).await?,
+    ))
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_feed)
+        .service(create_tax_event)
+        .service(get_tax_reconciliation)
+        .service(update_tax_statement);
+}
+
+pub fn configure_staff(cfg: &mut ServiceConfig) {
+    cfg.service(get_reconciliation);
+}

@@ -1,0 +1,482 @@
+//! Booking what the tax bureau reports (R-PAY-1…4), the moment it arrives
+//! (R-PAY-2): 税务开票 records the invoice, 税务登账 books the payment and
+//! allocates it at once (lines paid, the unit's paid-up period advanced), and
+//! a reversal (冲正) undoes a booked payment.
+//!
+//! Each message is idempotent by its serial: the first delivery is decided
+//! by `qibao_core::payment` and stored with the answer it got (accepted or
+//! refused), and any later delivery of the same message gets that answer
+//! again and changes nothing. The unique index on the serial makes 20
+//! concurrent deliveries book once: the losers' transactions fail on it,
+//! run again and find the stored answer.
+
+use qibao_core::Money;
+use qibao_core::Period;
+use qibao_core::payment::{
+    self, BookedPayment, EventRefusal, OrderFacts, OrderState, paid_up_period,
+};
+use qibao_db::orders::Order;
+use qibao_db::tax::{self as tax_db, NewTaxEvent};
+use qibao_db::{DbConn, DbError};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::clock::CHINA_OFFSET;
+use crate::employment::corrupt;
+use crate::items::{self, ItemRecord};
+use crate::problem::{ApiError, FieldError};
+use crate::retry::{RETRY, transaction_with_retry};
+
+pub const KIND_PAYMENT_BOOKED: &str = "payment_booked";
+pub const KIND_PAYMENT_REVERSED: &str = "payment_reversed";
+
+/// A message from the tax bureau. `type` decides which fields it needs:
+/// `invoiced` (税务开票: amount, optional invoice_no), `paid` (税务登账:
+/// amount, bank_time) or `reversed` (冲正: amount, original_serial).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaxEventRequest {
+    /// The tax bureau's serial (税务流水号), unique per message; a message
+    /// sent again with the same serial gets the first answer.
+    #[schema(example = "TX2023042100001")]
+    pub serial: String,
+    /// `invoiced`, `paid` or `reversed`.
+    #[serde(rename = "type")]
+    #[schema(example = "paid")]
+    pub kind: String,
+    /// The order number (征集通知单据号), 16 digits.
+    #[schema(example = "2023042009301501")]
+    pub order_no: String,
+    /// The amount: the order's total (invoiced, paid) or the reversed
+    /// payment's amount.
+    pub amount: Money,
+    /// The invoice number (票据号), for `invoiced`.
+    #[serde(default)]
+    pub invoice_no: Option<String>,
+    /// When the bank took the money (RFC 3339), for `paid`; its China date
+    /// is the reconciliation day.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub bank_time: Option<OffsetDateTime>,
+    /// The serial of the payment reversed, for `reversed`.
+    #[serde(default)]
+    pub original_serial: Option<String>,
+}
+
+/// The answer to an accepted message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TaxEventReceipt {
+    pub serial: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub order_no: String,
+    /// `accepted`.
+    pub outcome: String,
+    /// The order's status after the message.
+    pub order_status: String,
+    /// Lines allocated (paid) or released (reversed).
+    pub lines: i64,
+    pub amount: Money,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+/// What a delivery answers: the status and body, and whether it was a replay.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub replay: bool,
+}
+
+impl Answer {
+    pub fn is_problem(&self) -> bool {
+        self.status >= 400
+    }
+}
+
+fn visible(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_graphic())
+}
+
+impl TaxEventRequest {
+    /// Field checks: a message that fails them is not a tax event at all
+    /// (400, nothing stored but the message itself).
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        if !visible(&self.serial) {
+            errors.push(FieldError::new("serial", "流水号应为1至64个可见字符"));
+        }
+        if !(self.order_no.len() == 16 && self.order_no.bytes().all(|b| b.is_ascii_digit())) {
+            errors.push(FieldError::new("order_no", "认定单号应为16位数字"));
+        }
+        if self.amount <= Money::ZERO {
+            errors.push(FieldError::new("amount", "金额应大于0"));
+        }
+        match self.kind.as_str() {
+            tax_db::INVOICED => {
+                if let Some(n) = &self.invoice_no
+                    && !visible(n)
+                {
+                    errors.push(FieldError::new("invoice_no", "票据号应为1至64个可见字符"));
+                }
+            }
+            tax_db::PAID_EVENT => {
+                if self.bank_time.is_none() {
+                    errors.push(FieldError::new("bank_time", "缴费报文应包含银行扣款时间"));
+                }
+            }
+            tax_db::REVERSED => match &self.original_serial {
+                Some(s) if visible(s) => {}
+                _ => errors.push(FieldError::new(
+                    "original_serial",
+                    "冲正报文应包含被冲正的缴费流水号",
+                )),
+            },
+            _ => errors.push(FieldError::new(
+                "type",
+                "报文类型应为 invoiced、paid 或 reversed",
+            )),
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    /// The hash that tells a replay from a different message with a
+    /// reused serial: over the parsed message, so spacing and key order
+    /// do not matter.
+    pub fn hash(&self) -> Result<String, ApiError> {
+        let canonical = serde_json::to_vec(self).map_err(ApiError::internal_cause)?;
+        Ok(hex::encode(Sha256::digest(&canonical)))
+    }
+}
+
+fn problem_answer(status: u16, code: &str, detail: &str) -> Result<String, ApiError> {
+    let code_owned = code.to_owned();
+    let e = ApiError::new(
+        actix_web::http::StatusCode::from_u16(status).map_err(ApiError::internal_cause)?,
+        code_owned,
+        detail.to_owned(),
+    );
+    serde_json::to_string(&e.to_doc()).map_err(ApiError::internal_cause)
+}
+
+/// The outcome of deciding a first delivery.
+struct Decided {
+    order_id: Option<i64>,
+    result: Result<(String, i64), EventRefusal>,
+}
+
+fn facts(o: &Order) -> Result<OrderFacts, ApiError> {
+    Ok(OrderFacts {
+        state: OrderState::parse(&o.status).ok_or_else(|| corrupt("order status", &o.status))?,
+        total: Money::from_fen(o.total_fen),
+        due_date: o.due_date,
+        invoiced: o.invoiced_at.is_some(),
+    })
+}
+
+/// The order named by the message, after expiring the unit's overdue orders
+/// (as every read does).
+fn current_order(
+    c: &mut DbConn,
+    order_no: &str,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<Option<Order>, ApiError> {
+    let Some(o) = tax_db::order_by_no(c, order_no)? else {
+        return Ok(None);
+    };
+    crate::routes::orders::expire_overdue(c, o.unit_id, today, now)?;
+    Ok(Some(tax_db::order_by_id(c, o.id)?))
+}
+
+/// Recomputes the unit's paid-up period of each insurance on the order.
+pub fn refresh_paid_up(c: &mut DbConn, unit_id: i64, order_id: i64) -> Result<(), ApiError> {
+    for ins in tax_db::insurances_of_order(c, order_id)? {
+        let months: Vec<(Period, bool)> = tax_db::unit_months(c, unit_id, &ins)?
+            .into_iter()
+            .map(|(p, paid)| Period::from_yyyymm(p).map(|p| (p, paid)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| corrupt("period", e))?;
+        let stored = tax_db::latest_paid_period(c, unit_id, &ins)?
+            .map(Period::from_yyyymm)
+            .transpose()
+            .map_err(|e| corrupt("period", e))?;
+        let through = paid_up_period(stored, &months);
+        tax_db::set_latest_paid_period(c, unit_id, &ins, through.map(Period::yyyymm))?;
+    }
+    Ok(())
+}
+
+fn invoice(
+    c: &mut DbConn,
+    req: &TaxEventRequest,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<Decided, ApiError> {
+    let Some(o) = current_order(c, &req.order_no, today, now)? else {
+        return Ok(Decided {
+            order_id: None,
+            result: Err(EventRefusal::OrderNotFound {
+                order_no: req.order_no.clone(),
+            }),
+        });
+    };
+    let result = payment::check_invoice(&o.order_no, &facts(&o)?, req.amount);
+    if result.is_ok() && !tax_db::set_invoiced(c, o.id, req.invoice_no.as_deref(), now)? {
+        return Err(ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
+    }
+    Ok(Decided {
+        order_id: Some(o.id),
+        result: result.map(|()| (o.status.clone(), 0)),
+    })
+}
+
+fn pay(
+    c: &mut DbConn,
+    who: &Principal,
+    req: &TaxEventRequest,
+    bank_time: OffsetDateTime,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<Decided, ApiError> {
+    let Some(o) = current_order(c, &req.order_no, today, now)? else {
+        return Ok(Decided {
+            order_id: None,
+            result: Err(EventRefusal::OrderNotFound {
+                order_no: req.order_no.clone(),
+            }),
+        });
+    };
+    let bank_date = bank_time.to_offset(CHINA_OFFSET).date();
+    if let Err(r) = payment::check_payment(&o.order_no, &facts(&o)?, req.amount, bank_date) {
+        return Ok(Decided {
+            order_id: Some(o.id),
+            result: Err(r),
+        });
+    }
+    let bank_utc = bank_time.to_offset(time::UtcOffset::UTC);
+    let booked_at = PrimitiveDateTime::new(bank_utc.date(), bank_utc.time());
+    let lines = tax_db::book_and_allocate(c, o.id, &req.serial, booked_at, now)?
+        .ok_or_else(|| ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"))?;
+    refresh_paid_up(c, o.unit_id, o.id)?;
+    items::record(
+        c,
+        who,
+        ItemRecord {
+            unit_id: Some(o.unit_id),
+            kind: KIND_PAYMENT_BOOKED,
+            status: crate::employment::DONE,
+            before: Some(json!({"order_no": o.order_no, "status": o.status})),
+            after: Some(json!({
+                "order_no": o.order_no, "status": qibao_db::orders::PAID,
+                "serial": req.serial, "amount": req.amount, "lines": lines,
+            })),
+        },
+        now,
+    )?;
+    Ok(Decided {
+        order_id: Some(o.id),
+        result: Ok((
+            qibao_db::orders::PAID.to_owned(),
+            i64::try_from(lines).unwrap_or(i64::MAX),
+        )),
+    })
+}
+
+/// Whether a refund application rests on any of these lines.
+fn refund_exists(_c: &mut DbConn, _assessment_ids: &[i64]) -> Result<bool, DbError> {
+    Ok(false) // MERGE: qibao_db::refunds::live_refund_exists
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reverse(
+    c: &mut DbConn,
+    who: &Principal,
+    req: &TaxEventRequest,
+    original_serial: &str,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<Decided, ApiError> {
+    let original = tax_db::find_event(c, original_serial)?
+        .filter(|e| e.kind == tax_db::PAID_EVENT && e.outcome == tax_db::ACCEPTED);
+    let booked = original.as_ref().map(|e| BookedPayment {
+        serial: e.serial.clone(),
+        order_no: e.order_no.clone(),
+        amount: Money::from_fen(e.amount_fen),
+        reversed: e.reversed_by.is_some(),
+    });
+    let order_id = original.as_ref().and_then(|e| e.order_id);
+    let refund = match order_id {
+        Some(id) => {
+            let ids = tax_db::assessment_ids_of_order(c, id)?;
+            refund_exists(c, &ids)?
+        }
+        None => false,
+    };
+    if let Err(r) = payment::check_reversal(
+        original_serial,
+        booked.as_ref(),
+        &req.order_no,
+        req.amount,
+        refund,
+    ) {
+        return Ok(Decided {
+            order_id,
+            result: Err(r),
+        });
+    }
+    let id = order_id.ok_or_else(|| corrupt("paid event without order", original_serial))?;
+    let o = tax_db::order_by_id(c, id)?;
+    let to = payment::state_after_reversal(o.due_date, today);
+    let released = tax_db::assessment_ids_of_order(c, id)?.len();
+    if !tax_db::unbook(c, id, to.code(), now)?
+        || !tax_db::mark_reversed(c, original_serial, &req.serial)?
+    {
+        return Err(ApiError::conflict(
+            RETRY,
+            "缴费流水状态已变化，请重发报文。",
+        ));
+    }
+    refresh_paid_up(c, o.unit_id, id)?;
+    items::record(
+        c,
+        who,
+        ItemRecord {
+            unit_id: Some(o.unit_id),
+            kind: KIND_PAYMENT_REVERSED,
+            status: crate::employment::DONE,
+            before: Some(
+                json!({"order_no": o.order_no, "status": o.status, "serial": original_serial}),
+            ),
+            after: Some(json!({"order_no": o.order_no, "status": to.code(), "serial": req.serial})),
+        },
+        now,
+    )?;
+    Ok(Decided {
+        order_id: Some(id),
+        result: Ok((
+            to.code().to_owned(),
+            i64::try_from(released).unwrap_or(i64::MAX),
+        )),
+    })
+}
+
+/// Delivers one (validated) tax message: the stored answer for a serial seen
+/// before, or the decision of a first delivery, stored with it. A serial
+/// reused for a different message is 409 `SERIAL_REUSED`.
+pub fn deliver(
+    conn: &mut DbConn,
+    who: &Principal,
+    req: &TaxEventRequest,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<Answer, ApiError> {
+    let hash = req.hash()?;
+    transaction_with_retry(conn, |c| {
+        if let Some(e) = tax_db::find_event(c, &req.serial)? {
+            if e.request_hash != hash {
+                return Err(ApiError::conflict(
+                    "SERIAL_REUSED",
+                    format!(
+                        "流水号{}已用于另一笔内容不同的报文，请使用新的流水号",
+                        req.serial
+                    ),
+                ));
+            }
+            return Ok(Answer {
+                status: u16::try_from(e.response_status).unwrap_or(500),
+                body: e.response_json,
+                replay: true,
+            });
+        }
+        let decided = match req.kind.as_str() {
+            tax_db::INVOICED => invoice(c, req, today, now)?,
+            tax_db::PAID_EVENT => {
+                let bank = req.bank_time.ok_or_else(|| {
+                    ApiError::invalid_field("bank_time", "缴费报文应包含银行扣款时间")
+                })?;
+                pay(c, who, req, bank, today, now)?
+            }
+            _ => {
+                let orig = req.original_serial.as_deref().ok_or_else(|| {
+                    ApiError::invalid_field("original_serial", "冲正报文应包含被冲正的缴费流水号")
+                })?;
+                reverse(c, who, req, orig, today, now)?
+            }
+        };
+        let business_date = match (req.kind.as_str(), req.bank_time) {
+            (tax_db::PAID_EVENT, Some(t)) => t.to_offset(CHINA_OFFSET).date(),
+            _ => today,
+        };
+        let (status, body, outcome, code, detail) = match &decided.result {
+            Ok((order_status, lines)) => {
+                let receipt = TaxEventReceipt {
+                    serial: req.serial.clone(),
+                    kind: req.kind.clone(),
+                    order_no: req.order_no.clone(),
+                    outcome: tax_db::ACCEPTED.to_owned(),
+                    order_status: order_status.clone(),
+                    lines: *lines,
+                    amount: req.amount,
+                    received_at: now.assume_utc().to_offset(CHINA_OFFSET),
+                };
+                let body = serde_json::to_string(&receipt).map_err(ApiError::internal_cause)?;
+                (201u16, body, tax_db::ACCEPTED, None, None)
+            }
+            Err(r) => {
+                let detail = r.to_string();
+                let body = problem_answer(r.status(), r.code(), &detail)?;
+                (
+                    r.status(),
+                    body,
+                    tax_db::REFUSED,
+                    Some(r.code().to_owned()),
+                    Some(detail),
+                )
+            }
+        };
+        let bank_time = req.bank_time.map(|t| {
+            let u = t.to_offset(time::UtcOffset::UTC);
+            PrimitiveDateTime::new(u.date(), u.time())
+        });
+        tax_db::insert_event(
+            c,
+            &NewTaxEvent {
+                serial: req.serial.clone(),
+                kind: req.kind.clone(),
+                order_no: req.order_no.clone(),
+                order_id: decided.order_id,
+                amount_fen: req.amount.fen(),
+                invoice_no: req.invoice_no.clone(),
+                bank_time,
+                original_serial: req.original_serial.clone(),
+                business_date,
+                outcome: outcome.to_owned(),
+                code,
+                detail,
+                request_hash: hash.clone(),
+                response_status: i32::from(status),
+                response_json: body.clone(),
+                client: who.actor(),
+                received_at: now,
+                reversed_by: None,
+            },
+        )
+        .map_err(|e| {
+            crate::retry::conflict_as_retry(e, "同一流水号的报文正在处理，请稍后重发。")
+        })?;
+        Ok(Answer {
+            status,
+            body,
+            replay: false,
+        })
+    })
+}

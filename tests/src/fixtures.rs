@@ -1,0 +1,215 @@
+//! Arrangements shared by the scenario tests: a unit with staff paying
+//! since 201605, tokens, the server's date, money strings.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+use qibao_api::auth::Role;
+use qibao_db::repo;
+use qibao_db::rows::{NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
+use serde_json::Value;
+
+use crate::App;
+
+pub fn rid(first17: &str) -> String {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    let c = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{first17}{c}")
+}
+
+pub fn date(s: &str) -> time::Date {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).unwrap()
+}
+
+pub struct Unit {
+    pub id: i64,
+    pub token: String,
+}
+
+/// A unit in 宜昌 (risk class 1, factor 100%) paying 110/210/410 since
+/// 201605, whose latest accounted month is `latest`, with `n` employees
+/// (monthly wage at enrolment 4,000.00); returns the unit and person numbers.
+pub fn unit_with_staff(
+    app: &App,
+    uscc: &str,
+    latest: Option<i32>,
+    n: usize,
+) -> (Unit, Vec<String>) {
+    let now = app.server.clock.now_utc();
+    let mut conn = app.pool.get().unwrap();
+    let unit_no = repo::next_sequence(&mut conn, "unit_no")
+        .unwrap()
+        .to_string();
+    let unit = repo::insert_unit(
+        &mut conn,
+        &NewUnit {
+            unit_no,
+            uscc: uscc.into(),
+            name: format!("宜昌缴费测试单位{uscc}"),
+            region_code: "420500".into(),
+            unit_type: "企业".into(),
+            economic_type: "有限责任公司".into(),
+            industry: "软件和信息技术服务业".into(),
+            risk_class: 1,
+            address: "湖北省宜昌市".into(),
+            postcode: None,
+            phone: "0717-6440000".into(),
+            legal_rep_name: "王法人".into(),
+            legal_rep_id_type: "resident".into(),
+            legal_rep_id_number: rid("42050019700101002"),
+            collection_method: "tax".into(),
+            status: "active".into(),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap();
+    for ins in ["110", "210", "410"] {
+        repo::insert_unit_insurance(
+            &mut conn,
+            &NewUnitInsurance {
+                unit_id: unit.id,
+                insurance: ins.into(),
+                start_period: 201605,
+                status: "active".into(),
+                latest_accounted_period: latest,
+                latest_paid_period: latest,
+            },
+        )
+        .unwrap();
+    }
+    repo::insert_unit_injury_factor(
+        &mut conn,
+        &NewUnitInjuryFactor {
+            unit_id: unit.id,
+            from_period: 201605,
+            to_period: None,
+            factor_pct: 100,
+        },
+    )
+    .unwrap();
+    let mut nos = Vec::new();
+    for i in 0..n {
+        let no = repo::next_sequence(&mut conn, "person_no")
+            .unwrap()
+            .to_string();
+        let p = repo::insert_person(
+            &mut conn,
+            &NewPerson {
+                person_no: no.clone(),
+                id_type: "resident".into(),
+                id_number: rid(&format!("4205001980010{}{:03}", uscc.len() % 10, i + 100)),
+                name: format!("职工{i}"),
+                gender: "M".into(),
+                birth_date: date("1980-01-01"),
+                nationality: "CHN".into(),
+                phone: None,
+                address: None,
+                first_work_date: Some(date("2000-07-01")),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .unwrap();
+        for ins in ["110", "210", "410"] {
+            repo::insert_employment(
+                &mut conn,
+                &NewEmployment {
+                    unit_id: unit.id,
+                    person_id: p.id,
+                    insurance: ins.into(),
+                    start_date: date("2016-05-01"),
+                    stop_date: None,
+                    stop_reason: None,
+                    status: "active".into(),
+                    monthly_wage_fen: 400_000,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .unwrap();
+        }
+        nos.push(no);
+    }
+    drop(conn);
+    let token = token(app, unit.id);
+    (Unit { id: unit.id, token }, nos)
+}
+
+/// A fresh agent token (tokens minted before the clock moves expire).
+pub fn token(app: &App, unit_id: i64) -> String {
+    app.mint(
+        Role::Agent,
+        "420500197001010011",
+        "甲经办",
+        Some(unit_id),
+        &[],
+    )
+}
+
+/// Moves the server's date and refreshes the tokens.
+pub fn set_today(app: &App, day: &str, units: &mut [&mut Unit]) {
+    app.server.clock.set_today(date(day));
+    for u in units.iter_mut() {
+        u.token = token(app, u.id);
+    }
+}
+
+/// Money string → fen.
+pub fn fen(v: &Value) -> i64 {
+    let s = v.as_str().unwrap_or_else(|| panic!("money string: {v}"));
+    let (y, f) = s.split_once('.').unwrap_or((s, "00"));
+    y.parse::<i64>().unwrap() * 100 + format!("{f:0<2}").parse::<i64>().unwrap()
+}
+
+/// A bearer token of the tax bureau's client.
+pub fn tax_token(app: &App) -> String {
+    app.mint(Role::Tax, "tax-sim", "税务部门（测试）", None, &[])
+}
+
+/// Registers the demo tax client and returns a simulator playing it against
+/// the app, with bank times on `bank_date` (the server's date).
+pub fn tax_sim(app: &App, bank_date: &str) -> qibao_api::tax_sim::TaxSim {
+    let mut conn = app.pool.get().unwrap();
+    if qibao_db::accounts::find_tax_client(&mut conn, qibao_api::demo::DEMO_TAX_CLIENT_ID)
+        .unwrap()
+        .is_none()
+    {
+        qibao_db::accounts::insert_tax_client(
+            &mut conn,
+            &qibao_db::accounts::NewTaxClient {
+                client_id: qibao_api::demo::DEMO_TAX_CLIENT_ID.into(),
+                name: "税务部门（模拟）".into(),
+                secret_hash: qibao_api::auth::password::sha256_hex(
+                    qibao_api::demo::DEMO_TAX_CLIENT_SECRET,
+                ),
+                active: true,
+                created_at: app.server.clock.now_utc(),
+            },
+        )
+        .unwrap();
+    }
+    let mut cfg = qibao_api::tax_sim::SimConfig::demo(&app.url(""));
+    cfg.replay_percent = 0;
+    cfg.reverse_percent = 0;
+    cfg.bank_date = Some(date(bank_date));
+    qibao_api::tax_sim::TaxSim::new(cfg)
+}
+
+/// A wage-base declaration of `si_year` for these persons at one monthly wage.
+pub fn declare_wages(app: &App, token: &str, si_year: i32, nos: &[String], wage: &str) {
+    let persons: Vec<Value> = nos
+        .iter()
+        .map(|n| serde_json::json!({"person_no": n, "monthly_wage": wage}))
+        .collect();
+    let r = app.call(
+        reqwest::Method::PUT,
+        &format!("/api/v1/portal/wage-declarations/{si_year}"),
+        token,
+        Some(&serde_json::json!({"commitment_confirmed": true, "persons": persons})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+}
