@@ -291,6 +291,15 @@ fn pay(
     })
 }
 
+/// Of these lines, the ones refunded (退费 paid out): they no longer count
+/// as paid months.
+pub fn refunded_lines(
+    _c: &mut DbConn,
+    _assessment_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, DbError> {
+    Ok(std::collections::HashSet::new()) // MERGE: qibao_db::refunds
+}
+
 /// Whether a refund application rests on any of these lines.
 fn refund_exists(_c: &mut DbConn, _assessment_ids: &[i64]) -> Result<bool, DbError> {
     Ok(false) // MERGE: qibao_db::refunds::live_refund_exists

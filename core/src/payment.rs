@@ -309,6 +309,21 @@ pub fn paid_up_period(stored: Option<Period>, months: &[(Period, bool)]) -> Opti
     }
 }
 
+/// Paid months as contiguous spans (paid-from / paid-to, R-CERT-1), in order.
+pub fn contiguous_spans(months: &[Period]) -> Vec<(Period, Period)> {
+    let mut sorted = months.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<(Period, Period)> = Vec::new();
+    for p in sorted {
+        match out.last_mut() {
+            Some((_, to)) if to.next() == p => *to = p,
+            _ => out.push((p, p)),
+        }
+    }
+    out
+}
+
 /// One paid message of tax for a day, as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportedPayment {
@@ -647,6 +662,21 @@ mod tests {
             Some(p("202208"))
         );
         assert_eq!(paid_up_period(None, &[(p("202302"), false)]), None);
+    }
+
+    #[test]
+    fn spans_of_paid_months() {
+        assert_eq!(contiguous_spans(&[]), vec![]);
+        assert_eq!(
+            contiguous_spans(&[
+                p("202301"),
+                p("202212"),
+                p("202302"),
+                p("202305"),
+                p("202302")
+            ]),
+            vec![(p("202212"), p("202302")), (p("202305"), p("202305"))]
+        );
     }
 
     fn pay(serial: &str, amount: &str, booked: bool) -> ReportedPayment {

@@ -159,6 +159,45 @@ where
     }
 }
 
+/// Like [`transaction`] for reads only: on SQLite a deferred transaction
+/// (a consistent snapshot that never waits for the writer), on PostgreSQL
+/// an ordinary one.
+pub fn read_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DbError>,
+{
+    let begun = match conn {
+        DbConn::Sqlite(sqlite) => {
+            let depth = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+                .transaction_depth()
+                .map_err(|e| E::from(DbError::from(e)))?;
+            if depth.is_none() {
+                AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN DEFERRED")
+            } else {
+                <DbConn as TransactionManager<DbConn>>::begin_transaction(conn)
+            }
+        }
+        DbConn::Pg(_) => <DbConn as TransactionManager<DbConn>>::begin_transaction(conn),
+    };
+    begun.map_err(|e| E::from(DbError::from(e)))?;
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)
+                .map_err(|e| E::from(DbError::from(e)))?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) =
+                <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)
+            {
+                log::error!("rollback failed: {rollback}");
+            }
+            Err(error)
+        }
+    }
+}
+
 fn begin(conn: &mut DbConn) -> diesel::QueryResult<()> {
     if let DbConn::Sqlite(sqlite) = conn {
         let depth =

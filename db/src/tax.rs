@@ -478,3 +478,35 @@ pub fn statement_of(conn: &mut DbConn, day: Date) -> Result<Vec<StatementRow>, D
         .select(StatementRow::as_select())
         .load(conn)?)
 }
+
+/// The unit's paid lines as (person id, insurance, period), optionally of
+/// one insurance and one person, by person, insurance and period.
+pub fn paid_months(
+    conn: &mut DbConn,
+    unit_id: i64,
+    insurance: Option<&str>,
+    person_id: Option<i64>,
+) -> Result<Vec<(i64, i64, String, i32)>, DbError> {
+    let mut q = assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::status.eq(PAID))
+        .into_boxed();
+    if let Some(i) = insurance {
+        q = q.filter(assessments::insurance.eq(i.to_owned()));
+    }
+    if let Some(p) = person_id {
+        q = q.filter(assessments::person_id.eq(p));
+    }
+    Ok(q.order((
+        assessments::person_id,
+        assessments::insurance,
+        assessments::period,
+    ))
+    .select((
+        assessments::id,
+        assessments::person_id,
+        assessments::insurance,
+        assessments::period,
+    ))
+    .load(conn)?)
+}

@@ -136,6 +136,30 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
         assert_eq!(arrears, json!([]));
         last_order = paid;
     }
+    // The certificate-ready state: each person's paid months and spans.
+    let pm = app
+        .get_as("/api/v1/portal/paid-months?insurance=110", &u.token)
+        .body;
+    assert_eq!(pm["total"], 3, "{pm}");
+    for it in pm["items"].as_array().unwrap() {
+        assert_eq!(it["months"], json!(["202208", "202209", "202210"]));
+        assert_eq!(
+            it["spans"],
+            json!([{"from": "202208", "to": "202210", "months": 3}])
+        );
+        assert_eq!(it["insurance_name"], "企业职工基本养老保险");
+    }
+    let all = app.get_as("/api/v1/portal/paid-months", &u.token).body;
+    assert_eq!(all["total"], 9);
+    let one = app
+        .get_as(
+            &format!("/api/v1/portal/paid-months?person_no={}", nos[0]),
+            &u.token,
+        )
+        .body;
+    assert_eq!(one["total"], 3);
+    app.get_as("/api/v1/portal/paid-months?insurance=999", &u.token)
+        .assert_problem(400, "VALIDATION_FAILED");
     // The list shows the progress reached.
     let list = app.get_as(ORDERS, &u.token).body;
     assert_eq!(list["total"], 3);

@@ -31,6 +31,7 @@ pub mod employees;
 pub mod key_changes;
 pub mod materials;
 pub mod orders;
+pub mod paid_months;
 pub mod policy;
 pub mod policy_admin;
 pub mod public;
@@ -92,6 +93,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(employees::configure) // /api/v1/portal/employees…, persons-to-verify, staff-changes
             .configure(declarations::configure) // /api/v1/portal/declarations[/{period}], back-pay-declarations
             .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
+            .configure(paid_months::configure) // /api/v1/portal/paid-months
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
     );

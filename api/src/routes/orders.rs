@@ -18,6 +18,7 @@ use qibao_core::rules::order_due_date;
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::Assessment;
 use qibao_db::orders::{self as orders_db, NewOrder, NewOrderLine, Order};
+use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, employees as emp_db};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -257,11 +258,7 @@ fn kind_of(s: &str) -> Result<AssessmentKind, ApiError> {
     AssessmentKind::parse(s).ok_or_else(|| corrupt("line kind", s))
 }
 
-fn build_dto(
-    ctx: &UnitContext,
-    order: &Order,
-    lines: Vec<OrderLineDto>,
-) -> Result<OrderDto, ApiError> {
+fn build_dto(unit: &Unit, order: &Order, lines: Vec<OrderLineDto>) -> Result<OrderDto, ApiError> {
     let mut totals = Amounts::default();
     let mut by_ins: BTreeMap<String, InsuranceAmounts> = BTreeMap::new();
     let mut by_type: BTreeMap<String, Amounts> = BTreeMap::new();
@@ -281,8 +278,8 @@ fn build_dto(
     Ok(OrderDto {
         order_no: order.order_no.clone(),
         status: order.status.clone(),
-        unit_no: ctx.unit.unit_no.clone(),
-        unit_name: ctx.unit.name.clone(),
+        unit_no: unit.unit_no.clone(),
+        unit_name: unit.name.clone(),
         agency: order.agency.clone(),
         issue_date: order.issue_date,
         due_date: order.due_date,
@@ -423,22 +420,28 @@ pub fn issue(
     for l in &dtos {
         totals.add(l);
     }
-    let time = local_now.time();
-    let prefix = order_number_prefix(today, time);
-    let seq = orders_db::next_order_seq(conn, &prefix)?;
-    let seq = match u8::try_from(seq) {
-        Ok(s) if s <= 99 => s,
-        _ => {
-            return Err(ApiError::service_unavailable(
-                "ORDER_NUMBERS_EXHAUSTED",
-                "本秒开具的应缴认定单已达上限，请稍后重试。",
-            ));
+    // The number is the issue second and a 2-digit sequence (99 a second):
+    // past 99, the next second's numbers are used (still unique, 16 digits).
+    let mut stamp = today.with_time(local_now.time());
+    let seq = loop {
+        let prefix = order_number_prefix(stamp.date(), stamp.time());
+        match u8::try_from(orders_db::next_order_seq(conn, &prefix)?) {
+            Ok(s) if s <= 99 => break s,
+            _ if stamp - today.with_time(local_now.time()) < time::Duration::hours(1) => {
+                stamp += time::Duration::SECOND;
+            }
+            _ => {
+                return Err(ApiError::service_unavailable(
+                    "ORDER_NUMBERS_EXHAUSTED",
+                    "应缴认定单开具繁忙，请稍后重试。",
+                ));
+            }
         }
     };
     let order = orders_db::insert_order(
         conn,
         &NewOrder {
-            order_no: order_number(today, time, seq),
+            order_no: order_number(stamp.date(), stamp.time(), seq),
             unit_id,
             status: orders_db::LIVE.to_string(),
             agency: agency_name(&ctx.policy.name),
@@ -497,11 +500,11 @@ pub fn issue(
         },
         now,
     )?;
-    build_dto(&ctx, &order, dtos)
+    build_dto(&ctx.unit, &order, dtos)
 }
 
 /// An order as stored, with its lines.
-pub fn load(conn: &mut DbConn, ctx: &UnitContext, order: &Order) -> Result<OrderDto, ApiError> {
+pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderDto, ApiError> {
     let lines = orders_db::lines_of(conn, order.id)?;
     let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
     let mut rows: HashMap<i64, Assessment> = HashMap::new();
@@ -532,7 +535,7 @@ pub fn load(conn: &mut DbConn, ctx: &UnitContext, order: &Order) -> Result<Order
             l.late_fee_note.clone(),
         )?);
     }
-    build_dto(ctx, order, dtos)
+    build_dto(unit, order, dtos)
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -562,7 +565,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent issue could not be resolved (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "No pending line (`NOTHING_TO_BILL`); no parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 503, description = "99 orders issued in this second already (`ORDER_NUMBERS_EXHAUSTED`), or the database is busy; retry after `Retry-After`.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "Order numbers of the next hour used up (`ORDER_NUMBERS_EXHAUSTED`), or the database is busy; retry after `Retry-After`.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/orders")]
@@ -723,8 +726,8 @@ pub async fn get_order(
         qibao_db::conn::transaction(conn, |c| {
             expire_overdue(c, user.unit_id, today, now)?;
             let order = orders_db::find_by_no(c, user.unit_id, &no)?.ok_or_else(order_not_found)?;
-            let ctx = UnitContext::load(c, user.unit_id)?;
-            load(c, &ctx, &order)
+            let unit = emp_db::get_unit(c, user.unit_id)?;
+            load(c, &unit, &order)
         })
     })
     .await?;
@@ -790,8 +793,8 @@ pub async fn revoke_order(
                 now,
             )?;
             let order = orders_db::find_by_no(c, user.unit_id, &no)?.ok_or_else(order_not_found)?;
-            let ctx = UnitContext::load(c, user.unit_id)?;
-            load(c, &ctx, &order)
+            let unit = emp_db::get_unit(c, user.unit_id)?;
+            load(c, &unit, &order)
         })
     })
     .await?;

@@ -20,7 +20,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{StaffRole, StaffUser, TaxUser};
 use crate::blocking::run_db;
 use crate::clock::CHINA_OFFSET;
-use crate::employment::UnitContext;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::orders::OrderDto;
@@ -75,6 +74,10 @@ pub fn sweep_expired(
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<usize, ApiError> {
+    // Most reads find nothing to expire: look before taking a write lock.
+    if tax_db::overdue_live_all(conn, today, 1)?.is_empty() {
+        return Ok(0);
+    }
     let mut closed = 0;
     loop {
         let n = qibao_db::conn::transaction(conn, |c| {
@@ -156,24 +159,24 @@ pub async fn list_feed(
     let now = state.clock.now_utc();
     let page = run_db(&state, move |conn| {
         sweep_expired(conn, today, now)?;
-        qibao_db::conn::transaction(conn, |c| {
+        qibao_db::conn::read_transaction(conn, |c| {
             let rows = tax_db::feed_after(c, after, limit + 1)?;
             let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
-            let mut contexts: HashMap<i64, UnitContext> = HashMap::new();
+            let mut units: HashMap<i64, qibao_db::rows::Unit> = HashMap::new();
             let mut entries = Vec::with_capacity(rows.len());
             for (entry, order) in rows.into_iter().take(usize::try_from(limit).unwrap_or(0)) {
-                let ctx = match contexts.entry(order.unit_id) {
+                let unit = match units.entry(order.unit_id) {
                     std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(UnitContext::load(c, order.unit_id)?)
+                        e.insert(qibao_db::employees::get_unit(c, order.unit_id)?)
                     }
                 };
                 entries.push(FeedEntryDto {
                     seq: entry.seq,
                     event: entry.event,
                     recorded_at: china(entry.created_at),
-                    uscc: ctx.unit.uscc.clone(),
-                    order: crate::routes::orders::load(c, ctx, &order)?,
+                    uscc: unit.uscc.clone(),
+                    order: crate::routes::orders::load(c, unit, &order)?,
                 });
             }
             Ok::<_, ApiError>(FeedPage {
@@ -411,7 +414,10 @@ pub async fn get_tax_reconciliation(
 ) -> Result<web::Json<ReconciliationDto>, ApiError> {
     let day = parse_day(&path)?;
     Ok(web::Json(
-        run_db(&state, move |conn| reconciliation(conn, day)).await?,
+        run_db(&state, move |conn| {
+            qibao_db::conn::read_transaction(conn, |c| reconciliation(c, day))
+        })
+        .await?,
     ))
 }
 
@@ -535,7 +541,10 @@ pub async fn get_reconciliation(
     user.0.require_staff_role(StaffRole::Finance)?;
     let day = parse_day(&path)?;
     Ok(web::Json(
-        run_db(&state, move |conn| reconciliation(conn, day)).await?,
+        run_db(&state, move |conn| {
+            qibao_db::conn::read_transaction(conn, |c| reconciliation(c, day))
+        })
+        .await?,
     ))
 }
 
