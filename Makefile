@@ -10,10 +10,11 @@ build:
 	$(CARGO) build -p qibao-api --bin qibao
 
 ## Serve on http://127.0.0.1:8080 with embedded SQLite (./qibao.db) and the demo data; docs at /docs.
+## A simulated tax bureau (qibao serve --tax-sim) collects every payment order within seconds.
 run: build
 	$(QIBAO) migrate
 	$(QIBAO) demo
-	$(QIBAO) serve
+	$(QIBAO) serve --tax-sim
 
 ## The whole suite on SQLite, then again on PostgreSQL when QIBAO_TEST_DATABASE_URL is set.
 test: test-sqlite

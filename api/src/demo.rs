@@ -286,3 +286,71 @@ fn resident(first17: &str) -> Result<ResidentId, DbError> {
         .map(|p| p.id)
         .map_err(|e| DbError::Other(e.to_string()))
 }
+
+/// The demo unit's current month, so that a new user sees the whole cycle:
+/// the wage-base declaration of the social-insurance year, the monthly
+/// declaration and a payment order, which the tax simulator of `make run`
+/// (`qibao serve --tax-sim`) then invoices, pays and allocates within
+/// seconds. Done once, right after the unit is created; returns the order
+/// number.
+pub fn first_month(
+    pool: &Pool,
+    unit_id: i64,
+    today: Date,
+    local_now: time::OffsetDateTime,
+    now: PrimitiveDateTime,
+) -> Result<String, crate::problem::ApiError> {
+    use crate::auth::{Channel, Principal, Role};
+    use crate::routes::declarations::{DeclarationKind, declare_period};
+    use crate::routes::{orders, wage_declarations};
+    let who = Principal {
+        session_id: "demo".into(),
+        role: Role::LegalRep,
+        subject: "demo".into(),
+        name: DEMO_LEGAL_REP_NAME.into(),
+        unit_id: Some(unit_id),
+        staff_roles: Vec::new(),
+        channel: Channel::Portal,
+        must_change_password: false,
+    };
+    let period = Period::of(today);
+    let mut conn = pool.get().map_err(crate::problem::ApiError::from)?;
+    qibao_db::conn::transaction(&mut conn, |c| {
+        let mut ids: Vec<i64> = qibao_db::employees::employments_of_unit(c, unit_id)?
+            .iter()
+            .map(|e| e.person_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let persons = qibao_db::employees::get_persons(c, &ids)?;
+        let wages: Vec<(String, qibao_core::Money)> = persons
+            .iter()
+            .map(|p| {
+                let fen = EMPLOYEES
+                    .iter()
+                    .find(|e| e.0 == p.name)
+                    .map_or(500_000, |e| e.3);
+                (p.person_no.clone(), qibao_core::Money::from_fen(fen))
+            })
+            .collect();
+        wage_declarations::declare_monthly_wages(
+            c,
+            &who,
+            unit_id,
+            period.si_year(),
+            &wages,
+            today,
+            now,
+        )?;
+        declare_period(
+            c,
+            &who,
+            unit_id,
+            period,
+            DeclarationKind::Regular,
+            today,
+            now,
+        )?;
+        Ok(orders::issue(c, &who, unit_id, today, local_now, now)?.order_no)
+    })
+}

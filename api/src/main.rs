@@ -139,6 +139,20 @@ fn main() -> ExitCode {
             match qibao_api::demo::load(&pool, clock.today(), clock.now_utc()) {
                 Ok(s) => {
                     print_demo(&s, &config);
+                    if s.created {
+                        match qibao_api::demo::first_month(
+                            &pool,
+                            s.unit_id,
+                            clock.today(),
+                            clock.now(),
+                            clock.now_utc(),
+                        ) {
+                            Ok(no) => println!(
+                                "this month is declared and payment order {no} issued; `qibao serve --tax-sim` (make run) has the simulated tax bureau invoice and pay it within seconds"
+                            ),
+                            Err(e) => eprintln!("the demo's first month was not declared: {e}"),
+                        }
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&format!("cannot load the demo data: {e}")),

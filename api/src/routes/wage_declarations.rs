@@ -323,6 +323,27 @@ pub fn load_dto(
     }))
 }
 
+/// Declares each person's monthly wage for `si_year` (the demo's first
+/// month uses it; the endpoint parses the same from JSON).
+pub fn declare_monthly_wages(
+    conn: &mut DbConn,
+    who: &Principal,
+    unit_id: i64,
+    si_year: SiYear,
+    wages: &[(String, Money)],
+    today: time::Date,
+    now: PrimitiveDateTime,
+) -> Result<WageDeclarationDto, ApiError> {
+    let persons: Vec<ParsedPerson> = wages
+        .iter()
+        .map(|(no, wage)| ParsedPerson {
+            person_no: no.clone(),
+            basis: WageBasis::Monthly { wage: *wage },
+        })
+        .collect();
+    declare(conn, who, unit_id, si_year, &persons, today, now)
+}
+
 fn declare(
     conn: &mut DbConn,
     who: &Principal,
