@@ -4,7 +4,7 @@ CARGO ?= cargo
 QIBAO := target/debug/qibao
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build test test-sqlite test-postgres openapi bench bench-load bench-decl lint fmt clean-db
+.PHONY: run build test test-sqlite test-postgres openapi bench bench-load bench-decl bench-tax lint fmt clean-db
 
 build:
 	$(CARGO) build -p qibao-api --bin qibao
@@ -52,6 +52,10 @@ bench-load:
 ## Declare + issue the order for one unit of N employees (default 50000); QIBAO_TEST_DATABASE_URL selects PostgreSQL
 bench-decl:
 	$(CARGO) run -p qibao-api --example bench_declare -- $(or $(N),50000)
+
+## Tax latency under load: U units issue orders while the feed is polled and the tax side pays (default 200)
+bench-tax:
+	$(CARGO) run -p qibao-e2e --example bench_tax -- $(or $(U),200)
 
 lint:
 	$(CARGO) fmt --all --check

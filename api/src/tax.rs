@@ -381,14 +381,30 @@ fn reverse(
 /// Delivers one (validated) tax message: the stored answer for a serial seen
 /// before, or the decision of a first delivery, stored with it. A serial
 /// reused for a different message is 409 `SERIAL_REUSED`.
+///
+/// The message as received (`raw`) is kept in the same transaction as its
+/// answer; when delivery fails (rolled back), the caller keeps it.
 pub fn deliver(
     conn: &mut DbConn,
     who: &Principal,
     req: &TaxEventRequest,
+    raw: &str,
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<Answer, ApiError> {
     let hash = req.hash()?;
+    let keep = |c: &mut DbConn, status: u16, replay: bool| {
+        tax_db::log_message(
+            c,
+            &who.actor(),
+            "events",
+            Some(&req.serial),
+            raw,
+            i32::from(status),
+            replay,
+            now,
+        )
+    };
     transaction_with_retry(conn, |c| {
         if let Some(e) = tax_db::find_event(c, &req.serial)? {
             if e.request_hash != hash {
@@ -400,8 +416,10 @@ pub fn deliver(
                     ),
                 ));
             }
+            let status = u16::try_from(e.response_status).unwrap_or(500);
+            keep(c, status, true)?;
             return Ok(Answer {
-                status: u16::try_from(e.response_status).unwrap_or(500),
+                status,
                 body: e.response_json,
                 replay: true,
             });
@@ -482,6 +500,7 @@ pub fn deliver(
         .map_err(|e| {
             crate::retry::conflict_as_retry(e, "同一流水号的报文正在处理，请稍后重发。")
         })?;
+        keep(c, status, false)?;
         Ok(Answer {
             status,
             body,
