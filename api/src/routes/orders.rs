@@ -483,7 +483,7 @@ pub fn load(conn: &mut DbConn, ctx: &UnitContext, order: &Order) -> Result<Order
     build_dto(ctx, order, dtos)
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     match req.headers().get("Idempotency-Key") {
         None => Ok(None),
         Some(v) => match v.to_str().map(str::trim) {
