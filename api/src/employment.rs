@@ -1373,7 +1373,7 @@ pub fn kind_label(kind: &str) -> &'static str {
         "bank_account_removed" => "银行账户删除",
         "api_key_created" => "接口凭证新增",
         "api_key_revoked" => "接口凭证注销",
-        _ => "其他业务",
+        other => crate::review::kind_label(other),
     }
 }
 
@@ -1470,6 +1470,16 @@ pub fn check_revocable(
                         return Ok(Err(NotRevocable::StateChanged));
                     }
                 }
+            }
+            // A refund application rests on the stop (R-REF-2): while one is
+            // live (pending, approved or paid out), the stop stays.
+            let lines = qibao_db::refunds::assessment_ids_of_employments(conn, &ids)?;
+            if let Some((_, refund_no, _)) =
+                qibao_db::refunds::live_lines_of_assessments(conn, &lines)?
+                    .into_iter()
+                    .next()
+            {
+                return Ok(Err(NotRevocable::RefundApplied { refund_no }));
             }
         }
     }

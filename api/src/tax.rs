@@ -15,9 +15,9 @@ use qibao_core::Period;
 use qibao_core::payment::{
     self, BookedPayment, EventRefusal, OrderFacts, OrderState, paid_up_period,
 };
+use qibao_db::DbConn;
 use qibao_db::orders::Order;
 use qibao_db::tax::{self as tax_db, NewTaxEvent};
-use qibao_db::{DbConn, DbError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -291,20 +291,6 @@ fn pay(
     })
 }
 
-/// Of these lines, the ones refunded (退费 paid out): they no longer count
-/// as paid months.
-pub fn refunded_lines(
-    _c: &mut DbConn,
-    _assessment_ids: &[i64],
-) -> Result<std::collections::HashSet<i64>, DbError> {
-    Ok(std::collections::HashSet::new()) // MERGE: qibao_db::refunds
-}
-
-/// Whether a refund application rests on any of these lines.
-fn refund_exists(_c: &mut DbConn, _assessment_ids: &[i64]) -> Result<bool, DbError> {
-    Ok(false) // MERGE: qibao_db::refunds::live_refund_exists
-}
-
 #[allow(clippy::too_many_arguments)]
 fn reverse(
     c: &mut DbConn,
@@ -326,7 +312,7 @@ fn reverse(
     let refund = match order_id {
         Some(id) => {
             let ids = tax_db::assessment_ids_of_order(c, id)?;
-            refund_exists(c, &ids)?
+            qibao_db::refunds::live_refund_exists(c, &ids)?
         }
         None => false,
     };

@@ -691,6 +691,9 @@ pub enum NotRevocable {
     Referenced,
     #[error("该人员的参保状态已被其他业务变更，不能撤销")]
     StateChanged,
+    /// A live refund application (R-REF-2) rests on the stop.
+    #[error("该人员已据此停保申请多缴退费（退费单号{refund_no}），停保不能撤销")]
+    RefundApplied { refund_no: String },
 }
 
 impl NotRevocable {
@@ -706,6 +709,7 @@ impl NotRevocable {
             NotRevocable::ActiveElsewhere { .. } => "ACTIVE_ELSEWHERE",
             NotRevocable::Referenced => "LINE_REFERENCED",
             NotRevocable::StateChanged => "STATE_CHANGED",
+            NotRevocable::RefundApplied { .. } => "REFUND_DEPENDS",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod payment;
 pub mod period;
 pub mod policy;
 pub mod policy_change;
+pub mod refund;
 pub mod rules;
 #[cfg(feature = "openapi")]
 mod schema;

@@ -24,6 +24,7 @@ mod error;
 pub mod orders;
 pub mod policy;
 pub mod policy_admin;
+pub mod refunds;
 pub mod repo;
 pub mod review;
 pub mod rows;

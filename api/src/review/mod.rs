@@ -29,6 +29,7 @@
 
 pub mod labour_contract;
 pub mod material;
+pub mod refund;
 pub mod unit_key_change;
 
 use qibao_db::review::{self as store, NewReviewTask, NewTaskEvent, PageReq, ReviewTask, status};
@@ -83,6 +84,7 @@ pub static KINDS: &[&dyn ReviewKind] = &[
     &unit_key_change::UnitKeyChange,
     &labour_contract::LABOUR_CONTRACT,
     &labour_contract::EMPLOYEE_BACK_PAY,
+    &refund::REFUND,
 ];
 
 /// The registered kind with this code.

@@ -276,7 +276,7 @@ pub async fn get_business_item(
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such item of this unit (`BUSINESS_ITEM_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Cannot be revoked, with the reason: `NOT_REVOCABLE_KIND`, `ALREADY_REVOKED`, `NOT_REVOCABLE_STATUS`, `LATER_ITEM_DEPENDS`, `LINE_BILLED`, `LINE_PAID`, `LINE_CHANGED`, `LINE_REFERENCED`, `STATE_CHANGED`, `ACTIVE_ELSEWHERE`.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Cannot be revoked, with the reason: `NOT_REVOCABLE_KIND`, `ALREADY_REVOKED`, `NOT_REVOCABLE_STATUS`, `LATER_ITEM_DEPENDS`, `LINE_BILLED`, `LINE_PAID`, `LINE_CHANGED`, `LINE_REFERENCED`, `STATE_CHANGED`, `ACTIVE_ELSEWHERE`, `REFUND_DEPENDS` (a suspension a live refund application rests on).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/business-items/{id}/revocation")]

@@ -36,6 +36,7 @@ pub mod policy;
 pub mod policy_admin;
 pub mod public;
 pub mod quote;
+pub mod refunds;
 pub mod staff_persons;
 pub mod staff_units;
 pub mod system;
@@ -95,6 +96,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
             .configure(paid_months::configure) // /api/v1/portal/paid-months
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
+            .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
             .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
     );
     cfg.service(
@@ -104,6 +106,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(materials::configure_staff) // /api/v1/staff/materials/{id}/content
             .configure(tasks::configure) // /api/v1/staff/tasks[/{id}[/claim|release|approve|reject]]
             .configure(tax::configure_staff) // /api/v1/staff/reconciliation/{date}
+            .configure(refunds::configure_staff) // /api/v1/staff/refunds[/{refund_no}[/payout]]
             .configure(policy_admin::configure), // /api/v1/staff/policy/…
     );
 }

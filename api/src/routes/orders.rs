@@ -538,7 +538,7 @@ pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderDto, A
     build_dto(unit, order, dtos)
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     match req.headers().get("Idempotency-Key") {
         None => Ok(None),
         Some(v) => match v.to_str().map(str::trim) {

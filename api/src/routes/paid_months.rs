@@ -113,8 +113,13 @@ pub async fn list_paid_months(
             },
         };
         let rows = qibao_db::tax::paid_months(conn, user.unit_id, insurance.as_deref(), person_id)?;
-        let refunded =
-            crate::tax::refunded_lines(conn, &rows.iter().map(|r| r.0).collect::<Vec<_>>())?;
+        let mut persons: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        persons.sort_unstable();
+        persons.dedup();
+        let refunded: std::collections::HashSet<i64> =
+            qibao_db::refunds::refunded_assessment_ids(conn, &persons)?
+                .into_iter()
+                .collect();
         let mut by: BTreeMap<(i64, String), Vec<Period>> = BTreeMap::new();
         for (id, person, ins, period) in rows {
             if refunded.contains(&id) {
