@@ -213,3 +213,79 @@ pub fn declare_wages(app: &App, token: &str, si_year: i32, nos: &[String], wage:
     );
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// A small valid PDF, for supporting materials.
+pub const PDF: &[u8] = b"%PDF-1.4\n% qibao test material\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// Uploads [`PDF`] as a supporting material named `file_name`; returns its id.
+pub fn upload_pdf_named(app: &App, token: &str, file_name: &str) -> i64 {
+    let b = "----qibao-test-boundary";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(PDF);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    let r = app
+        .client
+        .post(app.url("/api/v1/portal/materials"))
+        .bearer_auth(token)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let v: Value = r.json().unwrap();
+    v["id"].as_i64().unwrap()
+}
+
+/// A reviewer's token.
+pub fn reviewer(app: &App) -> String {
+    app.mint(
+        Role::Staff,
+        "rev1",
+        "审核员",
+        None,
+        &[qibao_api::auth::StaffRole::Reviewer],
+    )
+}
+
+/// A reviewer claims the open task of business item `item` and approves it
+/// (note `note`) or rejects it (reason `reject_reason`); returns the task.
+pub fn decide_task(app: &App, item: i64, approve: bool, reject_reason: &str) -> Value {
+    const TASKS: &str = "/api/v1/staff/tasks";
+    let rev = reviewer(app);
+    let q = app.get_as(&format!("{TASKS}?status=open"), &rev);
+    assert_eq!(q.status, 200, "{}", q.text);
+    let task = q.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["business_item_id"] == item)
+        .map(|t| t["id"].as_i64().unwrap())
+        .expect("the application's open task");
+    let r = app.post_as(
+        &format!("{TASKS}/{task}/claim"),
+        &rev,
+        &serde_json::json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = if approve {
+        app.post_as(
+            &format!("{TASKS}/{task}/approve"),
+            &rev,
+            &serde_json::json!({ "note": "材料齐全" }),
+        )
+    } else {
+        app.post_as(
+            &format!("{TASKS}/{task}/reject"),
+            &rev,
+            &serde_json::json!({ "reason": reject_reason }),
+        )
+    };
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body
+}

@@ -3,17 +3,14 @@
 //! and the deferral listing (R-BACK-5), over HTTP on SQLite or PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use qibao_api::auth::{Role, StaffRole};
+use qibao_api::auth::Role;
 use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
 use qibao_db::{assessments, repo};
-use qibao_e2e::{App, Resp, json};
+use qibao_e2e::{App, Resp, fixtures, json};
 use serde_json::Value;
 
 const EMP: &str = "/api/v1/portal/employees";
 const APPS: &str = "/api/v1/portal/back-pay-applications";
-const MATERIALS: &str = "/api/v1/portal/materials";
-const TASKS: &str = "/api/v1/staff/tasks";
-const PDF: &[u8] = b"%PDF-1.4\n% labour contract\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn rid(first17: &str) -> String {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -115,27 +112,7 @@ fn other_unit(app: &App) -> Unit {
 }
 
 fn upload_pdf(app: &App, token: &str) -> i64 {
-    let b = "----qibao-test-boundary";
-    let mut body = format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"劳动合同.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(PDF);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    let r = app
-        .client
-        .post(app.url(MATERIALS))
-        .bearer_auth(token)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(body)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let v: Value = r.json().unwrap();
-    v["id"].as_i64().unwrap()
+    fixtures::upload_pdf_named(app, token, "劳动合同.pdf")
 }
 
 fn ok(r: Resp, status: u16) -> Value {
@@ -177,40 +154,9 @@ fn application(kind: &str, person_no: &str, from: &str, to: &str, material: i64)
     })
 }
 
-fn reviewer(app: &App) -> String {
-    app.mint(Role::Staff, "rev1", "审核员", None, &[StaffRole::Reviewer])
-}
-
 /// Claims and decides the open task of business item `item`.
 fn decide(app: &App, item: i64, approve: bool) -> Value {
-    let rev = reviewer(app);
-    let q = ok(app.get_as(&format!("{TASKS}?status=open"), &rev), 200);
-    let task = q["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["business_item_id"] == item)
-        .map(|t| t["id"].as_i64().unwrap())
-        .expect("the application's open task");
-    ok(
-        app.post_as(&format!("{TASKS}/{task}/claim"), &rev, &json!({})),
-        200,
-    );
-    if approve {
-        ok(
-            app.post_as(&format!("{TASKS}/{task}/approve"), &rev, &json!({})),
-            200,
-        )
-    } else {
-        ok(
-            app.post_as(
-                &format!("{TASKS}/{task}/reject"),
-                &rev,
-                &json!({ "reason": "劳动合同未盖单位公章" }),
-            ),
-            200,
-        )
-    }
+    fixtures::decide_task(app, item, approve, "劳动合同未盖单位公章")
 }
 
 fn lines_of_item(app: &App, unit_id: i64, item: i64) -> Vec<assessments::Assessment> {
@@ -524,7 +470,7 @@ fn bad_applications_are_refused_and_write_nothing() {
     assert_eq!(
         app.post_as(
             APPS,
-            &reviewer(&app),
+            &fixtures::reviewer(&app),
             &app_of("labour_contract", "202208", "202303")
         )
         .status,

@@ -11,19 +11,17 @@
 use qibao_api::auth::{Role, StaffRole};
 use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
 use qibao_db::{assessments, employees, repo};
-use qibao_e2e::{App, Resp, json};
+use qibao_e2e::{App, Resp, fixtures, json};
 use serde_json::Value;
 
 const EMP: &str = "/api/v1/portal/employees";
 const APPS: &str = "/api/v1/portal/refund-applications";
 const CANDIDATES: &str = "/api/v1/portal/refund-applications/candidates";
-const MATERIALS: &str = "/api/v1/portal/materials";
 const ORDERS: &str = "/api/v1/portal/orders";
 const BANK: &str = "/api/v1/portal/bank-accounts";
 const TASKS: &str = "/api/v1/staff/tasks";
 const STAFF: &str = "/api/v1/staff/refunds";
 const ITEMS: &str = "/api/v1/portal/business-items";
-const PDF: &[u8] = b"%PDF-1.4\n% termination notice\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn rid(first17: &str) -> String {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -153,27 +151,7 @@ fn register_account(app: &App, u: &Unit) {
 }
 
 fn upload_pdf(app: &App, token: &str) -> i64 {
-    let b = "----qibao-test-boundary";
-    let mut body = format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"解除劳动合同通知书.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(PDF);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    let r = app
-        .client
-        .post(app.url(MATERIALS))
-        .bearer_auth(token)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(body)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let v: Value = r.json().unwrap();
-    v["id"].as_i64().unwrap()
+    fixtures::upload_pdf_named(app, token, "解除劳动合同通知书.pdf")
 }
 
 /// Enrols a new employee (5000 yuan a month); returns the person number.
@@ -251,51 +229,13 @@ fn application(person_no: &str, periods: &[&str], material: i64) -> Value {
     })
 }
 
-fn reviewer(app: &App) -> String {
-    app.mint(Role::Staff, "rev1", "审核员", None, &[StaffRole::Reviewer])
-}
-
 fn finance(app: &App) -> String {
     app.mint(Role::Staff, "fin1", "财务员", None, &[StaffRole::Finance])
 }
 
 /// Claims and decides the open task of business item `item`.
 fn decide(app: &App, item: i64, approve: bool) -> Value {
-    let rev = reviewer(app);
-    let q = ok(
-        app.get_as(&format!("{TASKS}?status=open&kind=refund"), &rev),
-        200,
-    );
-    let task = q["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["business_item_id"] == item)
-        .map(|t| t["id"].as_i64().unwrap())
-        .expect("the application's open task");
-    ok(
-        app.post_as(&format!("{TASKS}/{task}/claim"), &rev, &json!({})),
-        200,
-    );
-    if approve {
-        ok(
-            app.post_as(
-                &format!("{TASKS}/{task}/approve"),
-                &rev,
-                &json!({ "note": "材料齐全" }),
-            ),
-            200,
-        )
-    } else {
-        ok(
-            app.post_as(
-                &format!("{TASKS}/{task}/reject"),
-                &rev,
-                &json!({ "reason": "解除劳动合同通知书未盖单位公章" }),
-            ),
-            200,
-        )
-    }
+    fixtures::decide_task(app, item, approve, "解除劳动合同通知书未盖单位公章")
 }
 
 /// Row counts of everything an application writes.
@@ -485,7 +425,7 @@ fn refund_end_to_end_apply_review_payout() {
     let pay = json!({ "payout_reference": "ICBC20230425000123" });
     app.post_as(
         &format!("{STAFF}/{refund_no}/payout"),
-        &reviewer(&app),
+        &fixtures::reviewer(&app),
         &pay,
     )
     .assert_problem(403, "FORBIDDEN");
@@ -577,7 +517,10 @@ fn refund_end_to_end_apply_review_payout() {
 
     // Staff see it in their list, by status.
     let s = ok(
-        app.get_as(&format!("{STAFF}?status=paid_out"), &reviewer(&app)),
+        app.get_as(
+            &format!("{STAFF}?status=paid_out"),
+            &fixtures::reviewer(&app),
+        ),
         200,
     );
     assert_eq!(s["items"][0]["unit_name"], u.name.as_str());
@@ -760,7 +703,7 @@ fn refund_refusals_write_nothing() {
     // A staff token is not a unit's caller.
     app.post_as(
         APPS,
-        &reviewer(&app),
+        &fixtures::reviewer(&app),
         &application(&p1, &["202302"], material),
     )
     .assert_problem(403, "FORBIDDEN");
@@ -995,7 +938,7 @@ fn concurrent_identical_applications_create_one_live_refund() {
     let n = counts(&app);
     assert_eq!((n[0], n[1], n[4]), (1, 6, 6));
     let tasks = ok(
-        app.get_as(&format!("{TASKS}?kind=refund"), &reviewer(&app)),
+        app.get_as(&format!("{TASKS}?kind=refund"), &fixtures::reviewer(&app)),
         200,
     );
     assert_eq!(tasks["total"], 1);

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use qibao_e2e::fixtures::{
-    Unit, declare_wages, fen, set_today, tax_sim, tax_token, unit_with_staff,
+    Unit, decide_task, declare_wages, fen, set_today, tax_sim, tax_token, unit_with_staff,
+    upload_pdf_named,
 };
 use qibao_e2e::{App, Resp, json};
 use serde_json::Value;
@@ -189,6 +190,103 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
     );
     assert_eq!(staff.status, 200);
     assert_eq!(staff.body, rec);
+
+    // 职工0 left on 20 September: suspended now, October (paid) is over-paid.
+    let s = app.post_as(
+        &format!("/api/v1/portal/employees/{}/suspensions", nos[0]),
+        &u.token,
+        &json!({"stop_date": "2022-09-20", "reason": "解除劳动合同"}),
+    );
+    assert_eq!(s.status, 201, "{}", s.text);
+    // In November the unit applies for October's refund (window 202208…202210).
+    set_today(&app, "2022-11-10", &mut [&mut u]);
+    let rep = app.mint(
+        qibao_api::auth::Role::LegalRep,
+        "91420500MA0TAX001X",
+        "王法人",
+        Some(u.id),
+        &[],
+    );
+    let material = upload_pdf_named(&app, &u.token, "解除劳动合同通知书.pdf");
+    let apply = |periods: &[&str]| {
+        app.post_as(
+            "/api/v1/portal/refund-applications",
+            &u.token,
+            &json!({"person_no": nos[0], "periods": periods,
+                    "document_type": "termination_notice", "material_ids": [material]}),
+        )
+    };
+    // Without a refund bank account: refused with that reason.
+    apply(&["202210"]).assert_problem(422, "NO_REFUND_ACCOUNT");
+    let r = app.post_as(
+        "/api/v1/portal/bank-accounts",
+        &rep,
+        &json!({"bank_name": "中国工商银行宜昌分行", "account_name": "宜昌缴费测试单位91420500MA0TAX001X",
+                "account_number": "1807050109024567890"}),
+    );
+    assert!(r.status == 201 || r.status == 200, "{}", r.text);
+    // The stop month stays payable.
+    apply(&["202209"]).assert_problem(422, "STOP_MONTH");
+    let doc = apply(&["202210"]);
+    assert_eq!(doc.status, 201, "{}", doc.text);
+    let refund_no = doc.body["refund_no"].as_str().unwrap().to_owned();
+    // Principal only: the person's October lines as paid.
+    let principal: i64 = last_order["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["person_no"] == nos[0].as_str())
+        .map(|l| fen(&l["unit_amount"]) + fen(&l["individual_amount"]))
+        .sum();
+    assert!(principal > 0);
+    assert_eq!(fen(&doc.body["totals"]["total"]), principal);
+    // Tax cannot reverse the October payment now that a refund rests on it.
+    let rev = json!({"serial": "REV-OCT", "type": "reversed", "order_no": last_order["order_no"],
+                     "amount": last_order["totals"]["total"],
+                     "original_serial": paid_serial(&app, &last_order)});
+    send(&app, &tax_token(&app), &rev).assert_problem(409, "REFUND_EXISTS");
+    // Review, then finance pays out; the unit sees it paid out.
+    let item = doc.body["business_item_id"].as_i64().unwrap();
+    decide_task(&app, item, true, "");
+    let fin = app.mint(
+        qibao_api::auth::Role::Staff,
+        "fin1",
+        "财务员",
+        None,
+        &[qibao_api::auth::StaffRole::Finance],
+    );
+    let p = app.post_as(
+        &format!("/api/v1/staff/refunds/{refund_no}/payout"),
+        &fin,
+        &json!({"payout_reference": "ICBC20221115000001"}),
+    );
+    assert_eq!(p.status, 200, "{}", p.text);
+    let mine = app.get_as(
+        &format!("/api/v1/portal/refund-applications/{refund_no}"),
+        &u.token,
+    );
+    assert_eq!(mine.body["status"], "paid_out", "{}", mine.text);
+    // October no longer counts as paid for 职工0; the others keep it.
+    let months = |no: &str| {
+        app.get_as(
+            &format!("/api/v1/portal/paid-months?insurance=110&person_no={no}"),
+            &u.token,
+        )
+        .body["items"][0]["months"]
+            .clone()
+    };
+    assert_eq!(months(&nos[0]), json!(["202208", "202209"]));
+    assert_eq!(months(&nos[1]), json!(["202208", "202209", "202210"]));
+}
+
+/// The serial of an order's booked payment.
+fn paid_serial(app: &App, order: &Value) -> String {
+    let mut conn = app.pool.get().unwrap();
+    qibao_db::tax::order_by_no(&mut conn, order["order_no"].as_str().unwrap())
+        .unwrap()
+        .unwrap()
+        .paid_serial
+        .unwrap()
 }
 
 #[test]
