@@ -120,6 +120,16 @@ impl TaxSim {
         self.cfg.bank_date = day;
     }
 
+    /// Sets the share of messages sent twice.
+    pub fn set_replay_percent(&mut self, percent: u8) {
+        self.cfg.replay_percent = percent.min(100);
+    }
+
+    /// Sets the share of payments reversed and paid again.
+    pub fn set_reverse_percent(&mut self, percent: u8) {
+        self.cfg.reverse_percent = percent.min(100);
+    }
+
     /// The last feed cursor processed.
     pub fn cursor(&self) -> i64 {
         self.cursor

@@ -752,3 +752,55 @@ fn undo_after_payment_says_why() {
     assert_eq!(items["total"], 1, "{items}");
     assert_eq!(items["items"][0]["revocable"], false);
 }
+
+#[test]
+fn the_simulator_replays_and_reverses_and_every_order_ends_paid() {
+    let app = App::start("2022-05-10");
+    let mut units = Vec::new();
+    for i in 0..4 {
+        let (u, nos) = unit_with_staff(&app, &format!("91420500MA0TAXS{i}0X"), Some(202207), 2);
+        declare_wages(&app, &u.token, 2022, &nos, "5000");
+        units.push(u);
+    }
+    app.server
+        .clock
+        .set_today(qibao_e2e::fixtures::date("2022-08-15"));
+    for u in &mut units {
+        u.token = qibao_e2e::fixtures::token(&app, u.id);
+        declare(&app, u, "202208");
+        issue(&app, u);
+    }
+    let mut sim = tax_sim(&app, "2022-08-15");
+    sim.set_replay_percent(100);
+    sim.set_reverse_percent(50);
+    let mut total = qibao_api::tax_sim::SimStats::default();
+    for _ in 0..6 {
+        total += sim.round().unwrap();
+    }
+    // Every replay answered as the first time (the simulator checks), and
+    // the reversed ones were paid again.
+    assert!(total.replayed >= total.invoiced + total.paid, "{total:?}");
+    assert!(total.reversed > 0, "{total:?}");
+    assert_eq!(total.paid, 4 + total.reversed, "{total:?}");
+    assert_eq!(total.refused, 0, "{total:?}");
+    for u in &units {
+        let o = &app.get_as(ORDERS, &u.token).body["items"][0];
+        assert_eq!(o["status"], "paid", "{o}");
+        assert_eq!(unit_paid_period(&app, u), vec![json!("202208"); 3]);
+    }
+    let rec = app
+        .get_as("/api/v1/tax/reconciliation/2022-08-15", &tax_token(&app))
+        .body;
+    assert_eq!(rec["booked"]["count"], 4, "{rec}");
+    assert_eq!(
+        rec["differences"].as_array().unwrap().len() as u64,
+        total.reversed
+    );
+    assert!(
+        rec["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["kind"] == "reversed")
+    );
+}
