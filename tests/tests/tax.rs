@@ -108,6 +108,8 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
         let paid = app.get_as(&format!("{ORDERS}/{no}"), &u.token).body;
         assert_eq!(paid["status"], "paid");
         assert_eq!(steps(&paid), [true; 5]);
+        assert_eq!(paid["invoice_no"], format!("FP{no}"));
+        assert_eq!(paid["payment_serial"], format!("PAY{no}-1"));
         let names: Vec<&str> = paid["progress"]
             .as_array()
             .unwrap()

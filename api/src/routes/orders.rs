@@ -155,6 +155,10 @@ pub struct OrderDto {
     pub by_data_type: Vec<DataTypeAmounts>,
     /// Payment progress (R-PAY-1): the five steps with their times.
     pub progress: Vec<ProgressStepDto>,
+    /// The tax bureau's invoice number (票据号), once invoiced.
+    pub invoice_no: Option<String>,
+    /// The tax serial (税务流水号) of the booked payment, once paid.
+    pub payment_serial: Option<String>,
     pub lines: Vec<OrderLineDto>,
 }
 
@@ -291,6 +295,8 @@ fn build_dto(unit: &Unit, order: &Order, lines: Vec<OrderLineDto>) -> Result<Ord
             .map(|(data_type, amounts)| DataTypeAmounts { data_type, amounts })
             .collect(),
         progress: progress_of(order),
+        invoice_no: order.invoice_no.clone(),
+        payment_serial: order.paid_serial.clone(),
         lines,
     })
 }
