@@ -13,7 +13,7 @@
 use qibao_core::Money;
 use qibao_core::Period;
 use qibao_core::payment::{
-    self, BookedPayment, EventRefusal, OrderFacts, OrderState, paid_up_period,
+    self, BookedPayment, EventRefusal, OrderFacts, OrderState, PaymentAction, paid_up_period,
 };
 use qibao_db::DbConn;
 use qibao_db::orders::Order;
@@ -124,11 +124,13 @@ impl TaxEventRequest {
                     errors.push(FieldError::new("invoice_no", "票据号应为1至64个可见字符"));
                 }
             }
-            tax_db::PAID_EVENT => {
-                if self.bank_time.is_none() {
-                    errors.push(FieldError::new("bank_time", "缴费报文应包含银行扣款时间"));
+            tax_db::PAID_EVENT => match self.bank_time {
+                None => errors.push(FieldError::new("bank_time", "缴费报文应包含银行扣款时间")),
+                Some(t) if !(2000..=2100).contains(&t.year()) => {
+                    errors.push(FieldError::new("bank_time", "银行扣款时间超出范围"));
                 }
-            }
+                Some(_) => {}
+            },
             tax_db::REVERSED => match &self.original_serial {
                 Some(s) if visible(s) => {}
                 _ => errors.push(FieldError::new(
@@ -152,7 +154,11 @@ impl TaxEventRequest {
     /// reused serial: over the parsed message, so spacing and key order
     /// do not matter.
     pub fn hash(&self) -> Result<String, ApiError> {
-        let canonical = serde_json::to_vec(self).map_err(ApiError::internal_cause)?;
+        let mut normal = self.clone();
+        normal.bank_time = self
+            .bank_time
+            .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC));
+        let canonical = serde_json::to_vec(&normal).map_err(ApiError::internal_cause)?;
         Ok(hex::encode(Sha256::digest(&canonical)))
     }
 }
@@ -173,32 +179,42 @@ struct Decided {
     result: Result<(String, i64), EventRefusal>,
 }
 
-fn facts(o: &Order) -> Result<OrderFacts, ApiError> {
+/// The order as the rules see it today: a live order past its due date is
+/// expired (whether or not a read has closed it yet).
+fn facts(c: &mut DbConn, o: &Order, today: Date) -> Result<OrderFacts, ApiError> {
+    let mut state =
+        OrderState::parse(&o.status).ok_or_else(|| corrupt("order status", &o.status))?;
+    if state == OrderState::Live && o.due_date < today {
+        state = OrderState::Expired;
+    }
+    // Still live in storage (not closed yet): its lines are its own.
+    let lines_free = o.status == qibao_db::orders::LIVE
+        || (state == OrderState::Expired && tax_db::lines_free(c, o.id)?);
     Ok(OrderFacts {
-        state: OrderState::parse(&o.status).ok_or_else(|| corrupt("order status", &o.status))?,
+        state,
         total: Money::from_fen(o.total_fen),
+        issue_date: o.issue_date,
         due_date: o.due_date,
         invoiced: o.invoiced_at.is_some(),
+        lines_free,
     })
 }
 
-/// The order named by the message, after expiring the unit's overdue orders
-/// (as every read does).
-fn current_order(
-    c: &mut DbConn,
-    order_no: &str,
-    today: Date,
-    now: PrimitiveDateTime,
-) -> Result<Option<Order>, ApiError> {
+/// The order named by the message, locked until commit so that the decision
+/// is not made on a stale read. Nothing else is locked before it.
+fn current_order(c: &mut DbConn, order_no: &str) -> Result<Option<Order>, ApiError> {
     let Some(o) = tax_db::order_by_no(c, order_no)? else {
         return Ok(None);
     };
-    crate::routes::orders::expire_overdue(c, o.unit_id, today, now)?;
+    tax_db::lock_order(c, o.id)?;
     Ok(Some(tax_db::order_by_id(c, o.id)?))
 }
 
 /// Recomputes the unit's paid-up period of each insurance on the order.
 pub fn refresh_paid_up(c: &mut DbConn, unit_id: i64, order_id: i64) -> Result<(), ApiError> {
+    // Two payments of one unit at once: the second waits here and reads
+    // the first one's lines paid.
+    tax_db::lock_unit_insurances(c, unit_id)?;
     for ins in tax_db::insurances_of_order(c, order_id)? {
         let months: Vec<(Period, bool)> = tax_db::unit_months(c, unit_id, &ins)?
             .into_iter()
@@ -215,13 +231,26 @@ pub fn refresh_paid_up(c: &mut DbConn, unit_id: i64, order_id: i64) -> Result<()
     Ok(())
 }
 
+/// The China date of a time from a message (validated to be in range).
+fn china_date(t: OffsetDateTime) -> Result<Date, ApiError> {
+    t.checked_to_offset(CHINA_OFFSET)
+        .map(OffsetDateTime::date)
+        .ok_or_else(|| ApiError::invalid_field("bank_time", "银行扣款时间超出范围"))
+}
+
+fn utc_primitive(t: OffsetDateTime) -> Result<PrimitiveDateTime, ApiError> {
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .map(|u| PrimitiveDateTime::new(u.date(), u.time()))
+        .ok_or_else(|| ApiError::invalid_field("bank_time", "银行扣款时间超出范围"))
+}
+
 fn invoice(
     c: &mut DbConn,
     req: &TaxEventRequest,
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<Decided, ApiError> {
-    let Some(o) = current_order(c, &req.order_no, today, now)? else {
+    let Some(o) = current_order(c, &req.order_no)? else {
         return Ok(Decided {
             order_id: None,
             result: Err(EventRefusal::OrderNotFound {
@@ -229,7 +258,7 @@ fn invoice(
             }),
         });
     };
-    let result = payment::check_invoice(&o.order_no, &facts(&o)?, req.amount);
+    let result = payment::check_invoice(&o.order_no, &facts(c, &o, today)?, req.amount);
     if result.is_ok() && !tax_db::set_invoiced(c, o.id, req.invoice_no.as_deref(), now)? {
         return Err(ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
     }
@@ -247,7 +276,7 @@ fn pay(
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<Decided, ApiError> {
-    let Some(o) = current_order(c, &req.order_no, today, now)? else {
+    let Some(o) = current_order(c, &req.order_no)? else {
         return Ok(Decided {
             order_id: None,
             result: Err(EventRefusal::OrderNotFound {
@@ -255,15 +284,30 @@ fn pay(
             }),
         });
     };
-    let bank_date = bank_time.to_offset(CHINA_OFFSET).date();
-    if let Err(r) = payment::check_payment(&o.order_no, &facts(&o)?, req.amount, bank_date) {
-        return Ok(Decided {
-            order_id: Some(o.id),
-            result: Err(r),
-        });
+    let bank_date = china_date(bank_time)?;
+    let facts = facts(c, &o, today)?;
+    let action = match payment::check_payment(&o.order_no, &facts, req.amount, bank_date) {
+        Ok(a) => a,
+        Err(r) => {
+            return Ok(Decided {
+                order_id: Some(o.id),
+                result: Err(r),
+            });
+        }
+    };
+    match action {
+        PaymentAction::ReopenAndBook if o.status == qibao_db::orders::EXPIRED => {
+            // Paid in time, told late: the expired order comes back.
+            let reopened = tax_db::reopen_expired(c, o.id, now).map_err(|e| {
+                crate::retry::conflict_as_retry(e, "认定单明细已重新开具，请重发报文。")
+            })?;
+            if !reopened {
+                return Err(ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
+            }
+        }
+        PaymentAction::ReopenAndBook | PaymentAction::Book => {}
     }
-    let bank_utc = bank_time.to_offset(time::UtcOffset::UTC);
-    let booked_at = PrimitiveDateTime::new(bank_utc.date(), bank_utc.time());
+    let booked_at = utc_primitive(bank_time)?;
     let lines = tax_db::book_and_allocate(c, o.id, &req.serial, booked_at, now)?
         .ok_or_else(|| ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"))?;
     refresh_paid_up(c, o.unit_id, o.id)?;
@@ -311,6 +355,7 @@ fn reverse(
     let order_id = original.as_ref().and_then(|e| e.order_id);
     let refund = match order_id {
         Some(id) => {
+            tax_db::lock_paid_lines(c, id)?;
             let ids = tax_db::assessment_ids_of_order(c, id)?;
             qibao_db::refunds::live_refund_exists(c, &ids)?
         }
@@ -426,7 +471,7 @@ pub fn deliver(
             }
         };
         let business_date = match (req.kind.as_str(), req.bank_time) {
-            (tax_db::PAID_EVENT, Some(t)) => t.to_offset(CHINA_OFFSET).date(),
+            (tax_db::PAID_EVENT, Some(t)) => china_date(t)?,
             _ => today,
         };
         let (status, body, outcome, code, detail) = match &decided.result {
@@ -456,10 +501,7 @@ pub fn deliver(
                 )
             }
         };
-        let bank_time = req.bank_time.map(|t| {
-            let u = t.to_offset(time::UtcOffset::UTC);
-            PrimitiveDateTime::new(u.date(), u.time())
-        });
+        let bank_time = req.bank_time.map(utc_primitive).transpose()?;
         tax_db::insert_event(
             c,
             &NewTaxEvent {

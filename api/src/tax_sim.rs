@@ -238,6 +238,12 @@ impl TaxSim {
             .unwrap_or_default()
     }
 
+    /// A refusal that stands (the order cannot be collected); a 5xx or a
+    /// concurrent change is worth trying again next round.
+    fn final_refusal(status: u16, answer: &Value) -> bool {
+        (400..500).contains(&status) && answer["code"].as_str() != Some("CONCURRENT_CHANGE")
+    }
+
     fn chance(&mut self, percent: u8) -> bool {
         percent > 0 && self.rng.random_range(0..100u8) < percent
     }
@@ -281,12 +287,18 @@ impl TaxSim {
                     "serial": format!("INV{no}"), "type": "invoiced", "order_no": no,
                     "amount": o.total, "invoice_no": format!("FP{no}"),
                 });
-                let (status, _) = self.send(&msg, &mut stats)?;
-                if status >= 400 {
+                let (status, answer) = self.send(&msg, &mut stats)?;
+                if Self::final_refusal(status, &answer) {
                     self.open.remove(&no);
                     continue;
                 }
+                if status >= 400 {
+                    continue;
+                }
                 stats.invoiced += 1;
+                if let Some(o) = self.open.get_mut(&no) {
+                    o.invoiced = true;
+                }
             }
             let n = o.payments + 1;
             let serial = format!("PAY{no}-{n}");
@@ -294,9 +306,12 @@ impl TaxSim {
                 "serial": serial, "type": "paid", "order_no": no,
                 "amount": o.total, "bank_time": self.bank_time(),
             });
-            let (status, _) = self.send(&msg, &mut stats)?;
-            if status >= 400 {
+            let (status, answer) = self.send(&msg, &mut stats)?;
+            if Self::final_refusal(status, &answer) {
                 self.open.remove(&no);
+                continue;
+            }
+            if status >= 400 {
                 continue;
             }
             stats.paid += 1;

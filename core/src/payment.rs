@@ -61,8 +61,23 @@ impl OrderState {
 pub struct OrderFacts {
     pub state: OrderState,
     pub total: Money,
+    pub issue_date: Date,
     pub due_date: Date,
     pub invoiced: bool,
+    /// For an expired order: none of its lines was billed again or paid
+    /// since it expired.
+    pub lines_free: bool,
+}
+
+/// What an accepted payment does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentAction {
+    /// Book the live order.
+    Book,
+    /// The bank took the money by the due date but the message came after
+    /// the order expired, and its lines are still free: bring it back and
+    /// book it.
+    ReopenAndBook,
 }
 
 /// Why a tax event is refused. The message is what the tax bureau's operator
@@ -86,6 +101,14 @@ pub enum EventRefusal {
         order_no: String,
         expected: Money,
         got: Money,
+    },
+    #[error("认定单{order_no}已过期，其明细已重新开具或缴费，该笔缴费不能登账，款项应退回缴费单位")]
+    Reissued { order_no: String },
+    #[error("银行扣款日期{bank_date}早于认定单{order_no}的开具日期（{issue_date}）")]
+    PaidBeforeIssue {
+        order_no: String,
+        bank_date: Date,
+        issue_date: Date,
     },
     #[error("银行扣款时间{bank_date}晚于认定单{order_no}的有效期（{due_date}）")]
     PaidAfterDue {
@@ -115,6 +138,8 @@ impl EventRefusal {
             EventRefusal::NotInvoiced { .. } => "ORDER_NOT_INVOICED",
             EventRefusal::AmountMismatch { .. } => "AMOUNT_MISMATCH",
             EventRefusal::PaidAfterDue { .. } => "PAID_AFTER_DUE_DATE",
+            EventRefusal::Reissued { .. } => "ORDER_REISSUED",
+            EventRefusal::PaidBeforeIssue { .. } => "PAID_BEFORE_ISSUE_DATE",
             EventRefusal::ReversalUnknown { .. } => "PAYMENT_NOT_FOUND",
             EventRefusal::AlreadyReversed { .. } => "PAYMENT_ALREADY_REVERSED",
             EventRefusal::ReversalMismatch { .. } => "REVERSAL_MISMATCH",
@@ -129,6 +154,7 @@ impl EventRefusal {
             EventRefusal::OrderNotFound { .. } | EventRefusal::ReversalUnknown { .. } => 404,
             EventRefusal::AmountMismatch { .. }
             | EventRefusal::PaidAfterDue { .. }
+            | EventRefusal::PaidBeforeIssue { .. }
             | EventRefusal::ReversalMismatch { .. } => 422,
             _ => 409,
         }
@@ -171,29 +197,46 @@ pub fn check_invoice(order_no: &str, o: &OrderFacts, amount: Money) -> Result<()
     check_amount(order_no, o, amount)
 }
 
-/// 税务登账: the order must be live and invoiced, the amount its total, and
-/// the bank must have taken the money by the due date.
+/// 税务登账: the order must be invoiced, the amount its total, and the bank
+/// must have taken the money between the issue date and the due date. A
+/// payment made in time whose message arrives after the order expired is
+/// booked when the order's lines are still free (R-PAY-2: messages may
+/// arrive hours later); otherwise it is refused and goes back.
 pub fn check_payment(
     order_no: &str,
     o: &OrderFacts,
     amount: Money,
     bank_date: Date,
-) -> Result<(), EventRefusal> {
-    check_open(order_no, o)?;
-    if !o.invoiced {
-        return Err(EventRefusal::NotInvoiced {
-            order_no: order_no.to_owned(),
+) -> Result<PaymentAction, EventRefusal> {
+    let no = || order_no.to_owned();
+    match o.state {
+        OrderState::Paid => return Err(EventRefusal::AlreadyPaid { order_no: no() }),
+        OrderState::Revoked => return Err(EventRefusal::OrderRevoked { order_no: no() }),
+        OrderState::Live | OrderState::Expired => {}
+    }
+    if bank_date < o.issue_date {
+        return Err(EventRefusal::PaidBeforeIssue {
+            order_no: no(),
+            bank_date,
+            issue_date: o.issue_date,
         });
     }
-    check_amount(order_no, o, amount)?;
     if bank_date > o.due_date {
         return Err(EventRefusal::PaidAfterDue {
-            order_no: order_no.to_owned(),
+            order_no: no(),
             bank_date,
             due_date: o.due_date,
         });
     }
-    Ok(())
+    if !o.invoiced {
+        return Err(EventRefusal::NotInvoiced { order_no: no() });
+    }
+    check_amount(order_no, o, amount)?;
+    match o.state {
+        OrderState::Expired if o.lines_free => Ok(PaymentAction::ReopenAndBook),
+        OrderState::Expired => Err(EventRefusal::Reissued { order_no: no() }),
+        _ => Ok(PaymentAction::Book),
+    }
 }
 
 /// A booked payment as a reversal (冲正) finds it.
@@ -324,15 +367,17 @@ pub fn contiguous_spans(months: &[Period]) -> Vec<(Period, Period)> {
     out
 }
 
-/// One paid message of tax for a day, as received.
+/// One money message of tax for a day, as received: a payment, or a
+/// reversal (冲正) with a negative amount on the day it was received, so a
+/// later reversal never reopens a day already reconciled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportedPayment {
     pub serial: String,
     pub order_no: String,
     pub amount: Money,
-    /// Booked by social insurance and not reversed.
+    /// Booked (or, for a reversal, applied) by social insurance.
     pub booked: bool,
-    /// Why it was not booked: the refusal code and message, or the reversal.
+    /// Why it was not booked: the refusal code and message.
     pub refusal: Option<(String, String)>,
 }
 
@@ -352,8 +397,6 @@ pub enum DifferenceKind {
     /// Tax reported a payment that was refused (wrong amount, revoked or
     /// expired order, …): the money must go back.
     Refused,
-    /// A booked payment was reversed by tax.
-    Reversed,
     /// On the tax statement, but no payment message was received.
     MissingMessage,
     /// Booked here, but absent from the tax statement.
@@ -422,13 +465,8 @@ pub fn reconcile(
     }
     let not_booked = |m: &ReportedPayment| {
         let (code, detail) = m.refusal.clone().unwrap_or_default();
-        let kind = if code == "REVERSED" {
-            DifferenceKind::Reversed
-        } else {
-            DifferenceKind::Refused
-        };
         Difference {
-            kind,
+            kind: DifferenceKind::Refused,
             serial: m.serial.clone(),
             order_no: m.order_no.clone(),
             reported: m.amount,
@@ -524,8 +562,10 @@ mod tests {
         OrderFacts {
             state: OrderState::Live,
             total: Money::parse(total).unwrap(),
+            issue_date: date!(2023 - 04 - 13),
             due_date: date!(2023 - 04 - 27),
             invoiced,
+            lines_free: false,
         }
     }
 
@@ -552,12 +592,41 @@ mod tests {
             check_invoice("A", &o, m("1737.60")).unwrap_err().code(),
             "ORDER_ALREADY_INVOICED"
         );
-        assert!(check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 27)).is_ok());
+        assert_eq!(
+            check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 27)),
+            Ok(PaymentAction::Book)
+        );
         assert_eq!(
             check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 28))
                 .unwrap_err()
                 .code(),
             "PAID_AFTER_DUE_DATE"
+        );
+        assert_eq!(
+            check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 12))
+                .unwrap_err()
+                .code(),
+            "PAID_BEFORE_ISSUE_DATE"
+        );
+        // Paid in time, the message after the order expired.
+        let late = OrderFacts {
+            state: OrderState::Expired,
+            lines_free: true,
+            ..o
+        };
+        assert_eq!(
+            check_payment("A", &late, m("1737.60"), date!(2023 - 04 - 26)),
+            Ok(PaymentAction::ReopenAndBook)
+        );
+        let reissued = OrderFacts {
+            lines_free: false,
+            ..late
+        };
+        assert_eq!(
+            check_payment("A", &reissued, m("1737.60"), date!(2023 - 04 - 26))
+                .unwrap_err()
+                .code(),
+            "ORDER_REISSUED"
         );
     }
 
@@ -565,7 +634,7 @@ mod tests {
     fn closed_orders_refuse() {
         for (state, code) in [
             (OrderState::Paid, "ORDER_ALREADY_PAID"),
-            (OrderState::Expired, "ORDER_EXPIRED"),
+            (OrderState::Expired, "ORDER_REISSUED"),
             (OrderState::Revoked, "ORDER_REVOKED"),
         ] {
             let o = OrderFacts {
@@ -575,6 +644,16 @@ mod tests {
             let e = check_payment("A", &o, m("10.00"), date!(2023 - 04 - 21)).unwrap_err();
             assert_eq!(e.code(), code);
             assert_eq!(e.status(), 409);
+        }
+        for (state, code) in [
+            (OrderState::Paid, "ORDER_ALREADY_PAID"),
+            (OrderState::Expired, "ORDER_EXPIRED"),
+            (OrderState::Revoked, "ORDER_REVOKED"),
+        ] {
+            let o = OrderFacts {
+                state,
+                ..live("10.00", true)
+            };
             assert_eq!(check_invoice("A", &o, m("10.00")).unwrap_err().code(), code);
         }
     }

@@ -42,6 +42,10 @@ impl From<Error> for DbError {
                 constraint: constraint_name(kind, info.as_ref()),
             },
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => DbError::Busy,
+            // PostgreSQL chose this transaction to break a deadlock: retryable.
+            Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                DbError::Busy
+            }
             // SQLITE_BUSY after busy_timeout has run out.
             Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
                 DbError::Busy

@@ -261,13 +261,23 @@ pub fn close(
     to: &str,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
-    let moved = diesel::update(
-        orders::table
-            .filter(orders::id.eq(order_id))
-            .filter(orders::status.eq(LIVE)),
-    )
-    .set((orders::status.eq(to), orders::closed_at.eq(Some(now))))
-    .execute(conn)?;
+    // The feed's counter first, then the order: every path that locks both
+    // takes them in this order (no deadlock on PostgreSQL).
+    crate::tax::lock_feed(conn)?;
+    // A unit cannot revoke what the tax bureau has invoiced (checked here,
+    // in the same statement, against a concurrent invoice).
+    let target = orders::table
+        .filter(orders::id.eq(order_id))
+        .filter(orders::status.eq(LIVE));
+    let moved = if to == REVOKED {
+        diesel::update(target.filter(orders::invoiced_at.is_null()))
+            .set((orders::status.eq(to), orders::closed_at.eq(Some(now))))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((orders::status.eq(to), orders::closed_at.eq(Some(now))))
+            .execute(conn)?
+    };
     if moved == 0 {
         return Ok(false);
     }

@@ -28,6 +28,121 @@ pub const REVERSED: &str = "reversed";
 pub const ACCEPTED: &str = "accepted";
 pub const REFUSED: &str = "refused";
 
+/// Locks the feed's counter row until commit (a no-op update). Paths that
+/// lock an order and then append to the feed take this first.
+pub fn lock_feed(conn: &mut DbConn) -> Result<(), DbError> {
+    diesel::update(tax_feed_counter::table.filter(tax_feed_counter::id.eq(1)))
+        .set(tax_feed_counter::last_seq.eq(tax_feed_counter::last_seq))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Locks an order's row until commit (a no-op update), so that a decision
+/// on it is not made on a stale read.
+pub fn lock_order(conn: &mut DbConn, order_id: i64) -> Result<(), DbError> {
+    diesel::update(orders::table.filter(orders::id.eq(order_id)))
+        .set(orders::order_no.eq(orders::order_no))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Locks the unit's insurance registrations until commit, before their
+/// paid-up periods are recomputed (two payments of one unit at once).
+pub fn lock_unit_insurances(conn: &mut DbConn, unit_id: i64) -> Result<(), DbError> {
+    diesel::update(unit_insurances::table.filter(unit_insurances::unit_id.eq(unit_id)))
+        .set(unit_insurances::latest_paid_period.eq(unit_insurances::latest_paid_period))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether every line of the order is still pending (none billed on
+/// another order, none paid): an expired order that could come back.
+pub fn lines_free(conn: &mut DbConn, order_id: i64) -> Result<bool, DbError> {
+    let lines: i64 = order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .count()
+        .get_result(conn)?;
+    let pending: i64 = assessments::table
+        .filter(
+            assessments::id.eq_any(
+                order_lines::table
+                    .filter(order_lines::order_id.eq(order_id))
+                    .select(order_lines::assessment_id),
+            ),
+        )
+        .filter(assessments::status.eq(PENDING))
+        .count()
+        .get_result(conn)?;
+    Ok(lines > 0 && pending == lines)
+}
+
+/// Locks the order's paid lines until commit (a no-op update), before a
+/// reversal checks for refunds resting on them: a refund application locks
+/// the same rows, so one of the two sees the other's outcome.
+pub fn lock_paid_lines(conn: &mut DbConn, order_id: i64) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        assessments::table
+            .filter(assessments::status.eq(PAID))
+            .filter(
+                assessments::id.eq_any(
+                    order_lines::table
+                        .filter(order_lines::order_id.eq(order_id))
+                        .select(order_lines::assessment_id),
+                ),
+            ),
+    )
+    .set(assessments::status.eq(assessments::status))
+    .execute(conn)?)
+}
+
+/// Brings an expired order back to live when its lines are still free
+/// (none re-billed on another order, none paid): a payment made by its due
+/// date that arrived after it. Returns false when they are not free.
+pub fn reopen_expired(
+    conn: &mut DbConn,
+    order_id: i64,
+    now: PrimitiveDateTime,
+) -> Result<bool, DbError> {
+    if !lines_free(conn, order_id)? {
+        return Ok(false);
+    }
+    let n = diesel::update(
+        orders::table
+            .filter(orders::id.eq(order_id))
+            .filter(orders::status.eq(crate::orders::EXPIRED)),
+    )
+    .set((
+        orders::status.eq(LIVE),
+        orders::closed_at.eq(None::<PrimitiveDateTime>),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    // A line meanwhile on another live order is a Conflict on the partial
+    // unique index: the caller refuses.
+    diesel::update(order_lines::table.filter(order_lines::order_id.eq(order_id)))
+        .set(order_lines::live.eq(true))
+        .execute(conn)?;
+    diesel::update(
+        assessments::table
+            .filter(
+                assessments::id.eq_any(
+                    order_lines::table
+                        .filter(order_lines::order_id.eq(order_id))
+                        .select(order_lines::assessment_id),
+                ),
+            )
+            .filter(assessments::status.eq(PENDING)),
+    )
+    .set((
+        assessments::status.eq(BILLED),
+        assessments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(true)
+}
+
 /// Appends a feed entry for the order, in the caller's transaction. The
 /// cursor comes from the one counter row, whose lock is held until the
 /// caller commits: entries become visible in cursor order. Call it as late
@@ -191,11 +306,12 @@ pub fn mark_reversed(conn: &mut DbConn, serial: &str, by: &str) -> Result<bool, 
     Ok(n == 1)
 }
 
-/// The paid events of a day (by the bank's date), in the order received.
+/// The money events of a day (payments by the bank's date, reversals by the
+/// day received), in the order received.
 pub fn payments_of_day(conn: &mut DbConn, day: Date) -> Result<Vec<TaxEvent>, DbError> {
     Ok(tax_events::table
         .filter(tax_events::business_date.eq(day))
-        .filter(tax_events::kind.eq(PAID_EVENT))
+        .filter(tax_events::kind.eq_any([PAID_EVENT, REVERSED]))
         .order(tax_events::id)
         .select(TaxEvent::as_select())
         .load(conn)?)
@@ -291,6 +407,9 @@ pub fn unbook(
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
     let expired = to != LIVE;
+    if expired {
+        lock_feed(conn)?;
+    }
     let n = diesel::update(
         orders::table
             .filter(orders::id.eq(order_id))

@@ -361,10 +361,61 @@ fn events_are_idempotent_refusals_are_kept_and_reconciled() {
     send(&app, &tax, &invoice_msg("I5", &revoked)).assert_problem(409, "ORDER_REVOKED");
     let expiring = issue(&app, &u);
     assert_eq!(send(&app, &tax, &invoice_msg("I6", &expiring)).status, 201);
+    // Paid at the bank by the due date, the message a month later: booked.
     set_today(&app, "2022-10-20", &mut [&mut u]);
     let tax = tax_token(&app);
     let late = pay_msg("P6", &expiring, &expiring["totals"]["total"], "2022-09-14");
-    send(&app, &tax, &late).assert_problem(409, "ORDER_EXPIRED");
+    let r = send(&app, &tax, &late);
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["order_status"], "paid");
+    // An order the unit's reads have closed as expired comes back when its
+    // lines are still free.
+    declare(&app, &u, "202210");
+    let october = issue(&app, &u);
+    assert_eq!(send(&app, &tax, &invoice_msg("I7", &october)).status, 201);
+    set_today(&app, "2022-11-21", &mut [&mut u]);
+    let tax = tax_token(&app);
+    let ono = october["order_no"].as_str().unwrap();
+    let closed = app.get_as(&format!("{ORDERS}/{ono}"), &u.token).body;
+    assert_eq!(closed["status"], "expired");
+    let r = send(
+        &app,
+        &tax,
+        &pay_msg("P7", &october, &october["totals"]["total"], "2022-10-21"),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let reopened = app.get_as(&format!("{ORDERS}/{ono}"), &u.token).body;
+    assert_eq!(reopened["status"], "paid");
+    // Once its lines are on a new order, a late payment of the old one is
+    // refused; a bank date after the due date is refused.
+    declare(&app, &u, "202211");
+    let november = issue(&app, &u);
+    assert_eq!(send(&app, &tax, &invoice_msg("I8", &november)).status, 201);
+    set_today(&app, "2022-12-20", &mut [&mut u]);
+    let tax = tax_token(&app);
+    let _ = app.get_as(ORDERS, &u.token);
+    let reissue = issue(&app, &u);
+    send(
+        &app,
+        &tax,
+        &pay_msg("P8", &november, &november["totals"]["total"], "2022-11-22"),
+    )
+    .assert_problem(409, "ORDER_REISSUED");
+    send(
+        &app,
+        &tax,
+        &pay_msg("P9", &reissue, &reissue["totals"]["total"], "2023-02-28"),
+    )
+    .assert_problem(422, "PAID_AFTER_DUE_DATE");
+    send(
+        &app,
+        &tax,
+        &pay_msg("P10", &reissue, &reissue["totals"]["total"], "2022-12-01"),
+    )
+    .assert_problem(422, "PAID_BEFORE_ISSUE_DATE");
+    let mut far = pay_msg("P11", &reissue, &reissue["totals"]["total"], "2022-12-21");
+    far["bank_time"] = json!("9999-12-31T23:00:00-08:00");
+    send(&app, &tax, &far).assert_problem(400, "VALIDATION_FAILED");
 
     // Replaying every message changes nothing and answers the same.
     let before = snapshot(&app, &u);
@@ -418,12 +469,17 @@ fn events_are_idempotent_refusals_are_kept_and_reconciled() {
             "ORDER_ALREADY_PAID"
         ]
     );
-    // The expired order's payment is reported on its bank day.
+    // The late-arriving payment counts on its bank day; the refused one too.
     let rec14 = app
         .get_as("/api/v1/tax/reconciliation/2022-09-14", &tax)
         .body;
-    assert_eq!(rec14["differences"][0]["code"], "ORDER_EXPIRED", "{rec14}");
-    assert_eq!(rec14["differences"][0]["kind"], "refused");
+    assert_eq!(rec14["balanced"], true, "{rec14}");
+    assert_eq!(rec14["booked"]["count"], 1);
+    let rec22 = app
+        .get_as("/api/v1/tax/reconciliation/2022-11-22", &tax)
+        .body;
+    assert_eq!(rec22["differences"][0]["code"], "ORDER_REISSUED", "{rec22}");
+    assert_eq!(rec22["differences"][0]["kind"], "refused");
 
     // Tax's own statement: what it collected that day. P3 matches; a payment
     // that never reached us is listed as missing.
@@ -471,13 +527,13 @@ fn events_are_idempotent_refusals_are_kept_and_reconciled() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     assert!(r.text().unwrap().contains("MALFORMED_MESSAGE"));
-    let mut no_time = pay_msg("P7", &o, &total, day);
+    let mut no_time = pay_msg("PX7", &o, &total, day);
     no_time.as_object_mut().unwrap().remove("bank_time");
     let r = send(&app, &tax, &no_time);
     r.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(r.error_fields(), ["bank_time"]);
     assert!(
-        qibao_db::tax::find_event(&mut conn, "P7")
+        qibao_db::tax::find_event(&mut conn, "PX7")
             .unwrap()
             .is_none()
     );
@@ -566,12 +622,27 @@ fn a_reversal_reopens_the_order_and_a_new_payment_books_it_again() {
     assert_eq!(unit_paid_period(&app, &u)[0], json!(202207.to_string()));
     let arrears = app.get_as("/api/v1/portal/arrears", &u.token).body;
     assert_eq!(fen(&arrears[0]["billed"]), fen(&total));
-    // The reconciliation lists the reversed payment.
+    // The reversal takes the money back on its own day: the day's booked
+    // sum is zero, and each refused reversal is listed.
     let rec = app
         .get_as("/api/v1/tax/reconciliation/2022-08-15", &tax)
         .body;
-    assert_eq!(rec["booked"]["count"], 0, "{rec}");
-    assert_eq!(rec["differences"][0]["kind"], "reversed");
+    assert_eq!(rec["booked"]["count"], 2, "{rec}");
+    assert_eq!(rec["booked"]["sum"], "0.00");
+    let codes: Vec<&str> = rec["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "REVERSAL_MISMATCH",
+            "PAYMENT_NOT_FOUND",
+            "PAYMENT_ALREADY_REVERSED"
+        ]
+    );
 
     // Paid again under a new serial.
     assert_eq!(
@@ -793,16 +864,8 @@ fn the_simulator_replays_and_reverses_and_every_order_ends_paid() {
     let rec = app
         .get_as("/api/v1/tax/reconciliation/2022-08-15", &tax_token(&app))
         .body;
-    assert_eq!(rec["booked"]["count"], 4, "{rec}");
-    assert_eq!(
-        rec["differences"].as_array().unwrap().len() as u64,
-        total.reversed
-    );
-    assert!(
-        rec["differences"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["kind"] == "reversed")
-    );
+    // Payments, reversals and payments again: all booked, the day balances.
+    assert_eq!(rec["booked"]["count"], 4 + 2 * total.reversed, "{rec}");
+    assert_eq!(rec["balanced"], true, "{rec}");
+    assert_eq!(rec["differences"], json!([]));
 }

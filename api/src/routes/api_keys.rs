@@ -199,7 +199,7 @@ pub async fn list_api_keys(
         Ok(accounts::list_api_keys(
             conn,
             who.unit_id,
-            (page - 1) * page_size,
+            (page - 1).saturating_mul(page_size),
             page_size,
         )?)
     })

@@ -361,7 +361,9 @@ fn line_dto(
 }
 
 /// Issues an order billing every pending line of the unit, in the caller's
-/// transaction. `local_now`: China time, for the order number.
+/// transaction. `local_now`: China time, for the order number. The caller
+/// expires the unit's overdue orders first, in a transaction of its own
+/// (the feed's lock is then never taken before the order number's).
 pub fn issue(
     conn: &mut DbConn,
     who: &Principal,
@@ -370,7 +372,6 @@ pub fn issue(
     local_now: OffsetDateTime,
     now: PrimitiveDateTime,
 ) -> Result<OrderDto, ApiError> {
-    expire_overdue(conn, unit_id, today, now)?;
     let mut ctx = UnitContext::load(conn, unit_id)?;
     let pending = orders_db::pending_lines(conn, unit_id)?;
     if pending.is_empty() {
@@ -585,6 +586,7 @@ pub async fn create_order(
     let local_now = state.clock.now();
     let now = state.clock.now_utc();
     let body = run_db(&state, move |conn| {
+        qibao_db::conn::transaction(conn, |c| expire_overdue(c, user.unit_id, today, now))?;
         crate::retry::transaction_with_retry(conn, |c| {
             if let Some(k) = &key
                 && let Some(stored) = orders_db::find_key(c, user.unit_id, k)?
@@ -671,7 +673,7 @@ pub async fn list_orders(
                 user.unit_id,
                 status.as_deref(),
                 ids.as_deref(),
-                (page - 1) * per_page,
+                (page - 1).saturating_mul(per_page),
                 per_page,
             )?;
             Ok::<_, ApiError>(OrderPage {
@@ -700,6 +702,13 @@ pub async fn list_orders(
     })
     .await?;
     Ok(web::Json(out))
+}
+
+fn invoiced() -> ApiError {
+    ApiError::conflict(
+        "ORDER_INVOICED",
+        "税务机关已对该应缴认定单开票，不能撤销；未缴费的认定单过有效期后自动失效。",
+    )
 }
 
 fn order_not_found() -> ApiError {
@@ -770,12 +779,14 @@ pub async fn revoke_order(
         qibao_db::conn::transaction(conn, |c| {
             let order = orders_db::find_by_no(c, user.unit_id, &no)?.ok_or_else(order_not_found)?;
             if order.status == orders_db::LIVE && order.invoiced_at.is_some() {
-                return Err(ApiError::conflict(
-                    "ORDER_INVOICED",
-                    "税务机关已对该应缴认定单开票，不能撤销；未缴费的认定单过有效期后自动失效。",
-                ));
+                return Err(invoiced());
             }
             if !orders_db::close(c, order.id, orders_db::REVOKED, now)? {
+                let order =
+                    orders_db::find_by_no(c, user.unit_id, &no)?.ok_or_else(order_not_found)?;
+                if order.status == orders_db::LIVE && order.invoiced_at.is_some() {
+                    return Err(invoiced());
+                }
                 let state = OrderState::parse(&order.status)
                     .map_or_else(|| order.status.clone(), |s| s.name_zh().to_owned());
                 return Err(ApiError::conflict(

@@ -131,7 +131,7 @@ pub async fn list_paid_months(
         let total = i64::try_from(by.len()).unwrap_or(i64::MAX);
         let chosen: Vec<((i64, String), Vec<Period>)> = by
             .into_iter()
-            .skip(usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX))
+            .skip(usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX))
             .take(usize::try_from(per_page).unwrap_or(0))
             .collect();
         let ids: Vec<i64> = chosen.iter().map(|((p, _), _)| *p).collect();

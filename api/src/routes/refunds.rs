@@ -941,6 +941,15 @@ fn apply(
         },
     )
     .map_err(retryable)?;
+    // Lock the lines and make sure they are still paid: a reversal of their
+    // payment by the tax bureau locks the same rows first or waits for us.
+    let ids: Vec<i64> = planned.lines.iter().map(|l| l.line_id).collect();
+    if lines_db::set_status(conn, &ids, lines_db::PAID, lines_db::PAID, now)? != ids.len() {
+        return Err(ApiError::conflict(
+            crate::retry::RETRY,
+            "缴费记录刚被税务机关冲正，请刷新后重新申请。",
+        ));
+    }
     for l in &planned.lines {
         refunds_db::insert_line(
             conn,
@@ -1241,7 +1250,8 @@ fn page_of(
     page: i64,
     per_page: i64,
 ) -> Result<RefundPage, ApiError> {
-    let (rows, total) = refunds_db::list(conn, filter, (page - 1) * per_page, per_page)?;
+    let (rows, total) =
+        refunds_db::list(conn, filter, (page - 1).saturating_mul(per_page), per_page)?;
     Ok(RefundPage {
         items: summaries(conn, &rows)?,
         total,

@@ -4,8 +4,8 @@
 //!
 //! Every message the tax bureau sends (events, statements) is kept as
 //! received (`tax_messages`), replays and malformed ones included. Feed
-//! reads are not messages and write nothing, so a poll never waits for the
-//! writer.
+//! reads are not messages and are not logged; a poll writes only when it
+//! finds orders past their due date to expire.
 
 use std::collections::HashMap;
 
@@ -286,12 +286,12 @@ pub struct TallyDto {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DifferenceDto {
-    /// refused, reversed, missing_message, not_in_statement, mismatch.
+    /// refused, missing_message, not_in_statement, mismatch.
     pub kind: DifferenceKind,
     /// The tax serial.
     pub serial: String,
     pub order_no: String,
-    /// What tax reported for it.
+    /// What tax reported for it (a reversal is negative).
     pub reported: Money,
     /// What was booked for it.
     pub booked: Money,
@@ -325,20 +325,18 @@ pub fn reconciliation(conn: &mut DbConn, day: Date) -> Result<ReconciliationDto,
     let messages: Vec<ReportedPayment> = tax_db::payments_of_day(conn, day)?
         .into_iter()
         .map(|e| {
-            let booked = e.outcome == tax_db::ACCEPTED && e.reversed_by.is_none();
-            let refusal = match (&e.reversed_by, e.code) {
-                (Some(by), _) => {
-                    Some(("REVERSED".to_owned(), format!("已被冲正（冲正流水号{by}）")))
-                }
-                (None, Some(code)) => Some((code, e.detail.unwrap_or_default())),
-                (None, None) => None,
-            };
+            let amount = Money::from_fen(e.amount_fen);
             ReportedPayment {
+                booked: e.outcome == tax_db::ACCEPTED,
+                refusal: e.code.map(|code| (code, e.detail.unwrap_or_default())),
                 serial: e.serial,
                 order_no: e.order_no,
-                amount: Money::from_fen(e.amount_fen),
-                booked,
-                refusal,
+                // A reversal takes money back on the day it is received.
+                amount: if e.kind == tax_db::REVERSED {
+                    -amount
+                } else {
+                    amount
+                },
             }
         })
         .collect();
@@ -457,10 +455,13 @@ pub async fn update_tax_statement(
         let mut seen = std::collections::HashSet::new();
         let mut lines = Vec::with_capacity(req.lines.len());
         for (i, l) in req.lines.iter().enumerate() {
-            if l.serial.trim().is_empty() || l.serial.len() > 64 {
+            if l.serial.is_empty()
+                || l.serial.len() > 64
+                || !l.serial.chars().all(|c| c.is_ascii_graphic())
+            {
                 return Err(ApiError::invalid_field(
                     format!("lines[{i}].serial"),
-                    "流水号应为1至64个字符",
+                    "流水号应为1至64个可见字符",
                 ));
             }
             if !seen.insert(l.serial.clone()) {

@@ -61,7 +61,7 @@ pub fn paging(page: Option<i64>, page_size: Option<i64>) -> Result<(i64, i64, i6
         ));
     }
     if errors.is_empty() {
-        Ok((page, size, (page - 1) * size))
+        Ok((page, size, (page - 1).saturating_mul(size)))
     } else {
         Err(ApiError::validation(errors))
     }
