@@ -968,7 +968,12 @@ fn concurrent_identical_applications_create_one_live_refund() {
                         .unwrap();
                     let status = r.status().as_u16();
                     let v: Value = r.json().unwrap();
-                    (status, v["refund_no"].as_str().unwrap_or("").to_owned())
+                    (
+                        status,
+                        v["refund_no"]
+                            .as_str()
+                            .map_or_else(|| v.to_string(), str::to_owned),
+                    )
                 })
             })
             .collect();

@@ -587,13 +587,24 @@ pub async fn create_order(
     let now = state.clock.now_utc();
     let body = run_db(&state, move |conn| {
         qibao_db::conn::transaction(conn, |c| expire_overdue(c, user.unit_id, today, now))?;
+        let mut first = true;
         crate::retry::transaction_with_retry(conn, |c| {
+            let first_run = std::mem::replace(&mut first, false);
             if let Some(k) = &key
                 && let Some(stored) = orders_db::find_key(c, user.unit_id, k)?
             {
                 return Ok(stored.response_json);
             }
-            let dto = issue(c, &user.principal, user.unit_id, today, local_now, now)?;
+            let dto =
+                issue(c, &user.principal, user.unit_id, today, local_now, now).map_err(|e| {
+                    // An identical request with the same key may have committed
+                    // between the key lookup and the pending lines: look again.
+                    if first_run && key.is_some() && e.code() == "NOTHING_TO_BILL" {
+                        ApiError::conflict(RETRY, e.detail().to_owned())
+                    } else {
+                        e
+                    }
+                })?;
             let text = serde_json::to_string(&dto).map_err(ApiError::internal_cause)?;
             if let Some(k) = &key {
                 orders_db::store_key(c, user.unit_id, k, 201, &text, now).map_err(retryable)?;

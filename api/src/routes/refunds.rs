@@ -1011,7 +1011,9 @@ pub async fn create_refund_application(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let (refund_no, text) = run_db(&state, move |conn| {
+        let mut first = true;
         crate::retry::transaction_with_retry(conn, |c| {
+            let first_run = std::mem::replace(&mut first, false);
             if let Some(k) = &key
                 && let Some(stored) = orders_db::find_key(c, user.unit_id, &stored_key(k))?
             {
@@ -1025,7 +1027,16 @@ pub async fn create_refund_application(
                     .unwrap_or_default();
                 return Ok((no, stored.response_json));
             }
-            let doc = apply(c, &user, &parsed, today, now)?;
+            let doc = apply(c, &user, &parsed, today, now).map_err(|e| {
+                // Each statement reads the latest commit: an identical
+                // request with the same key may have committed between the
+                // key lookup and the planning. Look again once.
+                if first_run && key.is_some() && e.code() == "LINE_UNDER_REFUND" {
+                    ApiError::conflict(crate::retry::RETRY, e.detail().to_owned())
+                } else {
+                    e
+                }
+            })?;
             let text = serde_json::to_string(&doc).map_err(ApiError::internal_cause)?;
             if let Some(k) = &key {
                 orders_db::store_key(c, user.unit_id, &stored_key(k), 201, &text, now)
