@@ -132,6 +132,7 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
         let emps = app.get_as("/api/v1/portal/employees", &u.token).body;
         for e in emps["items"].as_array().unwrap() {
             assert_eq!(e["latest_paid_period"], period, "{e}");
+            assert_eq!(e["paid_up_period"], period, "{e}");
             assert_eq!(e["payment_status"], "paid_up");
         }
         // Nothing left owed.

@@ -1002,6 +1002,9 @@ pub struct EmployeeRow {
     pub declared_wage: Money,
     /// The latest month paid (到账) at this unit.
     pub latest_paid_period: Option<Period>,
+    /// The person's paid-up period here (R-PAY-3): the latest month up to
+    /// which every assessed month is paid.
+    pub paid_up_period: Option<Period>,
     /// Months assessed and not yet paid.
     pub unpaid_periods: Vec<Period>,
 }
@@ -1091,6 +1094,16 @@ fn build_row(
         .filter(|l| l.status == lines_db::PAID)
         .filter_map(|l| Period::from_yyyymm(l.period).ok())
         .max();
+    let months: Vec<(Period, bool)> = lines
+        .iter()
+        .filter(|l| l.status != lines_db::CANCELLED)
+        .filter_map(|l| {
+            Period::from_yyyymm(l.period)
+                .ok()
+                .map(|p| (p, l.status == lines_db::PAID))
+        })
+        .collect();
+    let paid_up = qibao_core::payment::paid_up_period(None, &months);
     let declared = relations
         .iter()
         .max_by_key(|e| (e.status == repo::ACTIVE, e.id))
@@ -1113,6 +1126,7 @@ fn build_row(
             .collect::<Result<_, _>>()?,
         declared_wage: declared,
         latest_paid_period: latest_paid,
+        paid_up_period: paid_up,
         unpaid_periods: unpaid,
     })
 }
