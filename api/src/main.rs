@@ -209,6 +209,22 @@ fn print_demo(s: &qibao_api::demo::DemoSummary, config: &Config) {
     );
 }
 
+/// The date pinned by QIBAO_TODAY for the simulators (like a dev server's).
+fn pinned_today() -> Result<Option<time::Date>, ExitCode> {
+    match std::env::var("QIBAO_TODAY")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        None => Ok(None),
+        Some(v) => time::Date::parse(
+            v.trim(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map(Some)
+        .map_err(|_| fail(&format!("QIBAO_TODAY is invalid: {v:?}"))),
+    }
+}
+
 fn tax_sim(args: &[String]) -> ExitCode {
     use qibao_api::tax_sim::{self, TaxSim};
     if args.iter().any(|a| a == "--help" || a == "-h") {
@@ -224,17 +240,9 @@ fn tax_sim(args: &[String]) -> ExitCode {
         }
     };
     // Bank times follow QIBAO_TODAY like a dev server's date.
-    if let Some(v) = std::env::var("QIBAO_TODAY")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    {
-        match time::Date::parse(
-            v.trim(),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        ) {
-            Ok(d) => cfg.bank_date = Some(d),
-            Err(_) => return fail(&format!("QIBAO_TODAY is invalid: {v:?}")),
-        }
+    match pinned_today() {
+        Ok(day) => cfg.bank_date = day,
+        Err(code) => return code,
     }
     let mut sim = TaxSim::new(cfg);
     if !once {
@@ -264,18 +272,10 @@ fn card_sim(args: &[String]) -> ExitCode {
     };
     // The simulator's clock follows QIBAO_TODAY like a dev server's, so its
     // confirmations are valid for a server whose date is pinned.
-    let clock = match std::env::var("QIBAO_TODAY")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    {
-        None => qibao_api::Clock::system(),
-        Some(v) => match time::Date::parse(
-            v.trim(),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        ) {
-            Ok(d) => qibao_api::Clock::fixed(d),
-            Err(_) => return fail(&format!("QIBAO_TODAY is invalid: {v:?}")),
-        },
+    let clock = match pinned_today() {
+        Ok(None) => qibao_api::Clock::system(),
+        Ok(Some(d)) => qibao_api::Clock::fixed(d),
+        Err(code) => return code,
     };
     match card_sim::run(&parsed, clock.now_utc()) {
         Ok((status, body)) => {

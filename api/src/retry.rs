@@ -40,3 +40,16 @@ pub fn transaction_with_retry<T>(
         other => other,
     }
 }
+
+/// For an action under an `Idempotency-Key`: each statement reads the latest
+/// commit, so an identical request may commit between the key lookup and
+/// the work, which then refuses with `code` (nothing left to do). On the
+/// first run that refusal becomes [`RETRY`], so the second run finds the
+/// stored response; any other error, or a second refusal, stays as it is.
+pub fn keyed_race(e: ApiError, keyed: bool, first_run: bool, code: &str) -> ApiError {
+    if keyed && first_run && e.code() == code {
+        ApiError::conflict(RETRY, e.detail().to_owned())
+    } else {
+        e
+    }
+}

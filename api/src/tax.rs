@@ -247,18 +247,11 @@ fn utc_primitive(t: OffsetDateTime) -> Result<PrimitiveDateTime, ApiError> {
 fn invoice(
     c: &mut DbConn,
     req: &TaxEventRequest,
+    o: &Order,
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<Decided, ApiError> {
-    let Some(o) = current_order(c, &req.order_no)? else {
-        return Ok(Decided {
-            order_id: None,
-            result: Err(EventRefusal::OrderNotFound {
-                order_no: req.order_no.clone(),
-            }),
-        });
-    };
-    let result = payment::check_invoice(&o.order_no, &facts(c, &o, today)?, req.amount);
+    let result = payment::check_invoice(&o.order_no, &facts(c, o, today)?, req.amount);
     if result.is_ok() && !tax_db::set_invoiced(c, o.id, req.invoice_no.as_deref(), now)? {
         return Err(ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
     }
@@ -272,20 +265,13 @@ fn pay(
     c: &mut DbConn,
     who: &Principal,
     req: &TaxEventRequest,
+    o: &Order,
     bank_time: OffsetDateTime,
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<Decided, ApiError> {
-    let Some(o) = current_order(c, &req.order_no)? else {
-        return Ok(Decided {
-            order_id: None,
-            result: Err(EventRefusal::OrderNotFound {
-                order_no: req.order_no.clone(),
-            }),
-        });
-    };
     let bank_date = china_date(bank_time)?;
-    let facts = facts(c, &o, today)?;
+    let facts = facts(c, o, today)?;
     let action = match payment::check_payment(&o.order_no, &facts, req.amount, bank_date) {
         Ok(a) => a,
         Err(r) => {
@@ -456,13 +442,21 @@ pub fn deliver(
             });
         }
         let decided = match req.kind.as_str() {
-            tax_db::INVOICED => invoice(c, req, today, now)?,
-            tax_db::PAID_EVENT => {
-                let bank = req.bank_time.ok_or_else(|| {
-                    ApiError::invalid_field("bank_time", "缴费报文应包含银行扣款时间")
-                })?;
-                pay(c, who, req, bank, today, now)?
-            }
+            tax_db::INVOICED | tax_db::PAID_EVENT => match current_order(c, &req.order_no)? {
+                None => Decided {
+                    order_id: None,
+                    result: Err(EventRefusal::OrderNotFound {
+                        order_no: req.order_no.clone(),
+                    }),
+                },
+                Some(o) if req.kind == tax_db::INVOICED => invoice(c, req, &o, today, now)?,
+                Some(o) => {
+                    let bank = req.bank_time.ok_or_else(|| {
+                        ApiError::invalid_field("bank_time", "缴费报文应包含银行扣款时间")
+                    })?;
+                    pay(c, who, req, &o, bank, today, now)?
+                }
+            },
             _ => {
                 let orig = req.original_serial.as_deref().ok_or_else(|| {
                     ApiError::invalid_field("original_serial", "冲正报文应包含被冲正的缴费流水号")

@@ -142,6 +142,15 @@ where
     E: From<DbError>,
 {
     begin(conn).map_err(|e| E::from(DbError::from(e)))?;
+    finish(conn, f)
+}
+
+/// Runs `f` in the transaction just begun: commit on `Ok`, roll back on `Err`.
+fn finish<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DbError>,
+{
     match f(conn) {
         Ok(value) => {
             <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)
@@ -181,21 +190,7 @@ where
         DbConn::Pg(_) => <DbConn as TransactionManager<DbConn>>::begin_transaction(conn),
     };
     begun.map_err(|e| E::from(DbError::from(e)))?;
-    match f(conn) {
-        Ok(value) => {
-            <DbConn as TransactionManager<DbConn>>::commit_transaction(conn)
-                .map_err(|e| E::from(DbError::from(e)))?;
-            Ok(value)
-        }
-        Err(error) => {
-            if let Err(rollback) =
-                <DbConn as TransactionManager<DbConn>>::rollback_transaction(conn)
-            {
-                log::error!("rollback failed: {rollback}");
-            }
-            Err(error)
-        }
-    }
+    finish(conn, f)
 }
 
 fn begin(conn: &mut DbConn) -> diesel::QueryResult<()> {

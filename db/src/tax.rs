@@ -28,6 +28,19 @@ pub const REVERSED: &str = "reversed";
 pub const ACCEPTED: &str = "accepted";
 pub const REFUSED: &str = "refused";
 
+/// The assessment ids of an order's lines, as a subquery (an order may have
+/// more lines than a statement may bind).
+fn line_ids_of(
+    order_id: i64,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<order_lines::table, diesel::dsl::Eq<order_lines::order_id, i64>>,
+    order_lines::assessment_id,
+> {
+    order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .select(order_lines::assessment_id)
+}
+
 /// Locks the feed's counter row until commit (a no-op update). Paths that
 /// lock an order and then append to the feed take this first.
 pub fn lock_feed(conn: &mut DbConn) -> Result<(), DbError> {
@@ -63,13 +76,7 @@ pub fn lines_free(conn: &mut DbConn, order_id: i64) -> Result<bool, DbError> {
         .count()
         .get_result(conn)?;
     let pending: i64 = assessments::table
-        .filter(
-            assessments::id.eq_any(
-                order_lines::table
-                    .filter(order_lines::order_id.eq(order_id))
-                    .select(order_lines::assessment_id),
-            ),
-        )
+        .filter(assessments::id.eq_any(line_ids_of(order_id)))
         .filter(assessments::status.eq(PENDING))
         .count()
         .get_result(conn)?;
@@ -83,13 +90,7 @@ pub fn lock_paid_lines(conn: &mut DbConn, order_id: i64) -> Result<usize, DbErro
     Ok(diesel::update(
         assessments::table
             .filter(assessments::status.eq(PAID))
-            .filter(
-                assessments::id.eq_any(
-                    order_lines::table
-                        .filter(order_lines::order_id.eq(order_id))
-                        .select(order_lines::assessment_id),
-                ),
-            ),
+            .filter(assessments::id.eq_any(line_ids_of(order_id))),
     )
     .set(assessments::status.eq(assessments::status))
     .execute(conn)?)
@@ -126,13 +127,7 @@ pub fn reopen_expired(
         .execute(conn)?;
     diesel::update(
         assessments::table
-            .filter(
-                assessments::id.eq_any(
-                    order_lines::table
-                        .filter(order_lines::order_id.eq(order_id))
-                        .select(order_lines::assessment_id),
-                ),
-            )
+            .filter(assessments::id.eq_any(line_ids_of(order_id)))
             .filter(assessments::status.eq(PENDING)),
     )
     .set((
@@ -452,10 +447,7 @@ pub fn unbook(
 
 /// The assessment ids of the order's lines.
 pub fn assessment_ids_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<i64>, DbError> {
-    Ok(order_lines::table
-        .filter(order_lines::order_id.eq(order_id))
-        .select(order_lines::assessment_id)
-        .load(conn)?)
+    Ok(line_ids_of(order_id).load(conn)?)
 }
 
 /// The insurances of the order's lines.

@@ -597,13 +597,7 @@ pub async fn create_order(
             }
             let dto =
                 issue(c, &user.principal, user.unit_id, today, local_now, now).map_err(|e| {
-                    // An identical request with the same key may have committed
-                    // between the key lookup and the pending lines: look again.
-                    if first_run && key.is_some() && e.code() == "NOTHING_TO_BILL" {
-                        ApiError::conflict(RETRY, e.detail().to_owned())
-                    } else {
-                        e
-                    }
+                    crate::retry::keyed_race(e, key.is_some(), first_run, "NOTHING_TO_BILL")
                 })?;
             let text = serde_json::to_string(&dto).map_err(ApiError::internal_cause)?;
             if let Some(k) = &key {

@@ -1028,14 +1028,7 @@ pub async fn create_refund_application(
                 return Ok((no, stored.response_json));
             }
             let doc = apply(c, &user, &parsed, today, now).map_err(|e| {
-                // Each statement reads the latest commit: an identical
-                // request with the same key may have committed between the
-                // key lookup and the planning. Look again once.
-                if first_run && key.is_some() && e.code() == "LINE_UNDER_REFUND" {
-                    ApiError::conflict(crate::retry::RETRY, e.detail().to_owned())
-                } else {
-                    e
-                }
+                crate::retry::keyed_race(e, key.is_some(), first_run, "LINE_UNDER_REFUND")
             })?;
             let text = serde_json::to_string(&doc).map_err(ApiError::internal_cause)?;
             if let Some(k) = &key {

@@ -379,6 +379,20 @@ pub fn reconciliation(conn: &mut DbConn, day: Date) -> Result<ReconciliationDto,
     })
 }
 
+/// The reconciliation of the day in the path, read from one snapshot.
+async fn reconciliation_of(
+    state: &AppState,
+    path: &str,
+) -> Result<web::Json<ReconciliationDto>, ApiError> {
+    let day = parse_day(path)?;
+    Ok(web::Json(
+        run_db(state, move |conn| {
+            qibao_db::conn::read_transaction(conn, |c| reconciliation(c, day))
+        })
+        .await?,
+    ))
+}
+
 /// The reconciliation of a day: the count and sum of what tax reported and
 /// of what was booked, with each difference listed.
 #[utoipa::path(
@@ -399,13 +413,7 @@ pub async fn get_tax_reconciliation(
     _user: TaxUser,
     path: web::Path<String>,
 ) -> Result<web::Json<ReconciliationDto>, ApiError> {
-    let day = parse_day(&path)?;
-    Ok(web::Json(
-        run_db(&state, move |conn| {
-            qibao_db::conn::read_transaction(conn, |c| reconciliation(c, day))
-        })
-        .await?,
-    ))
+    reconciliation_of(&state, &path).await
 }
 
 /// One payment on the tax bureau's statement.
@@ -529,13 +537,7 @@ pub async fn get_reconciliation(
     path: web::Path<String>,
 ) -> Result<web::Json<ReconciliationDto>, ApiError> {
     user.0.require_staff_role(StaffRole::Finance)?;
-    let day = parse_day(&path)?;
-    Ok(web::Json(
-        run_db(&state, move |conn| {
-            qibao_db::conn::read_transaction(conn, |c| reconciliation(c, day))
-        })
-        .await?,
-    ))
+    reconciliation_of(&state, &path).await
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
