@@ -29,15 +29,37 @@ pub struct Unit {
     pub token: String,
 }
 
-/// A unit in 宜昌 (risk class 1, factor 100%) paying 110/210/410 since
-/// 201605, whose latest accounted month is `latest`, with `n` employees
-/// (monthly wage at enrolment 4,000.00); returns the unit and person numbers.
-pub fn unit_with_staff(
-    app: &App,
-    uscc: &str,
-    latest: Option<i32>,
-    n: usize,
-) -> (Unit, Vec<String>) {
+/// What [`insert_unit`] registers: a unit in 宜昌 with its insurances, all
+/// starting in `start`, and its work-injury rating.
+pub struct UnitSpec<'a> {
+    pub uscc: &'a str,
+    pub name: String,
+    pub insurances: &'a [&'a str],
+    pub risk_class: i16,
+    pub factor_pct: i16,
+    pub start: i32,
+    /// The latest accounted (and paid-up) month of every insurance.
+    pub latest: Option<i32>,
+}
+
+impl<'a> UnitSpec<'a> {
+    /// Risk class 1, factor 100%, 110/210/410 since 201605, nothing accounted.
+    pub fn new(uscc: &'a str, name: &str) -> Self {
+        UnitSpec {
+            uscc,
+            name: name.to_owned(),
+            insurances: &["110", "210", "410"],
+            risk_class: 1,
+            factor_pct: 100,
+            start: 201605,
+            latest: None,
+        }
+    }
+}
+
+/// Registers a unit directly in the database (no endpoint creates units with
+/// chosen histories); returns its row.
+pub fn insert_unit(app: &App, spec: &UnitSpec<'_>) -> qibao_db::rows::Unit {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
     let unit_no = repo::next_sequence(&mut conn, "unit_no")
@@ -47,13 +69,13 @@ pub fn unit_with_staff(
         &mut conn,
         &NewUnit {
             unit_no,
-            uscc: uscc.into(),
-            name: format!("宜昌缴费测试单位{uscc}"),
+            uscc: spec.uscc.into(),
+            name: spec.name.clone(),
             region_code: "420500".into(),
             unit_type: "企业".into(),
             economic_type: "有限责任公司".into(),
             industry: "软件和信息技术服务业".into(),
-            risk_class: 1,
+            risk_class: spec.risk_class,
             address: "湖北省宜昌市".into(),
             postcode: None,
             phone: "0717-6440000".into(),
@@ -67,16 +89,16 @@ pub fn unit_with_staff(
         },
     )
     .unwrap();
-    for ins in ["110", "210", "410"] {
+    for ins in spec.insurances {
         repo::insert_unit_insurance(
             &mut conn,
             &NewUnitInsurance {
                 unit_id: unit.id,
-                insurance: ins.into(),
-                start_period: 201605,
+                insurance: (*ins).into(),
+                start_period: spec.start,
                 status: "active".into(),
-                latest_accounted_period: latest,
-                latest_paid_period: latest,
+                latest_accounted_period: spec.latest,
+                latest_paid_period: spec.latest,
             },
         )
         .unwrap();
@@ -85,12 +107,33 @@ pub fn unit_with_staff(
         &mut conn,
         &NewUnitInjuryFactor {
             unit_id: unit.id,
-            from_period: 201605,
+            from_period: spec.start,
             to_period: None,
-            factor_pct: 100,
+            factor_pct: spec.factor_pct,
         },
     )
     .unwrap();
+    unit
+}
+
+/// A unit in 宜昌 (risk class 1, factor 100%) paying 110/210/410 since
+/// 201605, whose latest accounted month is `latest`, with `n` employees
+/// (monthly wage at enrolment 4,000.00); returns the unit and person numbers.
+pub fn unit_with_staff(
+    app: &App,
+    uscc: &str,
+    latest: Option<i32>,
+    n: usize,
+) -> (Unit, Vec<String>) {
+    let unit = insert_unit(
+        app,
+        &UnitSpec {
+            latest,
+            ..UnitSpec::new(uscc, &format!("宜昌缴费测试单位{uscc}"))
+        },
+    );
+    let now = app.server.clock.now_utc();
+    let mut conn = app.pool.get().unwrap();
     let mut nos = Vec::new();
     for i in 0..n {
         let no = repo::next_sequence(&mut conn, "person_no")

@@ -6,8 +6,9 @@
 
 use qibao_api::auth::{Role, StaffRole};
 use qibao_db::business_items::ItemFilter;
-use qibao_db::rows::{NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
+use qibao_db::rows::{NewEmployment, NewPerson};
 use qibao_db::{assessments, business_items, employees, repo};
+use qibao_e2e::fixtures;
 use qibao_e2e::{App, Resp, json};
 use serde_json::Value;
 
@@ -81,60 +82,16 @@ fn other_unit_from(
     factor: i16,
     start: i32,
 ) -> Unit {
-    let now = app.server.clock.now_utc();
-    let mut conn = app.pool.get().unwrap();
-    let unit_no = repo::next_sequence(&mut conn, "unit_no")
-        .unwrap()
-        .to_string();
-    let unit = repo::insert_unit(
-        &mut conn,
-        &NewUnit {
-            unit_no: unit_no.clone(),
-            uscc: uscc.into(),
-            name: format!("宜昌测试单位{uscc}"),
-            region_code: "420500".into(),
-            unit_type: "企业".into(),
-            economic_type: "有限责任公司".into(),
-            industry: "建筑业".into(),
+    let unit = fixtures::insert_unit(
+        app,
+        &fixtures::UnitSpec {
+            insurances,
             risk_class,
-            address: "湖北省宜昌市".into(),
-            postcode: None,
-            phone: "0717-6440000".into(),
-            legal_rep_name: "王法人".into(),
-            legal_rep_id_type: "resident".into(),
-            legal_rep_id_number: rid("42050019700101002"),
-            collection_method: "tax".into(),
-            status: "active".into(),
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .unwrap();
-    for ins in insurances {
-        repo::insert_unit_insurance(
-            &mut conn,
-            &NewUnitInsurance {
-                unit_id: unit.id,
-                insurance: (*ins).into(),
-                start_period: start,
-                status: "active".into(),
-                latest_accounted_period: None,
-                latest_paid_period: None,
-            },
-        )
-        .unwrap();
-    }
-    repo::insert_unit_injury_factor(
-        &mut conn,
-        &NewUnitInjuryFactor {
-            unit_id: unit.id,
-            from_period: start,
-            to_period: None,
             factor_pct: factor,
+            start,
+            ..fixtures::UnitSpec::new(uscc, &format!("宜昌测试单位{uscc}"))
         },
-    )
-    .unwrap();
-    drop(conn);
+    );
     Unit {
         token: app.mint(
             Role::Agent,
@@ -144,7 +101,7 @@ fn other_unit_from(
             &[],
         ),
         id: unit.id,
-        no: unit_no,
+        no: unit.unit_no,
     }
 }
 

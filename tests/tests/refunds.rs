@@ -9,9 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qibao_api::auth::{Role, StaffRole};
-use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
 use qibao_db::{assessments, employees, repo};
-use qibao_e2e::{App, Resp, fixtures, json};
+use qibao_e2e::fixtures::{self, rid};
+use qibao_e2e::{App, Resp, json};
 use serde_json::Value;
 
 const EMP: &str = "/api/v1/portal/employees";
@@ -22,17 +22,6 @@ const BANK: &str = "/api/v1/portal/bank-accounts";
 const TASKS: &str = "/api/v1/staff/tasks";
 const STAFF: &str = "/api/v1/staff/refunds";
 const ITEMS: &str = "/api/v1/portal/business-items";
-
-fn rid(first17: &str) -> String {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let c = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{first17}{c}")
-}
 
 struct Unit {
     id: i64,
@@ -63,59 +52,10 @@ fn demo_unit(app: &App) -> Unit {
 }
 
 fn other_unit(app: &App) -> Unit {
-    let now = app.server.clock.now_utc();
-    let mut conn = app.pool.get().unwrap();
-    let unit_no = repo::next_sequence(&mut conn, "unit_no")
-        .unwrap()
-        .to_string();
-    let unit = repo::insert_unit(
-        &mut conn,
-        &NewUnit {
-            unit_no,
-            uscc: "91420500MA4D1B2C36".into(),
-            name: "宜昌测试乙单位".into(),
-            region_code: "420500".into(),
-            unit_type: "企业".into(),
-            economic_type: "有限责任公司".into(),
-            industry: "建筑业".into(),
-            risk_class: 1,
-            address: "湖北省宜昌市".into(),
-            postcode: None,
-            phone: "0717-6440000".into(),
-            legal_rep_name: "王法人".into(),
-            legal_rep_id_type: "resident".into(),
-            legal_rep_id_number: rid("42050019700101002"),
-            collection_method: "tax".into(),
-            status: "active".into(),
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .unwrap();
-    for ins in ["110", "210", "410"] {
-        repo::insert_unit_insurance(
-            &mut conn,
-            &NewUnitInsurance {
-                unit_id: unit.id,
-                insurance: ins.into(),
-                start_period: 201605,
-                status: "active".into(),
-                latest_accounted_period: None,
-                latest_paid_period: None,
-            },
-        )
-        .unwrap();
-    }
-    repo::insert_unit_injury_factor(
-        &mut conn,
-        &NewUnitInjuryFactor {
-            unit_id: unit.id,
-            from_period: 201605,
-            to_period: None,
-            factor_pct: 100,
-        },
-    )
-    .unwrap();
+    let unit = fixtures::insert_unit(
+        app,
+        &fixtures::UnitSpec::new("91420500MA4D1B2C36", "宜昌测试乙单位"),
+    );
     Unit {
         token: app.mint(
             Role::Agent,
