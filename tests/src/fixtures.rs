@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::App;
 
+/// A valid resident ID from its first 17 digits (GB 11643 check character,
+/// computed here independently of the code under test).
 pub fn rid(first17: &str) -> String {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let sum: u32 = first17

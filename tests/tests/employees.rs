@@ -8,7 +8,7 @@ use qibao_api::auth::{Role, StaffRole};
 use qibao_db::business_items::ItemFilter;
 use qibao_db::rows::{NewEmployment, NewPerson};
 use qibao_db::{assessments, business_items, employees, repo};
-use qibao_e2e::fixtures;
+use qibao_e2e::fixtures::{self, date, rid};
 use qibao_e2e::{App, Resp, json};
 use serde_json::Value;
 
@@ -16,19 +16,6 @@ const EMP: &str = "/api/v1/portal/employees";
 const ITEMS: &str = "/api/v1/portal/business-items";
 
 // ---------------------------------------------------------------- fixtures
-
-/// A valid resident ID from its first 17 digits (GB 11643 check character,
-/// computed here independently of the code under test).
-fn rid(first17: &str) -> String {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17
-        .bytes()
-        .zip(W)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let c = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{first17}{c}")
-}
 
 /// The legacy 15-digit form of an 18-digit ID of someone born in the 1900s.
 fn legacy(id18: &str) -> String {
@@ -48,10 +35,6 @@ struct Unit {
 
 fn today(app: &App) -> time::Date {
     app.server.clock.today()
-}
-
-fn date(s: &str) -> time::Date {
-    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).unwrap()
 }
 
 /// The demo unit (宜昌, class 1, 110/210/410 since 201605) with 5 employees.
