@@ -1,40 +1,275 @@
-//! Benchmark: declaring a month and issuing the order for one unit of N
-//! employees × 3 insurances (issue 5). Seeds a fresh database directly
-//! through the db layer (SQLite in a temporary directory, or PostgreSQL when
-//! QIBAO_TEST_DATABASE_URL is set), then times `declare_period` and
-//! `orders::issue`, each in one transaction, as the handlers run them.
+//! Benchmark: the monthly declaration and the order issue of one unit of N
+//! employees × 3 insurances, against a baseline measured in the same run on
+//! the same schema:
 //!
-//!     cargo run -p qibao-api --example bench_declare -- 50000
+//! - declare: PostgreSQL `COPY` (SQLite: multi-row INSERTs) of exactly the
+//!   rows qibao's declaration writes, into the real `assessments` table;
+//! - issue: the hand-written set-based SQL (the order row, one
+//!   `INSERT INTO order_lines … SELECT`, one `UPDATE`).
+//!
+//! Each figure is the best of 3 rounds; every round but qibao's last runs
+//! in a transaction that is rolled back, so each round starts from the same
+//! data. SQLite always; PostgreSQL too when `QIBAO_TEST_DATABASE_URL` is
+//! set. Prints one line per backend and operation on stdout:
+//!
+//! `ratio <sqlite|postgres> <declare|issue>: qibao X lines/s, baseline Y lines/s, ratio R`
+//!
+//! (progress and timings go to stderr).
+//!
+//!     cargo run --release -p qibao-api --example bench_declare -- 50000
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use qibao_api::auth::{Channel, Principal, Role};
-use qibao_api::routes::declarations::{DeclarationKind, declare_period};
-use qibao_api::routes::orders;
+use diesel::connection::SimpleConnection;
+use qibao_app::declarations::{DeclarationKind, declare_period};
+use qibao_app::{Actor, AppError as ApiError, Channel, orders};
 use qibao_core::Period;
-use qibao_db::declarations::{self as decl_db, NewWageDeclaration, NewWagePerson};
-use qibao_db::repo;
-use qibao_db::rows::{NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
+use qibao_db::assessments::{Assessment, NewAssessment};
+use qibao_db::orders::NewOrder;
 use qibao_db::testing::TestDb;
+use qibao_db::{DbConn, DbError, conn::transaction};
 use time::macros::{date, datetime, offset};
+
+const ROUNDS: usize = 3;
 
 fn main() {
     let n: usize = std::env::args()
         .nth(1)
-        .map(|s| s.parse().expect("N"))
+        .map(|s| s.parse().expect("N: a number of employees"))
         .unwrap_or(50_000);
-    let db = TestDb::new();
-    let backend = if db.url.starts_with("sqlite") {
-        "SQLite"
-    } else {
-        "PostgreSQL"
-    };
+    let mut backends = vec![("sqlite", TestDb::sqlite())];
+    if let Some(url) = TestDb::server_url() {
+        backends.push(("postgres", TestDb::postgres(&url)));
+    }
+    for (name, db) in backends {
+        bench(name, &db, n);
+    }
+}
+
+/// A sentinel that rolls a round's transaction back.
+fn rollback() -> ApiError {
+    ApiError::conflict("ROLLBACK", "基准测试回滚")
+}
+
+fn is_rollback(e: &ApiError) -> bool {
+    e.code() == "ROLLBACK"
+}
+
+/// Runs `f` in a transaction `ROUNDS` times, rolled back unless `keep_last`;
+/// returns the best time.
+fn best_of(
+    conn: &mut DbConn,
+    keep_last: bool,
+    mut f: impl FnMut(&mut DbConn) -> Result<(), ApiError>,
+) -> Duration {
+    let mut best = Duration::MAX;
+    for round in 0..ROUNDS {
+        let keep = keep_last && round + 1 == ROUNDS;
+        let mut took = Duration::ZERO;
+        let r = transaction(conn, |c| {
+            let t = Instant::now();
+            f(c)?;
+            took = t.elapsed();
+            if keep { Ok(()) } else { Err(rollback()) }
+        });
+        match r {
+            Ok(()) => {}
+            Err(e) if is_rollback(&e) => {}
+            Err(e) => panic!("round {round} failed: {e:?}"),
+        }
+        best = best.min(took);
+    }
+    best
+}
+
+fn bench(backend: &str, db: &TestDb, n: usize) {
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
-    let now = datetime!(2022-08-15 02:00:00);
     let t = Instant::now();
-    let unit_id = qibao_db::conn::transaction(&mut conn, |c| {
+    let unit_id = seed(&mut conn, n);
+    eprintln!("{backend}: seeded {n} employees in {:.1?}", t.elapsed());
+    let who = Actor {
+        name: "agent:420500197001010011:基准经办".into(),
+        channel: Channel::Portal,
+    };
+    let today = date!(2022 - 08 - 15);
+    let now = datetime!(2022-08-15 02:00:00);
+    let local_now = datetime!(2022-08-15 10:00:00).assume_offset(offset!(+8));
+    let period = Period::parse("202208").unwrap();
+    let lines = n * 3;
+
+    // The rows qibao's declaration writes, for the baseline.
+    let mut rows: Vec<NewAssessment> = Vec::new();
+    let _ = transaction(&mut conn, |c| {
+        declare_period(
+            c,
+            &who,
+            unit_id,
+            period,
+            DeclarationKind::Regular,
+            today,
+            now,
+        )?;
+        rows = qibao_db::assessments::list_for_unit(c, unit_id)?
+            .into_iter()
+            .map(new_from)
+            .collect();
+        Err::<(), _>(rollback())
+    });
+    assert_eq!(rows.len(), lines, "declared lines");
+    // The declaration's business item was rolled back with it: the baseline
+    // rows point at a committed one, so they pass the same foreign keys.
+    let item = baseline_item(&mut conn, unit_id);
+    for r in &mut rows {
+        r.source_item_id = Some(item);
+    }
+    let base_declare = best_of(&mut conn, false, |c| {
+        let n = qibao_db::bulk::insert_assessments(c, &rows)?;
+        assert_eq!(n, lines);
+        Ok(())
+    });
+    let declare = best_of(&mut conn, true, |c| {
+        declare_period(
+            c,
+            &who,
+            unit_id,
+            period,
+            DeclarationKind::Regular,
+            today,
+            now,
+        )?;
+        Ok(())
+    });
+    let base_issue = best_of(&mut conn, false, |c| {
+        baseline_issue(c, unit_id, now, lines)?;
+        Ok(())
+    });
+    let mut total = String::new();
+    let issue = best_of(&mut conn, true, |c| {
+        let o = orders::issue(c, &who, unit_id, today, local_now, now)?;
+        assert_eq!(o.lines.len(), lines);
+        total = o.totals.total.to_string();
+        Ok(())
+    });
+    eprintln!(
+        "{backend}: N={n}, {lines} lines, order total {total}; declare {declare:.2?} \
+         (baseline {base_declare:.2?}), issue {issue:.2?} (baseline {base_issue:.2?}), \
+         declare + issue {:.2?}",
+        declare + issue
+    );
+    report(backend, "declare", lines, declare, base_declare);
+    report(backend, "issue", lines, issue, base_issue);
+}
+
+fn report(backend: &str, op: &str, lines: usize, qibao: Duration, baseline: Duration) {
+    // Lines per second in integers and the ratio in hundredths (no floats).
+    let per_s = |d: Duration| (lines as u128 * 1_000_000) / d.as_micros().max(1);
+    let ratio = (baseline.as_micros() * 100) / qibao.as_micros().max(1);
+    println!(
+        "ratio {backend} {op}: qibao {} lines/s, baseline {} lines/s, ratio {}.{:02}",
+        per_s(qibao),
+        per_s(baseline),
+        ratio / 100,
+        ratio % 100
+    );
+}
+
+fn new_from(a: Assessment) -> NewAssessment {
+    NewAssessment {
+        unit_id: a.unit_id,
+        person_id: a.person_id,
+        employment_id: a.employment_id,
+        insurance: a.insurance,
+        period: a.period,
+        kind: a.kind,
+        base_fen: a.base_fen,
+        unit_rate_ppm: a.unit_rate_ppm,
+        individual_rate_ppm: a.individual_rate_ppm,
+        unit_fen: a.unit_fen,
+        individual_fen: a.individual_fen,
+        status: a.status,
+        source_item_id: a.source_item_id,
+        created_at: a.created_at,
+        updated_at: a.updated_at,
+    }
+}
+
+/// A committed business item for the baseline rows.
+fn baseline_item(conn: &mut DbConn, unit_id: i64) -> i64 {
+    transaction(conn, |c| {
+        c.batch_execute(&format!(
+            "INSERT INTO business_items (unit_id, kind, status, actor, channel, created_at, \
+             updated_at) VALUES ({unit_id}, 'monthly_declaration', 'done', 'bench', 'portal', \
+             '2022-08-15 02:00:00', '2022-08-15 02:00:00')"
+        ))?;
+        Ok::<_, DbError>(())
+    })
+    .unwrap();
+    let (items, _) = qibao_db::business_items::list_for_unit(
+        conn,
+        unit_id,
+        &qibao_db::business_items::ItemFilter::default(),
+        0,
+        1,
+    )
+    .unwrap();
+    items.first().expect("the baseline item").id
+}
+
+/// The hand-written set-based issue: the order row, its lines in one
+/// `INSERT … SELECT` and the lines billed in one `UPDATE`.
+fn baseline_issue(
+    conn: &mut DbConn,
+    unit_id: i64,
+    now: time::PrimitiveDateTime,
+    lines: usize,
+) -> Result<(), DbError> {
+    let order = qibao_db::orders::insert_order(
+        conn,
+        &NewOrder {
+            order_no: "2022081510000099".into(),
+            unit_id,
+            status: "live".into(),
+            agency: "基准".into(),
+            issue_date: date!(2022 - 08 - 15),
+            due_date: date!(2022 - 08 - 29),
+            unit_fen: 0,
+            individual_fen: 0,
+            interest_fen: 0,
+            late_fee_fen: 0,
+            total_fen: 0,
+            issued_by: "bench".into(),
+            created_at: now,
+            closed_at: None,
+        },
+    )?;
+    conn.batch_execute(&format!(
+        "INSERT INTO order_lines (order_id, assessment_id, live, interest_fen, interest_days, \
+         interest_detail, late_fee_fen, late_fee_days, late_fee_rate_ppm) \
+         SELECT {order}, id, TRUE, 0, 0, '[]', 0, 0, 500 FROM assessments \
+         WHERE unit_id = {unit_id} AND status = 'pending'; \
+         UPDATE assessments SET status = 'billed', updated_at = '{now}' \
+         WHERE unit_id = {unit_id} AND status = 'pending';",
+        order = order.id,
+        now = now
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second]"
+            ))
+            .unwrap(),
+    ))?;
+    let _ = lines;
+    Ok(())
+}
+
+/// One unit of `n` employees in all three insurances since 2016-05, declared
+/// and paid to 202207, with the 2022 wage-base declaration: set-based SQL
+/// (a recursive series), the same on both backends.
+fn seed(conn: &mut DbConn, n: usize) -> i64 {
+    use qibao_db::repo;
+    use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
+    let now = datetime!(2022-08-15 02:00:00);
+    transaction(conn, |c| {
         let unit = repo::insert_unit(
             c,
             &NewUnit {
@@ -80,58 +315,9 @@ fn main() {
                 factor_pct: 100,
             },
         )?;
-        let mut wages = Vec::with_capacity(n);
-        for i in 0..n {
-            let p = repo::insert_person(
-                c,
-                &NewPerson {
-                    person_no: format!("{:011}", 20_000_000_000u64 + i as u64),
-                    id_type: "passport".into(),
-                    id_number: format!("B{i:08}"),
-                    name: format!("职工{i}"),
-                    gender: "M".into(),
-                    birth_date: date!(1980 - 01 - 01),
-                    nationality: "CHN".into(),
-                    phone: None,
-                    address: None,
-                    first_work_date: None,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            for ins in ["110", "210", "410"] {
-                repo::insert_employment(
-                    c,
-                    &NewEmployment {
-                        unit_id: unit.id,
-                        person_id: p.id,
-                        insurance: ins.into(),
-                        start_date: date!(2016 - 05 - 01),
-                        stop_date: None,
-                        stop_reason: None,
-                        status: "active".into(),
-                        monthly_wage_fen: 400_000,
-                        created_at: now,
-                        updated_at: now,
-                    },
-                )?;
-            }
-            let declared = 300_000 + (i as i64 % 200) * 10_000;
-            wages.push(NewWagePerson {
-                declaration_id: 0,
-                person_id: p.id,
-                basis: "monthly".into(),
-                previous_year_total_fen: None,
-                months_paid: None,
-                wage_fen: Some(declared),
-                declared_fen: declared,
-                base_fen: declared.clamp(345_000, 1_800_000),
-                adjustment: "none".into(),
-            });
-        }
-        decl_db::insert_wage_declaration(
+        let decl = qibao_db::declarations::insert_wage_declaration(
             c,
-            &NewWageDeclaration {
+            &qibao_db::declarations::NewWageDeclaration {
                 unit_id: unit.id,
                 si_year: 2022,
                 version: 1,
@@ -141,56 +327,36 @@ fn main() {
                 superseded_at: None,
                 created_at: now,
             },
-            &wages,
+            &[],
         )?;
-        Ok::<_, qibao_db::DbError>(unit.id)
+        let u = unit.id;
+        let series = format!(
+            "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < {})",
+            n - 1
+        );
+        c.batch_execute(&format!(
+            "INSERT INTO persons (person_no, id_type, id_number, name, gender, birth_date, \
+             nationality, created_at, updated_at) \
+             {series} SELECT CAST(20000000000 + i AS TEXT), 'passport', 'B' || CAST(i AS TEXT), \
+             '职工' || CAST(i AS TEXT), 'M', '1980-01-01', 'CHN', '{ts}', '{ts}' FROM s;\
+             INSERT INTO employments (unit_id, person_id, insurance, start_date, status, \
+             monthly_wage_fen, created_at, updated_at) \
+             SELECT {u}, p.id, ins.code, '2016-05-01', 'active', 400000, '{ts}', '{ts}' \
+             FROM persons p CROSS JOIN (SELECT '110' AS code UNION ALL SELECT '210' \
+             UNION ALL SELECT '410') ins WHERE p.id_type = 'passport' AND p.id_number LIKE 'B%';\
+             INSERT INTO wage_declaration_persons (declaration_id, person_id, basis, wage_fen, \
+             declared_fen, base_fen, adjustment) \
+             SELECT {d}, p.id, 'monthly', 300000 + (p.id % 200) * 10000, \
+             300000 + (p.id % 200) * 10000, \
+             CASE WHEN 300000 + (p.id % 200) * 10000 < 345000 THEN 345000 \
+             WHEN 300000 + (p.id % 200) * 10000 > 1800000 THEN 1800000 \
+             ELSE 300000 + (p.id % 200) * 10000 END, 'none' \
+             FROM persons p WHERE p.id_type = 'passport' AND p.id_number LIKE 'B%';\
+             ANALYZE;",
+            ts = "2022-08-15 02:00:00",
+            d = decl.0.id,
+        ))?;
+        Ok::<_, DbError>(unit.id)
     })
-    .unwrap();
-    println!("{backend}: seeded {n} employees in {:.1?}", t.elapsed());
-    let who = Principal {
-        session_id: "bench".into(),
-        role: Role::Agent,
-        subject: "420500197001010011".into(),
-        name: "基准经办".into(),
-        unit_id: Some(unit_id),
-        staff_roles: Vec::new(),
-        channel: Channel::Portal,
-        must_change_password: false,
-    };
-    let today = date!(2022 - 08 - 15);
-    let local_now = datetime!(2022-08-15 10:00:00).assume_offset(offset!(+8));
-
-    let t = Instant::now();
-    qibao_db::conn::transaction(&mut conn, |c| {
-        declare_period(
-            c,
-            &who,
-            unit_id,
-            Period::parse("202208").unwrap(),
-            DeclarationKind::Regular,
-            today,
-            now,
-        )
-    })
-    .unwrap();
-    let declare = t.elapsed();
-    let t = Instant::now();
-    let order = qibao_db::conn::transaction(&mut conn, |c| {
-        orders::issue(c, &who, unit_id, today, local_now, now)
-    })
-    .unwrap();
-    let issue = t.elapsed();
-    let lines = order.lines.len();
-    assert_eq!(lines, n * 3);
-    // Lines per second, in integers (floats are linted out).
-    let rate = |d: std::time::Duration| (lines as u128 * 1000) / d.as_millis().max(1);
-    println!(
-        "{backend}: N={n}, {lines} lines; declare {:.2?} ({} lines/s); issue {:.2?} ({} lines/s); total {} ({})",
-        declare,
-        rate(declare),
-        issue,
-        rate(issue),
-        order.totals.total,
-        order.order_no
-    );
+    .unwrap()
 }

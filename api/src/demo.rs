@@ -300,9 +300,10 @@ pub fn first_month(
     local_now: time::OffsetDateTime,
     now: PrimitiveDateTime,
 ) -> Result<String, crate::problem::ApiError> {
-    use crate::auth::{Channel, Principal, Role};
-    use crate::routes::declarations::{DeclarationKind, declare_period};
-    use crate::routes::{orders, wage_declarations};
+    use crate::auth::{AsActor, Channel, Principal, Role};
+    use crate::routes::wage_declarations;
+    use qibao_app::declarations::{DeclarationKind, declare_period};
+    use qibao_app::orders;
     let who = Principal {
         session_id: "demo".into(),
         role: Role::LegalRep,
@@ -344,13 +345,13 @@ pub fn first_month(
         )?;
         declare_period(
             c,
-            &who,
+            &who.as_actor(),
             unit_id,
             period,
             DeclarationKind::Regular,
             today,
             now,
         )?;
-        Ok(orders::issue(c, &who, unit_id, today, local_now, now)?.order_no)
+        Ok(orders::issue(c, &who.as_actor(), unit_id, today, local_now, now)?.order_no)
     })
 }

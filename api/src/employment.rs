@@ -11,9 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 
-use qibao_core::contribution::{
-    BaseDecision, WageBasis, assess_one, contribution_base, declared_monthly_wage,
-};
+use qibao_core::contribution::{WageBasis, assess_one, declared_monthly_wage};
 use qibao_core::employment::{
     ActiveRelation, AssessmentKind, CoverSpan, EmployeeItemKind, EnrolmentRefusal, ExcludedLine,
     IdType, InsuredStatus, LineState, LineStatus, NonAccountable, NotRevocable, PersonStatus,
@@ -21,14 +19,13 @@ use qibao_core::employment::{
     check_stop, enrolment_periods, id_key, id_spellings, pension_elsewhere, plan_lines,
 };
 use qibao_core::ids::Gender;
-use qibao_core::insurance::{FloatFactor, InjuryRating, Insurance, RiskClass};
-use qibao_core::policy::{PeriodParams, RegionPolicy};
+use qibao_core::insurance::Insurance;
 use qibao_core::rules::{EnrolmentError, enrolment_plan};
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::{self as lines_db, Assessment, NewAssessment};
 use qibao_db::business_items as items_db;
 use qibao_db::employees as emp_db;
-use qibao_db::rows::{BusinessItem, Employment, NewEmployment, NewPerson, Person, Unit};
+use qibao_db::rows::{BusinessItem, Employment, NewEmployment, NewPerson, Person};
 use qibao_db::{DbConn, DbError, repo};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -46,17 +43,15 @@ pub const KIND_STATUS_ADDED: &str = "person_status_added";
 pub const KIND_MERGE: &str = "person_merge";
 pub const KIND_REVOCATION: &str = "business_item_revocation";
 
-/// Status of a business item that is in effect.
-pub const DONE: &str = "done";
-/// Status of a revoked business item.
-pub const REVOKED: &str = "revoked";
+pub use qibao_app::items::{DONE, REVOKED};
 
+/// A stored value that does not parse (an internal error).
 pub(crate) fn corrupt(what: &str, detail: impl Display) -> ApiError {
-    ApiError::internal_cause(format_args!("stored {what} is invalid: {detail}"))
+    qibao_app::error::corrupt(what, detail).into()
 }
 
 fn retryable(e: DbError) -> ApiError {
-    crate::retry::conflict_as_retry(e, "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。")
+    qibao_app::tx::conflict_as_retry(e, "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。")
 }
 
 // ---------------------------------------------------------------- DTOs
@@ -368,92 +363,7 @@ fn after_json(summary: Value, effects: &Effects) -> Result<String, ApiError> {
 
 // ---------------------------------------------------------------- context
 
-/// What assessing for a unit needs: the unit, its insurance registrations,
-/// its work-injury factors and the policy of its region.
-pub struct UnitContext {
-    pub unit: Unit,
-    pub registrations: Vec<qibao_db::rows::UnitInsurance>,
-    pub factors: Vec<qibao_db::rows::UnitInjuryFactor>,
-    pub policy: RegionPolicy,
-    params: HashMap<Period, PeriodParams>,
-}
-
-impl UnitContext {
-    pub fn load(conn: &mut DbConn, unit_id: i64) -> Result<UnitContext, ApiError> {
-        let unit = emp_db::get_unit(conn, unit_id).map_err(|e| match e {
-            DbError::NotFound => ApiError::not_found("UNIT_NOT_FOUND", "参保单位不存在。"),
-            other => other.into(),
-        })?;
-        let registrations = emp_db::list_unit_insurances(conn, unit_id)?;
-        let factors = emp_db::list_injury_factors(conn, unit_id)?;
-        let policy = qibao_db::policy::load_region_policy(conn, &unit.region_code)?
-            .ok_or_else(|| corrupt("unit region", &unit.region_code))?;
-        Ok(UnitContext {
-            unit,
-            registrations,
-            factors,
-            policy,
-            params: HashMap::new(),
-        })
-    }
-
-    /// The unit's active registration of `insurance`.
-    pub fn registration(&self, insurance: Insurance) -> Option<&qibao_db::rows::UnitInsurance> {
-        self.registrations
-            .iter()
-            .find(|r| r.insurance == insurance.code() && r.status == repo::ACTIVE)
-    }
-
-    /// The collected insurances the unit is registered for.
-    pub fn insurances(&self) -> Vec<Insurance> {
-        Insurance::COLLECTED
-            .into_iter()
-            .filter(|i| self.registrations.iter().any(|r| r.insurance == i.code()))
-            .collect()
-    }
-
-    /// The start month of the unit's registration of each insurance.
-    pub fn starts(&self, insurances: &[Insurance]) -> Result<HashMap<Insurance, Period>, ApiError> {
-        insurances
-            .iter()
-            .filter_map(|i| self.registration(*i).map(|r| (*i, r.start_period)))
-            .map(|(i, p)| Ok((i, Period::from_yyyymm(p).map_err(|e| corrupt("period", e))?)))
-            .collect()
-    }
-
-    pub fn params(&mut self, period: Period) -> Result<&PeriodParams, ApiError> {
-        if !self.params.contains_key(&period) {
-            let p = self.policy.in_force(period)?;
-            self.params.insert(period, p);
-        }
-        self.params
-            .get(&period)
-            .ok_or_else(|| ApiError::internal_cause("params cache"))
-    }
-
-    /// The unit's work-injury rating in `period`: its risk class and the
-    /// floating factor in force (100% when none is recorded).
-    pub fn rating(&self, period: Period) -> Result<InjuryRating, ApiError> {
-        let class = RiskClass::new(i64::from(self.unit.risk_class))
-            .map_err(|e| corrupt("risk class", e))?;
-        let pct = self
-            .factors
-            .iter()
-            .filter(|f| {
-                f.from_period <= period.yyyymm() && f.to_period.is_none_or(|t| period.yyyymm() <= t)
-            })
-            .map(|f| i64::from(f.factor_pct))
-            .next_back()
-            .unwrap_or(100);
-        let factor = FloatFactor::new(class, pct).map_err(|e| corrupt("injury factor", e))?;
-        Ok(InjuryRating { class, factor })
-    }
-
-    /// The base of `period` for a declared wage (R-WAGE-2).
-    pub fn base(&mut self, period: Period, declared: Money) -> Result<BaseDecision, ApiError> {
-        Ok(contribution_base(declared, &self.params(period)?.bounds))
-    }
-}
+pub use qibao_app::context::UnitContext;
 
 // ---------------------------------------------------------------- lookups
 

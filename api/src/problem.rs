@@ -22,6 +22,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use qibao_app::error::{AppError, ErrorKind};
+use qibao_app::tx::{RETRY, Retryable};
+
 use crate::db_glue::DbError;
 
 /// The media type of problem responses.
@@ -31,32 +34,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const PROBLEM_TYPE_BASE: &str = "https://qibao.example/problems/";
 
 /// Detail of every 500: the cause goes to the log only.
-pub const INTERNAL_DETAIL: &str = "系统繁忙，请稍后再试。";
+pub use qibao_app::error::{INTERNAL_DETAIL, VALIDATION_DETAIL};
 
-/// Detail of `VALIDATION_FAILED`.
-pub const VALIDATION_DETAIL: &str = "请求参数有误，请按提示修改后重试。";
-
-/// One invalid input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct FieldError {
-    /// The field's name as sent by the client (`employee.id_number`);
-    /// `body`, `query` or `path` when only the location is known.
-    #[schema(example = "period")]
-    pub field: String,
-    /// What is wrong with it, in Chinese.
-    #[schema(example = "费款所属期格式应为 YYYYMM，例如 202403。")]
-    pub message: String,
-}
-
-impl FieldError {
-    /// A field error.
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use qibao_app::error::FieldError;
 
 /// An RFC 9457 problem details body (`application/problem+json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -320,18 +300,42 @@ impl ResponseError for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
-        match err {
-            DbError::Busy => {
-                log::warn!("database busy: answering 503");
-                ApiError::service_unavailable("SERVICE_UNAVAILABLE", "系统繁忙，请稍后再试。")
-            }
-            DbError::NotFound => ApiError::not_found("NOT_FOUND", "请求的资源不存在。"),
-            DbError::Conflict { constraint } => {
-                log::info!("database conflict on constraint {constraint}");
-                ApiError::conflict("CONFLICT", "与现有数据冲突，请刷新后核对再试。")
-            }
-            other => ApiError::internal_cause(format_args!("database error: {other}")),
-        }
+        AppError::from(err).into()
+    }
+}
+
+/// The API's handlers share the use cases' retry ([`qibao_app::tx`]).
+impl Retryable for ApiError {
+    fn retry(detail: String) -> Self {
+        ApiError::conflict(RETRY, detail)
+    }
+    fn code(&self) -> &str {
+        ApiError::code(self)
+    }
+    fn detail(&self) -> &str {
+        ApiError::detail(self)
+    }
+    fn conflict(code: &'static str, detail: String) -> Self {
+        ApiError::conflict(code, detail)
+    }
+}
+
+/// Each kind of use-case error is one status.
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        let (kind, code, detail, errors) = err.into_parts();
+        let e = match kind {
+            ErrorKind::BadRequest => ApiError::bad_request(code, detail),
+            ErrorKind::Unauthorized => ApiError::unauthorized(code, detail),
+            ErrorKind::Forbidden => ApiError::forbidden(code, detail),
+            ErrorKind::NotFound => ApiError::not_found(code, detail),
+            ErrorKind::Conflict => ApiError::conflict(code, detail),
+            ErrorKind::Unprocessable => ApiError::unprocessable(code, detail),
+            ErrorKind::Unavailable => ApiError::service_unavailable(code, detail),
+            // Already logged where it was made.
+            ErrorKind::Internal => ApiError::internal(),
+        };
+        e.with_errors(errors)
     }
 }
 

@@ -29,7 +29,7 @@ use crate::clock::CHINA_OFFSET;
 use crate::employment::corrupt;
 use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError};
-use crate::retry::{RETRY, transaction_with_retry};
+use qibao_app::tx::{RETRY, transaction_with_retry};
 
 pub const KIND_PAYMENT_BOOKED: &str = "payment_booked";
 pub const KIND_PAYMENT_REVERSED: &str = "payment_reversed";
@@ -285,7 +285,10 @@ fn pay(
         PaymentAction::ReopenAndBook if o.status == qibao_db::orders::EXPIRED => {
             // Paid in time, told late: the expired order comes back.
             let reopened = tax_db::reopen_expired(c, o.id, now).map_err(|e| {
-                crate::retry::conflict_as_retry(e, "认定单明细已重新开具，请重发报文。")
+                qibao_app::tx::conflict_as_retry::<ApiError>(
+                    e,
+                    "认定单明细已重新开具，请重发报文。",
+                )
             })?;
             if !reopened {
                 return Err(ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
@@ -520,7 +523,10 @@ pub fn deliver(
             },
         )
         .map_err(|e| {
-            crate::retry::conflict_as_retry(e, "同一流水号的报文正在处理，请稍后重发。")
+            qibao_app::tx::conflict_as_retry::<ApiError>(
+                e,
+                "同一流水号的报文正在处理，请稍后重发。",
+            )
         })?;
         keep(c, status, false)?;
         Ok(Answer {

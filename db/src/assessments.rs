@@ -40,8 +40,9 @@ pub struct Assessment {
     pub updated_at: PrimitiveDateTime,
 }
 
+/// `None` is written as NULL (not DEFAULT), which batch inserts and COPY need.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = assessments)]
+#[diesel(table_name = assessments, treat_none_as_default_value = false)]
 pub struct NewAssessment {
     pub unit_id: i64,
     pub person_id: i64,

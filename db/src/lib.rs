@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod auth;
 pub mod back_pay;
+pub mod bulk;
 pub mod business_items;
 pub mod conn;
 pub mod declarations;

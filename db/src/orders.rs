@@ -82,8 +82,9 @@ pub struct OrderLine {
     pub late_fee_note: Option<String>,
 }
 
+/// `None` is written as NULL (not DEFAULT), which batch inserts and COPY need.
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = order_lines)]
+#[diesel(table_name = order_lines, treat_none_as_default_value = false)]
 pub struct NewOrderLine {
     pub order_id: i64,
     pub assessment_id: i64,
@@ -281,45 +282,51 @@ pub fn close(
     if moved == 0 {
         return Ok(false);
     }
-    let ids: Vec<i64> = order_lines::table
+    // The lines first (while the order's lines are still live), then the
+    // order's lines: two statements whatever the order's size.
+    let on_order = order_lines::table
         .filter(order_lines::order_id.eq(order_id))
-        .select(order_lines::assessment_id)
-        .load(conn)?;
+        .filter(order_lines::live.eq(true))
+        .select(order_lines::assessment_id);
+    diesel::update(
+        assessments::table
+            .filter(assessments::id.eq_any(on_order))
+            .filter(assessments::status.eq(BILLED)),
+    )
+    .set((
+        assessments::status.eq(PENDING),
+        assessments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
     diesel::update(order_lines::table.filter(order_lines::order_id.eq(order_id)))
         .set(order_lines::live.eq(false))
         .execute(conn)?;
-    for chunk in ids.chunks(5000) {
-        diesel::update(
-            assessments::table
-                .filter(assessments::id.eq_any(chunk))
-                .filter(assessments::status.eq(BILLED)),
-        )
-        .set((
-            assessments::status.eq(PENDING),
-            assessments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    }
     crate::tax::append_feed(conn, order_id, to, now)?;
     Ok(true)
 }
 
-/// Moves pending lines to billed; returns how many moved.
-pub fn bill(conn: &mut DbConn, ids: &[i64], now: PrimitiveDateTime) -> Result<usize, DbError> {
-    let mut n = 0;
-    for chunk in ids.chunks(5000) {
-        n += diesel::update(
-            assessments::table
-                .filter(assessments::id.eq_any(chunk))
-                .filter(assessments::status.eq(PENDING)),
-        )
-        .set((
-            assessments::status.eq(BILLED),
-            assessments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    }
-    Ok(n)
+/// Moves the pending lines on this order's live lines to billed, in one
+/// statement; returns how many moved (fewer than the order's lines when a
+/// concurrent request billed some first).
+pub fn bill_order(
+    conn: &mut DbConn,
+    order_id: i64,
+    now: PrimitiveDateTime,
+) -> Result<usize, DbError> {
+    let on_order = order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .filter(order_lines::live.eq(true))
+        .select(order_lines::assessment_id);
+    Ok(diesel::update(
+        assessments::table
+            .filter(assessments::id.eq_any(on_order))
+            .filter(assessments::status.eq(PENDING)),
+    )
+    .set((
+        assessments::status.eq(BILLED),
+        assessments::updated_at.eq(now),
+    ))
+    .execute(conn)?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]

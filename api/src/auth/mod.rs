@@ -125,39 +125,7 @@ impl StaffRole {
     }
 }
 
-/// Through which channel an action came (every business item records it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// The online service hall.
-    Portal,
-    /// Staff at the counter.
-    Counter,
-    /// An API client (payroll software, the tax bureau).
-    Api,
-    /// The system itself (expiry, allocation…).
-    System,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Portal => "portal",
-            Channel::Counter => "counter",
-            Channel::Api => "api",
-            Channel::System => "system",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Channel> {
-        Some(match s {
-            "portal" => Channel::Portal,
-            "counter" => Channel::Counter,
-            "api" => Channel::Api,
-            "system" => Channel::System,
-            _ => return None,
-        })
-    }
-}
+pub use qibao_app::actor::{Actor, AsActor, Channel};
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -216,6 +184,16 @@ impl Principal {
                 "FORBIDDEN",
                 format!("此操作需要{}权限。", role.label_zh()),
             ))
+        }
+    }
+}
+
+impl AsActor for Principal {
+    /// Who acts, as the use cases record it.
+    fn as_actor(&self) -> Actor {
+        Actor {
+            name: self.actor(),
+            channel: self.channel,
         }
     }
 }

@@ -1,57 +1,19 @@
-//! 单位社会保险缴费申报: the monthly declaration of the current month
-//! (R-DECL-1…3, 7), and 单位补缴申报: unit back-pay of undeclared months
-//! within the online window (R-BACK-1). Declaring creates one pending line
-//! per active, accountable person × insured insurance at the period's own
-//! parameters, lists the non-accountable persons with the reason (R-EMP-7)
-//! and advances the unit's latest accounted period (最大做账期号).
-
-use std::collections::{BTreeSet, HashMap, HashSet};
+//! HTTP for 单位社会保险缴费申报 (the monthly declaration, R-DECL-1…3, 7)
+//! and 单位补缴申报 (unit back-pay, R-BACK-1): parse, call
+//! [`qibao_app::declarations`], render.
 
 use actix_web::{HttpResponse, get, post, web};
-use qibao_core::contribution::assess_one;
-use qibao_core::declaration::{check_back_pay_period, check_current_period};
-use qibao_core::employment::{PersonStatus, PersonStatusKind, accountability};
-use qibao_core::insurance::Insurance;
-use qibao_core::rules::{DeclarationError, check_declaration};
-use qibao_core::{Money, Period, Rate};
-use qibao_db::assessments::{self as lines_db, NewAssessment};
-use qibao_db::declarations::{self as decl_db, Declaration, NewDeclaration};
-use qibao_db::{DbConn, DbError, employees as emp_db, repo};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use qibao_app::declarations::{self, DeclarationDto, DeclarationKind};
+pub use qibao_app::declarations::{DeclaredLineDto, ExcludedPersonDto};
+use qibao_core::Period;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::{Principal, UnitUser};
+use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
-use crate::employment::{UnitContext, corrupt};
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::wage_declarations::bases_for;
 use crate::state::AppState;
-
-/// Business item kinds.
-pub const KIND_DECLARATION: &str = "monthly_declaration";
-pub const KIND_BACK_PAY: &str = "unit_back_pay_declaration";
-
-/// What is declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeclarationKind {
-    /// The current month (单位整体核定).
-    Regular,
-    /// An undeclared earlier month (单位补缴).
-    BackPay,
-}
-
-impl DeclarationKind {
-    fn code(self) -> &'static str {
-        match self {
-            DeclarationKind::Regular => "regular",
-            DeclarationKind::BackPay => "back_pay",
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DeclarationRequest {
@@ -60,352 +22,11 @@ pub struct DeclarationRequest {
     pub period: Option<String>,
 }
 
-/// One person's line in a declaration.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DeclaredLineDto {
-    /// Person number (个人编号, AAC001).
-    pub person_no: String,
-    /// Name (姓名, AAC003).
-    pub name: String,
-    /// Insurance (险种, AAE140).
-    pub insurance: Insurance,
-    pub insurance_name: String,
-    /// Contribution base (缴费基数, AAE180).
-    pub base: Money,
-    pub unit_rate: Rate,
-    pub individual_rate: Rate,
-    pub unit_amount: Money,
-    pub individual_amount: Money,
-    pub total: Money,
-}
-
-/// A person left out of the month (不可做账人员, R-EMP-7).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ExcludedPersonDto {
-    pub person_no: String,
-    pub name: String,
-    /// Insurance (险种, AAE140).
-    pub insurance: String,
-    /// retired, prison or bilateral_exemption.
-    pub reason_code: String,
-    /// The reason (不可做账原因).
-    pub reason: String,
-}
-
-/// The result of a month's declaration (R-DECL-7: that month's lines only;
-/// back-pay lines appear on the order).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DeclarationDto {
-    /// Contribution month (费款所属期, AAE002).
-    pub period: Period,
-    /// regular (单位整体核定) or back_pay (单位补缴).
-    pub kind: String,
-    pub declared_by: String,
-    /// UTC, RFC 3339.
-    #[serde(with = "time::serde::rfc3339")]
-    pub declared_at: OffsetDateTime,
-    pub persons: usize,
-    pub lines: Vec<DeclaredLineDto>,
-    pub unit_total: Money,
-    pub individual_total: Money,
-    pub total: Money,
-    pub excluded: Vec<ExcludedPersonDto>,
-}
-
 fn parse_period(v: &Option<String>) -> Result<Period, ApiError> {
     match v.as_deref().map(str::trim) {
         None | Some("") => Err(ApiError::invalid_field("period", "缺少必填字段。")),
         Some(s) => Period::parse(s).map_err(|e| ApiError::invalid_field("period", e.to_string())),
     }
-}
-
-fn statuses_by_person(
-    conn: &mut DbConn,
-    person_ids: &[i64],
-) -> Result<HashMap<i64, Vec<PersonStatus>>, ApiError> {
-    let mut out: HashMap<i64, Vec<PersonStatus>> = HashMap::new();
-    for chunk in person_ids.chunks(5000) {
-        for s in emp_db::list_statuses(conn, chunk)? {
-            out.entry(s.person_id).or_default().push(PersonStatus {
-                kind: PersonStatusKind::parse(&s.kind)
-                    .ok_or_else(|| corrupt("status kind", &s.kind))?,
-                from: Period::from_yyyymm(s.from_period).map_err(|e| corrupt("period", e))?,
-                to: s
-                    .to_period
-                    .map(Period::from_yyyymm)
-                    .transpose()
-                    .map_err(|e| corrupt("period", e))?,
-            });
-        }
-    }
-    Ok(out)
-}
-
-fn persons_by_id(
-    conn: &mut DbConn,
-    ids: &[i64],
-) -> Result<HashMap<i64, qibao_db::rows::Person>, ApiError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(5000) {
-        for p in emp_db::get_persons(conn, chunk)? {
-            out.insert(p.id, p);
-        }
-    }
-    Ok(out)
-}
-
-fn refusal(e: DeclarationError) -> ApiError {
-    let code = match e {
-        DeclarationError::PeriodGap { .. } => "PERIOD_GAP",
-        DeclarationError::WageDeclarationMissing { .. } => "WAGE_DECLARATION_MISSING",
-        DeclarationError::NotStarted { .. } => "INSURANCE_NOT_STARTED",
-    };
-    ApiError::unprocessable(code, e.to_string())
-}
-
-/// The declaration's result as stored: the month's lines of its kind.
-pub fn result_of(conn: &mut DbConn, d: &Declaration) -> Result<DeclarationDto, ApiError> {
-    let kinds: &[&str] = if d.kind == "regular" {
-        &["regular"]
-    } else {
-        &["back_pay"]
-    };
-    let rows = decl_db::live_lines_of_period(conn, d.unit_id, d.period, kinds)?;
-    let mut ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
-    ids.dedup();
-    let persons = persons_by_id(conn, &ids)?;
-    let mut lines = Vec::with_capacity(rows.len());
-    let (mut unit_total, mut individual_total) = (Money::ZERO, Money::ZERO);
-    for r in &rows {
-        let insurance = Insurance::from_code(&r.insurance).map_err(|e| corrupt("insurance", e))?;
-        let p = persons.get(&r.person_id);
-        let unit_amount = Money::from_fen(r.unit_fen);
-        let individual_amount = Money::from_fen(r.individual_fen);
-        unit_total += unit_amount;
-        individual_total += individual_amount;
-        lines.push(DeclaredLineDto {
-            person_no: p.map(|p| p.person_no.clone()).unwrap_or_default(),
-            name: p.map(|p| p.name.clone()).unwrap_or_default(),
-            insurance,
-            insurance_name: insurance.name_zh().to_string(),
-            base: Money::from_fen(r.base_fen),
-            unit_rate: Rate::from_ppm(r.unit_rate_ppm),
-            individual_rate: Rate::from_ppm(r.individual_rate_ppm),
-            unit_amount,
-            individual_amount,
-            total: unit_amount + individual_amount,
-        });
-    }
-    let excluded: Vec<ExcludedPersonDto> =
-        serde_json::from_str(&d.excluded_json).map_err(|e| corrupt("excluded persons", e))?;
-    Ok(DeclarationDto {
-        period: Period::from_yyyymm(d.period).map_err(|e| corrupt("period", e))?,
-        kind: d.kind.clone(),
-        declared_by: d.declared_by.clone(),
-        declared_at: d.created_at.assume_utc(),
-        persons: ids.len(),
-        lines,
-        unit_total,
-        individual_total,
-        total: unit_total + individual_total,
-        excluded,
-    })
-}
-
-/// Declares `period` for the unit (the current month, or a back-pay month)
-/// in the caller's transaction. Declaring a declared month again returns
-/// the stored result (idempotent). Returns the declaration and whether it
-/// was created now.
-pub fn declare_period(
-    conn: &mut DbConn,
-    who: &Principal,
-    unit_id: i64,
-    period: Period,
-    kind: DeclarationKind,
-    today: Date,
-    now: PrimitiveDateTime,
-) -> Result<(Declaration, bool), ApiError> {
-    if let Some(d) = decl_db::find_declaration(conn, unit_id, period.yyyymm())?
-        && d.kind == kind.code()
-    {
-        return Ok((d, false));
-    }
-    let mut ctx = UnitContext::load(conn, unit_id)?;
-    // The unit's registrations that cover the month.
-    let regs: Vec<(Insurance, Period, Option<Period>)> = ctx
-        .registrations
-        .iter()
-        .filter(|r| r.status == repo::ACTIVE)
-        .map(|r| {
-            Ok((
-                Insurance::from_code(&r.insurance).map_err(|e| corrupt("insurance", e))?,
-                Period::from_yyyymm(r.start_period).map_err(|e| corrupt("period", e))?,
-                r.latest_accounted_period
-                    .map(Period::from_yyyymm)
-                    .transpose()
-                    .map_err(|e| corrupt("period", e))?,
-            ))
-        })
-        .collect::<Result<_, ApiError>>()?;
-    let bases = bases_for(conn, unit_id, period)?;
-    match kind {
-        DeclarationKind::Regular => {
-            check_current_period(period, today)
-                .map_err(|e| ApiError::unprocessable("NOT_CURRENT_PERIOD", e.to_string()))?;
-            let covering: Vec<_> = regs.iter().filter(|r| r.1 <= period).collect();
-            if covering.is_empty() {
-                return Err(ApiError::unprocessable(
-                    "INSURANCE_NOT_STARTED",
-                    format!("单位在{period}没有参保的险种，无需申报"),
-                ));
-            }
-            for (_, start, latest) in covering {
-                check_declaration(period, *latest, *start, bases.is_some()).map_err(refusal)?;
-            }
-        }
-        DeclarationKind::BackPay => {
-            let covering: Vec<_> = regs.iter().filter(|r| r.1 <= period).collect();
-            let start = regs.iter().map(|r| r.1).min();
-            let Some(start) = start else {
-                return Err(ApiError::unprocessable(
-                    "INSURANCE_NOT_STARTED",
-                    "单位没有参保的险种，无需补缴",
-                ));
-            };
-            // The unit's latest accounted month: the most behind registration.
-            let latest = if covering.iter().any(|r| r.2.is_none()) {
-                None
-            } else {
-                covering.iter().filter_map(|r| r.2).min()
-            };
-            let window = ctx.params(Period::of(today))?.windows.back_pay_months;
-            check_back_pay_period(period, today, window, latest, start)
-                .map_err(|e| ApiError::unprocessable("BACK_PAY_REFUSED", e.to_string()))?;
-        }
-    }
-    let insured: Vec<Insurance> = regs.iter().filter(|r| r.1 <= period).map(|r| r.0).collect();
-    let employments: Vec<qibao_db::rows::Employment> = emp_db::employments_of_unit(conn, unit_id)?
-        .into_iter()
-        .filter(|e| e.status == repo::ACTIVE && Period::of(e.start_date) <= period)
-        .collect();
-    let person_ids: Vec<i64> = employments
-        .iter()
-        .map(|e| e.person_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let statuses = statuses_by_person(conn, &person_ids)?;
-    let existing: HashSet<(i64, String)> =
-        decl_db::live_lines_of_period(conn, unit_id, period.yyyymm(), &lines_db_kinds())?
-            .into_iter()
-            .map(|l| (l.person_id, l.insurance))
-            .collect();
-    let item = items::record(
-        conn,
-        who,
-        ItemRecord {
-            unit_id: Some(unit_id),
-            kind: match kind {
-                DeclarationKind::Regular => KIND_DECLARATION,
-                DeclarationKind::BackPay => KIND_BACK_PAY,
-            },
-            status: crate::employment::DONE,
-            before: None,
-            after: Some(json!({"period": period, "persons": person_ids.len()})),
-        },
-        now,
-    )?;
-    let mut excluded_ids = Vec::new();
-    let mut excluded_raw = Vec::new();
-    let injury = if insured.contains(&Insurance::WorkInjury) {
-        Some(ctx.rating(period)?)
-    } else {
-        None
-    };
-    for e in &employments {
-        let insurance =
-            Insurance::from_code(&e.insurance).map_err(|err| corrupt("insurance", err))?;
-        if !insured.contains(&insurance) || existing.contains(&(e.person_id, e.insurance.clone())) {
-            continue;
-        }
-        let empty = Vec::new();
-        let st = statuses.get(&e.person_id).unwrap_or(&empty);
-        if let Err(reason) = accountability(st, insurance, period) {
-            excluded_ids.push(e.person_id);
-            excluded_raw.push((e.person_id, insurance, reason));
-            continue;
-        }
-        // The person's wage of the year's declaration; a person not in it
-        // (hired after it) keeps the wage declared at enrolment.
-        let declared = bases
-            .as_ref()
-            .and_then(|b| b.get(&e.person_id).copied())
-            .unwrap_or(Money::from_fen(e.monthly_wage_fen));
-        let base = ctx.base(period, declared)?.base;
-        let line = assess_one(ctx.params(period)?, base, insurance, injury)?;
-        lines_db::insert(
-            conn,
-            &NewAssessment {
-                unit_id,
-                person_id: e.person_id,
-                employment_id: e.id,
-                insurance: insurance.code().to_string(),
-                period: period.yyyymm(),
-                kind: kind.code().to_string(),
-                base_fen: line.base.fen(),
-                unit_rate_ppm: line.unit_rate.ppm(),
-                individual_rate_ppm: line.individual_rate.ppm(),
-                unit_fen: line.unit_amount.fen(),
-                individual_fen: line.individual_amount.fen(),
-                status: lines_db::PENDING.to_string(),
-                source_item_id: Some(item.id),
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .map_err(retryable)?;
-    }
-    let names = persons_by_id(conn, &excluded_ids)?;
-    let excluded: Vec<ExcludedPersonDto> = excluded_raw
-        .into_iter()
-        .map(|(pid, ins, reason)| ExcludedPersonDto {
-            person_no: names
-                .get(&pid)
-                .map(|p| p.person_no.clone())
-                .unwrap_or_default(),
-            name: names.get(&pid).map(|p| p.name.clone()).unwrap_or_default(),
-            insurance: ins.code().to_string(),
-            reason_code: reason.code().to_string(),
-            reason: reason.to_string(),
-        })
-        .collect();
-    decl_db::advance_latest_accounted(conn, unit_id, period.yyyymm())?;
-    let d = decl_db::insert_declaration(
-        conn,
-        &NewDeclaration {
-            unit_id,
-            period: period.yyyymm(),
-            kind: kind.code().to_string(),
-            excluded_json: serde_json::to_string(&excluded).map_err(ApiError::internal_cause)?,
-            declared_by: who.actor(),
-            created_at: now,
-        },
-    )
-    .map_err(retryable)?;
-    Ok((d, true))
-}
-
-fn lines_db_kinds() -> [&'static str; 4] {
-    [
-        "regular",
-        "back_pay",
-        "labour_contract",
-        "injury_only_transfer",
-    ]
-}
-
-fn retryable(e: DbError) -> ApiError {
-    crate::retry::conflict_as_retry(e, "该月申报正在被其他请求办理，请稍后刷新后核对。")
 }
 
 async fn run_declare(
@@ -417,11 +38,16 @@ async fn run_declare(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let (dto, created) = run_db(&state, move |conn| {
-        crate::retry::transaction_with_retry(conn, |c| {
-            let (d, created) =
-                declare_period(c, &user.principal, user.unit_id, period, kind, today, now)?;
-            Ok((result_of(c, &d)?, created))
-        })
+        let who = user.principal.as_actor();
+        Ok(declarations::declare(
+            conn,
+            &who,
+            user.unit_id,
+            period,
+            kind,
+            today,
+            now,
+        )?)
     })
     .await?;
     Ok(if created {
@@ -512,11 +138,7 @@ pub async fn get_declaration(
 ) -> Result<web::Json<DeclarationDto>, ApiError> {
     let period = parse_period(&Some(path.into_inner()))?;
     let dto = run_db(&state, move |conn| {
-        let d =
-            decl_db::find_declaration(conn, user.unit_id, period.yyyymm())?.ok_or_else(|| {
-                ApiError::not_found("DECLARATION_NOT_FOUND", format!("{period}尚未申报"))
-            })?;
-        result_of(conn, &d)
+        Ok(declarations::get(conn, user.unit_id, period)?)
     })
     .await?;
     Ok(web::Json(dto))

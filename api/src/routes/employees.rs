@@ -547,7 +547,7 @@ pub async fn create_employee(
     let now = state.clock.now_utc();
     let input = parse_enrolment(&body, today)?;
     let result = run_db(&state, move |conn| {
-        crate::retry::transaction_with_retry(conn, |c| {
+        qibao_app::tx::transaction_with_retry(conn, |c| {
             ops::enrol(c, &user.principal, user.unit_id, &input, today, now)
         })
     })
@@ -618,7 +618,7 @@ pub async fn create_suspension(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
-        crate::retry::transaction_with_retry(conn, |c| {
+        qibao_app::tx::transaction_with_retry(conn, |c| {
             ops::stop(
                 c,
                 &user.principal,
@@ -703,7 +703,7 @@ pub async fn create_employee_insurance(
     };
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
-        crate::retry::transaction_with_retry(conn, |c| {
+        qibao_app::tx::transaction_with_retry(conn, |c| {
             ops::add_insurance(
                 c,
                 &user.principal,
@@ -778,7 +778,7 @@ pub async fn delete_employee_insurance(
     };
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
-        crate::retry::transaction_with_retry(conn, |c| {
+        qibao_app::tx::transaction_with_retry(conn, |c| {
             ops::stop(
                 c,
                 &user.principal,

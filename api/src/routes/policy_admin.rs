@@ -748,6 +748,7 @@ async fn apply(
                 },
                 now,
             )
+            .map_err(ApiError::from)
         })?;
         Ok(change_dto(item))
     })
@@ -998,6 +999,7 @@ pub async fn create_policy_interest_rate(
                 },
                 now,
             )
+            .map_err(ApiError::from)
         })?;
         Ok(change_dto(item))
     })

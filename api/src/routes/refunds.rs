@@ -841,7 +841,7 @@ fn plan_error(e: &PlanError) -> ApiError {
 }
 
 fn retryable(e: DbError) -> ApiError {
-    crate::retry::conflict_as_retry(e, "该人员的缴费记录正在被其他退费申请办理，请刷新后核对。")
+    qibao_app::tx::conflict_as_retry(e, "该人员的缴费记录正在被其他退费申请办理，请刷新后核对。")
 }
 
 /// The key an `Idempotency-Key` is stored under (the store is shared with
@@ -946,7 +946,7 @@ fn apply(
     let ids: Vec<i64> = planned.lines.iter().map(|l| l.line_id).collect();
     if lines_db::set_status(conn, &ids, lines_db::PAID, lines_db::PAID, now)? != ids.len() {
         return Err(ApiError::conflict(
-            crate::retry::RETRY,
+            qibao_app::tx::RETRY,
             "缴费记录刚被税务机关冲正，请刷新后重新申请。",
         ));
     }
@@ -1012,7 +1012,7 @@ pub async fn create_refund_application(
     let now = state.clock.now_utc();
     let (refund_no, text) = run_db(&state, move |conn| {
         let mut first = true;
-        crate::retry::transaction_with_retry(conn, |c| {
+        qibao_app::tx::transaction_with_retry(conn, |c| {
             let first_run = std::mem::replace(&mut first, false);
             if let Some(k) = &key
                 && let Some(stored) = orders_db::find_key(c, user.unit_id, &stored_key(k))?
@@ -1028,7 +1028,7 @@ pub async fn create_refund_application(
                 return Ok((no, stored.response_json));
             }
             let doc = apply(c, &user, &parsed, today, now).map_err(|e| {
-                crate::retry::keyed_race(e, key.is_some(), first_run, "LINE_UNDER_REFUND")
+                qibao_app::tx::keyed_race(e, key.is_some(), first_run, "LINE_UNDER_REFUND")
             })?;
             let text = serde_json::to_string(&doc).map_err(ApiError::internal_cause)?;
             if let Some(k) = &key {

@@ -498,6 +498,12 @@ impl From<DbError> for RegistrationFailed {
     }
 }
 
+impl From<qibao_app::AppError> for RegistrationFailed {
+    fn from(e: qibao_app::AppError) -> Self {
+        RegistrationFailed::Refused(e.into())
+    }
+}
+
 impl From<ApiError> for RegistrationFailed {
     fn from(e: ApiError) -> Self {
         RegistrationFailed::Refused(e)

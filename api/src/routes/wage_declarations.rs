@@ -11,7 +11,7 @@ use qibao_core::contribution::{
     BaseAdjustment, WageBasis, contribution_base, declared_monthly_wage,
 };
 use qibao_core::declaration::check_wage_window;
-use qibao_core::{Money, Period, SiYear};
+use qibao_core::{Money, SiYear};
 use qibao_db::declarations::{self as decl_db, NewWageDeclaration, NewWagePerson, WagePerson};
 use qibao_db::{DbConn, DbError, employees as emp_db, repo};
 use serde::{Deserialize, Serialize};
@@ -560,23 +560,6 @@ pub async fn get_wage_declaration(
     })
     .await?;
     Ok(web::Json(dto))
-}
-
-/// The base of each person declared for the SI year of `period`.
-pub fn bases_for(
-    conn: &mut DbConn,
-    unit_id: i64,
-    period: Period,
-) -> Result<Option<HashMap<i64, Money>>, ApiError> {
-    let Some(d) = decl_db::current_wage_declaration(conn, unit_id, period.si_year().0)? else {
-        return Ok(None);
-    };
-    Ok(Some(
-        decl_db::wage_persons(conn, d.id)?
-            .into_iter()
-            .map(|r| (r.person_id, Money::from_fen(r.declared_fen)))
-            .collect(),
-    ))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

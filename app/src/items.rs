@@ -7,8 +7,13 @@ use qibao_db::rows::{BusinessItem, NewBusinessItem};
 use serde_json::Value;
 use time::PrimitiveDateTime;
 
-use crate::auth::Principal;
-use crate::problem::ApiError;
+use crate::actor::AsActor;
+use crate::error::AppError;
+
+/// Status of a business item that is in effect.
+pub const DONE: &str = "done";
+/// Status of a revoked business item.
+pub const REVOKED: &str = "revoked";
 
 /// What to record.
 #[derive(Debug, Clone)]
@@ -25,17 +30,18 @@ pub struct ItemRecord<'a> {
 /// Records a business item in the caller's transaction.
 pub fn record(
     conn: &mut DbConn,
-    who: &Principal,
+    who: &(impl AsActor + ?Sized),
     item: ItemRecord<'_>,
     now: PrimitiveDateTime,
-) -> Result<BusinessItem, ApiError> {
+) -> Result<BusinessItem, AppError> {
+    let who = who.as_actor();
     Ok(qibao_db::repo::insert_business_item(
         conn,
         &NewBusinessItem {
             unit_id: item.unit_id,
             kind: item.kind.to_owned(),
             status: item.status.to_owned(),
-            actor: who.actor(),
+            actor: who.name,
             channel: who.channel.as_str().to_owned(),
             before_json: item.before.map(|v| v.to_string()),
             after_json: item.after.map(|v| v.to_string()),

@@ -1,0 +1,21 @@
+//! qibao-app: the use cases, between the HTTP API and storage.
+//!
+//! Each use case is one function that takes a connection, the actor, its
+//! parsed input and the clock's "now", runs in one transaction that it owns
+//! (with its retry), asks `qibao-core` to decide and stores the outcome
+//! through `qibao-db`. It returns a value the API renders, or an
+//! [`AppError`]. Nothing here knows HTTP; output types derive `Serialize`
+//! (and `utoipa::ToSchema` with the `openapi` feature).
+
+pub mod actor;
+pub mod clock;
+pub mod context;
+pub mod declarations;
+pub mod error;
+pub mod items;
+pub mod orders;
+pub mod tx;
+pub mod wage_base;
+
+pub use actor::{Actor, Channel};
+pub use error::{AppError, ErrorKind, FieldError};
