@@ -15,7 +15,6 @@ pub mod db_glue;
 pub mod demo;
 pub mod employment;
 pub mod extract;
-pub mod http_client;
 pub mod items;
 pub mod middleware;
 pub mod openapi;
@@ -27,7 +26,6 @@ mod rule_errors;
 pub mod server;
 pub mod state;
 pub mod tax;
-pub mod tax_sim;
 
 pub use clock::Clock;
 pub use config::Config;
