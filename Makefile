@@ -1,8 +1,9 @@
 # qibao — common tasks. `make run` and `make test` are all a new machine needs.
 SHELL := /bin/bash
 CARGO ?= cargo
-QIBAO := target/debug/qibao
-QIBAO_SIM := target/debug/qibao-sim
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+QIBAO := $(TARGET_DIR)/debug/qibao
+QIBAO_SIM := $(TARGET_DIR)/debug/qibao-sim
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
 .PHONY: run build build-sim test test-sqlite test-postgres openapi bench bench-load bench-decl bench-tax lint fmt clean-db
