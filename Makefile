@@ -1,20 +1,29 @@
 # qibao — common tasks. `make run` and `make test` are all a new machine needs.
 SHELL := /bin/bash
 CARGO ?= cargo
-QIBAO := target/debug/qibao
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+QIBAO := $(TARGET_DIR)/debug/qibao
+QIBAO_SIM := $(TARGET_DIR)/debug/qibao-sim
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build test test-sqlite test-postgres openapi bench bench-load bench-decl bench-tax lint fmt clean-db
+.PHONY: run build build-sim test test-sqlite test-postgres openapi bench bench-load bench-decl bench-tax lint fmt clean-db
 
 build:
 	$(CARGO) build -p qibao-api --bin qibao
 
+## The simulators of the outside parties (qibao-sim tax | card).
+build-sim:
+	$(CARGO) build -p qibao-tools --bin qibao-sim
+
 ## Serve on http://127.0.0.1:8080 with embedded SQLite (./qibao.db) and the demo data; docs at /docs.
-## A simulated tax bureau (qibao serve --tax-sim) collects every payment order within seconds.
-run: build
+## A simulated tax bureau (qibao-sim tax, a process beside the server) collects every payment
+## order within seconds; it waits for the server to be ready and stops with it (Ctrl-C).
+run: build build-sim
 	$(QIBAO) migrate
 	$(QIBAO) demo
-	$(QIBAO) serve --tax-sim
+	@$(QIBAO_SIM) tax --server "http://$${QIBAO_BIND:-127.0.0.1:8080}" --wait 120 & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	$(QIBAO) serve
 
 ## The whole suite on SQLite, then again on PostgreSQL when QIBAO_TEST_DATABASE_URL is set.
 test: test-sqlite

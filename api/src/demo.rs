@@ -290,7 +290,7 @@ fn resident(first17: &str) -> Result<ResidentId, DbError> {
 /// The demo unit's current month, so that a new user sees the whole cycle:
 /// the wage-base declaration of the social-insurance year, the monthly
 /// declaration and a payment order, which the tax simulator of `make run`
-/// (`qibao serve --tax-sim`) then invoices, pays and allocates within
+/// (`qibao-sim tax`) then invoices, pays and allocates within
 /// seconds. Done once, right after the unit is created; returns the order
 /// number.
 pub fn first_month(

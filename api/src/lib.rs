@@ -14,7 +14,6 @@ pub mod db_glue;
 pub mod demo;
 pub mod employment;
 pub mod extract;
-pub mod http_client;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
@@ -24,7 +23,6 @@ mod rule_errors;
 pub mod server;
 pub mod state;
 pub mod tax;
-pub mod tax_sim;
 
 pub use config::Config;
 pub use problem::{ApiError, FieldError, ProblemDoc};

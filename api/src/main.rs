@@ -1,26 +1,13 @@
-//! The `qibao` binary: `qibao [serve|migrate|openapi|demo|card-sim|tax-sim|help]`.
+//! The `qibao` binary: `qibao [serve|migrate|openapi|demo]` (serve when no
+//! command is given), its arguments parsed by clap. The simulators of the
+//! outside parties are the separate `qibao-sim` binary (crate qibao-tools).
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use qibao_api::{Config, openapi, server};
 
-const USAGE: &str = "\
-qibao - the employer-facing social-insurance online service hall
-
-Usage: qibao [COMMAND]
-
-Commands:
-  serve     apply pending database migrations, then serve HTTP (default);
-            `serve --tax-sim` also plays the tax bureau in the background (dev only)
-  migrate   apply pending database migrations and list them
-  openapi   print the OpenAPI document (YAML) to stdout
-  demo      load demonstration data and development sign-in accounts (dev only)
-  card-sim  play the e-social-card platform: confirm a QR sign-in ticket
-            (qibao card-sim --ticket T --id-number X --name N [--server URL])
-  tax-sim   play the tax bureau: pull the order feed, invoice and pay
-            (qibao tax-sim [--server URL] [--once] …; qibao tax-sim --help)
-  help      print this help
-
+const ENVIRONMENT: &str = "\
 Environment:
   QIBAO_DATABASE_URL  sqlite://FILE or postgres://... (default sqlite://qibao.db)
   QIBAO_BIND          address to listen on (default 127.0.0.1:8080)
@@ -36,67 +23,55 @@ Environment:
                       that signs QR sign-in confirmations (required in production;
                       in dev the DEV-ONLY key in api/dev-keys/ when unset)
   RUST_LOG            log filter (default info)
-";
+
+The simulated tax bureau and e-social-card platform are `qibao-sim tax` and
+`qibao-sim card` (make run starts the tax bureau beside the server).";
+
+/// qibao - the employer-facing social-insurance online service hall
+#[derive(Debug, Parser)]
+#[command(name = "qibao", version, propagate_version = true, after_long_help = ENVIRONMENT)]
+struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+enum Command {
+    /// Apply pending database migrations, then serve HTTP (the default).
+    #[command(after_long_help = ENVIRONMENT)]
+    Serve,
+    /// Apply pending database migrations and list them.
+    #[command(after_long_help = ENVIRONMENT)]
+    Migrate,
+    /// Print the OpenAPI document (YAML) to stdout.
+    Openapi,
+    /// Load demonstration data and development sign-in accounts (dev only).
+    #[command(after_long_help = ENVIRONMENT)]
+    Demo,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args.first().map(String::as_str).unwrap_or("serve");
-    if command == "card-sim" {
-        return card_sim(&args[1..]);
-    }
-    if command == "tax-sim" {
-        return tax_sim(&args[1..]);
-    }
-    let with_tax_sim = command == "serve" && args.get(1).map(String::as_str) == Some("--tax-sim");
-    if args.len() > 1 && !(with_tax_sim && args.len() == 2) {
-        eprintln!("qibao: unexpected argument {:?}\n\n{USAGE}", args[1]);
-        return ExitCode::from(2);
-    }
-
-    match command {
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        "openapi" => match openapi::openapi_yaml() {
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Openapi => match openapi::openapi_yaml() {
             Ok(yaml) => {
                 print!("{yaml}");
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&format!("cannot render the OpenAPI document: {e}")),
         },
-        "serve" => {
+        Command::Serve => {
             init_logging();
             let config = match load_config() {
                 Ok(c) => c,
                 Err(code) => return code,
             };
-            if with_tax_sim {
-                if config.mode.is_production() {
-                    return fail(
-                        "--tax-sim plays the tax bureau with the demo client; refused with QIBAO_MODE=production",
-                    );
-                }
-                let host = if config.bind.ip().is_unspecified() {
-                    format!("127.0.0.1:{}", config.bind.port())
-                } else {
-                    config.bind.to_string()
-                };
-                let mut sim = qibao_api::tax_sim::SimConfig::demo(&format!("http://{host}"));
-                sim.bank_date = config.today;
-                std::thread::spawn(move || {
-                    std::thread::sleep(std::time::Duration::from_secs(2));
-                    log::info!("tax-sim: playing the tax bureau against http://{host} every 5 s");
-                    qibao_api::tax_sim::TaxSim::new(sim)
-                        .run_forever(std::time::Duration::from_secs(5));
-                });
-            }
             match actix_web::rt::System::new().block_on(server::serve(config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e.to_string()),
             }
         }
-        "migrate" => {
+        Command::Migrate => {
             init_logging();
             let config = match load_config() {
                 Ok(c) => c,
@@ -117,7 +92,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
-        "demo" => {
+        Command::Demo => {
             init_logging();
             let config = match load_config() {
                 Ok(c) => c,
@@ -148,7 +123,7 @@ fn main() -> ExitCode {
                             clock.now_utc(),
                         ) {
                             Ok(no) => println!(
-                                "this month is declared and payment order {no} issued; `qibao serve --tax-sim` (make run) has the simulated tax bureau invoice and pay it within seconds"
+                                "this month is declared and payment order {no} issued; `make run` (or `qibao-sim tax`) has the simulated tax bureau invoice and pay it within seconds"
                             ),
                             Err(e) => eprintln!("the demo's first month was not declared: {e}"),
                         }
@@ -157,10 +132,6 @@ fn main() -> ExitCode {
                 }
                 Err(e) => fail(&format!("cannot load the demo data: {e}")),
             }
-        }
-        other => {
-            eprintln!("qibao: unknown command {other:?}\n\n{USAGE}");
-            ExitCode::from(2)
         }
     }
 }
@@ -200,95 +171,13 @@ fn print_demo(s: &qibao_api::demo::DemoSummary, config: &Config) {
         kept(s.tax_client_created)
     );
     println!(
-        "  QR sign-in            qibao card-sim --ticket <ticket> --id-number {} --name {}",
+        "  QR sign-in            qibao-sim card --ticket <ticket> --id-number {} --name {}",
         s.legal_rep_id_number, s.legal_rep_name
     );
     println!(
         "try: curl -s -X POST http://{}/api/v1/auth/password-login -H 'Content-Type: application/json' -d '{{\"uscc\":\"{}\",\"password\":\"{DEMO_LEGAL_REP_PASSWORD}\"}}'",
         config.bind, s.uscc
     );
-}
-
-/// The date pinned by QIBAO_TODAY for the simulators (like a dev server's).
-fn pinned_today() -> Result<Option<time::Date>, ExitCode> {
-    match std::env::var("QIBAO_TODAY")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-    {
-        None => Ok(None),
-        Some(v) => time::Date::parse(
-            v.trim(),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .map(Some)
-        .map_err(|_| fail(&format!("QIBAO_TODAY is invalid: {v:?}"))),
-    }
-}
-
-fn tax_sim(args: &[String]) -> ExitCode {
-    use qibao_api::tax_sim::{self, TaxSim};
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        print!("{}", tax_sim::USAGE);
-        return ExitCode::SUCCESS;
-    }
-    init_logging();
-    let (mut cfg, once, interval) = match tax_sim::parse_args(args) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("qibao tax-sim: {e}\n\n{}", tax_sim::USAGE);
-            return ExitCode::from(2);
-        }
-    };
-    // Bank times follow QIBAO_TODAY like a dev server's date.
-    match pinned_today() {
-        Ok(day) => cfg.bank_date = day,
-        Err(code) => return code,
-    }
-    let mut sim = TaxSim::new(cfg);
-    if !once {
-        sim.run_forever(interval);
-        return ExitCode::SUCCESS;
-    }
-    match sim.round() {
-        Ok(s) => {
-            println!(
-                "feed entries {}, invoiced {}, paid {}, replayed {}, reversed {}, refused {}, withdrawn {}",
-                s.entries, s.invoiced, s.paid, s.replayed, s.reversed, s.refused, s.withdrawn
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&format!("tax-sim: {e}")),
-    }
-}
-
-fn card_sim(args: &[String]) -> ExitCode {
-    use qibao_api::auth::card_sim;
-    let parsed = match card_sim::parse_args(args) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("qibao card-sim: {e}\n\n{}", card_sim::USAGE);
-            return ExitCode::from(2);
-        }
-    };
-    // The simulator's clock follows QIBAO_TODAY like a dev server's, so its
-    // confirmations are valid for a server whose date is pinned.
-    let clock = match pinned_today() {
-        Ok(None) => qibao_api::Clock::system(),
-        Ok(Some(d)) => qibao_api::Clock::fixed(d),
-        Err(code) => return code,
-    };
-    match card_sim::run(&parsed, clock.now_utc()) {
-        Ok((status, body)) => {
-            println!("HTTP {status}");
-            println!("{body}");
-            if (200..300).contains(&status) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(e) => fail(&format!("card-sim: {e}")),
-    }
 }
 
 fn init_logging() {
@@ -302,4 +191,30 @@ fn load_config() -> Result<Config, ExitCode> {
 fn fail(message: &str) -> ExitCode {
     eprintln!("qibao: {message}");
     ExitCode::FAILURE
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_cli_is_consistent() {
+        Cli::command().debug_assert();
+        assert_eq!(Cli::try_parse_from(["qibao"]).unwrap().command, None);
+        assert_eq!(
+            Cli::try_parse_from(["qibao", "migrate"]).unwrap().command,
+            Some(Command::Migrate)
+        );
+        for sub in ["serve", "migrate", "openapi", "demo"] {
+            let e = Cli::try_parse_from(["qibao", sub, "--version"]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+            let e = Cli::try_parse_from(["qibao", sub, "--help"]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+        }
+        assert!(Cli::try_parse_from(["qibao", "serve", "--tax-sim"]).is_err());
+        assert!(Cli::try_parse_from(["qibao", "tax-sim"]).is_err());
+    }
 }

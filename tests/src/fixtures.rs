@@ -216,8 +216,10 @@ pub fn tax_token(app: &App) -> String {
 }
 
 /// Registers the demo tax client and returns a simulator playing it against
-/// the app, with bank times on `bank_date` (the server's date).
-pub fn tax_sim(app: &App, bank_date: &str) -> qibao_api::tax_sim::TaxSim {
+/// the app, with bank times on `bank_date` (the server's date). The client
+/// is registered with the server's demo credentials and the simulator signs
+/// in with its own, so the two copies cannot drift apart.
+pub fn tax_sim(app: &App, bank_date: &str) -> qibao_tools::tax_sim::TaxSim {
     let mut conn = app.pool.get().unwrap();
     if qibao_db::accounts::find_tax_client(&mut conn, qibao_api::demo::DEMO_TAX_CLIENT_ID)
         .unwrap()
@@ -237,11 +239,11 @@ pub fn tax_sim(app: &App, bank_date: &str) -> qibao_api::tax_sim::TaxSim {
         )
         .unwrap();
     }
-    let mut cfg = qibao_api::tax_sim::SimConfig::demo(&app.url(""));
+    let mut cfg = qibao_tools::tax_sim::SimConfig::demo(&app.url(""));
     cfg.replay_percent = 0;
     cfg.reverse_percent = 0;
     cfg.bank_date = Some(date(bank_date));
-    qibao_api::tax_sim::TaxSim::new(cfg)
+    qibao_tools::tax_sim::TaxSim::new(cfg)
 }
 
 /// A wage-base declaration of `si_year` for these persons at one monthly wage.

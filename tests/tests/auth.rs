@@ -2,13 +2,12 @@
 //! password login with lock-out and one-time passwords, staff login,
 //! refresh rotation and reuse detection, logout, the e-social-card QR login
 //! with the card platform played through `sign_confirmation` and
-//! `card-sim`, payroll API keys and tax-bureau client credentials. Over
+//! `qibao-sim card` (`qibao_tools::card_sim`), payroll API keys and tax-bureau client credentials. Over
 //! HTTP, on SQLite or PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::prelude::*;
 use qibao_api::auth::Role;
-use qibao_api::auth::card_sim::{self, SimArgs};
 use qibao_api::auth::esscard::{self, ConfirmationClaims, DEV_PRIVATE_KEY_PEM};
 use qibao_api::auth::lockout;
 use qibao_api::auth::password::hash_password;
@@ -22,6 +21,7 @@ use qibao_db::repo;
 use qibao_db::rows::NewUnit;
 use qibao_db::schema::{agents, auth_sessions, business_items, qr_sessions};
 use qibao_e2e::{App, Resp, json};
+use qibao_tools::card_sim::{self, SimArgs};
 use reqwest::Method;
 use serde_json::Value;
 use time::macros::date;
@@ -688,7 +688,7 @@ fn an_agent_of_two_units_scans_confirms_and_picks_one() {
 fn the_legal_representative_scans_in_as_legal_rep() {
     let (app, demo) = start();
     let ticket = new_ticket(&app);
-    // Through the simulator's own HTTP client, as `qibao card-sim` does.
+    // Through the simulator's own HTTP client, as `qibao-sim card` does.
     let (status, body) = card_sim::run(
         &SimArgs {
             ticket: ticket.clone(),

@@ -847,7 +847,7 @@ fn the_simulator_replays_and_reverses_and_every_order_ends_paid() {
     let mut sim = tax_sim(&app, "2022-08-15");
     sim.set_replay_percent(100);
     sim.set_reverse_percent(50);
-    let mut total = qibao_api::tax_sim::SimStats::default();
+    let mut total = qibao_tools::tax_sim::SimStats::default();
     for _ in 0..6 {
         total += sim.round().unwrap();
     }

@@ -23,8 +23,9 @@ use time::PrimitiveDateTime;
 pub const DEV_PUBLIC_KEY_PEM: &str =
     include_str!("../../dev-keys/card-platform-DEV-ONLY-public.pem");
 
-/// The dev-only key pair's private half (PEM), used by `qibao card-sim`
-/// and the tests to play the card platform. It is public knowledge.
+/// The dev-only key pair's private half (PEM), used by the tests to play
+/// the card platform (`qibao-sim card` holds its own copy of the same
+/// file). It is public knowledge.
 pub const DEV_PRIVATE_KEY_PEM: &str =
     include_str!("../../dev-keys/card-platform-DEV-ONLY-private.pem");
 

@@ -4,7 +4,6 @@
 //! the URL, so a unit's people cannot reach another unit's data.
 
 pub mod api_keys;
-pub mod card_sim;
 pub mod esscard;
 pub mod lockout;
 pub mod password;

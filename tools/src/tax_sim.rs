@@ -1,4 +1,4 @@
-//! `qibao tax-sim`: plays the tax bureau against a running server, over its
+//! `qibao-sim tax`: plays the tax bureau against a running server, over its
 //! public tax API only, with the tax client credential. Each round it pulls
 //! the feed from its cursor, invoices (开票) and pays (登账) every order it
 //! has not collected yet, forgets revoked and expired ones, and now and then
@@ -6,31 +6,80 @@
 //! payment (冲正) and pays again. Serials derive from the order number, so
 //! a restarted simulator re-sending a message gets the first answer.
 //!
-//! Used by `make run` (the server runs it in the background) and by the
-//! end-to-end tests.
+//! Used by `make run` (a process beside the server) and by the end-to-end
+//! tests.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use reqwest::Method;
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
-use crate::clock::CHINA_OFFSET;
-use crate::http_client;
+use crate::CHINA_OFFSET;
+use crate::client::Server;
 
-/// Usage of the subcommand.
-pub const USAGE: &str = "\
-Usage: qibao tax-sim [--server http://127.0.0.1:8080] [--client-id ID] [--secret S]
-                     [--once] [--interval SECONDS] [--replay-percent N] [--reverse-percent N]
-                     [--seed N]
+/// The demo tax client that `qibao demo` creates (`qibao_api::demo`
+/// holds the same pair; the end-to-end tests sign in with this one against
+/// an account made from that one).
+pub const DEMO_TAX_CLIENT_ID: &str = "tax-sim";
+/// The demo tax client's secret: well known, dev only.
+pub const DEMO_TAX_CLIENT_SECRET: &str = "tax-sim-dev-secret-not-for-production";
 
-Plays the tax bureau: pulls the order feed, invoices and pays every new order,
-replays N% of its messages (checking the answers match) and reverses N% of
-its payments, then pays them again. Without --once it repeats every
---interval seconds (default 5). Defaults: the demo client tax-sim.
-";
+/// `qibao-sim tax`'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct TaxArgs {
+    /// The server's base URL.
+    #[arg(long, default_value = crate::DEFAULT_SERVER, value_name = "URL")]
+    pub server: String,
+    /// The tax client's id.
+    #[arg(long, default_value = DEMO_TAX_CLIENT_ID, value_name = "ID")]
+    pub client_id: String,
+    /// The tax client's secret.
+    #[arg(long, default_value = DEMO_TAX_CLIENT_SECRET, value_name = "S")]
+    pub secret: String,
+    /// Play one round, print what it did and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between rounds (without --once; at least 1).
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    pub interval: u64,
+    /// Percentage of messages sent twice (the answers must match).
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub replay_percent: u8,
+    /// Percentage of payments reversed and paid again.
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub reverse_percent: u8,
+    /// Seed of the replay and reversal choices.
+    #[arg(long, default_value_t = 2023, value_name = "N")]
+    pub seed: u64,
+    /// First wait up to this many seconds for the server to be ready
+    /// (`GET /readyz`); 0: do not wait.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    pub wait: u64,
+}
+
+impl TaxArgs {
+    /// The pause between rounds.
+    pub fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval.max(1))
+    }
+
+    /// The simulator's configuration (bank date: none, i.e. today).
+    pub fn config(&self) -> SimConfig {
+        SimConfig {
+            server: self.server.clone(),
+            client_id: self.client_id.clone(),
+            secret: self.secret.clone(),
+            replay_percent: self.replay_percent,
+            reverse_percent: self.reverse_percent,
+            seed: self.seed,
+            bank_date: None,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -51,8 +100,8 @@ impl SimConfig {
     pub fn demo(server: &str) -> SimConfig {
         SimConfig {
             server: server.to_owned(),
-            client_id: crate::demo::DEMO_TAX_CLIENT_ID.to_owned(),
-            secret: crate::demo::DEMO_TAX_CLIENT_SECRET.to_owned(),
+            client_id: DEMO_TAX_CLIENT_ID.to_owned(),
+            secret: DEMO_TAX_CLIENT_SECRET.to_owned(),
             replay_percent: 10,
             reverse_percent: 5,
             seed: 2023,
@@ -97,6 +146,7 @@ struct Open {
 /// The simulated tax bureau.
 pub struct TaxSim {
     cfg: SimConfig,
+    server: Result<Server, String>,
     token: Option<String>,
     cursor: i64,
     open: BTreeMap<String, Open>,
@@ -107,6 +157,7 @@ impl TaxSim {
     pub fn new(cfg: SimConfig) -> TaxSim {
         let rng = StdRng::seed_from_u64(cfg.seed);
         TaxSim {
+            server: Server::new(&cfg.server),
             cfg,
             token: None,
             cursor: 0,
@@ -135,13 +186,18 @@ impl TaxSim {
         self.cursor
     }
 
+    fn server(&self) -> Result<&Server, String> {
+        self.server.as_ref().map_err(Clone::clone)
+    }
+
+    /// Waits up to `timeout` for the server to be ready.
+    pub fn wait_ready(&self, timeout: Duration) -> Result<(), String> {
+        self.server()?.wait_ready(timeout)
+    }
+
     fn sign_in(&mut self) -> Result<String, String> {
         let body = json!({"client_id": self.cfg.client_id, "client_secret": self.cfg.secret});
-        let (status, text) = http_client::post_json(
-            &self.cfg.server,
-            "/api/v1/auth/tax-tokens",
-            &body.to_string(),
-        )?;
+        let (status, text) = self.server()?.post_json("/api/v1/auth/tax-tokens", &body)?;
         if status != 200 {
             return Err(format!("tax sign-in refused ({status}): {text}"));
         }
@@ -157,23 +213,18 @@ impl TaxSim {
     /// One authenticated request; signs in again once on 401.
     fn call(
         &mut self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value), String> {
-        let text = body.map(Value::to_string);
         for attempt in 0..2 {
             let token = match &self.token {
                 Some(t) => t.clone(),
                 None => self.sign_in()?,
             };
-            let (status, answer) = http_client::call(
-                &self.cfg.server,
-                method,
-                path,
-                Some(&token),
-                text.as_deref(),
-            )?;
+            let (status, answer) = self
+                .server()?
+                .call(method.clone(), path, Some(&token), body)?;
             if status == 401 && attempt == 0 {
                 self.token = None;
                 continue;
@@ -193,7 +244,7 @@ impl TaxSim {
         let mut all = Vec::new();
         loop {
             let path = format!("/api/v1/tax/orders/feed?after={}&limit=200", self.cursor);
-            let (status, page) = self.call("GET", &path, None)?;
+            let (status, page) = self.call(Method::GET, &path, None)?;
             if status != 200 {
                 return Err(format!("feed answered {status}: {page}"));
             }
@@ -250,9 +301,9 @@ impl TaxSim {
 
     /// Sends a message (twice now and then, checking the replay's answer).
     fn send(&mut self, msg: &Value, stats: &mut SimStats) -> Result<(u16, Value), String> {
-        let first = self.call("POST", "/api/v1/tax/events", Some(msg))?;
+        let first = self.call(Method::POST, "/api/v1/tax/events", Some(msg))?;
         if self.chance(self.cfg.replay_percent) {
-            let again = self.call("POST", "/api/v1/tax/events", Some(msg))?;
+            let again = self.call(Method::POST, "/api/v1/tax/events", Some(msg))?;
             if again != first {
                 return Err(format!(
                     "replay of {} answered differently: {:?} then {:?}",
@@ -364,66 +415,26 @@ impl TaxSim {
     }
 }
 
-/// Parses `qibao tax-sim` arguments: the config, run once, the interval.
-pub fn parse_args(args: &[String]) -> Result<(SimConfig, bool, Duration), String> {
-    let mut cfg = SimConfig::demo("http://127.0.0.1:8080");
-    let mut once = false;
-    let mut interval = Duration::from_secs(5);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match a.as_str() {
-            "--server" => cfg.server = value("--server")?,
-            "--client-id" => cfg.client_id = value("--client-id")?,
-            "--secret" => cfg.secret = value("--secret")?,
-            "--once" => once = true,
-            "--interval" => {
-                let s: u64 = value("--interval")?
-                    .parse()
-                    .map_err(|_| "--interval takes whole seconds")?;
-                interval = Duration::from_secs(s.max(1));
-            }
-            "--replay-percent" => {
-                cfg.replay_percent = value("--replay-percent")?
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|p| *p <= 100)
-                    .ok_or("--replay-percent takes 0…100")?;
-            }
-            "--reverse-percent" => {
-                cfg.reverse_percent = value("--reverse-percent")?
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|p| *p <= 100)
-                    .ok_or("--reverse-percent takes 0…100")?;
-            }
-            "--seed" => {
-                cfg.seed = value("--seed")?
-                    .parse()
-                    .map_err(|_| "--seed takes a number")?;
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok((cfg, once, interval))
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
 
-    fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| (*s).to_owned()).collect()
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: TaxArgs,
+    }
+
+    fn parse(v: &[&str]) -> Result<TaxArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("tax").chain(v.iter().copied())).map(|c| c.args)
     }
 
     #[test]
     fn arguments() {
-        let (cfg, once, interval) = parse_args(&strings(&[
+        let a = parse(&[
             "--server",
             "http://h:1",
             "--once",
@@ -431,14 +442,23 @@ mod tests {
             "50",
             "--interval",
             "2",
-        ]))
+        ])
         .unwrap();
+        let cfg = a.config();
         assert_eq!(cfg.server, "http://h:1");
         assert_eq!(cfg.replay_percent, 50);
-        assert!(once);
-        assert_eq!(interval, Duration::from_secs(2));
-        assert!(parse_args(&strings(&["--replay-percent", "101"])).is_err());
-        assert!(parse_args(&strings(&["--bogus"])).is_err());
-        assert!(parse_args(&strings(&["--server"])).is_err());
+        assert_eq!(cfg.client_id, DEMO_TAX_CLIENT_ID);
+        assert!(a.once);
+        assert_eq!(a.interval, 2);
+        let d = parse(&[]).unwrap();
+        assert_eq!(
+            d.config().server,
+            SimConfig::demo(crate::DEFAULT_SERVER).server
+        );
+        assert_eq!((d.once, d.interval, d.wait), (false, 5, 0));
+        assert!(parse(&["--replay-percent", "101"]).is_err());
+        assert!(parse(&["--interval", "x"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["--server"]).is_err());
     }
 }

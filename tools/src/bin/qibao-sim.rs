@@ -1,0 +1,145 @@
+//! The `qibao-sim` binary: `qibao-sim tax` plays the tax bureau and
+//! `qibao-sim card` the e-social-card platform against a running qibao
+//! server, in development and demos (`make run` starts `qibao-sim tax` beside
+//! the server). A separate process on an ordinary HTTP client, so the server
+//! binary carries no simulator.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use qibao_tools::card_sim::{self, SimArgs};
+use qibao_tools::tax_sim::{TaxArgs, TaxSim};
+use qibao_tools::{now_utc, pinned_today, production_mode};
+
+const ENVIRONMENT: &str = "\
+Environment:
+  QIBAO_TODAY  pin the simulator's date, YYYY-MM-DD, like a dev server's (bank times
+               of payments; the clock of card confirmations)
+  QIBAO_MODE   production: `qibao-sim tax` refuses to run (it plays the tax bureau
+               with well-known dev credentials)
+  RUST_LOG     log filter (default info)";
+
+/// Simulators of qibao's outside parties, for development and demos.
+#[derive(Debug, Parser)]
+#[command(name = "qibao-sim", version, propagate_version = true, after_long_help = ENVIRONMENT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Play the tax bureau: pull the order feed, invoice and pay every new order
+    ///
+    /// Replays N% of its messages (checking the answers match) and reverses
+    /// N% of its payments, then pays them again. Without --once it repeats
+    /// every --interval seconds until stopped. Defaults: the demo client
+    /// tax-sim.
+    #[command(after_long_help = ENVIRONMENT)]
+    Tax(TaxArgs),
+    /// Play the e-social-card platform: confirm a QR sign-in ticket.
+    ///
+    /// Signs an e-social-card confirmation of TICKET for the holder ID/NAME
+    /// with the DEV-ONLY platform key (api/dev-keys/) or --key, posts it to
+    /// the server and prints the answer.
+    #[command(after_long_help = ENVIRONMENT)]
+    Card(SimArgs),
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Tax(args) => tax(&args),
+        Command::Card(args) => card(&args),
+    }
+}
+
+fn tax(args: &TaxArgs) -> ExitCode {
+    init_logging();
+    if production_mode() {
+        return fail(
+            "tax: plays the tax bureau with the demo client; refused with QIBAO_MODE=production",
+        );
+    }
+    let mut cfg = args.config();
+    // Bank times follow QIBAO_TODAY like a dev server's date.
+    match pinned_today() {
+        Ok(day) => cfg.bank_date = day,
+        Err(e) => return fail(&e),
+    }
+    let mut sim = TaxSim::new(cfg);
+    if args.wait > 0 {
+        log::info!("tax-sim: waiting for {} to be ready", args.server);
+        if let Err(e) = sim.wait_ready(Duration::from_secs(args.wait)) {
+            return fail(&format!("tax: {e}"));
+        }
+    }
+    if !args.once {
+        log::info!(
+            "tax-sim: playing the tax bureau against {} every {} s",
+            args.server,
+            args.interval().as_secs()
+        );
+        sim.run_forever(args.interval());
+        return ExitCode::SUCCESS;
+    }
+    match sim.round() {
+        Ok(s) => {
+            println!(
+                "feed entries {}, invoiced {}, paid {}, replayed {}, reversed {}, refused {}, withdrawn {}",
+                s.entries, s.invoiced, s.paid, s.replayed, s.reversed, s.refused, s.withdrawn
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("tax: {e}")),
+    }
+}
+
+fn card(args: &SimArgs) -> ExitCode {
+    // The simulator's clock follows QIBAO_TODAY like a dev server's, so its
+    // confirmations are valid for a server whose date is pinned.
+    let now = match pinned_today() {
+        Ok(day) => now_utc(day),
+        Err(e) => return fail(&e),
+    };
+    match card_sim::run(args, now) {
+        Ok((status, body)) => {
+            println!("HTTP {status}");
+            println!("{body}");
+            if (200..300).contains(&status) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => fail(&format!("card: {e}")),
+    }
+}
+
+fn init_logging() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("qibao-sim: {message}");
+    ExitCode::FAILURE
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_cli_is_consistent() {
+        Cli::command().debug_assert();
+        for sub in ["tax", "card"] {
+            let e = Cli::try_parse_from(["qibao-sim", sub, "--version"]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+            let e = Cli::try_parse_from(["qibao-sim", sub, "--help"]).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+        }
+    }
+}
