@@ -389,19 +389,21 @@ pub fn same_person_ids(conn: &mut DbConn, p: &Person) -> Result<Vec<i64>, ApiErr
 pub fn statuses_of(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<PersonStatus>, ApiError> {
     emp_db::list_statuses(conn, person_ids)?
         .iter()
-        .map(|s| {
-            Ok(PersonStatus {
-                kind: PersonStatusKind::parse(&s.kind)
-                    .ok_or_else(|| corrupt("status kind", &s.kind))?,
-                from: Period::from_yyyymm(s.from_period).map_err(|e| corrupt("period", e))?,
-                to: s
-                    .to_period
-                    .map(Period::from_yyyymm)
-                    .transpose()
-                    .map_err(|e| corrupt("period", e))?,
-            })
-        })
+        .map(person_status)
         .collect()
+}
+
+/// A stored status record as the rules read it; a corrupt one is a 500.
+pub fn person_status(s: &emp_db::PersonStatusRow) -> Result<PersonStatus, ApiError> {
+    Ok(PersonStatus {
+        kind: PersonStatusKind::parse(&s.kind).ok_or_else(|| corrupt("status kind", &s.kind))?,
+        from: Period::from_yyyymm(s.from_period).map_err(|e| corrupt("period", e))?,
+        to: s
+            .to_period
+            .map(Period::from_yyyymm)
+            .transpose()
+            .map_err(|e| corrupt("period", e))?,
+    })
 }
 
 /// Active relations of these persons, with the unit number.

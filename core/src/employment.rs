@@ -820,6 +820,17 @@ impl PaymentStatus {
         }
     }
 
+    /// What [`payment_status`] decides this status on, as two facts about
+    /// the person's unpaid lines: (there is one, one is of a month before
+    /// the current one). For a query that selects the persons of a status.
+    pub fn unpaid_facts(self) -> (bool, bool) {
+        match self {
+            PaymentStatus::PaidUp => (false, false),
+            PaymentStatus::Due => (true, false),
+            PaymentStatus::Arrears => (true, true),
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             PaymentStatus::PaidUp => "已足额缴费",
@@ -1178,6 +1189,21 @@ mod tests {
             payment_status([p("202304"), p("202302")], cur),
             PaymentStatus::Arrears
         );
+    }
+
+    #[test]
+    fn unpaid_facts_decide_the_payment_status() {
+        let cur = p("202304");
+        for unpaid in [
+            vec![],
+            vec![p("202304")],
+            vec![p("202305"), p("202304")],
+            vec![p("202303")],
+            vec![p("202304"), p("202212")],
+        ] {
+            let facts = (!unpaid.is_empty(), unpaid.iter().any(|u| *u < cur));
+            assert_eq!(payment_status(unpaid, cur).unpaid_facts(), facts);
+        }
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! One connection type over PostgreSQL and SQLite, the r2d2 manager that
-//! opens it from a URL, and the transaction helper.
+//! opens it from a URL (and counts the statements its connections run), and
+//! the transaction helper.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
 use diesel::r2d2::R2D2Connection;
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
@@ -76,15 +81,33 @@ impl Target {
 
 /// r2d2 manager for [`DbConn`]. Unlike diesel's `ConnectionManager` for a
 /// `MultiConnection`, it opens only the backend the URL names, so the real
-/// connection error is reported.
+/// connection error is reported. Every connection it opens counts the SQL
+/// statements it runs (diesel's `StartQuery` events, set-up excluded) in one
+/// counter shared by the pool: see [`crate::Pool::statements`].
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     target: Target,
+    statements: Arc<AtomicU64>,
 }
 
 impl ConnectionManager {
-    pub(crate) fn new(target: Target) -> Self {
-        ConnectionManager { target }
+    /// A manager for `target` whose connections add to `statements`.
+    pub(crate) fn new(target: Target, statements: Arc<AtomicU64>) -> Self {
+        ConnectionManager { target, statements }
+    }
+
+    /// Makes `conn` count its statements in the shared counter.
+    fn instrument(&self, conn: &mut DbConn) {
+        let statements = Arc::clone(&self.statements);
+        let count = move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                statements.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        match conn {
+            DbConn::Pg(pg) => pg.set_instrumentation(count),
+            DbConn::Sqlite(sqlite) => sqlite.set_instrumentation(count),
+        }
     }
 }
 
@@ -93,14 +116,19 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
-        match &self.target {
+        let mut conn = match &self.target {
             Target::Postgres(url) => PgConnection::establish(url)
                 .map(DbConn::Pg)
                 .map_err(diesel::r2d2::Error::ConnectionError),
             Target::Sqlite(path) => open_sqlite(path).map(DbConn::Sqlite),
-        }
+        }?;
+        self.instrument(&mut conn);
+        Ok(conn)
     }
 
+    /// Only used if the pool tests connections on checkout, which it does
+    /// not ([`crate::Pool::connect`]): a broken connection is dropped on
+    /// return instead ([`Self::has_broken`]).
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
         conn.batch_execute("SELECT 1")
             .map_err(diesel::r2d2::Error::QueryError)

@@ -4,17 +4,239 @@
 //!
 //! A merged person (the second number of a merge) stays in `persons` for the
 //! record but is hidden from every lookup here except [`get_person_any`].
+//!
+//! The insured-persons list of a unit ([`roster_page`]) is filtered, ordered
+//! and paged in SQL; what its rows show is then read for just those persons
+//! ([`employments_at_unit`], [`lines_at_unit`], [`list_statuses`]), one
+//! query per kind of data. Every helper taking a list of ids binds at most
+//! [`IN_CHUNK`] of them per statement ([`in_chunks`]).
 
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
+use crate::assessments::Assessment;
 use crate::rows::{Employment, Person, Unit, UnitInjuryFactor, UnitInsurance};
 use crate::schema::{
-    employments, person_id_keys, person_merges, person_statuses, persons, unit_injury_factors,
-    unit_insurances, units,
+    assessments, employments, person_id_keys, person_merges, person_statuses, persons,
+    unit_injury_factors, unit_insurances, units,
 };
 use crate::{DbConn, DbError};
+
+/// The most ids one statement binds in an `IN` list: SQLite refuses more
+/// than 32,766 bind parameters per statement, PostgreSQL more than 65,535.
+pub const IN_CHUNK: usize = 10_000;
+
+/// Runs `load` once per [`IN_CHUNK`] of `ids` (none when `ids` is empty)
+/// and concatenates the rows. Each call's rows come in the order of its
+/// query; a caller needing one overall order sorts afterwards.
+pub fn in_chunks<K, T, F>(ids: &[K], mut load: F) -> Result<Vec<T>, DbError>
+where
+    F: FnMut(&[K]) -> QueryResult<Vec<T>>,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(load(chunk)?);
+    }
+    Ok(out)
+}
+
+diesel::define_sql_function! {
+    /// SQLite: the 1-based position of `needle` in `haystack`, 0 if absent.
+    fn instr(haystack: diesel::sql_types::Text, needle: diesel::sql_types::Text) -> diesel::sql_types::Integer;
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL: the 1-based position of `needle` in `haystack`, 0 if absent.
+    fn strpos(haystack: diesel::sql_types::Text, needle: diesel::sql_types::Text) -> diesel::sql_types::Integer;
+}
+
+/// What the insured-persons list of a unit is filtered by, in terms of
+/// stored rows. Every person with a relation at the unit (any insurance,
+/// any status) is listed; each `Some` narrows the list. The api layer
+/// derives these conditions from the rules of `qibao_core::employment`
+/// (the rows' fields are computed by those rules from the same rows).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RosterFilter {
+    /// This person number, exactly.
+    pub person_no: Option<String>,
+    /// The ID number stored as one of these spellings.
+    pub id_spellings: Option<Vec<String>>,
+    /// The name contains this text (case-sensitive; no wildcards).
+    pub name_part: Option<String>,
+    /// A relation at the unit in one of these insurances (codes).
+    pub related_in: Option<Vec<String>>,
+    /// An active relation at the unit in one of these insurances: `true`
+    /// there is one, `false` there is none.
+    pub active_in: Option<(bool, Vec<String>)>,
+    /// The person's lines at the unit whose status is one of `statuses`.
+    pub unpaid: Option<UnpaidCondition>,
+    /// A status record of `kind` from `period` or earlier: `true` there is
+    /// one, `false` there is none.
+    pub status_since: Option<(bool, String, i32)>,
+}
+
+/// Conditions on a person's unpaid lines at the unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpaidCondition {
+    /// The line statuses that count as unpaid.
+    pub statuses: Vec<String>,
+    /// Whether there is such a line.
+    pub any: bool,
+    /// Whether there is such a line of a period before `current`.
+    pub before_current: bool,
+    /// The current period (YYYYMM).
+    pub current: i32,
+}
+
+/// One page of the unit's insured persons matching `filter`, by person
+/// number (`offset`, `limit`; `None`: every matching person), and the
+/// number of matches (counted only for a page). Two statements.
+pub fn roster_page(
+    conn: &mut DbConn,
+    unit_id: i64,
+    filter: &RosterFilter,
+    page: Option<(i64, i64)>,
+) -> Result<(Vec<Person>, Option<i64>), DbError> {
+    let pg = matches!(conn, DbConn::Pg(_));
+    let query = || {
+        let mut q = persons::table
+            .filter(exists(
+                employments::table
+                    .filter(employments::person_id.eq(persons::id))
+                    .filter(employments::unit_id.eq(unit_id)),
+            ))
+            .into_boxed();
+        if let Some(no) = &filter.person_no {
+            q = q.filter(persons::person_no.eq(no.clone()));
+        }
+        if let Some(spellings) = &filter.id_spellings {
+            q = q.filter(persons::id_number.eq_any(spellings.clone()));
+        }
+        if let Some(part) = &filter.name_part {
+            q = if pg {
+                q.filter(strpos(persons::name, part.clone()).gt(0))
+            } else {
+                q.filter(instr(persons::name, part.clone()).gt(0))
+            };
+        }
+        if let Some(codes) = &filter.related_in {
+            q = q.filter(exists(
+                employments::table
+                    .filter(employments::person_id.eq(persons::id))
+                    .filter(employments::unit_id.eq(unit_id))
+                    .filter(employments::insurance.eq_any(codes.clone())),
+            ));
+        }
+        if let Some((wanted, codes)) = &filter.active_in {
+            let active = exists(
+                employments::table
+                    .filter(employments::person_id.eq(persons::id))
+                    .filter(employments::unit_id.eq(unit_id))
+                    .filter(employments::status.eq(crate::repo::ACTIVE))
+                    .filter(employments::insurance.eq_any(codes.clone())),
+            );
+            q = if *wanted {
+                q.filter(active)
+            } else {
+                q.filter(not(active))
+            };
+        }
+        if let Some(c) = &filter.unpaid {
+            let unpaid = || {
+                assessments::table
+                    .filter(assessments::person_id.eq(persons::id))
+                    .filter(assessments::unit_id.eq(unit_id))
+                    .filter(assessments::status.eq_any(c.statuses.clone()))
+            };
+            let any = exists(unpaid());
+            q = if c.any {
+                q.filter(any)
+            } else {
+                q.filter(not(any))
+            };
+            let before = exists(unpaid().filter(assessments::period.lt(c.current)));
+            q = if c.before_current {
+                q.filter(before)
+            } else {
+                q.filter(not(before))
+            };
+        }
+        if let Some((wanted, kind, period)) = &filter.status_since {
+            let since = exists(
+                person_statuses::table
+                    .filter(person_statuses::person_id.eq(persons::id))
+                    .filter(person_statuses::kind.eq(kind.clone()))
+                    .filter(person_statuses::from_period.le(*period)),
+            );
+            q = if *wanted {
+                q.filter(since)
+            } else {
+                q.filter(not(since))
+            };
+        }
+        q
+    };
+    let ordered = query()
+        .order((persons::person_no, persons::id))
+        .select(Person::as_select());
+    match page {
+        Some((offset, limit)) => {
+            let total: i64 = query().count().get_result(conn)?;
+            let rows = ordered.offset(offset).limit(limit).load(conn)?;
+            Ok((rows, Some(total)))
+        }
+        None => Ok((ordered.load(conn)?, None)),
+    }
+}
+
+/// The relations at the unit of these persons (any status), oldest first.
+pub fn employments_at_unit(
+    conn: &mut DbConn,
+    unit_id: i64,
+    person_ids: &[i64],
+) -> Result<Vec<Employment>, DbError> {
+    let mut rows = in_chunks(person_ids, |ids| {
+        employments::table
+            .filter(employments::unit_id.eq(unit_id))
+            .filter(employments::person_id.eq_any(ids))
+            .order(employments::id)
+            .select(Employment::as_select())
+            .load(conn)
+    })?;
+    rows.sort_by_key(|e| e.id);
+    Ok(rows)
+}
+
+/// The lines at the unit of these persons, by person, period and insurance.
+pub fn lines_at_unit(
+    conn: &mut DbConn,
+    unit_id: i64,
+    person_ids: &[i64],
+) -> Result<Vec<Assessment>, DbError> {
+    let mut rows = in_chunks(person_ids, |ids| {
+        assessments::table
+            .filter(assessments::unit_id.eq(unit_id))
+            .filter(assessments::person_id.eq_any(ids))
+            .order((
+                assessments::person_id,
+                assessments::period,
+                assessments::insurance,
+                assessments::id,
+            ))
+            .select(Assessment::as_select())
+            .load(conn)
+    })?;
+    rows.sort_by(|a, b| {
+        (a.person_id, a.period, &a.insurance, a.id).cmp(&(
+            b.person_id,
+            b.period,
+            &b.insurance,
+            b.id,
+        ))
+    });
+    Ok(rows)
+}
 
 /// The unique index of ID-number claims.
 pub const ID_KEY_CLAIM: &str = "person_id_keys_id_key_key";
@@ -125,13 +347,12 @@ pub fn get_unit(conn: &mut DbConn, unit_id: i64) -> Result<Unit, DbError> {
 
 /// Unit numbers of these units, as (id, unit_no).
 pub fn unit_nos(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(units::table
-        .filter(units::id.eq_any(ids))
-        .select((units::id, units::unit_no))
-        .load(conn)?)
+    in_chunks(ids, |ids| {
+        units::table
+            .filter(units::id.eq_any(ids))
+            .select((units::id, units::unit_no))
+            .load(conn)
+    })
 }
 
 /// The unit's insurance registrations, by insurance.
@@ -163,15 +384,16 @@ pub fn find_by_id_spellings(
     conn: &mut DbConn,
     spellings: &[String],
 ) -> Result<Vec<Person>, DbError> {
-    if spellings.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(persons::table
-        .filter(persons::id_number.eq_any(spellings))
-        .filter(not_merged!())
-        .order(persons::id)
-        .select(Person::as_select())
-        .load(conn)?)
+    let mut rows = in_chunks(spellings, |spellings| {
+        persons::table
+            .filter(persons::id_number.eq_any(spellings))
+            .filter(not_merged!())
+            .order(persons::id)
+            .select(Person::as_select())
+            .load(conn)
+    })?;
+    rows.sort_by_key(|p| p.id);
+    Ok(rows)
 }
 
 /// The live (not merged) person with this number.
@@ -193,16 +415,17 @@ pub fn get_person_any(conn: &mut DbConn, person_no: &str) -> Result<Option<Perso
         .optional()?)
 }
 
-/// Persons by id (any order), merged ones included.
+/// Persons by id (oldest first), merged ones included.
 pub fn get_persons(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Person>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(persons::table
-        .filter(persons::id.eq_any(ids))
-        .order(persons::id)
-        .select(Person::as_select())
-        .load(conn)?)
+    let mut rows = in_chunks(ids, |ids| {
+        persons::table
+            .filter(persons::id.eq_any(ids))
+            .order(persons::id)
+            .select(Person::as_select())
+            .load(conn)
+    })?;
+    rows.sort_by_key(|p| p.id);
+    Ok(rows)
 }
 
 /// Identity columns of every live person, oldest first (duplicate scan).
@@ -310,14 +533,15 @@ pub fn employments_of_persons(
     conn: &mut DbConn,
     person_ids: &[i64],
 ) -> Result<Vec<Employment>, DbError> {
-    if person_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(employments::table
-        .filter(employments::person_id.eq_any(person_ids))
-        .order(employments::id)
-        .select(Employment::as_select())
-        .load(conn)?)
+    let mut rows = in_chunks(person_ids, |ids| {
+        employments::table
+            .filter(employments::person_id.eq_any(ids))
+            .order(employments::id)
+            .select(Employment::as_select())
+            .load(conn)
+    })?;
+    rows.sort_by_key(|e| e.id);
+    Ok(rows)
 }
 
 /// Every relation of a unit (any status), oldest first.
@@ -329,16 +553,17 @@ pub fn employments_of_unit(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Employ
         .load(conn)?)
 }
 
-/// Relations by id (any order).
+/// Relations by id (oldest first).
 pub fn get_employments(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Employment>, DbError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(employments::table
-        .filter(employments::id.eq_any(ids))
-        .order(employments::id)
-        .select(Employment::as_select())
-        .load(conn)?)
+    let mut rows = in_chunks(ids, |ids| {
+        employments::table
+            .filter(employments::id.eq_any(ids))
+            .order(employments::id)
+            .select(Employment::as_select())
+            .load(conn)
+    })?;
+    rows.sort_by_key(|e| e.id);
+    Ok(rows)
 }
 
 /// Sets the status, stop date and reason of a relation whose status is
@@ -371,10 +596,12 @@ pub fn set_employment_state(
 
 /// Deletes relations (only for undoing the item that created them).
 pub fn delete_employments(conn: &mut DbConn, ids: &[i64]) -> Result<usize, DbError> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    Ok(diesel::delete(employments::table.filter(employments::id.eq_any(ids))).execute(conn)?)
+    let counts = in_chunks(ids, |ids| {
+        diesel::delete(employments::table.filter(employments::id.eq_any(ids)))
+            .execute(conn)
+            .map(|n| vec![n])
+    })?;
+    Ok(counts.into_iter().sum())
 }
 
 /// Moves every relation of person `from` to `to` (a merge). Two active
@@ -400,14 +627,15 @@ pub fn list_statuses(
     conn: &mut DbConn,
     person_ids: &[i64],
 ) -> Result<Vec<PersonStatusRow>, DbError> {
-    if person_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(person_statuses::table
-        .filter(person_statuses::person_id.eq_any(person_ids))
-        .order((person_statuses::from_period, person_statuses::id))
-        .select(PersonStatusRow::as_select())
-        .load(conn)?)
+    let mut rows = in_chunks(person_ids, |ids| {
+        person_statuses::table
+            .filter(person_statuses::person_id.eq_any(ids))
+            .order((person_statuses::from_period, person_statuses::id))
+            .select(PersonStatusRow::as_select())
+            .load(conn)
+    })?;
+    rows.sort_by_key(|s| (s.from_period, s.id));
+    Ok(rows)
 }
 
 pub fn insert_status(

@@ -6,6 +6,8 @@
 //! (`migrations/sqlite`, `migrations/postgres`: same folder names).
 //! Queries live in [`repo`], rows in [`rows`], tables in [`schema`].
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -53,6 +55,8 @@ pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 pub struct Pool {
     inner: r2d2::Pool<ConnectionManager>,
     backend: Backend,
+    /// SQL statements run so far on the pool's connections.
+    statements: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -81,12 +85,21 @@ impl Pool {
         // a thread is inside libpq can crash on exit. Connections are made on
         // demand and kept (idle timeout 10 min); the first one is made here,
         // in the foreground, so an unreachable database fails at startup.
+        // A checkout runs no `SELECT 1` (no test on checkout): a connection
+        // that broke is discarded when it is returned (`has_broken`), and
+        // /readyz asks the database through `ping`.
+        let statements = Arc::new(AtomicU64::new(0));
         let inner = r2d2::Pool::builder()
             .max_size(max_size)
             .min_idle(Some(0))
+            .test_on_check_out(false)
             .connection_timeout(CONNECTION_TIMEOUT)
-            .build_unchecked(ConnectionManager::new(target));
-        let pool = Pool { inner, backend };
+            .build_unchecked(ConnectionManager::new(target, Arc::clone(&statements)));
+        let pool = Pool {
+            inner,
+            backend,
+            statements,
+        };
         drop(
             pool.inner.get().map_err(|e| {
                 DbError::Other(format!("cannot open the {backend:?} database: {e}"))
@@ -103,6 +116,15 @@ impl Pool {
         })
     }
 
+    /// The number of SQL statements the pool's connections have run since it
+    /// was opened (each query, batch and transaction statement; not the
+    /// set-up of a new connection). Tests read it before and after a request
+    /// to count the statements the request ran.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// The database engine of this pool.
     pub fn backend(&self) -> Backend {
         self.backend
     }

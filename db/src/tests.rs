@@ -380,3 +380,63 @@ fn bad_urls_are_refused() {
         );
     }
 }
+
+#[test]
+fn id_lists_longer_than_the_bind_limit_are_read_in_chunks() {
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        let unit = repo::insert_unit(conn, &new_unit("100047515", "91420500MA4F000003")).unwrap();
+        let first =
+            repo::insert_person(conn, &new_person("10003726256", "420502199001011234")).unwrap();
+        let second =
+            repo::insert_person(conn, &new_person("10003726257", "420502199001021230")).unwrap();
+        repo::insert_employment(conn, &new_employment(unit.id, first.id, "110", "active")).unwrap();
+        repo::insert_employment(conn, &new_employment(unit.id, second.id, "110", "active"))
+            .unwrap();
+        // 40,000 ids: more than SQLite's 32,766 bind parameters per statement.
+        let mut ids: Vec<i64> = (1_000_000..1_040_000).collect();
+        ids.push(second.id);
+        ids.insert(0, first.id);
+        ids.reverse();
+        let before = pool.statements();
+        let persons = crate::employees::get_persons(conn, &ids).unwrap();
+        assert_eq!(pool.statements() - before, 5, "one statement per chunk");
+        assert_eq!(
+            persons.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [first.id, second.id],
+            "oldest first across chunks"
+        );
+        let relations = crate::employees::employments_at_unit(conn, unit.id, &ids).unwrap();
+        assert_eq!(relations.len(), 2);
+        assert!(relations[0].id < relations[1].id);
+        assert!(
+            crate::employees::list_statuses(conn, &ids)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            crate::employees::employments_of_persons(conn, &ids)
+                .unwrap()
+                .len()
+                == 2
+        );
+        assert!(crate::employees::get_persons(conn, &[]).unwrap().is_empty());
+    });
+}
+
+#[test]
+fn a_checkout_runs_no_statement() {
+    each_backend(|db| {
+        let pool = db.pool();
+        drop(pool.get().unwrap());
+        let before = pool.statements();
+        for _ in 0..3 {
+            drop(pool.get().unwrap());
+        }
+        assert_eq!(pool.statements(), before, "no SELECT 1 per checkout");
+        pool.ping().unwrap();
+        assert_eq!(pool.statements(), before + 1, "ping asks the database");
+    });
+}

@@ -10,8 +10,9 @@ use std::collections::{BTreeSet, HashMap};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use qibao_core::employment::{
-    IdType, InsuredStatus, LineStatus, PaymentStatus, PersonStatus, RelationSpan, id_key,
-    id_spellings, is_retired, parse_document_number, parse_name, payment_status, staff_changes,
+    IdType, InsuredStatus, LineStatus, PaymentStatus, PersonStatus, PersonStatusKind, RelationSpan,
+    id_key, id_spellings, is_retired, parse_document_number, parse_name, payment_status,
+    staff_changes,
 };
 use qibao_core::ids::{Gender, IdentityMismatch, Phone, ResidentId, age_on, check_identity};
 use qibao_core::insurance::Insurance;
@@ -1017,36 +1018,41 @@ pub struct EmployeePage {
     pub page_size: usize,
 }
 
-struct UnitPeople {
-    persons: Vec<Person>,
-    relations: Vec<Employment>,
-    lines: Vec<lines_db::Assessment>,
-    statuses: HashMap<i64, Vec<PersonStatus>>,
-}
-
-fn load_unit_people(conn: &mut qibao_db::DbConn, unit_id: i64) -> Result<UnitPeople, ApiError> {
-    let relations = emp_db::employments_of_unit(conn, unit_id)?;
-    let ids: Vec<i64> = relations
-        .iter()
-        .map(|e| e.person_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let persons = emp_db::get_persons(conn, &ids)?;
-    let lines = lines_db::list_for_unit(conn, unit_id)?;
-    let mut statuses: HashMap<i64, Vec<PersonStatus>> = HashMap::new();
-    for id in &ids {
-        let st = ops::statuses_of(conn, &[*id])?;
-        if !st.is_empty() {
-            statuses.insert(*id, st);
-        }
+/// The rows of these persons (already filtered and ordered), read for just
+/// them: their relations and lines at the unit and their status records,
+/// one query per kind of data ([`IN_CHUNK`](emp_db::IN_CHUNK) persons per
+/// statement), each row computed by the rules from its person's share.
+fn rows_of(
+    conn: &mut qibao_db::DbConn,
+    unit_id: i64,
+    persons: &[Person],
+    current: Period,
+) -> Result<Vec<EmployeeRow>, ApiError> {
+    let ids: Vec<i64> = persons.iter().map(|p| p.id).collect();
+    let mut relations: HashMap<i64, Vec<Employment>> = HashMap::new();
+    for e in emp_db::employments_at_unit(conn, unit_id, &ids)? {
+        relations.entry(e.person_id).or_default().push(e);
     }
-    Ok(UnitPeople {
-        persons,
-        relations,
-        lines,
-        statuses,
-    })
+    let mut lines: HashMap<i64, Vec<lines_db::Assessment>> = HashMap::new();
+    for l in emp_db::lines_at_unit(conn, unit_id, &ids)? {
+        lines.entry(l.person_id).or_default().push(l);
+    }
+    let mut statuses: HashMap<i64, Vec<PersonStatus>> = HashMap::new();
+    for row in emp_db::list_statuses(conn, &ids)? {
+        statuses
+            .entry(row.person_id)
+            .or_default()
+            .push(ops::person_status(&row)?);
+    }
+    persons
+        .iter()
+        .map(|p| {
+            let rel: Vec<&Employment> = relations.get(&p.id).into_iter().flatten().collect();
+            let lin: Vec<&lines_db::Assessment> = lines.get(&p.id).into_iter().flatten().collect();
+            let st = statuses.get(&p.id).map(Vec::as_slice).unwrap_or_default();
+            build_row(p, &rel, &lin, st, current)
+        })
+        .collect()
 }
 
 /// The latest relation per insurance (an active one first).
@@ -1142,53 +1148,64 @@ struct ListFilter {
 }
 
 impl ListFilter {
-    fn matches(&self, row: &EmployeeRow, person: &Person) -> bool {
-        if self.person_no.as_ref().is_some_and(|n| *n != row.person_no) {
-            return false;
-        }
-        if self
-            .id_key
-            .as_ref()
-            .is_some_and(|k| *k != ops::person_key(person))
-        {
-            return false;
-        }
-        if self
-            .name
-            .as_ref()
-            .is_some_and(|n| !row.name.contains(n.as_str()))
-        {
-            return false;
-        }
-        match (self.insurance, self.insured) {
-            (Some(ins), Some(st)) => {
-                if !row
-                    .insurances
-                    .iter()
-                    .any(|r| r.insurance == ins && r.status == st)
-                {
-                    return false;
-                }
+    /// The filter as conditions on stored rows, for the list query. Each
+    /// condition selects exactly the persons whose row field (computed by
+    /// the rules in `build_row`) has the asked value:
+    /// - the insurances shown are the latest relation per collected
+    ///   insurance, an active one first, so "paying in X" is "an active
+    ///   relation in X" and "suspended in X" is "a relation in X and no
+    ///   active one"; the insured status is paying iff any is active;
+    /// - the payment status is decided by two facts about the unpaid lines
+    ///   ([`PaymentStatus::unpaid_facts`]);
+    /// - retired is a retirement record from the current month or before
+    ///   (`is_retired`);
+    /// - the ID matches any stored spelling of its key (`id_spellings`).
+    fn to_roster(&self, current: Period) -> emp_db::RosterFilter {
+        let collected = || {
+            Insurance::COLLECTED
+                .iter()
+                .map(|i| i.code().to_string())
+                .collect::<Vec<_>>()
+        };
+        let (related_in, active_in) = match (self.insurance, self.insured) {
+            (Some(ins), None) => (Some(vec![ins.code().to_string()]), None),
+            (Some(ins), Some(InsuredStatus::Paying)) => {
+                (None, Some((true, vec![ins.code().to_string()])))
             }
-            (Some(ins), None) => {
-                if !row.insurances.iter().any(|r| r.insurance == ins) {
-                    return false;
+            (Some(ins), Some(InsuredStatus::Suspended)) => (
+                Some(vec![ins.code().to_string()]),
+                Some((false, vec![ins.code().to_string()])),
+            ),
+            (None, Some(st)) => (None, Some((st == InsuredStatus::Paying, collected()))),
+            (None, None) => (None, None),
+        };
+        emp_db::RosterFilter {
+            person_no: self.person_no.clone(),
+            id_spellings: self.id_key.as_deref().map(id_spellings),
+            name_part: self.name.clone(),
+            related_in,
+            active_in,
+            unpaid: self.payment.map(|status| {
+                let (any, before_current) = status.unpaid_facts();
+                emp_db::UnpaidCondition {
+                    statuses: LineStatus::ALL
+                        .into_iter()
+                        .filter(|s| s.is_unpaid())
+                        .map(|s| s.code().to_string())
+                        .collect(),
+                    any,
+                    before_current,
+                    current: current.yyyymm(),
                 }
-            }
-            (None, Some(st)) => {
-                if row.insured_status != st {
-                    return false;
-                }
-            }
-            (None, None) => {}
+            }),
+            status_since: self.retired.map(|retired| {
+                (
+                    retired,
+                    PersonStatusKind::Retirement.code().to_string(),
+                    current.yyyymm(),
+                )
+            }),
         }
-        if self.payment.is_some_and(|p| p != row.payment_status) {
-            return false;
-        }
-        if self.retired.is_some_and(|r| r != row.retired) {
-            return false;
-        }
-        true
     }
 }
 
@@ -1417,63 +1434,48 @@ pub async fn list_employees(
     let (filter, paging, format) = parse_list_query(&query)?;
     let current = Period::of(state.clock.today());
     let unit_id = user.unit_id;
-    let rows = run_db(&state, move |conn| {
-        let people = load_unit_people(conn, unit_id)?;
-        let mut rows = Vec::new();
-        for p in &people.persons {
-            let rel: Vec<&Employment> = people
-                .relations
-                .iter()
-                .filter(|e| e.person_id == p.id)
-                .collect();
-            let lines: Vec<&lines_db::Assessment> = people
-                .lines
-                .iter()
-                .filter(|l| l.person_id == p.id)
-                .collect();
-            let st = people.statuses.get(&p.id).cloned().unwrap_or_default();
-            let row = build_row(p, &rel, &lines, &st, current)?;
-            if filter.matches(&row, p) {
-                rows.push(row);
-            }
-        }
-        rows.sort_by(|a, b| a.person_no.cmp(&b.person_no));
-        Ok(rows)
-    })
-    .await?;
-    match format {
+    let roster = filter.to_roster(current);
+    let (content_type, file_name) = match format {
         Format::Json => {
-            let total = rows.len();
-            let items: Vec<EmployeeRow> = rows
-                .into_iter()
-                .skip(paging.offset())
-                .take(paging.page_size)
-                .collect();
-            Ok(HttpResponse::Ok().json(EmployeePage {
+            let offset = i64::try_from(paging.offset()).map_err(ApiError::internal_cause)?;
+            let limit = i64::try_from(paging.page_size).map_err(ApiError::internal_cause)?;
+            let (items, total) = run_db(&state, move |conn| {
+                let (persons, total) =
+                    emp_db::roster_page(conn, unit_id, &roster, Some((offset, limit)))?;
+                Ok((rows_of(conn, unit_id, &persons, current)?, total))
+            })
+            .await?;
+            let total =
+                usize::try_from(total.unwrap_or_default()).map_err(ApiError::internal_cause)?;
+            return Ok(HttpResponse::Ok().json(EmployeePage {
                 items,
                 total,
                 page: paging.page,
                 page_size: paging.page_size,
-            }))
+            }));
         }
-        Format::Csv => Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"employees.csv\"",
-            ))
-            .body(to_csv(&rows))),
-        Format::Xlsx => Ok(HttpResponse::Ok()
-            .insert_header((
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"employees.xlsx\"",
-            ))
-            .body(to_xlsx(&rows)?)),
-    }
+        Format::Csv => ("text/csv; charset=utf-8", "employees.csv"),
+        Format::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "employees.xlsx",
+        ),
+    };
+    let rows = run_db(&state, move |conn| {
+        let (persons, _) = emp_db::roster_page(conn, unit_id, &roster, None)?;
+        rows_of(conn, unit_id, &persons, current)
+    })
+    .await?;
+    let body = match format {
+        Format::Xlsx => to_xlsx(&rows)?,
+        Format::Json | Format::Csv => to_csv(&rows).into_bytes(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(body))
 }
 
 /// A dated status shown to the unit (retirement, prison, bilateral exemption).
