@@ -482,6 +482,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The per-second sequence of order numbers; written by the raw upsert
+    /// of `orders::next_order_seq`, declared so that schema.rs lists every table.
+    order_no_counters (prefix) {
+        prefix -> Text,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
     tax_feed_counter (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -740,6 +749,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     qr_sessions,
     uscc_exceptions,
     unit_bank_accounts,
+    order_no_counters,
     tax_feed_counter,
     tax_feed,
     tax_events,
