@@ -3,8 +3,9 @@
 //!
 //! - [`sqlite_schema_matches_snapshot`]: the migrated SQLite database,
 //!   introspected and rendered as normalised text (tables, columns with a
-//!   type family and nullability, primary keys, indexes with their columns,
-//!   uniqueness and partial predicate), equals the committed
+//!   type family, nullability and whether they have a default, primary keys,
+//!   indexes with their columns, uniqueness and partial predicate, foreign
+//!   keys), equals the committed
 //!   `db/schema-snapshot.txt`. The snapshot is the reviewable picture of the
 //!   schema; `QIBAO_UPDATE_SNAPSHOT=1` rewrites it.
 //! - [`postgres_schema_matches_sqlite`] (when `QIBAO_TEST_DATABASE_URL` is
@@ -57,6 +58,19 @@ struct Column {
     /// PostgreSQL only: the diesel integer type the width calls for.
     int_width: Option<&'static str>,
     nullable: bool,
+    /// Whether an insert may leave it out: a declared default (its text is
+    /// engine-specific, so only its presence is compared). Identity and
+    /// rowid keys count as no default.
+    has_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ForeignKey {
+    columns: Vec<String>,
+    references: String,
+    /// Empty in SQLite when the reference names no columns: resolved to the
+    /// referenced primary key in [`resolve_foreign_keys`].
+    ref_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +87,7 @@ struct Table {
     columns: Vec<Column>,
     primary_key: Vec<String>,
     indexes: Vec<Index>,
+    foreign_keys: Vec<ForeignKey>,
 }
 
 /// Table name → table, our tables only.
@@ -140,7 +155,8 @@ fn render(schema: &Schema) -> String {
         writeln!(out, "table {name}").unwrap();
         for c in &table.columns {
             let null = if c.nullable { "null" } else { "not null" };
-            writeln!(out, "  {name}.{} {} {null}", c.name, c.family).unwrap();
+            let default = if c.has_default { " default" } else { "" };
+            writeln!(out, "  {name}.{} {} {null}{default}", c.name, c.family).unwrap();
         }
         writeln!(
             out,
@@ -162,8 +178,34 @@ fn render(schema: &Schema) -> String {
             }
             out.push('\n');
         }
+        for fk in &table.foreign_keys {
+            writeln!(
+                out,
+                "  {name} foreign key ({}) references {} ({})",
+                fk.columns.join(", "),
+                fk.references,
+                fk.ref_columns.join(", ")
+            )
+            .unwrap();
+        }
     }
     out
+}
+
+/// SQLite's `REFERENCES t` without columns means t's primary key.
+fn resolve_foreign_keys(schema: &mut Schema) {
+    let keys: BTreeMap<String, Vec<String>> = schema
+        .iter()
+        .map(|(n, t)| (n.clone(), t.primary_key.clone()))
+        .collect();
+    for table in schema.values_mut() {
+        for fk in &mut table.foreign_keys {
+            if fk.ref_columns.iter().all(String::is_empty) {
+                fk.ref_columns = keys.get(&fk.references).cloned().unwrap_or_default();
+            }
+        }
+        table.foreign_keys.sort();
+    }
 }
 
 /// The lines only in `a` and only in `b`, or `None` when the texts have the
@@ -202,6 +244,30 @@ struct SqliteColumn {
     not_null: i32,
     #[diesel(sql_type = Integer)]
     pk: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    dflt: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct SqliteForeignKey {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    ref_table: String,
+    #[diesel(sql_type = Text)]
+    col: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    ref_col: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct PgForeignKey {
+    #[diesel(sql_type = Text)]
+    ref_table: String,
+    #[diesel(sql_type = Text)]
+    cols: String,
+    #[diesel(sql_type = Text)]
+    ref_cols: String,
 }
 
 #[derive(QueryableByName)]
@@ -230,6 +296,8 @@ struct PgColumn {
     udt: String,
     #[diesel(sql_type = Text)]
     nullable: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    has_default: bool,
 }
 
 #[derive(QueryableByName)]
@@ -272,7 +340,7 @@ fn introspect_sqlite(c: &mut SqliteConnection) -> Schema {
     let mut schema = Schema::new();
     for NameRow { name: table } in tables {
         let cols: Vec<SqliteColumn> = sql_query(
-            "SELECT name, type AS ty, \"notnull\" AS not_null, pk \
+            "SELECT name, type AS ty, \"notnull\" AS not_null, pk, dflt_value AS dflt \
              FROM pragma_table_info(?) ORDER BY cid",
         )
         .bind::<Text, _>(&table)
@@ -291,6 +359,7 @@ fn introspect_sqlite(c: &mut SqliteConnection) -> Schema {
                 family: family(&col.ty),
                 int_width: None,
                 nullable: col.not_null == 0 && col.pk == 0,
+                has_default: col.dflt.is_some(),
             })
             .collect();
         let list: Vec<SqliteIndex> =
@@ -332,15 +401,40 @@ fn introspect_sqlite(c: &mut SqliteConnection) -> Schema {
             });
         }
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let fk_rows: Vec<SqliteForeignKey> = sql_query(
+            "SELECT id, \"table\" AS ref_table, \"from\" AS col, \"to\" AS ref_col \
+             FROM pragma_foreign_key_list(?) ORDER BY id, seq",
+        )
+        .bind::<Text, _>(&table)
+        .load(c)
+        .unwrap();
+        let mut foreign_keys: Vec<ForeignKey> = Vec::new();
+        let mut last_id = None;
+        for r in fk_rows {
+            if last_id != Some(r.id) {
+                last_id = Some(r.id);
+                foreign_keys.push(ForeignKey {
+                    columns: Vec::new(),
+                    references: r.ref_table.clone(),
+                    ref_columns: Vec::new(),
+                });
+            }
+            if let Some(fk) = foreign_keys.last_mut() {
+                fk.columns.push(r.col);
+                fk.ref_columns.push(r.ref_col.unwrap_or_default());
+            }
+        }
         schema.insert(
             table,
             Table {
                 columns,
                 primary_key: pk.into_iter().map(|(_, n)| n).collect(),
                 indexes,
+                foreign_keys,
             },
         );
     }
+    resolve_foreign_keys(&mut schema);
     schema
 }
 
@@ -356,7 +450,8 @@ fn introspect_pg(c: &mut PgConnection) -> Schema {
     for NameRow { name: table } in tables {
         let cols: Vec<PgColumn> = sql_query(
             "SELECT column_name::text AS name, data_type::text AS ty, udt_name::text AS udt, \
-                    is_nullable::text AS nullable \
+                    is_nullable::text AS nullable, \
+                    (column_default IS NOT NULL) AS has_default \
              FROM information_schema.columns \
              WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
         )
@@ -375,6 +470,7 @@ fn introspect_pg(c: &mut PgConnection) -> Schema {
                     _ => None,
                 },
                 nullable: col.nullable == "YES",
+                has_default: col.has_default,
             })
             .collect();
         let list: Vec<PgIndex> = sql_query(
@@ -411,15 +507,43 @@ fn introspect_pg(c: &mut PgConnection) -> Schema {
             });
         }
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let foreign_keys = sql_query(
+            "SELECT r.relname::text AS ref_table, \
+                    array_to_string(ARRAY( \
+                        SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY AS k(n, o) \
+                        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n \
+                        ORDER BY k.o), ',') AS cols, \
+                    array_to_string(ARRAY( \
+                        SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY AS k(n, o) \
+                        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n \
+                        ORDER BY k.o), ',') AS ref_cols \
+             FROM pg_constraint c \
+             JOIN pg_class t ON t.oid = c.conrelid \
+             JOIN pg_class r ON r.oid = c.confrelid \
+             JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE c.contype = 'f' AND n.nspname = 'public' AND t.relname = $1",
+        )
+        .bind::<Text, _>(&table)
+        .load::<PgForeignKey>(c)
+        .unwrap()
+        .into_iter()
+        .map(|r| ForeignKey {
+            columns: r.cols.split(',').map(str::to_owned).collect(),
+            references: r.ref_table,
+            ref_columns: r.ref_cols.split(',').map(str::to_owned).collect(),
+        })
+        .collect();
         schema.insert(
             table,
             Table {
                 columns,
                 primary_key,
                 indexes,
+                foreign_keys,
             },
         );
     }
+    resolve_foreign_keys(&mut schema);
     schema
 }
 
@@ -667,7 +791,23 @@ fn migrations_revert_cleanly_and_reapply() {
         let reverted = pool
             .revert_all_migrations()
             .unwrap_or_else(|e| panic!("{backend}: a down.sql fails: {e}"));
-        assert!(!reverted.is_empty(), "{backend}: nothing was reverted");
+        let tree = if backend == "SQLite" {
+            "sqlite"
+        } else {
+            "postgres"
+        };
+        let folders = std::fs::read_dir(format!(
+            "{}/../migrations/{tree}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().join("up.sql").is_file()))
+        .count();
+        assert_eq!(
+            reverted.len(),
+            folders,
+            "{backend}: not every migration was reverted: {reverted:?}"
+        );
         let left = leftovers(&pool);
         assert!(
             left.is_empty(),
@@ -783,4 +923,80 @@ fn seeded_rows_are_the_same_on_both_backends() {
         "the migrations seed different rows on the two backends:\n{}",
         diffs.join("")
     );
+}
+
+// ------------------------------------------------- the checkers themselves
+
+#[test]
+fn predicates_of_both_engines_normalise_alike() {
+    assert_eq!(
+        normalise_predicate("((status)::text = 'active'::text)"),
+        normalise_predicate("status = 'active'")
+    );
+    assert_eq!(
+        normalise_predicate(
+            "((kind = 'paid'::text) AND (outcome = 'accepted'::text) AND (reversed_by IS NULL))"
+        ),
+        "kind = 'paid' and outcome = 'accepted' and reversed_by is null"
+    );
+    assert_eq!(normalise_predicate("live = true"), "live");
+    assert_eq!(normalise_predicate("(status = 'A  B')"), "status = 'a  b'");
+    assert_eq!(
+        where_clause("CREATE UNIQUE INDEX x ON t (a)\n    WHERE live;").as_deref(),
+        Some("live")
+    );
+}
+
+#[test]
+fn schema_rs_differences_are_named() {
+    let declared = parse_schema_rs(
+        "diesel::table! {\n    t (id) {\n        id -> BigInt,\n        a -> Nullable<Text>,\n        \
+         b -> Integer,\n        c -> Text,\n    }\n}\n",
+    );
+    let col = |name: &str, family: &str, nullable: bool| Column {
+        name: name.to_owned(),
+        family: family.to_owned(),
+        int_width: None,
+        nullable,
+        has_default: false,
+    };
+    let mut db = Schema::new();
+    db.insert(
+        "t".to_owned(),
+        Table {
+            columns: vec![
+                col("id", "int", false),
+                col("a", "text", false),
+                col("b", "text", false),
+                col("d", "int", true),
+            ],
+            primary_key: vec!["id".to_owned()],
+            ..Table::default()
+        },
+    );
+    db.insert("u".to_owned(), Table::default());
+    let diffs = schema_rs_differences(&declared, &db);
+    assert_eq!(
+        diffs,
+        [
+            "table u is in the database but not declared in schema.rs",
+            "t.d is in the database but not in schema.rs",
+            "t.a: Nullable in schema.rs, NOT NULL in the database",
+            "t.b: schema.rs says Integer, the database has a text column",
+            "t.c is in schema.rs but not in the database",
+        ]
+    );
+}
+
+#[test]
+fn line_diff_names_each_side() {
+    assert_eq!(
+        line_diff("A", "x\ny", "B", "y\nx"),
+        Some("  the same lines in another order (column order?)\n".to_owned())
+    );
+    assert_eq!(
+        line_diff("A", "x\ny", "B", "x\nz"),
+        Some("  only in A: y\n  only in B: z\n".to_owned())
+    );
+    assert_eq!(line_diff("A", "x", "B", "x"), None);
 }
