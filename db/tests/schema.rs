@@ -150,7 +150,10 @@ fn normalise_predicate(p: &str) -> String {
 
 /// One fact per line, so that a difference reads as lines only on one side.
 fn render(schema: &Schema) -> String {
-    let mut out = String::new();
+    let mut out = String::from(
+        "# The migrated schema, normalised; written by db/tests/schema.rs \
+         (QIBAO_UPDATE_SNAPSHOT=1), never by hand.\n",
+    );
     for (name, table) in schema {
         writeln!(out, "table {name}").unwrap();
         for c in &table.columns {
