@@ -6,9 +6,8 @@
 use diesel::prelude::*;
 
 use crate::assessments::{Assessment, BILLED, CANCELLED, PENDING};
-use crate::review::schema::review_tasks;
 use crate::review::{PageReq, ReviewTask};
-use crate::schema::{assessments, persons};
+use crate::schema::{assessments, persons, review_tasks};
 use crate::{DbConn, DbError};
 
 /// The tasks of a unit of any of `kinds`, newest first, and how many in all.

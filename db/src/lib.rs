@@ -139,6 +139,17 @@ impl Pool {
         }
     }
 
+    /// Reverts every applied migration, newest first (each `down.sql`);
+    /// returns their names. For the down → up test (`db/tests/schema.rs`)
+    /// and for wiping a scratch database; never called by the service.
+    pub fn revert_all_migrations(&self) -> Result<Vec<String>, DbError> {
+        let mut conn = self.get()?;
+        match &mut *conn {
+            DbConn::Pg(pg) => revert_all(pg, POSTGRES_MIGRATIONS),
+            DbConn::Sqlite(sqlite) => revert_all(sqlite, SQLITE_MIGRATIONS),
+        }
+    }
+
     /// Checks that the database answers.
     pub fn ping(&self) -> Result<(), DbError> {
         Ok(self.get()?.batch_execute("SELECT 1")?)
@@ -171,6 +182,31 @@ where
         applied.push(migration.name().to_string());
     }
     Ok(applied)
+}
+
+fn revert_all<DB, C>(conn: &mut C, source: EmbeddedMigrations) -> Result<Vec<String>, DbError>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+        DbError::Other(format!("reverting migrations failed: {e}"))
+    };
+    let names: std::collections::HashMap<String, String> = source
+        .migrations()
+        .map_err(failed)?
+        .iter()
+        .map(|m| (m.name().version().to_string(), m.name().to_string()))
+        .collect();
+    let reverted = conn.revert_all_migrations(source).map_err(failed)?;
+    Ok(reverted
+        .into_iter()
+        .map(|v| {
+            let v = v.to_string();
+            names.get(&v).cloned().unwrap_or(v)
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Refund applications (多缴退费, R-REF-1…5) and the lines they refund.
-//! Tables are declared here, next to their queries (see
-//! `migrations/*/2026-11-27-000010_refunds`).
+//! Tables are `refund_applications` and `refund_lines` in [`crate::schema`]
+//! (see `migrations/*/2026-11-27-000010_refunds`).
 //!
 //! A line is under at most one live refund: the partial unique index
 //! [`LIVE_LINE_KEY`] over `refund_lines (assessment_id) WHERE live` refuses a
@@ -11,58 +11,8 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use crate::schema::{assessments, order_lines};
+use crate::schema::{assessments, order_lines, refund_applications, refund_lines};
 use crate::{DbConn, DbError};
-
-pub mod schema {
-    //! Tables of this module.
-
-    diesel::table! {
-        refund_applications (id) {
-            id -> BigInt,
-            refund_no -> Text,
-            unit_id -> BigInt,
-            person_id -> BigInt,
-            business_item_id -> BigInt,
-            status -> Text,
-            total_fen -> BigInt,
-            bank_name -> Text,
-            account_name -> Text,
-            account_no -> Text,
-            document_type -> Text,
-            reason -> Nullable<Text>,
-            applied_by -> Text,
-            applied_at -> Timestamp,
-            reviewed_by -> Nullable<Text>,
-            reviewed_at -> Nullable<Timestamp>,
-            review_note -> Nullable<Text>,
-            paid_out_by -> Nullable<Text>,
-            paid_out_at -> Nullable<Timestamp>,
-            payout_reference -> Nullable<Text>,
-            created_at -> Timestamp,
-            updated_at -> Timestamp,
-        }
-    }
-
-    diesel::table! {
-        refund_lines (id) {
-            id -> BigInt,
-            application_id -> BigInt,
-            assessment_id -> BigInt,
-            insurance -> Text,
-            period -> Integer,
-            unit_fen -> BigInt,
-            individual_fen -> BigInt,
-            amount_fen -> BigInt,
-            live -> Bool,
-        }
-    }
-
-    diesel::joinable!(refund_lines -> refund_applications (application_id));
-    diesel::allow_tables_to_appear_in_same_query!(refund_applications, refund_lines);
-}
-
-use schema::{refund_applications, refund_lines};
 
 /// The partial unique index: one live refund per assessment line.
 pub const LIVE_LINE_KEY: &str = "refund_lines_assessment_id_key";

@@ -1,6 +1,6 @@
 //! Storage of supporting materials (材料), the review queue (审核任务) and
-//! the key information of a unit (R-UNIT-2). Tables are declared here, next
-//! to their queries, so that this area is one module.
+//! the key information of a unit (R-UNIT-2). The tables are declared in
+//! [`crate::schema`] with all others (see `migrations/*/2026-11-27-000005_review`).
 //!
 //! - `materials`: uploaded files (content in a BLOB / BYTEA column, so every
 //!   API instance serves them); [`MaterialMeta`] reads everything but the
@@ -15,95 +15,21 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use crate::rows::BusinessItem;
-use crate::schema::business_items;
+use crate::schema::{
+    business_item_materials, business_items, materials, review_task_events, review_tasks, units,
+};
 use crate::{DbConn, DbError};
 
-pub mod schema {
-    //! Tables of this module (see `migrations/*/2026-11-27-000005_review`).
-
-    diesel::table! {
-        materials (id) {
-            id -> BigInt,
-            unit_id -> BigInt,
-            media_type -> Text,
-            file_name -> Text,
-            size_bytes -> BigInt,
-            sha256 -> Text,
-            description -> Nullable<Text>,
-            content -> Binary,
-            uploaded_by -> Text,
-            created_at -> Timestamp,
-        }
-    }
-
-    diesel::table! {
-        business_item_materials (id) {
-            id -> BigInt,
-            business_item_id -> BigInt,
-            material_id -> BigInt,
-        }
-    }
-
-    diesel::table! {
-        review_tasks (id) {
-            id -> BigInt,
-            business_item_id -> BigInt,
-            unit_id -> BigInt,
-            kind -> Text,
-            required_role -> Text,
-            status -> Text,
-            payload_json -> Text,
-            open_key -> Nullable<Text>,
-            claimed_by -> Nullable<Text>,
-            claimed_at -> Nullable<Timestamp>,
-            decided_by -> Nullable<Text>,
-            decided_at -> Nullable<Timestamp>,
-            reason -> Nullable<Text>,
-            created_at -> Timestamp,
-            updated_at -> Timestamp,
-        }
-    }
-
-    diesel::table! {
-        review_task_events (id) {
-            id -> BigInt,
-            task_id -> BigInt,
-            event -> Text,
-            actor -> Text,
-            at -> Timestamp,
-            note -> Nullable<Text>,
-        }
-    }
-
-    diesel::allow_tables_to_appear_in_same_query!(
-        materials,
-        business_item_materials,
-        review_tasks,
-        review_task_events,
-    );
-}
-
 pub mod unit_key {
-    //! The key-information columns of `units` (R-UNIT-2). A narrower
-    //! declaration of the same table, because `legal_rep_phone` is not part
-    //! of [`crate::rows::Unit`].
+    //! The key-information columns of `units` (R-UNIT-2), read and written
+    //! through explicit column lists ([`UnitKeyInfo`] selects, [`UnitKeyChanges`]
+    //! sets) on the one declaration of `units` in [`crate::schema`], because
+    //! `legal_rep_phone` is not part of [`crate::rows::Unit`].
 
     use diesel::prelude::*;
     use time::PrimitiveDateTime;
 
-    diesel::table! {
-        units (id) {
-            id -> BigInt,
-            unit_no -> Text,
-            uscc -> Text,
-            name -> Text,
-            legal_rep_name -> Text,
-            legal_rep_id_type -> Text,
-            legal_rep_id_number -> Text,
-            legal_rep_phone -> Nullable<Text>,
-            updated_at -> Timestamp,
-        }
-    }
+    use crate::schema::units;
 
     /// A unit's key information as stored.
     #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -133,7 +59,6 @@ pub mod unit_key {
     }
 }
 
-use schema::{business_item_materials, materials, review_task_events, review_tasks};
 use unit_key::{UnitKeyChanges, UnitKeyInfo};
 
 /// Task statuses (`review_tasks.status`).
@@ -591,7 +516,7 @@ pub fn list_business_items_by_kind(
 // --------------------------------------------------------- unit key info
 
 pub fn get_unit_key_info(conn: &mut DbConn, unit_id: i64) -> Result<UnitKeyInfo, DbError> {
-    Ok(unit_key::units::table
+    Ok(units::table
         .find(unit_id)
         .select(UnitKeyInfo::as_select())
         .get_result(conn)?)
@@ -599,18 +524,18 @@ pub fn get_unit_key_info(conn: &mut DbConn, unit_id: i64) -> Result<UnitKeyInfo,
 
 /// The key information of several units (for lists), by id.
 pub fn get_units_key_info(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<UnitKeyInfo>, DbError> {
-    Ok(unit_key::units::table
-        .filter(unit_key::units::id.eq_any(ids))
-        .order(unit_key::units::id)
+    Ok(units::table
+        .filter(units::id.eq_any(ids))
+        .order(units::id)
         .select(UnitKeyInfo::as_select())
         .load(conn)?)
 }
 
 /// Another unit holding this USCC, if any.
 pub fn uscc_taken_by_other(conn: &mut DbConn, uscc: &str, unit_id: i64) -> Result<bool, DbError> {
-    let n: i64 = unit_key::units::table
-        .filter(unit_key::units::uscc.eq(uscc))
-        .filter(unit_key::units::id.ne(unit_id))
+    let n: i64 = units::table
+        .filter(units::uscc.eq(uscc))
+        .filter(units::id.ne(unit_id))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -623,7 +548,7 @@ pub fn update_unit_key_info(
     unit_id: i64,
     changes: &UnitKeyChanges,
 ) -> Result<UnitKeyInfo, DbError> {
-    let n = diesel::update(unit_key::units::table.find(unit_id))
+    let n = diesel::update(units::table.find(unit_id))
         .set(changes)
         .execute(conn)?;
     if n != 1 {

@@ -1,5 +1,10 @@
 //! Diesel table definitions, written by hand to match
 //! `migrations/{sqlite,postgres}/*/up.sql` (both trees read the same way).
+//!
+//! This is the one place where tables are declared: area modules
+//! (`refunds`, `review`, …) import from here, so a table has one column list.
+//! `db/tests/schema.rs` checks these declarations against the migrated
+//! databases of both backends (and `db/schema-snapshot.txt`).
 
 diesel::table! {
     regions (code) {
@@ -477,6 +482,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The per-second sequence of order numbers; written by the raw upsert
+    /// of `orders::next_order_seq`, declared so that schema.rs lists every table.
+    order_no_counters (prefix) {
+        prefix -> Text,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
     tax_feed_counter (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -568,6 +582,101 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    materials (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        media_type -> Text,
+        file_name -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        description -> Nullable<Text>,
+        content -> Binary,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    business_item_materials (id) {
+        id -> BigInt,
+        business_item_id -> BigInt,
+        material_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    review_tasks (id) {
+        id -> BigInt,
+        business_item_id -> BigInt,
+        unit_id -> BigInt,
+        kind -> Text,
+        required_role -> Text,
+        status -> Text,
+        payload_json -> Text,
+        open_key -> Nullable<Text>,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    review_task_events (id) {
+        id -> BigInt,
+        task_id -> BigInt,
+        event -> Text,
+        actor -> Text,
+        at -> Timestamp,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refund_applications (id) {
+        id -> BigInt,
+        refund_no -> Text,
+        unit_id -> BigInt,
+        person_id -> BigInt,
+        business_item_id -> BigInt,
+        status -> Text,
+        total_fen -> BigInt,
+        bank_name -> Text,
+        account_name -> Text,
+        account_no -> Text,
+        document_type -> Text,
+        reason -> Nullable<Text>,
+        applied_by -> Text,
+        applied_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        review_note -> Nullable<Text>,
+        paid_out_by -> Nullable<Text>,
+        paid_out_at -> Nullable<Timestamp>,
+        payout_reference -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refund_lines (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        assessment_id -> BigInt,
+        insurance -> Text,
+        period -> Integer,
+        unit_fen -> BigInt,
+        individual_fen -> BigInt,
+        amount_fen -> BigInt,
+        live -> Bool,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(tax_feed -> orders (order_id));
 diesel::joinable!(tax_events -> orders (order_id));
@@ -600,6 +709,8 @@ diesel::joinable!(assessments -> employments (employment_id));
 diesel::joinable!(assessments -> business_items (source_item_id));
 diesel::joinable!(person_statuses -> persons (person_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
+
+diesel::joinable!(refund_lines -> refund_applications (application_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     orders,
@@ -638,9 +749,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     qr_sessions,
     uscc_exceptions,
     unit_bank_accounts,
+    order_no_counters,
     tax_feed_counter,
     tax_feed,
     tax_events,
     tax_messages,
     tax_statement_lines,
+    materials,
+    business_item_materials,
+    review_tasks,
+    review_task_events,
+    refund_applications,
+    refund_lines,
 );
