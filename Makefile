@@ -58,9 +58,10 @@ bench:
 bench-load:
 	scripts/bench-load.sh $(or $(BACKEND),sqlite)
 
-## Declare + issue the order for one unit of N employees (default 50000); QIBAO_TEST_DATABASE_URL selects PostgreSQL
+## Declare + issue for one unit of N employees (default 50000) on SQLite and PostgreSQL (local server unless QIBAO_TEST_DATABASE_URL says otherwise), against COPY / set-based SQL baselines; release build
 bench-decl:
-	$(CARGO) run -p qibao-api --example bench_declare -- $(or $(N),50000)
+	QIBAO_TEST_DATABASE_URL=$${QIBAO_TEST_DATABASE_URL:-postgres://root@127.0.0.1:5432/test} \
+	  $(CARGO) run --release -q -p qibao-tools --example bench_declare -- $(or $(N),50000)
 
 ## Tax latency under load: U units issue orders while the feed is polled and the tax side pays (default 200)
 bench-tax:

@@ -4,6 +4,7 @@
 //! argument. Every rule id (R-…) refers to DOMAIN.md.
 
 pub mod back_pay;
+pub mod business_item;
 pub mod calendar;
 pub mod contribution;
 pub mod declaration;

@@ -16,7 +16,7 @@
 //!
 //! (progress and timings go to stderr).
 //!
-//!     cargo run --release -p qibao-api --example bench_declare -- 50000
+//!     make bench-decl [N=50000]   (or: cargo run --release -p qibao-tools --example bench_declare -- N)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
