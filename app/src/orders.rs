@@ -8,12 +8,15 @@ use std::collections::{BTreeMap, HashMap};
 
 use qibao_core::employment::AssessmentKind;
 use qibao_core::insurance::Insurance;
-use qibao_core::late::{InterestSegment, late_fee, pension_interest};
+use qibao_core::late::{
+    ChargeFreeTerms, InterestSegment, charge_free_terms, late_fee, pension_interest,
+};
 use qibao_core::order::{agency_name, data_type_zh, order_number, order_number_prefix};
 use qibao_core::payment::{OrderState, ProgressStep};
 use qibao_core::rules::order_due_date;
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::Assessment;
+use qibao_db::bulk::{InsuranceFilter, SharedLineTerms};
 use qibao_db::orders::{self as orders_db, NewOrder, NewOrderLine, Order};
 use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, employees as emp_db};
@@ -354,10 +357,61 @@ pub fn issue(
         .order_validity_working_days;
     let due = order_due_date(&calendar, today, validity).date;
     let names = person_names(conn, &pending)?;
-    let mut computed = Vec::with_capacity(pending.len());
+    // Per month and side of the pension split: the terms every line shares
+    // when nothing accrues (core decides). Those lines go onto the order in
+    // one INSERT … SELECT per group; the others are computed one by one.
+    let mut shared: HashMap<(i32, bool), Option<ChargeFreeTerms>> = HashMap::new();
+    let mut groups: BTreeMap<(i32, bool), (SharedLineTerms, usize)> = BTreeMap::new();
+    let mut computed = Vec::new();
     let mut dtos = Vec::with_capacity(pending.len());
     for a in &pending {
         let period = Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?;
+        let pension = a.insurance == Insurance::Pension.code();
+        let key = (a.period, pension);
+        if let std::collections::hash_map::Entry::Vacant(slot) = shared.entry(key) {
+            let params = ctx.params(period)?;
+            slot.insert(charge_free_terms(
+                period,
+                today,
+                &params.late_fee,
+                params.deferral.as_ref(),
+                pension,
+                &table,
+            )?);
+        }
+        if let Some(Some(t)) = shared.get(&key) {
+            let segs: Vec<InterestSegmentDto> = t
+                .interest
+                .as_ref()
+                .map(|i| i.segments.iter().map(Into::into).collect())
+                .unwrap_or_default();
+            match groups.get_mut(&key) {
+                Some(g) => g.1 += 1,
+                None => {
+                    let detail = serde_json::to_string(&segs).map_err(AppError::internal_cause)?;
+                    let terms = SharedLineTerms {
+                        interest_detail: detail,
+                        late_fee_rate_ppm: t.late_fee.daily_rate.ppm(),
+                        late_fee_from: t.late_fee.from,
+                        late_fee_note: t.late_fee.waiver.clone(),
+                    };
+                    groups.insert(key, (terms, 1));
+                }
+            }
+            dtos.push(line_dto(
+                a,
+                &names,
+                Money::ZERO,
+                0,
+                segs,
+                Money::ZERO,
+                0,
+                t.late_fee.daily_rate,
+                t.late_fee.from,
+                t.late_fee.waiver.clone(),
+            )?);
+            continue;
+        }
         let principal = Money::from_fen(a.unit_fen + a.individual_fen);
         let params = ctx.params(period)?;
         let fee = late_fee(
@@ -367,7 +421,7 @@ pub fn issue(
             &params.late_fee,
             params.deferral.as_ref(),
         );
-        let (interest, idays, segs) = if a.insurance == Insurance::Pension.code() {
+        let (interest, idays, segs) = if pension {
             let i = pension_interest(principal, period, today, &table)?;
             let segs: Vec<InterestSegmentDto> = i.segments.iter().map(Into::into).collect();
             (i.amount, i.days, segs)
@@ -450,6 +504,24 @@ pub fn issue(
         )
         .collect();
     qibao_db::bulk::insert_order_lines(conn, &rows).map_err(retryable)?;
+    let pension = Insurance::Pension.code();
+    for ((period, is_pension), (terms, expected)) in &groups {
+        let which = if *is_pension {
+            InsuranceFilter::Only(pension)
+        } else {
+            InsuranceFilter::AllBut(pension)
+        };
+        let put = qibao_db::bulk::order_lines_from_pending(
+            conn, order.id, unit_id, *period, which, terms,
+        )
+        .map_err(retryable)?;
+        if put != *expected {
+            return Err(AppError::conflict(
+                RETRY,
+                "核定明细已被其他请求开具，请刷新后核对。",
+            ));
+        }
+    }
     let billed = pending.len();
     if orders_db::bill_order(conn, order.id, now)? != billed {
         return Err(AppError::conflict(
@@ -478,7 +550,7 @@ pub fn issue(
 
 /// An order as stored, with its lines.
 pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderDto, AppError> {
-    let lines = orders_db::lines_of(conn, order.id)?;
+    let mut lines = orders_db::lines_of(conn, order.id)?;
     let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
     let mut rows: HashMap<i64, Assessment> = HashMap::new();
     for chunk in ids.chunks(5000) {
@@ -486,6 +558,12 @@ pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderDto, A
             rows.insert(a.id, a);
         }
     }
+    // The order's lines in the order they were billed: by period, person
+    // and insurance (as `issue` answers), whatever order they were written.
+    lines.sort_by_key(|l| {
+        rows.get(&l.assessment_id)
+            .map(|a| (a.period, a.person_id, a.insurance.clone()))
+    });
     let all: Vec<Assessment> = rows.values().cloned().collect();
     let names = person_names(conn, &all)?;
     let mut dtos = Vec::with_capacity(lines.len());

@@ -159,6 +159,47 @@ pub fn pension_interest(
     })
 }
 
+/// What every line of one contribution month shares beside its principal
+/// on an order issued on `issue_date`, when no day is counted: no late fee
+/// (not yet due, or waived, R-LATE-1, R-BACK-5) and, for a pension line, no
+/// interest (R-LATE-2). Both charges are principal × rate × days, so with no
+/// day counted they are zero for any principal and the stored terms (rate,
+/// first day, waiver note, interest segments) are the same for every line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeFreeTerms {
+    /// The late fee as computed for a zero principal (amount 0, days 0).
+    pub late_fee: LateFee,
+    /// Pension lines only: the interest for a zero principal (days 0).
+    pub interest: Option<Interest>,
+}
+
+/// The shared terms of the lines of `period` (pension lines when `pension`)
+/// on an order issued on `issue_date`, or `None` when days are counted and
+/// each line's charges depend on its own principal.
+pub fn charge_free_terms(
+    period: Period,
+    issue_date: Date,
+    rule: &LateFeeRule,
+    deferral: Option<&Deferral>,
+    pension: bool,
+    table: &InterestTable,
+) -> Result<Option<ChargeFreeTerms>, PolicyError> {
+    let late_fee = late_fee(Money::ZERO, period, issue_date, rule, deferral);
+    if late_fee.days != 0 {
+        return Ok(None);
+    }
+    let interest = if pension {
+        let i = pension_interest(Money::ZERO, period, issue_date, table)?;
+        if i.days != 0 {
+            return Ok(None);
+        }
+        Some(i)
+    } else {
+        None
+    };
+    Ok(Some(ChargeFreeTerms { late_fee, interest }))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -266,6 +307,44 @@ mod tests {
             let b = pension_interest(Money::from_fen(fen), p("202101"), date!(2021 - 02 - 02) + Duration::days(offset), &t).unwrap();
             prop_assert!(b.amount >= a.amount);
             prop_assert_eq!(a.days, offset + 1);
+        }
+    }
+
+    proptest! {
+        /// Lines with charge-free terms owe exactly those terms whatever
+        /// their principal; lines without them are computed one by one.
+        #[test]
+        fn charge_free_terms_hold_for_every_principal(
+            fen in 0i64..10_000_000,
+            months_back in 0i32..30,
+            day in 1u8..28,
+            pension in any::<bool>(),
+        ) {
+            let pol = yichang();
+            let rule = &pol.late_fees[0];
+            let table = interest();
+            let issue = time::Date::from_calendar_date(2023, time::Month::April, day).unwrap();
+            let mut period = p("202304");
+            for _ in 0..months_back {
+                period = period.prev();
+            }
+            let principal = Money::from_fen(fen);
+            let terms = charge_free_terms(period, issue, rule, None, pension, &table).unwrap();
+            let fee = late_fee(principal, period, issue, rule, None);
+            let int = pension_interest(principal, period, issue, &table).unwrap();
+            match terms {
+                Some(t) => {
+                    prop_assert_eq!(fee.amount, Money::ZERO);
+                    prop_assert_eq!((fee.days, fee.from, fee.daily_rate, fee.waiver.clone()),
+                        (t.late_fee.days, t.late_fee.from, t.late_fee.daily_rate, t.late_fee.waiver.clone()));
+                    if pension {
+                        let ti = t.interest.unwrap();
+                        prop_assert_eq!(int.amount, Money::ZERO);
+                        prop_assert_eq!(int.segments, ti.segments);
+                    }
+                }
+                None => prop_assert!(fee.days > 0 || (pension && int.days > 0)),
+            }
         }
     }
 }

@@ -14,8 +14,9 @@
 //! transaction, like any failed statement; callers roll back and retry.
 
 use diesel::prelude::*;
+use time::Date;
 
-use crate::assessments::NewAssessment;
+use crate::assessments::{NewAssessment, PENDING};
 use crate::orders::NewOrderLine;
 use crate::schema::{assessments, order_lines};
 use crate::{DbConn, DbError};
@@ -62,6 +63,80 @@ pub fn insert_assessments(conn: &mut DbConn, rows: &[NewAssessment]) -> Result<u
 /// order is [`DbError::Conflict`] ([`crate::orders::LIVE_LINE_KEY`]).
 pub fn insert_order_lines(conn: &mut DbConn, rows: &[NewOrderLine]) -> Result<usize, DbError> {
     insert_all!(conn, order_lines::table, rows, 11)
+}
+
+/// The terms an order line takes from its month when nothing accrues (see
+/// `qibao_core::late::charge_free_terms`): zero interest and late fee, the
+/// month's late-fee rate, first day and waiver note, the interest detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedLineTerms {
+    pub interest_detail: String,
+    pub late_fee_rate_ppm: i64,
+    pub late_fee_from: Option<Date>,
+    pub late_fee_note: Option<String>,
+}
+
+/// Which insurances of a month a set-based order-line write takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsuranceFilter {
+    /// Only this insurance (e.g. pension, whose interest terms differ).
+    Only(&'static str),
+    /// Every insurance but this one.
+    AllBut(&'static str),
+}
+
+/// Puts every pending line of `unit_id` and `period` (of the insurances
+/// `which` selects) on order `order_id` with the same `terms`, in one
+/// `INSERT … SELECT`: the rows never travel to the application. Returns how
+/// many lines were put on the order. A line already on a live order is
+/// [`DbError::Conflict`] ([`crate::orders::LIVE_LINE_KEY`]).
+pub fn order_lines_from_pending(
+    conn: &mut DbConn,
+    order_id: i64,
+    unit_id: i64,
+    period: i32,
+    which: InsuranceFilter,
+    terms: &SharedLineTerms,
+) -> Result<usize, DbError> {
+    use diesel::sql_types::{BigInt, Bool, Date as SqlDate, Nullable, Text};
+    let pending = assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::period.eq(period))
+        .filter(assessments::status.eq(PENDING))
+        .into_boxed();
+    let pending = match which {
+        InsuranceFilter::Only(code) => pending.filter(assessments::insurance.eq(code)),
+        InsuranceFilter::AllBut(code) => pending.filter(assessments::insurance.ne(code)),
+    };
+    let rows = pending.select((
+        order_id.into_sql::<BigInt>(),
+        assessments::id,
+        true.into_sql::<Bool>(),
+        0i64.into_sql::<BigInt>(),
+        0i64.into_sql::<BigInt>(),
+        terms.interest_detail.clone().into_sql::<Text>(),
+        0i64.into_sql::<BigInt>(),
+        0i64.into_sql::<BigInt>(),
+        terms.late_fee_rate_ppm.into_sql::<BigInt>(),
+        terms.late_fee_from.into_sql::<Nullable<SqlDate>>(),
+        terms.late_fee_note.clone().into_sql::<Nullable<Text>>(),
+    ));
+    Ok(diesel::insert_into(order_lines::table)
+        .values(rows)
+        .into_columns((
+            order_lines::order_id,
+            order_lines::assessment_id,
+            order_lines::live,
+            order_lines::interest_fen,
+            order_lines::interest_days,
+            order_lines::interest_detail,
+            order_lines::late_fee_fen,
+            order_lines::late_fee_days,
+            order_lines::late_fee_rate_ppm,
+            order_lines::late_fee_from,
+            order_lines::late_fee_note,
+        ))
+        .execute(conn)?)
 }
 
 #[cfg(test)]
