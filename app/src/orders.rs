@@ -523,7 +523,7 @@ pub fn issue(
         }
     }
     let billed = pending.len();
-    if orders_db::bill_order(conn, order.id, now)? != billed {
+    if orders_db::bill_pending(conn, unit_id, now)? != billed {
         return Err(AppError::conflict(
             RETRY,
             "核定明细已被其他请求开具，请刷新后核对。",

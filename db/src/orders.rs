@@ -305,21 +305,18 @@ pub fn close(
     Ok(true)
 }
 
-/// Moves the pending lines on this order's live lines to billed, in one
-/// statement; returns how many moved (fewer than the order's lines when a
-/// concurrent request billed some first).
-pub fn bill_order(
+/// Moves every pending line of the unit to billed, in one statement;
+/// returns how many moved. The issuing transaction has just put each of the
+/// pending lines it read on its order: a count other than theirs means a
+/// concurrent change (a line declared meanwhile), and the caller retries.
+pub fn bill_pending(
     conn: &mut DbConn,
-    order_id: i64,
+    unit_id: i64,
     now: PrimitiveDateTime,
 ) -> Result<usize, DbError> {
-    let on_order = order_lines::table
-        .filter(order_lines::order_id.eq(order_id))
-        .filter(order_lines::live.eq(true))
-        .select(order_lines::assessment_id);
     Ok(diesel::update(
         assessments::table
-            .filter(assessments::id.eq_any(on_order))
+            .filter(assessments::unit_id.eq(unit_id))
             .filter(assessments::status.eq(PENDING)),
     )
     .set((
