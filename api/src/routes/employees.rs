@@ -17,9 +17,9 @@ use qibao_app::employees::{
 use qibao_core::employment::{
     IdType, InsuredStatus, PaymentStatus, id_key, parse_document_number, parse_name,
 };
-use qibao_core::ids::{Gender, IdentityMismatch, Phone, ResidentId, age_on, check_identity};
+use qibao_core::ids::{Gender, IdentityMismatch, Phone, ResidentId, check_identity};
 use qibao_core::insurance::Insurance;
-use qibao_core::rules::MIN_WORKING_AGE;
+use qibao_core::rules::check_first_work;
 use qibao_core::{Money, Period};
 use serde::Deserialize;
 use serde_json::Value;
@@ -478,18 +478,10 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
     let start = date_field(&req.start_date, "start_date", true, &mut errors);
     let insurances = insurances_field(&req.insurances, "insurances", false, &mut errors);
     let wage = wage_field(&req.monthly_wage, "monthly_wage", true, &mut errors);
-    if let (Some(fw), Some(id)) = (first_work, &identity) {
-        if fw > today {
-            errors.push(FieldError::new(
-                "first_work_date",
-                "首次参工时间不能晚于今天",
-            ));
-        } else if age_on(id.birth_date, fw) < MIN_WORKING_AGE {
-            errors.push(FieldError::new(
-                "first_work_date",
-                "首次参工时间时该人员未满16周岁",
-            ));
-        }
+    if let (Some(fw), Some(id)) = (first_work, &identity)
+        && let Err(e) = check_first_work(fw, Some(today), Some(id.birth_date), None)
+    {
+        errors.push(FieldError::new("first_work_date", e.to_string()));
     }
     match (identity, nationality, name, phone, start, wage) {
         (Some(id), Some(nationality), Some(name), Some(phone), Some(start), Some(w))
@@ -887,12 +879,9 @@ pub async fn update_employee(
     let address = text_field(&body.address, "address", 200, false, &mut errors);
     let first_work = date_field(&body.first_work_date, "first_work_date", false, &mut errors);
     if let Some(fw) = first_work
-        && fw > today
+        && let Err(e) = check_first_work(fw, Some(today), None, None)
     {
-        errors.push(FieldError::new(
-            "first_work_date",
-            "首次参工时间不能晚于今天",
-        ));
+        errors.push(FieldError::new("first_work_date", e.to_string()));
     }
     if errors.is_empty() && phone.is_none() && address.is_none() && first_work.is_none() {
         errors.push(FieldError::new(

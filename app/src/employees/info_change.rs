@@ -1,10 +1,10 @@
 //! 单位职工基本信息变更 (R-EMP-9): the unit changes an employee's general
 //! information (phone, address, first-work date) online; key information is
 //! refused by the API (counter only). One business item with the values
-//! before and after.
+//! before and after. The first-work date is checked by
+//! `qibao_core::rules::check_first_work` (R-EMP-1).
 
-use qibao_core::ids::age_on;
-use qibao_core::rules::MIN_WORKING_AGE;
+use qibao_core::rules::check_first_work;
 use qibao_db::{DbConn, employees as emp_db};
 use serde_json::json;
 use time::{Date, PrimitiveDateTime};
@@ -42,21 +42,10 @@ pub fn update_general(
     transaction(conn, |c| {
         let (p, _relations) = unit_person(c, unit_id, person_no)?;
         if let Some(fw) = first_work {
-            if age_on(p.birth_date, fw) < MIN_WORKING_AGE {
-                return Err(AppError::invalid_field(
-                    "first_work_date",
-                    "首次参工时间时该人员未满16周岁",
-                ));
-            }
             let all = emp_db::employments_of_persons(c, &[p.id])?;
-            if let Some(earliest) = all.iter().map(|e| e.start_date).min()
-                && fw > earliest
-            {
-                return Err(AppError::invalid_field(
-                    "first_work_date",
-                    format!("首次参工时间不能晚于本次参工时间{earliest}"),
-                ));
-            }
+            let earliest = all.iter().map(|e| e.start_date).min();
+            check_first_work(fw, None, Some(p.birth_date), earliest)
+                .map_err(|e| AppError::invalid_field("first_work_date", e.to_string()))?;
         }
         let before = GeneralFields::of(&p);
         let after = GeneralFields {
