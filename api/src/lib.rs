@@ -12,7 +12,6 @@ pub mod blocking;
 pub mod config;
 pub mod db_glue;
 pub mod demo;
-pub mod employment;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;

@@ -26,8 +26,8 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::clock::CHINA_OFFSET;
-use crate::employment::corrupt;
 use crate::items::{self, ItemRecord};
+use crate::problem::corrupt;
 use crate::problem::{ApiError, FieldError};
 use qibao_app::tx::{RETRY, transaction_with_retry};
 
@@ -306,7 +306,7 @@ fn pay(
         ItemRecord {
             unit_id: Some(o.unit_id),
             kind: KIND_PAYMENT_BOOKED,
-            status: crate::employment::DONE,
+            status: qibao_app::items::DONE,
             before: Some(json!({"order_no": o.order_no, "status": o.status})),
             after: Some(json!({
                 "order_no": o.order_no, "status": qibao_db::orders::PAID,
@@ -381,7 +381,7 @@ fn reverse(
         ItemRecord {
             unit_id: Some(o.unit_id),
             kind: KIND_PAYMENT_REVERSED,
-            status: crate::employment::DONE,
+            status: qibao_app::items::DONE,
             before: Some(
                 json!({"order_no": o.order_no, "status": o.status, "serial": original_serial}),
             ),

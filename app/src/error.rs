@@ -144,6 +144,16 @@ impl AppError {
         Self::new(ErrorKind::Internal, "INTERNAL", INTERNAL_DETAIL)
     }
 
+    /// Adds one field error.
+    pub fn with_field_error(
+        mut self,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        self.0.errors.push(FieldError::new(field, message));
+        self
+    }
+
     /// Adds field errors.
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.0.errors.extend(errors);

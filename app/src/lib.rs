@@ -11,6 +11,7 @@ pub mod actor;
 pub mod clock;
 pub mod context;
 pub mod declarations;
+pub mod employees;
 pub mod error;
 pub mod items;
 pub mod orders;

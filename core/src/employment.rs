@@ -1,11 +1,12 @@
 //! Employment rules beyond the time rules of [`crate::rules`]: one active
 //! relation per person and insurance (R-EMP-2), the lines an enrolment
-//! creates (R-EMP-3, R-EMP-4), accountability of a person for a month
+//! creates (R-EMP-3, R-EMP-4) and what a unit does not owe of them,
+//! accountability of a person for a month
 //! (R-EMP-6, R-EMP-7), one person under several numbers (R-EMP-8), the
 //! stop date (R-EMP-5), what may be revoked (R-UNDO-1) and the staff
 //! increases/decreases summary (人员增减变动).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::Serialize;
@@ -532,6 +533,51 @@ pub fn plan_lines(
     plan
 }
 
+/// What a unit does not owe of the lines planned for a person (R-EMP-3,
+/// R-UNIT-3): months before the unit's own registration of the insurance
+/// (`before_unit_insurance`), and months × insurances the unit has already
+/// assessed for the person (`already_assessed`: never assessed twice). The
+/// caller has loaded the unit's start month per insurance and the live
+/// lines at the unit.
+pub fn exclude_at_unit(
+    planned: Vec<PlannedLine>,
+    unit_starts: &HashMap<Insurance, Period>,
+    assessed_here: &[(Period, Insurance)],
+) -> (Vec<PlannedLine>, Vec<ExcludedLine>) {
+    let mut lines = Vec::new();
+    let mut excluded = Vec::new();
+    for l in planned {
+        if let Some(start) = unit_starts.get(&l.insurance)
+            && l.period < *start
+        {
+            excluded.push(ExcludedLine {
+                period: l.period,
+                insurance: l.insurance,
+                reason: "before_unit_insurance".to_string(),
+                message: format!(
+                    "本单位{}自{start}起参保，{}不核定该险种",
+                    l.insurance.name_zh(),
+                    l.period
+                ),
+            });
+        } else if assessed_here.contains(&(l.period, l.insurance)) {
+            excluded.push(ExcludedLine {
+                period: l.period,
+                insurance: l.insurance,
+                reason: "already_assessed".to_string(),
+                message: format!(
+                    "该人员{}的{}已在本单位核定，不再重复核定",
+                    l.period,
+                    l.insurance.name_zh()
+                ),
+            });
+        } else {
+            lines.push(l);
+        }
+    }
+    (lines, excluded)
+}
+
 /// An active relation of the same person (any of its numbers) and insurance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveRelation {
@@ -960,6 +1006,52 @@ mod tests {
 
     fn id(first17: &str) -> String {
         format!("{first17}{}", resident_id_check_char(first17).unwrap())
+    }
+
+    #[test]
+    fn a_unit_owes_no_line_before_its_insurance_nor_twice() {
+        let line = |period: &str, insurance| PlannedLine {
+            period: p(period),
+            insurance,
+            kind: AssessmentKind::Regular,
+        };
+        let planned = vec![
+            line("202301", Insurance::Pension),
+            line("202301", Insurance::WorkInjury),
+            line("202302", Insurance::Pension),
+            line("202302", Insurance::WorkInjury),
+            line("202303", Insurance::Pension),
+        ];
+        let starts = HashMap::from([(Insurance::WorkInjury, p("202303"))]);
+        let here = [(p("202302"), Insurance::Pension)];
+        let (lines, excluded) = exclude_at_unit(planned, &starts, &here);
+        assert_eq!(
+            lines,
+            vec![
+                line("202301", Insurance::Pension),
+                line("202303", Insurance::Pension)
+            ]
+        );
+        let reasons: Vec<(&str, Period, Insurance)> = excluded
+            .iter()
+            .map(|e| (e.reason.as_str(), e.period, e.insurance))
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                ("before_unit_insurance", p("202301"), Insurance::WorkInjury),
+                ("already_assessed", p("202302"), Insurance::Pension),
+                ("before_unit_insurance", p("202302"), Insurance::WorkInjury),
+            ]
+        );
+        assert_eq!(
+            excluded[0].message,
+            "本单位工伤保险自202303起参保，202301不核定该险种"
+        );
+        assert_eq!(
+            excluded[1].message,
+            "该人员202302的企业职工基本养老保险已在本单位核定，不再重复核定"
+        );
     }
 
     #[test]

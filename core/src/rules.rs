@@ -1,5 +1,6 @@
 //! Time rules of the employment and declaration cycle: the enrolment back-pay
-//! window (R-EMP-3), the stop month (R-EMP-5), the declaration guard
+//! window and its labour-contract months (R-EMP-3), a new person's
+//! first-work date (R-EMP-1, R-EMP-9), the stop month (R-EMP-5), the declaration guard
 //! (R-DECL-3), the order's due date (R-DECL-4) and refund eligibility
 //! (R-REF-1, R-REF-2, R-REF-4).
 
@@ -83,6 +84,72 @@ pub fn enrolment_plan(
             labour_contract_periods: Some((start_period, current.prev())),
         })
     }
+}
+
+/// R-EMP-1: a person new to the province needs a first-work date
+/// (首次参工时间); a continued person keeps the one registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("新参保人员须填写首次参工时间")]
+pub struct FirstWorkDateMissing;
+
+/// R-EMP-1: refuses a new person (`known_person` false) without a
+/// first-work date.
+pub fn check_first_work_date(
+    known_person: bool,
+    first_work: Option<Date>,
+) -> Result<(), FirstWorkDateMissing> {
+    if !known_person && first_work.is_none() {
+        Err(FirstWorkDateMissing)
+    } else {
+        Ok(())
+    }
+}
+
+/// Why a first-work date (首次参工时间) is refused (R-EMP-1, R-EMP-9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum FirstWorkError {
+    #[error("首次参工时间不能晚于今天")]
+    InFuture,
+    #[error("首次参工时间时该人员未满16周岁")]
+    UnderAge,
+    #[error("首次参工时间不能晚于本次参工时间{start}")]
+    AfterStart { start: Date },
+}
+
+/// R-EMP-1, R-EMP-9: a first-work date is not after today, not before the
+/// person's 16th birthday and not after the start of any employment; each
+/// check runs when its fact is known (`today`, `birth`, the earliest
+/// employment start), in that order.
+pub fn check_first_work(
+    first_work: Date,
+    today: Option<Date>,
+    birth: Option<Date>,
+    earliest_start: Option<Date>,
+) -> Result<(), FirstWorkError> {
+    if today.is_some_and(|t| first_work > t) {
+        return Err(FirstWorkError::InFuture);
+    }
+    if birth.is_some_and(|b| age_on(b, first_work) < MIN_WORKING_AGE) {
+        return Err(FirstWorkError::UnderAge);
+    }
+    if let Some(start) = earliest_start
+        && first_work > start
+    {
+        return Err(FirstWorkError::AfterStart { start });
+    }
+    Ok(())
+}
+
+/// R-EMP-3, R-BACK-3: the labour-contract months of a plan, from the unit's
+/// earliest insurance start at the earliest (a unit owes nothing before it
+/// was insured); none when nothing is left.
+pub fn clamp_labour_contract(
+    plan: &EnrolmentPlan,
+    earliest_unit_start: Option<Period>,
+) -> Option<(Period, Period)> {
+    let (from, to) = plan.labour_contract_periods?;
+    let from = earliest_unit_start.map_or(from, |start| from.max(start));
+    (from <= to).then_some((from, to))
 }
 
 /// The months a suspension leaves payable (R-EMP-5).
@@ -260,6 +327,78 @@ mod tests {
     use time::macros::date;
 
     const BIRTH: Date = date!(1990 - 05 - 01);
+
+    #[test]
+    fn a_new_person_needs_a_first_work_date() {
+        assert_eq!(
+            check_first_work_date(false, None),
+            Err(FirstWorkDateMissing)
+        );
+        assert_eq!(
+            FirstWorkDateMissing.to_string(),
+            "新参保人员须填写首次参工时间"
+        );
+        assert_eq!(
+            check_first_work_date(false, Some(date!(2005 - 07 - 01))),
+            Ok(())
+        );
+        assert_eq!(check_first_work_date(true, None), Ok(()));
+    }
+
+    #[test]
+    fn a_first_work_date_is_past_adult_and_before_any_employment() {
+        let fw = date!(2008 - 05 - 01);
+        let today = Some(date!(2023 - 04 - 10));
+        assert_eq!(check_first_work(fw, today, Some(BIRTH), None), Ok(()));
+        assert_eq!(
+            check_first_work(date!(2023 - 04 - 11), today, Some(BIRTH), None),
+            Err(FirstWorkError::InFuture)
+        );
+        // The 16th birthday is 2006-05-01: the day before is too young.
+        assert_eq!(
+            check_first_work(date!(2006 - 04 - 30), today, Some(BIRTH), None),
+            Err(FirstWorkError::UnderAge)
+        );
+        assert_eq!(
+            check_first_work(date!(2006 - 05 - 01), today, Some(BIRTH), None),
+            Ok(())
+        );
+        let start = date!(2008 - 04 - 30);
+        let refused = check_first_work(fw, None, Some(BIRTH), Some(start));
+        assert_eq!(refused, Err(FirstWorkError::AfterStart { start }));
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "首次参工时间不能晚于本次参工时间2008-04-30"
+        );
+        assert_eq!(check_first_work(fw, None, None, Some(fw)), Ok(()));
+        // Unknown facts are not checked.
+        assert_eq!(
+            check_first_work(date!(2030 - 01 - 01), None, None, None),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn labour_contract_months_start_at_the_unit_insurance() {
+        let plan =
+            enrolment_plan(date!(2022 - 06 - 15), date!(2023 - 04 - 10), BIRTH, None, 3).unwrap();
+        assert_eq!(
+            plan.labour_contract_periods,
+            Some((p("202206"), p("202303")))
+        );
+        assert_eq!(
+            clamp_labour_contract(&plan, None),
+            Some((p("202206"), p("202303")))
+        );
+        assert_eq!(
+            clamp_labour_contract(&plan, Some(p("202209"))),
+            Some((p("202209"), p("202303")))
+        );
+        assert_eq!(clamp_labour_contract(&plan, Some(p("202304"))), None);
+        let auto =
+            enrolment_plan(date!(2023 - 02 - 15), date!(2023 - 04 - 10), BIRTH, None, 3).unwrap();
+        assert_eq!(clamp_labour_contract(&auto, Some(p("202001"))), None);
+    }
 
     #[test]
     fn enrolment_two_months_back() {

@@ -1,6 +1,7 @@
 //! Rules of a unit's registration and information (R-UNIT-1…3): the
 //! collection method, the legal representative's identity document, the
-//! months an insurance may start or stop, the refund account's holder, and
+//! months an insurance may start or stop, the work-injury factor that
+//! covers a new work-injury insurance, the refund account's holder, and
 //! how identity numbers are shown.
 
 use std::fmt;
@@ -238,6 +239,41 @@ pub fn check_addition_start(
     Ok(())
 }
 
+/// The standard work-injury floating factor (基准费率, 100%), given to a unit
+/// that has none (R-POL-2).
+pub const STANDARD_INJURY_FACTOR_PCT: i16 = 100;
+
+/// What adding work injury does to the unit's floating factors, so that a
+/// factor is in force from the insurance's start (R-UNIT-3, R-POL-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InjuryFactorCover {
+    /// The factors already cover the start.
+    Covered,
+    /// The unit has none: the standard factor from the start, open-ended.
+    Standard { from: Period, factor_pct: i16 },
+    /// The earliest factor starts later: it is extended back to the start.
+    ExtendBack { from_before: Period, from: Period },
+}
+
+/// R-UNIT-3, R-POL-2: how the unit's floating factors cover a work-injury
+/// insurance starting in `start`, given the start of its earliest factor.
+pub fn cover_injury_start(
+    earliest_factor_from: Option<Period>,
+    start: Period,
+) -> InjuryFactorCover {
+    match earliest_factor_from {
+        None => InjuryFactorCover::Standard {
+            from: start,
+            factor_pct: STANDARD_INJURY_FACTOR_PCT,
+        },
+        Some(from) if from > start => InjuryFactorCover::ExtendBack {
+            from_before: from,
+            from: start,
+        },
+        Some(_) => InjuryFactorCover::Covered,
+    }
+}
+
 /// R-UNIT-3: the last insured month of an insurance the unit stops is last
 /// month, this month or next month (as a person's stop may name the last
 /// day of last month, R-EMP-5); never a month already declared, and at the
@@ -275,6 +311,32 @@ mod tests {
     use time::macros::date;
 
     const TODAY: Date = date!(2023 - 04 - 20);
+
+    #[test]
+    fn a_new_work_injury_insurance_is_covered_by_a_factor() {
+        assert_eq!(
+            cover_injury_start(None, p("202304")),
+            InjuryFactorCover::Standard {
+                from: p("202304"),
+                factor_pct: 100
+            }
+        );
+        assert_eq!(
+            cover_injury_start(Some(p("202306")), p("202304")),
+            InjuryFactorCover::ExtendBack {
+                from_before: p("202306"),
+                from: p("202304")
+            }
+        );
+        assert_eq!(
+            cover_injury_start(Some(p("202304")), p("202304")),
+            InjuryFactorCover::Covered
+        );
+        assert_eq!(
+            cover_injury_start(Some(p("202201")), p("202304")),
+            InjuryFactorCover::Covered
+        );
+    }
 
     fn p(s: &str) -> Period {
         Period::parse(s).unwrap()

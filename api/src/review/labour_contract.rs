@@ -28,9 +28,11 @@ use serde_json::{Value, json};
 use time::PrimitiveDateTime;
 
 use crate::auth::{Principal, StaffRole};
-use crate::employment::{self, LineDto, UnitContext, corrupt, same_person_ids};
 use crate::problem::ApiError;
+use crate::problem::corrupt;
 use crate::review::ReviewKind;
+use qibao_app::context::UnitContext;
+use qibao_app::employees::{self as employment, LineDto, same_person_ids};
 
 /// The kind code of a labour-contract back-pay application.
 pub const KIND_LABOUR_CONTRACT: &str = "labour_contract_back_pay";

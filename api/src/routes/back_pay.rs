@@ -21,17 +21,17 @@ use utoipa::ToSchema;
 
 use crate::auth::UnitUser;
 use crate::blocking::run_db;
-use crate::employment::{
-    LineDto, LineTotals, UnitContext, corrupt, parse_person_no, same_person_ids, unit_person,
-};
+use crate::problem::corrupt;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::review::labour_contract::{self as bp, Payload, review_kind};
 use crate::review::material::{MaterialDto, check_material_ids};
 use crate::review::{self, PageInfo, PageParams, Submission, iso, json_of};
 use crate::routes::ServiceConfig;
-use crate::routes::employees::{insurances_field, wage_field};
+use crate::routes::employees::{insurances_field, parse_person_no, wage_field};
 use crate::routes::key_changes::TimelineEntry;
 use crate::state::AppState;
+use qibao_app::context::UnitContext;
+use qibao_app::employees::{LineDto, LineTotals, same_person_ids, unit_person};
 
 /// The longest reason accepted, in characters.
 const MAX_REASON_CHARS: usize = 500;

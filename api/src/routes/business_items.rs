@@ -10,14 +10,14 @@ use serde_json::Value;
 use time::{OffsetDateTime, PrimitiveDateTime};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::UnitUser;
+use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
 use crate::clock::CHINA_OFFSET;
-use crate::employment::{self as ops, RevocationResult};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{date_field, paging};
 use crate::state::AppState;
+use qibao_app::employees::{self as ops, RevocationResult};
 
 /// One business item (办件).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -106,7 +106,9 @@ fn dto(conn: &mut qibao_db::DbConn, item: &BusinessItem) -> Result<BusinessItemD
     Ok(BusinessItemDto {
         id: item.id,
         kind: item.kind.clone(),
-        kind_label: ops::kind_label(&item.kind).to_string(),
+        kind_label: ops::kind_label(&item.kind)
+            .unwrap_or_else(|| crate::review::kind_label(&item.kind))
+            .to_string(),
         status: item.status.clone(),
         created_at: item.created_at.assume_utc(),
         actor_name: name,
@@ -288,9 +290,8 @@ pub async fn revoke_business_item(
     let id = item_id(&path)?;
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |c| {
-            ops::revoke(c, &user.principal, user.unit_id, id, now)
-        })
+        let who = user.principal.as_actor();
+        Ok(ops::revoke(conn, &who, user.unit_id, id, now)?)
     })
     .await?;
     Ok(HttpResponse::Created().json(result))

@@ -1,42 +1,45 @@
-//! The unit's employees (单位职工, R-EMP-1…9): enrolment / continuation,
-//! suspension, adding and removing an insurance, general information, the
-//! insured-persons list with CSV and XLSX export, one person's detail, the
-//! persons to verify (一人多号) and the staff increases/decreases summary.
-//! Every caller acts for the unit of its token (legal representative, agent
-//! or payroll API key); another unit's person is 404.
-
-use std::collections::{BTreeSet, HashMap};
+//! HTTP for the unit's employees (单位职工, R-EMP-1…9): enrolment /
+//! continuation, suspension, adding and removing an insurance, general
+//! information, the insured-persons list with CSV and XLSX export, one
+//! person's detail, the persons to verify (一人多号) and the staff
+//! increases/decreases summary. Parse the request, call
+//! [`qibao_app::employees`], render (the export's CSV / XLSX is rendered
+//! here). Every caller acts for the unit of its token (legal representative,
+//! agent or payroll API key); another unit's person is 404.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use qibao_core::employment::{
-    IdType, InsuredStatus, LineStatus, PaymentStatus, PersonStatus, PersonStatusKind, RelationSpan,
-    id_key, id_spellings, is_retired, parse_document_number, parse_name, payment_status,
-    staff_changes,
+use qibao_app::employees::{
+    self, AddInsuranceInput, EmployeeDetail, EmployeePage, EmployeeRow, EnrolInput,
+    EnrolmentResult, GeneralChange, ListFilter, PersonDto, PersonsToVerify, StaffChangesReport,
+    StopInput, StopResult, detail, list, staff_changes, verify,
 };
-use qibao_core::ids::{Gender, IdentityMismatch, Phone, ResidentId, age_on, check_identity};
+use qibao_core::employment::{
+    IdType, InsuredStatus, PaymentStatus, id_key, parse_document_number, parse_name,
+};
+use qibao_core::ids::{Gender, IdentityMismatch, Phone, ResidentId, check_identity};
 use qibao_core::insurance::Insurance;
-use qibao_core::rules::MIN_WORKING_AGE;
+use qibao_core::rules::check_first_work;
 use qibao_core::{Money, Period};
-use qibao_db::rows::{Employment, Person};
-use qibao_db::{assessments as lines_db, employees as emp_db, repo};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::UnitUser;
+use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
-use crate::employment::{
-    self as ops, AddInsuranceInput, EnrolInput, EnrolmentResult, GeneralFields, KIND_INFO_CHANGE,
-    LineDto, LineTotals, PersonDto, RelationDto, StopInput, StopResult, YearBase,
-};
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
 // ---------------------------------------------------------------- parsing helpers
+
+/// A person number (个人编号, AAC001) from a path or query: 11 digits.
+pub(crate) fn parse_person_no(s: &str) -> Result<String, ApiError> {
+    qibao_core::ids::PersonNo::parse(s)
+        .map(|p| p.as_str().to_string())
+        .map_err(|e| ApiError::invalid_field("person_no", e.to_string()))
+}
 
 /// Parses an ISO date (YYYY-MM-DD).
 pub(crate) fn parse_date(s: &str) -> Option<Date> {
@@ -475,18 +478,10 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
     let start = date_field(&req.start_date, "start_date", true, &mut errors);
     let insurances = insurances_field(&req.insurances, "insurances", false, &mut errors);
     let wage = wage_field(&req.monthly_wage, "monthly_wage", true, &mut errors);
-    if let (Some(fw), Some(id)) = (first_work, &identity) {
-        if fw > today {
-            errors.push(FieldError::new(
-                "first_work_date",
-                "首次参工时间不能晚于今天",
-            ));
-        } else if age_on(id.birth_date, fw) < MIN_WORKING_AGE {
-            errors.push(FieldError::new(
-                "first_work_date",
-                "首次参工时间时该人员未满16周岁",
-            ));
-        }
+    if let (Some(fw), Some(id)) = (first_work, &identity)
+        && let Err(e) = check_first_work(fw, Some(today), Some(id.birth_date), None)
+    {
+        errors.push(FieldError::new("first_work_date", e.to_string()));
     }
     match (identity, nationality, name, phone, start, wage) {
         (Some(id), Some(nationality), Some(name), Some(phone), Some(start), Some(w))
@@ -548,9 +543,15 @@ pub async fn create_employee(
     let now = state.clock.now_utc();
     let input = parse_enrolment(&body, today)?;
     let result = run_db(&state, move |conn| {
-        qibao_app::tx::transaction_with_retry(conn, |c| {
-            ops::enrol(c, &user.principal, user.unit_id, &input, today, now)
-        })
+        let who = user.principal.as_actor();
+        Ok(employees::enrol(
+            conn,
+            &who,
+            user.unit_id,
+            &input,
+            today,
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(result))
@@ -599,7 +600,7 @@ pub async fn create_suspension(
     path: web::Path<String>,
     body: web::Json<SuspensionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
     let stop_date = date_field(&body.stop_date, "stop_date", true, &mut errors);
     let reason = text_field(&body.reason, "reason", 200, true, &mut errors);
@@ -619,17 +620,16 @@ pub async fn create_suspension(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
-        qibao_app::tx::transaction_with_retry(conn, |c| {
-            ops::stop(
-                c,
-                &user.principal,
-                user.unit_id,
-                &person_no,
-                &input,
-                today,
-                now,
-            )
-        })
+        let who = user.principal.as_actor();
+        Ok(employees::stop(
+            conn,
+            &who,
+            user.unit_id,
+            &person_no,
+            &input,
+            today,
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(result))
@@ -676,7 +676,7 @@ pub async fn create_employee_insurance(
     path: web::Path<String>,
     body: web::Json<AddInsuranceRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let today = state.clock.today();
     let mut errors = Vec::new();
     let insurance = match body.insurance.as_deref() {
@@ -704,17 +704,16 @@ pub async fn create_employee_insurance(
     };
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
-        qibao_app::tx::transaction_with_retry(conn, |c| {
-            ops::add_insurance(
-                c,
-                &user.principal,
-                user.unit_id,
-                &person_no,
-                &input,
-                today,
-                now,
-            )
-        })
+        let who = user.principal.as_actor();
+        Ok(employees::add_insurance(
+            conn,
+            &who,
+            user.unit_id,
+            &person_no,
+            &input,
+            today,
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(result))
@@ -760,7 +759,7 @@ pub async fn delete_employee_insurance(
     query: web::Query<RemoveInsuranceQuery>,
 ) -> Result<web::Json<StopResult>, ApiError> {
     let (person_no, code) = path.into_inner();
-    let person_no = ops::parse_person_no(&person_no)?;
+    let person_no = parse_person_no(&person_no)?;
     let insurance = Insurance::parse_collected(&code)
         .map_err(|e| ApiError::invalid_field("code", e.to_string()))?;
     let today = state.clock.today();
@@ -779,17 +778,16 @@ pub async fn delete_employee_insurance(
     };
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
-        qibao_app::tx::transaction_with_retry(conn, |c| {
-            ops::stop(
-                c,
-                &user.principal,
-                user.unit_id,
-                &person_no,
-                &input,
-                today,
-                now,
-            )
-        })
+        let who = user.principal.as_actor();
+        Ok(employees::stop(
+            conn,
+            &who,
+            user.unit_id,
+            &person_no,
+            &input,
+            today,
+            now,
+        )?)
     })
     .await?;
     Ok(web::Json(result))
@@ -850,7 +848,7 @@ pub async fn update_employee(
     path: web::Path<String>,
     body: web::Json<EmployeeUpdateRequest>,
 ) -> Result<web::Json<PersonDto>, ApiError> {
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let key: Vec<FieldError> = [
         ("name", &body.name),
         ("id_number", &body.id_number),
@@ -881,12 +879,9 @@ pub async fn update_employee(
     let address = text_field(&body.address, "address", 200, false, &mut errors);
     let first_work = date_field(&body.first_work_date, "first_work_date", false, &mut errors);
     if let Some(fw) = first_work
-        && fw > today
+        && let Err(e) = check_first_work(fw, Some(today), None, None)
     {
-        errors.push(FieldError::new(
-            "first_work_date",
-            "首次参工时间不能晚于今天",
-        ));
+        errors.push(FieldError::new("first_work_date", e.to_string()));
     }
     if errors.is_empty() && phone.is_none() && address.is_none() && first_work.is_none() {
         errors.push(FieldError::new(
@@ -898,60 +893,24 @@ pub async fn update_employee(
         return Err(ApiError::validation(errors));
     }
     let now = state.clock.now_utc();
+    let change = GeneralChange {
+        phone,
+        address,
+        first_work_date: first_work,
+    };
     let person = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |c| {
-            let (p, relations) = ops::unit_person(c, user.unit_id, &person_no)?;
-            if let Some(fw) = first_work {
-                if age_on(p.birth_date, fw) < MIN_WORKING_AGE {
-                    return Err(ApiError::invalid_field(
-                        "first_work_date",
-                        "首次参工时间时该人员未满16周岁",
-                    ));
-                }
-                let all = emp_db::employments_of_persons(c, &[p.id])?;
-                if let Some(earliest) = all.iter().map(|e| e.start_date).min()
-                    && fw > earliest
-                {
-                    return Err(ApiError::invalid_field(
-                        "first_work_date",
-                        format!("首次参工时间不能晚于本次参工时间{earliest}"),
-                    ));
-                }
-            }
-            let before = GeneralFields::of(&p);
-            let after = GeneralFields {
-                phone: phone.clone().or(before.phone.clone()),
-                address: address.clone().or(before.address.clone()),
-                first_work_date: first_work.or(before.first_work_date),
-            };
-            let updated = emp_db::update_general(
-                c,
-                p.id,
-                &emp_db::PersonGeneralChange {
-                    phone: after.phone.clone(),
-                    address: after.address.clone(),
-                    first_work_date: after.first_work_date,
-                    updated_at: now,
-                },
-            )?;
-            let _ = relations;
-            items::record(
-                c,
-                &user.principal,
-                ItemRecord {
-                    unit_id: Some(user.unit_id),
-                    kind: KIND_INFO_CHANGE,
-                    status: ops::DONE,
-                    before: Some(json!({ "person_no": p.person_no, "person": before })),
-                    after: Some(json!({ "person_no": p.person_no, "person": after })),
-                },
-                now,
-            )?;
-            Ok(updated)
-        })
+        let who = user.principal.as_actor();
+        Ok(employees::update_general(
+            conn,
+            &who,
+            user.unit_id,
+            &person_no,
+            &change,
+            now,
+        )?)
     })
     .await?;
-    Ok(web::Json(PersonDto::of(&person)))
+    Ok(web::Json(person))
 }
 
 // ---------------------------------------------------------------- queries
@@ -982,233 +941,6 @@ pub struct EmployeeQuery {
     pub format: Option<String>,
 }
 
-/// One insured person of the unit (参保人员).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EmployeeRow {
-    pub person_no: String,
-    pub name: String,
-    pub id_type: IdType,
-    pub id_number: String,
-    pub gender: String,
-    pub birth_date: Date,
-    /// paying or suspended at this unit.
-    pub insured_status: InsuredStatus,
-    /// Insured status code (AAC031): 1 paying, 2 suspended.
-    pub insured_status_code: String,
-    pub payment_status: PaymentStatus,
-    pub retired: bool,
-    /// The latest relation per insurance at this unit.
-    pub insurances: Vec<RelationDto>,
-    /// The declared monthly wage of the latest relation.
-    pub declared_wage: Money,
-    /// The latest month paid (到账) at this unit.
-    pub latest_paid_period: Option<Period>,
-    /// The person's paid-up period here (R-PAY-3): the latest month up to
-    /// which every assessed month is paid.
-    pub paid_up_period: Option<Period>,
-    /// Months assessed and not yet paid.
-    pub unpaid_periods: Vec<Period>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EmployeePage {
-    pub items: Vec<EmployeeRow>,
-    pub total: usize,
-    pub page: usize,
-    pub page_size: usize,
-}
-
-/// The rows of these persons (already filtered and ordered), read for just
-/// them: their relations and lines at the unit and their status records,
-/// one query per kind of data ([`IN_CHUNK`](emp_db::IN_CHUNK) persons per
-/// statement), each row computed by the rules from its person's share.
-fn rows_of(
-    conn: &mut qibao_db::DbConn,
-    unit_id: i64,
-    persons: &[Person],
-    current: Period,
-) -> Result<Vec<EmployeeRow>, ApiError> {
-    let ids: Vec<i64> = persons.iter().map(|p| p.id).collect();
-    let mut relations: HashMap<i64, Vec<Employment>> = HashMap::new();
-    for e in emp_db::employments_at_unit(conn, unit_id, &ids)? {
-        relations.entry(e.person_id).or_default().push(e);
-    }
-    let mut lines: HashMap<i64, Vec<lines_db::Assessment>> = HashMap::new();
-    for l in emp_db::lines_at_unit(conn, unit_id, &ids)? {
-        lines.entry(l.person_id).or_default().push(l);
-    }
-    let mut statuses: HashMap<i64, Vec<PersonStatus>> = HashMap::new();
-    for row in emp_db::list_statuses(conn, &ids)? {
-        statuses
-            .entry(row.person_id)
-            .or_default()
-            .push(ops::person_status(&row)?);
-    }
-    persons
-        .iter()
-        .map(|p| {
-            let rel: Vec<&Employment> = relations.get(&p.id).into_iter().flatten().collect();
-            let lin: Vec<&lines_db::Assessment> = lines.get(&p.id).into_iter().flatten().collect();
-            let st = statuses.get(&p.id).map(Vec::as_slice).unwrap_or_default();
-            build_row(p, &rel, &lin, st, current)
-        })
-        .collect()
-}
-
-/// The latest relation per insurance (an active one first).
-fn latest_relations<'a>(relations: &[&'a Employment]) -> Vec<&'a Employment> {
-    let mut by: Vec<&'a Employment> = Vec::new();
-    for ins in Insurance::COLLECTED {
-        let of: Vec<&&Employment> = relations
-            .iter()
-            .filter(|e| e.insurance == ins.code())
-            .collect();
-        if let Some(e) = of
-            .iter()
-            .find(|e| e.status == repo::ACTIVE)
-            .or_else(|| of.iter().max_by_key(|e| e.id))
-        {
-            by.push(**e);
-        }
-    }
-    by
-}
-
-fn build_row(
-    person: &Person,
-    relations: &[&Employment],
-    lines: &[&lines_db::Assessment],
-    statuses: &[PersonStatus],
-    current: Period,
-) -> Result<EmployeeRow, ApiError> {
-    let latest = latest_relations(relations);
-    let paying = latest.iter().any(|e| e.status == repo::ACTIVE);
-    let status = if paying {
-        InsuredStatus::Paying
-    } else {
-        InsuredStatus::Suspended
-    };
-    let mut unpaid: Vec<Period> = lines
-        .iter()
-        .filter(|l| LineStatus::parse(&l.status).is_some_and(LineStatus::is_unpaid))
-        .filter_map(|l| Period::from_yyyymm(l.period).ok())
-        .collect();
-    unpaid.sort();
-    unpaid.dedup();
-    let latest_paid = lines
-        .iter()
-        .filter(|l| l.status == lines_db::PAID)
-        .filter_map(|l| Period::from_yyyymm(l.period).ok())
-        .max();
-    let months: Vec<(Period, bool)> = lines
-        .iter()
-        .filter(|l| l.status != lines_db::CANCELLED)
-        .filter_map(|l| {
-            Period::from_yyyymm(l.period)
-                .ok()
-                .map(|p| (p, l.status == lines_db::PAID))
-        })
-        .collect();
-    let paid_up = qibao_core::payment::paid_up_period(None, &months);
-    let declared = relations
-        .iter()
-        .max_by_key(|e| (e.status == repo::ACTIVE, e.id))
-        .map(|e| Money::from_fen(e.monthly_wage_fen))
-        .unwrap_or(Money::ZERO);
-    Ok(EmployeeRow {
-        person_no: person.person_no.clone(),
-        name: person.name.clone(),
-        id_type: ops::person_id_type(person),
-        id_number: person.id_number.clone(),
-        gender: person.gender.clone(),
-        birth_date: person.birth_date,
-        insured_status: status,
-        insured_status_code: status.code().to_string(),
-        payment_status: payment_status(unpaid.iter().copied(), current),
-        retired: is_retired(statuses, current),
-        insurances: latest
-            .iter()
-            .map(|e| RelationDto::of(e))
-            .collect::<Result<_, _>>()?,
-        declared_wage: declared,
-        latest_paid_period: latest_paid,
-        paid_up_period: paid_up,
-        unpaid_periods: unpaid,
-    })
-}
-
-struct ListFilter {
-    person_no: Option<String>,
-    id_key: Option<String>,
-    name: Option<String>,
-    insurance: Option<Insurance>,
-    insured: Option<InsuredStatus>,
-    payment: Option<PaymentStatus>,
-    retired: Option<bool>,
-}
-
-impl ListFilter {
-    /// The filter as conditions on stored rows, for the list query. Each
-    /// condition selects exactly the persons whose row field (computed by
-    /// the rules in `build_row`) has the asked value:
-    /// - the insurances shown are the latest relation per collected
-    ///   insurance, an active one first, so "paying in X" is "an active
-    ///   relation in X" and "suspended in X" is "a relation in X and no
-    ///   active one"; the insured status is paying iff any is active;
-    /// - the payment status is decided by two facts about the unpaid lines
-    ///   ([`PaymentStatus::unpaid_facts`]);
-    /// - retired is a retirement record from the current month or before
-    ///   (`is_retired`);
-    /// - the ID matches any stored spelling of its key (`id_spellings`).
-    fn to_roster(&self, current: Period) -> emp_db::RosterFilter {
-        let collected = || {
-            Insurance::COLLECTED
-                .iter()
-                .map(|i| i.code().to_string())
-                .collect::<Vec<_>>()
-        };
-        let (related_in, active_in) = match (self.insurance, self.insured) {
-            (Some(ins), None) => (Some(vec![ins.code().to_string()]), None),
-            (Some(ins), Some(InsuredStatus::Paying)) => {
-                (None, Some((true, vec![ins.code().to_string()])))
-            }
-            (Some(ins), Some(InsuredStatus::Suspended)) => (
-                Some(vec![ins.code().to_string()]),
-                Some((false, vec![ins.code().to_string()])),
-            ),
-            (None, Some(st)) => (None, Some((st == InsuredStatus::Paying, collected()))),
-            (None, None) => (None, None),
-        };
-        emp_db::RosterFilter {
-            person_no: self.person_no.clone(),
-            id_spellings: self.id_key.as_deref().map(id_spellings),
-            name_part: self.name.clone(),
-            related_in,
-            active_in,
-            unpaid: self.payment.map(|status| {
-                let (any, before_current) = status.unpaid_facts();
-                emp_db::UnpaidCondition {
-                    statuses: LineStatus::ALL
-                        .into_iter()
-                        .filter(|s| s.is_unpaid())
-                        .map(|s| s.code().to_string())
-                        .collect(),
-                    any,
-                    before_current,
-                    current: current.yyyymm(),
-                }
-            }),
-            status_since: self.retired.map(|retired| {
-                (
-                    retired,
-                    PersonStatusKind::Retirement.code().to_string(),
-                    current.yyyymm(),
-                )
-            }),
-        }
-    }
-}
-
 enum Format {
     Json,
     Csv,
@@ -1223,7 +955,7 @@ fn parse_list_query(q: &EmployeeQuery) -> Result<(ListFilter, Paging, Format), A
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let person_no = opt(&q.person_no).and_then(|s| match ops::parse_person_no(&s) {
+    let person_no = opt(&q.person_no).and_then(|s| match parse_person_no(&s) {
         Ok(n) => Some(n),
         Err(e) => {
             errors.extend(e.errors().to_vec());
@@ -1434,25 +1166,20 @@ pub async fn list_employees(
     let (filter, paging, format) = parse_list_query(&query)?;
     let current = Period::of(state.clock.today());
     let unit_id = user.unit_id;
-    let roster = filter.to_roster(current);
     let (content_type, file_name) = match format {
         Format::Json => {
-            let offset = i64::try_from(paging.offset()).map_err(ApiError::internal_cause)?;
-            let limit = i64::try_from(paging.page_size).map_err(ApiError::internal_cause)?;
-            let (items, total) = run_db(&state, move |conn| {
-                let (persons, total) =
-                    emp_db::roster_page(conn, unit_id, &roster, Some((offset, limit)))?;
-                Ok((rows_of(conn, unit_id, &persons, current)?, total))
+            let page = run_db(&state, move |conn| {
+                Ok(list::list(
+                    conn,
+                    unit_id,
+                    &filter,
+                    paging.page,
+                    paging.page_size,
+                    current,
+                )?)
             })
             .await?;
-            let total =
-                usize::try_from(total.unwrap_or_default()).map_err(ApiError::internal_cause)?;
-            return Ok(HttpResponse::Ok().json(EmployeePage {
-                items,
-                total,
-                page: paging.page,
-                page_size: paging.page_size,
-            }));
+            return Ok(HttpResponse::Ok().json(page));
         }
         Format::Csv => ("text/csv; charset=utf-8", "employees.csv"),
         Format::Xlsx => (
@@ -1461,8 +1188,7 @@ pub async fn list_employees(
         ),
     };
     let rows = run_db(&state, move |conn| {
-        let (persons, _) = emp_db::roster_page(conn, unit_id, &roster, None)?;
-        rows_of(conn, unit_id, &persons, current)
+        Ok(list::export(conn, unit_id, &filter, current)?)
     })
     .await?;
     let body = match format {
@@ -1476,38 +1202,6 @@ pub async fn list_employees(
             format!("attachment; filename=\"{file_name}\""),
         ))
         .body(body))
-}
-
-/// A dated status shown to the unit (retirement, prison, bilateral exemption).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SpecialStatusDto {
-    pub kind: qibao_core::employment::PersonStatusKind,
-    #[schema(example = "退休")]
-    pub label: String,
-    pub from_period: Period,
-    pub to_period: Option<Period>,
-}
-
-/// One employee with history (个人参保信息).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EmployeeDetail {
-    pub person: PersonDto,
-    pub insured_status: InsuredStatus,
-    /// AAC031: 1 paying, 2 suspended.
-    pub insured_status_code: String,
-    pub payment_status: PaymentStatus,
-    pub retired: bool,
-    /// Every relation with this unit, oldest first (参保历史).
-    pub relations: Vec<RelationDto>,
-    /// Contribution base per social-insurance year.
-    pub bases_by_year: Vec<YearBase>,
-    /// Every line at this unit, by period and insurance.
-    pub lines: Vec<LineDto>,
-    /// Sum of the pending and billed lines.
-    pub unpaid_totals: LineTotals,
-    pub special_statuses: Vec<SpecialStatusDto>,
-    /// Other person numbers under the same ID (一人多号, R-EMP-8).
-    pub other_person_numbers: Vec<String>,
 }
 
 /// One employee of the unit: details, base per year, relations and lines.
@@ -1530,86 +1224,14 @@ pub async fn get_employee(
     user: UnitUser,
     path: web::Path<String>,
 ) -> Result<web::Json<EmployeeDetail>, ApiError> {
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let current = Period::of(state.clock.today());
     let unit_id = user.unit_id;
     let detail = run_db(&state, move |conn| {
-        let (p, relations) = ops::unit_person(conn, unit_id, &person_no)?;
-        let lines = lines_db::list_for_unit_person(conn, unit_id, p.id)?;
-        let statuses = ops::statuses_of(conn, &[p.id])?;
-        let rel_refs: Vec<&Employment> = relations.iter().collect();
-        let line_refs: Vec<&lines_db::Assessment> = lines.iter().collect();
-        let row = build_row(&p, &rel_refs, &line_refs, &statuses, current)?;
-        let line_dtos = LineDto::many(&lines)?;
-        let unpaid: Vec<LineDto> = line_dtos
-            .iter()
-            .filter(|l| l.status.is_unpaid())
-            .cloned()
-            .collect();
-        let others = emp_db::find_by_id_spellings(conn, &id_spellings(&ops::person_key(&p)))?
-            .into_iter()
-            .filter(|o| o.id != p.id)
-            .map(|o| o.person_no)
-            .collect();
-        Ok(EmployeeDetail {
-            person: PersonDto::of(&p),
-            insured_status: row.insured_status,
-            insured_status_code: row.insured_status_code,
-            payment_status: row.payment_status,
-            retired: row.retired,
-            relations: relations
-                .iter()
-                .map(RelationDto::of)
-                .collect::<Result<_, _>>()?,
-            bases_by_year: ops::bases_by_year(&line_dtos),
-            unpaid_totals: LineTotals::of(&unpaid),
-            lines: line_dtos,
-            special_statuses: statuses
-                .iter()
-                .map(|s| SpecialStatusDto {
-                    kind: s.kind,
-                    label: s.kind.label_zh().to_string(),
-                    from_period: s.from,
-                    to_period: s.to,
-                })
-                .collect(),
-            other_person_numbers: others,
-        })
+        Ok(detail::get(conn, unit_id, &person_no, current)?)
     })
     .await?;
     Ok(web::Json(detail))
-}
-
-/// Another person number under the same ID.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OtherNumber {
-    pub person_no: String,
-    pub name: String,
-    /// The ID number as stored under that number.
-    pub id_number: String,
-    /// Whether that number pays anywhere now.
-    pub paying: bool,
-}
-
-/// A person of the unit to verify (待核实人员): the same ID under several
-/// person numbers (一人多号, R-EMP-8). Never merged silently: staff decide.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PersonToVerify {
-    pub person_no: String,
-    pub name: String,
-    pub id_number: String,
-    /// The normalised ID number (18 characters, upper-case X).
-    pub id_key: String,
-    #[schema(example = "one_person_several_numbers")]
-    pub reason: String,
-    pub message: String,
-    pub other_numbers: Vec<OtherNumber>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PersonsToVerify {
-    pub items: Vec<PersonToVerify>,
-    pub total: usize,
 }
 
 /// Lists the unit's persons whose ID is registered under more than one
@@ -1631,59 +1253,11 @@ pub async fn list_persons_to_verify(
     user: UnitUser,
 ) -> Result<web::Json<PersonsToVerify>, ApiError> {
     let unit_id = user.unit_id;
-    let items = run_db(&state, move |conn| {
-        let relations = emp_db::employments_of_unit(conn, unit_id)?;
-        let ids: Vec<i64> = relations
-            .iter()
-            .map(|e| e.person_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut out = Vec::new();
-        for p in emp_db::get_persons(conn, &ids)? {
-            let key = ops::person_key(&p);
-            let others: Vec<Person> = emp_db::find_by_id_spellings(conn, &id_spellings(&key))?
-                .into_iter()
-                .filter(|o| o.id != p.id)
-                .collect();
-            if others.is_empty() {
-                continue;
-            }
-            let other_ids: Vec<i64> = others.iter().map(|o| o.id).collect();
-            let active = emp_db::employments_of_persons(conn, &other_ids)?;
-            let numbers: Vec<String> = others.iter().map(|o| o.person_no.clone()).collect();
-            out.push(PersonToVerify {
-                message: format!(
-                    "证件号码{key}同时登记在个人编号{}和{}下（一人多号），请携带身份证件到经办机构核实合并",
-                    p.person_no,
-                    numbers.join("、")
-                ),
-                person_no: p.person_no.clone(),
-                name: p.name.clone(),
-                id_number: p.id_number.clone(),
-                id_key: key,
-                reason: "one_person_several_numbers".to_string(),
-                other_numbers: others
-                    .iter()
-                    .map(|o| OtherNumber {
-                        person_no: o.person_no.clone(),
-                        name: o.name.clone(),
-                        id_number: o.id_number.clone(),
-                        paying: active
-                            .iter()
-                            .any(|e| e.person_id == o.id && e.status == repo::ACTIVE),
-                    })
-                    .collect(),
-            });
-        }
-        out.sort_by(|a, b| a.person_no.cmp(&b.person_no));
-        Ok(out)
+    let report = run_db(&state, move |conn| {
+        Ok(verify::persons_to_verify(conn, unit_id)?)
     })
     .await?;
-    Ok(web::Json(PersonsToVerify {
-        total: items.len(),
-        items,
-    }))
+    Ok(web::Json(report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1693,42 +1267,6 @@ pub struct StaffChangesQuery {
     pub from: Option<String>,
     /// Last month, YYYYMM (default `from`); at most 36 months.
     pub to: Option<String>,
-}
-
-/// A person in the summary.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PersonRef {
-    pub person_no: String,
-    pub name: String,
-}
-
-/// Increases and decreases of one insurance in one month.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct InsuranceChanges {
-    pub insurance: Insurance,
-    pub insurance_name: String,
-    /// Persons whose relation starts this month (增员).
-    pub increased: usize,
-    /// Persons stopped from this month (减员).
-    pub decreased: usize,
-    /// Persons insured in the month (参保人数).
-    pub insured: usize,
-    pub increased_persons: Vec<PersonRef>,
-    pub decreased_persons: Vec<PersonRef>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PeriodChanges {
-    pub period: Period,
-    pub insurances: Vec<InsuranceChanges>,
-}
-
-/// 人员增减变动查询.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StaffChangesReport {
-    pub from: Period,
-    pub to: Period,
-    pub periods: Vec<PeriodChanges>,
 }
 
 /// Staff increases and decreases per month and insurance (人员增减变动查询):
@@ -1784,64 +1322,7 @@ pub async fn get_staff_changes(
     }
     let unit_id = user.unit_id;
     let report = run_db(&state, move |conn| {
-        let ctx_insurances: Vec<Insurance> = {
-            let regs = emp_db::list_unit_insurances(conn, unit_id)?;
-            Insurance::COLLECTED
-                .into_iter()
-                .filter(|i| regs.iter().any(|r| r.insurance == i.code()))
-                .collect()
-        };
-        let relations = emp_db::employments_of_unit(conn, unit_id)?;
-        let spans: Vec<RelationSpan> = relations
-            .iter()
-            .filter_map(|e| {
-                Some(RelationSpan {
-                    person_id: e.person_id,
-                    insurance: Insurance::from_code(&e.insurance).ok()?,
-                    start: e.start_date,
-                    stop: e.stop_date,
-                })
-            })
-            .collect();
-        let ids: Vec<i64> = relations
-            .iter()
-            .map(|e| e.person_id)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let persons: HashMap<i64, Person> = emp_db::get_persons(conn, &ids)?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-        let refs = |ids: &[i64]| -> Vec<PersonRef> {
-            ids.iter()
-                .filter_map(|id| persons.get(id))
-                .map(|p| PersonRef {
-                    person_no: p.person_no.clone(),
-                    name: p.name.clone(),
-                })
-                .collect()
-        };
-        let mut periods: Vec<PeriodChanges> = Vec::new();
-        for c in staff_changes(&spans, &ctx_insurances, from, to) {
-            let entry = InsuranceChanges {
-                insurance: c.insurance,
-                insurance_name: c.insurance.name_zh().to_string(),
-                increased: c.increased.len(),
-                decreased: c.decreased.len(),
-                insured: c.insured,
-                increased_persons: refs(&c.increased),
-                decreased_persons: refs(&c.decreased),
-            };
-            match periods.last_mut() {
-                Some(p) if p.period == c.period => p.insurances.push(entry),
-                _ => periods.push(PeriodChanges {
-                    period: c.period,
-                    insurances: vec![entry],
-                }),
-            }
-        }
-        Ok(StaffChangesReport { from, to, periods })
+        Ok(staff_changes::report(conn, unit_id, from, to)?)
     })
     .await?;
     Ok(web::Json(report))

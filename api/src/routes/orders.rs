@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
-use crate::employment::corrupt;
+use crate::problem::corrupt;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;

@@ -38,16 +38,18 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Principal, StaffRole, StaffUser, UnitUser};
 use crate::blocking::run_db;
-use crate::employment::{UnitContext, corrupt, parse_person_no, same_person_ids, unit_person};
+use crate::problem::corrupt;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::review::material::{MaterialDto, check_material_ids};
 use crate::review::refund::REFUND;
 use crate::review::{self, Submission, iso};
 use crate::routes::ServiceConfig;
-use crate::routes::employees::insurances_field;
+use crate::routes::employees::{insurances_field, parse_person_no};
 use crate::routes::key_changes::TimelineEntry;
 use crate::routes::orders::idempotency_key;
 use crate::state::AppState;
+use qibao_app::context::UnitContext;
+use qibao_app::employees::{same_person_ids, unit_person};
 
 /// The longest reason accepted, in characters.
 const MAX_REASON_CHARS: usize = 500;

@@ -22,15 +22,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Principal, StaffRole, StaffUser};
 use crate::blocking::run_db;
-use crate::employment::{
-    self as ops, DONE, KIND_KEY_CHANGE, KIND_MERGE, KIND_STATUS_ADDED, LineDto, PersonDto,
-    RelationDto,
-};
 use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::employees::{identity_fields, nationality_field, paging};
+use crate::routes::employees::{identity_fields, nationality_field, paging, parse_person_no};
 use crate::state::AppState;
+use qibao_app::employees::{
+    self as ops, DONE, KIND_KEY_CHANGE, KIND_MERGE, KIND_STATUS_ADDED, LineDto, PersonDto,
+    RelationDto,
+};
 
 fn require_any(p: &Principal, roles: &[StaffRole]) -> Result<(), ApiError> {
     if roles.iter().any(|r| p.has_staff_role(*r)) {
@@ -113,19 +113,19 @@ pub struct PersonStatusDto {
 
 impl PersonStatusDto {
     fn of(s: &PersonStatusRow) -> Result<PersonStatusDto, ApiError> {
-        let kind =
-            PersonStatusKind::parse(&s.kind).ok_or_else(|| ops::corrupt("status kind", &s.kind))?;
+        let kind = PersonStatusKind::parse(&s.kind)
+            .ok_or_else(|| crate::problem::corrupt("status kind", &s.kind))?;
         Ok(PersonStatusDto {
             id: s.id,
             kind,
             label: kind.label_zh().to_string(),
             from_period: Period::from_yyyymm(s.from_period)
-                .map_err(|e| ops::corrupt("period", e))?,
+                .map_err(|e| crate::problem::corrupt("period", e))?,
             to_period: s
                 .to_period
                 .map(Period::from_yyyymm)
                 .transpose()
-                .map_err(|e| ops::corrupt("period", e))?,
+                .map_err(|e| crate::problem::corrupt("period", e))?,
             note: s.note.clone(),
             created_by: s.created_by.clone(),
             created_at: s.created_at.assume_utc(),
@@ -217,7 +217,7 @@ pub async fn get_person(
     _staff: StaffUser,
     path: web::Path<String>,
 ) -> Result<web::Json<StaffPersonDetail>, ApiError> {
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let detail = run_db(&state, move |conn| {
         let p = emp_db::get_person_any(conn, &person_no)?
             .ok_or_else(|| staff_person_not_found(&person_no))?;
@@ -287,7 +287,7 @@ pub async fn update_person(
     body: web::Json<KeyChangeRequest>,
 ) -> Result<web::Json<PersonDto>, ApiError> {
     require_any(&staff.0, &[StaffRole::Acceptor, StaffRole::Handler])?;
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let body = body.into_inner();
@@ -470,7 +470,7 @@ pub async fn list_person_statuses(
     _staff: StaffUser,
     path: web::Path<String>,
 ) -> Result<web::Json<PersonStatusList>, ApiError> {
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let items = run_db(&state, move |conn| {
         let p = live_person(conn, &person_no)?;
         emp_db::list_statuses(conn, &[p.id])?
@@ -508,7 +508,7 @@ pub async fn create_person_status(
     body: web::Json<PersonStatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(&staff.0, &[StaffRole::Acceptor, StaffRole::Handler])?;
-    let person_no = ops::parse_person_no(&path)?;
+    let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
     let kind = match body.kind.as_deref().map(str::trim) {
         None | Some("") => {
@@ -834,7 +834,7 @@ pub async fn create_person_merge(
             errors.push(FieldError::new(field, "缺少必填字段。"));
             None
         }
-        Some(s) => match ops::parse_person_no(s) {
+        Some(s) => match parse_person_no(s) {
             Ok(n) => Some(n),
             Err(_) => {
                 errors.push(FieldError::new(field, "个人编号应为11位数字"));

@@ -11,7 +11,8 @@ use qibao_core::Period;
 use qibao_core::ids::{Email, Phone, Postcode, Uscc};
 use qibao_core::insurance::Insurance;
 use qibao_core::unit::{
-    CollectionMethod, IdType, UnitRuleError, check_addition_start, check_stop, mask_id_number,
+    CollectionMethod, IdType, InjuryFactorCover, UnitRuleError, check_addition_start, check_stop,
+    cover_injury_start, mask_id_number,
 };
 use qibao_db::rows::{BusinessItem, NewUnitInjuryFactor, NewUnitInsurance, Unit, UnitInsurance};
 use qibao_db::units::{self as unit_db, UnitGeneralChanges};
@@ -904,7 +905,7 @@ pub async fn create_unit_insurance(
             };
             let mut factor_note = None;
             if insurance == Insurance::WorkInjury {
-                factor_note = cover_injury_start(conn, unit_id, start)?;
+                factor_note = cover_injury_factor(conn, unit_id, start)?;
             }
             let dto = UnitInsuranceDto::from_row(&row)?;
             let mut after = json!(dto);
@@ -930,38 +931,42 @@ pub async fn create_unit_insurance(
     Ok(HttpResponse::build(StatusCode::CREATED).json(dto))
 }
 
-/// Makes the unit's work-injury floating factor cover `start`: the earliest
-/// factor is extended back, or a standard factor (100%) is created when the
-/// unit has none. Returns what changed, for the business item.
-fn cover_injury_start(
+/// Makes the unit's work-injury floating factor cover `start`, as
+/// [`cover_injury_start`] decides (R-UNIT-3, R-POL-2): the earliest factor
+/// is extended back, or the standard factor is created when the unit has
+/// none. Returns what changed, for the business item.
+fn cover_injury_factor(
     conn: &mut DbConn,
     unit_id: i64,
     start: Period,
 ) -> Result<Option<Value>, ApiError> {
     let factors = unit_db::list_injury_factors(conn, unit_id)?;
-    match factors.first() {
-        None => {
+    let first = factors.first();
+    let earliest = first.map(|f| stored_period(f.from_period)).transpose()?;
+    match (cover_injury_start(earliest, start), first) {
+        (InjuryFactorCover::Standard { from, factor_pct }, _) => {
             repo::insert_unit_injury_factor(
                 conn,
                 &NewUnitInjuryFactor {
                     unit_id,
-                    from_period: start.yyyymm(),
+                    from_period: from.yyyymm(),
                     to_period: None,
-                    factor_pct: 100,
+                    factor_pct,
                 },
             )?;
-            Ok(Some(json!({ "from_period": start, "factor_pct": 100 })))
+            Ok(Some(
+                json!({ "from_period": from, "factor_pct": factor_pct }),
+            ))
         }
-        Some(first) if first.from_period > start.yyyymm() => {
-            let old_from = stored_period(first.from_period)?;
-            unit_db::set_injury_factor_from(conn, first.id, start.yyyymm())?;
+        (InjuryFactorCover::ExtendBack { from_before, from }, Some(first)) => {
+            unit_db::set_injury_factor_from(conn, first.id, from.yyyymm())?;
             Ok(Some(json!({
                 "factor_pct": first.factor_pct,
-                "from_period_before": old_from,
-                "from_period": start,
+                "from_period_before": from_before,
+                "from_period": from,
             })))
         }
-        Some(_) => Ok(None),
+        _ => Ok(None),
     }
 }
 

@@ -21,12 +21,12 @@ use utoipa::ToSchema;
 
 use crate::auth::{Principal, UnitUser};
 use crate::blocking::run_db;
-use crate::employment::UnitContext;
 use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::wage_field;
 use crate::state::AppState;
+use qibao_app::context::UnitContext;
 
 /// Business item kind of a wage-base declaration.
 pub const KIND_WAGE_DECLARATION: &str = "wage_declaration";
@@ -469,7 +469,7 @@ fn declare(
         ItemRecord {
             unit_id: Some(unit_id),
             kind: KIND_WAGE_DECLARATION,
-            status: crate::employment::DONE,
+            status: qibao_app::items::DONE,
             before,
             after: Some(
                 json!({"si_year": si_year.0, "version": version, "late": late, "persons": rows.len()}),

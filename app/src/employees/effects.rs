@@ -1,0 +1,87 @@
+//! What an employee action did (R-UNDO-1): every action records one
+//! business item whose `after_json` holds `{"summary": …, "effects": …}`.
+//! The effects (rows created and changed) are what a revocation undoes,
+//! exactly, and what the business-items list reads the person from.
+
+use qibao_db::rows::{BusinessItem, Employment, Person};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::Date;
+
+use crate::error::AppError;
+
+/// General fields of a person, as they were / became.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneralFields {
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub first_work_date: Option<Date>,
+}
+
+impl GeneralFields {
+    pub fn of(p: &Person) -> GeneralFields {
+        GeneralFields {
+            phone: p.phone.clone(),
+            address: p.address.clone(),
+            first_work_date: p.first_work_date,
+        }
+    }
+}
+
+/// Status, stop date and reason of a relation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationState {
+    pub status: String,
+    pub stop_date: Option<Date>,
+    pub stop_reason: Option<String>,
+}
+
+impl RelationState {
+    pub fn of(e: &Employment) -> RelationState {
+        RelationState {
+            status: e.status.clone(),
+            stop_date: e.stop_date,
+            stop_reason: e.stop_reason.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationChange {
+    pub employment_id: i64,
+    pub before: RelationState,
+    pub after: RelationState,
+}
+
+/// What an item did, so that revoking it can undo exactly that.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Effects {
+    pub person_id: i64,
+    pub person_no: String,
+    #[serde(default)]
+    pub person_created: bool,
+    #[serde(default)]
+    pub person_before: Option<GeneralFields>,
+    #[serde(default)]
+    pub person_after: Option<GeneralFields>,
+    #[serde(default)]
+    pub employments_created: Vec<i64>,
+    #[serde(default)]
+    pub employments_changed: Vec<RelationChange>,
+    #[serde(default)]
+    pub lines_created: Vec<i64>,
+    #[serde(default)]
+    pub lines_cancelled: Vec<i64>,
+}
+
+impl Effects {
+    pub fn of_item(item: &BusinessItem) -> Option<Effects> {
+        let after: Value = serde_json::from_str(item.after_json.as_deref()?).ok()?;
+        serde_json::from_value(after.get("effects")?.clone()).ok()
+    }
+}
+
+pub(crate) fn after_json(summary: Value, effects: &Effects) -> Result<String, AppError> {
+    let effects = serde_json::to_value(effects).map_err(AppError::internal_cause)?;
+    Ok(json!({ "summary": summary, "effects": effects }).to_string())
+}

@@ -1,0 +1,159 @@
+//! The lines of an employee action: which months × insurances a person
+//! owes at the unit ([`plan_for`]: the rules of R-EMP-3, R-EMP-4, R-EMP-7
+//! and [`exclude_at_unit`] decide, this loads what they read) and writing
+//! them as pending at each period's parameters ([`create_lines`], R-POL-3).
+//! Used by enrolment, adding an insurance and the labour-contract back-pay
+//! (R-BACK-3).
+
+use std::collections::HashMap;
+
+use qibao_core::contribution::assess_one;
+use qibao_core::employment::{
+    AssessmentKind, CoverSpan, EnrolmentRefusal, ExcludedLine, PlannedLine, exclude_at_unit,
+    pension_elsewhere, plan_lines,
+};
+use qibao_core::insurance::Insurance;
+use qibao_core::rules::EnrolmentError;
+use qibao_core::{Money, Period};
+use qibao_db::DbConn;
+use qibao_db::assessments::{self as lines_db, Assessment, NewAssessment};
+use qibao_db::employees as emp_db;
+use serde_json::{Value, json};
+use time::PrimitiveDateTime;
+
+use super::{LineDto, retryable, statuses_of};
+use crate::context::UnitContext;
+use crate::error::AppError;
+
+/// A refused enrolment (R-EMP-2), as the unit reads it.
+pub(crate) fn refusal(e: EnrolmentRefusal) -> AppError {
+    let msg = e.to_string();
+    match e {
+        EnrolmentRefusal::ActiveElsewhere { .. } => AppError::conflict("ACTIVE_ELSEWHERE", msg),
+        EnrolmentRefusal::AlreadyActiveHere { .. } => {
+            AppError::conflict("ALREADY_ENROLLED", msg.clone()).with_field_error("insurances", msg)
+        }
+        EnrolmentRefusal::InsuranceNotRegistered { .. } => {
+            AppError::unprocessable("INSURANCE_NOT_REGISTERED", msg.clone())
+                .with_field_error("insurances", msg)
+        }
+    }
+}
+
+/// A refused enrolment plan (R-EMP-3), on the start date.
+pub(crate) fn plan_error(e: EnrolmentError) -> AppError {
+    let msg = e.to_string();
+    let (code, field) = match e {
+        EnrolmentError::StartInFuture { .. } => ("START_DATE_IN_FUTURE", "start_date"),
+        EnrolmentError::UnderAge { .. } => ("UNDER_WORKING_AGE", "start_date"),
+        EnrolmentError::BeforeFirstWork { .. } => ("START_BEFORE_FIRST_WORK", "start_date"),
+    };
+    AppError::unprocessable(code, msg.clone()).with_field_error(field, msg)
+}
+
+// ---------------------------------------------------------------- lines
+
+/// Creates the planned lines as pending, at each period's parameters.
+#[allow(clippy::too_many_arguments)]
+pub fn create_lines(
+    conn: &mut DbConn,
+    ctx: &mut UnitContext,
+    person_id: i64,
+    relation_of: &HashMap<Insurance, i64>,
+    declared: Money,
+    planned: &[PlannedLine],
+    item_id: i64,
+    now: PrimitiveDateTime,
+) -> Result<Vec<Assessment>, AppError> {
+    let mut out = Vec::with_capacity(planned.len());
+    for pl in planned {
+        let employment_id = *relation_of
+            .get(&pl.insurance)
+            .ok_or_else(|| AppError::internal_cause("line without relation"))?;
+        let base = ctx.base(pl.period, declared)?.base;
+        let injury = if pl.insurance == Insurance::WorkInjury {
+            Some(ctx.rating(pl.period)?)
+        } else {
+            None
+        };
+        let line = assess_one(ctx.params(pl.period)?, base, pl.insurance, injury)?;
+        let row = lines_db::insert(
+            conn,
+            &NewAssessment {
+                unit_id: ctx.unit.id,
+                person_id,
+                employment_id,
+                insurance: pl.insurance.code().to_string(),
+                period: pl.period.yyyymm(),
+                kind: pl.kind.code().to_string(),
+                base_fen: line.base.fen(),
+                unit_rate_ppm: line.unit_rate.ppm(),
+                individual_rate_ppm: line.individual_rate.ppm(),
+                unit_fen: line.unit_amount.fen(),
+                individual_fen: line.individual_amount.fen(),
+                status: lines_db::PENDING.to_string(),
+                source_item_id: Some(item_id),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .map_err(retryable)?;
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// The lines to create for `periods` × `insurances` of a person at the unit,
+/// and what is left out: non-accountable months (R-EMP-7), months whose
+/// pension is paid at another unit (R-EMP-4), months already assessed here.
+pub fn plan_for(
+    conn: &mut DbConn,
+    unit_id: i64,
+    person_ids: &[i64],
+    periods: &[(Period, AssessmentKind)],
+    insurances: &[Insurance],
+    unit_starts: &HashMap<Insurance, Period>,
+) -> Result<(Vec<PlannedLine>, Vec<ExcludedLine>), AppError> {
+    let statuses = statuses_of(conn, person_ids)?;
+    let spans: Vec<CoverSpan> = emp_db::employments_of_persons(conn, person_ids)?
+        .iter()
+        .filter(|e| e.unit_id != unit_id && e.insurance == Insurance::Pension.code())
+        .map(|e| CoverSpan::of(e.start_date, e.stop_date))
+        .collect();
+    let assessed: Vec<Period> =
+        lines_db::live_periods_elsewhere(conn, person_ids, unit_id, Insurance::Pension.code())?
+            .into_iter()
+            .filter_map(|p| Period::from_yyyymm(p).ok())
+            .collect();
+    let plan = plan_lines(periods, insurances, &statuses, &|p| {
+        pension_elsewhere(p, &spans, &assessed)
+    });
+    let first = periods.iter().map(|(p, _)| p.yyyymm()).min().unwrap_or(0);
+    let mut here: Vec<(Period, Insurance)> = Vec::new();
+    for ins in insurances {
+        for l in lines_db::live_from_period(conn, unit_id, person_ids, ins.code(), first)? {
+            if let Ok(p) = Period::from_yyyymm(l.period) {
+                here.push((p, *ins));
+            }
+        }
+    }
+    let (lines, mut excluded) = exclude_at_unit(plan.lines, unit_starts, &here);
+    let mut all = plan.excluded;
+    all.append(&mut excluded);
+    Ok((lines, all))
+}
+
+pub(crate) fn line_summary(lines: &[LineDto]) -> Value {
+    Value::Array(
+        lines
+            .iter()
+            .map(|l| {
+                json!({
+                    "period": l.period, "insurance": l.insurance, "kind": l.kind,
+                    "base": l.base, "unit_amount": l.unit_amount,
+                    "individual_amount": l.individual_amount
+                })
+            })
+            .collect(),
+    )
+}
