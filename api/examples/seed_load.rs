@@ -1,7 +1,7 @@
 //! Seeds the database at `QIBAO_DATABASE_URL` for `make bench-load`: one
 //! 宜昌 unit of N employees × 3 insurances (110/210/410) with 12 months of
 //! history (202208…202307: 12 × 3N assessment lines, each month on its own
-//! paid order of 3N lines) and the legal representative's password, so the
+//! paid order of 3N lines, with its stored sums) and the legal representative's password, so the
 //! load generator signs in like a client (`POST /api/v1/auth/password-login`).
 //! Everything is set-based SQL (recursive series, `INSERT … SELECT`), the
 //! same on both backends (Conventions 8). Run the server afterwards with
@@ -160,7 +160,14 @@ fn seed_month(conn: &mut DbConn, u: i64, period: i32, m: i32) {
              late_fee_note) \
              SELECT o.id, a.id, FALSE, 0, 0, '[]', 0, 0, 0, NULL, NULL \
              FROM assessments a JOIN orders o ON o.order_no = '{no}' \
-             WHERE a.unit_id = {u} AND a.period = {period} ORDER BY a.id;"
+             WHERE a.unit_id = {u} AND a.period = {period} ORDER BY a.id;\
+             INSERT INTO order_sums (order_id, insurance, kind, period, lines, unit_fen, \
+             individual_fen, interest_fen, late_fee_fen) \
+             SELECT l.order_id, a.insurance, a.kind, a.period, COUNT(*), SUM(a.unit_fen), \
+             SUM(a.individual_fen), SUM(l.interest_fen), SUM(l.late_fee_fen) \
+             FROM order_lines l JOIN assessments a ON a.id = l.assessment_id \
+             JOIN orders o ON o.id = l.order_id AND o.order_no = '{no}' \
+             GROUP BY l.order_id, a.insurance, a.kind, a.period;"
         ))?;
         Ok::<_, DbError>(())
     })

@@ -2,16 +2,17 @@
 //! responses of `Idempotency-Key`s. A line is on at most one live order:
 //! the partial unique index [`LIVE_LINE_KEY`] refuses a second.
 //!
-//! Reads of an order never load every line: its sums come grouped by
-//! insurance, kind and period from one statement ([`line_groups`]), its
-//! lines a page at a time ([`lines_page`]), the unit's arrears summed by
-//! period in SQL ([`arrears_by_period`]).
+//! Reads of an order never load every line: its sums by insurance, kind
+//! and period are stored with it (`order_sums`, written by [`write_sums`]
+//! in the issuing transaction, read by [`line_groups`]), its lines come a
+//! page at a time ([`lines_page`]), the unit's arrears summed by period in
+//! SQL ([`arrears_by_period`]).
 
 use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::{BILLED, PENDING};
-use crate::schema::{assessments, idempotency_keys, order_lines, orders, persons};
+use crate::schema::{assessments, idempotency_keys, order_lines, order_sums, orders, persons};
 use crate::{DbConn, DbError};
 
 pub const ORDER_NO_KEY: &str = "orders_order_no_key";
@@ -246,23 +247,16 @@ pub fn list(
 }
 
 /// The sums of an order's lines of one insurance, kind and period.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = order_sums)]
 pub struct LineGroup {
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub insurance: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub kind: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub period: i32,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub lines: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub unit_fen: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub individual_fen: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub interest_fen: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub late_fee_fen: i64,
 }
 
@@ -284,52 +278,67 @@ fn sqlite_placeholders(sql: &str) -> String {
     out
 }
 
-/// An order's lines summed by insurance, kind and period, in one statement
-/// whatever the order's size (money as BIGINT fen on both backends).
-pub fn line_groups(conn: &mut DbConn, order_id: i64) -> Result<Vec<LineGroup>, DbError> {
+/// Stores an order's sums by insurance, kind and period from its lines just
+/// written, in one `INSERT … SELECT` (set-based, in the issuing
+/// transaction). Returns the number of groups.
+pub fn write_sums(conn: &mut DbConn, order_id: i64) -> Result<usize, DbError> {
     use diesel::sql_types::BigInt;
-    const SQL: &str = "SELECT a.insurance AS insurance, a.kind AS kind, a.period AS period, \
-        CAST(COUNT(*) AS BIGINT) AS lines, \
-        CAST(SUM(a.unit_fen) AS BIGINT) AS unit_fen, \
-        CAST(SUM(a.individual_fen) AS BIGINT) AS individual_fen, \
-        CAST(SUM(l.interest_fen) AS BIGINT) AS interest_fen, \
-        CAST(SUM(l.late_fee_fen) AS BIGINT) AS late_fee_fen \
+    const SQL: &str = "INSERT INTO order_sums (order_id, insurance, kind, period, lines, \
+        unit_fen, individual_fen, interest_fen, late_fee_fen) \
+        SELECT l.order_id, a.insurance, a.kind, a.period, COUNT(*), SUM(a.unit_fen), \
+        SUM(a.individual_fen), SUM(l.interest_fen), SUM(l.late_fee_fen) \
         FROM order_lines l JOIN assessments a ON a.id = l.assessment_id \
         WHERE l.order_id = $1 \
-        GROUP BY a.insurance, a.kind, a.period \
-        ORDER BY a.period, a.insurance, a.kind";
+        GROUP BY l.order_id, a.insurance, a.kind, a.period";
     Ok(match conn {
-        DbConn::Pg(c) => diesel::sql_query(SQL).bind::<BigInt, _>(order_id).load(c)?,
+        DbConn::Pg(c) => diesel::sql_query(SQL)
+            .bind::<BigInt, _>(order_id)
+            .execute(c)?,
         DbConn::Sqlite(c) => diesel::sql_query(sqlite_placeholders(SQL))
             .bind::<BigInt, _>(order_id)
-            .load(c)?,
+            .execute(c)?,
     })
 }
 
-/// How many lines an order has.
-pub fn line_count(conn: &mut DbConn, order_id: i64) -> Result<i64, DbError> {
-    Ok(order_lines::table
-        .filter(order_lines::order_id.eq(order_id))
-        .count()
-        .get_result(conn)?)
+/// An order's stored sums by insurance, kind and period (a few rows
+/// whatever the order's size), by period, insurance, kind.
+pub fn line_groups(conn: &mut DbConn, order_id: i64) -> Result<Vec<LineGroup>, DbError> {
+    Ok(order_sums::table
+        .filter(order_sums::order_id.eq(order_id))
+        .order((order_sums::period, order_sums::insurance, order_sums::kind))
+        .select(LineGroup::as_select())
+        .load(conn)?)
 }
 
 /// One line of an order with its assessment line and its person's number
 /// and name.
 pub type LineRow = (OrderLine, crate::assessments::Assessment, (String, String));
 
-/// A page of an order's lines in their order (as issued), one statement.
+/// A page of an order's lines in their order (as issued): two statements
+/// whatever the page. The first finds the page's first line on the
+/// `order_id` index alone; the second joins only the page's rows (an
+/// OFFSET over the join would join every skipped row too).
 pub fn lines_page(
     conn: &mut DbConn,
     order_id: i64,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<LineRow>, DbError> {
+    let first: Option<i64> = order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::id)
+        .select(order_lines::id)
+        .offset(offset)
+        .first(conn)
+        .optional()?;
+    let Some(first) = first else {
+        return Ok(Vec::new());
+    };
     Ok(order_lines::table
         .inner_join(assessments::table.inner_join(persons::table))
         .filter(order_lines::order_id.eq(order_id))
+        .filter(order_lines::id.ge(first))
         .order(order_lines::id)
-        .offset(offset)
         .limit(limit)
         .select((
             OrderLine::as_select(),
