@@ -54,9 +54,10 @@ openapi: build
 bench:
 	$(CARGO) bench -p qibao-core --bench contributions
 
-## Load run against a release server on loopback (wrk, 2 × 30 s): make bench-load [BACKEND=postgres]
+## Open-loop load (qibao-load) against a release server on loopback, a unit of N employees
+## (default 50000) with 12 months of history: make bench-load [BACKEND=postgres] [N=…] [DURATION=30]
 bench-load:
-	scripts/bench-load.sh $(or $(BACKEND),sqlite)
+	N=$(or $(N),50000) DURATION=$(or $(DURATION),30) scripts/bench-load.sh $(or $(BACKEND),sqlite)
 
 ## Declare + issue for one unit of N employees (default 50000) on SQLite and PostgreSQL (local server unless QIBAO_TEST_DATABASE_URL says otherwise), against COPY / set-based SQL baselines; release build
 bench-decl:

@@ -1,10 +1,14 @@
 //! Running the server: `serve` for the binary, `spawn_test_server` for
-//! end-to-end tests.
+//! end-to-end tests, and the server's one background job,
+//! [`spawn_expiry_job`]: every minute it closes the live orders past their
+//! due date (R-DECL-4, R-DECL-5) of every unit, in short transactions, so
+//! that no read ever has to write.
 
 use std::io;
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use actix_web::HttpServer;
 use actix_web::dev::ServerHandle;
@@ -53,6 +57,7 @@ pub async fn serve(config: Config) -> io::Result<()> {
     }
     let clock = clock_for(&config);
     let (bind, workers, mode) = (config.bind, config.workers, config.mode);
+    let _expiry = spawn_expiry_job(pool.clone(), clock.clone(), EXPIRY_EVERY)?;
     let state = AppState::new(pool, clock, config);
 
     let server = HttpServer::new(move || app::build_app(state.clone()))
@@ -63,6 +68,62 @@ pub async fn serve(config: Config) -> io::Result<()> {
         "qibao ({mode} mode) listening on http://{bind} with {workers} workers; docs at http://{bind}/docs/"
     );
     server.run().await
+}
+
+/// How often the server closes overdue orders.
+pub const EXPIRY_EVERY: Duration = Duration::from_secs(60);
+
+/// The expiry job's thread; stops (and is joined) when dropped.
+pub struct ExpiryJob {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for ExpiryJob {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Starts the job that closes every unit's overdue live orders
+/// ([`qibao_app::orders::expire_all_overdue`]) at once and then every
+/// `every`, with "today" read from `clock` at each run (so a pinned test
+/// clock pins it too). A failed run is logged and retried at the next tick.
+pub fn spawn_expiry_job(pool: Pool, clock: Clock, every: Duration) -> io::Result<ExpiryJob> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("qibao-expiry".to_owned())
+        .spawn(move || {
+            loop {
+                expire_once(&pool, &clock);
+                match stopped.recv_timeout(every) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+            }
+        })?;
+    Ok(ExpiryJob {
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// One run of the expiry job.
+pub fn expire_once(pool: &Pool, clock: &Clock) {
+    let result = pool
+        .get()
+        .map_err(qibao_app::AppError::from)
+        .and_then(|mut conn| {
+            qibao_app::orders::expire_all_overdue(&mut conn, clock.today(), clock.now_utc())
+        });
+    match result {
+        Ok(0) => {}
+        Ok(n) => log::info!("expired {n} overdue payment orders"),
+        Err(e) => log::warn!("expiring overdue payment orders failed: {e}"),
+    }
 }
 
 /// A server on `127.0.0.1:<random port>` in its own thread and actix

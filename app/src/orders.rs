@@ -2,7 +2,19 @@
 //! (R-LATE-1…4). Issuing bills every pending line of the unit: the order
 //! row, its lines in one set-based write ([`qibao_db::bulk`]) and the lines
 //! billed in one statement. Orders past their due date expire (R-DECL-5):
-//! [`expire_overdue`] closes them and frees their lines.
+//! [`expire_overdue`] closes a unit's before a write, [`expire_all_overdue`]
+//! every unit's (the server's job, every minute), each in short
+//! transactions of its own.
+//!
+//! Reads never write: the list, an order, its lines and the arrears run in
+//! a read transaction ([`qibao_db::conn::read_transaction`]) and show a
+//! live order past its due date as expired (R-DECL-4,
+//! [`OrderState::as_of`]) whether or not it has been closed yet. An order
+//! carries its sums (by insurance, data type and period, stored with it
+//! when issued, `order_sums`) and
+//! its progress; its lines are a paged sub-resource ([`lines`]), so that an
+//! order of 50,000 persons stays small. Only the tax bureau's feed
+//! ([`load`]) carries every line.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -105,6 +117,15 @@ pub struct Amounts {
 }
 
 impl Amounts {
+    /// Adds another sum.
+    pub fn plus(&mut self, o: &Amounts) {
+        self.unit += o.unit;
+        self.individual += o.individual;
+        self.interest += o.interest;
+        self.late_fee += o.late_fee;
+        self.total += o.total;
+    }
+
     pub fn add(&mut self, l: &OrderLineDto) {
         self.unit += l.unit_amount;
         self.individual += l.individual_amount;
@@ -133,7 +154,17 @@ pub struct DataTypeAmounts {
     pub amounts: Amounts,
 }
 
-/// A payment order (应缴认定单).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PeriodAmounts {
+    /// Contribution month (费款所属期, AAE002), YYYYMM.
+    pub period: String,
+    #[serde(flatten)]
+    pub amounts: Amounts,
+}
+
+/// A payment order (应缴认定单), without its lines: they are a paged
+/// sub-resource (`GET /api/v1/portal/orders/{order_no}/lines`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderDto {
@@ -155,13 +186,77 @@ pub struct OrderDto {
     pub total_in_capitals: String,
     pub by_insurance: Vec<InsuranceAmounts>,
     pub by_data_type: Vec<DataTypeAmounts>,
+    /// Sums by contribution month, oldest first.
+    pub by_period: Vec<PeriodAmounts>,
     /// Payment progress (R-PAY-1): the five steps with their times.
     pub progress: Vec<ProgressStepDto>,
     /// The tax bureau's invoice number (票据号), once invoiced.
     pub invoice_no: Option<String>,
     /// The tax serial (税务流水号) of the booked payment, once paid.
     pub payment_serial: Option<String>,
+    /// How many lines the order has: read them a page at a time at
+    /// `GET /api/v1/portal/orders/{order_no}/lines`.
+    pub lines_total: i64,
+}
+
+/// An order with every line: the tax bureau's feed (its contract).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderWithLines {
+    #[serde(flatten)]
+    pub order: OrderDto,
     pub lines: Vec<OrderLineDto>,
+}
+
+/// A page of an order's lines, in the order's order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderLinePage {
+    pub items: Vec<OrderLineDto>,
+    /// The order's lines in all.
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// An order in a list (without lines).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderSummaryDto {
+    pub order_no: String,
+    /// live, paid, expired, revoked (a live order past its due date is expired).
+    pub status: String,
+    /// The latest progress step reached (R-PAY-1): its code and name.
+    pub progress_step: String,
+    pub progress_name: String,
+    pub issue_date: Date,
+    pub due_date: Date,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderPage {
+    pub items: Vec<OrderSummaryDto>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    /// Same as `page_size` (deprecated name, kept for existing clients).
+    pub per_page: i64,
+}
+
+/// Amounts still owed for one period (pending + billed lines).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArrearsDto {
+    pub period: Period,
+    pub unit: Money,
+    pub individual: Money,
+    pub total: Money,
+    /// Lines on a live order.
+    pub billed: Money,
+    /// Lines on no order yet (or on one that has expired).
+    pub pending: Money,
 }
 
 /// One step of an order's payment progress.
@@ -214,7 +309,8 @@ fn retryable(e: DbError) -> AppError {
     crate::tx::conflict_as_retry(e, "应缴认定单正在被其他请求开具，请稍后刷新后核对。")
 }
 
-/// Closes the unit's overdue live orders (R-DECL-4, R-DECL-5).
+/// Closes the unit's overdue live orders (R-DECL-4, R-DECL-5), in the
+/// caller's (write) transaction.
 pub fn expire_overdue(
     conn: &mut DbConn,
     unit_id: i64,
@@ -227,30 +323,140 @@ pub fn expire_overdue(
     Ok(())
 }
 
+/// How many overdue orders one step of [`expire_all_overdue`] closes in
+/// one transaction.
+pub const EXPIRE_BATCH: i64 = 50;
+
+/// Closes every unit's live orders past their due date (R-DECL-4, R-DECL-5)
+/// and frees their lines, in transactions of [`EXPIRE_BATCH`] orders each,
+/// so a writer never waits long behind it. Looks first without a write
+/// lock: most runs find nothing. Returns how many it closed. Run by the
+/// server every minute and before the tax bureau's feed is read.
+pub fn expire_all_overdue(
+    conn: &mut DbConn,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<usize, AppError> {
+    if qibao_db::tax::overdue_live_all(conn, today, 1)?.is_empty() {
+        return Ok(0);
+    }
+    let mut closed = 0;
+    loop {
+        let (n, seen) = crate::tx::transaction(conn, |c| {
+            let due = qibao_db::tax::overdue_live_all(c, today, EXPIRE_BATCH)?;
+            let mut n = 0;
+            for o in &due {
+                if orders_db::close(c, o.id, orders_db::EXPIRED, now)? {
+                    n += 1;
+                }
+            }
+            Ok::<_, AppError>((n, due.len()))
+        })?;
+        closed += n;
+        if i64::try_from(seen).unwrap_or(0) < EXPIRE_BATCH {
+            return Ok(closed);
+        }
+    }
+}
+
+/// The status a reader sees on `today` (R-DECL-4, [`OrderState::as_of`]).
+pub fn status_as_of(order: &Order, today: Date) -> String {
+    OrderState::parse(&order.status).map_or_else(
+        || order.status.clone(),
+        |s| s.as_of(order.due_date, today).code().to_owned(),
+    )
+}
+
 fn kind_of(s: &str) -> Result<AssessmentKind, AppError> {
     AssessmentKind::parse(s).ok_or_else(|| corrupt("line kind", s))
 }
 
-fn build_dto(unit: &Unit, order: &Order, lines: Vec<OrderLineDto>) -> Result<OrderDto, AppError> {
-    let mut totals = Amounts::default();
-    let mut by_ins: BTreeMap<String, InsuranceAmounts> = BTreeMap::new();
-    let mut by_type: BTreeMap<String, Amounts> = BTreeMap::new();
-    for l in &lines {
-        totals.add(l);
-        by_ins
-            .entry(l.insurance.clone())
+/// Sums of an order's lines by insurance, data type and period, built from
+/// line groups (one per insurance, kind and period).
+#[derive(Default)]
+struct Sums {
+    totals: Amounts,
+    lines: i64,
+    by_ins: BTreeMap<String, InsuranceAmounts>,
+    by_type: BTreeMap<String, Amounts>,
+    by_period: BTreeMap<i32, Amounts>,
+}
+
+impl Sums {
+    fn add(
+        &mut self,
+        insurance: &str,
+        kind: AssessmentKind,
+        period: i32,
+        lines: i64,
+        a: &Amounts,
+    ) -> Result<(), AppError> {
+        let ins = Insurance::from_code(insurance).map_err(|e| corrupt("insurance", e))?;
+        self.totals.plus(a);
+        self.lines += lines;
+        self.by_ins
+            .entry(insurance.to_owned())
             .or_insert_with(|| InsuranceAmounts {
-                insurance: l.insurance.clone(),
-                insurance_name: l.insurance_name.clone(),
+                insurance: insurance.to_owned(),
+                insurance_name: ins.name_zh().to_string(),
                 amounts: Amounts::default(),
             })
             .amounts
-            .add(l);
-        by_type.entry(l.data_type.clone()).or_default().add(l);
+            .plus(a);
+        self.by_type
+            .entry(data_type_zh(kind).to_owned())
+            .or_default()
+            .plus(a);
+        self.by_period.entry(period).or_default().plus(a);
+        Ok(())
     }
-    Ok(OrderDto {
+
+    fn of_lines(lines: &[OrderLineDto]) -> Result<Sums, AppError> {
+        let mut sums = Sums::default();
+        for l in lines {
+            let period: i32 = l.period.parse().map_err(|e| corrupt("period", e))?;
+            let mut a = Amounts::default();
+            a.add(l);
+            sums.add(&l.insurance, kind_of(&l.kind)?, period, 1, &a)?;
+        }
+        Ok(sums)
+    }
+
+    fn of_groups(groups: &[orders_db::LineGroup]) -> Result<Sums, AppError> {
+        let mut sums = Sums::default();
+        for g in groups {
+            let (unit, individual) = (
+                Money::from_fen(g.unit_fen),
+                Money::from_fen(g.individual_fen),
+            );
+            let (interest, late_fee) = (
+                Money::from_fen(g.interest_fen),
+                Money::from_fen(g.late_fee_fen),
+            );
+            let a = Amounts {
+                unit,
+                individual,
+                interest,
+                late_fee,
+                total: unit + individual + interest + late_fee,
+            };
+            sums.add(&g.insurance, kind_of(&g.kind)?, g.period, g.lines, &a)?;
+        }
+        Ok(sums)
+    }
+}
+
+fn build_dto(unit: &Unit, order: &Order, status: String, sums: Sums) -> OrderDto {
+    let Sums {
+        totals,
+        lines,
+        by_ins,
+        by_type,
+        by_period,
+    } = sums;
+    OrderDto {
         order_no: order.order_no.clone(),
-        status: order.status.clone(),
+        status,
         unit_no: unit.unit_no.clone(),
         unit_name: unit.name.clone(),
         agency: order.agency.clone(),
@@ -263,11 +469,29 @@ fn build_dto(unit: &Unit, order: &Order, lines: Vec<OrderLineDto>) -> Result<Ord
             .into_iter()
             .map(|(data_type, amounts)| DataTypeAmounts { data_type, amounts })
             .collect(),
+        by_period: by_period
+            .into_iter()
+            .map(|(period, amounts)| PeriodAmounts {
+                period: period.to_string(),
+                amounts,
+            })
+            .collect(),
         progress: progress_of(order),
         invoice_no: order.invoice_no.clone(),
         payment_serial: order.paid_serial.clone(),
-        lines,
-    })
+        lines_total: lines,
+    }
+}
+
+/// An order as a reader sees it on `today`: its stored sums, one statement.
+fn summary(
+    conn: &mut DbConn,
+    unit: &Unit,
+    order: &Order,
+    today: Date,
+) -> Result<OrderDto, AppError> {
+    let sums = Sums::of_groups(&orders_db::line_groups(conn, order.id)?)?;
+    Ok(build_dto(unit, order, status_as_of(order, today), sums))
 }
 
 fn person_names(
@@ -522,6 +746,7 @@ pub fn issue(
             ));
         }
     }
+    orders_db::write_sums(conn, order.id)?;
     let billed = pending.len();
     if orders_db::bill_pending(conn, unit_id, now)? != billed {
         return Err(AppError::conflict(
@@ -545,11 +770,14 @@ pub fn issue(
         },
         now,
     )?;
-    build_dto(&ctx.unit, &order, dtos)
+    let sums = Sums::of_lines(&dtos)?;
+    Ok(build_dto(&ctx.unit, &order, order.status.clone(), sums))
 }
 
-/// An order as stored, with its lines.
-pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderDto, AppError> {
+/// An order as stored, with every line (the tax bureau's feed, whose
+/// contract carries them; it runs after the expiry sweep, so the stored
+/// status is the one to show).
+pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderWithLines, AppError> {
     let mut lines = orders_db::lines_of(conn, order.id)?;
     let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
     let mut rows: HashMap<i64, Assessment> = HashMap::new();
@@ -571,22 +799,35 @@ pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderDto, A
         let a = rows
             .get(&l.assessment_id)
             .ok_or_else(|| corrupt("order line", l.id))?;
-        let segs: Vec<InterestSegmentDto> =
-            serde_json::from_str(&l.interest_detail).map_err(|e| corrupt("interest detail", e))?;
-        dtos.push(line_dto(
-            a,
-            &names,
-            Money::from_fen(l.interest_fen),
-            l.interest_days,
-            segs,
-            Money::from_fen(l.late_fee_fen),
-            l.late_fee_days,
-            Rate::from_ppm(l.late_fee_rate_ppm),
-            l.late_fee_from,
-            l.late_fee_note.clone(),
-        )?);
+        dtos.push(stored_line_dto(l, a, &names)?);
     }
-    build_dto(unit, order, dtos)
+    let sums = Sums::of_lines(&dtos)?;
+    Ok(OrderWithLines {
+        order: build_dto(unit, order, order.status.clone(), sums),
+        lines: dtos,
+    })
+}
+
+/// A stored line as shown.
+fn stored_line_dto(
+    l: &orders_db::OrderLine,
+    a: &Assessment,
+    names: &HashMap<i64, (String, String)>,
+) -> Result<OrderLineDto, AppError> {
+    let segs: Vec<InterestSegmentDto> =
+        serde_json::from_str(&l.interest_detail).map_err(|e| corrupt("interest detail", e))?;
+    line_dto(
+        a,
+        names,
+        Money::from_fen(l.interest_fen),
+        l.interest_days,
+        segs,
+        Money::from_fen(l.late_fee_fen),
+        l.late_fee_days,
+        Rate::from_ppm(l.late_fee_rate_ppm),
+        l.late_fee_from,
+        l.late_fee_note.clone(),
+    )
 }
 
 /// Issues the unit's order (create_order) in transactions of its own: the
@@ -621,20 +862,145 @@ pub fn create(
     })
 }
 
-/// One of the unit's orders with its lines; overdue orders expire first.
+/// One of the unit's orders with its sums and progress, without its lines;
+/// a read: nothing is written (an overdue live order shows as expired).
+/// A constant number of statements whatever the order's size.
 pub fn get(
     conn: &mut DbConn,
     unit_id: i64,
     order_no: &str,
     today: Date,
-    now: PrimitiveDateTime,
 ) -> Result<OrderDto, AppError> {
-    crate::tx::transaction(conn, |c| {
-        expire_overdue(c, unit_id, today, now)?;
+    qibao_db::conn::read_transaction(conn, |c| {
         let order = orders_db::find_by_no(c, unit_id, order_no)?.ok_or_else(order_not_found)?;
         let unit = emp_db::get_unit(c, unit_id)?;
-        load(c, &unit, &order)
+        summary(c, &unit, &order, today)
     })
+}
+
+/// The largest page of a list or of an order's lines.
+pub const MAX_PAGE_SIZE: i64 = 200;
+
+/// A page of an order's lines (`page` from 1, `page_size` 1–[`MAX_PAGE_SIZE`],
+/// checked by the caller), with their total (from the stored sums); a read,
+/// four statements whatever the order's size or the page.
+pub fn lines(
+    conn: &mut DbConn,
+    unit_id: i64,
+    order_no: &str,
+    page: i64,
+    page_size: i64,
+) -> Result<OrderLinePage, AppError> {
+    qibao_db::conn::read_transaction(conn, |c| {
+        let order = orders_db::find_by_no(c, unit_id, order_no)?.ok_or_else(order_not_found)?;
+        let total = orders_db::line_groups(c, order.id)?
+            .iter()
+            .map(|g| g.lines)
+            .sum();
+        let offset = (page - 1).saturating_mul(page_size);
+        let rows = orders_db::lines_page(c, order.id, offset, page_size)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (l, a, (no, name)) in rows {
+            let names = HashMap::from([(a.person_id, (no, name))]);
+            items.push(stored_line_dto(&l, &a, &names)?);
+        }
+        Ok(OrderLinePage {
+            items,
+            total,
+            page,
+            page_size,
+        })
+    })
+}
+
+/// What a unit's order list is filtered by.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderFilter {
+    /// As a reader sees it (a live order past its due date is expired).
+    pub status: Option<OrderState>,
+    /// Orders with a line of this month.
+    pub period: Option<Period>,
+}
+
+/// The unit's orders (业务单据查询), newest first; a read, a constant
+/// number of statements.
+pub fn list(
+    conn: &mut DbConn,
+    unit_id: i64,
+    filter: OrderFilter,
+    page: i64,
+    page_size: i64,
+    today: Date,
+) -> Result<OrderPage, AppError> {
+    let status = filter.status.map(|s| match s {
+        OrderState::Live => orders_db::StatusFilter::Live,
+        OrderState::Paid => orders_db::StatusFilter::Paid,
+        OrderState::Expired => orders_db::StatusFilter::Expired,
+        OrderState::Revoked => orders_db::StatusFilter::Revoked,
+    });
+    qibao_db::conn::read_transaction(conn, |c| {
+        let ids = filter
+            .period
+            .map(|p| orders_db::order_ids_with_period(c, unit_id, p.yyyymm()))
+            .transpose()?;
+        let (rows, total) = orders_db::list(
+            c,
+            unit_id,
+            status,
+            ids.as_deref(),
+            today,
+            (page - 1).saturating_mul(page_size),
+            page_size,
+        )?;
+        Ok(OrderPage {
+            items: rows
+                .iter()
+                .map(|o| {
+                    let last = progress_of(o).into_iter().rev().find(|s| s.done);
+                    let (progress_step, progress_name) =
+                        last.map(|s| (s.step, s.name)).unwrap_or_default();
+                    OrderSummaryDto {
+                        order_no: o.order_no.clone(),
+                        status: status_as_of(o, today),
+                        progress_step,
+                        progress_name,
+                        issue_date: o.issue_date,
+                        due_date: o.due_date,
+                        total: Money::from_fen(o.total_fen),
+                    }
+                })
+                .collect(),
+            total,
+            page,
+            page_size,
+            per_page: page_size,
+        })
+    })
+}
+
+/// The amounts the unit still owes, by period (R-BACK-4): pending lines
+/// and lines on an order live on `today`; summed in SQL, a read.
+pub fn arrears(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<Vec<ArrearsDto>, AppError> {
+    let rows = qibao_db::conn::read_transaction(conn, |c| {
+        orders_db::arrears_by_period(c, unit_id, today)
+    })?;
+    rows.into_iter()
+        .map(|r| {
+            let period = Period::from_yyyymm(r.period).map_err(|e| corrupt("period", e))?;
+            let unit = Money::from_fen(r.unit_fen);
+            let individual = Money::from_fen(r.individual_fen);
+            let total = unit + individual;
+            let billed = Money::from_fen(r.billed_fen);
+            Ok(ArrearsDto {
+                period,
+                unit,
+                individual,
+                total,
+                billed,
+                pending: total - billed,
+            })
+        })
+        .collect()
 }
 
 /// Revokes an unpaid order (R-DECL-5): its lines are free for a new order.
@@ -683,7 +1049,7 @@ pub fn revoke(
         )?;
         let order = orders_db::find_by_no(c, unit_id, order_no)?.ok_or_else(order_not_found)?;
         let unit = emp_db::get_unit(c, unit_id)?;
-        load(c, &unit, &order)
+        summary(c, &unit, &order, today)
     })
 }
 

@@ -45,6 +45,18 @@ impl OrderState {
         }
     }
 
+    /// The state a reader is shown on `today` (R-DECL-4: "after the due date
+    /// it expires by itself"): a live order past its due date is expired,
+    /// whether or not a write has closed it yet. Closing it (and freeing its
+    /// lines, R-DECL-5) is the writers' and the expiry job's work; a read
+    /// never shows an overdue order as live.
+    pub fn as_of(self, due_date: Date, today: Date) -> OrderState {
+        match self {
+            OrderState::Live if due_date < today => OrderState::Expired,
+            other => other,
+        }
+    }
+
     /// 有效、已缴费、已过期、已撤销.
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -553,6 +565,19 @@ pub fn reconcile(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn r_decl_4_a_live_order_past_its_due_date_reads_as_expired() {
+        let due = time::macros::date!(2023 - 04 - 14);
+        let on_due = OrderState::Live.as_of(due, due);
+        assert_eq!(on_due, OrderState::Live);
+        let after = OrderState::Live.as_of(due, time::macros::date!(2023 - 04 - 15));
+        assert_eq!(after, OrderState::Expired);
+        for s in [OrderState::Paid, OrderState::Expired, OrderState::Revoked] {
+            assert_eq!(s.as_of(due, time::macros::date!(2024 - 01 - 01)), s);
+            assert_eq!(s.as_of(due, time::macros::date!(2023 - 01 - 01)), s);
+        }
+    }
+
     use super::*;
     use crate::policy::fixtures::p;
     use proptest::prelude::*;

@@ -1,12 +1,18 @@
 //! Payment orders (应缴认定单, R-DECL-4…6), their lines and the stored
 //! responses of `Idempotency-Key`s. A line is on at most one live order:
 //! the partial unique index [`LIVE_LINE_KEY`] refuses a second.
+//!
+//! Reads of an order never load every line: its sums by insurance, kind
+//! and period are stored with it (`order_sums`, written by [`write_sums`]
+//! in the issuing transaction, read by [`line_groups`]), its lines come a
+//! page at a time ([`lines_page`]), the unit's arrears summed by period in
+//! SQL ([`arrears_by_period`]).
 
 use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::{BILLED, PENDING};
-use crate::schema::{assessments, idempotency_keys, order_lines, orders};
+use crate::schema::{assessments, idempotency_keys, order_lines, order_sums, orders, persons};
 use crate::{DbConn, DbError};
 
 pub const ORDER_NO_KEY: &str = "orders_order_no_key";
@@ -116,19 +122,6 @@ pub fn pending_lines(
         .load(conn)?)
 }
 
-/// The unit's unpaid lines (pending or billed), for arrears.
-pub fn unpaid_lines(
-    conn: &mut DbConn,
-    unit_id: i64,
-) -> Result<Vec<crate::assessments::Assessment>, DbError> {
-    Ok(assessments::table
-        .filter(assessments::unit_id.eq(unit_id))
-        .filter(assessments::status.eq_any([PENDING, BILLED]))
-        .order((assessments::period, assessments::insurance))
-        .select(crate::assessments::Assessment::as_select())
-        .load(conn)?)
-}
-
 #[derive(QueryableByName)]
 struct SeqRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -193,38 +186,212 @@ pub fn lines_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderLine>, DbEr
         .load(conn)?)
 }
 
-/// The unit's orders, newest first, optionally of one status; with the
-/// total count.
+/// The status an order list is filtered by, as a reader sees it on a day:
+/// a live order past its due date counts as expired (R-DECL-4; the rule is
+/// `qibao_core::payment::OrderState::as_of`, mirrored here in SQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Live and not past its due date.
+    Live,
+    Paid,
+    /// Expired, or live past its due date.
+    Expired,
+    Revoked,
+}
+
+/// The unit's orders, newest first, optionally of one status as seen on
+/// `today`; with the total count. Two statements.
 pub fn list(
     conn: &mut DbConn,
     unit_id: i64,
-    status: Option<&str>,
+    status: Option<StatusFilter>,
     ids: Option<&[i64]>,
+    today: Date,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Order>, i64), DbError> {
-    let mut q = orders::table
-        .filter(orders::unit_id.eq(unit_id))
-        .into_boxed();
-    let mut c = orders::table
-        .filter(orders::unit_id.eq(unit_id))
-        .into_boxed();
-    if let Some(s) = status {
-        q = q.filter(orders::status.eq(s.to_string()));
-        c = c.filter(orders::status.eq(s.to_string()));
-    }
-    if let Some(ids) = ids {
-        q = q.filter(orders::id.eq_any(ids.to_vec()));
-        c = c.filter(orders::id.eq_any(ids.to_vec()));
-    }
-    let total: i64 = c.count().get_result(conn)?;
-    let rows = q
+    let query = || {
+        let mut q = orders::table
+            .filter(orders::unit_id.eq(unit_id))
+            .into_boxed();
+        match status {
+            None => {}
+            Some(StatusFilter::Live) => {
+                q = q
+                    .filter(orders::status.eq(LIVE))
+                    .filter(orders::due_date.ge(today));
+            }
+            Some(StatusFilter::Paid) => q = q.filter(orders::status.eq(PAID)),
+            Some(StatusFilter::Revoked) => q = q.filter(orders::status.eq(REVOKED)),
+            Some(StatusFilter::Expired) => {
+                q = q.filter(
+                    orders::status
+                        .eq(EXPIRED)
+                        .or(orders::status.eq(LIVE).and(orders::due_date.lt(today))),
+                );
+            }
+        }
+        if let Some(ids) = ids {
+            q = q.filter(orders::id.eq_any(ids.to_vec()));
+        }
+        q
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let rows = query()
         .order(orders::id.desc())
         .offset(offset)
         .limit(limit)
         .select(Order::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// The sums of an order's lines of one insurance, kind and period.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = order_sums)]
+pub struct LineGroup {
+    pub insurance: String,
+    pub kind: String,
+    pub period: i32,
+    pub lines: i64,
+    pub unit_fen: i64,
+    pub individual_fen: i64,
+    pub interest_fen: i64,
+    pub late_fee_fen: i64,
+}
+
+/// `$n` placeholders (PostgreSQL) as `?` (SQLite): each `$n` must appear
+/// once, in order.
+fn sqlite_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Stores an order's sums by insurance, kind and period from its lines just
+/// written, in one `INSERT … SELECT` (set-based, in the issuing
+/// transaction). Returns the number of groups.
+pub fn write_sums(conn: &mut DbConn, order_id: i64) -> Result<usize, DbError> {
+    use diesel::sql_types::BigInt;
+    const SQL: &str = "INSERT INTO order_sums (order_id, insurance, kind, period, lines, \
+        unit_fen, individual_fen, interest_fen, late_fee_fen) \
+        SELECT l.order_id, a.insurance, a.kind, a.period, COUNT(*), SUM(a.unit_fen), \
+        SUM(a.individual_fen), SUM(l.interest_fen), SUM(l.late_fee_fen) \
+        FROM order_lines l JOIN assessments a ON a.id = l.assessment_id \
+        WHERE l.order_id = $1 \
+        GROUP BY l.order_id, a.insurance, a.kind, a.period";
+    Ok(match conn {
+        DbConn::Pg(c) => diesel::sql_query(SQL)
+            .bind::<BigInt, _>(order_id)
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(sqlite_placeholders(SQL))
+            .bind::<BigInt, _>(order_id)
+            .execute(c)?,
+    })
+}
+
+/// An order's stored sums by insurance, kind and period (a few rows
+/// whatever the order's size), by period, insurance, kind.
+pub fn line_groups(conn: &mut DbConn, order_id: i64) -> Result<Vec<LineGroup>, DbError> {
+    Ok(order_sums::table
+        .filter(order_sums::order_id.eq(order_id))
+        .order((order_sums::period, order_sums::insurance, order_sums::kind))
+        .select(LineGroup::as_select())
+        .load(conn)?)
+}
+
+/// One line of an order with its assessment line and its person's number
+/// and name.
+pub type LineRow = (OrderLine, crate::assessments::Assessment, (String, String));
+
+/// A page of an order's lines in their order (as issued): two statements
+/// whatever the page. The first finds the page's first line on the
+/// `order_id` index alone; the second joins only the page's rows (an
+/// OFFSET over the join would join every skipped row too).
+pub fn lines_page(
+    conn: &mut DbConn,
+    order_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<LineRow>, DbError> {
+    let first: Option<i64> = order_lines::table
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::id)
+        .select(order_lines::id)
+        .offset(offset)
+        .first(conn)
+        .optional()?;
+    let Some(first) = first else {
+        return Ok(Vec::new());
+    };
+    Ok(order_lines::table
+        .inner_join(assessments::table.inner_join(persons::table))
+        .filter(order_lines::order_id.eq(order_id))
+        .filter(order_lines::id.ge(first))
+        .order(order_lines::id)
+        .limit(limit)
+        .select((
+            OrderLine::as_select(),
+            crate::assessments::Assessment::as_select(),
+            (persons::person_no, persons::name),
+        ))
+        .load(conn)?)
+}
+
+/// What a unit owes for one period: its unpaid (pending or billed) lines
+/// summed, and the billed part (on an order still live on `today`).
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct ArrearsRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub period: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub unit_fen: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub individual_fen: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub billed_fen: i64,
+}
+
+/// The unit's unpaid lines summed by period, in one statement. A billed
+/// line counts as billed unless its order is live past its due date: such
+/// an order is expired (R-DECL-4), its lines free (R-DECL-5), so they count
+/// as pending even before a writer has closed it.
+pub fn arrears_by_period(
+    conn: &mut DbConn,
+    unit_id: i64,
+    today: Date,
+) -> Result<Vec<ArrearsRow>, DbError> {
+    use diesel::sql_types::{BigInt, Date as SqlDate};
+    const SQL: &str = "SELECT a.period AS period, \
+        CAST(SUM(a.unit_fen) AS BIGINT) AS unit_fen, \
+        CAST(SUM(a.individual_fen) AS BIGINT) AS individual_fen, \
+        CAST(SUM(CASE WHEN a.status = 'billed' AND o.id IS NULL \
+            THEN a.unit_fen + a.individual_fen ELSE 0 END) AS BIGINT) AS billed_fen \
+        FROM assessments a \
+        LEFT JOIN order_lines l ON l.assessment_id = a.id AND l.live = TRUE \
+        LEFT JOIN orders o ON o.id = l.order_id AND o.status = 'live' AND o.due_date < $1 \
+        WHERE a.unit_id = $2 AND a.status IN ('pending', 'billed') \
+        GROUP BY a.period ORDER BY a.period";
+    Ok(match conn {
+        DbConn::Pg(c) => diesel::sql_query(SQL)
+            .bind::<SqlDate, _>(today)
+            .bind::<BigInt, _>(unit_id)
+            .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(sqlite_placeholders(SQL))
+            .bind::<SqlDate, _>(today)
+            .bind::<BigInt, _>(unit_id)
+            .load(c)?,
+    })
 }
 
 /// Ids of the unit's orders with a line of `period`.

@@ -555,6 +555,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    order_sums (id) {
+        id -> BigInt,
+        order_id -> BigInt,
+        insurance -> Text,
+        kind -> Text,
+        period -> Integer,
+        lines -> BigInt,
+        unit_fen -> BigInt,
+        individual_fen -> BigInt,
+        interest_fen -> BigInt,
+        late_fee_fen -> BigInt,
+    }
+}
+
+diesel::table! {
     order_lines (id) {
         id -> BigInt,
         order_id -> BigInt,
@@ -678,6 +693,7 @@ diesel::table! {
 }
 
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_sums -> orders (order_id));
 diesel::joinable!(tax_feed -> orders (order_id));
 diesel::joinable!(tax_events -> orders (order_id));
 diesel::joinable!(order_lines -> assessments (assessment_id));
@@ -715,6 +731,7 @@ diesel::joinable!(refund_lines -> refund_applications (application_id));
 diesel::allow_tables_to_appear_in_same_query!(
     orders,
     order_lines,
+    order_sums,
     idempotency_keys,
     wage_declarations,
     wage_declaration_persons,

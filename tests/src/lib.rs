@@ -157,6 +157,32 @@ impl App {
         self.call(reqwest::Method::GET, path, token, None)
     }
 
+    /// Every line of one of the unit's orders, read from the order's lines
+    /// sub-resource a page of 200 at a time; checks each page's `total`
+    /// against the order's `lines_total`.
+    pub fn order_lines(&self, token: &str, order_no: &str) -> Value {
+        let detail = self.get_as(&format!("/api/v1/portal/orders/{order_no}"), token);
+        assert_eq!(detail.status, 200, "{}", detail.text);
+        let total = detail.body["lines_total"].as_u64().expect("lines_total");
+        let mut lines = Vec::new();
+        for page in 1.. {
+            let r = self.get_as(
+                &format!("/api/v1/portal/orders/{order_no}/lines?page={page}&page_size=200"),
+                token,
+            );
+            assert_eq!(r.status, 200, "{}", r.text);
+            assert_eq!(r.body["total"].as_u64(), Some(total));
+            let items = r.body["items"].as_array().expect("items").clone();
+            let done = items.len() < 200;
+            lines.extend(items);
+            if done {
+                break;
+            }
+        }
+        assert_eq!(lines.len() as u64, total);
+        Value::Array(lines)
+    }
+
     pub fn post_as(&self, path: &str, token: &str, body: &Value) -> Resp {
         self.call(reqwest::Method::POST, path, token, Some(body))
     }

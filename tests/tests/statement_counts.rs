@@ -1,6 +1,7 @@
-//! The employee reads run a number of SQL statements that does not grow
-//! with the unit (Conventions 8): the page of 20, a filtered page, the CSV
-//! export, one person's detail and the unit's information are counted with
+//! The employee and order reads run a number of SQL statements that does
+//! not grow with the unit (Conventions 8): the page of 20, a filtered page,
+//! the CSV export, one person's detail, the unit's information, the order
+//! list, an order (its sums), a page of its lines and the arrears are counted with
 //! the pool's statement counter ([`qibao_db::Pool::statements`]) at two
 //! unit sizes and must be equal; and the list's filters, now applied in SQL,
 //! must agree with the fields of the rows they select. On SQLite, or on
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 const EMP: &str = "/api/v1/portal/employees";
 const UNIT: &str = "/api/v1/portal/unit";
+const ORDERS: &str = "/api/v1/portal/orders";
 
 /// A unit of `n` employees with some history, registered directly in the
 /// database: every person has 110/210/410 since 2016 (every fourth one's
@@ -174,6 +176,25 @@ fn counts(app: &App, u: usize, n: usize) -> Vec<(&'static str, u64)> {
     let (detail, r) = counted(app, &format!("{EMP}/{}", nos[n - 1]), &token);
     assert_eq!(r.body["person"]["person_no"], nos[n - 1].as_str());
     let (unit, _) = counted(app, UNIT, &token);
+    // An order billing every third person's pending line.
+    let issued = app.post_as(ORDERS, &token, &serde_json::json!({}));
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    let no = issued.body["order_no"].as_str().unwrap().to_owned();
+    let billed = n.div_ceil(3);
+    assert_eq!(issued.body["lines_total"], billed);
+    let (list, r) = counted(app, &format!("{ORDERS}?page=1&page_size=20"), &token);
+    assert_eq!(r.body["total"], 1);
+    let (order, r) = counted(app, &format!("{ORDERS}/{no}"), &token);
+    assert_eq!(r.body["lines_total"], billed);
+    assert_eq!(r.body["by_period"][0]["period"], "202304");
+    let (lines, r) = counted(
+        app,
+        &format!("{ORDERS}/{no}/lines?page=1&page_size=20"),
+        &token,
+    );
+    assert_eq!(r.body["total"], billed);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), billed.min(20));
+    let (arrears, _) = counted(app, "/api/v1/portal/arrears", &token);
     vec![
         ("page of 20", page),
         ("filtered page", filtered),
@@ -181,11 +202,15 @@ fn counts(app: &App, u: usize, n: usize) -> Vec<(&'static str, u64)> {
         ("csv export", csv),
         ("person detail", detail),
         ("unit info", unit),
+        ("order list", list),
+        ("order detail", order),
+        ("order lines page", lines),
+        ("arrears", arrears),
     ]
 }
 
 #[test]
-fn employee_reads_run_as_many_statements_for_5_as_for_60_employees() {
+fn employee_and_order_reads_run_as_many_statements_for_5_as_for_60_employees() {
     let app = App::start("2023-04-20");
     let small = counts(&app, 1, 5);
     let large = counts(&app, 2, 60);

@@ -3,7 +3,8 @@
 //! platform ([`card_sim`]). They talk to a running server only over its
 //! public HTTP API, through an ordinary client ([`client`]), so the server
 //! crate carries no simulator and no HTTP client; the `qibao-sim` binary
-//! runs them.
+//! runs them. [`load`] is the open-loop load generator of
+//! `make bench-load` (the `qibao-load` binary).
 //!
 //! This crate does not depend on the server: what it shares with it (the
 //! demo tax client's credentials, the dev-only card-platform key, the
@@ -12,6 +13,7 @@
 
 pub mod card_sim;
 pub mod client;
+pub mod load;
 pub mod tax_sim;
 
 use time::{Date, OffsetDateTime, PrimitiveDateTime};

@@ -2,61 +2,36 @@
 //! (R-LATE-1…4), the unit's orders query (业务单据查询, FAQ 27) and the
 //! amounts still owed by period (arrears, R-BACK-4).
 //!
-//! HTTP only: the use cases are in [`qibao_app::orders`]. Orders past their
-//! due date expire by themselves: every read and issue first closes the
-//! unit's overdue live orders and frees their lines.
-
-use std::collections::BTreeMap;
+//! HTTP only: the use cases are in [`qibao_app::orders`]. An order answer
+//! carries the order's sums (by insurance, data type and period), its
+//! progress and `lines_total`, not its lines: they are read a page at a
+//! time at `/orders/{order_no}/lines` (the tax bureau's feed alone carries
+//! every line). Orders past their due date expire by themselves: reads show
+//! them expired without writing; issue and revocation close the unit's
+//! overdue orders first, and the server's job closes every unit's each
+//! minute. Unknown query parameters are refused (400).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use qibao_app::orders::{self, expire_overdue, progress_of};
-pub use qibao_app::orders::{OrderDto, load};
-use qibao_core::{Money, Period};
-use qibao_db::orders as orders_db;
-use serde::{Deserialize, Serialize};
-use time::Date;
-use utoipa::{IntoParams, ToSchema};
+use qibao_app::orders::{self, OrderFilter};
+pub use qibao_app::orders::{
+    ArrearsDto, OrderDto, OrderLinePage, OrderPage, OrderSummaryDto, OrderWithLines, load,
+};
+use qibao_core::Period;
+use qibao_core::payment::OrderState;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
-use crate::problem::corrupt;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
+use crate::routes::units::paging;
 use crate::state::AppState;
 
-/// An order in a list (without lines).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OrderSummaryDto {
-    pub order_no: String,
-    pub status: String,
-    /// The latest progress step reached (R-PAY-1): its code and name.
-    pub progress_step: String,
-    pub progress_name: String,
-    pub issue_date: Date,
-    pub due_date: Date,
-    pub total: Money,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OrderPage {
-    pub items: Vec<OrderSummaryDto>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-/// Amounts still owed for one period (pending + billed lines).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ArrearsDto {
-    pub period: Period,
-    pub unit: Money,
-    pub individual: Money,
-    pub total: Money,
-    /// Lines on a live order.
-    pub billed: Money,
-    /// Lines on no order yet.
-    pub pending: Money,
-}
+/// No query parameter is accepted: any is refused (400).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
 
 pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     match req.headers().get("Idempotency-Key") {
@@ -79,8 +54,8 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
     params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first response.")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Issued (or the first response for this Idempotency-Key).", body = OrderDto),
-        (status = 400, description = "Bad Idempotency-Key (`INVALID_IDEMPOTENCY_KEY`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "Issued (or the first response for this Idempotency-Key): the order's sums and `lines_total`; its lines at `/orders/{order_no}/lines`.", body = OrderDto),
+        (status = 400, description = "Bad Idempotency-Key (`INVALID_IDEMPOTENCY_KEY`); an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent issue could not be resolved (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -93,6 +68,7 @@ pub async fn create_order(
     state: web::Data<AppState>,
     user: UnitUser,
     req: HttpRequest,
+    _q: web::Query<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let today = state.clock.today();
@@ -117,13 +93,17 @@ pub async fn create_order(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct OrderQuery {
-    /// live, paid, expired or revoked.
+    /// live, paid, expired or revoked (a live order past its due date is expired).
     pub status: Option<String>,
     /// Orders with a line of this month (YYYYMM).
     pub period: Option<String>,
+    /// From 1 (default 1).
     pub page: Option<i64>,
-    pub per_page: Option<i64>,
+    /// 1–200 (default 20); `per_page` is accepted as its old name.
+    #[serde(alias = "per_page")]
+    pub page_size: Option<i64>,
 }
 
 /// The unit's orders (业务单据查询), newest first.
@@ -134,7 +114,7 @@ pub struct OrderQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, body = OrderPage),
-        (status = 400, description = "Bad filter or paging (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Bad filter or paging, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -145,82 +125,63 @@ pub async fn list_orders(
     user: UnitUser,
     q: web::Query<OrderQuery>,
 ) -> Result<web::Json<OrderPage>, ApiError> {
+    let q = q.into_inner();
+    let mut errors = Vec::new();
     let status = match q.status.as_deref() {
         None => None,
-        Some(s @ ("live" | "paid" | "expired" | "revoked")) => Some(s.to_string()),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "status",
-                "状态应为 live、paid、expired 或 revoked",
-            ));
+        Some(s) => match OrderState::parse(s) {
+            Some(st) => Some(st),
+            None => {
+                errors.push(FieldError::new(
+                    "status",
+                    "状态应为 live、paid、expired 或 revoked",
+                ));
+                None
+            }
+        },
+    };
+    let period = match q.period.as_deref().map(Period::parse).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            errors.push(FieldError::new("period", e.to_string()));
+            None
         }
     };
-    let period = q
-        .period
-        .as_deref()
-        .map(Period::parse)
-        .transpose()
-        .map_err(|e| ApiError::invalid_field("period", e.to_string()))?;
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(20);
-    if page < 1 {
-        return Err(ApiError::invalid_field("page", "页码应从1开始"));
+    let paged = paging(q.page, q.page_size);
+    if !errors.is_empty() {
+        if let Err(e) = &paged {
+            errors.extend(e.errors().iter().cloned());
+        }
+        return Err(ApiError::validation(errors));
     }
-    if !(1..=200).contains(&per_page) {
-        return Err(ApiError::invalid_field("per_page", "每页条数应为1至200"));
-    }
+    let (page, page_size, _) = paged?;
     let today = state.clock.today();
-    let now = state.clock.now_utc();
+    let filter = OrderFilter { status, period };
     let out = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |c| {
-            expire_overdue(c, user.unit_id, today, now)?;
-            let ids = period
-                .map(|p| orders_db::order_ids_with_period(c, user.unit_id, p.yyyymm()))
-                .transpose()?;
-            let (rows, total) = orders_db::list(
-                c,
-                user.unit_id,
-                status.as_deref(),
-                ids.as_deref(),
-                (page - 1).saturating_mul(per_page),
-                per_page,
-            )?;
-            Ok::<_, ApiError>(OrderPage {
-                items: rows
-                    .iter()
-                    .map(|o| {
-                        let last = progress_of(o).into_iter().rev().find(|s| s.done);
-                        let (progress_step, progress_name) =
-                            last.map(|s| (s.step, s.name)).unwrap_or_default();
-                        OrderSummaryDto {
-                            order_no: o.order_no.clone(),
-                            status: o.status.clone(),
-                            progress_step,
-                            progress_name,
-                            issue_date: o.issue_date,
-                            due_date: o.due_date,
-                            total: Money::from_fen(o.total_fen),
-                        }
-                    })
-                    .collect(),
-                total,
-                page,
-                per_page,
-            })
-        })
+        Ok(orders::list(
+            conn,
+            user.unit_id,
+            filter,
+            page,
+            page_size,
+            today,
+        )?)
     })
     .await?;
     Ok(web::Json(out))
 }
 
-/// One order with every line and each person's base (FAQ 27).
+/// One order: its sums by insurance, data type and period, its payment
+/// progress and `lines_total` (FAQ 27); its lines, with each person's base,
+/// at `/orders/{order_no}/lines`.
 #[utoipa::path(
     tag = "portal",
     operation_id = "get_order",
-    params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits.")),
+    params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), NoQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = OrderDto),
+        (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -231,25 +192,66 @@ pub async fn get_order(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
+    _q: web::Query<NoQuery>,
 ) -> Result<web::Json<OrderDto>, ApiError> {
     let today = state.clock.today();
-    let now = state.clock.now_utc();
     let no = path.into_inner();
     let dto = run_db(&state, move |conn| {
-        Ok(orders::get(conn, user.unit_id, &no, today, now)?)
+        Ok(orders::get(conn, user.unit_id, &no, today)?)
     })
     .await?;
     Ok(web::Json(dto))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LinesQuery {
+    /// From 1 (default 1).
+    pub page: Option<i64>,
+    /// 1–200 (default 20).
+    pub page_size: Option<i64>,
+}
+
+/// A page of an order's lines (每人每险种每月一行), in the order's order,
+/// with each person's base, rates, amounts, interest and late fee.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "list_order_lines",
+    params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), LinesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = OrderLinePage),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/orders/{order_no}/lines")]
+pub async fn list_order_lines(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+    q: web::Query<LinesQuery>,
+) -> Result<web::Json<OrderLinePage>, ApiError> {
+    let (page, page_size, _) = paging(q.page, q.page_size)?;
+    let no = path.into_inner();
+    let out = run_db(&state, move |conn| {
+        Ok(orders::lines(conn, user.unit_id, &no, page, page_size)?)
+    })
+    .await?;
+    Ok(web::Json(out))
 }
 
 /// Revokes an unpaid order (R-DECL-5): its lines are free for a new order.
 #[utoipa::path(
     tag = "portal",
     operation_id = "revoke_order",
-    params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits.")),
+    params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), NoQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Revoked.", body = OrderDto),
+        (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -261,6 +263,7 @@ pub async fn revoke_order(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
+    _q: web::Query<NoQuery>,
 ) -> Result<web::Json<OrderDto>, ApiError> {
     let today = state.clock.today();
     let now = state.clock.now_utc();
@@ -277,9 +280,11 @@ pub async fn revoke_order(
 #[utoipa::path(
     tag = "portal",
     operation_id = "list_arrears",
+    params(NoQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<ArrearsDto>),
+        (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -288,35 +293,11 @@ pub async fn revoke_order(
 pub async fn list_arrears(
     state: web::Data<AppState>,
     user: UnitUser,
+    _q: web::Query<NoQuery>,
 ) -> Result<web::Json<Vec<ArrearsDto>>, ApiError> {
     let today = state.clock.today();
-    let now = state.clock.now_utc();
     let out = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |c| {
-            expire_overdue(c, user.unit_id, today, now)?;
-            let mut by: BTreeMap<i32, ArrearsDto> = BTreeMap::new();
-            for l in orders_db::unpaid_lines(c, user.unit_id)? {
-                let period = Period::from_yyyymm(l.period).map_err(|e| corrupt("period", e))?;
-                let e = by.entry(l.period).or_insert(ArrearsDto {
-                    period,
-                    unit: Money::ZERO,
-                    individual: Money::ZERO,
-                    total: Money::ZERO,
-                    billed: Money::ZERO,
-                    pending: Money::ZERO,
-                });
-                let amount = Money::from_fen(l.unit_fen + l.individual_fen);
-                e.unit += Money::from_fen(l.unit_fen);
-                e.individual += Money::from_fen(l.individual_fen);
-                e.total += amount;
-                if l.status == qibao_db::assessments::BILLED {
-                    e.billed += amount;
-                } else {
-                    e.pending += amount;
-                }
-            }
-            Ok::<_, ApiError>(by.into_values().collect())
-        })
+        Ok(orders::arrears(conn, user.unit_id, today)?)
     })
     .await?;
     Ok(web::Json(out))
@@ -326,6 +307,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_order)
         .service(list_orders)
         .service(get_order)
+        .service(list_order_lines)
         .service(revoke_order)
         .service(list_arrears);
 }

@@ -24,12 +24,9 @@ use crate::blocking::run_db;
 use crate::clock::CHINA_OFFSET;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::orders::OrderDto;
+use crate::routes::orders::OrderWithLines;
 use crate::state::AppState;
 use crate::tax::{Answer, TaxEventReceipt, TaxEventRequest};
-
-/// How many expired orders one sweep step closes per transaction.
-const SWEEP_BATCH: i64 = 200;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FeedQuery {
@@ -52,7 +49,7 @@ pub struct FeedEntryDto {
     pub uscc: String,
     /// The order as it stands: unit, number, lines by person, insurance and
     /// period, totals, due date.
-    pub order: OrderDto,
+    pub order: OrderWithLines,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -76,27 +73,7 @@ pub fn sweep_expired(
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<usize, ApiError> {
-    // Most reads find nothing to expire: look before taking a write lock.
-    if tax_db::overdue_live_all(conn, today, 1)?.is_empty() {
-        return Ok(0);
-    }
-    let mut closed = 0;
-    loop {
-        let n = qibao_db::conn::transaction(conn, |c| {
-            let due = tax_db::overdue_live_all(c, today, SWEEP_BATCH)?;
-            let mut n = 0;
-            for o in &due {
-                if qibao_db::orders::close(c, o.id, qibao_db::orders::EXPIRED, now)? {
-                    n += 1;
-                }
-            }
-            Ok::<_, ApiError>((n, due.len()))
-        })?;
-        closed += n.0;
-        if i64::try_from(n.1).unwrap_or(0) < SWEEP_BATCH {
-            return Ok(closed);
-        }
-    }
+    Ok(qibao_app::orders::expire_all_overdue(conn, today, now)?)
 }
 
 fn log_message(
