@@ -14,6 +14,7 @@ pub mod declarations;
 pub mod error;
 pub mod items;
 pub mod orders;
+pub mod tax;
 pub mod tx;
 pub mod wage_base;
 

@@ -45,6 +45,17 @@ impl OrderState {
         }
     }
 
+    /// The state on `today` of an order stored in this state (R-DECL-4:
+    /// after its due date an order expires by itself): a live order past
+    /// its due date is expired, whether or not anything has closed it yet.
+    pub fn as_of(self, due_date: Date, today: Date) -> OrderState {
+        if self == OrderState::Live && due_date < today {
+            OrderState::Expired
+        } else {
+            self
+        }
+    }
+
     /// 有效、已缴费、已过期、已撤销.
     pub fn name_zh(self) -> &'static str {
         match self {
@@ -557,6 +568,23 @@ mod tests {
     use crate::policy::fixtures::p;
     use proptest::prelude::*;
     use time::macros::date;
+
+    #[test]
+    fn a_live_order_expires_by_itself_after_its_due_date() {
+        let due = date!(2023 - 04 - 27);
+        assert_eq!(
+            OrderState::Live.as_of(due, date!(2023 - 04 - 27)),
+            OrderState::Live
+        );
+        assert_eq!(
+            OrderState::Live.as_of(due, date!(2023 - 04 - 28)),
+            OrderState::Expired
+        );
+        for s in [OrderState::Paid, OrderState::Expired, OrderState::Revoked] {
+            assert_eq!(s.as_of(due, date!(2023 - 05 - 30)), s);
+            assert_eq!(s.as_of(due, date!(2023 - 04 - 01)), s);
+        }
+    }
 
     fn live(total: &str, invoiced: bool) -> OrderFacts {
         OrderFacts {
