@@ -16,7 +16,7 @@ use qibao_core::employment::{
     ActiveRelation, AssessmentKind, CoverSpan, EmployeeItemKind, EnrolmentRefusal, ExcludedLine,
     IdType, InsuredStatus, LineState, LineStatus, NonAccountable, NotRevocable, PersonStatus,
     PersonStatusKind, PlannedLine, accountability, check_lines_revocable, check_no_active_relation,
-    check_stop, enrolment_periods, id_key, id_spellings, pension_elsewhere, plan_lines,
+    check_stop, enrolment_periods, id_spellings, pension_elsewhere, plan_lines,
 };
 use qibao_core::ids::Gender;
 use qibao_core::insurance::Insurance;
@@ -367,24 +367,7 @@ pub use qibao_app::context::UnitContext;
 
 // ---------------------------------------------------------------- lookups
 
-pub fn person_id_type(p: &Person) -> IdType {
-    IdType::parse(&p.id_type).unwrap_or(IdType::Resident)
-}
-
-pub fn person_key(p: &Person) -> String {
-    id_key(person_id_type(p), &p.id_number)
-}
-
-/// Ids of every live person number with the same ID as `p` (itself first).
-pub fn same_person_ids(conn: &mut DbConn, p: &Person) -> Result<Vec<i64>, ApiError> {
-    let mut ids = vec![p.id];
-    for other in emp_db::find_by_id_spellings(conn, &id_spellings(&person_key(p)))? {
-        if !ids.contains(&other.id) {
-            ids.push(other.id);
-        }
-    }
-    Ok(ids)
-}
+pub use qibao_app::persons::{person_id_type, person_key, same_person_ids};
 
 pub fn statuses_of(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<PersonStatus>, ApiError> {
     emp_db::list_statuses(conn, person_ids)?
@@ -439,31 +422,7 @@ pub fn parse_person_no(s: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::invalid_field("person_no", e.to_string()))
 }
 
-pub fn person_not_found(person_no: &str) -> ApiError {
-    ApiError::not_found(
-        "PERSON_NOT_FOUND",
-        format!("本单位没有个人编号为{person_no}的参保职工。"),
-    )
-}
-
-/// A person of the unit: a live person number with at least one relation
-/// (any status) with the unit; another unit's person is 404 (isolation).
-pub fn unit_person(
-    conn: &mut DbConn,
-    unit_id: i64,
-    person_no: &str,
-) -> Result<(Person, Vec<Employment>), ApiError> {
-    let person =
-        emp_db::find_by_person_no(conn, person_no)?.ok_or_else(|| person_not_found(person_no))?;
-    let relations: Vec<Employment> = emp_db::employments_of_persons(conn, &[person.id])?
-        .into_iter()
-        .filter(|e| e.unit_id == unit_id)
-        .collect();
-    if relations.is_empty() {
-        return Err(person_not_found(person_no));
-    }
-    Ok((person, relations))
-}
+pub use qibao_app::persons::{person_not_found, unit_person};
 
 fn refusal(e: EnrolmentRefusal) -> ApiError {
     let msg = e.to_string();

@@ -14,6 +14,8 @@ pub mod declarations;
 pub mod error;
 pub mod items;
 pub mod orders;
+pub mod persons;
+pub mod review;
 pub mod tax;
 pub mod tx;
 pub mod wage_base;
