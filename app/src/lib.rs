@@ -15,6 +15,7 @@ pub mod error;
 pub mod items;
 pub mod orders;
 pub mod persons;
+pub mod refunds;
 pub mod review;
 pub mod tax;
 pub mod tx;

@@ -12,12 +12,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use qibao_app::AppError;
-use qibao_app::tax::events::{self, Answer};
-pub use qibao_app::tax::events::{TaxEventReceipt, TaxEventRequest};
-use qibao_app::tax::feed;
-pub use qibao_app::tax::feed::{FeedEntryDto, FeedPage};
-use qibao_app::tax::reconciliation::{self, StatementPayment};
-pub use qibao_app::tax::reconciliation::{DifferenceDto, ReconciliationDto, TallyDto};
+use qibao_app::tax::events::{self, Answer, TaxEventReceipt, TaxEventRequest};
+use qibao_app::tax::feed::{self, FeedPage};
+use qibao_app::tax::reconciliation::{self, ReconciliationDto, StatementPayment};
 use qibao_core::Money;
 use serde::{Deserialize, Serialize};
 use time::Date;
