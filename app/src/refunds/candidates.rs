@@ -3,10 +3,10 @@
 //! `qibao_core::refund::evaluate`, the refund window and the unit's refund
 //! bank account. A read; nothing is written.
 
+use qibao_core::Money;
 use qibao_core::employment::AssessmentKind;
 use qibao_core::insurance::Insurance;
-use qibao_core::refund::{evaluate, refund_window};
-use qibao_core::{Money, Period};
+use qibao_core::refund::{candidates_from, evaluate, last_payable_period, refund_window};
 use qibao_db::units::{self as unit_db, PURPOSE_REFUND};
 use qibao_db::{DbConn, employees as emp_db};
 use time::Date;
@@ -34,17 +34,12 @@ pub fn list(
             stops.push(RefundStopDto {
                 insurance,
                 stop_date,
-                last_payable_period: Period::of(stop_date),
+                last_payable_period: last_payable_period(stop_date),
             });
         }
     }
     stops.sort_by_key(|s| (s.insurance, s.stop_date));
-    let from = stops
-        .iter()
-        .map(|s| s.last_payable_period)
-        .chain(std::iter::once(window_from))
-        .min()
-        .unwrap_or(window_from);
+    let from = candidates_from(stops.iter().map(|s| s.stop_date), window_from);
     let mut lines = Vec::new();
     let mut total = Money::ZERO;
     for (a, c) in l.rows.iter().zip(&l.candidates) {
