@@ -21,7 +21,6 @@ pub mod routes;
 mod rule_errors;
 pub mod server;
 pub mod state;
-pub mod tax;
 
 pub use config::Config;
 pub use problem::{ApiError, FieldError, ProblemDoc};

@@ -15,6 +15,10 @@ pub mod employees;
 pub mod error;
 pub mod items;
 pub mod orders;
+pub mod persons;
+pub mod refunds;
+pub mod review;
+pub mod tax;
 pub mod tx;
 pub mod wage_base;
 

@@ -755,7 +755,7 @@ pub fn issue(
         ));
     }
     // Last: the feed's cursor lock is held until commit.
-    qibao_db::tax::append_feed(conn, order.id, qibao_db::tax::FEED_ISSUED, now)?;
+    qibao_db::feed::append_feed(conn, order.id, qibao_db::feed::FEED_ISSUED, now)?;
     items::record(
         conn,
         who,

@@ -61,6 +61,14 @@ pub fn transaction<T, E: From<DbError>>(
     qibao_db::conn::transaction(conn, f)
 }
 
+/// Runs `f` in one read-only snapshot (see [`qibao_db::conn::read_transaction`]).
+pub fn read_transaction<T, E: From<DbError>>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
+    qibao_db::conn::read_transaction(conn, f)
+}
+
 /// Runs `f` in one transaction; when it fails with a [`RETRY`] error, runs it
 /// once more. A second [`RETRY`] answers 409 `CONCURRENT_CHANGE` with its detail.
 pub fn transaction_with_retry<T, E: Retryable>(

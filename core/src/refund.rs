@@ -148,6 +148,23 @@ pub fn refund_window(today: Date, window_months: u8) -> (Period, Period) {
     )
 }
 
+/// The last month still payable of a relation stopped on `stop_date`
+/// (R-REF-2): the stop date's month; only the months after it are
+/// refundable.
+pub fn last_payable_period(stop_date: Date) -> Period {
+    Period::of(stop_date)
+}
+
+/// The first month of a unit's list of refund candidates: the earlier of
+/// the stops' last payable months (R-REF-2, shown as not refundable) and
+/// the window's first month (R-REF-1).
+pub fn candidates_from(stop_dates: impl IntoIterator<Item = Date>, window_from: Period) -> Period {
+    stop_dates
+        .into_iter()
+        .map(last_payable_period)
+        .fold(window_from, Period::min)
+}
+
 /// Judges one line: what may be refunded now, or why not.
 pub fn evaluate(
     today: Date,
@@ -519,6 +536,26 @@ mod tests {
 
     const TODAY: Date = date!(2023 - 04 - 20);
     const STOP: Date = date!(2023 - 01 - 15);
+
+    #[test]
+    fn the_candidates_start_at_the_stop_month_or_the_window() {
+        let (window_from, _) = refund_window(TODAY, 3);
+        assert_eq!(window_from, p("202301"));
+        assert_eq!(last_payable_period(STOP), p("202301"));
+        // Stopped in the window: from the window's first month.
+        assert_eq!(candidates_from([STOP], window_from), p("202301"));
+        // Stopped before it: from the stop month (shown, not refundable).
+        assert_eq!(
+            candidates_from([date!(2022 - 11 - 30), STOP], window_from),
+            p("202211")
+        );
+        // Stopped after the window's first month, or no stop: the window.
+        assert_eq!(
+            candidates_from([date!(2023 - 03 - 01)], window_from),
+            p("202301")
+        );
+        assert_eq!(candidates_from([], window_from), p("202301"));
+    }
 
     fn m(s: &str) -> Money {
         Money::parse(s).unwrap()

@@ -24,6 +24,7 @@ pub mod conn;
 pub mod declarations;
 pub mod employees;
 mod error;
+pub mod feed;
 pub mod orders;
 pub mod policy;
 pub mod policy_admin;

@@ -148,7 +148,7 @@ pub fn next_order_seq(conn: &mut DbConn, prefix: &str) -> Result<i64, DbError> {
 }
 
 /// An order number taken already is [`DbError::Conflict`] ([`ORDER_NO_KEY`]).
-/// The caller appends the feed entry ([`crate::tax::append_feed`]) as the
+/// The caller appends the feed entry ([`crate::feed::append_feed`]) as the
 /// last step of its transaction.
 pub fn insert_order(conn: &mut DbConn, o: &NewOrder) -> Result<Order, DbError> {
     Ok(diesel::insert_into(orders::table)
@@ -431,7 +431,7 @@ pub fn close(
 ) -> Result<bool, DbError> {
     // The feed's counter first, then the order: every path that locks both
     // takes them in this order (no deadlock on PostgreSQL).
-    crate::tax::lock_feed(conn)?;
+    crate::feed::lock_feed(conn)?;
     // A unit cannot revoke what the tax bureau has invoiced (checked here,
     // in the same statement, against a concurrent invoice).
     let target = orders::table
@@ -468,7 +468,7 @@ pub fn close(
     diesel::update(order_lines::table.filter(order_lines::order_id.eq(order_id)))
         .set(order_lines::live.eq(false))
         .execute(conn)?;
-    crate::tax::append_feed(conn, order_id, to, now)?;
+    crate::feed::append_feed(conn, order_id, to, now)?;
     Ok(true)
 }
 

@@ -1,4 +1,5 @@
-//! The tax bureau's side (R-PAY-1…4): the feed of orders in cursor order,
+//! The tax bureau's side (R-PAY-1…4): the feed of orders in cursor order
+//! (read here; written through [`crate::feed`]),
 //! the events tax sends (one row per serial: [`SERIAL_KEY`]), every message
 //! as received, booking and reversal of payments, the unit's paid-up
 //! period, and the tax statements for reconciliation.
@@ -9,17 +10,14 @@ use time::{Date, PrimitiveDateTime};
 use crate::assessments::{BILLED, PAID, PENDING};
 use crate::orders::{LIVE, Order};
 use crate::schema::{
-    assessments, order_lines, orders, tax_events, tax_feed, tax_feed_counter, tax_messages,
-    tax_statement_lines, unit_insurances,
+    assessments, order_lines, orders, tax_events, tax_feed, tax_messages, tax_statement_lines,
+    unit_insurances,
 };
 use crate::{DbConn, DbError};
 
 pub const SERIAL_KEY: &str = "tax_events_serial_key";
 pub const ORDER_PAID_KEY: &str = "tax_events_order_paid_key";
 pub const REVERSAL_KEY: &str = "tax_events_reversal_key";
-
-/// Feed events.
-pub const FEED_ISSUED: &str = "issued";
 
 /// Event kinds and outcomes.
 pub const INVOICED: &str = "invoiced";
@@ -39,15 +37,6 @@ fn line_ids_of(
     order_lines::table
         .filter(order_lines::order_id.eq(order_id))
         .select(order_lines::assessment_id)
-}
-
-/// Locks the feed's counter row until commit (a no-op update). Paths that
-/// lock an order and then append to the feed take this first.
-pub fn lock_feed(conn: &mut DbConn) -> Result<(), DbError> {
-    diesel::update(tax_feed_counter::table.filter(tax_feed_counter::id.eq(1)))
-        .set(tax_feed_counter::last_seq.eq(tax_feed_counter::last_seq))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// Locks an order's row until commit (a no-op update), so that a decision
@@ -138,31 +127,6 @@ pub fn reopen_expired(
     Ok(true)
 }
 
-/// Appends a feed entry for the order, in the caller's transaction. The
-/// cursor comes from the one counter row, whose lock is held until the
-/// caller commits: entries become visible in cursor order. Call it as late
-/// in the transaction as possible. An order gets each event once.
-pub fn append_feed(
-    conn: &mut DbConn,
-    order_id: i64,
-    event: &str,
-    now: PrimitiveDateTime,
-) -> Result<i64, DbError> {
-    let seq: i64 = diesel::update(tax_feed_counter::table.filter(tax_feed_counter::id.eq(1)))
-        .set(tax_feed_counter::last_seq.eq(tax_feed_counter::last_seq + 1))
-        .returning(tax_feed_counter::last_seq)
-        .get_result(conn)?;
-    diesel::insert_into(tax_feed::table)
-        .values((
-            tax_feed::seq.eq(seq),
-            tax_feed::order_id.eq(order_id),
-            tax_feed::event.eq(event),
-            tax_feed::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(seq)
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = tax_feed)]
 pub struct FeedEntry {
@@ -185,13 +149,6 @@ pub fn feed_after(
         .limit(limit)
         .select((FeedEntry::as_select(), Order::as_select()))
         .load(conn)?)
-}
-
-/// The last cursor of the feed.
-pub fn feed_head(conn: &mut DbConn) -> Result<i64, DbError> {
-    Ok(tax_feed_counter::table
-        .select(tax_feed_counter::last_seq)
-        .first(conn)?)
 }
 
 /// Every live order past its due date (any unit), oldest first.
@@ -403,7 +360,7 @@ pub fn unbook(
 ) -> Result<bool, DbError> {
     let expired = to != LIVE;
     if expired {
-        lock_feed(conn)?;
+        crate::feed::lock_feed(conn)?;
     }
     let n = diesel::update(
         orders::table
@@ -440,7 +397,7 @@ pub fn unbook(
         diesel::update(order_lines::table.filter(order_lines::order_id.eq(order_id)))
             .set(order_lines::live.eq(false))
             .execute(conn)?;
-        append_feed(conn, order_id, crate::orders::EXPIRED, now)?;
+        crate::feed::append_feed(conn, order_id, crate::orders::EXPIRED, now)?;
     }
     Ok(true)
 }

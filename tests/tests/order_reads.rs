@@ -57,7 +57,7 @@ fn reads_show_an_overdue_order_expired_without_writing_and_the_job_closes_it() {
         qibao_db::conn::transaction(&mut conn, |c| {
             // The locks an expiry takes (the feed's, then the order's), so
             // PostgreSQL holds them too.
-            qibao_db::tax::lock_feed(c)?;
+            qibao_db::feed::lock_feed(c)?;
             let order = qibao_db::tax::order_by_no(c, &no_w)?.unwrap();
             qibao_db::tax::lock_order(c, order.id)?;
             locked_tx.send(()).unwrap();

@@ -5,14 +5,9 @@
 //! from the file name or the content type the client declares: a PNG named
 //! `x.pdf` is stored as `image/png`, a text file named `x.pdf` is refused.
 
-use qibao_db::DbConn;
-use qibao_db::review::{self as store, MaterialMeta};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::problem::{ApiError, FieldError};
-use crate::review::iso;
 
 /// The largest material accepted: 5 MiB.
 pub const MAX_MATERIAL_BYTES: usize = 5 * 1024 * 1024;
@@ -110,46 +105,7 @@ pub fn sha256_hex(content: &[u8]) -> String {
     hex::encode(Sha256::digest(content))
 }
 
-/// A material's description (no content).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MaterialDto {
-    #[schema(example = 12)]
-    pub id: i64,
-    /// Decided from the content: `application/pdf`, `image/jpeg` or `image/png`.
-    #[schema(example = "application/pdf")]
-    pub media_type: String,
-    /// The name the file was uploaded with (path removed).
-    #[schema(example = "营业执照.pdf")]
-    pub file_name: String,
-    #[schema(example = 183_204)]
-    pub size_bytes: i64,
-    /// SHA-256 of the content, lower-case hex, to check a download against.
-    #[schema(example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")]
-    pub sha256: String,
-    #[schema(example = "新营业执照副本")]
-    pub description: Option<String>,
-    /// Who uploaded it (`role:account:name`).
-    #[schema(example = "agent:420500198001011234:张三")]
-    pub uploaded_by: String,
-    /// When it was uploaded (RFC 3339, UTC).
-    #[schema(example = "2023-04-20T02:15:00Z")]
-    pub created_at: String,
-}
-
-impl From<MaterialMeta> for MaterialDto {
-    fn from(m: MaterialMeta) -> Self {
-        MaterialDto {
-            id: m.id,
-            media_type: m.media_type,
-            file_name: m.file_name,
-            size_bytes: m.size_bytes,
-            sha256: m.sha256,
-            description: m.description,
-            uploaded_by: m.uploaded_by,
-            created_at: iso(m.created_at),
-        }
-    }
-}
+pub use qibao_app::review::{MaterialDto, link_materials};
 
 /// Checks `ids` (1–20 distinct, positive) as a request's field
 /// `material_ids`; returns them without duplicates, in order.
@@ -176,39 +132,6 @@ pub fn check_material_ids(ids: &[i64]) -> Result<Vec<i64>, FieldError> {
         ));
     }
     Ok(out)
-}
-
-/// Links the unit's materials `ids` to a business item. A material that does
-/// not exist or belongs to another unit is refused alike (422
-/// `MATERIAL_NOT_FOUND`, naming the field), so nothing about other units'
-/// materials is revealed.
-pub fn link_materials(
-    conn: &mut DbConn,
-    unit_id: i64,
-    business_item_id: i64,
-    ids: &[i64],
-) -> Result<Vec<MaterialMeta>, ApiError> {
-    let found = store::get_materials(conn, ids)?;
-    let mut errors = Vec::new();
-    for (i, id) in ids.iter().enumerate() {
-        if !found.iter().any(|m| m.id == *id && m.unit_id == unit_id) {
-            errors.push(FieldError::new(
-                format!("material_ids[{i}]"),
-                format!("材料{id}不存在，请先上传材料。"),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::unprocessable(
-            "MATERIAL_NOT_FOUND",
-            "引用的证明材料不存在或不属于本单位。",
-        )
-        .with_errors(errors));
-    }
-    for id in ids {
-        store::link_material(conn, business_item_id, *id)?;
-    }
-    Ok(found)
 }
 
 #[cfg(test)]

@@ -32,16 +32,15 @@ pub mod material;
 pub mod refund;
 pub mod unit_key_change;
 
-use qibao_db::review::{self as store, NewReviewTask, NewTaskEvent, PageReq, ReviewTask, status};
+use qibao_db::review::{self as store, PageReq, ReviewTask, status};
 use qibao_db::rows::BusinessItem;
-use qibao_db::{DbConn, DbError, OptionalExt};
+use qibao_db::{DbConn, OptionalExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::PrimitiveDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Principal, StaffRole};
-use crate::items::{self, ItemRecord};
 use crate::problem::ApiError;
 
 /// One kind of review task. See the module docs for how to add one.
@@ -119,63 +118,44 @@ pub struct Submission<'a> {
     pub after: Option<Value>,
 }
 
-/// Submits a request for review, in the caller's transaction: the business
-/// item (`pending_review`), its materials, the task (needing the kind's
-/// role) and the task's `created` event. A material of another unit (or
-/// none) is 422 `MATERIAL_NOT_FOUND`; a second undecided task of a
-/// one-per-unit kind is 409 `REVIEW_PENDING`.
+/// What the use cases need to know of a registered kind to file a task.
+pub fn kind_info(kind: &dyn ReviewKind) -> qibao_app::review::Kind {
+    qibao_app::review::Kind {
+        code: kind.code(),
+        label_zh: kind.label_zh(),
+        required_role: kind.required_role().as_str(),
+        one_open_per_unit: kind.one_open_per_unit(),
+    }
+}
+
+/// Submits a request for review, in the caller's transaction (see
+/// [`qibao_app::review::submit`]): a material of another unit (or none) is
+/// 422 `MATERIAL_NOT_FOUND`; a second undecided task of a one-per-unit kind
+/// is 409 `REVIEW_PENDING`.
 pub fn submit(
     conn: &mut DbConn,
     principal: &Principal,
     s: Submission<'_>,
     now: PrimitiveDateTime,
 ) -> Result<(BusinessItem, ReviewTask), ApiError> {
-    let item = items::record(
+    Ok(qibao_app::review::submit(
         conn,
         principal,
-        ItemRecord {
-            unit_id: Some(s.unit_id),
-            kind: s.kind.code(),
-            status: "pending_review",
+        qibao_app::review::Submission {
+            unit_id: s.unit_id,
+            kind: kind_info(s.kind),
+            payload: s.payload,
+            material_ids: s.material_ids,
             before: s.before,
             after: s.after,
         },
         now,
-    )?;
-    material::link_materials(conn, s.unit_id, item.id, s.material_ids)?;
-    let task = store::insert_task(
-        conn,
-        &NewReviewTask {
-            business_item_id: item.id,
-            unit_id: s.unit_id,
-            kind: s.kind.code().to_owned(),
-            required_role: s.kind.required_role().as_str().to_owned(),
-            status: status::OPEN.to_owned(),
-            payload_json: s.payload.to_string(),
-            open_key: s.kind.one_open_per_unit().then(|| s.kind.code().to_owned()),
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .map_err(|e| match e {
-        DbError::Conflict { constraint } if constraint == "review_tasks_unit_id_open_key_key" => {
-            review_pending(s.kind)
-        }
-        other => other.into(),
-    })?;
-    event(conn, task.id, "created", principal, now, None)?;
-    Ok((item, task))
+    )?)
 }
 
 /// 409 `REVIEW_PENDING`: the unit already has an undecided request of this kind.
 pub fn review_pending(kind: &dyn ReviewKind) -> ApiError {
-    ApiError::conflict(
-        "REVIEW_PENDING",
-        format!(
-            "本单位已有一笔{}申请正在审核中，请等待审核结束后再提交。",
-            kind.label_zh()
-        ),
-    )
+    qibao_app::review::review_pending(kind.label_zh()).into()
 }
 
 fn event(
@@ -186,17 +166,9 @@ fn event(
     now: PrimitiveDateTime,
     note: Option<&str>,
 ) -> Result<(), ApiError> {
-    store::insert_event(
-        conn,
-        &NewTaskEvent {
-            task_id,
-            event: event.to_owned(),
-            actor: actor.actor(),
-            at: now,
-            note: note.map(str::to_owned),
-        },
-    )?;
-    Ok(())
+    Ok(qibao_app::review::record_event(
+        conn, task_id, event, actor, now, note,
+    )?)
 }
 
 pub fn task_not_found() -> ApiError {
@@ -332,24 +304,7 @@ pub fn reject(
     Ok(task)
 }
 
-/// The Chinese label of a task event, as the unit's timeline shows it.
-pub fn event_label(event: &str) -> &'static str {
-    match event {
-        "created" => "已提交申请",
-        "claimed" => "审核人员已受理",
-        "released" => "已退回审核队列，等待重新受理",
-        "approved" => "审核通过",
-        "rejected" => "审核不通过",
-        _ => "其他",
-    }
-}
-
-/// A timestamp (stored as UTC) as RFC 3339, e.g. `2023-04-20T02:15:00Z`.
-pub fn iso(t: PrimitiveDateTime) -> String {
-    t.assume_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
+pub use qibao_app::review::{event_label, iso};
 
 /// Parses stored JSON text (written by this program) into a value.
 pub fn json_of(text: Option<&str>) -> Option<Value> {

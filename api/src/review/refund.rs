@@ -1,66 +1,39 @@
-//! Refund applications decided by a reviewer (多缴退费, R-REF-1…5, kind
-//! `refund`).
-//!
-//! The unit's application is planned by `qibao_core::refund` and stored as a
-//! `refund_applications` row (status `pending_review`) with its lines, which
-//! are live from the start: no second application can take them meanwhile.
-//! Approval moves the application to `approved` (finance then pays it out,
-//! `POST /api/v1/staff/refunds/{refund_no}/payout`); rejection moves it to
-//! `rejected` with the reviewer's reason and frees its lines, so the unit
-//! may apply again.
+//! The refund kind of review task (多缴退费申请, R-REF-1…5) as the queue
+//! dispatches it: its code, label and role, and its effects, which are
+//! use cases in [`qibao_app::refunds::review`].
 
+use qibao_app::refunds::review::{self as effects, KIND};
 use qibao_db::DbConn;
-use qibao_db::assessments as lines_db;
-use qibao_db::refunds::{self as refunds_db, RefundApplication};
-use qibao_db::review::{self as store, ReviewTask};
+use qibao_db::review::ReviewTask;
 use time::PrimitiveDateTime;
 
 use crate::auth::{Principal, StaffRole};
 use crate::problem::ApiError;
 use crate::review::ReviewKind;
 
-/// The kind code (also the business item's kind).
-pub const KIND_REFUND: &str = "refund";
-
 /// The registered kind.
 pub struct RefundReview;
 
 pub static REFUND: RefundReview = RefundReview;
 
-/// The application a task decides.
-fn application_of(conn: &mut DbConn, task: &ReviewTask) -> Result<RefundApplication, ApiError> {
-    refunds_db::find_by_item(conn, task.business_item_id)?.ok_or_else(|| {
-        ApiError::internal_cause(format_args!(
-            "refund task {} has no application (item {})",
-            task.id, task.business_item_id
-        ))
-    })
-}
-
-/// 409 `REFUND_STATE`: the application is no longer pending.
-fn not_pending(a: &RefundApplication) -> ApiError {
-    ApiError::conflict(
-        "REFUND_STATE",
-        format!("退费申请{}当前状态不能审核。", a.refund_no),
-    )
-}
-
 impl ReviewKind for RefundReview {
     fn code(&self) -> &'static str {
-        KIND_REFUND
+        KIND.code
     }
 
     fn label_zh(&self) -> &'static str {
-        "多缴退费申请"
+        KIND.label_zh
     }
 
+    /// `KIND.required_role` (a test checks they agree).
     fn required_role(&self) -> StaffRole {
         StaffRole::Reviewer
     }
 
-    /// The application becomes `approved`, once every line is still paid
-    /// (the tax side refuses to reverse a payment under a live refund, so
-    /// this holds unless data was changed by hand).
+    fn one_open_per_unit(&self) -> bool {
+        KIND.one_open_per_unit
+    }
+
     fn apply_approval(
         &self,
         conn: &mut DbConn,
@@ -68,40 +41,9 @@ impl ReviewKind for RefundReview {
         reviewer: &Principal,
         now: PrimitiveDateTime,
     ) -> Result<(), ApiError> {
-        let app = application_of(conn, task)?;
-        let lines = refunds_db::lines_of(conn, app.id)?;
-        let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
-        for a in lines_db::get_many(conn, &ids)? {
-            if a.status != lines_db::PAID {
-                return Err(ApiError::conflict(
-                    "REFUND_LINE_NOT_PAID",
-                    format!(
-                        "{}期险种{}的缴费已不是到账状态，不能批准退费，请核实后驳回。",
-                        a.period, a.insurance
-                    ),
-                ));
-            }
-        }
-        let note = store::events_of_task(conn, task.id)?
-            .into_iter()
-            .rev()
-            .find(|e| e.event == "approved")
-            .and_then(|e| e.note);
-        if !refunds_db::set_reviewed(
-            conn,
-            app.id,
-            refunds_db::APPROVED,
-            &reviewer.actor(),
-            note.as_deref(),
-            now,
-        )? {
-            return Err(not_pending(&app));
-        }
-        Ok(())
+        Ok(effects::approve(conn, task, reviewer, now)?)
     }
 
-    /// The application becomes `rejected` with the reason, and its lines
-    /// are freed.
     fn on_rejection(
         &self,
         conn: &mut DbConn,
@@ -109,18 +51,17 @@ impl ReviewKind for RefundReview {
         reviewer: &Principal,
         now: PrimitiveDateTime,
     ) -> Result<(), ApiError> {
-        let app = application_of(conn, task)?;
-        if !refunds_db::set_reviewed(
-            conn,
-            app.id,
-            refunds_db::REJECTED,
-            &reviewer.actor(),
-            task.reason.as_deref(),
-            now,
-        )? {
-            return Err(not_pending(&app));
-        }
-        refunds_db::free_lines(conn, app.id)?;
-        Ok(())
+        Ok(effects::reject(conn, task, reviewer, now)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::kind_info;
+
+    #[test]
+    fn the_registered_kind_is_the_one_the_use_cases_file() {
+        assert_eq!(kind_info(&REFUND), KIND);
     }
 }

@@ -21,20 +21,7 @@ use crate::review::{self, PageInfo, PageParams, Submission, iso, json_of};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
-/// One step of a request, as the unit sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TimelineEntry {
-    /// `created`, `claimed`, `released`, `approved` or `rejected`.
-    #[schema(example = "claimed")]
-    pub event: String,
-    #[schema(example = "审核人员已受理")]
-    pub label: String,
-    /// When (RFC 3339, UTC).
-    #[schema(example = "2023-04-20T03:00:00Z")]
-    pub at: String,
-    /// The reason of a rejection.
-    pub note: Option<String>,
-}
+pub use qibao_app::review::TimelineEntry;
 
 /// A key-information change request (单位关键信息变更申请).
 #[derive(Debug, Serialize, ToSchema)]

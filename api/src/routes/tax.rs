@@ -6,27 +6,25 @@
 //! received (`tax_messages`), replays and malformed ones included. Feed
 //! reads are not messages and are not logged; a poll writes only when it
 //! finds orders past their due date to expire.
-
-use std::collections::HashMap;
+//!
+//! HTTP only: the use cases are in [`qibao_app::tax`].
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
+use qibao_app::AppError;
+use qibao_app::tax::events::{self, Answer, TaxEventReceipt, TaxEventRequest};
+use qibao_app::tax::feed::{self, FeedPage};
+use qibao_app::tax::reconciliation::{self, ReconciliationDto, StatementPayment};
 use qibao_core::Money;
-use qibao_core::payment::{DifferenceKind, ReportedPayment, StatementLine, reconcile};
-use qibao_db::DbConn;
-use qibao_db::tax as tax_db;
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{StaffRole, StaffUser, TaxUser};
+use crate::auth::{AsActor, StaffRole, StaffUser, TaxUser};
 use crate::blocking::run_db;
-use crate::clock::CHINA_OFFSET;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::orders::OrderWithLines;
 use crate::state::AppState;
-use crate::tax::{Answer, TaxEventReceipt, TaxEventRequest};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct FeedQuery {
@@ -34,46 +32,6 @@ pub struct FeedQuery {
     pub after: Option<i64>,
     /// Entries per page, 1…500 (default 100).
     pub limit: Option<i64>,
-}
-
-/// One change of an order the tax bureau must act on.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct FeedEntryDto {
-    /// The cursor: resume after the last one processed.
-    pub seq: i64,
-    /// `issued` (collect it), `revoked` or `expired` (stop collecting it).
-    pub event: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub recorded_at: OffsetDateTime,
-    /// The unit's unified social credit code (the taxpayer id).
-    pub uscc: String,
-    /// The order as it stands: unit, number, lines by person, insurance and
-    /// period, totals, due date.
-    pub order: OrderWithLines,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct FeedPage {
-    pub entries: Vec<FeedEntryDto>,
-    /// Pass as `after` next time (the last entry's cursor, or `after` when
-    /// there was none).
-    pub next_after: i64,
-    /// More entries wait after this page.
-    pub has_more: bool,
-}
-
-fn china(t: PrimitiveDateTime) -> OffsetDateTime {
-    t.assume_utc().to_offset(CHINA_OFFSET)
-}
-
-/// Closes every live order past its due date (any unit), so that the feed
-/// reports them expired; in batches, each its own transaction.
-pub fn sweep_expired(
-    conn: &mut DbConn,
-    today: Date,
-    now: PrimitiveDateTime,
-) -> Result<usize, ApiError> {
-    Ok(qibao_app::orders::expire_all_overdue(conn, today, now)?)
 }
 
 fn log_message(
@@ -89,17 +47,16 @@ fn log_message(
     let state = state.clone();
     async move {
         run_db(&state, move |conn| {
-            tax_db::log_message(
+            Ok(events::log_message(
                 conn,
                 &client,
                 endpoint,
                 serial.as_deref(),
                 &body,
-                i32::from(status),
+                status,
                 replay,
                 now,
-            )
-            .map_err(ApiError::from)
+            )?)
         })
         .await
     }
@@ -137,36 +94,17 @@ pub async fn list_feed(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let page = run_db(&state, move |conn| {
-        sweep_expired(conn, today, now)?;
-        qibao_db::conn::read_transaction(conn, |c| {
-            let rows = tax_db::feed_after(c, after, limit + 1)?;
-            let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
-            let mut units: HashMap<i64, qibao_db::rows::Unit> = HashMap::new();
-            let mut entries = Vec::with_capacity(rows.len());
-            for (entry, order) in rows.into_iter().take(usize::try_from(limit).unwrap_or(0)) {
-                let unit = match units.entry(order.unit_id) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(qibao_db::employees::get_unit(c, order.unit_id)?)
-                    }
-                };
-                entries.push(FeedEntryDto {
-                    seq: entry.seq,
-                    event: entry.event,
-                    recorded_at: china(entry.created_at),
-                    uscc: unit.uscc.clone(),
-                    order: crate::routes::orders::load(c, unit, &order)?,
-                });
-            }
-            Ok::<_, ApiError>(FeedPage {
-                next_after: entries.last().map_or(after, |e| e.seq),
-                entries,
-                has_more,
-            })
-        })
+        Ok(feed::page(conn, after, limit, today, now)?)
     })
     .await?;
     Ok(web::Json(page))
+}
+
+/// A refusal of a tax event as its stored answer: the problem document's JSON.
+fn problem_answer(status: u16, code: &str, detail: &str) -> Result<String, AppError> {
+    let status = StatusCode::from_u16(status).map_err(AppError::internal_cause)?;
+    let e = ApiError::new(status, code.to_owned(), detail.to_owned());
+    serde_json::to_string(&e.to_doc()).map_err(AppError::internal_cause)
 }
 
 fn answer_response(a: &Answer) -> HttpResponse {
@@ -213,7 +151,7 @@ pub async fn create_tax_event(
     let text = String::from_utf8_lossy(&body).into_owned();
     let parsed = serde_json::from_slice::<TaxEventRequest>(&body)
         .map_err(|e| ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}")))
-        .and_then(|r| r.validate().map(|()| r));
+        .and_then(|r| r.validate().map(|()| r).map_err(ApiError::from));
     let req = match parsed {
         Ok(r) => r,
         Err(e) => {
@@ -232,11 +170,19 @@ pub async fn create_tax_event(
     };
     let today = state.clock.today();
     let now = state.clock.now_utc();
-    let who = user.0.clone();
+    let who = user.0.as_actor();
     let r = req.clone();
     let raw = text.clone();
     let answer = run_db(&state, move |conn| {
-        crate::tax::deliver(conn, &who, &r, &raw, today, now)
+        Ok(events::deliver(
+            conn,
+            &who,
+            &r,
+            &raw,
+            today,
+            now,
+            &problem_answer,
+        )?)
     })
     .await;
     if let Err(e) = &answer {
@@ -255,105 +201,9 @@ pub async fn create_tax_event(
     Ok(answer_response(&answer?))
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub struct TallyDto {
-    pub count: u64,
-    pub sum: Money,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct DifferenceDto {
-    /// refused, missing_message, not_in_statement, mismatch.
-    pub kind: DifferenceKind,
-    /// The tax serial.
-    pub serial: String,
-    pub order_no: String,
-    /// What tax reported for it (a reversal is negative).
-    pub reported: Money,
-    /// What was booked for it.
-    pub booked: Money,
-    /// The refusal code, for a refused message.
-    pub code: Option<String>,
-    pub detail: String,
-}
-
-/// One day's reconciliation (R-PAY-4).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ReconciliationDto {
-    /// The day (China date of the bank's time).
-    pub date: Date,
-    /// Whether tax sent its own statement of the day; without one, its
-    /// paid messages are what it reported.
-    pub statement_received: bool,
-    pub reported: TallyDto,
-    pub booked: TallyDto,
-    /// Reported and booked agree and nothing differs.
-    pub balanced: bool,
-    pub differences: Vec<DifferenceDto>,
-}
-
 fn parse_day(s: &str) -> Result<Date, ApiError> {
     Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
         .map_err(|_| ApiError::invalid_field("date", "日期格式应为YYYY-MM-DD"))
-}
-
-/// Builds the reconciliation of a day from the stored messages and statement.
-pub fn reconciliation(conn: &mut DbConn, day: Date) -> Result<ReconciliationDto, ApiError> {
-    let messages: Vec<ReportedPayment> = tax_db::payments_of_day(conn, day)?
-        .into_iter()
-        .map(|e| {
-            let amount = Money::from_fen(e.amount_fen);
-            ReportedPayment {
-                booked: e.outcome == tax_db::ACCEPTED,
-                refusal: e.code.map(|code| (code, e.detail.unwrap_or_default())),
-                serial: e.serial,
-                order_no: e.order_no,
-                // A reversal takes money back on the day it is received.
-                amount: if e.kind == tax_db::REVERSED {
-                    -amount
-                } else {
-                    amount
-                },
-            }
-        })
-        .collect();
-    let rows = tax_db::statement_of(conn, day)?;
-    let statement: Option<Vec<StatementLine>> = (!rows.is_empty()).then(|| {
-        rows.into_iter()
-            .map(|r| StatementLine {
-                serial: r.serial,
-                order_no: r.order_no,
-                amount: Money::from_fen(r.amount_fen),
-            })
-            .collect()
-    });
-    let r = reconcile(&messages, statement.as_deref());
-    Ok(ReconciliationDto {
-        date: day,
-        statement_received: statement.is_some(),
-        balanced: r.balanced(),
-        reported: TallyDto {
-            count: r.reported.count,
-            sum: r.reported.sum,
-        },
-        booked: TallyDto {
-            count: r.booked.count,
-            sum: r.booked.sum,
-        },
-        differences: r
-            .differences
-            .into_iter()
-            .map(|d| DifferenceDto {
-                kind: d.kind,
-                serial: d.serial,
-                order_no: d.order_no,
-                reported: d.reported,
-                booked: d.booked,
-                code: d.code,
-                detail: d.detail,
-            })
-            .collect(),
-    })
 }
 
 /// The reconciliation of the day in the path, read from one snapshot.
@@ -363,10 +213,7 @@ async fn reconciliation_of(
 ) -> Result<web::Json<ReconciliationDto>, ApiError> {
     let day = parse_day(path)?;
     Ok(web::Json(
-        run_db(state, move |conn| {
-            qibao_db::conn::read_transaction(conn, |c| reconciliation(c, day))
-        })
-        .await?,
+        run_db(state, move |conn| Ok(reconciliation::get(conn, day)?)).await?,
     ))
 }
 
@@ -461,7 +308,11 @@ pub async fn update_tax_statement(
                     "金额应大于0",
                 ));
             }
-            lines.push((l.serial.clone(), l.order_no.clone(), l.amount.fen()));
+            lines.push(StatementPayment {
+                serial: l.serial.clone(),
+                order_no: l.order_no.clone(),
+                amount: l.amount,
+            });
         }
         Ok((day, lines))
     });
@@ -483,10 +334,7 @@ pub async fn update_tax_statement(
     };
     let now = state.clock.now_utc();
     let out = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |c| {
-            tax_db::replace_statement(c, day, &lines, now)?;
-            reconciliation(c, day)
-        })
+        Ok(reconciliation::replace_statement(conn, day, &lines, now)?)
     })
     .await;
     let status = out.as_ref().map_or_else(|e| e.status().as_u16(), |_| 200);

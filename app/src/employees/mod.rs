@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use qibao_core::employment::{
     ActiveRelation, AssessmentKind, ExcludedLine, IdType, InsuredStatus, LineStatus,
-    NonAccountable, PersonStatus, PersonStatusKind, accountability, id_key, id_spellings,
+    NonAccountable, PersonStatus, PersonStatusKind, accountability,
 };
 use qibao_core::insurance::Insurance;
 use qibao_core::{Money, Period, Rate};
@@ -312,24 +312,9 @@ pub struct StopResult {
 
 // ---------------------------------------------------------------- lookups
 
-pub fn person_id_type(p: &Person) -> IdType {
-    IdType::parse(&p.id_type).unwrap_or(IdType::Resident)
-}
-
-pub fn person_key(p: &Person) -> String {
-    id_key(person_id_type(p), &p.id_number)
-}
-
-/// Ids of every live person number with the same ID as `p` (itself first).
-pub fn same_person_ids(conn: &mut DbConn, p: &Person) -> Result<Vec<i64>, AppError> {
-    let mut ids = vec![p.id];
-    for other in emp_db::find_by_id_spellings(conn, &id_spellings(&person_key(p)))? {
-        if !ids.contains(&other.id) {
-            ids.push(other.id);
-        }
-    }
-    Ok(ids)
-}
+pub use crate::persons::{
+    person_id_type, person_key, person_not_found, same_person_ids, unit_person,
+};
 
 pub fn statuses_of(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<PersonStatus>, AppError> {
     emp_db::list_statuses(conn, person_ids)?
@@ -376,32 +361,6 @@ pub fn active_relations(
             Ok((e, rel))
         })
         .collect()
-}
-
-pub fn person_not_found(person_no: &str) -> AppError {
-    AppError::not_found(
-        "PERSON_NOT_FOUND",
-        format!("本单位没有个人编号为{person_no}的参保职工。"),
-    )
-}
-
-/// A person of the unit: a live person number with at least one relation
-/// (any status) with the unit; another unit's person is 404 (isolation).
-pub fn unit_person(
-    conn: &mut DbConn,
-    unit_id: i64,
-    person_no: &str,
-) -> Result<(Person, Vec<Employment>), AppError> {
-    let person =
-        emp_db::find_by_person_no(conn, person_no)?.ok_or_else(|| person_not_found(person_no))?;
-    let relations: Vec<Employment> = emp_db::employments_of_persons(conn, &[person.id])?
-        .into_iter()
-        .filter(|e| e.unit_id == unit_id)
-        .collect();
-    if relations.is_empty() {
-        return Err(person_not_found(person_no));
-    }
-    Ok((person, relations))
 }
 
 /// Whether the person is accountable for `insurance` now, for lists.

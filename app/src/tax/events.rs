@@ -1,4 +1,4 @@
-//! Booking what the tax bureau reports (R-PAY-1…4), the moment it arrives
+//! The tax bureau's events (R-PAY-1…4), booked the moment they arrive
 //! (R-PAY-2): 税务开票 records the invoice, 税务登账 books the payment and
 //! allocates it at once (lines paid, the unit's paid-up period advanced), and
 //! a reversal (冲正) undoes a booked payment.
@@ -8,7 +8,9 @@
 //! refused), and any later delivery of the same message gets that answer
 //! again and changes nothing. The unique index on the serial makes 20
 //! concurrent deliveries book once: the losers' transactions fail on it,
-//! run again and find the stored answer.
+//! run again and find the stored answer. The answer's body is the HTTP
+//! response as the API renders it: a refusal's problem document is rendered
+//! by the caller ([`RenderProblem`]), so that this crate knows no HTTP.
 
 use qibao_core::Money;
 use qibao_core::Period;
@@ -22,14 +24,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
-use utoipa::ToSchema;
 
-use crate::auth::Principal;
+use crate::actor::Actor;
 use crate::clock::CHINA_OFFSET;
+use crate::error::{AppError, FieldError, corrupt};
 use crate::items::{self, ItemRecord};
-use crate::problem::corrupt;
-use crate::problem::{ApiError, FieldError};
-use qibao_app::tx::{RETRY, transaction_with_retry};
+use crate::tx::{RETRY, transaction_with_retry};
+
+/// Renders a refusal as the stored response body: `(status, code, detail)`
+/// → the problem document's JSON.
+pub type RenderProblem<'a> = &'a dyn Fn(u16, &str, &str) -> Result<String, AppError>;
 
 pub const KIND_PAYMENT_BOOKED: &str = "payment_booked";
 pub const KIND_PAYMENT_REVERSED: &str = "payment_reversed";
@@ -37,19 +41,20 @@ pub const KIND_PAYMENT_REVERSED: &str = "payment_reversed";
 /// A message from the tax bureau. `type` decides which fields it needs:
 /// `invoiced` (税务开票: amount, optional invoice_no), `paid` (税务登账:
 /// amount, bank_time) or `reversed` (冲正: amount, original_serial).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaxEventRequest {
     /// The tax bureau's serial (税务流水号), unique per message; a message
     /// sent again with the same serial gets the first answer.
-    #[schema(example = "TX2023042100001")]
+    #[cfg_attr(feature = "openapi", schema(example = "TX2023042100001"))]
     pub serial: String,
     /// `invoiced`, `paid` or `reversed`.
     #[serde(rename = "type")]
-    #[schema(example = "paid")]
+    #[cfg_attr(feature = "openapi", schema(example = "paid"))]
     pub kind: String,
     /// The order number (征集通知单据号), 16 digits.
-    #[schema(example = "2023042009301501")]
+    #[cfg_attr(feature = "openapi", schema(example = "2023042009301501"))]
     pub order_no: String,
     /// The amount: the order's total (invoiced, paid) or the reversed
     /// payment's amount.
@@ -67,7 +72,8 @@ pub struct TaxEventRequest {
 }
 
 /// The answer to an accepted message.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaxEventReceipt {
     pub serial: String,
     #[serde(rename = "type")]
@@ -105,7 +111,7 @@ fn visible(s: &str) -> bool {
 impl TaxEventRequest {
     /// Field checks: a message that fails them is not a tax event at all
     /// (400, nothing stored but the message itself).
-    pub fn validate(&self) -> Result<(), ApiError> {
+    pub fn validate(&self) -> Result<(), AppError> {
         let mut errors = Vec::new();
         if !visible(&self.serial) {
             errors.push(FieldError::new("serial", "流水号应为1至64个可见字符"));
@@ -146,31 +152,21 @@ impl TaxEventRequest {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::validation(errors))
+            Err(AppError::validation(errors))
         }
     }
 
     /// The hash that tells a replay from a different message with a
     /// reused serial: over the parsed message, so spacing and key order
     /// do not matter.
-    pub fn hash(&self) -> Result<String, ApiError> {
+    pub fn hash(&self) -> Result<String, AppError> {
         let mut normal = self.clone();
         normal.bank_time = self
             .bank_time
             .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC));
-        let canonical = serde_json::to_vec(&normal).map_err(ApiError::internal_cause)?;
+        let canonical = serde_json::to_vec(&normal).map_err(AppError::internal_cause)?;
         Ok(hex::encode(Sha256::digest(&canonical)))
     }
-}
-
-fn problem_answer(status: u16, code: &str, detail: &str) -> Result<String, ApiError> {
-    let code_owned = code.to_owned();
-    let e = ApiError::new(
-        actix_web::http::StatusCode::from_u16(status).map_err(ApiError::internal_cause)?,
-        code_owned,
-        detail.to_owned(),
-    );
-    serde_json::to_string(&e.to_doc()).map_err(ApiError::internal_cause)
 }
 
 /// The outcome of deciding a first delivery.
@@ -181,12 +177,10 @@ struct Decided {
 
 /// The order as the rules see it today: a live order past its due date is
 /// expired (whether or not a read has closed it yet).
-fn facts(c: &mut DbConn, o: &Order, today: Date) -> Result<OrderFacts, ApiError> {
-    let mut state =
-        OrderState::parse(&o.status).ok_or_else(|| corrupt("order status", &o.status))?;
-    if state == OrderState::Live && o.due_date < today {
-        state = OrderState::Expired;
-    }
+fn facts(c: &mut DbConn, o: &Order, today: Date) -> Result<OrderFacts, AppError> {
+    let state = OrderState::parse(&o.status)
+        .ok_or_else(|| corrupt("order status", &o.status))?
+        .as_of(o.due_date, today);
     // Still live in storage (not closed yet): its lines are its own.
     let lines_free = o.status == qibao_db::orders::LIVE
         || (state == OrderState::Expired && tax_db::lines_free(c, o.id)?);
@@ -202,7 +196,7 @@ fn facts(c: &mut DbConn, o: &Order, today: Date) -> Result<OrderFacts, ApiError>
 
 /// The order named by the message, locked until commit so that the decision
 /// is not made on a stale read. Nothing else is locked before it.
-fn current_order(c: &mut DbConn, order_no: &str) -> Result<Option<Order>, ApiError> {
+fn current_order(c: &mut DbConn, order_no: &str) -> Result<Option<Order>, AppError> {
     let Some(o) = tax_db::order_by_no(c, order_no)? else {
         return Ok(None);
     };
@@ -211,7 +205,7 @@ fn current_order(c: &mut DbConn, order_no: &str) -> Result<Option<Order>, ApiErr
 }
 
 /// Recomputes the unit's paid-up period of each insurance on the order.
-pub fn refresh_paid_up(c: &mut DbConn, unit_id: i64, order_id: i64) -> Result<(), ApiError> {
+pub fn refresh_paid_up(c: &mut DbConn, unit_id: i64, order_id: i64) -> Result<(), AppError> {
     // Two payments of one unit at once: the second waits here and reads
     // the first one's lines paid.
     tax_db::lock_unit_insurances(c, unit_id)?;
@@ -232,16 +226,16 @@ pub fn refresh_paid_up(c: &mut DbConn, unit_id: i64, order_id: i64) -> Result<()
 }
 
 /// The China date of a time from a message (validated to be in range).
-fn china_date(t: OffsetDateTime) -> Result<Date, ApiError> {
+fn china_date(t: OffsetDateTime) -> Result<Date, AppError> {
     t.checked_to_offset(CHINA_OFFSET)
         .map(OffsetDateTime::date)
-        .ok_or_else(|| ApiError::invalid_field("bank_time", "银行扣款时间超出范围"))
+        .ok_or_else(|| AppError::invalid_field("bank_time", "银行扣款时间超出范围"))
 }
 
-fn utc_primitive(t: OffsetDateTime) -> Result<PrimitiveDateTime, ApiError> {
+fn utc_primitive(t: OffsetDateTime) -> Result<PrimitiveDateTime, AppError> {
     t.checked_to_offset(time::UtcOffset::UTC)
         .map(|u| PrimitiveDateTime::new(u.date(), u.time()))
-        .ok_or_else(|| ApiError::invalid_field("bank_time", "银行扣款时间超出范围"))
+        .ok_or_else(|| AppError::invalid_field("bank_time", "银行扣款时间超出范围"))
 }
 
 fn invoice(
@@ -250,10 +244,10 @@ fn invoice(
     o: &Order,
     today: Date,
     now: PrimitiveDateTime,
-) -> Result<Decided, ApiError> {
+) -> Result<Decided, AppError> {
     let result = payment::check_invoice(&o.order_no, &facts(c, o, today)?, req.amount);
     if result.is_ok() && !tax_db::set_invoiced(c, o.id, req.invoice_no.as_deref(), now)? {
-        return Err(ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
+        return Err(AppError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
     }
     Ok(Decided {
         order_id: Some(o.id),
@@ -263,13 +257,13 @@ fn invoice(
 
 fn pay(
     c: &mut DbConn,
-    who: &Principal,
+    who: &Actor,
     req: &TaxEventRequest,
     o: &Order,
     bank_time: OffsetDateTime,
     today: Date,
     now: PrimitiveDateTime,
-) -> Result<Decided, ApiError> {
+) -> Result<Decided, AppError> {
     let bank_date = china_date(bank_time)?;
     let facts = facts(c, o, today)?;
     let action = match payment::check_payment(&o.order_no, &facts, req.amount, bank_date) {
@@ -285,20 +279,17 @@ fn pay(
         PaymentAction::ReopenAndBook if o.status == qibao_db::orders::EXPIRED => {
             // Paid in time, told late: the expired order comes back.
             let reopened = tax_db::reopen_expired(c, o.id, now).map_err(|e| {
-                qibao_app::tx::conflict_as_retry::<ApiError>(
-                    e,
-                    "认定单明细已重新开具，请重发报文。",
-                )
+                crate::tx::conflict_as_retry::<AppError>(e, "认定单明细已重新开具，请重发报文。")
             })?;
             if !reopened {
-                return Err(ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
+                return Err(AppError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
             }
         }
         PaymentAction::ReopenAndBook | PaymentAction::Book => {}
     }
     let booked_at = utc_primitive(bank_time)?;
     let lines = tax_db::book_and_allocate(c, o.id, &req.serial, booked_at, now)?
-        .ok_or_else(|| ApiError::conflict(RETRY, "认定单状态已变化，请重发报文。"))?;
+        .ok_or_else(|| AppError::conflict(RETRY, "认定单状态已变化，请重发报文。"))?;
     refresh_paid_up(c, o.unit_id, o.id)?;
     items::record(
         c,
@@ -306,7 +297,7 @@ fn pay(
         ItemRecord {
             unit_id: Some(o.unit_id),
             kind: KIND_PAYMENT_BOOKED,
-            status: qibao_app::items::DONE,
+            status: items::DONE,
             before: Some(json!({"order_no": o.order_no, "status": o.status})),
             after: Some(json!({
                 "order_no": o.order_no, "status": qibao_db::orders::PAID,
@@ -327,12 +318,12 @@ fn pay(
 #[allow(clippy::too_many_arguments)]
 fn reverse(
     c: &mut DbConn,
-    who: &Principal,
+    who: &Actor,
     req: &TaxEventRequest,
     original_serial: &str,
     today: Date,
     now: PrimitiveDateTime,
-) -> Result<Decided, ApiError> {
+) -> Result<Decided, AppError> {
     let original = tax_db::find_event(c, original_serial)?
         .filter(|e| e.kind == tax_db::PAID_EVENT && e.outcome == tax_db::ACCEPTED);
     let booked = original.as_ref().map(|e| BookedPayment {
@@ -369,7 +360,7 @@ fn reverse(
     if !tax_db::unbook(c, id, to.code(), now)?
         || !tax_db::mark_reversed(c, original_serial, &req.serial)?
     {
-        return Err(ApiError::conflict(
+        return Err(AppError::conflict(
             RETRY,
             "缴费流水状态已变化，请重发报文。",
         ));
@@ -381,7 +372,7 @@ fn reverse(
         ItemRecord {
             unit_id: Some(o.unit_id),
             kind: KIND_PAYMENT_REVERSED,
-            status: qibao_app::items::DONE,
+            status: items::DONE,
             before: Some(
                 json!({"order_no": o.order_no, "status": o.status, "serial": original_serial}),
             ),
@@ -406,17 +397,18 @@ fn reverse(
 /// answer; when delivery fails (rolled back), the caller keeps it.
 pub fn deliver(
     conn: &mut DbConn,
-    who: &Principal,
+    who: &Actor,
     req: &TaxEventRequest,
     raw: &str,
     today: Date,
     now: PrimitiveDateTime,
-) -> Result<Answer, ApiError> {
+    render: RenderProblem<'_>,
+) -> Result<Answer, AppError> {
     let hash = req.hash()?;
     let keep = |c: &mut DbConn, status: u16, replay: bool| {
         tax_db::log_message(
             c,
-            &who.actor(),
+            &who.name,
             "events",
             Some(&req.serial),
             raw,
@@ -428,7 +420,7 @@ pub fn deliver(
     transaction_with_retry(conn, |c| {
         if let Some(e) = tax_db::find_event(c, &req.serial)? {
             if e.request_hash != hash {
-                return Err(ApiError::conflict(
+                return Err(AppError::conflict(
                     "SERIAL_REUSED",
                     format!(
                         "流水号{}已用于另一笔内容不同的报文，请使用新的流水号",
@@ -455,14 +447,14 @@ pub fn deliver(
                 Some(o) if req.kind == tax_db::INVOICED => invoice(c, req, &o, today, now)?,
                 Some(o) => {
                     let bank = req.bank_time.ok_or_else(|| {
-                        ApiError::invalid_field("bank_time", "缴费报文应包含银行扣款时间")
+                        AppError::invalid_field("bank_time", "缴费报文应包含银行扣款时间")
                     })?;
                     pay(c, who, req, &o, bank, today, now)?
                 }
             },
             _ => {
                 let orig = req.original_serial.as_deref().ok_or_else(|| {
-                    ApiError::invalid_field("original_serial", "冲正报文应包含被冲正的缴费流水号")
+                    AppError::invalid_field("original_serial", "冲正报文应包含被冲正的缴费流水号")
                 })?;
                 reverse(c, who, req, orig, today, now)?
             }
@@ -483,12 +475,12 @@ pub fn deliver(
                     amount: req.amount,
                     received_at: now.assume_utc().to_offset(CHINA_OFFSET),
                 };
-                let body = serde_json::to_string(&receipt).map_err(ApiError::internal_cause)?;
+                let body = serde_json::to_string(&receipt).map_err(AppError::internal_cause)?;
                 (201u16, body, tax_db::ACCEPTED, None, None)
             }
             Err(r) => {
                 let detail = r.to_string();
-                let body = problem_answer(r.status(), r.code(), &detail)?;
+                let body = render(r.status(), r.code(), &detail)?;
                 (
                     r.status(),
                     body,
@@ -517,16 +509,13 @@ pub fn deliver(
                 request_hash: hash.clone(),
                 response_status: i32::from(status),
                 response_json: body.clone(),
-                client: who.actor(),
+                client: who.name.clone(),
                 received_at: now,
                 reversed_by: None,
             },
         )
         .map_err(|e| {
-            qibao_app::tx::conflict_as_retry::<ApiError>(
-                e,
-                "同一流水号的报文正在处理，请稍后重发。",
-            )
+            crate::tx::conflict_as_retry::<AppError>(e, "同一流水号的报文正在处理，请稍后重发。")
         })?;
         keep(c, status, false)?;
         Ok(Answer {
@@ -535,4 +524,29 @@ pub fn deliver(
             replay: false,
         })
     })
+}
+
+/// Keeps a message the tax bureau sent that was not delivered (malformed,
+/// or its delivery rolled back), with the answer it got: one statement.
+#[allow(clippy::too_many_arguments)]
+pub fn log_message(
+    conn: &mut DbConn,
+    client: &str,
+    endpoint: &str,
+    serial: Option<&str>,
+    body: &str,
+    status: u16,
+    replay: bool,
+    now: PrimitiveDateTime,
+) -> Result<(), AppError> {
+    Ok(tax_db::log_message(
+        conn,
+        client,
+        endpoint,
+        serial,
+        body,
+        i32::from(status),
+        replay,
+        now,
+    )?)
 }
