@@ -6,6 +6,7 @@
 //! non-accountable persons with the reason (R-EMP-7) and advances the
 //! unit's latest accounted period (最大做账期号).
 
+use qibao_core::business_item::BusinessItemKind;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use qibao_core::contribution::assess_one;
@@ -28,8 +29,8 @@ use crate::items::{self, ItemRecord};
 use crate::wage_base::bases_for;
 
 /// Business item kinds.
-pub const KIND_DECLARATION: &str = "monthly_declaration";
-pub const KIND_BACK_PAY: &str = "unit_back_pay_declaration";
+pub const KIND_DECLARATION: &str = BusinessItemKind::MonthlyDeclaration.code();
+pub const KIND_BACK_PAY: &str = BusinessItemKind::UnitBackPayDeclaration.code();
 
 /// What is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@
 //! order of 50,000 persons stays small. Only the tax bureau's feed
 //! ([`load`]) carries every line.
 
+use qibao_core::business_item::BusinessItemKind;
 use std::collections::{BTreeMap, HashMap};
 
 use qibao_core::employment::AssessmentKind;
@@ -43,8 +44,8 @@ use crate::error::{AppError, corrupt};
 use crate::items::{self, ItemRecord};
 use crate::tx::RETRY;
 
-pub const KIND_ORDER_ISSUED: &str = "payment_order_issued";
-pub const KIND_ORDER_REVOKED: &str = "payment_order_revoked";
+pub const KIND_ORDER_ISSUED: &str = BusinessItemKind::PaymentOrderIssued.code();
+pub const KIND_ORDER_REVOKED: &str = BusinessItemKind::PaymentOrderRevoked.code();
 
 /// One line of an order.
 #[derive(Debug, Clone, Serialize, Deserialize)]

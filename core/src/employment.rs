@@ -6,6 +6,7 @@
 //! stop date (R-EMP-5), what may be revoked (R-UNDO-1) and the staff
 //! increases/decreases summary (人员增减变动).
 
+use crate::business_item::BusinessItemKind;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -674,14 +675,19 @@ impl EmployeeItemKind {
         EmployeeItemKind::InsuranceRemoved,
     ];
 
+    /// The business item kind of the revocable employee actions.
+    pub const fn item_kind(self) -> BusinessItemKind {
+        match self {
+            EmployeeItemKind::Enrolment => BusinessItemKind::EmployeeEnrolment,
+            EmployeeItemKind::Suspension => BusinessItemKind::EmployeeSuspension,
+            EmployeeItemKind::InsuranceAdded => BusinessItemKind::EmployeeInsuranceAdded,
+            EmployeeItemKind::InsuranceRemoved => BusinessItemKind::EmployeeInsuranceRemoved,
+        }
+    }
+
     /// The business item kind as stored.
     pub fn code(self) -> &'static str {
-        match self {
-            EmployeeItemKind::Enrolment => "employee_enrolment",
-            EmployeeItemKind::Suspension => "employee_suspension",
-            EmployeeItemKind::InsuranceAdded => "employee_insurance_added",
-            EmployeeItemKind::InsuranceRemoved => "employee_insurance_removed",
-        }
+        self.item_kind().code()
     }
 
     pub fn parse(s: &str) -> Option<EmployeeItemKind> {
@@ -689,12 +695,7 @@ impl EmployeeItemKind {
     }
 
     pub fn label_zh(self) -> &'static str {
-        match self {
-            EmployeeItemKind::Enrolment => "单位职工参保登记",
-            EmployeeItemKind::Suspension => "单位职工社会保险暂停",
-            EmployeeItemKind::InsuranceAdded => "单位职工增加险种",
-            EmployeeItemKind::InsuranceRemoved => "单位职工减少险种",
-        }
+        self.item_kind().label_zh()
     }
 }
 

@@ -140,6 +140,34 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
         assert_eq!(arrears, json!([]));
         last_order = paid;
     }
+    // Every business item of the months is named in the unit's records
+    // (R-UNDO-1): none shows as "其他业务".
+    let items = app
+        .get_as("/api/v1/portal/business-items?per_page=200", &u.token)
+        .body;
+    let labels: std::collections::BTreeMap<String, String> = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let label = i["kind_label"].as_str().unwrap().to_string();
+            assert_ne!(label, "其他业务", "{i}");
+            assert_ne!(label, i["kind"].as_str().unwrap(), "unlabelled kind: {i}");
+            (i["kind"].as_str().unwrap().to_string(), label)
+        })
+        .collect();
+    for (kind, label) in [
+        ("wage_declaration", "缴费工资申报"),
+        ("monthly_declaration", "单位社会保险缴费申报"),
+        ("payment_order_issued", "应缴认定单开具"),
+        ("payment_booked", "缴费到账"),
+    ] {
+        assert_eq!(
+            labels.get(kind).map(String::as_str),
+            Some(label),
+            "{labels:?}"
+        );
+    }
     // The certificate-ready state: each person's paid months and spans.
     let pm = app
         .get_as("/api/v1/portal/paid-months?insurance=110", &u.token)

@@ -13,6 +13,7 @@
 //! is skipped and reported in the business item's `after_json`.
 //! Rejection creates nothing; the unit reads the reason.
 
+use qibao_core::business_item::BusinessItemKind;
 use std::collections::HashMap;
 
 use qibao_core::back_pay::BackPayKind;
@@ -35,9 +36,9 @@ use qibao_app::context::UnitContext;
 use qibao_app::employees::{self as employment, LineDto, same_person_ids};
 
 /// The kind code of a labour-contract back-pay application.
-pub const KIND_LABOUR_CONTRACT: &str = "labour_contract_back_pay";
+pub const KIND_LABOUR_CONTRACT: &str = BusinessItemKind::LabourContractBackPay.code();
 /// The kind code of an employee back-pay application.
-pub const KIND_EMPLOYEE_BACK_PAY: &str = "employee_back_pay";
+pub const KIND_EMPLOYEE_BACK_PAY: &str = BusinessItemKind::EmployeeBackPay.code();
 /// Both kinds, as listed to the unit.
 pub const KINDS: [&str; 2] = [KIND_LABOUR_CONTRACT, KIND_EMPLOYEE_BACK_PAY];
 

@@ -101,8 +101,8 @@ fn kind_of(task: &ReviewTask) -> Result<&'static dyn ReviewKind, ApiError> {
 }
 
 /// The Chinese label of a kind code (the code itself when unknown).
-pub fn kind_label(code: &str) -> &'static str {
-    kind(code).map_or("其他业务", |k| k.label_zh())
+pub fn kind_label(code: &str) -> &str {
+    qibao_core::business_item::label_of(code)
 }
 
 /// What a unit submits for review.

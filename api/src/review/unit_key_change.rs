@@ -8,6 +8,7 @@
 //! The legal representative's login is unaffected: the unit's account is
 //! kept by unit id, not by USCC or the representative's identity.
 
+use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::{Phone, ResidentId, Uscc};
 use qibao_db::review::unit_key::{UnitKeyChanges, UnitKeyInfo};
 use qibao_db::review::{self as store, ReviewTask};
@@ -23,7 +24,7 @@ use crate::review::ReviewKind;
 use crate::review::material::check_material_ids;
 
 /// The kind code (also the business item's kind).
-pub const KIND: &str = "unit_key_change";
+pub const KIND: &str = BusinessItemKind::UnitKeyChange.code();
 
 /// The longest unit name accepted, in characters.
 const MAX_NAME_CHARS: usize = 100;

@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::{Phone, ResidentId};
 use qibao_core::unit::mask_id_number;
 use qibao_db::DbError;
@@ -23,9 +24,9 @@ use crate::routes::units::{
 };
 use crate::state::AppState;
 
-pub const KIND_AGENT_ADDED: &str = "agent_added";
-pub const KIND_AGENT_CHANGED: &str = "agent_changed";
-pub const KIND_AGENT_REMOVED: &str = "agent_removed";
+pub const KIND_AGENT_ADDED: &str = BusinessItemKind::AgentAdded.code();
+pub const KIND_AGENT_CHANGED: &str = BusinessItemKind::AgentChanged.code();
+pub const KIND_AGENT_REMOVED: &str = BusinessItemKind::AgentRemoved.code();
 
 /// An authorised agent; the ID number is masked.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -446,7 +446,7 @@ pub async fn update_password(
                 &who,
                 ItemRecord {
                     unit_id: Some(unit_id),
-                    kind: "password_change",
+                    kind: qibao_core::business_item::BusinessItemKind::PasswordChange.code(),
                     status: "done",
                     before: Some(serde_json::json!({
                         "must_change_password": before.must_change_password,

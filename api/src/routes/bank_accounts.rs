@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
+use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::BankAccount;
 use qibao_core::unit::same_unit_name;
 use qibao_db::DbError;
@@ -21,8 +22,8 @@ use crate::routes::ServiceConfig;
 use crate::routes::units::{DONE, iso_utc, parse_field, required_text, unit_not_found};
 use crate::state::AppState;
 
-pub const KIND_BANK_ACCOUNT_ADDED: &str = "bank_account_added";
-pub const KIND_BANK_ACCOUNT_REMOVED: &str = "bank_account_removed";
+pub const KIND_BANK_ACCOUNT_ADDED: &str = BusinessItemKind::BankAccountAdded.code();
+pub const KIND_BANK_ACCOUNT_REMOVED: &str = BusinessItemKind::BankAccountRemoved.code();
 
 /// A bank account of the unit.
 #[derive(Debug, Clone, Serialize, ToSchema)]

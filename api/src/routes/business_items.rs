@@ -106,9 +106,7 @@ fn dto(conn: &mut qibao_db::DbConn, item: &BusinessItem) -> Result<BusinessItemD
     Ok(BusinessItemDto {
         id: item.id,
         kind: item.kind.clone(),
-        kind_label: ops::kind_label(&item.kind)
-            .unwrap_or_else(|| crate::review::kind_label(&item.kind))
-            .to_string(),
+        kind_label: qibao_core::business_item::label_of(&item.kind).to_string(),
         status: item.status.clone(),
         created_at: item.created_at.assume_utc(),
         actor_name: name,

@@ -13,6 +13,7 @@
 //! the parameters in force for P (R-POL-3).
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, get, post, web};
+use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::RegionCode;
 use qibao_core::insurance::{Insurance, RiskClass};
 use qibao_core::policy::{
@@ -43,7 +44,7 @@ use crate::routes::policy::{load_policy, parse_region, region_not_found};
 use crate::state::AppState;
 
 /// The business item kind of the audit trail.
-pub const POLICY_CHANGE: &str = "policy_change";
+pub const POLICY_CHANGE: &str = BusinessItemKind::PolicyChange.code();
 
 /// The earliest period and year the storage accepts.
 const FIRST_PERIOD: i32 = 199_001;

@@ -2,6 +2,7 @@
 //! and the unit's comprehensive information, and audited USCC exceptions
 //! (R-ID-2).
 
+use qibao_core::business_item::BusinessItemKind;
 use std::collections::{BTreeSet, HashMap};
 
 use actix_web::http::{StatusCode, header};
@@ -34,8 +35,8 @@ use crate::routes::units::{
 };
 use crate::state::AppState;
 
-pub const KIND_UNIT_REGISTRATION: &str = "unit_registration";
-pub const KIND_USCC_EXCEPTION: &str = "uscc_exception";
+pub const KIND_UNIT_REGISTRATION: &str = BusinessItemKind::UnitRegistration.code();
+pub const KIND_USCC_EXCEPTION: &str = BusinessItemKind::UsccException.code();
 
 /// The unit's legal representative (法定代表人).
 #[derive(Debug, Deserialize, ToSchema)]

@@ -3,6 +3,7 @@
 //! changes, and adding or removing an insurance. The unit is always the
 //! token's unit; no portal path names a unit.
 
+use qibao_core::business_item::BusinessItemKind;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -39,9 +40,9 @@ pub const MAX_PAGE_SIZE: i64 = 200;
 const MAX_PAGE: i64 = 1_000_000;
 
 /// Kinds of the business items written here.
-pub const KIND_GENERAL_CHANGE: &str = "unit_general_change";
-pub const KIND_INSURANCE_ADDED: &str = "unit_insurance_added";
-pub const KIND_INSURANCE_REMOVED: &str = "unit_insurance_removed";
+pub const KIND_GENERAL_CHANGE: &str = BusinessItemKind::UnitGeneralChange.code();
+pub const KIND_INSURANCE_ADDED: &str = BusinessItemKind::UnitInsuranceAdded.code();
+pub const KIND_INSURANCE_REMOVED: &str = BusinessItemKind::UnitInsuranceRemoved.code();
 
 /// The status of a business item that is complete.
 pub const DONE: &str = "done";

@@ -4,6 +4,7 @@
 //! 10 yuan → base clamped to the year's floor and ceiling. Corrections inside
 //! the window replace the current version; every version is kept.
 
+use qibao_core::business_item::BusinessItemKind;
 use std::collections::{BTreeSet, HashMap};
 
 use actix_web::{HttpResponse, get, put, web};
@@ -29,7 +30,7 @@ use crate::state::AppState;
 use qibao_app::context::UnitContext;
 
 /// Business item kind of a wage-base declaration.
-pub const KIND_WAGE_DECLARATION: &str = "wage_declaration";
+pub const KIND_WAGE_DECLARATION: &str = BusinessItemKind::WageDeclaration.code();
 
 /// One employee's declared wage. Give exactly one of: the previous year's
 /// total wages with the months paid, the first month's wage (new hires), or

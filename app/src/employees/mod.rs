@@ -12,6 +12,7 @@
 //! `qibao_core::employment` and `qibao_core::rules`; money from
 //! `qibao_core::contribution`.
 
+use qibao_core::business_item::BusinessItemKind;
 use std::collections::HashMap;
 
 use qibao_core::employment::{
@@ -48,9 +49,7 @@ pub use enrol::{EnrolInput, enrol};
 pub use info_change::{GeneralChange, update_general};
 pub use lines::{create_lines, plan_for};
 pub use list::{EmployeePage, EmployeeRow, ListFilter};
-pub use revoke::{
-    RevocationResult, RevokePlan, check_revocable, kind_label, not_revocable, revoke,
-};
+pub use revoke::{RevocationResult, RevokePlan, check_revocable, not_revocable, revoke};
 pub use staff_changes::{InsuranceChanges, PeriodChanges, PersonRef, StaffChangesReport};
 pub use stop::{StopInput, stop};
 pub use verify::{OtherNumber, PersonToVerify, PersonsToVerify, persons_to_verify};
@@ -58,11 +57,11 @@ pub use verify::{OtherNumber, PersonToVerify, PersonsToVerify, persons_to_verify
 pub use crate::items::{DONE, REVOKED};
 
 /// Item kinds recorded here besides [`qibao_core::employment::EmployeeItemKind`].
-pub const KIND_INFO_CHANGE: &str = "employee_info_change";
-pub const KIND_KEY_CHANGE: &str = "person_key_change";
-pub const KIND_STATUS_ADDED: &str = "person_status_added";
-pub const KIND_MERGE: &str = "person_merge";
-pub const KIND_REVOCATION: &str = "business_item_revocation";
+pub const KIND_INFO_CHANGE: &str = BusinessItemKind::EmployeeInfoChange.code();
+pub const KIND_KEY_CHANGE: &str = BusinessItemKind::PersonKeyChange.code();
+pub const KIND_STATUS_ADDED: &str = BusinessItemKind::PersonStatusAdded.code();
+pub const KIND_MERGE: &str = BusinessItemKind::PersonMerge.code();
+pub const KIND_REVOCATION: &str = BusinessItemKind::Revocation.code();
 
 /// A unique-index conflict of an employee action: run it once more.
 pub(crate) fn retryable(e: qibao_db::DbError) -> AppError {

@@ -5,6 +5,7 @@
 //! or paid since, a live refund application resting on a stop, R-REF-2).
 
 use qibao_core::Period;
+use qibao_core::business_item::label_of;
 use qibao_core::employment::{
     EmployeeItemKind, LineState, LineStatus, NotRevocable, check_lines_revocable,
 };
@@ -19,10 +20,7 @@ use serde_json::json;
 use time::PrimitiveDateTime;
 
 use super::effects::{Effects, GeneralFields, RelationState};
-use super::{
-    DONE, KIND_INFO_CHANGE, KIND_KEY_CHANGE, KIND_MERGE, KIND_REVOCATION, KIND_STATUS_ADDED,
-    REVOKED, active_relations, same_person_ids,
-};
+use super::{DONE, KIND_REVOCATION, REVOKED, active_relations, same_person_ids};
 use crate::actor::Actor;
 use crate::error::{AppError, corrupt};
 use crate::items::{self, ItemRecord};
@@ -33,33 +31,6 @@ use crate::tx::transaction;
 pub struct RevokePlan {
     pub kind: EmployeeItemKind,
     pub effects: Effects,
-}
-
-/// The label of a business item kind (办件类型) recorded by the unit's own
-/// actions; `None` for the kinds of the review queue, which the API labels.
-pub fn kind_label(kind: &str) -> Option<&'static str> {
-    if let Some(k) = EmployeeItemKind::parse(kind) {
-        return Some(k.label_zh());
-    }
-    Some(match kind {
-        KIND_INFO_CHANGE => "单位职工基本信息变更",
-        KIND_KEY_CHANGE => "人员关键信息变更",
-        KIND_STATUS_ADDED => "人员特殊状态登记",
-        KIND_MERGE => "一人多号合并",
-        KIND_REVOCATION => "业务撤销",
-        "unit_registration" => "单位参保登记",
-        "unit_general_change" => "单位基本信息变更",
-        "unit_key_change" => "单位关键信息变更",
-        "agent_added" => "经办人增加",
-        "agent_changed" => "经办人变更",
-        "agent_removed" => "经办人删除",
-        "bank_account_added" => "银行账户增加",
-        "bank_account_changed" => "银行账户变更",
-        "bank_account_removed" => "银行账户删除",
-        "api_key_created" => "接口凭证新增",
-        "api_key_revoked" => "接口凭证注销",
-        _ => return None,
-    })
 }
 
 /// Whether `item` can be revoked now (R-UNDO-1), and if so what to undo.
@@ -86,7 +57,7 @@ pub fn check_revocable(
         if Effects::of_item(&later).is_some_and(|e| e.person_id == effects.person_id) {
             return Ok(Err(NotRevocable::LaterItem {
                 item_id: later.id,
-                label: kind_label(&later.kind).unwrap_or("其他业务").to_string(),
+                label: label_of(&later.kind).to_string(),
             }));
         }
     }

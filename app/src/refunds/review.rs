@@ -10,6 +10,7 @@
 //! [`super::payout`]); rejection moves it to `rejected` with the reviewer's
 //! reason and frees its lines, so the unit may apply again.
 
+use qibao_core::business_item::BusinessItemKind;
 use qibao_db::DbConn;
 use qibao_db::assessments as lines_db;
 use qibao_db::refunds::{self as refunds_db, RefundApplication};
@@ -21,7 +22,7 @@ use crate::error::AppError;
 use crate::review::Kind;
 
 /// The kind code (also the business item's kind).
-pub const KIND_REFUND: &str = "refund";
+pub const KIND_REFUND: &str = BusinessItemKind::Refund.code();
 
 /// The kind as the review queue files it: decided by a reviewer; a unit
 /// may have several undecided refund applications (one per line is kept by

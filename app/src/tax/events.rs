@@ -14,6 +14,7 @@
 
 use qibao_core::Money;
 use qibao_core::Period;
+use qibao_core::business_item::BusinessItemKind;
 use qibao_core::payment::{
     self, BookedPayment, EventRefusal, OrderFacts, OrderState, PaymentAction, paid_up_period,
 };
@@ -35,8 +36,8 @@ use crate::tx::{RETRY, transaction_with_retry};
 /// → the problem document's JSON.
 pub type RenderProblem<'a> = &'a dyn Fn(u16, &str, &str) -> Result<String, AppError>;
 
-pub const KIND_PAYMENT_BOOKED: &str = "payment_booked";
-pub const KIND_PAYMENT_REVERSED: &str = "payment_reversed";
+pub const KIND_PAYMENT_BOOKED: &str = BusinessItemKind::PaymentBooked.code();
+pub const KIND_PAYMENT_REVERSED: &str = BusinessItemKind::PaymentReversed.code();
 
 /// A message from the tax bureau. `type` decides which fields it needs:
 /// `invoiced` (税务开票: amount, optional invoice_no), `paid` (税务登账:
