@@ -118,6 +118,15 @@ pub struct Amounts {
 }
 
 impl Amounts {
+    /// Adds one line's four amounts.
+    pub fn add_line(&mut self, unit: Money, individual: Money, interest: Money, late_fee: Money) {
+        self.unit += unit;
+        self.individual += individual;
+        self.interest += interest;
+        self.late_fee += late_fee;
+        self.total += unit + individual + interest + late_fee;
+    }
+
     /// Adds another sum.
     pub fn plus(&mut self, o: &Amounts) {
         self.unit += o.unit;
@@ -581,14 +590,13 @@ pub fn issue(
         .windows
         .order_validity_working_days;
     let due = order_due_date(&calendar, today, validity).date;
-    let names = person_names(conn, &pending)?;
     // Per month and side of the pension split: the terms every line shares
     // when nothing accrues (core decides). Those lines go onto the order in
     // one INSERT … SELECT per group; the others are computed one by one.
     let mut shared: HashMap<(i32, bool), Option<ChargeFreeTerms>> = HashMap::new();
     let mut groups: BTreeMap<(i32, bool), (SharedLineTerms, usize)> = BTreeMap::new();
     let mut computed = Vec::new();
-    let mut dtos = Vec::with_capacity(pending.len());
+    let mut totals = Amounts::default();
     for a in &pending {
         let period = Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?;
         let pension = a.insurance == Insurance::Pension.code();
@@ -605,14 +613,14 @@ pub fn issue(
             )?);
         }
         if let Some(Some(t)) = shared.get(&key) {
-            let segs: Vec<InterestSegmentDto> = t
-                .interest
-                .as_ref()
-                .map(|i| i.segments.iter().map(Into::into).collect())
-                .unwrap_or_default();
             match groups.get_mut(&key) {
                 Some(g) => g.1 += 1,
                 None => {
+                    let segs: Vec<InterestSegmentDto> = t
+                        .interest
+                        .as_ref()
+                        .map(|i| i.segments.iter().map(Into::into).collect())
+                        .unwrap_or_default();
                     let detail = serde_json::to_string(&segs).map_err(AppError::internal_cause)?;
                     let terms = SharedLineTerms {
                         interest_detail: detail,
@@ -623,18 +631,12 @@ pub fn issue(
                     groups.insert(key, (terms, 1));
                 }
             }
-            dtos.push(line_dto(
-                a,
-                &names,
+            totals.add_line(
+                Money::from_fen(a.unit_fen),
+                Money::from_fen(a.individual_fen),
                 Money::ZERO,
-                0,
-                segs,
                 Money::ZERO,
-                0,
-                t.late_fee.daily_rate,
-                t.late_fee.from,
-                t.late_fee.waiver.clone(),
-            )?);
+            );
             continue;
         }
         let principal = Money::from_fen(a.unit_fen + a.individual_fen);
@@ -654,23 +656,13 @@ pub fn issue(
             (Money::ZERO, 0, Vec::new())
         };
         let detail = serde_json::to_string(&segs).map_err(AppError::internal_cause)?;
-        computed.push((a.id, interest, idays, detail, fee.clone()));
-        dtos.push(line_dto(
-            a,
-            &names,
+        totals.add_line(
+            Money::from_fen(a.unit_fen),
+            Money::from_fen(a.individual_fen),
             interest,
-            idays,
-            segs,
             fee.amount,
-            fee.days,
-            fee.daily_rate,
-            fee.from,
-            fee.waiver.clone(),
-        )?);
-    }
-    let mut totals = Amounts::default();
-    for l in &dtos {
-        totals.add(l);
+        );
+        computed.push((a.id, interest, idays, detail, fee));
     }
     // The number is the issue second and a 2-digit sequence (99 a second):
     // past 99, the next second's numbers are used (still unique, 16 digits).
@@ -771,7 +763,9 @@ pub fn issue(
         },
         now,
     )?;
-    let sums = Sums::of_lines(&dtos)?;
+    // The answer carries the order's sums as stored (one statement), not
+    // its lines: those are the `/lines` sub-resource.
+    let sums = Sums::of_groups(&orders_db::line_groups(conn, order.id)?)?;
     Ok(build_dto(&ctx.unit, &order, order.status.clone(), sums))
 }
 
