@@ -31,6 +31,11 @@ use qibao_db::testing::TestDb;
 use qibao_db::{DbConn, DbError, conn::transaction};
 use time::macros::{date, datetime, offset};
 
+#[path = "common/bench_unit.rs"]
+mod bench_unit;
+
+use bench_unit::BenchUnit;
+
 const ROUNDS: usize = 3;
 
 fn main() {
@@ -266,59 +271,21 @@ fn baseline_issue(
 /// and paid to 202207, with the 2022 wage-base declaration: set-based SQL
 /// (a recursive series), the same on both backends.
 fn seed(conn: &mut DbConn, n: usize) -> i64 {
-    use qibao_db::repo;
-    use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
     let now = datetime!(2022-08-15 02:00:00);
+    let spec = BenchUnit {
+        unit_no: "420599001",
+        uscc: "91420500MA0BENCH1X",
+        name: "宜昌基准测试单位",
+        accounted: 202207,
+        first_person_no: 20_000_000_000,
+        id_prefix: "B",
+    };
     transaction(conn, |c| {
-        let unit = repo::insert_unit(
-            c,
-            &NewUnit {
-                unit_no: "420599001".into(),
-                uscc: "91420500MA0BENCH1X".into(),
-                name: "宜昌基准测试单位".into(),
-                region_code: "420500".into(),
-                unit_type: "企业".into(),
-                economic_type: "有限责任公司".into(),
-                industry: "制造业".into(),
-                risk_class: 1,
-                address: "湖北省宜昌市".into(),
-                postcode: None,
-                phone: "0717-6440000".into(),
-                legal_rep_name: "王法人".into(),
-                legal_rep_id_type: "resident".into(),
-                legal_rep_id_number: "420500197001010029".into(),
-                collection_method: "tax".into(),
-                status: "active".into(),
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        for ins in ["110", "210", "410"] {
-            repo::insert_unit_insurance(
-                c,
-                &NewUnitInsurance {
-                    unit_id: unit.id,
-                    insurance: ins.into(),
-                    start_period: 201605,
-                    status: "active".into(),
-                    latest_accounted_period: Some(202207),
-                    latest_paid_period: Some(202207),
-                },
-            )?;
-        }
-        repo::insert_unit_injury_factor(
-            c,
-            &NewUnitInjuryFactor {
-                unit_id: unit.id,
-                from_period: 201605,
-                to_period: None,
-                factor_pct: 100,
-            },
-        )?;
+        let unit_id = bench_unit::insert(c, &spec, n, now)?;
         let decl = qibao_db::declarations::insert_wage_declaration(
             c,
             &qibao_db::declarations::NewWageDeclaration {
-                unit_id: unit.id,
+                unit_id,
                 si_year: 2022,
                 version: 1,
                 late: false,
@@ -329,22 +296,8 @@ fn seed(conn: &mut DbConn, n: usize) -> i64 {
             },
             &[],
         )?;
-        let u = unit.id;
-        let series = format!(
-            "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < {})",
-            n - 1
-        );
         c.batch_execute(&format!(
-            "INSERT INTO persons (person_no, id_type, id_number, name, gender, birth_date, \
-             nationality, created_at, updated_at) \
-             {series} SELECT CAST(20000000000 + i AS TEXT), 'passport', 'B' || CAST(i AS TEXT), \
-             '职工' || CAST(i AS TEXT), 'M', '1980-01-01', 'CHN', '{ts}', '{ts}' FROM s;\
-             INSERT INTO employments (unit_id, person_id, insurance, start_date, status, \
-             monthly_wage_fen, created_at, updated_at) \
-             SELECT {u}, p.id, ins.code, '2016-05-01', 'active', 400000, '{ts}', '{ts}' \
-             FROM persons p CROSS JOIN (SELECT '110' AS code UNION ALL SELECT '210' \
-             UNION ALL SELECT '410') ins WHERE p.id_type = 'passport' AND p.id_number LIKE 'B%';\
-             INSERT INTO wage_declaration_persons (declaration_id, person_id, basis, wage_fen, \
+            "INSERT INTO wage_declaration_persons (declaration_id, person_id, basis, wage_fen, \
              declared_fen, base_fen, adjustment) \
              SELECT {d}, p.id, 'monthly', 300000 + (p.id % 200) * 10000, \
              300000 + (p.id % 200) * 10000, \
@@ -353,10 +306,9 @@ fn seed(conn: &mut DbConn, n: usize) -> i64 {
              ELSE 300000 + (p.id % 200) * 10000 END, 'none' \
              FROM persons p WHERE p.id_type = 'passport' AND p.id_number LIKE 'B%';\
              ANALYZE;",
-            ts = "2022-08-15 02:00:00",
             d = decl.0.id,
         ))?;
-        Ok::<_, DbError>(unit.id)
+        Ok::<_, DbError>(unit_id)
     })
     .unwrap()
 }

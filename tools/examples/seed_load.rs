@@ -21,6 +21,11 @@ use time::macros::datetime;
 pub const USCC: &str = "91420500MA0LOAD01X";
 pub const PASSWORD: &str = "Load2023bench";
 
+#[path = "common/bench_unit.rs"]
+mod bench_unit;
+
+use bench_unit::BenchUnit;
+
 const TS: &str = "2023-08-15 02:00:00";
 
 fn main() {
@@ -50,84 +55,30 @@ fn main() {
 }
 
 fn seed_unit(pool: &Pool, n: usize) -> i64 {
-    use qibao_db::repo;
-    use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
     let now = datetime!(2023-08-15 02:00:00);
     let hash = qibao_api::auth::password::hash_password(PASSWORD).unwrap();
+    let spec = BenchUnit {
+        unit_no: "420599101",
+        uscc: USCC,
+        name: "宜昌负载测试单位",
+        accounted: 202307,
+        first_person_no: 30_000_000_000,
+        id_prefix: "L",
+    };
     let mut conn = pool.get().unwrap();
     transaction(&mut conn, |c| {
-        let unit = repo::insert_unit(
-            c,
-            &NewUnit {
-                unit_no: "420599101".into(),
-                uscc: USCC.into(),
-                name: "宜昌负载测试单位".into(),
-                region_code: "420500".into(),
-                unit_type: "企业".into(),
-                economic_type: "有限责任公司".into(),
-                industry: "制造业".into(),
-                risk_class: 1,
-                address: "湖北省宜昌市".into(),
-                postcode: None,
-                phone: "0717-6440000".into(),
-                legal_rep_name: "王法人".into(),
-                legal_rep_id_type: "resident".into(),
-                legal_rep_id_number: "420500197001010029".into(),
-                collection_method: "tax".into(),
-                status: "active".into(),
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        for ins in ["110", "210", "410"] {
-            repo::insert_unit_insurance(
-                c,
-                &NewUnitInsurance {
-                    unit_id: unit.id,
-                    insurance: ins.into(),
-                    start_period: 201605,
-                    status: "active".into(),
-                    latest_accounted_period: Some(202307),
-                    latest_paid_period: Some(202307),
-                },
-            )?;
-        }
-        repo::insert_unit_injury_factor(
-            c,
-            &NewUnitInjuryFactor {
-                unit_id: unit.id,
-                from_period: 201605,
-                to_period: None,
-                factor_pct: 100,
-            },
-        )?;
+        let unit_id = bench_unit::insert(c, &spec, n, now)?;
         qibao_db::accounts::insert_unit_account(
             c,
             &qibao_db::accounts::NewUnitAccount {
-                unit_id: unit.id,
+                unit_id,
                 password_hash: hash.clone(),
                 must_change_password: false,
                 created_at: now,
                 updated_at: now,
             },
         )?;
-        let u = unit.id;
-        let series = format!(
-            "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < {})",
-            n - 1
-        );
-        c.batch_execute(&format!(
-            "INSERT INTO persons (person_no, id_type, id_number, name, gender, birth_date, \
-             nationality, created_at, updated_at) \
-             {series} SELECT CAST(30000000000 + i AS TEXT), 'passport', 'L' || CAST(i AS TEXT), \
-             '职工' || CAST(i AS TEXT), 'M', '1980-01-01', 'CHN', '{TS}', '{TS}' FROM s;\
-             INSERT INTO employments (unit_id, person_id, insurance, start_date, status, \
-             monthly_wage_fen, created_at, updated_at) \
-             SELECT {u}, p.id, ins.code, '2016-05-01', 'active', 400000, '{TS}', '{TS}' \
-             FROM persons p CROSS JOIN (SELECT '110' AS code UNION ALL SELECT '210' \
-             UNION ALL SELECT '410') ins WHERE p.id_type = 'passport' AND p.id_number LIKE 'L%';"
-        ))?;
-        Ok::<_, DbError>(unit.id)
+        Ok::<_, DbError>(unit_id)
     })
     .unwrap()
 }
