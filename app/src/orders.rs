@@ -17,13 +17,11 @@
 //! ([`load`]) carries every line.
 
 use qibao_core::business_item::BusinessItemKind;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use qibao_core::employment::AssessmentKind;
 use qibao_core::insurance::Insurance;
-use qibao_core::late::{
-    ChargeFreeTerms, InterestSegment, charge_free_terms, late_fee, pension_interest,
-};
+use qibao_core::late::{InterestSegment, charge_free_terms, late_fee, pension_interest};
 use qibao_core::order::{agency_name, data_type_zh, order_number, order_number_prefix};
 use qibao_core::payment::{OrderState, ProgressStep};
 use qibao_core::rules::order_due_date;
@@ -576,7 +574,7 @@ pub fn issue(
     now: PrimitiveDateTime,
 ) -> Result<OrderDto, AppError> {
     let mut ctx = UnitContext::load(conn, unit_id)?;
-    let pending = orders_db::pending_lines(conn, unit_id)?;
+    let pending = orders_db::pending_groups(conn, unit_id)?;
     if pending.is_empty() {
         return Err(AppError::unprocessable(
             "NOTHING_TO_BILL",
@@ -590,55 +588,70 @@ pub fn issue(
         .windows
         .order_validity_working_days;
     let due = order_due_date(&calendar, today, validity).date;
-    // Per month and side of the pension split: the terms every line shares
-    // when nothing accrues (core decides). Those lines go onto the order in
-    // one INSERT … SELECT per group; the others are computed one by one.
-    let mut shared: HashMap<(i32, bool), Option<ChargeFreeTerms>> = HashMap::new();
-    let mut groups: BTreeMap<(i32, bool), (SharedLineTerms, usize)> = BTreeMap::new();
-    let mut computed = Vec::new();
+    // Per month and side of the pension split, core says whether anything
+    // accrues on the issue date. Months that accrue nothing (every
+    // current-month line) are billed without reading their lines: one
+    // INSERT … SELECT per group with the terms they share. Only the lines
+    // that owe interest or a late fee are read and computed one by one.
+    let pension_code = Insurance::Pension.code();
     let mut totals = Amounts::default();
-    for a in &pending {
-        let period = Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?;
-        let pension = a.insurance == Insurance::Pension.code();
-        let key = (a.period, pension);
-        if let std::collections::hash_map::Entry::Vacant(slot) = shared.entry(key) {
-            let params = ctx.params(period)?;
-            slot.insert(charge_free_terms(
-                period,
-                today,
-                &params.late_fee,
-                params.deferral.as_ref(),
-                pension,
-                &table,
-            )?);
-        }
-        if let Some(Some(t)) = shared.get(&key) {
-            match groups.get_mut(&key) {
-                Some(g) => g.1 += 1,
-                None => {
-                    let segs: Vec<InterestSegmentDto> = t
-                        .interest
-                        .as_ref()
-                        .map(|i| i.segments.iter().map(Into::into).collect())
-                        .unwrap_or_default();
-                    let detail = serde_json::to_string(&segs).map_err(AppError::internal_cause)?;
-                    let terms = SharedLineTerms {
-                        interest_detail: detail,
-                        late_fee_rate_ppm: t.late_fee.daily_rate.ppm(),
-                        late_fee_from: t.late_fee.from,
-                        late_fee_note: t.late_fee.waiver.clone(),
-                    };
-                    groups.insert(key, (terms, 1));
-                }
-            }
-            totals.add_line(
-                Money::from_fen(a.unit_fen),
-                Money::from_fen(a.individual_fen),
-                Money::ZERO,
-                Money::ZERO,
-            );
+    let mut groups: BTreeMap<(i32, bool), (SharedLineTerms, usize)> = BTreeMap::new();
+    let mut charged: BTreeMap<(i32, bool), usize> = BTreeMap::new();
+    let mut billed = 0usize;
+    for g in &pending {
+        let period = Period::from_yyyymm(g.period).map_err(|e| corrupt("period", e))?;
+        let pension = g.insurance == pension_code;
+        let lines = usize::try_from(g.lines).map_err(|e| corrupt("line count", e))?;
+        billed += lines;
+        let params = ctx.params(period)?;
+        let terms = charge_free_terms(
+            period,
+            today,
+            &params.late_fee,
+            params.deferral.as_ref(),
+            pension,
+            &table,
+        )?;
+        let Some(t) = terms else {
+            *charged.entry((g.period, pension)).or_default() += lines;
+            continue;
+        };
+        totals.add_line(
+            Money::from_fen(g.unit_fen),
+            Money::from_fen(g.individual_fen),
+            Money::ZERO,
+            Money::ZERO,
+        );
+        if let Some(group) = groups.get_mut(&(g.period, pension)) {
+            group.1 += lines;
             continue;
         }
+        let segs: Vec<InterestSegmentDto> = t
+            .interest
+            .as_ref()
+            .map(|i| i.segments.iter().map(Into::into).collect())
+            .unwrap_or_default();
+        let shared = SharedLineTerms {
+            interest_detail: serde_json::to_string(&segs).map_err(AppError::internal_cause)?,
+            late_fee_rate_ppm: t.late_fee.daily_rate.ppm(),
+            late_fee_from: t.late_fee.from,
+            late_fee_note: t.late_fee.waiver.clone(),
+        };
+        groups.insert((g.period, pension), (shared, lines));
+    }
+    let periods: Vec<i32> = charged
+        .keys()
+        .map(|k| k.0)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut computed = Vec::new();
+    for a in orders_db::pending_lines_of_periods(conn, unit_id, &periods)? {
+        let pension = a.insurance == pension_code;
+        if !charged.contains_key(&(a.period, pension)) {
+            continue;
+        }
+        let period = Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?;
         let principal = Money::from_fen(a.unit_fen + a.individual_fen);
         let params = ctx.params(period)?;
         let fee = late_fee(
@@ -663,6 +676,12 @@ pub fn issue(
             fee.amount,
         );
         computed.push((a.id, interest, idays, detail, fee));
+    }
+    if computed.len() != charged.values().sum::<usize>() {
+        return Err(AppError::conflict(
+            RETRY,
+            "核定明细已被其他请求开具，请刷新后核对。",
+        ));
     }
     // The number is the issue second and a 2-digit sequence (99 a second):
     // past 99, the next second's numbers are used (still unique, 16 digits).
@@ -740,7 +759,6 @@ pub fn issue(
         }
     }
     orders_db::write_sums(conn, order.id)?;
-    let billed = pending.len();
     if orders_db::bill_pending(conn, unit_id, now)? != billed {
         return Err(AppError::conflict(
             RETRY,

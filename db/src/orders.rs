@@ -122,6 +122,62 @@ pub fn pending_lines(
         .load(conn)?)
 }
 
+/// The unit's pending lines of one month and insurance, counted and summed.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct PendingGroup {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub period: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub insurance: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub lines: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub unit_fen: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub individual_fen: i64,
+}
+
+/// The unit's pending lines by month and insurance (one statement), so an
+/// issue can bill the months that accrue nothing without reading their lines.
+pub fn pending_groups(conn: &mut DbConn, unit_id: i64) -> Result<Vec<PendingGroup>, DbError> {
+    use diesel::sql_types::BigInt;
+    const SQL: &str = "SELECT period, insurance, COUNT(*) AS lines, \
+        CAST(SUM(unit_fen) AS BIGINT) AS unit_fen, \
+        CAST(SUM(individual_fen) AS BIGINT) AS individual_fen \
+        FROM assessments WHERE unit_id = {u} AND status = 'pending' \
+        GROUP BY period, insurance ORDER BY period, insurance";
+    Ok(match conn {
+        DbConn::Pg(c) => diesel::sql_query(SQL.replace("{u}", "$1"))
+            .bind::<BigInt, _>(unit_id)
+            .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(SQL.replace("{u}", "?"))
+            .bind::<BigInt, _>(unit_id)
+            .load(c)?,
+    })
+}
+
+/// The unit's pending lines of these months, by period, person, insurance.
+pub fn pending_lines_of_periods(
+    conn: &mut DbConn,
+    unit_id: i64,
+    periods: &[i32],
+) -> Result<Vec<crate::assessments::Assessment>, DbError> {
+    if periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(assessments::table
+        .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::status.eq(PENDING))
+        .filter(assessments::period.eq_any(periods))
+        .order((
+            assessments::period,
+            assessments::person_id,
+            assessments::insurance,
+        ))
+        .select(crate::assessments::Assessment::as_select())
+        .load(conn)?)
+}
+
 #[derive(QueryableByName)]
 struct SeqRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
