@@ -597,6 +597,27 @@ pub fn issue(
     let mut totals = Amounts::default();
     let mut groups: BTreeMap<(i32, bool), (SharedLineTerms, usize)> = BTreeMap::new();
     let mut charged: BTreeMap<(i32, bool), usize> = BTreeMap::new();
+    // The order's sums by period, insurance and kind, stored with it.
+    let mut sums: BTreeMap<(i32, String, String), orders_db::LineGroup> = BTreeMap::new();
+    let mut add_sum = |period: i32, insurance: &str, kind: &str, add: [i64; 5]| {
+        let g = sums
+            .entry((period, insurance.to_owned(), kind.to_owned()))
+            .or_insert_with(|| orders_db::LineGroup {
+                insurance: insurance.to_owned(),
+                kind: kind.to_owned(),
+                period,
+                lines: 0,
+                unit_fen: 0,
+                individual_fen: 0,
+                interest_fen: 0,
+                late_fee_fen: 0,
+            });
+        g.lines += add[0];
+        g.unit_fen += add[1];
+        g.individual_fen += add[2];
+        g.interest_fen += add[3];
+        g.late_fee_fen += add[4];
+    };
     let mut billed = 0usize;
     for g in &pending {
         let period = Period::from_yyyymm(g.period).map_err(|e| corrupt("period", e))?;
@@ -621,6 +642,12 @@ pub fn issue(
             Money::from_fen(g.individual_fen),
             Money::ZERO,
             Money::ZERO,
+        );
+        add_sum(
+            g.period,
+            &g.insurance,
+            &g.kind,
+            [g.lines, g.unit_fen, g.individual_fen, 0, 0],
         );
         if let Some(group) = groups.get_mut(&(g.period, pension)) {
             group.1 += lines;
@@ -674,6 +701,18 @@ pub fn issue(
             Money::from_fen(a.individual_fen),
             interest,
             fee.amount,
+        );
+        add_sum(
+            a.period,
+            &a.insurance,
+            &a.kind,
+            [
+                1,
+                a.unit_fen,
+                a.individual_fen,
+                interest.fen(),
+                fee.amount.fen(),
+            ],
         );
         computed.push((a.id, interest, idays, detail, fee));
     }
@@ -758,7 +797,8 @@ pub fn issue(
             ));
         }
     }
-    orders_db::write_sums(conn, order.id)?;
+    let sums: Vec<orders_db::LineGroup> = sums.into_values().collect();
+    orders_db::insert_sums(conn, order.id, &sums)?;
     if orders_db::bill_pending(conn, unit_id, now)? != billed {
         return Err(AppError::conflict(
             RETRY,
@@ -781,9 +821,9 @@ pub fn issue(
         },
         now,
     )?;
-    // The answer carries the order's sums as stored (one statement), not
-    // its lines: those are the `/lines` sub-resource.
-    let sums = Sums::of_groups(&orders_db::line_groups(conn, order.id)?)?;
+    // The answer carries the order's sums as stored, not its lines: those
+    // are the `/lines` sub-resource.
+    let sums = Sums::of_groups(&sums)?;
     Ok(build_dto(&ctx.unit, &order, order.status.clone(), sums))
 }
 

@@ -3,7 +3,7 @@
 //! the partial unique index [`LIVE_LINE_KEY`] refuses a second.
 //!
 //! Reads of an order never load every line: its sums by insurance, kind
-//! and period are stored with it (`order_sums`, written by [`write_sums`]
+//! and period are stored with it (`order_sums`, written by [`insert_sums`]
 //! in the issuing transaction, read by [`line_groups`]), its lines come a
 //! page at a time ([`lines_page`]), the unit's arrears summed by period in
 //! SQL ([`arrears_by_period`]).
@@ -122,13 +122,16 @@ pub fn pending_lines(
         .load(conn)?)
 }
 
-/// The unit's pending lines of one month and insurance, counted and summed.
+/// The unit's pending lines of one month, insurance and kind, counted and
+/// summed.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct PendingGroup {
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub period: i32,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub insurance: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub lines: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -137,15 +140,15 @@ pub struct PendingGroup {
     pub individual_fen: i64,
 }
 
-/// The unit's pending lines by month and insurance (one statement), so an
+/// The unit's pending lines by month, insurance and kind (one statement), so an
 /// issue can bill the months that accrue nothing without reading their lines.
 pub fn pending_groups(conn: &mut DbConn, unit_id: i64) -> Result<Vec<PendingGroup>, DbError> {
     use diesel::sql_types::BigInt;
-    const SQL: &str = "SELECT period, insurance, COUNT(*) AS lines, \
+    const SQL: &str = "SELECT period, insurance, kind, COUNT(*) AS lines, \
         CAST(SUM(unit_fen) AS BIGINT) AS unit_fen, \
         CAST(SUM(individual_fen) AS BIGINT) AS individual_fen \
         FROM assessments WHERE unit_id = {u} AND status = 'pending' \
-        GROUP BY period, insurance ORDER BY period, insurance";
+        GROUP BY period, insurance, kind ORDER BY period, insurance, kind";
     Ok(match conn {
         DbConn::Pg(c) => diesel::sql_query(SQL.replace("{u}", "$1"))
             .bind::<BigInt, _>(unit_id)
@@ -334,26 +337,27 @@ fn sqlite_placeholders(sql: &str) -> String {
     out
 }
 
-/// Stores an order's sums by insurance, kind and period from its lines just
-/// written, in one `INSERT … SELECT` (set-based, in the issuing
-/// transaction). Returns the number of groups.
-pub fn write_sums(conn: &mut DbConn, order_id: i64) -> Result<usize, DbError> {
-    use diesel::sql_types::BigInt;
-    const SQL: &str = "INSERT INTO order_sums (order_id, insurance, kind, period, lines, \
-        unit_fen, individual_fen, interest_fen, late_fee_fen) \
-        SELECT l.order_id, a.insurance, a.kind, a.period, COUNT(*), SUM(a.unit_fen), \
-        SUM(a.individual_fen), SUM(l.interest_fen), SUM(l.late_fee_fen) \
-        FROM order_lines l JOIN assessments a ON a.id = l.assessment_id \
-        WHERE l.order_id = $1 \
-        GROUP BY l.order_id, a.insurance, a.kind, a.period";
-    Ok(match conn {
-        DbConn::Pg(c) => diesel::sql_query(SQL)
-            .bind::<BigInt, _>(order_id)
-            .execute(c)?,
-        DbConn::Sqlite(c) => diesel::sql_query(sqlite_placeholders(SQL))
-            .bind::<BigInt, _>(order_id)
-            .execute(c)?,
-    })
+/// Stores an order's sums by insurance, kind and period, as the issuing
+/// transaction computed them from the lines it billed (a few rows whatever
+/// the order's size). Returns the number of rows.
+pub fn insert_sums(conn: &mut DbConn, order_id: i64, sums: &[LineGroup]) -> Result<usize, DbError> {
+    let mut n = 0;
+    for g in sums {
+        n += diesel::insert_into(order_sums::table)
+            .values((
+                order_sums::order_id.eq(order_id),
+                order_sums::insurance.eq(&g.insurance),
+                order_sums::kind.eq(&g.kind),
+                order_sums::period.eq(g.period),
+                order_sums::lines.eq(g.lines),
+                order_sums::unit_fen.eq(g.unit_fen),
+                order_sums::individual_fen.eq(g.individual_fen),
+                order_sums::interest_fen.eq(g.interest_fen),
+                order_sums::late_fee_fen.eq(g.late_fee_fen),
+            ))
+            .execute(conn)?;
+    }
+    Ok(n)
 }
 
 /// An order's stored sums by insurance, kind and period (a few rows
