@@ -1,7 +1,8 @@
 //! The kinds of business item (办件类型, R-UNDO-1, R-UNIT-1): one closed set
 //! with the stable code stored in `business_items.kind` and review tasks,
 //! and the Chinese label a unit reads in its business records (单位办件记录).
-//! Every kind has a label; nothing shows as "其他业务".
+//! Every kind has a label; nothing shows as "其他业务". Labels follow the
+//! seed's menu names where it has one (单位一般信息变更登记, 增加险种登记…).
 
 use std::fmt;
 
@@ -44,19 +45,19 @@ kinds! {
     /// 单位参保登记 (at the counter).
     UnitRegistration = "unit_registration", "单位参保登记";
     /// An audited USCC checksum exception (R-ID-2).
-    UsccException = "uscc_exception", "统一社会信用代码校验例外登记";
-    UnitGeneralChange = "unit_general_change", "单位基本信息变更";
+    UsccException = "uscc_exception", "统一社会信用代码例外登记";
+    UnitGeneralChange = "unit_general_change", "单位一般信息变更";
     /// Through review (R-UNIT-*).
     UnitKeyChange = "unit_key_change", "单位关键信息变更";
-    UnitInsuranceAdded = "unit_insurance_added", "单位增加险种";
-    UnitInsuranceRemoved = "unit_insurance_removed", "单位减少险种";
+    UnitInsuranceAdded = "unit_insurance_added", "单位增加险种登记";
+    UnitInsuranceRemoved = "unit_insurance_removed", "单位减少险种登记";
     // Accounts and credentials (R-AUTH-4).
-    AgentAdded = "agent_added", "经办人增加";
-    AgentChanged = "agent_changed", "经办人变更";
-    AgentRemoved = "agent_removed", "经办人删除";
-    BankAccountAdded = "bank_account_added", "银行账户增加";
-    BankAccountChanged = "bank_account_changed", "银行账户变更";
-    BankAccountRemoved = "bank_account_removed", "银行账户删除";
+    AgentAdded = "agent_added", "增加经办人";
+    AgentChanged = "agent_changed", "变更经办人信息";
+    AgentRemoved = "agent_removed", "删除经办人";
+    BankAccountAdded = "bank_account_added", "登记退收银行账户";
+    BankAccountChanged = "bank_account_changed", "变更退收银行账户";
+    BankAccountRemoved = "bank_account_removed", "删除退收银行账户";
     ApiKeyCreated = "api_key_created", "接口凭证新增";
     ApiKeyRevoked = "api_key_revoked", "接口凭证注销";
     PasswordChange = "password_change", "法人账号密码修改";
@@ -141,7 +142,7 @@ mod tests {
             ("wage_declaration", "缴费工资申报"),
             ("payment_order_issued", "应缴认定单开具"),
             ("payment_booked", "缴费到账"),
-            ("unit_insurance_added", "单位增加险种"),
+            ("unit_insurance_added", "单位增加险种登记"),
         ] {
             assert_eq!(label_of(code), label);
         }

@@ -445,23 +445,6 @@ pub struct ChangeHistoryPage {
     pub page_size: i64,
 }
 
-/// The Chinese name of a business item kind.
-pub fn item_label(kind: &str) -> &'static str {
-    match kind {
-        "unit_registration" => "单位参保登记",
-        KIND_GENERAL_CHANGE => "单位一般信息变更",
-        KIND_INSURANCE_ADDED => "单位增加险种登记",
-        KIND_INSURANCE_REMOVED => "单位减少险种登记",
-        "agent_added" => "增加经办人",
-        "agent_changed" => "变更经办人信息",
-        "agent_removed" => "删除经办人",
-        "bank_account_added" => "登记退收银行账户",
-        "bank_account_removed" => "删除退收银行账户",
-        "uscc_exception" => "统一社会信用代码例外登记",
-        _ => "其他业务",
-    }
-}
-
 fn history_item(item: BusinessItem) -> ChangeHistoryItem {
     let parse = |s: Option<String>| s.and_then(|t| serde_json::from_str::<Value>(&t).ok());
     let mut parts = item.actor.splitn(3, ':');
@@ -471,7 +454,7 @@ fn history_item(item: BusinessItem) -> ChangeHistoryItem {
     };
     ChangeHistoryItem {
         id: item.id,
-        label: item_label(&item.kind).to_owned(),
+        label: qibao_core::business_item::label_of(&item.kind).to_owned(),
         kind: item.kind,
         status: item.status,
         actor_role,
