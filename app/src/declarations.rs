@@ -29,8 +29,8 @@ use crate::items::{self, ItemRecord};
 use crate::wage_base::bases_for;
 
 /// Business item kinds.
-pub const KIND_DECLARATION: &str = BusinessItemKind::MonthlyDeclaration.code();
-pub const KIND_BACK_PAY: &str = BusinessItemKind::UnitBackPayDeclaration.code();
+pub const KIND_DECLARATION: BusinessItemKind = BusinessItemKind::MonthlyDeclaration;
+pub const KIND_BACK_PAY: BusinessItemKind = BusinessItemKind::UnitBackPayDeclaration;
 
 /// What is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! state change of a unit is recorded once, with who, when, the channel and
 //! the before/after values. Change history and undo read from here.
 
+use qibao_core::business_item::BusinessItemKind;
 use qibao_db::DbConn;
 use qibao_db::rows::{BusinessItem, NewBusinessItem};
 use serde_json::Value;
@@ -19,8 +20,8 @@ pub const REVOKED: &str = "revoked";
 #[derive(Debug, Clone)]
 pub struct ItemRecord<'a> {
     pub unit_id: Option<i64>,
-    /// Stable kind, e.g. `unit_registration`, `agent_added`, `unit_general_change`.
-    pub kind: &'a str,
+    /// What kind of business item (stored as its code).
+    pub kind: BusinessItemKind,
     /// `done`, `pending_review`, `approved`, `rejected`, `revoked`…
     pub status: &'a str,
     pub before: Option<Value>,
@@ -39,7 +40,7 @@ pub fn record(
         conn,
         &NewBusinessItem {
             unit_id: item.unit_id,
-            kind: item.kind.to_owned(),
+            kind: item.kind.code().to_owned(),
             status: item.status.to_owned(),
             actor: who.name,
             channel: who.channel.as_str().to_owned(),

@@ -42,8 +42,8 @@ use crate::error::{AppError, corrupt};
 use crate::items::{self, ItemRecord};
 use crate::tx::RETRY;
 
-pub const KIND_ORDER_ISSUED: &str = BusinessItemKind::PaymentOrderIssued.code();
-pub const KIND_ORDER_REVOKED: &str = BusinessItemKind::PaymentOrderRevoked.code();
+pub const KIND_ORDER_ISSUED: BusinessItemKind = BusinessItemKind::PaymentOrderIssued;
+pub const KIND_ORDER_REVOKED: BusinessItemKind = BusinessItemKind::PaymentOrderRevoked;
 
 /// One line of an order.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,7 +17,7 @@ use serde_json::Value;
 use time::PrimitiveDateTime;
 
 use crate::actor::AsActor;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, FieldError, corrupt};
 use crate::items::{self, ItemRecord};
 
 /// What the queue needs to know of a kind of review task to file one.
@@ -59,12 +59,14 @@ pub fn submit(
     s: Submission<'_>,
     now: PrimitiveDateTime,
 ) -> Result<(BusinessItem, ReviewTask), AppError> {
+    let kind = qibao_core::business_item::BusinessItemKind::parse(s.kind.code)
+        .ok_or_else(|| corrupt("review kind", s.kind.code))?;
     let item = items::record(
         conn,
         who,
         ItemRecord {
             unit_id: Some(s.unit_id),
-            kind: s.kind.code,
+            kind,
             status: "pending_review",
             before: s.before,
             after: s.after,

@@ -24,9 +24,9 @@ use crate::routes::units::{
 };
 use crate::state::AppState;
 
-pub const KIND_AGENT_ADDED: &str = BusinessItemKind::AgentAdded.code();
-pub const KIND_AGENT_CHANGED: &str = BusinessItemKind::AgentChanged.code();
-pub const KIND_AGENT_REMOVED: &str = BusinessItemKind::AgentRemoved.code();
+pub const KIND_AGENT_ADDED: BusinessItemKind = BusinessItemKind::AgentAdded;
+pub const KIND_AGENT_CHANGED: BusinessItemKind = BusinessItemKind::AgentChanged;
+pub const KIND_AGENT_REMOVED: BusinessItemKind = BusinessItemKind::AgentRemoved;
 
 /// An authorised agent; the ID number is masked.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -118,7 +118,7 @@ pub async fn create_api_key(
                 &who.principal,
                 ItemRecord {
                     unit_id: Some(who.unit_id),
-                    kind: qibao_core::business_item::BusinessItemKind::ApiKeyCreated.code(),
+                    kind: qibao_core::business_item::BusinessItemKind::ApiKeyCreated,
                     status: "done",
                     before: None,
                     after: Some(serde_json::json!({
@@ -259,7 +259,7 @@ pub async fn revoke_api_key(
                 &who.principal,
                 ItemRecord {
                     unit_id: Some(who.unit_id),
-                    kind: qibao_core::business_item::BusinessItemKind::ApiKeyRevoked.code(),
+                    kind: qibao_core::business_item::BusinessItemKind::ApiKeyRevoked,
                     status: "done",
                     before: Some(serde_json::json!({
                         "id": key.id, "prefix": key.key_prefix, "name": key.name, "revoked_at": null,

@@ -446,7 +446,7 @@ pub async fn update_password(
                 &who,
                 ItemRecord {
                     unit_id: Some(unit_id),
-                    kind: qibao_core::business_item::BusinessItemKind::PasswordChange.code(),
+                    kind: qibao_core::business_item::BusinessItemKind::PasswordChange,
                     status: "done",
                     before: Some(serde_json::json!({
                         "must_change_password": before.must_change_password,

@@ -22,8 +22,8 @@ use crate::routes::ServiceConfig;
 use crate::routes::units::{DONE, iso_utc, parse_field, required_text, unit_not_found};
 use crate::state::AppState;
 
-pub const KIND_BANK_ACCOUNT_ADDED: &str = BusinessItemKind::BankAccountAdded.code();
-pub const KIND_BANK_ACCOUNT_REMOVED: &str = BusinessItemKind::BankAccountRemoved.code();
+pub const KIND_BANK_ACCOUNT_ADDED: BusinessItemKind = BusinessItemKind::BankAccountAdded;
+pub const KIND_BANK_ACCOUNT_REMOVED: BusinessItemKind = BusinessItemKind::BankAccountRemoved;
 
 /// A bank account of the unit.
 #[derive(Debug, Clone, Serialize, ToSchema)]

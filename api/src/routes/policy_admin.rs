@@ -44,7 +44,7 @@ use crate::routes::policy::{load_policy, parse_region, region_not_found};
 use crate::state::AppState;
 
 /// The business item kind of the audit trail.
-pub const POLICY_CHANGE: &str = BusinessItemKind::PolicyChange.code();
+pub const POLICY_CHANGE: BusinessItemKind = BusinessItemKind::PolicyChange;
 
 /// The earliest period and year the storage accepts.
 const FIRST_PERIOD: i32 = 199_001;
@@ -1029,7 +1029,8 @@ pub async fn list_policy_changes(
 ) -> Result<web::Json<PolicyChangeList>, ApiError> {
     let page = query.parse()?;
     let list = run_db(&state, move |conn| {
-        let (rows, total) = review_store::list_business_items_by_kind(conn, POLICY_CHANGE, page)?;
+        let (rows, total) =
+            review_store::list_business_items_by_kind(conn, POLICY_CHANGE.code(), page)?;
         Ok(PolicyChangeList {
             items: rows.into_iter().map(change_dto).collect(),
             page: PageInfo::new(page, total),

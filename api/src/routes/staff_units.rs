@@ -35,8 +35,8 @@ use crate::routes::units::{
 };
 use crate::state::AppState;
 
-pub const KIND_UNIT_REGISTRATION: &str = BusinessItemKind::UnitRegistration.code();
-pub const KIND_USCC_EXCEPTION: &str = BusinessItemKind::UsccException.code();
+pub const KIND_UNIT_REGISTRATION: BusinessItemKind = BusinessItemKind::UnitRegistration;
+pub const KIND_USCC_EXCEPTION: BusinessItemKind = BusinessItemKind::UsccException;
 
 /// The unit's legal representative (法定代表人).
 #[derive(Debug, Deserialize, ToSchema)]

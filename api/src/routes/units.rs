@@ -40,9 +40,9 @@ pub const MAX_PAGE_SIZE: i64 = 200;
 const MAX_PAGE: i64 = 1_000_000;
 
 /// Kinds of the business items written here.
-pub const KIND_GENERAL_CHANGE: &str = BusinessItemKind::UnitGeneralChange.code();
-pub const KIND_INSURANCE_ADDED: &str = BusinessItemKind::UnitInsuranceAdded.code();
-pub const KIND_INSURANCE_REMOVED: &str = BusinessItemKind::UnitInsuranceRemoved.code();
+pub const KIND_GENERAL_CHANGE: BusinessItemKind = BusinessItemKind::UnitGeneralChange;
+pub const KIND_INSURANCE_ADDED: BusinessItemKind = BusinessItemKind::UnitInsuranceAdded;
+pub const KIND_INSURANCE_REMOVED: BusinessItemKind = BusinessItemKind::UnitInsuranceRemoved;
 
 /// The status of a business item that is complete.
 pub const DONE: &str = "done";

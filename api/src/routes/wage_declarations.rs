@@ -30,7 +30,7 @@ use crate::state::AppState;
 use qibao_app::context::UnitContext;
 
 /// Business item kind of a wage-base declaration.
-pub const KIND_WAGE_DECLARATION: &str = BusinessItemKind::WageDeclaration.code();
+pub const KIND_WAGE_DECLARATION: BusinessItemKind = BusinessItemKind::WageDeclaration;
 
 /// One employee's declared wage. Give exactly one of: the previous year's
 /// total wages with the months paid, the first month's wage (new hires), or

@@ -135,7 +135,7 @@ fn add_insurance_in(
         who,
         ItemRecord {
             unit_id: Some(unit_id),
-            kind: EmployeeItemKind::InsuranceAdded.code(),
+            kind: EmployeeItemKind::InsuranceAdded.item_kind(),
             status: DONE,
             before: Some(json!({
                 "insurances": active_here.iter().map(|e| e.insurance.clone()).collect::<Vec<_>>()

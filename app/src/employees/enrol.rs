@@ -222,7 +222,7 @@ fn enrol_in(
         who,
         ItemRecord {
             unit_id: Some(unit_id),
-            kind: EmployeeItemKind::Enrolment.code(),
+            kind: EmployeeItemKind::Enrolment.item_kind(),
             status: DONE,
             before: person_before.as_ref().map(|b| json!({ "person": b })),
             after: None,

@@ -57,11 +57,11 @@ pub use verify::{OtherNumber, PersonToVerify, PersonsToVerify, persons_to_verify
 pub use crate::items::{DONE, REVOKED};
 
 /// Item kinds recorded here besides [`qibao_core::employment::EmployeeItemKind`].
-pub const KIND_INFO_CHANGE: &str = BusinessItemKind::EmployeeInfoChange.code();
-pub const KIND_KEY_CHANGE: &str = BusinessItemKind::PersonKeyChange.code();
-pub const KIND_STATUS_ADDED: &str = BusinessItemKind::PersonStatusAdded.code();
-pub const KIND_MERGE: &str = BusinessItemKind::PersonMerge.code();
-pub const KIND_REVOCATION: &str = BusinessItemKind::Revocation.code();
+pub const KIND_INFO_CHANGE: BusinessItemKind = BusinessItemKind::EmployeeInfoChange;
+pub const KIND_KEY_CHANGE: BusinessItemKind = BusinessItemKind::PersonKeyChange;
+pub const KIND_STATUS_ADDED: BusinessItemKind = BusinessItemKind::PersonStatusAdded;
+pub const KIND_MERGE: BusinessItemKind = BusinessItemKind::PersonMerge;
+pub const KIND_REVOCATION: BusinessItemKind = BusinessItemKind::Revocation;
 
 /// A unique-index conflict of an employee action: run it once more.
 pub(crate) fn retryable(e: qibao_db::DbError) -> AppError {

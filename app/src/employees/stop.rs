@@ -117,7 +117,7 @@ fn stop_in(
         who,
         ItemRecord {
             unit_id: Some(unit_id),
-            kind: input.kind.code(),
+            kind: input.kind.item_kind(),
             status: DONE,
             before: Some(json!({
                 "relations": targets.iter().map(|e| json!({

@@ -22,13 +22,13 @@ use crate::error::AppError;
 use crate::review::Kind;
 
 /// The kind code (also the business item's kind).
-pub const KIND_REFUND: &str = BusinessItemKind::Refund.code();
+pub const KIND_REFUND: BusinessItemKind = BusinessItemKind::Refund;
 
 /// The kind as the review queue files it: decided by a reviewer; a unit
 /// may have several undecided refund applications (one per line is kept by
 /// the database).
 pub const KIND: Kind = Kind {
-    code: KIND_REFUND,
+    code: KIND_REFUND.code(),
     label_zh: "多缴退费申请",
     required_role: "reviewer",
     one_open_per_unit: false,

@@ -36,8 +36,8 @@ use crate::tx::{RETRY, transaction_with_retry};
 /// → the problem document's JSON.
 pub type RenderProblem<'a> = &'a dyn Fn(u16, &str, &str) -> Result<String, AppError>;
 
-pub const KIND_PAYMENT_BOOKED: &str = BusinessItemKind::PaymentBooked.code();
-pub const KIND_PAYMENT_REVERSED: &str = BusinessItemKind::PaymentReversed.code();
+pub const KIND_PAYMENT_BOOKED: BusinessItemKind = BusinessItemKind::PaymentBooked;
+pub const KIND_PAYMENT_REVERSED: BusinessItemKind = BusinessItemKind::PaymentReversed;
 
 /// A message from the tax bureau. `type` decides which fields it needs:
 /// `invoiced` (税务开票: amount, optional invoice_no), `paid` (税务登账:
