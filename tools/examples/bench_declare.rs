@@ -147,7 +147,7 @@ fn bench(backend: &str, db: &TestDb, n: usize) {
         Ok(())
     });
     let base_issue = best_of(&mut conn, false, |c| {
-        baseline_issue(c, unit_id, now, lines)?;
+        baseline_issue(c, unit_id, now)?;
         Ok(())
     });
     let mut total = String::new();
@@ -228,7 +228,6 @@ fn baseline_issue(
     conn: &mut DbConn,
     unit_id: i64,
     now: time::PrimitiveDateTime,
-    lines: usize,
 ) -> Result<(), DbError> {
     let order = qibao_db::orders::insert_order(
         conn,
@@ -263,7 +262,6 @@ fn baseline_issue(
             ))
             .unwrap(),
     ))?;
-    let _ = lines;
     Ok(())
 }
 
