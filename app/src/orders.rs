@@ -135,11 +135,7 @@ impl Amounts {
     }
 
     pub fn add(&mut self, l: &OrderLineDto) {
-        self.unit += l.unit_amount;
-        self.individual += l.individual_amount;
-        self.interest += l.interest;
-        self.late_fee += l.late_fee;
-        self.total += l.total;
+        self.add_line(l.unit_amount, l.individual_amount, l.interest, l.late_fee);
     }
 }
 
@@ -798,7 +794,11 @@ pub fn issue(
         }
     }
     let sums: Vec<orders_db::LineGroup> = sums.into_values().collect();
-    orders_db::insert_sums(conn, order.id, &sums)?;
+    let rows: Vec<orders_db::NewOrderSum> = sums
+        .iter()
+        .map(|g| orders_db::NewOrderSum::of(order.id, g))
+        .collect();
+    qibao_db::bulk::insert_order_sums(conn, &rows)?;
     if orders_db::bill_pending(conn, unit_id, now)? != billed {
         return Err(AppError::conflict(
             RETRY,

@@ -17,8 +17,8 @@ use diesel::prelude::*;
 use time::Date;
 
 use crate::assessments::{NewAssessment, PENDING};
-use crate::orders::NewOrderLine;
-use crate::schema::{assessments, order_lines};
+use crate::orders::{NewOrderLine, NewOrderSum};
+use crate::schema::{assessments, order_lines, order_sums};
 use crate::{DbConn, DbError};
 
 /// SQLite's limit of bind parameters per statement (SQLITE_MAX_VARIABLE_NUMBER
@@ -63,6 +63,12 @@ pub fn insert_assessments(conn: &mut DbConn, rows: &[NewAssessment]) -> Result<u
 /// order is [`DbError::Conflict`] ([`crate::orders::LIVE_LINE_KEY`]).
 pub fn insert_order_lines(conn: &mut DbConn, rows: &[NewOrderLine]) -> Result<usize, DbError> {
     insert_all!(conn, order_lines::table, rows, 11)
+}
+
+/// An order's sums by insurance, kind and period ([`NewOrderSum`], 9
+/// columns), written with the order.
+pub fn insert_order_sums(conn: &mut DbConn, rows: &[NewOrderSum]) -> Result<usize, DbError> {
+    insert_all!(conn, order_sums::table, rows, 9)
 }
 
 /// The terms an order line takes from its month when nothing accrues (see

@@ -3,8 +3,9 @@
 //! the partial unique index [`LIVE_LINE_KEY`] refuses a second.
 //!
 //! Reads of an order never load every line: its sums by insurance, kind
-//! and period are stored with it (`order_sums`, written by [`insert_sums`]
-//! in the issuing transaction, read by [`line_groups`]), its lines come a
+//! and period are stored with it (`order_sums`, written by
+//! [`crate::bulk::insert_order_sums`] in the issuing transaction, read by
+//! [`line_groups`]), its lines come a
 //! page at a time ([`lines_page`]), the unit's arrears summed by period in
 //! SQL ([`arrears_by_period`]).
 
@@ -337,27 +338,37 @@ fn sqlite_placeholders(sql: &str) -> String {
     out
 }
 
-/// Stores an order's sums by insurance, kind and period, as the issuing
-/// transaction computed them from the lines it billed (a few rows whatever
-/// the order's size). Returns the number of rows.
-pub fn insert_sums(conn: &mut DbConn, order_id: i64, sums: &[LineGroup]) -> Result<usize, DbError> {
-    let mut n = 0;
-    for g in sums {
-        n += diesel::insert_into(order_sums::table)
-            .values((
-                order_sums::order_id.eq(order_id),
-                order_sums::insurance.eq(&g.insurance),
-                order_sums::kind.eq(&g.kind),
-                order_sums::period.eq(g.period),
-                order_sums::lines.eq(g.lines),
-                order_sums::unit_fen.eq(g.unit_fen),
-                order_sums::individual_fen.eq(g.individual_fen),
-                order_sums::interest_fen.eq(g.interest_fen),
-                order_sums::late_fee_fen.eq(g.late_fee_fen),
-            ))
-            .execute(conn)?;
+/// An order's sums of one insurance, kind and period, to store with it
+/// ([`crate::bulk::insert_order_sums`]).
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = order_sums, treat_none_as_default_value = false)]
+pub struct NewOrderSum {
+    pub order_id: i64,
+    pub insurance: String,
+    pub kind: String,
+    pub period: i32,
+    pub lines: i64,
+    pub unit_fen: i64,
+    pub individual_fen: i64,
+    pub interest_fen: i64,
+    pub late_fee_fen: i64,
+}
+
+impl NewOrderSum {
+    /// The row of `group` for order `order_id`.
+    pub fn of(order_id: i64, group: &LineGroup) -> NewOrderSum {
+        NewOrderSum {
+            order_id,
+            insurance: group.insurance.clone(),
+            kind: group.kind.clone(),
+            period: group.period,
+            lines: group.lines,
+            unit_fen: group.unit_fen,
+            individual_fen: group.individual_fen,
+            interest_fen: group.interest_fen,
+            late_fee_fen: group.late_fee_fen,
+        }
     }
-    Ok(n)
 }
 
 /// An order's stored sums by insurance, kind and period (a few rows
