@@ -19,7 +19,7 @@ use crate::assessments::Assessment;
 use crate::rows::{Employment, Person, Unit, UnitInjuryFactor, UnitInsurance};
 use crate::schema::{
     assessments, employments, person_id_keys, person_merges, person_statuses, persons,
-    unit_injury_factors, unit_insurances, units,
+    unit_injury_factors, unit_insurances, unit_roster, units,
 };
 use crate::{DbConn, DbError};
 
@@ -91,21 +91,42 @@ pub struct UnpaidCondition {
 
 /// One page of the unit's insured persons matching `filter`, by person
 /// number (`offset`, `limit`; `None`: every matching person), and the
-/// number of matches (counted only for a page). Two statements.
+/// number of matches (counted only for a page). The list is driven by the
+/// unit's roster (`unit_roster`, one row per person with a relation at the
+/// unit, kept by triggers): an unfiltered page counts and skips along its
+/// `(unit_id, person_no)` index and then reads just its persons (three
+/// statements whatever the unit's size); a filtered one joins the persons
+/// and applies the conditions (two statements).
 pub fn roster_page(
     conn: &mut DbConn,
     unit_id: i64,
     filter: &RosterFilter,
     page: Option<(i64, i64)>,
 ) -> Result<(Vec<Person>, Option<i64>), DbError> {
+    if let (true, Some((offset, limit))) = (*filter == RosterFilter::default(), page) {
+        let total: i64 = unit_roster::table
+            .filter(unit_roster::unit_id.eq(unit_id))
+            .count()
+            .get_result(conn)?;
+        let ids: Vec<i64> = unit_roster::table
+            .filter(unit_roster::unit_id.eq(unit_id))
+            .order((unit_roster::person_no, unit_roster::person_id))
+            .select(unit_roster::person_id)
+            .offset(offset)
+            .limit(limit)
+            .load(conn)?;
+        let mut rows: Vec<Person> = persons::table
+            .filter(persons::id.eq_any(&ids))
+            .select(Person::as_select())
+            .load(conn)?;
+        rows.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+        return Ok((rows, Some(total)));
+    }
     let pg = matches!(conn, DbConn::Pg(_));
     let query = || {
-        let mut q = persons::table
-            .filter(exists(
-                employments::table
-                    .filter(employments::person_id.eq(persons::id))
-                    .filter(employments::unit_id.eq(unit_id)),
-            ))
+        let mut q = unit_roster::table
+            .inner_join(persons::table)
+            .filter(unit_roster::unit_id.eq(unit_id))
             .into_boxed();
         if let Some(no) = &filter.person_no {
             q = q.filter(persons::person_no.eq(no.clone()));
@@ -178,7 +199,7 @@ pub fn roster_page(
         q
     };
     let ordered = query()
-        .order((persons::person_no, persons::id))
+        .order((unit_roster::person_no, unit_roster::person_id))
         .select(Person::as_select());
     match page {
         Some((offset, limit)) => {

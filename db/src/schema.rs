@@ -570,6 +570,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// One row per person with any relation at the unit (kept by triggers
+    /// on employments and persons; see the unit_roster migration).
+    unit_roster (unit_id, person_id) {
+        unit_id -> BigInt,
+        person_id -> BigInt,
+        person_no -> Text,
+    }
+}
+
+diesel::table! {
     order_lines (id) {
         id -> BigInt,
         order_id -> BigInt,
@@ -710,6 +720,7 @@ diesel::joinable!(units -> regions (region_code));
 diesel::joinable!(unit_insurances -> units (unit_id));
 diesel::joinable!(unit_injury_factors -> units (unit_id));
 diesel::joinable!(employments -> units (unit_id));
+diesel::joinable!(unit_roster -> persons (person_id));
 diesel::joinable!(employments -> persons (person_id));
 diesel::joinable!(business_items -> units (unit_id));
 diesel::joinable!(unit_accounts -> units (unit_id));
@@ -754,6 +765,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_injury_factors,
     persons,
     employments,
+    unit_roster,
     business_items,
     number_sequences,
     staff_accounts,

@@ -440,3 +440,90 @@ fn a_checkout_runs_no_statement() {
         assert_eq!(pool.statements(), before + 1, "ping asks the database");
     });
 }
+
+/// The unit roster (`unit_roster`) is exactly "the persons with a relation
+/// at the unit", with their current person numbers, after every kind of
+/// write that changes relations: an enrolment, a second insurance, an undo
+/// of one relation and of the last one, a merge moving relations to another
+/// person, a changed person number.
+#[test]
+fn the_unit_roster_follows_relations_and_person_numbers() {
+    use diesel::prelude::*;
+
+    use crate::employees;
+    use crate::schema::{employments, persons, unit_roster};
+
+    fn roster(conn: &mut crate::DbConn) -> BTreeSet<(i64, i64, String)> {
+        unit_roster::table
+            .select((
+                unit_roster::unit_id,
+                unit_roster::person_id,
+                unit_roster::person_no,
+            ))
+            .load::<(i64, i64, String)>(conn)
+            .unwrap()
+            .into_iter()
+            .collect()
+    }
+    fn derived(conn: &mut crate::DbConn) -> BTreeSet<(i64, i64, String)> {
+        employments::table
+            .inner_join(persons::table)
+            .select((employments::unit_id, persons::id, persons::person_no))
+            .distinct()
+            .load::<(i64, i64, String)>(conn)
+            .unwrap()
+            .into_iter()
+            .collect()
+    }
+
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        let a = repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000001")).unwrap();
+        let b = repo::insert_unit(conn, &new_unit("100047514", "91420500MA4F000002")).unwrap();
+        let p =
+            repo::insert_person(conn, &new_person("10003726255", "420502199001011234")).unwrap();
+        let q =
+            repo::insert_person(conn, &new_person("10003726256", "420502199001011250")).unwrap();
+        assert!(roster(conn).is_empty());
+
+        let e1 =
+            repo::insert_employment(conn, &new_employment(a.id, p.id, "110", "active")).unwrap();
+        let e2 =
+            repo::insert_employment(conn, &new_employment(a.id, p.id, "210", "active")).unwrap();
+        repo::insert_employment(conn, &new_employment(b.id, q.id, "110", "active")).unwrap();
+        let want = BTreeSet::from([
+            (a.id, p.id, "10003726255".to_owned()),
+            (b.id, q.id, "10003726256".to_owned()),
+        ]);
+        assert_eq!(roster(conn), want);
+
+        // Undoing one of two relations keeps the person listed; the last removes it.
+        employees::delete_employments(conn, &[e1.id]).unwrap();
+        assert_eq!(roster(conn), want);
+        employees::delete_employments(conn, &[e2.id]).unwrap();
+        assert_eq!(roster(conn), derived(conn));
+        assert_eq!(roster(conn).len(), 1);
+
+        // A merge moves q's relations to p: b now lists p, and no longer q.
+        repo::insert_employment(conn, &new_employment(a.id, q.id, "210", "suspended")).unwrap();
+        employees::move_employments(conn, q.id, p.id, datetime!(2023-04-11 09:00:00)).unwrap();
+        assert_eq!(
+            roster(conn),
+            BTreeSet::from([
+                (a.id, p.id, "10003726255".to_owned()),
+                (b.id, p.id, "10003726255".to_owned()),
+            ])
+        );
+        assert_eq!(roster(conn), derived(conn));
+
+        // A changed person number follows.
+        diesel::update(persons::table.filter(persons::id.eq(p.id)))
+            .set(persons::person_no.eq("10003726999"))
+            .execute(conn)
+            .unwrap();
+        assert_eq!(roster(conn), derived(conn));
+        assert!(roster(conn).iter().all(|(_, _, no)| no == "10003726999"));
+    });
+}
