@@ -98,6 +98,9 @@ pub struct Config {
     /// Ed25519 public key (PEM file) that signs QR sign-in confirmations;
     /// in dev the committed dev-only key when unset.
     pub card_platform_key: CardPlatformKey,
+    /// `QIBAO_HSTS_MAX_AGE`: seconds of `Strict-Transport-Security` to
+    /// send, for a deployment served over TLS; unset: no HSTS header.
+    pub hsts_max_age: Option<u32>,
 }
 
 /// Why the configuration was refused. The messages are meant for operators.
@@ -228,6 +231,10 @@ impl Config {
             .map(|n| n.get())
             .unwrap_or(1);
         let workers = parse_positive::<usize>(&get, "QIBAO_WORKERS", default_workers)?;
+        let hsts_max_age = match get("QIBAO_HSTS_MAX_AGE") {
+            None => None,
+            Some(_) => Some(parse_positive::<u32>(&get, "QIBAO_HSTS_MAX_AGE", 1)?),
+        };
 
         let card_platform_key = match get("QIBAO_CARD_PLATFORM_PUBLIC_KEY") {
             None if mode.is_production() => return Err(ConfigError::CardKeyMissing),
@@ -265,6 +272,7 @@ impl Config {
             pool_size,
             workers,
             card_platform_key,
+            hsts_max_age,
         })
     }
 
@@ -280,13 +288,13 @@ impl Config {
             pool_size: 4,
             workers: 1,
             card_platform_key: CardPlatformKey::dev(),
+            hsts_max_age: None,
         }
     }
 }
 
 fn parse_date(value: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(value, &format).ok()
+    qibao_core::dates::parse_date(value.trim())
 }
 
 fn parse_positive<T>(

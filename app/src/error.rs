@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use qibao_core::calendar::CalendarError;
 use qibao_core::contribution::ContributionError;
 use qibao_core::policy::PolicyError;
 use qibao_db::DbError;
@@ -237,6 +238,17 @@ impl From<PolicyError> for AppError {
             }
         };
         AppError::unprocessable(code, e.to_string())
+    }
+}
+
+impl From<CalendarError> for AppError {
+    fn from(e: CalendarError) -> Self {
+        match e {
+            CalendarError::OutOfRange => {
+                AppError::unprocessable("DATE_OUT_OF_RANGE", e.to_string())
+            }
+            CalendarError::Format(_) => corrupt("calendar", e),
+        }
     }
 }
 

@@ -583,7 +583,7 @@ pub fn issue(
         .params(Period::of(today))?
         .windows
         .order_validity_working_days;
-    let due = order_due_date(&calendar, today, validity).date;
+    let due = order_due_date(&calendar, today, validity)?.date;
     // Per month and side of the pension split, core says whether anything
     // accrues on the issue date. Months that accrue nothing (every
     // current-month line) are billed without reading their lines: one

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use time::{Date, Duration, Weekday};
+use time::{Date, Weekday};
+
+use crate::dates::{MAX_DATE, in_range};
 
 /// One day that differs from the ordinary week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +23,9 @@ pub struct SpecialDay {
 pub enum CalendarError {
     #[error("节假日数据格式不正确：{0}")]
     Format(String),
+    /// Working-day arithmetic would leave the supported date range.
+    #[error("日期超出可计算范围：起始日期及推算结果应在1900-01-01至2099-12-31之间")]
+    OutOfRange,
 }
 
 /// The shipped copy of the State Council calendar (data/holiday-cn, MIT).
@@ -141,13 +146,22 @@ impl WorkCalendar {
         }
     }
 
-    /// The date `n` working days after `from` (`from` itself not counted).
-    pub fn add_working_days(&self, from: Date, n: u32) -> WorkingDayResult {
+    /// The date `n` working days after `from` (`from` itself not counted),
+    /// or [`CalendarError::OutOfRange`] when `from` or the result is outside
+    /// [`crate::dates::MIN_DATE`]..=[`MAX_DATE`] (so no input can overflow, and the loop
+    /// ends after at most the range's days).
+    pub fn add_working_days(&self, from: Date, n: u32) -> Result<WorkingDayResult, CalendarError> {
+        if !in_range(from) {
+            return Err(CalendarError::OutOfRange);
+        }
         let mut d = from;
         let mut left = n;
         let mut missing = BTreeSet::new();
         while left > 0 {
-            d += Duration::days(1);
+            d = d
+                .next_day()
+                .filter(|next| *next <= MAX_DATE)
+                .ok_or(CalendarError::OutOfRange)?;
             if !self.covers(d.year()) {
                 missing.insert(d.year());
             }
@@ -155,10 +169,10 @@ impl WorkCalendar {
                 left -= 1;
             }
         }
-        WorkingDayResult {
+        Ok(WorkingDayResult {
             date: d,
             years_without_calendar: missing.into_iter().collect(),
-        }
+        })
     }
 }
 
@@ -186,23 +200,66 @@ mod tests {
         let c = WorkCalendar::bundled();
         // Issued Thu 2022-09-29: 30 Sep (Fri) is a working day, 1–7 Oct off,
         // 8 and 9 Oct (Sat, Sun) adjusted working days.
-        let r = c.add_working_days(date!(2022 - 09 - 29), 10);
+        let r = c.add_working_days(date!(2022 - 09 - 29), 10).unwrap();
         // 9/30, 10/8, 10/9, 10/10, 10/11, 10/12, 10/13, 10/14, 10/17, 10/18
         assert_eq!(r.date, date!(2022 - 10 - 18));
         assert!(r.years_without_calendar.is_empty());
         // An ordinary fortnight.
-        let r = c.add_working_days(date!(2023 - 03 - 01), 10);
+        let r = c.add_working_days(date!(2023 - 03 - 01), 10).unwrap();
         assert_eq!(r.date, date!(2023 - 03 - 15));
     }
 
     #[test]
     fn years_without_data_are_reported() {
         let c = WorkCalendar::bundled();
-        let r = c.add_working_days(date!(2026 - 12 - 25), 10);
+        let r = c.add_working_days(date!(2026 - 12 - 25), 10).unwrap();
         assert_eq!(r.years_without_calendar, vec![2027]);
         // Mon–Fri assumed: 12/28..12/31 (4, 1 Jan 2027 is Friday and a holiday
         // only if published — assumed working), …
         assert!(r.date > date!(2027 - 01 - 01));
+    }
+
+    #[test]
+    fn arithmetic_never_leaves_the_date_range() {
+        let c = WorkCalendar::bundled();
+        // The public GET that used to panic (issue 11): from=9999-12-31.
+        assert_eq!(
+            c.add_working_days(date!(9999 - 12 - 31), 10),
+            Err(CalendarError::OutOfRange)
+        );
+        assert_eq!(
+            c.add_working_days(date!(1899 - 12 - 31), 1),
+            Err(CalendarError::OutOfRange)
+        );
+        assert_eq!(
+            c.add_working_days(date!(2099 - 12 - 24), 10),
+            Err(CalendarError::OutOfRange)
+        );
+        assert_eq!(
+            c.add_working_days(MAX_DATE, u32::MAX),
+            Err(CalendarError::OutOfRange)
+        );
+        assert_eq!(c.add_working_days(MAX_DATE, 0).unwrap().date, MAX_DATE);
+        assert!(c.add_working_days(date!(2099 - 12 - 01), 10).is_ok());
+    }
+
+    proptest::proptest! {
+        /// Any start and count: an answer within range, a working day, after
+        /// the start; or OutOfRange, never a panic.
+        #[test]
+        fn any_input_has_an_answer_or_a_refusal(
+            start in 2_400_000i32..2_500_000, n in 0u32..400
+        ) {
+            let c = WorkCalendar::bundled();
+            let Ok(from) = Date::from_julian_day(start) else { return Ok(()) };
+            match c.add_working_days(from, n) {
+                Ok(r) => {
+                    proptest::prop_assert!(in_range(r.date) && r.date >= from);
+                    proptest::prop_assert!(n == 0 || c.is_working_day(r.date));
+                }
+                Err(e) => proptest::prop_assert_eq!(e, CalendarError::OutOfRange),
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod back_pay;
 pub mod business_item;
 pub mod calendar;
 pub mod contribution;
+pub mod dates;
 pub mod declaration;
 pub mod employment;
 pub mod ids;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use thiserror::Error;
 use time::Date;
 
-use crate::calendar::{WorkCalendar, WorkingDayResult};
+use crate::calendar::{CalendarError, WorkCalendar, WorkingDayResult};
 use crate::ids::age_on;
 use crate::money::Money;
 use crate::period::Period;
@@ -230,8 +230,13 @@ pub fn unit_back_pay_window(current: Period, window_months: u8) -> (Period, Peri
     )
 }
 
-/// The order's due date: `validity` working days after the issue date (R-DECL-4).
-pub fn order_due_date(calendar: &WorkCalendar, issue_date: Date, validity: u8) -> WorkingDayResult {
+/// The order's due date: `validity` working days after the issue date
+/// (R-DECL-4); an issue date outside the supported range is refused.
+pub fn order_due_date(
+    calendar: &WorkCalendar,
+    issue_date: Date,
+    validity: u8,
+) -> Result<WorkingDayResult, CalendarError> {
     calendar.add_working_days(issue_date, u32::from(validity))
 }
 

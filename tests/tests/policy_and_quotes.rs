@@ -257,6 +257,21 @@ fn regions_and_parameters() {
         .assert_problem(400, "VALIDATION_FAILED");
     app.get("/api/v1/policy/working-days?from=2022-09-29&days=0")
         .assert_problem(400, "VALIDATION_FAILED");
+    // Issue 11: the arithmetic cannot overflow (this answered 500), and only
+    // plain YYYY-MM-DD dates within 1900–2099 are dates.
+    for from in [
+        "9999-12-31",
+        "2099-12-31",
+        "1899-12-31",
+        "%2B2023-04-01",
+        "20230401",
+        "2023-04-01T00:00:00",
+        "0000-01-01",
+    ] {
+        let r = app.get(&format!("/api/v1/policy/working-days?from={from}&days=10"));
+        r.assert_problem(400, "VALIDATION_FAILED");
+        assert!(r.text.contains("2099-12-31"), "{from}: {}", r.text);
+    }
 }
 
 #[test]

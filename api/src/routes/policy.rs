@@ -7,7 +7,6 @@ use qibao_core::calendar::WorkingDayResult;
 use qibao_core::ids::RegionCode;
 use qibao_core::policy::{InterestRate, PeriodParams, RegionPolicy};
 use serde::{Deserialize, Serialize};
-use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::blocking::run_db;
@@ -177,15 +176,17 @@ pub async fn get_working_days(
     state: web::Data<AppState>,
     query: web::Query<WorkingDaysQuery>,
 ) -> Result<web::Json<WorkingDayResult>, ApiError> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let from = Date::parse(query.from.trim(), fmt)
-        .map_err(|_| ApiError::invalid_field("from", "日期格式应为YYYY-MM-DD，如2022-09-29"))?;
+    let from = qibao_core::dates::parse_date(query.from.trim())
+        .ok_or_else(|| ApiError::invalid_field("from", qibao_core::dates::DATE_FORMAT_HINT))?;
     let days = query.days;
     if !(1..=60).contains(&days) {
         return Err(ApiError::invalid_field("days", "工作日天数应在1至60之间"));
     }
     let calendar = run_db(&state, |conn| Ok(policy_db::load_calendar(conn)?)).await?;
-    Ok(web::Json(calendar.add_working_days(from, days)))
+    let result = calendar
+        .add_working_days(from, days)
+        .map_err(|e| ApiError::invalid_field("from", e.to_string()))?;
+    Ok(web::Json(result))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
