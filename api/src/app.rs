@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::middleware::{self, RouteTable};
 use crate::routes::{self, RouteFn};
 use crate::state::AppState;
-use crate::{extract, openapi};
+use crate::{extract, openapi, security_headers};
 
 /// Where the spec is served (JSON).
 pub const OPENAPI_JSON_PATH: &str = "/api/v1/openapi.json";
@@ -73,6 +73,7 @@ pub fn build_app_with(
         .wrap(from_fn(middleware::catch_panic))
         .wrap(from_fn(middleware::problems))
         .wrap(from_fn(middleware::head_as_get))
+        .wrap(from_fn(security_headers::add))
         .wrap(Logger::default())
 }
 

@@ -19,6 +19,7 @@ pub mod problem;
 pub mod review;
 pub mod routes;
 mod rule_errors;
+pub mod security_headers;
 pub mod server;
 pub mod state;
 

@@ -285,6 +285,11 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut builder = HttpResponse::build(self.0.status);
         builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        // A problem that escapes every middleware is rendered by the server
+        // itself: it carries the API's security headers from here.
+        for (name, value) in crate::security_headers::fixed(false) {
+            builder.insert_header((name, value));
+        }
         for (name, value) in &self.0.headers {
             builder.insert_header((name.clone(), value.clone()));
         }

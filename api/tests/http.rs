@@ -431,3 +431,46 @@ fn test_server_serves_over_tcp_and_follows_its_clock() {
     // refuses is not asserted: a parallel test's server may reuse it).
     drop(server);
 }
+
+/// Issue 11: every answer carries the security headers — JSON, problems
+/// (a 404, a caught panic) and the docs, the docs with the policy that lets
+/// the offline Swagger UI run and the API with one that allows nothing; no
+/// HSTS unless configured.
+#[actix_web::test]
+async fn every_answer_carries_the_security_headers() {
+    use qibao_api::security_headers::{API_CSP, DOCS_CSP};
+    let f = fixture(2);
+    for (uri, csp) in [
+        ("/healthz", API_CSP),
+        ("/api/v1/policy/regions", API_CSP),
+        ("/api/v1/no-such-thing", API_CSP),
+        ("/api/v1/test/panic", API_CSP),
+        ("/docs/", DOCS_CSP),
+        ("/docs/swagger-initializer.js", DOCS_CSP),
+    ] {
+        let (status, headers, _) = call(&f.state, at::TestRequest::get().uri(uri)).await;
+        let h = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            h("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{uri} {status}"
+        );
+        assert_eq!(h("content-security-policy").as_deref(), Some(csp), "{uri}");
+        assert_eq!(h("x-frame-options").as_deref(), Some("DENY"), "{uri}");
+        assert_eq!(
+            h("referrer-policy").as_deref(),
+            Some("no-referrer"),
+            "{uri}"
+        );
+        assert_eq!(h("strict-transport-security"), None, "{uri}");
+    }
+
+    let mut config = Config::for_tests(f.state.config.database_url.clone());
+    config.hsts_max_age = Some(31_536_000);
+    let state = AppState::new(f.state.pool.clone(), Clock::system(), config);
+    let (_, headers, _) = call(&state, at::TestRequest::get().uri("/healthz")).await;
+    assert_eq!(
+        headers.get("strict-transport-security").unwrap(),
+        "max-age=31536000; includeSubDomains"
+    );
+}
