@@ -28,11 +28,11 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser, UnitUser};
 use crate::blocking::run_db;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
-use crate::review::material::check_material_ids;
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{insurances_field, parse_person_no};
 use crate::routes::orders::idempotency_key;
 use crate::state::AppState;
+use qibao_app::review::material::check_material_ids;
 
 /// The longest reason accepted, in characters.
 const MAX_REASON_CHARS: usize = 500;

@@ -1,6 +1,6 @@
 //! Refund applications decided by a reviewer (多缴退费, R-REF-1…5, kind
 //! `refund`): the effects of approval and rejection, which the review
-//! queue's dispatcher (the API's `review` module) runs in the decision's
+//! queue's dispatcher ([`crate::review::dispatch`]) runs in the decision's
 //! transaction.
 //!
 //! The unit's application is planned by `qibao_core::refund` and stored as a

@@ -1,15 +1,47 @@
-//! The review queue's part that use cases share (审核, DOMAIN "Counter
-//! service model"): submitting a unit's request for review — the business
-//! item (`pending_review`), its materials, the task needing a staff role
-//! and its `created` event, all in the caller's transaction — and what a
-//! unit reads of a request (materials, timeline). The queue's dispatch by
-//! kind (claim, release, approve, reject) is the API's `review` module,
-//! which calls each kind's effects.
+//! The review queue (审核): one mechanism for every business a back-office
+//! reviewer must decide — key-information changes, labour-contract and
+//! employee back-pay, refunds (DOMAIN "Counter service model": tasks by
+//! role, every step timed and attributed, 受理绩效可考, 全程可视).
+//!
+//! A unit's request becomes a business item (办件, status `pending_review`)
+//! with its supporting materials linked, a review task (`review_tasks`) that
+//! needs a staff role, and a `created` event ([`submit`]). A reviewer with
+//! that role claims the task (`open` → `claimed`; a conditional UPDATE, so
+//! of concurrent claims exactly one wins), and then approves or rejects it,
+//! or releases it back to the queue ([`dispatch`], [`queue`]). Approval
+//! applies the kind's effect in the same transaction and sets the business
+//! item `approved`; rejection sets it `rejected` with the reason the unit
+//! reads. Each step is one `review_task_events` row (who, when, note).
+//!
+//! # Adding a kind of task
+//!
+//! 1. Write `review/<kind>.rs` with a unit struct implementing
+//!    [`ReviewKind`]: its code (also the business item's kind), Chinese
+//!    label, the staff role that decides it, whether a unit may have only
+//!    one undecided task of it, and what approval (and rejection) does.
+//! 2. Add it to [`KINDS`] — the one list the queue dispatches on.
+//! 3. In the unit's use case, validate the request, then call [`submit`] in
+//!    its transaction with the kind, the payload the approval needs, the
+//!    material ids and the before/after values.
+//!
+//! Nothing else changes: listing, claiming, releasing, approving and
+//! rejecting work for every registered kind.
+
+pub mod dispatch;
+pub mod labour_contract;
+pub mod material;
+pub mod queue;
+pub mod refund;
+pub mod unit_key_change;
+
+pub use dispatch::{
+    KINDS, ReviewKind, Reviewer, kind, kind_info, kind_label, load_for, task_not_found,
+};
 
 use qibao_db::DbConn;
 use qibao_db::DbError;
 use qibao_db::review::{
-    self as store, MaterialMeta, NewReviewTask, NewTaskEvent, ReviewTask, status,
+    self as store, MaterialMeta, NewReviewTask, NewTaskEvent, PageReq, ReviewTask, status,
 };
 use qibao_db::rows::BusinessItem;
 use serde::Serialize;
@@ -240,4 +272,32 @@ pub fn iso(t: PrimitiveDateTime) -> String {
     t.assume_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
+}
+
+/// Parses stored JSON text (written by this program) into a value.
+pub fn json_of(text: Option<&str>) -> Option<Value> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+}
+
+/// A page of a list: where it is and how many there are in all.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageInfo {
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub page: i64,
+    #[cfg_attr(feature = "openapi", schema(example = 20))]
+    pub page_size: i64,
+    /// Items matching the filters, over all pages.
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
+    pub total: i64,
+}
+
+impl PageInfo {
+    pub fn new(page: PageReq, total: i64) -> PageInfo {
+        PageInfo {
+            page: page.page,
+            page_size: page.page_size,
+            total,
+        }
+    }
 }

@@ -28,12 +28,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::PrimitiveDateTime;
 
-use crate::auth::{Principal, StaffRole};
-use crate::problem::ApiError;
-use crate::problem::corrupt;
-use crate::review::ReviewKind;
-use qibao_app::context::UnitContext;
-use qibao_app::employees::{self as employment, LineDto, same_person_ids};
+use super::ReviewKind;
+use crate::actor::AsActor;
+use crate::context::UnitContext;
+use crate::employees::{self as employment, LineDto, same_person_ids};
+use crate::error::{AppError, corrupt};
 
 /// The kind code of a labour-contract back-pay application.
 pub const KIND_LABOUR_CONTRACT: &str = BusinessItemKind::LabourContractBackPay.code();
@@ -75,24 +74,24 @@ pub struct Payload {
 }
 
 impl Payload {
-    pub fn kind(&self) -> Result<BackPayKind, ApiError> {
+    pub fn kind(&self) -> Result<BackPayKind, AppError> {
         BackPayKind::parse(&self.kind).ok_or_else(|| corrupt("back-pay kind", &self.kind))
     }
 
-    pub fn insurances(&self) -> Result<Vec<Insurance>, ApiError> {
+    pub fn insurances(&self) -> Result<Vec<Insurance>, AppError> {
         self.insurances
             .iter()
             .map(|c| Insurance::from_code(c).map_err(|e| corrupt("insurance", e)))
             .collect()
     }
 
-    pub fn months(&self) -> Result<Vec<Period>, ApiError> {
+    pub fn months(&self) -> Result<Vec<Period>, AppError> {
         let from = Period::from_yyyymm(self.from_period).map_err(|e| corrupt("period", e))?;
         let to = Period::from_yyyymm(self.to_period).map_err(|e| corrupt("period", e))?;
         Ok(Period::range_inclusive(from, to))
     }
 
-    pub fn of_task(task: &ReviewTask) -> Result<Payload, ApiError> {
+    pub fn of_task(task: &ReviewTask) -> Result<Payload, AppError> {
         serde_json::from_str(&task.payload_json).map_err(|e| corrupt("back-pay payload", e))
     }
 }
@@ -109,7 +108,7 @@ pub struct Plan {
 /// months, the unit's insurance start and lines already present are left
 /// out), and checks that every planned line can be assessed with the
 /// parameters in force for its period.
-pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Result<Plan, ApiError> {
+pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Result<Plan, AppError> {
     let kind = payload.kind()?;
     let insurances = payload.insurances()?;
     let person = emp_db::get_persons(conn, &[payload.person_id])?
@@ -138,7 +137,7 @@ pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Resu
         employment::plan_for(conn, ctx.unit.id, &ids, &periods, &insurances, &unit_starts)?;
     for l in &lines {
         if !relation_of.contains_key(&l.insurance) {
-            return Err(ApiError::unprocessable(
+            return Err(AppError::unprocessable(
                 "NOT_INSURED_HERE",
                 format!(
                     "该人员未在本单位参加{}，不能申请补缴该险种",
@@ -178,17 +177,17 @@ impl ReviewKind for BackPayReview {
         self.0.label_zh()
     }
 
-    fn required_role(&self) -> StaffRole {
-        StaffRole::Reviewer
+    fn required_role(&self) -> &'static str {
+        "reviewer"
     }
 
     fn apply_approval(
         &self,
         conn: &mut DbConn,
         task: &ReviewTask,
-        _reviewer: &Principal,
+        _reviewer: &dyn AsActor,
         now: PrimitiveDateTime,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), AppError> {
         let payload = Payload::of_task(task)?;
         let mut ctx = UnitContext::load(conn, task.unit_id)?;
         let planned = plan(conn, &mut ctx, &payload)?;
