@@ -73,6 +73,21 @@ impl Clock {
     }
 }
 
+/// A stored UTC timestamp as ISO 8601 in China time
+/// (`2023-04-20T10:30:00+08:00`).
+pub fn china_timestamp(utc: PrimitiveDateTime) -> String {
+    let t = utc.assume_utc().to_offset(CHINA_OFFSET);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+08:00",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Self::system()

@@ -14,12 +14,14 @@ pub mod declarations;
 pub mod employees;
 pub mod error;
 pub mod items;
+pub mod materials;
 pub mod orders;
 pub mod persons;
 pub mod refunds;
 pub mod review;
 pub mod tax;
 pub mod tx;
+pub mod units;
 pub mod wage_base;
 
 pub use actor::{Actor, Channel};

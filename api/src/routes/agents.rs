@@ -2,92 +2,22 @@
 //! R-AUTH-4, FAQ 31). Any of the unit's callers may list them; only the
 //! legal representative adds, changes or removes them. Removing an agent
 //! ends that person's sessions for this unit at once.
+//!
+//! HTTP only: the use cases are in [`qibao_app::units::agents`].
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use qibao_core::business_item::BusinessItemKind;
+use qibao_app::units::agents::{self, AgentDetails, AgentDto};
 use qibao_core::ids::{Phone, ResidentId};
-use qibao_core::unit::mask_id_number;
-use qibao_db::DbError;
-use qibao_db::units::{self as unit_db, Agent, NewAgent};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::{LegalRepUser, Role, UnitUser};
+use crate::auth::{AsActor, LegalRepUser, Role, UnitUser};
 use crate::blocking::run_db;
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::units::{
-    DONE, iso_utc, optional_text, parse_field, required_text, unit_not_found,
-};
+use crate::routes::units::{optional_text, parse_field, required_text};
 use crate::state::AppState;
-
-pub const KIND_AGENT_ADDED: BusinessItemKind = BusinessItemKind::AgentAdded;
-pub const KIND_AGENT_CHANGED: BusinessItemKind = BusinessItemKind::AgentChanged;
-pub const KIND_AGENT_REMOVED: BusinessItemKind = BusinessItemKind::AgentRemoved;
-
-/// An authorised agent; the ID number is masked.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AgentDto {
-    pub id: i64,
-    #[schema(example = "张三")]
-    pub name: String,
-    /// Resident ID number (AAC002) with its middle masked.
-    #[schema(example = "420500********0016")]
-    pub id_number_masked: String,
-    #[schema(example = "人力资源部")]
-    pub department: Option<String>,
-    #[schema(example = "13972012345")]
-    pub phone: String,
-    /// `active` or `removed`.
-    #[schema(example = "active")]
-    pub status: String,
-    /// ISO 8601, UTC.
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: String,
-}
-
-impl AgentDto {
-    pub fn from_row(a: &Agent) -> AgentDto {
-        AgentDto {
-            id: a.id,
-            name: a.name.clone(),
-            id_number_masked: mask_id_number(&a.id_number),
-            department: a.department.clone(),
-            phone: a.phone.clone(),
-            status: a.status.clone(),
-            created_at: iso_utc(a.created_at),
-            updated_at: iso_utc(a.updated_at),
-        }
-    }
-}
-
-/// What a business item keeps of an agent (the ID number masked).
-fn snapshot(a: &Agent) -> serde_json::Value {
-    json!({
-        "agent_id": a.id,
-        "name": a.name,
-        "id_number_masked": mask_id_number(&a.id_number),
-        "department": a.department,
-        "phone": a.phone,
-        "status": a.status,
-    })
-}
-
-fn agent_not_found() -> ApiError {
-    ApiError::not_found("AGENT_NOT_FOUND", "经办人不存在或已被删除。")
-}
-
-fn agent_exists() -> ApiError {
-    ApiError::conflict(
-        "AGENT_EXISTS",
-        "该人员已是本单位的经办人，无需重复添加；如需修改其信息，请使用变更功能。",
-    )
-}
 
 /// Adds an agent (登录授权信息采集表).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -137,11 +67,8 @@ pub async fn list_agents(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<AgentDto>>, ApiError> {
     let unit_id = user.unit_id;
-    let rows = run_db(&state, move |conn| {
-        Ok(unit_db::list_active_agents(conn, unit_id)?)
-    })
-    .await?;
-    Ok(web::Json(rows.iter().map(AgentDto::from_row).collect()))
+    let list = run_db(&state, move |conn| Ok(agents::list(conn, unit_id)?)).await?;
+    Ok(web::Json(list))
 }
 
 /// Authorises a person as the unit's agent (legal representative only,
@@ -184,59 +111,19 @@ pub async fn create_agent(
     let (Some(id), Some(phone), true) = (id, phone, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
+    let details = AgentDetails {
+        name,
+        department,
+        phone,
+    };
     let now = state.clock.now_utc();
-    let LegalRepUser { principal, unit_id } = user;
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
     let agent = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |conn| {
-            if let Err(DbError::NotFound) = unit_db::get_unit(conn, unit_id) {
-                return Err(unit_not_found());
-            }
-            let id_number = id.id.as_str();
-            if unit_db::find_active_agent_by_id_number(conn, unit_id, id_number)?.is_some() {
-                return Err(agent_exists());
-            }
-            let agent = unit_db::insert_agent(
-                conn,
-                &NewAgent {
-                    unit_id,
-                    id_number: id_number.to_owned(),
-                    name,
-                    department,
-                    phone: phone.as_str().to_owned(),
-                    status: unit_db::ACTIVE.to_owned(),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .map_err(|e| match e {
-                DbError::Conflict { constraint }
-                    if constraint == "agents_unit_id_id_number_key" =>
-                {
-                    agent_exists()
-                }
-                other => other.into(),
-            })?;
-            let mut after = snapshot(&agent);
-            if let Some(from) = &id.converted_from {
-                after["id_number_converted_from_15_digits"] = json!(mask_id_number(from));
-            }
-            items::record(
-                conn,
-                &principal,
-                ItemRecord {
-                    unit_id: Some(unit_id),
-                    kind: KIND_AGENT_ADDED,
-                    status: DONE,
-                    before: None,
-                    after: Some(after),
-                },
-                now,
-            )?;
-            Ok(agent)
-        })
+        Ok(agents::add(conn, &who, unit_id, &id, details, now)?)
     })
     .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(AgentDto::from_row(&agent)))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(agent))
 }
 
 /// Changes an agent's name, department and phone (legal representative only).
@@ -272,44 +159,20 @@ pub async fn update_agent(
     let (Some(phone), true) = (phone, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
+    let details = AgentDetails {
+        name,
+        department,
+        phone,
+    };
     let agent_id = path.into_inner();
     let now = state.clock.now_utc();
-    let LegalRepUser { principal, unit_id } = user;
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
     let agent = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |conn| {
-            let current =
-                unit_db::find_active_agent(conn, unit_id, agent_id)?.ok_or_else(agent_not_found)?;
-            if current.name == name
-                && current.department == department
-                && current.phone == phone.as_str()
-            {
-                return Ok(current);
-            }
-            let updated = unit_db::update_agent(
-                conn,
-                agent_id,
-                &name,
-                department.as_deref(),
-                phone.as_str(),
-                now,
-            )?;
-            items::record(
-                conn,
-                &principal,
-                ItemRecord {
-                    unit_id: Some(unit_id),
-                    kind: KIND_AGENT_CHANGED,
-                    status: DONE,
-                    before: Some(snapshot(&current)),
-                    after: Some(snapshot(&updated)),
-                },
-                now,
-            )?;
-            Ok(updated)
-        })
+        Ok(agents::change(conn, &who, unit_id, agent_id, details, now)?)
     })
     .await?;
-    Ok(web::Json(AgentDto::from_row(&agent)))
+    Ok(web::Json(agent))
 }
 
 /// Removes an agent (legal representative only): the authorisation ends and
@@ -336,35 +199,17 @@ pub async fn delete_agent(
 ) -> Result<HttpResponse, ApiError> {
     let agent_id = path.into_inner();
     let now = state.clock.now_utc();
-    let LegalRepUser { principal, unit_id } = user;
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
     run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |conn| {
-            let current =
-                unit_db::find_active_agent(conn, unit_id, agent_id)?.ok_or_else(agent_not_found)?;
-            let removed = unit_db::remove_agent(conn, agent_id, now)?;
-            let revoked = qibao_db::auth::revoke_sessions_of(
-                conn,
-                Role::Agent.as_str(),
-                &current.id_number,
-                Some(unit_id),
-                now,
-            )?;
-            let mut after = snapshot(&removed);
-            after["sessions_revoked"] = json!(revoked);
-            items::record(
-                conn,
-                &principal,
-                ItemRecord {
-                    unit_id: Some(unit_id),
-                    kind: KIND_AGENT_REMOVED,
-                    status: DONE,
-                    before: Some(snapshot(&current)),
-                    after: Some(after),
-                },
-                now,
-            )?;
-            Ok(())
-        })
+        Ok(agents::remove(
+            conn,
+            &who,
+            unit_id,
+            agent_id,
+            Role::Agent.as_str(),
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

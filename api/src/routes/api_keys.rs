@@ -3,73 +3,33 @@
 //! revoked (which also ends the sessions opened with the key), and
 //! exchanged by the payroll software for short-lived access tokens
 //! (role `payroll`, channel `api`).
+//!
+//! HTTP only: the key management use cases are in
+//! [`qibao_app::units::api_keys`]; the key's form and hash are
+//! [`crate::auth::api_keys`]'s.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use qibao_db::accounts::{self, ApiKey, NewApiKey};
+use qibao_app::units::api_keys::{self as keys, ApiKeyPage, ApiKeyView, CreatedApiKey, FreshKey};
+use qibao_db::accounts;
 use qibao_db::conn::transaction;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::tokens::{self, Issue, TokenResponse, TokenUnit};
-use crate::auth::{Channel, LegalRepUser, Role, SessionSpec, api_keys};
+use crate::auth::{AsActor, Channel, LegalRepUser, Role, SessionSpec, api_keys};
 use crate::blocking::run_db;
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::auth::china_timestamp;
 use crate::state::AppState;
 
 /// The longest key name, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
-
-/// A key as listed: never its secret.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiKeyView {
-    pub id: i64,
-    /// The key's public prefix (the part after `qbk_`), to recognise it.
-    #[schema(example = "3f9a0c1d2e4b")]
-    pub prefix: String,
-    #[schema(example = "薪资系统")]
-    pub name: String,
-    /// ISO 8601, China time.
-    pub created_at: String,
-    /// Who created it (`role:subject:name`).
-    pub created_by: String,
-    /// When it was last exchanged for a token (ISO 8601, China time).
-    pub last_used_at: Option<String>,
-    /// When it was revoked (ISO 8601, China time); a revoked key no longer works.
-    pub revoked_at: Option<String>,
-}
-
-impl From<&ApiKey> for ApiKeyView {
-    fn from(k: &ApiKey) -> Self {
-        ApiKeyView {
-            id: k.id,
-            prefix: k.key_prefix.clone(),
-            name: k.name.clone(),
-            created_at: china_timestamp(k.created_at),
-            created_by: k.created_by.clone(),
-            last_used_at: k.last_used_at.map(china_timestamp),
-            revoked_at: k.revoked_at.map(china_timestamp),
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateApiKeyRequest {
     /// What the key is for, 1–64 characters.
     #[schema(example = "薪资系统")]
     pub name: String,
-}
-
-/// A new key: the only time its secret is shown.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedApiKey {
-    /// The whole key (`qbk_<prefix>_<secret>`); store it safely, it cannot
-    /// be shown again.
-    pub key: String,
-    #[serde(flatten)]
-    pub view: ApiKeyView,
 }
 
 /// Creates an API key for the unit's payroll software.
@@ -98,40 +58,17 @@ pub async fn create_api_key(
             format!("请填写凭证名称，1至{MAX_NAME_CHARS}个字符"),
         ));
     }
+    let fresh = api_keys::generate();
+    let fresh = FreshKey {
+        key: fresh.key,
+        prefix: fresh.prefix,
+        hash: fresh.hash,
+    };
     let now = state.clock.now_utc();
+    let actor = who.principal.as_actor();
+    let unit_id = who.unit_id;
     let created = run_db(&state, move |conn| {
-        transaction(conn, |c| {
-            let fresh = api_keys::generate();
-            let row = accounts::insert_api_key(
-                c,
-                &NewApiKey {
-                    unit_id: who.unit_id,
-                    name: name.clone(),
-                    key_prefix: fresh.prefix.clone(),
-                    key_hash: fresh.hash.clone(),
-                    created_by: who.principal.actor(),
-                    created_at: now,
-                },
-            )?;
-            items::record(
-                c,
-                &who.principal,
-                ItemRecord {
-                    unit_id: Some(who.unit_id),
-                    kind: qibao_core::business_item::BusinessItemKind::ApiKeyCreated,
-                    status: "done",
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "id": row.id, "prefix": row.key_prefix, "name": row.name,
-                    })),
-                },
-                now,
-            )?;
-            Ok(CreatedApiKey {
-                key: fresh.key,
-                view: ApiKeyView::from(&row),
-            })
-        })
+        Ok(keys::create(conn, &actor, unit_id, name, fresh, now)?)
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -166,15 +103,6 @@ impl PageQuery {
     }
 }
 
-/// A page of the unit's API keys.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiKeyPage {
-    pub items: Vec<ApiKeyView>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-}
-
 /// The unit's API keys, newest first, revoked ones included; never a secret.
 #[utoipa::path(
     tag = "portal",
@@ -195,21 +123,12 @@ pub async fn list_api_keys(
     query: web::Query<PageQuery>,
 ) -> Result<web::Json<ApiKeyPage>, ApiError> {
     let (page, page_size) = query.checked()?;
-    let (rows, total) = run_db(&state, move |conn| {
-        Ok(accounts::list_api_keys(
-            conn,
-            who.unit_id,
-            (page - 1).saturating_mul(page_size),
-            page_size,
-        )?)
+    let unit_id = who.unit_id;
+    let out = run_db(&state, move |conn| {
+        Ok(keys::list(conn, unit_id, page, page_size)?)
     })
     .await?;
-    Ok(web::Json(ApiKeyPage {
-        items: rows.iter().map(ApiKeyView::from).collect(),
-        total,
-        page,
-        page_size,
-    }))
+    Ok(web::Json(out))
 }
 
 /// Revokes one of the unit's API keys; the sessions opened with it end at
@@ -236,47 +155,17 @@ pub async fn revoke_api_key(
 ) -> Result<web::Json<ApiKeyView>, ApiError> {
     let id = path.into_inner();
     let now = state.clock.now_utc();
+    let actor = who.principal.as_actor();
+    let unit_id = who.unit_id;
     let view = run_db(&state, move |conn| {
-        transaction(conn, |c| {
-            let key = accounts::find_unit_api_key(c, who.unit_id, id)?.ok_or_else(|| {
-                ApiError::not_found("API_KEY_NOT_FOUND", "未找到该接口凭证。")
-            })?;
-            if !accounts::revoke_api_key(c, who.unit_id, id, now)? {
-                return Err(ApiError::conflict(
-                    "API_KEY_ALREADY_REVOKED",
-                    "该接口凭证已于此前作废。",
-                ));
-            }
-            qibao_db::auth::revoke_sessions_of(
-                c,
-                Role::Payroll.as_str(),
-                &key.key_prefix,
-                Some(who.unit_id),
-                now,
-            )?;
-            items::record(
-                c,
-                &who.principal,
-                ItemRecord {
-                    unit_id: Some(who.unit_id),
-                    kind: qibao_core::business_item::BusinessItemKind::ApiKeyRevoked,
-                    status: "done",
-                    before: Some(serde_json::json!({
-                        "id": key.id, "prefix": key.key_prefix, "name": key.name, "revoked_at": null,
-                    })),
-                    after: Some(serde_json::json!({
-                        "id": key.id, "prefix": key.key_prefix, "name": key.name,
-                        "revoked_at": china_timestamp(now),
-                    })),
-                },
-                now,
-            )?;
-            let revoked = ApiKey {
-                revoked_at: Some(now),
-                ..key
-            };
-            Ok(ApiKeyView::from(&revoked))
-        })
+        Ok(keys::revoke(
+            conn,
+            &actor,
+            unit_id,
+            id,
+            Role::Payroll.as_str(),
+            now,
+        )?)
     })
     .await?;
     Ok(web::Json(view))

@@ -2,88 +2,22 @@
 //! over-payments are refunded. One active account per unit; a new one
 //! replaces the old. The holder must be the unit itself. Any of the unit's
 //! callers may read it; only the legal representative changes it.
+//!
+//! HTTP only: the use cases are in [`qibao_app::units::bank_accounts`].
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
-use qibao_core::business_item::BusinessItemKind;
+use qibao_app::units::bank_accounts::{self, BankAccountDto, NewAccount, PURPOSE};
 use qibao_core::ids::BankAccount;
-use qibao_core::unit::same_unit_name;
-use qibao_db::DbError;
-use qibao_db::units::{self as unit_db, NewUnitBankAccount, PURPOSE_REFUND, UnitBankAccount};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::{LegalRepUser, UnitUser};
+use crate::auth::{AsActor, LegalRepUser, UnitUser};
 use crate::blocking::run_db;
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::units::{DONE, iso_utc, parse_field, required_text, unit_not_found};
+use crate::routes::units::{parse_field, required_text};
 use crate::state::AppState;
-
-pub const KIND_BANK_ACCOUNT_ADDED: BusinessItemKind = BusinessItemKind::BankAccountAdded;
-pub const KIND_BANK_ACCOUNT_REMOVED: BusinessItemKind = BusinessItemKind::BankAccountRemoved;
-
-/// A bank account of the unit.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BankAccountDto {
-    pub id: i64,
-    /// `refund` (退收银行账户).
-    #[schema(example = "refund")]
-    pub purpose: String,
-    #[schema(example = "退收银行账户")]
-    pub purpose_name: String,
-    /// Bank and branch (开户银行).
-    #[schema(example = "中国工商银行宜昌西陵支行")]
-    pub bank_name: String,
-    /// Account holder (户名): the unit's name.
-    #[schema(example = "宜昌市三峡示范科技有限公司")]
-    pub account_name: String,
-    /// Account number, 8–30 digits.
-    #[schema(example = "1807012309024512345")]
-    pub account_number: String,
-    /// `active` or `removed`.
-    #[schema(example = "active")]
-    pub status: String,
-    /// ISO 8601, UTC.
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: String,
-}
-
-impl BankAccountDto {
-    pub fn from_row(a: &UnitBankAccount) -> BankAccountDto {
-        BankAccountDto {
-            id: a.id,
-            purpose_name: if a.purpose == PURPOSE_REFUND {
-                "退收银行账户"
-            } else {
-                "银行账户"
-            }
-            .to_owned(),
-            purpose: a.purpose.clone(),
-            bank_name: a.bank_name.clone(),
-            account_name: a.account_name.clone(),
-            account_number: a.account_number.clone(),
-            status: a.status.clone(),
-            created_at: iso_utc(a.created_at),
-            updated_at: iso_utc(a.updated_at),
-        }
-    }
-}
-
-fn snapshot(a: &UnitBankAccount) -> serde_json::Value {
-    json!({
-        "bank_account_id": a.id,
-        "purpose": a.purpose,
-        "bank_name": a.bank_name,
-        "account_name": a.account_name,
-        "account_number": a.account_number,
-        "status": a.status,
-    })
-}
 
 /// Registers the unit's refund bank account.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -121,13 +55,8 @@ pub async fn list_bank_accounts(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<BankAccountDto>>, ApiError> {
     let unit_id = user.unit_id;
-    let rows = run_db(&state, move |conn| {
-        Ok(unit_db::list_active_bank_accounts(conn, unit_id)?)
-    })
-    .await?;
-    Ok(web::Json(
-        rows.iter().map(BankAccountDto::from_row).collect(),
-    ))
+    let list = run_db(&state, move |conn| Ok(bank_accounts::list(conn, unit_id)?)).await?;
+    Ok(web::Json(list))
 }
 
 /// Registers the unit's refund bank account (legal representative only); it
@@ -161,7 +90,7 @@ pub async fn create_bank_account(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     match body.purpose.as_deref().map(str::trim) {
-        None | Some(PURPOSE_REFUND) => {}
+        None | Some(PURPOSE) => {}
         Some(_) => errors.push(FieldError::new(
             "purpose",
             "账户用途只能是refund（退收银行账户）。",
@@ -183,78 +112,24 @@ pub async fn create_bank_account(
     let (Some(number), true) = (number, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
+    let new = NewAccount {
+        bank_name,
+        account_name,
+        number,
+    };
     let now = state.clock.now_utc();
-    let LegalRepUser { principal, unit_id } = user;
-    let (created, account) = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |conn| {
-            let unit = match unit_db::get_unit(conn, unit_id) {
-                Ok(u) => u,
-                Err(DbError::NotFound) => return Err(unit_not_found()),
-                Err(e) => return Err(e.into()),
-            };
-            if !same_unit_name(&account_name, &unit.name) {
-                let message = format!(
-                    "退收银行账户的户名必须是本单位名称“{}”：退费只能退到单位自己的账户，不能退到个人或其他单位的账户。",
-                    unit.name
-                );
-                return Err(
-                    ApiError::unprocessable("ACCOUNT_NAME_MISMATCH", message.clone())
-                        .with_field_error("account_name", message),
-                );
-            }
-            let current = unit_db::active_bank_account(conn, unit_id, PURPOSE_REFUND)?;
-            if let Some(c) = &current
-                && c.bank_name == bank_name
-                && c.account_name == account_name
-                && c.account_number == number.as_str()
-            {
-                return Ok((false, c.clone()));
-            }
-            if let Some(c) = &current {
-                unit_db::remove_bank_account(conn, c.id, now)?;
-            }
-            let account = unit_db::insert_bank_account(
-                conn,
-                &NewUnitBankAccount {
-                    unit_id,
-                    purpose: PURPOSE_REFUND.to_owned(),
-                    bank_name,
-                    account_name,
-                    account_number: number.as_str().to_owned(),
-                    status: unit_db::ACTIVE.to_owned(),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .map_err(|e| match e {
-                DbError::Conflict { .. } => ApiError::conflict(
-                    "BANK_ACCOUNT_CONFLICT",
-                    "退收银行账户刚被其他操作修改，请刷新后重试。",
-                ),
-                other => other.into(),
-            })?;
-            items::record(
-                conn,
-                &principal,
-                ItemRecord {
-                    unit_id: Some(unit_id),
-                    kind: KIND_BANK_ACCOUNT_ADDED,
-                    status: DONE,
-                    before: current.as_ref().map(snapshot),
-                    after: Some(snapshot(&account)),
-                },
-                now,
-            )?;
-            Ok((true, account))
-        })
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
+    let registered = run_db(&state, move |conn| {
+        Ok(bank_accounts::register(conn, &who, unit_id, new, now)?)
     })
     .await?;
-    let status = if created {
+    let status = if registered.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok(HttpResponse::build(status).json(BankAccountDto::from_row(&account)))
+    Ok(HttpResponse::build(status).json(registered.account))
 }
 
 /// Removes a bank account of the unit (legal representative only). Refund
@@ -281,28 +156,10 @@ pub async fn delete_bank_account(
 ) -> Result<HttpResponse, ApiError> {
     let account_id = path.into_inner();
     let now = state.clock.now_utc();
-    let LegalRepUser { principal, unit_id } = user;
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
     run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |conn| {
-            let current = unit_db::find_active_bank_account(conn, unit_id, account_id)?
-                .ok_or_else(|| {
-                    ApiError::not_found("BANK_ACCOUNT_NOT_FOUND", "银行账户不存在或已被删除。")
-                })?;
-            let removed = unit_db::remove_bank_account(conn, account_id, now)?;
-            items::record(
-                conn,
-                &principal,
-                ItemRecord {
-                    unit_id: Some(unit_id),
-                    kind: KIND_BANK_ACCOUNT_REMOVED,
-                    status: DONE,
-                    before: Some(snapshot(&current)),
-                    after: Some(snapshot(&removed)),
-                },
-                now,
-            )?;
-            Ok(())
-        })
+        Ok(bank_accounts::remove(conn, &who, unit_id, account_id, now)?)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

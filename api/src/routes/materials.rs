@@ -1,6 +1,9 @@
 //! Supporting materials (材料): a unit uploads PDF, JPEG or PNG files once
 //! and cites them in requests that need review; reviewers read them.
 //! Stored in the database, so every API instance serves them.
+//!
+//! HTTP only: the multipart form is read and the file's type decided here;
+//! the use cases are in [`qibao_app::materials`].
 
 use actix_multipart::{Field, Multipart, MultipartError};
 use actix_web::http::header::{
@@ -9,12 +12,11 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
-use qibao_db::OptionalExt;
-use qibao_db::review::{self as store, MaterialMeta, NewMaterial};
+use qibao_app::materials::{self, Content, Upload as Stored};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{StaffUser, UnitUser};
+use crate::auth::{AsActor, StaffUser, UnitUser};
 use crate::blocking::run_db;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::review::material::{
@@ -227,24 +229,25 @@ pub async fn create_material(
     let upload = read_upload(&req, payload).await?;
     let kind = MaterialType::sniff(&upload.content).ok_or_else(unsupported_type)?;
     let now = state.clock.now_utc();
-    let row = NewMaterial {
-        unit_id: user.unit_id,
+    let stored = Stored {
         media_type: kind.media_type().to_owned(),
         file_name: clean_file_name(upload.file_name.as_deref(), kind),
-        size_bytes: i64::try_from(upload.content.len()).map_err(ApiError::internal_cause)?,
         sha256: sha256_hex(&upload.content),
         description: upload.description,
         content: upload.content,
-        uploaded_by: user.principal.actor(),
-        created_at: now,
     };
-    let stored = run_db(&state, move |conn| Ok(store::insert_material(conn, &row)?)).await?;
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
+    let stored = run_db(&state, move |conn| {
+        Ok(materials::upload(conn, &who, unit_id, stored, now)?)
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
             format!("/api/v1/portal/materials/{}/content", stored.id),
         ))
-        .json(MaterialDto::from(stored)))
+        .json(stored))
 }
 
 /// The caller's unit's materials, newest first (without content).
@@ -268,35 +271,31 @@ pub async fn list_materials(
 ) -> Result<web::Json<MaterialList>, ApiError> {
     let page = query.parse()?;
     let unit_id = user.unit_id;
-    let (rows, total) = run_db(&state, move |conn| {
-        Ok(store::list_materials_for_unit(conn, unit_id, page)?)
+    let list = run_db(&state, move |conn| {
+        Ok(materials::list(conn, unit_id, page)?)
     })
     .await?;
     Ok(web::Json(MaterialList {
-        items: rows.into_iter().map(MaterialDto::from).collect(),
-        page: PageInfo::new(page, total),
+        items: list.items,
+        page: PageInfo::new(page, list.total),
     }))
 }
 
-fn material_not_found() -> ApiError {
-    ApiError::not_found("MATERIAL_NOT_FOUND", "材料不存在。")
-}
-
-fn content_response(meta: MaterialMeta, content: Vec<u8>) -> HttpResponse {
+fn content_response(c: Content) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type(meta.media_type)
+        .content_type(c.media_type)
         .insert_header(ContentDisposition {
             disposition: DispositionType::Inline,
             parameters: vec![DispositionParam::FilenameExt(ExtendedValue {
                 charset: Charset::Ext("UTF-8".to_owned()),
                 language_tag: None,
-                value: meta.file_name.into_bytes(),
+                value: c.file_name.into_bytes(),
             })],
         })
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header(CacheControl(vec![CacheDirective::Private]))
-        .insert_header((header::ETAG, format!("\"{}\"", meta.sha256)))
-        .body(content)
+        .insert_header((header::ETAG, format!("\"{}\"", c.sha256)))
+        .body(c.bytes)
 }
 
 /// The bytes of one of the caller's unit's materials, with its media type.
@@ -321,13 +320,11 @@ pub async fn get_material_content(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let unit_id = user.unit_id;
-    let (meta, content) = run_db(&state, move |conn| {
-        Ok(store::get_material_content(conn, id).optional()?)
+    let content = run_db(&state, move |conn| {
+        Ok(materials::content(conn, id, Some(unit_id))?)
     })
-    .await?
-    .filter(|(m, _)| m.unit_id == unit_id)
-    .ok_or_else(material_not_found)?;
-    Ok(content_response(meta, content))
+    .await?;
+    Ok(content_response(content))
 }
 
 /// The bytes of any unit's material, for back-office staff (reviewers read
@@ -352,12 +349,8 @@ pub async fn get_staff_material_content(
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (meta, content) = run_db(&state, move |conn| {
-        Ok(store::get_material_content(conn, id).optional()?)
-    })
-    .await?
-    .ok_or_else(material_not_found)?;
-    Ok(content_response(meta, content))
+    let content = run_db(&state, move |conn| Ok(materials::content(conn, id, None)?)).await?;
+    Ok(content_response(content))
 }
 
 /// Under `/portal`.
