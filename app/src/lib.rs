@@ -15,6 +15,7 @@ pub mod employees;
 pub mod error;
 pub mod items;
 pub mod orders;
+pub mod paid_months;
 pub mod persons;
 pub mod refunds;
 pub mod review;
