@@ -18,6 +18,7 @@ pub mod items;
 pub mod orders;
 pub mod paid_months;
 pub mod persons;
+pub mod policy;
 pub mod refunds;
 pub mod review;
 pub mod tax;
