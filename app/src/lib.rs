@@ -24,6 +24,7 @@ pub mod review;
 pub mod tax;
 pub mod tx;
 pub mod wage_base;
+pub mod wage_declarations;
 
 pub use actor::{Actor, Channel};
 pub use error::{AppError, ErrorKind, FieldError};
