@@ -301,9 +301,9 @@ pub fn first_month(
     now: PrimitiveDateTime,
 ) -> Result<String, crate::problem::ApiError> {
     use crate::auth::{AsActor, Channel, Principal, Role};
-    use crate::routes::wage_declarations;
     use qibao_app::declarations::{DeclarationKind, declare_period};
     use qibao_app::orders;
+    use qibao_app::wage_declarations;
     let who = Principal {
         session_id: "demo".into(),
         role: Role::LegalRep,

@@ -8,6 +8,7 @@
 //! (and `utoipa::ToSchema` with the `openapi` feature).
 
 pub mod actor;
+pub mod business_items;
 pub mod clock;
 pub mod context;
 pub mod declarations;
@@ -16,13 +17,16 @@ pub mod error;
 pub mod items;
 pub mod materials;
 pub mod orders;
+pub mod paid_months;
 pub mod persons;
+pub mod policy;
 pub mod refunds;
 pub mod review;
 pub mod tax;
 pub mod tx;
 pub mod units;
 pub mod wage_base;
+pub mod wage_declarations;
 
 pub use actor::{Actor, Channel};
 pub use error::{AppError, ErrorKind, FieldError};

@@ -2,31 +2,19 @@
 //! public: regions, the parameters in force for a period, interest rates.
 
 use actix_web::{get, web};
+use qibao_app::policy::{self, RegionDto};
 use qibao_core::Period;
 use qibao_core::calendar::WorkingDayResult;
 use qibao_core::ids::RegionCode;
 use qibao_core::policy::{InterestRate, PeriodParams, RegionPolicy};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::blocking::run_db;
+use crate::db_glue::PooledConn;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
-use qibao_db::policy as policy_db;
-use qibao_db::repo;
-
-/// A region (参保所属地).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RegionDto {
-    /// Administrative code, 6 digits.
-    #[schema(example = "420500")]
-    pub code: String,
-    #[schema(example = "宜昌市本级")]
-    pub name: String,
-    #[schema(example = "湖北省")]
-    pub province: String,
-}
 
 /// Parses a region code from a path or body, or answers 400 naming `field`.
 pub fn parse_region(code: &str, field: &str) -> Result<RegionCode, ApiError> {
@@ -38,20 +26,10 @@ pub fn parse_period(p: &str, field: &str) -> Result<Period, ApiError> {
     Period::parse(p).map_err(|e| ApiError::invalid_field(field, e.to_string()))
 }
 
-pub fn region_not_found(code: &str) -> ApiError {
-    ApiError::not_found(
-        "REGION_NOT_FOUND",
-        format!("参保地“{code}”不存在或未开通。"),
-    )
-}
-
-/// Loads a region's policy or answers 404.
-pub fn load_policy(
-    conn: &mut qibao_db::DbConn,
-    code: &RegionCode,
-) -> Result<RegionPolicy, ApiError> {
-    policy_db::load_region_policy(conn, code.as_str())?
-        .ok_or_else(|| region_not_found(code.as_str()))
+/// Loads a region's policy or answers 404 (`REGION_NOT_FOUND`); for the
+/// quotes, through [`qibao_app::policy::region_policy`].
+pub fn load_policy(conn: &mut PooledConn, code: &RegionCode) -> Result<RegionPolicy, ApiError> {
+    Ok(policy::region_policy(conn, code)?)
 }
 
 /// Lists the regions served.
@@ -64,17 +42,8 @@ pub fn load_policy(
 pub async fn list_regions(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<RegionDto>>, ApiError> {
-    let regions = run_db(&state, |conn| Ok(repo::list_regions(conn)?)).await?;
-    Ok(web::Json(
-        regions
-            .into_iter()
-            .map(|r| RegionDto {
-                code: r.code,
-                name: r.name,
-                province: r.province,
-            })
-            .collect(),
-    ))
+    let regions = run_db(&state, |conn| Ok(policy::regions(conn)?)).await?;
+    Ok(web::Json(regions))
 }
 
 /// Every effective-dated parameter of a region, with its sources.
@@ -94,8 +63,8 @@ pub async fn get_region_policy(
     path: web::Path<String>,
 ) -> Result<web::Json<RegionPolicy>, ApiError> {
     let code = parse_region(&path, "code")?;
-    let policy = run_db(&state, move |conn| load_policy(conn, &code)).await?;
-    Ok(web::Json(policy))
+    let out = run_db(&state, move |conn| Ok(policy::region_policy(conn, &code)?)).await?;
+    Ok(web::Json(out))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -129,8 +98,11 @@ pub async fn get_region_parameters(
         Some(p) => parse_period(p, "period")?,
         None => Period::of(state.clock.today()),
     };
-    let policy = run_db(&state, move |conn| load_policy(conn, &code)).await?;
-    Ok(web::Json(policy.in_force(period)?))
+    let params = run_db(&state, move |conn| {
+        Ok(policy::parameters(conn, &code, period)?)
+    })
+    .await?;
+    Ok(web::Json(params))
 }
 
 /// The national bookkeeping rates of individual accounts (记账利率, R-LATE-2).
@@ -143,8 +115,8 @@ pub async fn get_region_parameters(
 pub async fn list_interest_rates(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<InterestRate>>, ApiError> {
-    let table = run_db(&state, |conn| Ok(policy_db::load_interest_table(conn)?)).await?;
-    Ok(web::Json(table.rates().to_vec()))
+    let rates = run_db(&state, |conn| Ok(policy::interest_rates(conn)?)).await?;
+    Ok(web::Json(rates))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -182,11 +154,11 @@ pub async fn get_working_days(
     if !(1..=60).contains(&days) {
         return Err(ApiError::invalid_field("days", "工作日天数应在1至60之间"));
     }
-    let calendar = run_db(&state, |conn| Ok(policy_db::load_calendar(conn)?)).await?;
-    let result = calendar
-        .add_working_days(from, days)
-        .map_err(|e| ApiError::invalid_field("from", e.to_string()))?;
-    Ok(web::Json(result))
+    let out = run_db(&state, move |conn| {
+        Ok(policy::working_days(conn, from, days)?)
+    })
+    .await?;
+    Ok(web::Json(out))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -8,43 +8,35 @@
 //! `policy_change` (no unit) with who, when and before/after, listed by
 //! `GET /staff/policy/changes`.
 //!
+//! HTTP only: the use cases are in [`qibao_app::policy::admin`].
+//!
 //! A change never rewrites money already assessed: stored assessments keep
 //! the amounts computed when they were made; a declaration for period P uses
 //! the parameters in force for P (R-POL-3).
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, get, post, web};
-use qibao_core::business_item::BusinessItemKind;
+use qibao_app::policy::admin::{self, PolicyChangeDto};
 use qibao_core::ids::RegionCode;
 use qibao_core::insurance::{Insurance, RiskClass};
 use qibao_core::policy::{
-    BaseBounds, Deferral, InjuryClassRate, LateFeeCap, LateFeeRule, MonthDay, RateRule,
-    RegionPolicy, Source, Windows,
+    BaseBounds, Deferral, InjuryClassRate, LateFeeCap, LateFeeRule, MonthDay, RateRule, Source,
+    Windows,
 };
-use qibao_core::policy_change::{NewVersion, PlannedChange};
+use qibao_core::policy_change::NewVersion;
 use qibao_core::{Money, Period, PeriodRange, Rate, SiYear};
-use qibao_db::rows::{
-    BusinessItem, NewPolicyBaseBound, NewPolicyDeferral, NewPolicyInjuryClassRate,
-    NewPolicyLateFeeRule, NewPolicyRate, NewPolicyWindow, PolicyInterestRate,
-};
-use qibao_db::{DbConn, OptionalExt, policy_admin as store, review as review_store};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use std::future::Future;
 use std::pin::Pin;
-use time::{Date, PrimitiveDateTime};
+use time::Date;
 use utoipa::ToSchema;
 
-use crate::auth::{Principal, StaffRole, StaffUser};
+use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
 use crate::blocking::run_db;
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
-use crate::review::{PageInfo, PageParams, iso, json_of};
+use crate::review::{PageInfo, PageParams};
 use crate::routes::ServiceConfig;
-use crate::routes::policy::{load_policy, parse_region, region_not_found};
+use crate::routes::policy::parse_region;
 use crate::state::AppState;
-
-/// The business item kind of the audit trail.
-pub const POLICY_CHANGE: BusinessItemKind = BusinessItemKind::PolicyChange;
 
 /// The earliest period and year the storage accepts.
 const FIRST_PERIOD: i32 = 199_001;
@@ -215,33 +207,6 @@ pub struct InterestRateInput {
     #[schema(example = "人社部·财政部 记账利率公告 2025")]
     pub source: String,
     pub illustrative: bool,
-}
-
-/// One audited change of policy parameters.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PolicyChangeDto {
-    /// The audit record's (business item's) id.
-    #[schema(example = 40)]
-    pub id: i64,
-    /// `base_bounds`, `rate`, `injury_class_rate`, `late_fee_rule`,
-    /// `windows`, `deferral` or `interest_rate`.
-    #[schema(example = "rate")]
-    pub parameter: String,
-    /// The region code; absent for national interest rates.
-    #[schema(example = "420500")]
-    pub region: Option<String>,
-    /// Who changed it (`role:account:name`).
-    #[schema(example = "staff:pol1:政策管理员")]
-    pub actor: String,
-    pub channel: String,
-    /// When (RFC 3339, UTC).
-    pub created_at: String,
-    /// The version closed by this change, as it was (`closed`); null when none.
-    #[schema(value_type = Object)]
-    pub before: Option<Value>,
-    /// The version added (`added`) and the closed version as it is now (`closed`).
-    #[schema(value_type = Object)]
-    pub after: Option<Value>,
 }
 
 /// A page of the audit trail, newest first.
@@ -511,206 +476,7 @@ fn parse_deferral(i: &DeferralInput) -> Result<NewVersion, ApiError> {
     f.done(v)
 }
 
-// ---------------------------------------------------------------- applying
-
-fn to_json<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-/// The closed version before and after, found by `same` in the old and new sets.
-fn closed_pair<T: Serialize>(
-    old: &[T],
-    new: &[T],
-    same: impl Fn(&T) -> bool,
-) -> (Option<Value>, Option<Value>) {
-    (
-        old.iter().find(|x| same(x)).map(to_json),
-        new.iter().find(|x| same(x)).map(to_json),
-    )
-}
-
-struct Written {
-    parameter: &'static str,
-    added: Value,
-    closed_before: Option<Value>,
-    closed_after: Option<Value>,
-}
-
-fn to_i32(p: Period) -> i32 {
-    p.yyyymm()
-}
-
-/// Writes the planned change: closes the version it closes, inserts the new one.
-fn write(
-    c: &mut DbConn,
-    region: &str,
-    old: &RegionPolicy,
-    plan: &PlannedChange,
-    version: &NewVersion,
-    now: PrimitiveDateTime,
-) -> Result<Written, ApiError> {
-    let new = &plan.policy;
-    let mut closed = (None, None);
-    let (parameter, added) = match version {
-        NewVersion::BaseBounds(b) => {
-            store::insert_base_bound(
-                c,
-                &NewPolicyBaseBound {
-                    region_code: region.to_owned(),
-                    si_year: b.si_year.0,
-                    standard_fen: b.standard.fen(),
-                    floor_fen: b.floor.fen(),
-                    ceiling_fen: b.ceiling.fen(),
-                    source: b.source.document.clone(),
-                    illustrative: b.source.illustrative,
-                    created_at: now,
-                },
-            )?;
-            ("base_bounds", to_json(b))
-        }
-        NewVersion::Rate(r) => {
-            if let Some(cl) = plan.closed {
-                store::close_rate(
-                    c,
-                    region,
-                    r.insurance.code(),
-                    to_i32(cl.from),
-                    to_i32(cl.to),
-                )?;
-                closed = closed_pair(&old.rates, &new.rates, |x| {
-                    x.insurance == r.insurance && x.range.from == cl.from
-                });
-            }
-            store::insert_rate(
-                c,
-                &NewPolicyRate {
-                    region_code: region.to_owned(),
-                    insurance: r.insurance.code().to_owned(),
-                    from_period: to_i32(r.range.from),
-                    to_period: r.range.to.map(to_i32),
-                    unit_rate_ppm: r.unit_rate.ppm(),
-                    individual_rate_ppm: r.individual_rate.ppm(),
-                    source: r.source.document.clone(),
-                    illustrative: r.source.illustrative,
-                    created_at: now,
-                },
-            )?;
-            ("rate", to_json(r))
-        }
-        NewVersion::InjuryRate(r) => {
-            let class = i16::from(r.risk_class.get());
-            if let Some(cl) = plan.closed {
-                store::close_injury_rate(c, region, class, to_i32(cl.from), to_i32(cl.to))?;
-                closed = closed_pair(&old.injury_rates, &new.injury_rates, |x| {
-                    x.risk_class == r.risk_class && x.range.from == cl.from
-                });
-            }
-            store::insert_injury_rate(
-                c,
-                &NewPolicyInjuryClassRate {
-                    region_code: region.to_owned(),
-                    risk_class: class,
-                    from_period: to_i32(r.range.from),
-                    to_period: r.range.to.map(to_i32),
-                    rate_ppm: r.rate.ppm(),
-                    source: r.source.document.clone(),
-                    illustrative: r.source.illustrative,
-                    created_at: now,
-                },
-            )?;
-            ("injury_class_rate", to_json(r))
-        }
-        NewVersion::LateFee(r) => {
-            if let Some(cl) = plan.closed {
-                store::close_late_fee_rule(c, region, to_i32(cl.from), to_i32(cl.to))?;
-                closed = closed_pair(&old.late_fees, &new.late_fees, |x| x.range.from == cl.from);
-            }
-            store::insert_late_fee_rule(
-                c,
-                &NewPolicyLateFeeRule {
-                    region_code: region.to_owned(),
-                    from_period: to_i32(r.range.from),
-                    to_period: r.range.to.map(to_i32),
-                    daily_rate_ppm: r.daily_rate.ppm(),
-                    due_day_of_next_month: r.due_day_of_next_month.map(i16::from),
-                    cap: r.cap.code().to_owned(),
-                    source: r.source.document.clone(),
-                    illustrative: r.source.illustrative,
-                    created_at: now,
-                },
-            )?;
-            ("late_fee_rule", to_json(r))
-        }
-        NewVersion::Windows(w) => {
-            if let Some(cl) = plan.closed {
-                store::close_window(c, region, to_i32(cl.from), to_i32(cl.to))?;
-                closed = closed_pair(&old.windows, &new.windows, |x| x.range.from == cl.from);
-            }
-            let md = |m: MonthDay| format!("{:02}-{:02}", m.month, m.day);
-            store::insert_window(
-                c,
-                &NewPolicyWindow {
-                    region_code: region.to_owned(),
-                    from_period: to_i32(w.range.from),
-                    to_period: w.range.to.map(to_i32),
-                    back_pay_months: i16::from(w.back_pay_months),
-                    refund_months: i16::from(w.refund_months),
-                    order_validity_working_days: i16::from(w.order_validity_working_days),
-                    wage_window_start: md(w.wage_window_start),
-                    wage_window_end: md(w.wage_window_end),
-                    source: w.source.document.clone(),
-                    illustrative: w.source.illustrative,
-                    created_at: now,
-                },
-            )?;
-            ("windows", to_json(w))
-        }
-        NewVersion::Deferral(d) => {
-            store::insert_deferral(
-                c,
-                &NewPolicyDeferral {
-                    region_code: region.to_owned(),
-                    from_period: to_i32(d.range.from),
-                    to_period: to_i32(d.range.to.unwrap_or(d.range.from)),
-                    repay_by: d.repay_by,
-                    source: d.source.document.clone(),
-                    illustrative: d.source.illustrative,
-                    created_at: now,
-                },
-            )?;
-            ("deferral", to_json(d))
-        }
-    };
-    Ok(Written {
-        parameter,
-        added,
-        closed_before: closed.0,
-        closed_after: closed.1,
-    })
-}
-
-fn change_dto(item: BusinessItem) -> PolicyChangeDto {
-    let after = json_of(item.after_json.as_deref());
-    let field = |name: &str| {
-        after
-            .as_ref()
-            .and_then(|a| a.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    PolicyChangeDto {
-        id: item.id,
-        parameter: field("parameter").unwrap_or_default(),
-        region: field("region"),
-        actor: item.actor,
-        channel: item.channel,
-        created_at: iso(item.created_at),
-        before: json_of(item.before_json.as_deref()),
-        after,
-    }
-}
-
-/// Adds `version` to the region's parameters in one transaction, audited.
+/// Adds `version` to the region's parameters, audited.
 async fn apply(
     state: &AppState,
     who: Principal,
@@ -719,39 +485,13 @@ async fn apply(
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let dto = run_db(state, move |conn| {
-        let item = qibao_db::conn::transaction(conn, |c| {
-            if !store::lock_region(c, region.as_str())? {
-                return Err(region_not_found(region.as_str()));
-            }
-            let old = load_policy(c, &region)?;
-            let plan = old.with_version(version.clone())?;
-            let w = write(c, region.as_str(), &old, &plan, &version, now)?;
-            let base = json!({ "region": region.as_str(), "parameter": w.parameter });
-            let mut after = base.clone();
-            after["added"] = w.added;
-            let before = w.closed_before.map(|b| {
-                let mut v = base.clone();
-                v["closed"] = b;
-                v
-            });
-            if let Some(a) = w.closed_after {
-                after["closed"] = a;
-            }
-            items::record(
-                c,
-                &who,
-                ItemRecord {
-                    unit_id: None,
-                    kind: POLICY_CHANGE,
-                    status: "done",
-                    before,
-                    after: Some(after),
-                },
-                now,
-            )
-            .map_err(ApiError::from)
-        })?;
-        Ok(change_dto(item))
+        Ok(admin::add_version(
+            conn,
+            &who.as_actor(),
+            &region,
+            &version,
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(dto))
@@ -970,39 +710,14 @@ pub async fn create_policy_interest_rate(
     let (year, rate, source) = f.done((|| Some((year?, rate?, source?)))())?;
     let now = state.clock.now_utc();
     let dto = run_db(&state, move |conn| {
-        let item = qibao_db::conn::transaction(conn, |c| {
-            if store::get_interest_rate(c, year).optional()?.is_some() {
-                return Err(ApiError::unprocessable(
-                    "POLICY_OVERLAP",
-                    format!("{year}年的记账利率已存在，不能重复设置。"),
-                ));
-            }
-            store::insert_interest_rate(
-                c,
-                &PolicyInterestRate {
-                    year,
-                    rate_ppm: rate.ppm(),
-                    source: source.document.clone(),
-                    illustrative: source.illustrative,
-                    created_at: now,
-                },
-            )?;
-            let added = qibao_core::policy::InterestRate { year, rate, source };
-            items::record(
-                c,
-                &who,
-                ItemRecord {
-                    unit_id: None,
-                    kind: POLICY_CHANGE,
-                    status: "done",
-                    before: None,
-                    after: Some(json!({ "parameter": "interest_rate", "added": to_json(&added) })),
-                },
-                now,
-            )
-            .map_err(ApiError::from)
-        })?;
-        Ok(change_dto(item))
+        Ok(admin::add_interest_rate(
+            conn,
+            &who.as_actor(),
+            year,
+            rate,
+            source,
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created().json(dto))
@@ -1029,10 +744,9 @@ pub async fn list_policy_changes(
 ) -> Result<web::Json<PolicyChangeList>, ApiError> {
     let page = query.parse()?;
     let list = run_db(&state, move |conn| {
-        let (rows, total) =
-            review_store::list_business_items_by_kind(conn, POLICY_CHANGE.code(), page)?;
+        let (items, total) = admin::list_changes(conn, page.page, page.page_size)?;
         Ok(PolicyChangeList {
-            items: rows.into_iter().map(change_dto).collect(),
+            items,
             page: PageInfo::new(page, total),
         })
     })

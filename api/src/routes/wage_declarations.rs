@@ -3,34 +3,25 @@
 //! first month's wage, or an average monthly wage → declared wage rounded to
 //! 10 yuan → base clamped to the year's floor and ceiling. Corrections inside
 //! the window replace the current version; every version is kept.
+//!
+//! HTTP only: the use cases are in [`qibao_app::wage_declarations`].
 
-use qibao_core::business_item::BusinessItemKind;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, get, put, web};
-use qibao_core::contribution::{
-    BaseAdjustment, WageBasis, contribution_base, declared_monthly_wage,
-};
-use qibao_core::declaration::check_wage_window;
-use qibao_core::{Money, SiYear};
-use qibao_db::declarations::{self as decl_db, NewWageDeclaration, NewWagePerson, WagePerson};
-use qibao_db::{DbConn, DbError, employees as emp_db, repo};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use time::{OffsetDateTime, PrimitiveDateTime};
+use qibao_app::wage_declarations::{self as wages, WageDeclarationDto, WagePersonInput};
+use qibao_core::SiYear;
+use qibao_core::contribution::WageBasis;
+use serde::Deserialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::auth::{Principal, UnitUser};
+use crate::auth::UnitUser;
 use crate::blocking::run_db;
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::wage_field;
 use crate::state::AppState;
-use qibao_app::context::UnitContext;
-
-/// Business item kind of a wage-base declaration.
-pub const KIND_WAGE_DECLARATION: BusinessItemKind = BusinessItemKind::WageDeclaration;
 
 /// One employee's declared wage. Give exactly one of: the previous year's
 /// total wages with the months paid, the first month's wage (new hires), or
@@ -60,62 +51,6 @@ pub struct WageDeclarationRequest {
     /// Must be true: the unit confirms the commitment statement (申报承诺书).
     pub commitment_confirmed: Option<bool>,
     pub persons: Option<Vec<WagePersonRequest>>,
-}
-
-/// One employee in a wage-base declaration.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WagePersonDto {
-    /// Person number (个人编号, AAC001).
-    pub person_no: String,
-    /// Name (姓名, AAC003).
-    pub name: String,
-    /// previous_year, first_month or monthly.
-    pub basis: String,
-    pub previous_year_total_wages: Option<Money>,
-    pub months_paid: Option<i32>,
-    /// The first month's or average monthly wage, as given.
-    pub wage: Option<Money>,
-    /// Declared monthly wage rounded to 10 yuan (申报工资, R-WAGE-2).
-    pub declared_wage: Money,
-    /// Contribution base (缴费基数, AAE180) = clamp(declared, floor, ceiling).
-    pub base: Money,
-    pub adjustment: BaseAdjustment,
-}
-
-/// One version of the declaration (history).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WageVersionDto {
-    pub version: i32,
-    /// Who confirmed the commitment statement.
-    pub committed_by: String,
-    /// UTC, RFC 3339.
-    #[serde(with = "time::serde::rfc3339")]
-    pub committed_at: OffsetDateTime,
-    /// When a correction replaced it (None: current; UTC, RFC 3339).
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub superseded_at: Option<OffsetDateTime>,
-}
-
-/// A unit's current wage-base declaration for a social-insurance year.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct WageDeclarationDto {
-    /// Social-insurance year (社保年度): July of this year to June of the next.
-    #[schema(example = 2022)]
-    pub si_year: i32,
-    pub version: i32,
-    /// Declared after the window (later months may carry interest and late fees).
-    pub late: bool,
-    pub commitment_confirmed: bool,
-    pub committed_by: String,
-    /// When the commitment was confirmed (UTC, RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
-    pub committed_at: OffsetDateTime,
-    /// The year's floor and ceiling (缴费基数下限/上限).
-    pub floor: Money,
-    pub ceiling: Money,
-    pub persons: Vec<WagePersonDto>,
-    /// Every version, oldest first.
-    pub history: Vec<WageVersionDto>,
 }
 
 fn parse_si_year(s: &str) -> Result<SiYear, ApiError> {
@@ -148,12 +83,7 @@ fn months_field(v: &Option<Value>, field: &str, errors: &mut Vec<FieldError>) ->
     }
 }
 
-struct ParsedPerson {
-    person_no: String,
-    basis: WageBasis,
-}
-
-fn parse_request(req: &WageDeclarationRequest) -> Result<Vec<ParsedPerson>, ApiError> {
+fn parse_request(req: &WageDeclarationRequest) -> Result<Vec<WagePersonInput>, ApiError> {
     let mut errors = Vec::new();
     let Some(persons) = req.persons.as_ref() else {
         return Err(ApiError::invalid_field("persons", "缺少必填字段。"));
@@ -226,259 +156,13 @@ fn parse_request(req: &WageDeclarationRequest) -> Result<Vec<ParsedPerson>, ApiE
             }
         };
         if let (Some(person_no), Some(basis)) = (person_no, basis) {
-            out.push(ParsedPerson { person_no, basis });
+            out.push(WagePersonInput { person_no, basis });
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
     Ok(out)
-}
-
-fn basis_code(b: &WageBasis) -> &'static str {
-    match b {
-        WageBasis::PreviousYear { .. } => "previous_year",
-        WageBasis::FirstMonth { .. } => "first_month",
-        WageBasis::Monthly { .. } => "monthly",
-    }
-}
-
-fn adjustment_code(a: BaseAdjustment) -> &'static str {
-    match a {
-        BaseAdjustment::None => "none",
-        BaseAdjustment::RaisedToFloor => "raised_to_floor",
-        BaseAdjustment::LoweredToCeiling => "lowered_to_ceiling",
-    }
-}
-
-fn adjustment_of(s: &str) -> BaseAdjustment {
-    match s {
-        "raised_to_floor" => BaseAdjustment::RaisedToFloor,
-        "lowered_to_ceiling" => BaseAdjustment::LoweredToCeiling,
-        _ => BaseAdjustment::None,
-    }
-}
-
-fn not_declared(si_year: SiYear) -> ApiError {
-    ApiError::not_found(
-        "WAGE_DECLARATION_NOT_FOUND",
-        format!("单位尚未办理{si_year}社保年度的缴费工资申报"),
-    )
-}
-
-/// The current declaration of the unit for the year, as the unit sees it.
-pub fn load_dto(
-    conn: &mut DbConn,
-    ctx: &UnitContext,
-    si_year: SiYear,
-) -> Result<Option<WageDeclarationDto>, ApiError> {
-    let versions = decl_db::wage_declaration_versions(conn, ctx.unit.id, si_year.0)?;
-    let Some(current) = versions.iter().find(|v| v.superseded_at.is_none()).cloned() else {
-        return Ok(None);
-    };
-    let rows = decl_db::wage_persons(conn, current.id)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
-    let persons: HashMap<i64, qibao_db::rows::Person> = emp_db::get_persons(conn, &ids)?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let bounds = ctx.policy.bounds_for(si_year)?;
-    Ok(Some(WageDeclarationDto {
-        si_year: si_year.0,
-        version: current.version,
-        late: current.late,
-        commitment_confirmed: true,
-        committed_by: current.committed_by.clone(),
-        committed_at: current.committed_at.assume_utc(),
-        floor: bounds.floor,
-        ceiling: bounds.ceiling,
-        persons: rows
-            .iter()
-            .map(|r: &WagePerson| WagePersonDto {
-                person_no: persons
-                    .get(&r.person_id)
-                    .map(|p| p.person_no.clone())
-                    .unwrap_or_default(),
-                name: persons
-                    .get(&r.person_id)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_default(),
-                basis: r.basis.clone(),
-                previous_year_total_wages: r.previous_year_total_fen.map(Money::from_fen),
-                months_paid: r.months_paid,
-                wage: r.wage_fen.map(Money::from_fen),
-                declared_wage: Money::from_fen(r.declared_fen),
-                base: Money::from_fen(r.base_fen),
-                adjustment: adjustment_of(&r.adjustment),
-            })
-            .collect(),
-        history: versions
-            .iter()
-            .map(|v| WageVersionDto {
-                version: v.version,
-                committed_by: v.committed_by.clone(),
-                committed_at: v.committed_at.assume_utc(),
-                superseded_at: v.superseded_at.map(PrimitiveDateTime::assume_utc),
-            })
-            .collect(),
-    }))
-}
-
-/// Declares each person's monthly wage for `si_year` (the demo's first
-/// month uses it; the endpoint parses the same from JSON).
-pub fn declare_monthly_wages(
-    conn: &mut DbConn,
-    who: &Principal,
-    unit_id: i64,
-    si_year: SiYear,
-    wages: &[(String, Money)],
-    today: time::Date,
-    now: PrimitiveDateTime,
-) -> Result<WageDeclarationDto, ApiError> {
-    let persons: Vec<ParsedPerson> = wages
-        .iter()
-        .map(|(no, wage)| ParsedPerson {
-            person_no: no.clone(),
-            basis: WageBasis::Monthly { wage: *wage },
-        })
-        .collect();
-    declare(conn, who, unit_id, si_year, &persons, today, now)
-}
-
-fn declare(
-    conn: &mut DbConn,
-    who: &Principal,
-    unit_id: i64,
-    si_year: SiYear,
-    persons: &[ParsedPerson],
-    today: time::Date,
-    now: PrimitiveDateTime,
-) -> Result<WageDeclarationDto, ApiError> {
-    let ctx = UnitContext::load(conn, unit_id)?;
-    // The window's dates alone (the year's bounds may be missing: then the
-    // window answers first).
-    let windows = ctx
-        .policy
-        .windows
-        .iter()
-        .find(|w| w.range.contains(si_year.first_period()))
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::unprocessable(
-                "POLICY_NOT_IN_FORCE",
-                format!("参保地没有{si_year}社保年度的申报期参数"),
-            )
-        })?;
-    let existing = decl_db::current_wage_declaration(conn, unit_id, si_year.0)?;
-    let late = check_wage_window(
-        si_year,
-        today,
-        windows.wage_window_start,
-        windows.wage_window_end,
-        existing.is_some(),
-    )
-    .map_err(|e| ApiError::unprocessable("WAGE_WINDOW_CLOSED", e.to_string()))?;
-    let bounds = ctx.policy.bounds_for(si_year)?.clone();
-    // Only the unit's active employees.
-    let active: BTreeSet<i64> = emp_db::employments_of_unit(conn, unit_id)?
-        .into_iter()
-        .filter(|e| e.status == repo::ACTIVE)
-        .map(|e| e.person_id)
-        .collect();
-    let mut errors = Vec::new();
-    let mut rows = Vec::with_capacity(persons.len());
-    for (i, p) in persons.iter().enumerate() {
-        let person = emp_db::find_by_person_no(conn, &p.person_no)?;
-        let Some(person) = person.filter(|x| active.contains(&x.id)) else {
-            errors.push(FieldError::new(
-                format!("persons[{i}].person_no"),
-                format!("{}不是本单位在职参保职工", p.person_no),
-            ));
-            continue;
-        };
-        let declared = declared_monthly_wage(p.basis)?;
-        let d = contribution_base(declared, &bounds);
-        let (total, months, wage) = match p.basis {
-            WageBasis::PreviousYear {
-                total_wages,
-                months_paid,
-            } => (
-                Some(total_wages.fen()),
-                i32::try_from(months_paid).ok(),
-                None,
-            ),
-            WageBasis::FirstMonth { wage } | WageBasis::Monthly { wage } => {
-                (None, None, Some(wage.fen()))
-            }
-        };
-        rows.push(NewWagePerson {
-            declaration_id: 0,
-            person_id: person.id,
-            basis: basis_code(&p.basis).to_string(),
-            previous_year_total_fen: total,
-            months_paid: months,
-            wage_fen: wage,
-            declared_fen: d.declared.fen(),
-            base_fen: d.base.fen(),
-            adjustment: adjustment_code(d.adjustment).to_string(),
-        });
-    }
-    if !errors.is_empty() {
-        return Err(
-            ApiError::unprocessable("PERSON_NOT_ACTIVE", "申报人员须为本单位在职参保职工")
-                .with_errors(errors),
-        );
-    }
-    let before = match &existing {
-        Some(e) => {
-            decl_db::supersede(conn, e.id, now)?;
-            load_dto(conn, &ctx, si_year)?
-                .map(|d| json!({"version": d.version, "persons": d.persons.len()}))
-        }
-        None => None,
-    };
-    let version = decl_db::wage_declaration_versions(conn, unit_id, si_year.0)?
-        .iter()
-        .map(|v| v.version)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    decl_db::insert_wage_declaration(
-        conn,
-        &NewWageDeclaration {
-            unit_id,
-            si_year: si_year.0,
-            version,
-            late,
-            committed_by: who.actor(),
-            committed_at: now,
-            superseded_at: None,
-            created_at: now,
-        },
-        &rows,
-    )
-    .map_err(|e| match e {
-        DbError::Conflict { .. } => ApiError::conflict(
-            "CONCURRENT_CHANGE",
-            "该社保年度的缴费工资申报正在被其他请求办理，请刷新后核对。",
-        ),
-        other => other.into(),
-    })?;
-    items::record(
-        conn,
-        who,
-        ItemRecord {
-            unit_id: Some(unit_id),
-            kind: KIND_WAGE_DECLARATION,
-            status: qibao_app::items::DONE,
-            before,
-            after: Some(
-                json!({"si_year": si_year.0, "version": version, "late": late, "persons": rows.len()}),
-            ),
-        },
-        now,
-    )?;
-    load_dto(conn, &ctx, si_year)?.ok_or_else(|| ApiError::internal_cause("declaration vanished"))
 }
 
 /// Declares (or corrects, inside the window) the unit's wage bases for a
@@ -517,17 +201,15 @@ pub async fn update_wage_declaration(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let dto = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |c| {
-            declare(
-                c,
-                &user.principal,
-                user.unit_id,
-                si_year,
-                &persons,
-                today,
-                now,
-            )
-        })
+        Ok(wages::declare_year(
+            conn,
+            &user.principal,
+            user.unit_id,
+            si_year,
+            &persons,
+            today,
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(dto))
@@ -555,11 +237,8 @@ pub async fn get_wage_declaration(
     path: web::Path<String>,
 ) -> Result<web::Json<WageDeclarationDto>, ApiError> {
     let si_year = parse_si_year(&path)?;
-    let dto = run_db(&state, move |conn| {
-        let ctx = UnitContext::load(conn, user.unit_id)?;
-        load_dto(conn, &ctx, si_year)?.ok_or_else(|| not_declared(si_year))
-    })
-    .await?;
+    let unit_id = user.unit_id;
+    let dto = run_db(&state, move |conn| Ok(wages::get(conn, unit_id, si_year)?)).await?;
     Ok(web::Json(dto))
 }
 
