@@ -336,6 +336,7 @@ impl From<AppError> for ApiError {
             ErrorKind::Forbidden => ApiError::forbidden(code, detail),
             ErrorKind::NotFound => ApiError::not_found(code, detail),
             ErrorKind::Conflict => ApiError::conflict(code, detail),
+            ErrorKind::Gone => ApiError::new(StatusCode::GONE, code, detail),
             ErrorKind::Unprocessable => ApiError::unprocessable(code, detail),
             ErrorKind::Unavailable => ApiError::service_unavailable(code, detail),
             // Already logged where it was made.

@@ -30,6 +30,8 @@ pub enum ErrorKind {
     NotFound,
     /// 409: conflicts with the current state.
     Conflict,
+    /// 410: the thing existed for a while and is gone (an expired ticket).
+    Gone,
     /// 422: well-formed, but a business rule refuses it.
     Unprocessable,
     /// 503: try again later.
@@ -125,6 +127,10 @@ impl AppError {
 
     pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, code, detail)
+    }
+
+    pub fn gone(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Gone, code, detail)
     }
 
     pub fn unprocessable(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {

@@ -8,6 +8,7 @@
 //! (and `utoipa::ToSchema` with the `openapi` feature).
 
 pub mod actor;
+pub mod auth;
 pub mod clock;
 pub mod context;
 pub mod declarations;

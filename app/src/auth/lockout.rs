@@ -5,10 +5,13 @@
 //!
 //! All times are UTC as stored; messages show China time.
 
+use qibao_db::DbConn;
+use qibao_db::accounts;
 use time::{Duration, PrimitiveDateTime};
 
 use crate::clock::CHINA_OFFSET;
-use crate::problem::ApiError;
+use crate::error::AppError;
+use crate::tx::transaction;
 
 /// Consecutive failures that lock an account.
 pub const MAX_FAILURES: i32 = 5;
@@ -33,7 +36,7 @@ pub fn china_hh_mm(utc: PrimitiveDateTime) -> String {
 
 /// 403 `ACCOUNT_LOCKED`, naming the unlock time (rounded up to the minute,
 /// so that trying at that minute works).
-pub fn locked_error(until: PrimitiveDateTime) -> ApiError {
+pub fn locked_error(until: PrimitiveDateTime) -> AppError {
     let shown = if until.second() == 0 && until.nanosecond() == 0 {
         until
     } else {
@@ -44,7 +47,7 @@ pub fn locked_error(until: PrimitiveDateTime) -> ApiError {
             .unwrap_or(until)
             + Duration::minutes(1)
     };
-    ApiError::forbidden(
+    AppError::forbidden(
         "ACCOUNT_LOCKED",
         format!(
             "密码连续输错{MAX_FAILURES}次，账号已被锁定{}分钟，请于北京时间 {} 后再试。",
@@ -52,6 +55,62 @@ pub fn locked_error(until: PrimitiveDateTime) -> ApiError {
             china_hh_mm(shown)
         ),
     )
+}
+
+/// A password account whose failures are counted.
+#[derive(Debug, Clone, Copy)]
+pub enum Account {
+    Staff(i64),
+    Unit(i64),
+}
+
+/// Records a wrong password in one transaction; returns the lock it caused
+/// (or an existing one set meanwhile by a concurrent request).
+pub fn record_failure(
+    conn: &mut DbConn,
+    account: Account,
+    now: PrimitiveDateTime,
+) -> Result<Option<PrimitiveDateTime>, AppError> {
+    transaction(conn, |c| {
+        let failures = match account {
+            Account::Staff(id) => {
+                let a = accounts::find_staff_by_id(c, id)?;
+                if is_locked(a.locked_until, now) {
+                    return Ok(a.locked_until);
+                }
+                accounts::increment_staff_failures(c, id, now)?
+            }
+            Account::Unit(id) => {
+                let a = accounts::find_unit_account_by_id(c, id)?;
+                if is_locked(a.locked_until, now) {
+                    return Ok(a.locked_until);
+                }
+                accounts::increment_unit_failures(c, id, now)?
+            }
+        };
+        let Some(until) = lock_after_failure(failures, now) else {
+            return Ok(None);
+        };
+        match account {
+            Account::Staff(id) => accounts::lock_staff(c, id, until, now)?,
+            Account::Unit(id) => accounts::lock_unit_account(c, id, until, now)?,
+        }
+        Ok(Some(until))
+    })
+}
+
+/// The answer to a wrong password: locked now, or the plain failure.
+pub fn fail(
+    conn: &mut DbConn,
+    account: Account,
+    now: PrimitiveDateTime,
+    plain: AppError,
+) -> AppError {
+    match record_failure(conn, account, now) {
+        Ok(Some(until)) => locked_error(until),
+        Ok(None) => plain,
+        Err(e) => e,
+    }
 }
 
 #[cfg(test)]
@@ -79,7 +138,7 @@ mod tests {
         // 01:15 UTC is 09:15 in China.
         let e = locked_error(datetime!(2023-04-20 01:15));
         assert_eq!(e.code(), "ACCOUNT_LOCKED");
-        assert_eq!(e.status().as_u16(), 403);
+        assert_eq!(e.kind(), crate::error::ErrorKind::Forbidden);
         assert!(e.detail().contains("09:15"), "{}", e.detail());
         // Seconds round up to the next minute; 23:59:30 UTC → 08:00 next day.
         assert!(
