@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Gone,
     /// 422: well-formed, but a business rule refuses it.
     Unprocessable,
+    /// 429: too many attempts; see [`AppError::retry_after`].
+    TooManyRequests,
     /// 503: try again later.
     Unavailable,
     /// 500: a fault of ours; the cause is in the log.
@@ -77,6 +79,8 @@ struct Inner {
     code: Cow<'static, str>,
     detail: String,
     errors: Vec<FieldError>,
+    /// Seconds to wait before retrying (429).
+    retry_after: Option<u32>,
 }
 
 impl AppError {
@@ -91,7 +95,24 @@ impl AppError {
             code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }))
+    }
+
+    /// 429: too many attempts; retry after `seconds`.
+    pub fn too_many_requests(
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+        seconds: u32,
+    ) -> Self {
+        let mut e = Self::new(ErrorKind::TooManyRequests, code, detail);
+        e.0.retry_after = Some(seconds);
+        e
+    }
+
+    /// Seconds to wait before retrying, for a 429.
+    pub fn retry_after(&self) -> Option<u32> {
+        self.0.retry_after
     }
 
     pub fn bad_request(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {

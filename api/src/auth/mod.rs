@@ -7,7 +7,7 @@ pub mod api_keys;
 pub mod esscard;
 pub mod tokens;
 
-pub use qibao_app::auth::{lockout, password};
+pub use qibao_app::auth::{password, throttle};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -218,7 +218,8 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 /// Authenticates a request: a valid, unexpired access token whose session is
-/// still live (not logged out, not revoked).
+/// still live (not logged out, not revoked). Role, unit, staff roles and
+/// channel come from the session row, not from the token's claims.
 pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -232,22 +233,17 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         Ok(qibao_app::auth::session::live(conn, &sid, now)?)
     })
     .await?;
-    if live.is_none() {
+    let Some(session) = live else {
         return Err(ApiError::unauthorized(
             "SESSION_ENDED",
             "该登录已注销或被撤销，请重新登录。",
         ));
-    }
-    Ok(Principal {
-        session_id: claims.sid,
-        role: claims.role,
-        subject: claims.sub,
-        name: claims.name,
-        unit_id: claims.unit_id,
-        staff_roles: claims.staff_roles,
-        channel: claims.channel,
-        must_change_password: claims.must_change_password,
-    })
+    };
+    // The session row is the authority for who the caller is; the claims
+    // only name it (and carry the one-time-password gate of this token).
+    let mut principal = Principal::from(session);
+    principal.must_change_password = claims.must_change_password;
+    Ok(principal)
 }
 
 /// 403 `PASSWORD_CHANGE_REQUIRED` while the caller signed in with a

@@ -1,5 +1,5 @@
 //! Sign-in (R-AUTH-1…3): the legal representative's USCC + password login
-//! with lock-out, staff login, refresh-token rotation, logout, the
+//! with throttling, staff login, refresh-token rotation, logout, the
 //! e-social-card QR login (the card platform is an external party that
 //! signs its confirmations), tax-bureau client credentials, and the legal
 //! representative's password change.
@@ -8,7 +8,8 @@
 //! (argon2id) runs on the blocking pool between the use case's lookup and
 //! its bookkeeping, holding no database connection.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use qibao_app::auth::qr_confirm::{self, ConfirmationAccepted};
 use qibao_app::auth::qr_status::{self, QrSessionView};
 use qibao_app::auth::{
@@ -31,14 +32,27 @@ pub use qibao_app::auth::china_timestamp;
 pub use qibao_app::auth::qr_start::{QR_PICK_TTL, QR_TTL};
 pub use qibao_app::auth::qr_status::{QrStatus, QrUnit};
 
-/// Signs the access token of a use case's grant.
-fn render(state: &AppState, grant: Grant) -> Result<web::Json<TokenResponse>, ApiError> {
+/// The client's address as the connection shows it (the peer, not a
+/// forwarded header), for sign-in throttling.
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// An answer carrying a credential: never stored by a cache.
+fn no_store(mut res: HttpResponse) -> HttpResponse {
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    res
+}
+
+/// Signs the access token of a use case's grant; the answer is `no-store`.
+fn render(state: &AppState, grant: Grant) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
-    Ok(web::Json(tokens::render(
-        state.config.jwt_secret.as_bytes(),
-        grant,
-        now,
-    )?))
+    let body = tokens::render(state.config.jwt_secret.as_bytes(), grant, now)?;
+    Ok(no_store(HttpResponse::Ok().json(body)))
 }
 
 // ---------------------------------------------------------------- password login
@@ -55,8 +69,10 @@ pub struct PasswordLoginRequest {
 
 /// Signs the legal representative in with the unit's USCC and password
 /// (R-AUTH-1). An unknown USCC, a malformed one and a wrong password get
-/// the same answer; five consecutive wrong passwords lock the account for
-/// 15 minutes. With a one-time password (`must_change_password`), only
+/// the same answer, timing and throttling: after four free failures of a
+/// USCC (twenty of a client address) each failure doubles a wait from one
+/// minute up to 15 minutes, answered 429 with `Retry-After`; the
+/// e-social-card QR login is never throttled. With a one-time password (`must_change_password`), only
 /// `PUT /api/v1/portal/password` accepts the token until it is changed.
 #[utoipa::path(
     tag = "auth",
@@ -66,17 +82,22 @@ pub struct PasswordLoginRequest {
         (status = 200, description = "Signed in.", body = TokenResponse),
         (status = 400, description = "Missing fields or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown USCC or wrong password (`LOGIN_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Locked after five consecutive wrong passwords; the detail gives the unlock time (`ACCOUNT_LOCKED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds. The e-social-card QR login is never throttled.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),
 )]
 #[post("/password-login")]
 pub async fn create_password_login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<PasswordLoginRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let PasswordLoginRequest { uscc, password } = body.into_inner();
-    let candidate = run_db(&state, move |conn| Ok(unit_login::find(conn, &uscc, now)?)).await?;
+    let address = client_address(&req);
+    let candidate = run_db(&state, move |conn| {
+        Ok(unit_login::find(conn, &uscc, &address, now)?)
+    })
+    .await?;
     let (candidate, matched) = run_blocking(move || {
         let matched = candidate.check(&password);
         Ok((candidate, matched))
@@ -100,7 +121,7 @@ pub struct StaffLoginRequest {
 }
 
 /// Signs a back-office staff member in (channel `counter`), with the same
-/// lock-out as the legal representative's login.
+/// throttling as the legal representative's login.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_staff_login",
@@ -109,18 +130,20 @@ pub struct StaffLoginRequest {
         (status = 200, description = "Signed in.", body = TokenResponse),
         (status = 400, description = "Missing fields or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown or disabled user, or wrong password (`LOGIN_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Locked after five consecutive wrong passwords (`ACCOUNT_LOCKED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),
 )]
 #[post("/staff-login")]
 pub async fn create_staff_login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<StaffLoginRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let StaffLoginRequest { username, password } = body.into_inner();
+    let address = client_address(&req);
     let candidate = run_db(&state, move |conn| {
-        Ok(staff_login::find(conn, &username, now)?)
+        Ok(staff_login::find(conn, &username, &address, now)?)
     })
     .await?;
     let (candidate, matched) = run_blocking(move || {
@@ -159,7 +182,7 @@ pub struct RefreshRequest {
 pub async fn create_token_refresh(
     state: web::Data<AppState>,
     body: web::Json<RefreshRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let token = body.into_inner().refresh_token;
     let grant = run_db(&state, move |conn| Ok(refresh::run(conn, &token, now)?)).await?;
@@ -211,26 +234,35 @@ pub struct PasswordChangeRequest {
         (status = 200, description = "Changed; new tokens (the old ones no longer work).", body = TokenResponse),
         (status = 400, description = "Missing field, or the new password breaks the rules (`VALIDATION_FAILED`, field `new_password`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not the legal representative (`LEGAL_REP_ONLY`); locked by wrong current passwords (`ACCOUNT_LOCKED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password (`CURRENT_PASSWORD_INCORRECT`, counts towards the lock-out); the new password equals the current one (`PASSWORD_UNCHANGED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not the legal representative (`LEGAL_REP_ONLY`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password (`CURRENT_PASSWORD_INCORRECT`, counts towards the sign-in throttling of the unit's USCC); the new password equals the current one (`PASSWORD_UNCHANGED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),
 )]
 #[put("/password")]
 pub async fn update_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     who: Principal,
     body: web::Json<PasswordChangeRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let PasswordChangeRequest {
         current_password,
         new_password,
     } = body.into_inner();
     let caller = who.session();
+    let address = client_address(&req);
     let pending = {
         let (caller, new_password) = (caller.clone(), new_password.clone());
         run_db(&state, move |conn| {
-            Ok(password_change::begin(conn, &caller, &new_password, now)?)
+            Ok(password_change::begin(
+                conn,
+                &caller,
+                &new_password,
+                &address,
+                now,
+            )?)
         })
         .await?
     };
@@ -274,11 +306,11 @@ pub struct QrTicket {
 pub async fn create_qr_session(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let started = run_db(&state, move |conn| Ok(qr_start::run(conn, now)?)).await?;
-    Ok(HttpResponse::Created().json(QrTicket {
+    Ok(no_store(HttpResponse::Created().json(QrTicket {
         qr_payload: esscard::qr_payload(&started.ticket),
         ticket: started.ticket,
         expires_at: china_timestamp(started.expires_at),
-    }))
+    })))
 }
 
 /// Where a QR sign-in stands; once confirmed, the units the holder may
@@ -393,7 +425,7 @@ pub async fn create_qr_session_tokens(
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<QrTokensRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let unit_no = UnitNo::parse(&body.unit_no)
         .map_err(|e| ApiError::invalid_field("unit_no", e.to_string()))?;
@@ -416,6 +448,7 @@ pub struct TaxTokenRequest {
 
 /// The tax bureau's client credentials → an access token (role `tax`,
 /// channel `api`). No refresh token: exchange the credentials again.
+/// Failed credentials are throttled like a password sign-in.
 #[utoipa::path(
     tag = "auth",
     operation_id = "create_tax_token",
@@ -424,20 +457,29 @@ pub struct TaxTokenRequest {
         (status = 200, description = "An access token.", body = TokenResponse),
         (status = 400, description = "Missing fields or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown or disabled client, or wrong secret (`CLIENT_AUTH_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),
 )]
 #[post("/tax-tokens")]
 pub async fn create_tax_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<TaxTokenRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let TaxTokenRequest {
         client_id,
         client_secret,
     } = body.into_inner();
+    let address = client_address(&req);
     let grant = run_db(&state, move |conn| {
-        Ok(tax_token::run(conn, &client_id, &client_secret, now)?)
+        Ok(tax_token::run(
+            conn,
+            &client_id,
+            &client_secret,
+            &address,
+            now,
+        )?)
     })
     .await?;
     render(&state, grant)

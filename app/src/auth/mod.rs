@@ -8,7 +8,6 @@
 //! a use case returns a [`Grant`] (the stored session and its refresh
 //! token) and the API signs it.
 
-pub mod lockout;
 pub mod logout;
 pub mod password;
 pub mod password_change;
@@ -20,6 +19,7 @@ pub mod refresh;
 pub mod session;
 pub mod staff_login;
 pub mod tax_token;
+pub mod throttle;
 pub mod unit_login;
 
 use qibao_db::DbConn;
@@ -157,7 +157,8 @@ pub fn new_secret() -> String {
     random_hex(32)
 }
 
-/// A signed-in caller as its session row says: who, for which unit, in
+/// A signed-in caller as its session row says (the authority for unit and
+/// role: a token's claims are not trusted over it): who, for which unit, in
 /// which role and through which channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

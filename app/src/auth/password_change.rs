@@ -8,8 +8,8 @@ use qibao_db::DbConn;
 use qibao_db::accounts::{self, UnitAccount};
 use time::PrimitiveDateTime;
 
-use super::lockout::{self, Account};
 use super::password::{check_password_rules, hash_password, verify_password};
+use super::throttle::{self, Audience, Keys};
 use super::{Grant, Issue, Role, Session, SessionSpec, TokenUnit, china_timestamp, start_session};
 use crate::error::AppError;
 use crate::items::{self, ItemRecord};
@@ -20,12 +20,13 @@ use crate::tx::transaction;
 pub struct Pending {
     account: UnitAccount,
     unit_id: i64,
+    keys: Keys,
 }
 
 /// What the password check found.
 #[derive(Debug, Clone)]
 pub enum Checked {
-    /// The current password is wrong (counts towards the lock-out).
+    /// The current password is wrong (counts towards the throttling).
     WrongCurrent,
     /// The new password is the current one.
     Unchanged,
@@ -34,11 +35,13 @@ pub enum Checked {
 }
 
 /// Checks the caller (the legal representative), the new password's rules
-/// and the account (which must not be locked).
+/// and the account, whose sign-in must not be throttled (the current
+/// password counts like a sign-in with the unit's USCC from `address`).
 pub fn begin(
     conn: &mut DbConn,
     caller: &Session,
     new_password: &str,
+    address: &str,
     now: PrimitiveDateTime,
 ) -> Result<Pending, AppError> {
     let (Role::LegalRep, Some(unit_id)) = (caller.role, caller.unit_id) else {
@@ -52,10 +55,14 @@ pub fn begin(
     }
     let account = accounts::find_unit_account(conn, unit_id)?
         .ok_or_else(|| AppError::not_found("ACCOUNT_NOT_FOUND", "该单位尚未开通法人账号。"))?;
-    if lockout::is_locked(account.locked_until, now) {
-        return Err(lockout::locked_error(account.locked_until.unwrap_or(now)));
-    }
-    Ok(Pending { account, unit_id })
+    let unit = accounts::get_unit(conn, unit_id)?;
+    let keys = Keys::new(Audience::LegalRep, &unit.uscc, address);
+    throttle::check(conn, &keys, now)?;
+    Ok(Pending {
+        account,
+        unit_id,
+        keys,
+    })
 }
 
 impl Pending {
@@ -82,12 +89,16 @@ pub fn finish(
     checked: Checked,
     now: PrimitiveDateTime,
 ) -> Result<Grant, AppError> {
-    let Pending { account, unit_id } = pending;
+    let Pending {
+        account,
+        unit_id,
+        keys,
+    } = pending;
     let new_hash = match checked {
         Checked::WrongCurrent => {
             let wrong = AppError::unprocessable("CURRENT_PASSWORD_INCORRECT", "当前密码不正确。")
                 .with_field_error("current_password", "当前密码不正确");
-            return Err(lockout::fail(conn, Account::Unit(account.id), now, wrong));
+            return Err(throttle::fail(conn, &keys, Some(unit_id), now, wrong));
         }
         Checked::Unchanged => {
             return Err(AppError::unprocessable(
@@ -107,6 +118,7 @@ pub fn finish(
             ));
         }
         accounts::set_unit_password(c, account.id, &new_hash, false, now)?;
+        throttle::succeed(c, &keys)?;
         accounts::revoke_unit_sessions(c, unit_id, Role::LegalRep.as_str(), now)?;
         let unit = accounts::get_unit(c, unit_id)?;
         items::record(

@@ -1,6 +1,7 @@
 //! Checking a request's session (R-AUTH-3): the access token names a
 //! session; the session must still be live (not logged out, not revoked,
-//! not expired).
+//! not expired). The row is the authority for who the caller is (role,
+//! unit, staff roles, channel): a token's claims only name the session.
 
 use qibao_db::DbConn;
 use time::PrimitiveDateTime;

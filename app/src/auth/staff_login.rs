@@ -1,13 +1,13 @@
 //! A back-office staff member's sign-in (channel `counter`), with the same
-//! lock-out as the legal representative's; the same three steps as
+//! throttling as the legal representative's; the same three steps as
 //! [`super::unit_login`].
 
 use qibao_db::DbConn;
 use qibao_db::accounts::{self, StaffAccount};
 use time::PrimitiveDateTime;
 
-use super::lockout::{self, Account};
 use super::password::{dummy_hash, verify_password};
+use super::throttle::{self, Audience, Keys};
 use super::{Grant, Issue, Role, SessionSpec, StaffRole, TokenStaff, start_session};
 use crate::actor::Channel;
 use crate::error::AppError;
@@ -22,6 +22,7 @@ pub fn login_failed() -> AppError {
 #[derive(Debug, Clone)]
 pub struct Candidate {
     account: Option<StaffAccount>,
+    keys: Keys,
 }
 
 impl Candidate {
@@ -37,25 +38,23 @@ impl Candidate {
     }
 }
 
-/// Looks the active account up by username (trimmed, 1–64 characters); a
-/// locked account is refused before any password is checked.
+/// Looks the active account up by username (trimmed, 1–64 characters) for
+/// an attempt from `address`; a throttled attempt is refused (429) first.
 pub fn find(
     conn: &mut DbConn,
     username: &str,
+    address: &str,
     now: PrimitiveDateTime,
 ) -> Result<Candidate, AppError> {
     let username = username.trim();
+    let keys = Keys::new(Audience::Staff, &username.to_lowercase(), address);
+    throttle::check(conn, &keys, now)?;
     let account = if (1..=64).contains(&username.chars().count()) {
         accounts::find_staff_by_username(conn, username)?.filter(|a| a.active)
     } else {
         None
     };
-    if let Some(a) = &account
-        && lockout::is_locked(a.locked_until, now)
-    {
-        return Err(lockout::locked_error(a.locked_until.unwrap_or(now)));
-    }
-    Ok(Candidate { account })
+    Ok(Candidate { account, keys })
 }
 
 /// Records the outcome of [`Candidate::check`] and opens the session.
@@ -65,23 +64,14 @@ pub fn finish(
     matched: bool,
     now: PrimitiveDateTime,
 ) -> Result<Grant, AppError> {
-    let Some(account) = candidate.account else {
-        return Err(login_failed());
+    let keys = candidate.keys;
+    let account = match candidate.account {
+        Some(a) if matched => a,
+        _ => return Err(throttle::fail(conn, &keys, None, now, login_failed())),
     };
-    if !matched {
-        return Err(lockout::fail(
-            conn,
-            Account::Staff(account.id),
-            now,
-            login_failed(),
-        ));
-    }
     transaction(conn, |c| {
         let current = accounts::find_staff_by_id(c, account.id)?;
-        if lockout::is_locked(current.locked_until, now) {
-            return Err(lockout::locked_error(current.locked_until.unwrap_or(now)));
-        }
-        accounts::reset_staff_failures(c, account.id, now)?;
+        throttle::succeed(c, &keys)?;
         let roles = StaffRole::parse_list(&current.roles);
         let spec = SessionSpec {
             role: Role::Staff,

@@ -1,6 +1,7 @@
 //! The legal representative's sign-in with the unit's USCC and password
 //! (法人账号登录, R-AUTH-1). An unknown USCC, a malformed one and a wrong
-//! password get the same answer, after the same password work.
+//! password get the same answer, after the same password work, and the
+//! same throttling ([`super::throttle`]).
 //!
 //! Three steps, so that the password check (argon2id, tens of
 //! milliseconds) holds no connection and no transaction: [`find`] the
@@ -12,8 +13,8 @@ use qibao_db::accounts::{self, UnitAccount};
 use qibao_db::rows::Unit;
 use time::PrimitiveDateTime;
 
-use super::lockout::{self, Account};
 use super::password::{dummy_hash, verify_password};
+use super::throttle::{self, Audience, Keys};
 use super::{Grant, Issue, Role, SessionSpec, TokenUnit, start_session};
 use crate::actor::Channel;
 use crate::error::AppError;
@@ -28,6 +29,7 @@ pub fn login_failed() -> AppError {
 #[derive(Debug, Clone)]
 pub struct Candidate {
     account: Option<(UnitAccount, Unit)>,
+    keys: Keys,
 }
 
 impl Candidate {
@@ -44,48 +46,46 @@ impl Candidate {
     }
 }
 
-/// Looks the account up by USCC (trimmed, upper-cased); a locked account
-/// is refused before any password is checked.
-pub fn find(conn: &mut DbConn, uscc: &str, now: PrimitiveDateTime) -> Result<Candidate, AppError> {
+/// Looks the account up by USCC (trimmed, upper-cased) for an attempt from
+/// client address `address`; a throttled attempt is refused (429) before
+/// any lookup or password check.
+pub fn find(
+    conn: &mut DbConn,
+    uscc: &str,
+    address: &str,
+    now: PrimitiveDateTime,
+) -> Result<Candidate, AppError> {
     let uscc = uscc.trim().to_ascii_uppercase();
+    let keys = Keys::new(Audience::LegalRep, &uscc, address);
+    throttle::check(conn, &keys, now)?;
     let account = if uscc.len() == 18 && uscc.bytes().all(|b| b.is_ascii_alphanumeric()) {
         accounts::find_unit_account_by_uscc(conn, &uscc)?
     } else {
         None
     };
-    if let Some((a, _)) = &account
-        && lockout::is_locked(a.locked_until, now)
-    {
-        return Err(lockout::locked_error(a.locked_until.unwrap_or(now)));
-    }
-    Ok(Candidate { account })
+    Ok(Candidate { account, keys })
 }
 
 /// Records the outcome of [`Candidate::check`]: a failure counts towards
-/// the lock-out; a success starts the count again and opens the session.
+/// the throttling (of a known and an unknown USCC alike); a success clears
+/// the account's count and opens the session.
 pub fn finish(
     conn: &mut DbConn,
     candidate: Candidate,
     matched: bool,
     now: PrimitiveDateTime,
 ) -> Result<Grant, AppError> {
-    let Some((account, unit)) = candidate.account else {
-        return Err(login_failed());
+    let keys = candidate.keys;
+    let (account, unit) = match candidate.account {
+        Some(found) if matched => found,
+        found => {
+            let unit_id = found.map(|(_, u)| u.id);
+            return Err(throttle::fail(conn, &keys, unit_id, now, login_failed()));
+        }
     };
-    if !matched {
-        return Err(lockout::fail(
-            conn,
-            Account::Unit(account.id),
-            now,
-            login_failed(),
-        ));
-    }
     transaction(conn, |c| {
         let current = accounts::find_unit_account_by_id(c, account.id)?;
-        if lockout::is_locked(current.locked_until, now) {
-            return Err(lockout::locked_error(current.locked_until.unwrap_or(now)));
-        }
-        accounts::reset_unit_failures(c, account.id, now)?;
+        throttle::succeed(c, &keys)?;
         let spec = SessionSpec {
             role: Role::LegalRep,
             subject: &unit.uscc,
