@@ -4,7 +4,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, Error, HttpResponse, guard, http::header, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -74,7 +74,7 @@ pub fn build_app_with(
         .wrap(from_fn(middleware::problems))
         .wrap(from_fn(middleware::head_as_get))
         .wrap(from_fn(security_headers::add))
-        .wrap(Logger::default())
+        .wrap(crate::middleware::access_log())
 }
 
 async fn to_docs() -> HttpResponse {

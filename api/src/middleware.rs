@@ -6,6 +6,7 @@
 //! - [`head_as_get`]: HEAD is answered like GET (the server sends no body).
 //! - [`fallback`]: unknown path → 404 `NOT_FOUND`; known path with a method
 //!   it does not serve → 405 `METHOD_NOT_ALLOWED` with `Allow`.
+//! - [`access_log`]: the access log, with QR sign-in tickets redacted.
 
 use std::any::Any;
 use std::future::Future;
@@ -17,10 +18,40 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
+use actix_web::middleware::{Logger, Next};
 use actix_web::{Error, HttpRequest, web};
 
 use crate::problem::{ApiError, PROBLEM_JSON, problem_for_status};
+
+/// The access log (actix's default format) with the request line's path
+/// passed through [`redact_path`], so that QR sign-in tickets, which are
+/// credentials while they live, never reach the log.
+pub fn access_log() -> Logger {
+    Logger::new(r#"%a "%{request_line}xi" %s %b "%{Referer}i" "%{User-Agent}i" %T"#)
+        .custom_request_replace("request_line", |req| {
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            format!("{} {} {:?}", req.method(), redact_path(path), req.version())
+        })
+}
+
+/// `/api/v1/auth/qr-sessions/<ticket>[/…]` → `/api/v1/auth/qr-sessions/[redacted][/…]`;
+/// any other path as it is.
+pub fn redact_path(path: &str) -> String {
+    const QR: &str = "/auth/qr-sessions/";
+    match path.find(QR) {
+        Some(i) => {
+            let start = i + QR.len();
+            let rest = &path[start..];
+            let end = rest.find(['/', '?']).unwrap_or(rest.len());
+            format!("{}[redacted]{}", &path[..start], &rest[end..])
+        }
+        None => path.to_owned(),
+    }
+}
 
 /// Makes every error response a problem document (see module docs).
 pub async fn problems(
@@ -245,6 +276,26 @@ pub async fn fallback(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qr_tickets_are_redacted_from_logged_paths() {
+        assert_eq!(
+            redact_path("/api/v1/auth/qr-sessions/abc123/tokens"),
+            "/api/v1/auth/qr-sessions/[redacted]/tokens"
+        );
+        assert_eq!(
+            redact_path("/api/v1/auth/qr-sessions/abc123"),
+            "/api/v1/auth/qr-sessions/[redacted]"
+        );
+        assert_eq!(
+            redact_path("/api/v1/auth/qr-sessions"),
+            "/api/v1/auth/qr-sessions"
+        );
+        assert_eq!(
+            redact_path("/api/v1/portal/unit?x=1"),
+            "/api/v1/portal/unit?x=1"
+        );
+    }
 
     #[test]
     fn route_table_matches_templates() {

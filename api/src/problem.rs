@@ -334,6 +334,7 @@ pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> ApiError {
 
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
+        let retry_after = err.retry_after();
         let (kind, code, detail, errors) = err.into_parts();
         let e = match kind {
             ErrorKind::BadRequest => ApiError::bad_request(code, detail),
@@ -341,7 +342,14 @@ impl From<AppError> for ApiError {
             ErrorKind::Forbidden => ApiError::forbidden(code, detail),
             ErrorKind::NotFound => ApiError::not_found(code, detail),
             ErrorKind::Conflict => ApiError::conflict(code, detail),
+            ErrorKind::Gone => ApiError::new(StatusCode::GONE, code, detail),
             ErrorKind::Unprocessable => ApiError::unprocessable(code, detail),
+            ErrorKind::TooManyRequests => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).with_header(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after.unwrap_or(1)),
+                )
+            }
             ErrorKind::Unavailable => ApiError::service_unavailable(code, detail),
             // Already logged where it was made.
             ErrorKind::Internal => ApiError::internal(),

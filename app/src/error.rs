@@ -31,8 +31,12 @@ pub enum ErrorKind {
     NotFound,
     /// 409: conflicts with the current state.
     Conflict,
+    /// 410: the thing existed for a while and is gone (an expired ticket).
+    Gone,
     /// 422: well-formed, but a business rule refuses it.
     Unprocessable,
+    /// 429: too many attempts; see [`AppError::retry_after`].
+    TooManyRequests,
     /// 503: try again later.
     Unavailable,
     /// 500: a fault of ours; the cause is in the log.
@@ -76,6 +80,8 @@ struct Inner {
     code: Cow<'static, str>,
     detail: String,
     errors: Vec<FieldError>,
+    /// Seconds to wait before retrying (429).
+    retry_after: Option<u32>,
 }
 
 impl AppError {
@@ -90,7 +96,24 @@ impl AppError {
             code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }))
+    }
+
+    /// 429: too many attempts; retry after `seconds`.
+    pub fn too_many_requests(
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+        seconds: u32,
+    ) -> Self {
+        let mut e = Self::new(ErrorKind::TooManyRequests, code, detail);
+        e.0.retry_after = Some(seconds);
+        e
+    }
+
+    /// Seconds to wait before retrying, for a 429.
+    pub fn retry_after(&self) -> Option<u32> {
+        self.0.retry_after
     }
 
     pub fn bad_request(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
@@ -126,6 +149,10 @@ impl AppError {
 
     pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, code, detail)
+    }
+
+    pub fn gone(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Gone, code, detail)
     }
 
     pub fn unprocessable(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {

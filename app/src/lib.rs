@@ -8,6 +8,7 @@
 //! (and `utoipa::ToSchema` with the `openapi` feature).
 
 pub mod actor;
+pub mod auth;
 pub mod business_items;
 pub mod clock;
 pub mod context;

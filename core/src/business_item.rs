@@ -61,6 +61,7 @@ kinds! {
     ApiKeyCreated = "api_key_created", "接口凭证新增";
     ApiKeyRevoked = "api_key_revoked", "接口凭证注销";
     PasswordChange = "password_change", "法人账号密码修改";
+    SigninLocked = "signin_locked", "法人账号登录保护锁定";
     // Employees (R-EMP-*).
     EmployeeEnrolment = "employee_enrolment", "单位职工参保登记";
     EmployeeSuspension = "employee_suspension", "单位职工社会保险暂停";

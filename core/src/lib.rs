@@ -23,6 +23,7 @@ pub mod refund;
 pub mod rules;
 #[cfg(feature = "openapi")]
 mod schema;
+pub mod signin;
 pub mod unit;
 
 pub use money::{Money, Rate};

@@ -33,6 +33,7 @@ pub mod repo;
 pub mod review;
 pub mod rows;
 pub mod schema;
+pub mod signin;
 pub mod tax;
 pub mod testing;
 pub mod units;

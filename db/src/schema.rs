@@ -323,6 +323,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    signin_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     qr_sessions (id) {
         id -> Text,
         status -> Text,
@@ -776,6 +784,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
     refresh_tokens,
     qr_sessions,
+    signin_throttle,
     uscc_exceptions,
     unit_bank_accounts,
     order_no_counters,

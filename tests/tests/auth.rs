@@ -9,7 +9,6 @@
 use diesel::prelude::*;
 use qibao_api::auth::Role;
 use qibao_api::auth::esscard::{self, ConfirmationClaims, DEV_PRIVATE_KEY_PEM};
-use qibao_api::auth::lockout;
 use qibao_api::auth::password::hash_password;
 use qibao_api::demo::{
     self, DEMO_LEGAL_REP_PASSWORD, DEMO_STAFF_PASSWORD, DEMO_STAFF_USERNAME, DEMO_TAX_CLIENT_ID,
@@ -19,7 +18,8 @@ use qibao_core::ids::{resident_id_check_char, uscc_check_char};
 use qibao_db::accounts::{self, NewStaffAccount, NewUnitAccount};
 use qibao_db::repo;
 use qibao_db::rows::NewUnit;
-use qibao_db::schema::{agents, auth_sessions, business_items, qr_sessions};
+use qibao_db::schema::{agents, auth_sessions, business_items, qr_sessions, signin_throttle};
+use qibao_db::signin::ThrottleRow;
 use qibao_e2e::{App, Resp, json};
 use qibao_tools::card_sim::{self, SimArgs};
 use reqwest::Method;
@@ -236,8 +236,51 @@ fn delete(app: &App, path: &str, token: &str) -> Resp {
 
 // ---------------------------------------------------------------- password login
 
+/// A throttled answer: 429 `SIGNIN_THROTTLED` with `Retry-After` (seconds).
+fn assert_throttled(r: &Resp, seconds: u64) {
+    r.assert_problem(429, "SIGNIN_THROTTLED");
+    let after: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(
+        after <= seconds && after + 5 >= seconds,
+        "Retry-After {after}, expected about {seconds}"
+    );
+}
+
+/// Lets every running sign-in wait end, as if 20 minutes had passed since
+/// each key's last failure (the failures themselves are still counted).
+fn end_waits(app: &App) {
+    let mut conn = app.pool.get().unwrap();
+    let rows: Vec<ThrottleRow> = signin_throttle::table
+        .select(ThrottleRow::as_select())
+        .load(&mut *conn)
+        .unwrap();
+    for r in rows {
+        qibao_db::signin::store(
+            &mut conn,
+            &ThrottleRow {
+                last_failure_at: r.last_failure_at - time::Duration::minutes(20),
+                ..r
+            },
+        )
+        .unwrap();
+    }
+}
+
+/// Signs the demo's legal representative in through the e-social-card QR login.
+fn qr_login_as_legal_rep(app: &App, demo: &DemoSummary, jti: &str) -> Resp {
+    let ticket = new_ticket(app);
+    confirm(
+        app,
+        &ticket,
+        &demo.legal_rep_id_number,
+        &demo.legal_rep_name,
+        jti,
+    );
+    qr_tokens(app, &ticket, &demo.unit_no)
+}
+
 #[test]
-fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
+fn five_wrong_passwords_then_the_right_one_waits_and_the_qr_login_still_works() {
     let (app, demo) = start();
     let ok = login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD);
     assert_eq!(ok.body["token_type"], "Bearer");
@@ -249,41 +292,191 @@ fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
     assert!(ok.body["refresh_token"].is_string());
     access(&ok);
 
+    // The attacker knows the USCC (it is on the business licence).
     for _ in 0..4 {
         login(&app, &demo.uscc, "wrong-password1").assert_problem(401, "LOGIN_FAILED");
     }
     let fifth = login(&app, &demo.uscc, "wrong-password1");
-    fifth.assert_problem(403, "ACCOUNT_LOCKED");
-    let until = {
-        let mut conn = app.pool.get().unwrap();
-        accounts::find_unit_account(&mut conn, demo.unit_id)
-            .unwrap()
-            .unwrap()
-            .locked_until
-            .unwrap()
-    };
-    let now = app.server.clock.now_utc();
-    assert!(
-        until > now + time::Duration::minutes(14) && until <= now + time::Duration::minutes(15)
-    );
-    assert_eq!(
-        fifth.body["detail"],
-        lockout::locked_error(until).detail(),
-        "the detail names the unlock time in China time"
-    );
-    assert!(fifth.body["detail"].as_str().unwrap().contains("北京时间"));
+    assert_throttled(&fifth, 60);
+    let detail = fifth.body["detail"].as_str().unwrap();
+    assert!(detail.contains("可使用电子社保卡扫码登录"), "{detail}");
+    // The right password is refused while the wait runs...
+    assert_throttled(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD), 60);
+    // ...but the legal representative still gets in with the card.
+    let qr = qr_login_as_legal_rep(&app, &demo, "throttled-but-in");
+    assert_eq!(qr.body["role"], "legal_rep");
+    access(&qr);
 
-    // The sixth, with the right password, is still refused.
-    login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD).assert_problem(403, "ACCOUNT_LOCKED");
-
-    // Later the lock is over; a success starts the count again.
-    app.server.clock.set_today(date!(2023 - 04 - 22));
+    // Once the wait is over the right password works and clears the count.
+    end_waits(&app);
     access(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD));
     for _ in 0..4 {
         login(&app, &demo.uscc, "wrong-password1").assert_problem(401, "LOGIN_FAILED");
     }
     access(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD));
     login(&app, &demo.uscc, "wrong-password1").assert_problem(401, "LOGIN_FAILED");
+}
+
+#[test]
+fn an_unknown_uscc_is_throttled_exactly_like_a_known_one() {
+    let (app, demo) = start();
+    let stem = "91420500MA4C8Q998";
+    let unknown = format!("{stem}{}", uscc_check_char(stem).unwrap());
+    let mut known_answers = Vec::new();
+    let mut unknown_answers = Vec::new();
+    for _ in 0..7 {
+        known_answers.push(login(&app, &demo.uscc, "wrong-password1"));
+        unknown_answers.push(login(&app, &unknown, "wrong-password1"));
+    }
+    for (k, u) in known_answers.iter().zip(&unknown_answers) {
+        assert_eq!(k.status, u.status);
+        assert_eq!(k.body["code"], u.body["code"]);
+        assert_eq!(
+            k.headers.get("retry-after").is_some(),
+            u.headers.get("retry-after").is_some()
+        );
+    }
+    let statuses: Vec<u16> = unknown_answers.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 429, 429]);
+    // The waits grow the same way for both: after the next failure, two minutes.
+    end_waits(&app);
+    assert_throttled(&login(&app, &demo.uscc, "wrong-password1"), 120);
+    assert_throttled(&login(&app, &unknown, "wrong-password1"), 120);
+}
+
+#[test]
+fn many_accounts_from_one_address_are_throttled() {
+    let (app, demo) = start();
+    // One failure each on 20 different USCCs: free for every account...
+    for n in 0..20 {
+        let stem = format!("91420500MA4C9Q{n:03}");
+        let uscc = format!("{stem}{}", uscc_check_char(&stem).unwrap());
+        login(&app, &uscc, "Guess2023xx").assert_problem(401, "LOGIN_FAILED");
+    }
+    // ...but the address has spent its free failures: the next one waits,
+    // and then every account from this address waits, the right password too.
+    let stem = "91420500MA4C9Q999";
+    let uscc = format!("{stem}{}", uscc_check_char(stem).unwrap());
+    assert_throttled(&login(&app, &uscc, "Guess2023xx"), 60);
+    assert_throttled(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD), 60);
+    let staff = app.post(
+        STAFF_LOGIN,
+        &json!({ "username": DEMO_STAFF_USERNAME, "password": DEMO_STAFF_PASSWORD }),
+    );
+    assert_throttled(&staff, 60);
+}
+
+#[test]
+fn a_tax_client_id_cannot_be_brute_forced() {
+    let (app, _demo) = start();
+    let wrong = json!({ "client_id": DEMO_TAX_CLIENT_ID, "client_secret": "guess" });
+    for _ in 0..4 {
+        app.post(TAX_TOKENS, &wrong)
+            .assert_problem(401, "CLIENT_AUTH_FAILED");
+    }
+    assert_throttled(&app.post(TAX_TOKENS, &wrong), 60);
+    let right = json!({ "client_id": DEMO_TAX_CLIENT_ID, "client_secret": DEMO_TAX_CLIENT_SECRET });
+    assert_throttled(&app.post(TAX_TOKENS, &right), 60);
+    end_waits(&app);
+    access(&app.post(TAX_TOKENS, &right));
+}
+
+#[test]
+fn answers_carrying_a_token_are_not_cached() {
+    let (app, demo) = start();
+    let login = login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD);
+    let refreshed = app.post(REFRESH, &json!({ "refresh_token": refresh_of(&login) }));
+    let staff = app.post(
+        STAFF_LOGIN,
+        &json!({ "username": DEMO_STAFF_USERNAME, "password": DEMO_STAFF_PASSWORD }),
+    );
+    let tax = app.post(
+        TAX_TOKENS,
+        &json!({ "client_id": DEMO_TAX_CLIENT_ID, "client_secret": DEMO_TAX_CLIENT_SECRET }),
+    );
+    let ticket = app.post(QR, &json!({}));
+    let qr = qr_login_as_legal_rep(&app, &demo, "no-store");
+    for (what, r) in [
+        ("login", &login),
+        ("refresh", &refreshed),
+        ("staff", &staff),
+        ("tax", &tax),
+        ("ticket", &ticket),
+        ("qr tokens", &qr),
+    ] {
+        assert!(r.status == 200 || r.status == 201, "{what}: {}", r.text);
+        assert_eq!(r.headers["cache-control"], "no-store", "{what}");
+        assert_eq!(r.headers["pragma"], "no-cache", "{what}");
+    }
+}
+
+#[test]
+fn a_lock_is_recorded_in_the_units_history() {
+    let (app, demo) = start();
+    let locks = |app: &App| {
+        items(app, demo.unit_id)
+            .into_iter()
+            .filter(|(kind, _, _)| kind == "signin_locked")
+            .count()
+    };
+    for _ in 0..4 {
+        login(&app, &demo.uscc, "wrong-password1").assert_problem(401, "LOGIN_FAILED");
+    }
+    // Waits of 1, 2, 4 and 8 minutes, then the longest, 15 minutes: a lock.
+    for seconds in [60, 120, 240, 480] {
+        assert_throttled(&login(&app, &demo.uscc, "wrong-password1"), seconds);
+        assert_eq!(locks(&app), 0);
+        end_waits(&app);
+    }
+    assert_throttled(&login(&app, &demo.uscc, "wrong-password1"), 900);
+    assert_eq!(locks(&app), 1);
+    let (_, before, after) = items(&app, demo.unit_id)
+        .into_iter()
+        .find(|(kind, _, _)| kind == "signin_locked")
+        .unwrap();
+    assert_eq!(before, None);
+    let after: Value = serde_json::from_str(&after.unwrap()).unwrap();
+    assert_eq!(after["failures"], 9);
+    // It shows in the unit's change history with its label.
+    let qr = access(&qr_login_as_legal_rep(&app, &demo, "after-lock"));
+    let history = app.get_as("/api/v1/portal/business-items", &qr);
+    assert!(
+        history.text.contains("法人账号登录保护锁定"),
+        "{}",
+        history.text
+    );
+    // Another failure at the longest wait is not a second lock.
+    end_waits(&app);
+    assert_throttled(&login(&app, &demo.uscc, "wrong-password1"), 900);
+    assert_eq!(locks(&app), 1);
+}
+
+#[test]
+fn the_session_row_decides_unit_and_role_not_the_token() {
+    let (app, demo) = start();
+    let (other_id, other_no, _) = add_unit(&app, 7, &resident("42050019800101123"), "李四");
+    let token = access(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD));
+    let unit = app.get_as("/api/v1/portal/unit", &token);
+    assert_eq!(unit.status, 200, "{}", unit.text);
+    assert!(unit.text.contains(&demo.unit_no));
+    // The session is moved to another unit and demoted to agent in the
+    // database: the same token follows the row.
+    {
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(auth_sessions::table)
+            .set((
+                auth_sessions::unit_id.eq(Some(other_id)),
+                auth_sessions::kind.eq("agent"),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let unit = app.get_as("/api/v1/portal/unit", &token);
+    assert_eq!(unit.status, 200, "{}", unit.text);
+    assert!(unit.text.contains(&other_no), "{}", unit.text);
+    assert!(!unit.text.contains(&demo.unit_no), "{}", unit.text);
+    app.get_as(KEYS, &token)
+        .assert_problem(403, "LEGAL_REP_ONLY");
 }
 
 #[test]
@@ -309,10 +502,12 @@ fn unknown_and_malformed_usccs_answer_exactly_like_a_wrong_password() {
             wrong.headers.get("www-authenticate")
         );
     }
-    // An unknown USCC never locks (there is nothing to lock).
-    for _ in 0..6 {
+    // An unknown USCC is throttled like a known one (issue 11: it used to
+    // never lock, which told which USCCs exist).
+    for _ in 0..3 {
         login(&app, &unknown_valid, "x").assert_problem(401, "LOGIN_FAILED");
     }
+    assert_throttled(&login(&app, &unknown_valid, "x"), 60);
     assert_eq!(
         count_sessions(&app),
         sessions,
@@ -440,15 +635,15 @@ fn only_the_legal_representative_changes_the_password() {
 }
 
 #[test]
-fn wrong_current_passwords_count_towards_the_lock() {
+fn wrong_current_passwords_count_towards_the_throttling() {
     let (app, demo) = start();
     let t = access(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD));
     let body = json!({ "current_password": "Wrong2023xx", "new_password": "Another2023x" });
     for _ in 0..4 {
         put(&app, PASSWORD, &t, &body).assert_problem(422, "CURRENT_PASSWORD_INCORRECT");
     }
-    put(&app, PASSWORD, &t, &body).assert_problem(403, "ACCOUNT_LOCKED");
-    login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD).assert_problem(403, "ACCOUNT_LOCKED");
+    assert_throttled(&put(&app, PASSWORD, &t, &body), 60);
+    assert_throttled(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD), 60);
 }
 
 // ---------------------------------------------------------------- refresh, logout, tokens
@@ -526,7 +721,7 @@ fn expired_tampered_and_foreign_tokens_are_refused() {
 // ---------------------------------------------------------------- staff
 
 #[test]
-fn staff_sign_in_with_their_roles_and_the_same_lock_out() {
+fn staff_sign_in_with_their_roles_and_the_same_throttling() {
     let (app, _demo) = start();
     add_staff(&app, "reviewer1", "Review2023x", "reviewer,finance", true);
     add_staff(&app, "gone", "Gone2023xx", "acceptor", false);
@@ -561,8 +756,8 @@ fn staff_sign_in_with_their_roles_and_the_same_lock_out() {
         );
         assert_eq!((r.status, &r.body), (wrong.status, &wrong.body), "{who}");
     }
-    // The first wrong one above counts: three more fail, the fifth locks,
-    // and then even the right password is refused.
+    // The first wrong one above counts: three more fail, the fifth starts
+    // a wait, and then even the right password is refused.
     for _ in 0..3 {
         app.post(
             STAFF_LOGIN,
@@ -570,16 +765,20 @@ fn staff_sign_in_with_their_roles_and_the_same_lock_out() {
         )
         .assert_problem(401, "LOGIN_FAILED");
     }
-    app.post(
-        STAFF_LOGIN,
-        &json!({ "username": "reviewer1", "password": "nope" }),
-    )
-    .assert_problem(403, "ACCOUNT_LOCKED");
-    app.post(
-        STAFF_LOGIN,
-        &json!({ "username": "reviewer1", "password": "Review2023x" }),
-    )
-    .assert_problem(403, "ACCOUNT_LOCKED");
+    assert_throttled(
+        &app.post(
+            STAFF_LOGIN,
+            &json!({ "username": "reviewer1", "password": "nope" }),
+        ),
+        60,
+    );
+    assert_throttled(
+        &app.post(
+            STAFF_LOGIN,
+            &json!({ "username": "reviewer1", "password": "Review2023x" }),
+        ),
+        60,
+    );
 
     // The demo's admin has every role.
     let admin = app.post(

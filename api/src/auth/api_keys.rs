@@ -5,6 +5,7 @@
 
 use rand::Rng;
 
+pub use super::password::constant_time_eq;
 use super::password::sha256_hex;
 
 /// Every key starts with this.
@@ -48,15 +49,6 @@ fn is_lower_hex(s: &str, len: usize) -> bool {
 pub fn prefix_of(key: &str) -> Option<&str> {
     let (prefix, secret) = key.strip_prefix(KEY_TAG)?.split_once('_')?;
     (is_lower_hex(prefix, PREFIX_LEN) && is_lower_hex(secret, SECRET_LEN)).then_some(prefix)
-}
-
-/// Compares two strings in time independent of where they differ.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// Whether `key` is the key stored as `stored_hash`.

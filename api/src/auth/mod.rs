@@ -5,9 +5,9 @@
 
 pub mod api_keys;
 pub mod esscard;
-pub mod lockout;
-pub mod password;
 pub mod tokens;
+
+pub use qibao_app::auth::{password, throttle};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,11 +15,9 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use qibao_db::auth::{self as sessions, AuthSession};
-use rand::Rng;
+use qibao_app::auth::Session;
 use serde::{Deserialize, Serialize};
 use time::{Duration, PrimitiveDateTime};
-use utoipa::ToSchema;
 
 use crate::blocking::run_db;
 use crate::problem::ApiError;
@@ -27,102 +25,11 @@ use crate::state::AppState;
 
 /// Access tokens live this long; refresh for more.
 pub const ACCESS_TTL: Duration = Duration::minutes(15);
-/// A session (and its refresh tokens) lives at most this long.
-pub const SESSION_TTL: Duration = Duration::hours(12);
+
+pub use qibao_app::auth::{Role, SESSION_TTL, SessionSpec, StaffRole, new_secret};
 
 const ISSUER: &str = "qibao";
 const AUDIENCE: &str = "qibao-api";
-
-/// What kind of caller a session belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 法人账号: the unit's legal representative.
-    LegalRep,
-    /// 经办人: an authorised agent of the unit.
-    Agent,
-    /// Payroll software acting for one unit through an API key.
-    Payroll,
-    /// Back-office staff.
-    Staff,
-    /// The tax bureau's client.
-    Tax,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::LegalRep => "legal_rep",
-            Role::Agent => "agent",
-            Role::Payroll => "payroll",
-            Role::Staff => "staff",
-            Role::Tax => "tax",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        Some(match s {
-            "legal_rep" => Role::LegalRep,
-            "agent" => Role::Agent,
-            "payroll" => Role::Payroll,
-            "staff" => Role::Staff,
-            "tax" => Role::Tax,
-            _ => return None,
-        })
-    }
-}
-
-/// Back-office roles (受理 / 经办 / 审核 / 财务 / 政策管理).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StaffRole {
-    Acceptor,
-    Handler,
-    Reviewer,
-    Finance,
-    PolicyAdmin,
-}
-
-impl StaffRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StaffRole::Acceptor => "acceptor",
-            StaffRole::Handler => "handler",
-            StaffRole::Reviewer => "reviewer",
-            StaffRole::Finance => "finance",
-            StaffRole::PolicyAdmin => "policy_admin",
-        }
-    }
-    pub fn parse(s: &str) -> Option<StaffRole> {
-        Some(match s.trim() {
-            "acceptor" => StaffRole::Acceptor,
-            "handler" => StaffRole::Handler,
-            "reviewer" => StaffRole::Reviewer,
-            "finance" => StaffRole::Finance,
-            "policy_admin" => StaffRole::PolicyAdmin,
-            _ => return None,
-        })
-    }
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            StaffRole::Acceptor => "受理岗",
-            StaffRole::Handler => "经办岗",
-            StaffRole::Reviewer => "审核岗",
-            StaffRole::Finance => "财务岗",
-            StaffRole::PolicyAdmin => "政策参数管理岗",
-        }
-    }
-    /// Parses a comma-separated list as stored.
-    pub fn parse_list(s: &str) -> Vec<StaffRole> {
-        s.split(',').filter_map(StaffRole::parse).collect()
-    }
-    pub fn join(roles: &[StaffRole]) -> String {
-        roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
 
 pub use qibao_app::actor::{Actor, AsActor, Channel};
 
@@ -197,18 +104,6 @@ impl AsActor for Principal {
     }
 }
 
-fn random_hex(bytes: usize) -> String {
-    let mut rng = rand::rng();
-    (0..bytes)
-        .map(|_| format!("{:02x}", rng.random::<u8>()))
-        .collect()
-}
-
-/// A new opaque random identifier (256 bits), for session ids, tickets and secrets.
-pub fn new_secret() -> String {
-    random_hex(32)
-}
-
 fn unix(t: PrimitiveDateTime) -> i64 {
     t.assume_utc().unix_timestamp()
 }
@@ -268,55 +163,45 @@ pub fn decode_access_token(
     Ok(data.claims)
 }
 
-/// Who a new session is for.
-#[derive(Debug, Clone)]
-pub struct SessionSpec<'a> {
-    pub role: Role,
-    pub subject: &'a str,
-    pub name: &'a str,
-    pub unit_id: Option<i64>,
-    pub staff_roles: &'a [StaffRole],
-    pub channel: Channel,
-}
-
-/// Opens a session in the database and returns its principal. Runs in the
-/// caller's transaction.
+/// Opens a session in the database (through the use cases' session
+/// store) and returns its principal. Runs in the caller's transaction.
 pub fn open_session(
     conn: &mut qibao_db::DbConn,
     spec: &SessionSpec<'_>,
     now: PrimitiveDateTime,
 ) -> Result<Principal, ApiError> {
-    let SessionSpec {
-        role,
-        subject,
-        name,
-        unit_id,
-        staff_roles,
-        channel,
-    } = spec.clone();
-    let session = AuthSession {
-        id: new_secret(),
-        kind: role.as_str().to_owned(),
-        subject: subject.to_owned(),
-        name: name.to_owned(),
-        unit_id,
-        roles: StaffRole::join(staff_roles),
-        channel: channel.as_str().to_owned(),
-        created_at: now,
-        expires_at: now + SESSION_TTL,
-        revoked_at: None,
-    };
-    sessions::insert_session(conn, &session)?;
-    Ok(Principal {
-        session_id: session.id,
-        role,
-        subject: subject.to_owned(),
-        name: name.to_owned(),
-        unit_id,
-        staff_roles: staff_roles.to_vec(),
-        channel,
-        must_change_password: false,
-    })
+    Ok(qibao_app::auth::open_session(conn, spec, now)?.into())
+}
+
+impl From<Session> for Principal {
+    fn from(s: Session) -> Self {
+        Principal {
+            session_id: s.session_id,
+            role: s.role,
+            subject: s.subject,
+            name: s.name,
+            unit_id: s.unit_id,
+            staff_roles: s.staff_roles,
+            channel: s.channel,
+            must_change_password: s.must_change_password,
+        }
+    }
+}
+
+impl Principal {
+    /// The session this principal stands for, as the use cases take it.
+    pub fn session(&self) -> Session {
+        Session {
+            session_id: self.session_id.clone(),
+            role: self.role,
+            subject: self.subject.clone(),
+            name: self.name.clone(),
+            unit_id: self.unit_id,
+            staff_roles: self.staff_roles.clone(),
+            channel: self.channel,
+            must_change_password: self.must_change_password,
+        }
+    }
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
@@ -333,7 +218,8 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 /// Authenticates a request: a valid, unexpired access token whose session is
-/// still live (not logged out, not revoked).
+/// still live (not logged out, not revoked). Role, unit, staff roles and
+/// channel come from the session row, not from the token's claims.
 pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -344,25 +230,20 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let claims = decode_access_token(state.config.jwt_secret.as_bytes(), &token, now)?;
     let sid = claims.sid.clone();
     let live = run_db(&state, move |conn| {
-        Ok(sessions::live_session(conn, &sid, now)?)
+        Ok(qibao_app::auth::session::live(conn, &sid, now)?)
     })
     .await?;
-    if live.is_none() {
+    let Some(session) = live else {
         return Err(ApiError::unauthorized(
             "SESSION_ENDED",
             "该登录已注销或被撤销，请重新登录。",
         ));
-    }
-    Ok(Principal {
-        session_id: claims.sid,
-        role: claims.role,
-        subject: claims.sub,
-        name: claims.name,
-        unit_id: claims.unit_id,
-        staff_roles: claims.staff_roles,
-        channel: claims.channel,
-        must_change_password: claims.must_change_password,
-    })
+    };
+    // The session row is the authority for who the caller is; the claims
+    // only name it (and carry the one-time-password gate of this token).
+    let mut principal = Principal::from(session);
+    principal.must_change_password = claims.must_change_password;
+    Ok(principal)
 }
 
 /// 403 `PASSWORD_CHANGE_REQUIRED` while the caller signed in with a

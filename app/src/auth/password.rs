@@ -6,15 +6,15 @@ use argon2::password_hash::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::problem::ApiError;
+use crate::error::AppError;
 
 /// An argon2id PHC hash of `password`.
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
+pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(ApiError::internal_cause)
+        .map_err(AppError::internal_cause)
 }
 
 /// Whether `password` matches the stored PHC `hash` (false for a malformed hash).
@@ -54,6 +54,15 @@ pub fn check_password_rules(password: &str) -> Result<(), String> {
 /// are random, so a fast hash is enough and lets them be looked up.
 pub fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares two strings in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// A readable one-time password for a new account: 12 characters from an
