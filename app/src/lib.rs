@@ -23,6 +23,7 @@ pub mod persons;
 pub mod policy;
 pub mod refunds;
 pub mod review;
+pub mod staff;
 pub mod tax;
 pub mod tx;
 pub mod units;

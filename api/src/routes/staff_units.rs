@@ -2,41 +2,30 @@
 //! and the unit's comprehensive information, and audited USCC exceptions
 //! (R-ID-2).
 
-use qibao_core::business_item::BusinessItemKind;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
+use qibao_app::staff::units::{
+    self as staff_units, FirstPassword, Registration, RegistrationRequest, UnitListPage, UnitQuery,
+    UnitRegistered,
+};
+use qibao_app::staff::uscc_exceptions::{self, UsccExceptionDto};
+use qibao_app::units::info::UnitInfo;
 use qibao_core::Period;
 use qibao_core::ids::{Email, Phone, Postcode, RegionCode, UnitNo, Uscc, UsccError};
 use qibao_core::insurance::{FloatFactor, Insurance, RiskClass};
-use qibao_core::unit::{
-    CollectionMethod, IdNumber, IdType, check_registration_start, parse_id_number,
-};
-use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
-use qibao_db::units::{
-    self as unit_db, NewLegalRepAccount, NewRegisteredUnit, NewUsccException, UnitFilter,
-    UsccException,
-};
-use qibao_db::{DbError, repo};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use qibao_core::unit::{CollectionMethod, IdType, check_registration_start, parse_id_number};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::password::{hash_password, one_time_password};
-use crate::auth::{StaffRole, StaffUser};
+use crate::auth::{AsActor, StaffRole, StaffUser};
 use crate::blocking::run_db;
-use crate::items::{self, ItemRecord};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::units::{
-    DONE, RegionRef, UnitInfo, iso_utc, load_unit_info, optional_text, paging, parse_field,
-    required_text, unit_info, unit_not_found,
-};
+use crate::routes::units::{optional_text, paging, parse_field, required_text};
 use crate::state::AppState;
-
-pub const KIND_UNIT_REGISTRATION: BusinessItemKind = BusinessItemKind::UnitRegistration;
-pub const KIND_USCC_EXCEPTION: BusinessItemKind = BusinessItemKind::UsccException;
 
 /// The unit's legal representative (法定代表人).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -117,58 +106,6 @@ pub struct UnitRegistration {
     pub collection_method: Option<String>,
 }
 
-/// The legal representative's account (法人账号), shown once.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LegalRepAccountIssued {
-    /// The account signs in with the unit's USCC (R-AUTH-1).
-    #[schema(example = "91420500MA4C8QD2X5")]
-    pub login: String,
-    /// The one-time password: shown in this response only, never again;
-    /// hand it to the legal representative.
-    #[schema(example = "k7PqR2mXw9Za")]
-    pub one_time_password: String,
-    /// Always true: the password must be changed at the first sign-in.
-    pub must_change_password: bool,
-}
-
-/// A registered unit, with its legal representative's account.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UnitRegistered {
-    pub unit: UnitInfo,
-    pub legal_rep_account: LegalRepAccountIssued,
-    /// Things the clerk should know (e.g. a 15-digit ID converted, a USCC
-    /// accepted under an exception).
-    pub notices: Vec<String>,
-}
-
-/// A unit in search results.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UnitSummary {
-    /// Unit number (单位编号, AAB001).
-    #[schema(example = "100047500")]
-    pub unit_no: String,
-    pub name: String,
-    /// Unified social credit code (统一社会信用代码).
-    pub uscc: String,
-    pub region: RegionRef,
-    pub legal_rep_name: String,
-    /// `active`, `suspended` or `closed`.
-    pub status: String,
-    /// ISO 8601, UTC.
-    #[schema(value_type = String, format = DateTime)]
-    pub registered_at: String,
-}
-
-/// One page of units, by unit number.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UnitListPage {
-    pub items: Vec<UnitSummary>,
-    /// All matches.
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UnitSearch {
@@ -197,31 +134,6 @@ pub struct UsccExceptionCreate {
     pub reason: Option<String>,
 }
 
-/// An audited USCC exception.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UsccExceptionDto {
-    pub id: i64,
-    pub uscc: String,
-    pub reason: String,
-    /// The reviewer who registered it (`role:username:name`).
-    pub created_by: String,
-    /// ISO 8601, UTC.
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: String,
-}
-
-impl UsccExceptionDto {
-    fn from_row(e: &UsccException) -> UsccExceptionDto {
-        UsccExceptionDto {
-            id: e.id,
-            uscc: e.uscc.clone(),
-            reason: e.reason.clone(),
-            created_by: e.created_by.clone(),
-            created_at: iso_utc(e.created_at),
-        }
-    }
-}
-
 /// 403 unless the staff member has one of `roles`.
 fn require_any_role(user: &StaffUser, roles: &[StaffRole], what: &str) -> Result<(), ApiError> {
     if roles.iter().any(|r| user.0.has_staff_role(*r)) {
@@ -234,40 +146,9 @@ fn require_any_role(user: &StaffUser, roles: &[StaffRole], what: &str) -> Result
     ))
 }
 
-/// A registration that passed the checks that need no database.
-struct Draft {
-    uscc: Uscc,
-    /// The USCC fails the checksum: accepted only with an exception.
-    uscc_needs_exception: Option<String>,
-    name: String,
-    unit_type: String,
-    economic_type: String,
-    industry: String,
-    risk_class: RiskClass,
-    factor: FloatFactor,
-    region: RegionCode,
-    address: String,
-    postcode: Postcode,
-    phone: Phone,
-    contact_name: Option<String>,
-    contact_phone: Option<String>,
-    email: Option<String>,
-    rep_name: String,
-    rep_id: IdNumber,
-    rep_phone: Phone,
-    insurances: Vec<(Insurance, Period)>,
-    collection: CollectionMethod,
-}
-
-/// What the pure checks found: field errors (400) and rule refusals (422).
-struct Checked {
-    draft: Option<Draft>,
-    errors: Vec<FieldError>,
-    uscc_exception_candidate: Option<(String, String)>,
-    rules: Vec<FieldError>,
-}
-
-fn check_registration(body: &UnitRegistration, today: time::Date) -> Checked {
+/// Parses a registration: what needs no database, into the request the
+/// use case checks further.
+fn check_registration(body: &UnitRegistration, today: time::Date) -> RegistrationRequest {
     let mut errors = Vec::new();
     let mut rules = Vec::new();
     let mut candidate = None;
@@ -449,7 +330,7 @@ fn check_registration(body: &UnitRegistration, today: time::Date) -> Checked {
             Some(rep_id),
             Some(rep_phone),
             Some(collection),
-        ) if !insurances.is_empty() => Some(Draft {
+        ) if !insurances.is_empty() => Some(Registration {
             uscc,
             uscc_needs_exception,
             name,
@@ -473,50 +354,12 @@ fn check_registration(body: &UnitRegistration, today: time::Date) -> Checked {
         }),
         _ => None,
     };
-    Checked {
-        draft,
+    RegistrationRequest {
+        registration: draft,
         errors,
-        uscc_exception_candidate: candidate,
         rules,
+        uscc_exception_candidate: candidate,
     }
-}
-
-/// Why a registration transaction stopped.
-enum RegistrationFailed {
-    Refused(ApiError),
-    /// The USCC is registered already (pre-check or unique index).
-    UsccTaken(Option<String>),
-}
-
-impl From<DbError> for RegistrationFailed {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Conflict { constraint } if constraint == "units_uscc_key" => {
-                RegistrationFailed::UsccTaken(None)
-            }
-            other => RegistrationFailed::Refused(other.into()),
-        }
-    }
-}
-
-impl From<qibao_app::AppError> for RegistrationFailed {
-    fn from(e: qibao_app::AppError) -> Self {
-        RegistrationFailed::Refused(e.into())
-    }
-}
-
-impl From<ApiError> for RegistrationFailed {
-    fn from(e: ApiError) -> Self {
-        RegistrationFailed::Refused(e)
-    }
-}
-
-fn unit_exists(uscc: &str, unit_no: Option<&str>) -> ApiError {
-    let detail = match unit_no {
-        Some(no) => format!("统一社会信用代码{uscc}已登记为单位{no}，不能重复参保登记。"),
-        None => format!("统一社会信用代码{uscc}已登记参保，不能重复参保登记。"),
-    };
-    ApiError::conflict("UNIT_EXISTS", detail)
 }
 
 /// Registers a unit at the counter (单位参保登记; acceptor or handler).
@@ -555,199 +398,29 @@ pub async fn create_unit(
         "单位参保登记",
     )?;
     let (today, now) = (state.clock.today(), state.clock.now_utc());
-    let Checked {
-        draft,
-        mut errors,
-        uscc_exception_candidate,
-        rules,
-    } = check_registration(&body, today);
-    if !errors.is_empty() && uscc_exception_candidate.is_none() {
-        return Err(ApiError::validation(errors));
-    }
-    let principal = user.0;
-    let registered = run_db(&state, move |conn| {
-        if let Some((uscc, message)) = &uscc_exception_candidate
-            && unit_db::find_uscc_exception(conn, uscc)?.is_none()
-        {
-            errors.insert(
-                0,
-                FieldError::new(
-                    "uscc",
-                    format!("{message}（如确为早期试点地区发放的真实代码，请审核岗先登记例外）"),
-                ),
-            );
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
-        }
-        if !rules.is_empty() {
-            let detail = rules
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("；");
-            return Err(ApiError::unprocessable("REGISTRATION_REFUSED", detail).with_errors(rules));
-        }
-        let Some(d) = draft else {
-            return Err(ApiError::internal_cause(
-                "registration draft missing after checks",
-            ));
+    let request = check_registration(&body, today);
+    let who = user.0.as_actor();
+    let registered: UnitRegistered = run_db(&state, move |conn| {
+        let issue_password = || {
+            let password = one_time_password();
+            let hash = hash_password(&password)
+                .map_err(|_| qibao_app::AppError::internal_cause("hashing the first password"))?;
+            Ok(FirstPassword { password, hash })
         };
-        let password = one_time_password();
-        let password_hash = hash_password(&password)?;
-        let uscc = d.uscc.as_str().to_owned();
-        let outcome = qibao_db::conn::transaction(conn, |conn| {
-            registration_tx(conn, &principal, &d, &password_hash, today, now)
-        });
-        match outcome {
-            Ok(unit) => {
-                let mut notices = Vec::new();
-                if let Some(from) = &d.rep_id.converted_from {
-                    notices.push(format!(
-                        "法定代表人的15位身份证号码{from}已转换为18位：{}。",
-                        d.rep_id.number
-                    ));
-                }
-                if d.uscc_needs_exception.is_some() {
-                    notices.push(format!(
-                        "统一社会信用代码{uscc}未通过校验位检查，已按审核登记的例外受理。"
-                    ));
-                }
-                Ok(UnitRegistered {
-                    legal_rep_account: LegalRepAccountIssued {
-                        login: unit.uscc.clone(),
-                        one_time_password: password,
-                        must_change_password: true,
-                    },
-                    unit,
-                    notices,
-                })
-            }
-            Err(RegistrationFailed::Refused(e)) => Err(e),
-            Err(RegistrationFailed::UsccTaken(Some(no))) => Err(unit_exists(&uscc, Some(&no))),
-            Err(RegistrationFailed::UsccTaken(None)) => {
-                // The unique index refused a concurrent registration.
-                let existing = repo::find_unit_by_uscc(conn, &uscc)?;
-                Err(unit_exists(
-                    &uscc,
-                    existing.as_ref().map(|u| u.unit_no.as_str()),
-                ))
-            }
-        }
+        Ok(staff_units::register(
+            conn,
+            &who,
+            request,
+            issue_password,
+            today,
+            now,
+        )?)
     })
     .await?;
     let location = format!("/api/v1/staff/units/{}", registered.unit.unit_no);
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((header::LOCATION, location))
         .json(registered))
-}
-
-fn registration_tx(
-    conn: &mut qibao_db::DbConn,
-    principal: &crate::auth::Principal,
-    d: &Draft,
-    password_hash: &str,
-    today: time::Date,
-    now: time::PrimitiveDateTime,
-) -> Result<UnitInfo, RegistrationFailed> {
-    if let Err(DbError::NotFound) = repo::get_region(conn, d.region.as_str()) {
-        let message = format!("参保地“{}”不存在或未开通。", d.region);
-        return Err(ApiError::unprocessable("REGION_NOT_FOUND", message.clone())
-            .with_field_error("region", message)
-            .into());
-    }
-    if let Some(existing) = repo::find_unit_by_uscc(conn, d.uscc.as_str())? {
-        return Err(RegistrationFailed::UsccTaken(Some(existing.unit_no)));
-    }
-    let unit_no = repo::next_sequence(conn, "unit_no")?;
-    let unit_no = UnitNo::parse(&unit_no.to_string())
-        .map_err(|_| ApiError::internal_cause(format!("unit number {unit_no} is not 9 digits")))?;
-    let unit = unit_db::insert_registered_unit(
-        conn,
-        &NewRegisteredUnit {
-            unit: NewUnit {
-                unit_no: unit_no.as_str().to_owned(),
-                uscc: d.uscc.as_str().to_owned(),
-                name: d.name.clone(),
-                region_code: d.region.as_str().to_owned(),
-                unit_type: d.unit_type.clone(),
-                economic_type: d.economic_type.clone(),
-                industry: d.industry.clone(),
-                risk_class: i16::from(d.risk_class.get()),
-                address: d.address.clone(),
-                postcode: Some(d.postcode.as_str().to_owned()),
-                phone: d.phone.as_str().to_owned(),
-                legal_rep_name: d.rep_name.clone(),
-                legal_rep_id_type: d.rep_id.id_type.code().to_owned(),
-                legal_rep_id_number: d.rep_id.number.clone(),
-                collection_method: d.collection.code().to_owned(),
-                status: "active".to_owned(),
-                created_at: now,
-                updated_at: now,
-            },
-            legal_rep_phone: Some(d.rep_phone.as_str().to_owned()),
-            contact_name: d.contact_name.clone(),
-            contact_phone: d.contact_phone.clone(),
-            email: d.email.clone(),
-        },
-    )?;
-    for (insurance, start) in &d.insurances {
-        repo::insert_unit_insurance(
-            conn,
-            &NewUnitInsurance {
-                unit_id: unit.id,
-                insurance: insurance.code().to_owned(),
-                start_period: start.yyyymm(),
-                status: repo::ACTIVE.to_owned(),
-                latest_accounted_period: None,
-                latest_paid_period: None,
-            },
-        )?;
-    }
-    let first_start = d
-        .insurances
-        .iter()
-        .map(|(_, start)| *start)
-        .min()
-        .ok_or_else(|| ApiError::internal_cause("registration without insurances"))?;
-    repo::insert_unit_injury_factor(
-        conn,
-        &NewUnitInjuryFactor {
-            unit_id: unit.id,
-            from_period: first_start.yyyymm(),
-            to_period: None,
-            factor_pct: i16::try_from(d.factor.percent()).map_err(ApiError::internal_cause)?,
-        },
-    )?;
-    unit_db::insert_legal_rep_account(
-        conn,
-        &NewLegalRepAccount {
-            unit_id: unit.id,
-            password_hash: password_hash.to_owned(),
-            must_change_password: true,
-            created_at: now,
-            updated_at: now,
-        },
-    )?;
-    let unit_id = unit.id;
-    let info = unit_info(conn, unit, today)?;
-    let mut after = json!(info);
-    if let Some(note) = &d.uscc_needs_exception {
-        after["uscc_exception"] = json!(note);
-    }
-    items::record(
-        conn,
-        principal,
-        ItemRecord {
-            unit_id: Some(unit_id),
-            kind: KIND_UNIT_REGISTRATION,
-            status: DONE,
-            before: None,
-            after: Some(after),
-        },
-        now,
-    )?;
-    Ok(info)
 }
 
 /// Searches units by USCC, name (a part) or unit number (any staff role).
@@ -772,19 +445,18 @@ pub async fn list_units(
 ) -> Result<web::Json<UnitListPage>, ApiError> {
     let q = query.into_inner();
     let mut errors = Vec::new();
-    let (page, page_size, offset) = match paging(q.page, q.page_size) {
-        Ok(p) => p,
+    let (page, page_size) = match paging(q.page, q.page_size) {
+        Ok((page, page_size, _)) => (page, page_size),
         Err(e) => {
             errors.extend(e.errors().iter().cloned());
-            (1, 1, 0)
+            (1, 1)
         }
     };
     let unit_no = q
         .unit_no
         .as_deref()
         .filter(|s| !s.trim().is_empty())
-        .and_then(|s| parse_field(Some(s), "unit_no", UnitNo::parse, &mut errors))
-        .map(|n| n.as_str().to_owned());
+        .and_then(|s| parse_field(Some(s), "unit_no", UnitNo::parse, &mut errors));
     let name = optional_text(q.name.as_deref(), "name", 100, &mut errors);
     let uscc = q
         .uscc
@@ -794,41 +466,16 @@ pub async fn list_units(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let filter = UnitFilter {
+    let query = UnitQuery {
         uscc,
         name,
         unit_no,
     };
-    let (rows, total, regions) = run_db(&state, move |conn| {
-        let (rows, total) = unit_db::list_units(conn, &filter, offset, page_size)?;
-        let regions: HashMap<String, String> = repo::list_regions(conn)?
-            .into_iter()
-            .map(|r| (r.code, r.name))
-            .collect();
-        Ok((rows, total, regions))
+    let out = run_db(&state, move |conn| {
+        Ok(staff_units::search(conn, query, page, page_size)?)
     })
     .await?;
-    let items = rows
-        .into_iter()
-        .map(|u| UnitSummary {
-            region: RegionRef {
-                name: regions.get(&u.region_code).cloned().unwrap_or_default(),
-                code: u.region_code,
-            },
-            registered_at: iso_utc(u.created_at),
-            unit_no: u.unit_no,
-            name: u.name,
-            uscc: u.uscc,
-            legal_rep_name: u.legal_rep_name,
-            status: u.status,
-        })
-        .collect();
-    Ok(web::Json(UnitListPage {
-        items,
-        total,
-        page,
-        page_size,
-    }))
+    Ok(web::Json(out))
 }
 
 /// A unit's comprehensive information (any staff role), the same as the
@@ -857,12 +504,7 @@ pub async fn get_unit_by_number(
         UnitNo::parse(&path).map_err(|e| ApiError::invalid_field("unit_no", e.to_string()))?;
     let today = state.clock.today();
     let info = run_db(&state, move |conn| {
-        let unit = match repo::get_unit_by_no(conn, unit_no.as_str()) {
-            Ok(u) => u,
-            Err(DbError::NotFound) => return Err(unit_not_found()),
-            Err(e) => return Err(e.into()),
-        };
-        load_unit_info(conn, unit.id, today)
+        Ok(staff_units::get_by_number(conn, &unit_no, today)?)
     })
     .await?;
     Ok(web::Json(info))
@@ -906,55 +548,13 @@ pub async fn create_uscc_exception(
     let (Some(uscc), true) = (uscc, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
-    if Uscc::parse(uscc.as_str()).is_ok() {
-        return Err(ApiError::unprocessable(
-            "USCC_EXCEPTION_NOT_NEEDED",
-            format!("统一社会信用代码{uscc}校验通过，无需登记例外。"),
-        ));
-    }
     let now = state.clock.now_utc();
-    let principal = user.0;
-    let exists = |uscc: &str| {
-        ApiError::conflict(
-            "USCC_EXCEPTION_EXISTS",
-            format!("统一社会信用代码{uscc}的例外已经登记。"),
-        )
-    };
-    let row = run_db(&state, move |conn| {
-        qibao_db::conn::transaction(conn, |conn| {
-            if unit_db::find_uscc_exception(conn, uscc.as_str())?.is_some() {
-                return Err(exists(uscc.as_str()));
-            }
-            let row = unit_db::insert_uscc_exception(
-                conn,
-                &NewUsccException {
-                    uscc: uscc.as_str().to_owned(),
-                    reason: reason.clone(),
-                    created_by: principal.actor(),
-                    created_at: now,
-                },
-            )
-            .map_err(|e| match e {
-                DbError::Conflict { .. } => exists(uscc.as_str()),
-                other => other.into(),
-            })?;
-            items::record(
-                conn,
-                &principal,
-                ItemRecord {
-                    unit_id: None,
-                    kind: KIND_USCC_EXCEPTION,
-                    status: DONE,
-                    before: None,
-                    after: Some(json!({ "uscc": row.uscc, "reason": row.reason })),
-                },
-                now,
-            )?;
-            Ok(row)
-        })
+    let who = user.0.as_actor();
+    let dto = run_db(&state, move |conn| {
+        Ok(uscc_exceptions::create(conn, &who, &uscc, &reason, now)?)
     })
     .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(UsccExceptionDto::from_row(&row)))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(dto))
 }
 
 /// Lists the audited USCC exceptions, newest first (any staff role).
@@ -974,10 +574,8 @@ pub async fn list_uscc_exceptions(
     _user: StaffUser,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<UsccExceptionDto>>, ApiError> {
-    let rows = run_db(&state, |conn| Ok(unit_db::list_uscc_exceptions(conn)?)).await?;
-    Ok(web::Json(
-        rows.iter().map(UsccExceptionDto::from_row).collect(),
-    ))
+    let rows = run_db(&state, |conn| Ok(uscc_exceptions::list(conn)?)).await?;
+    Ok(web::Json(rows))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

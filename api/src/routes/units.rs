@@ -10,26 +10,20 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use qibao_app::units::general::{self, GeneralFields, KeyValues, UnitChangeResult};
 use qibao_app::units::history::{self, ChangeHistoryPage};
-use qibao_app::units::info::{self, UnitInsuranceDto};
+use qibao_app::units::info::{self, UnitInfo, UnitInsuranceDto};
 use qibao_app::units::insurances;
 use qibao_core::Period;
 use qibao_core::ids::{Email, Phone, Postcode};
 use qibao_core::insurance::Insurance;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
-use crate::db_glue::PooledConn;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
-
-pub use qibao_app::items::DONE;
-pub use qibao_app::review::iso as iso_utc;
-pub use qibao_app::units::info::{RegionRef, UnitInfo, unit_info};
 
 /// Default page size of lists.
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -121,21 +115,6 @@ pub fn parse_field<T, E: std::fmt::Display>(
             }
         },
     }
-}
-
-/// 404 for a unit that is gone (a token of a deleted or unknown unit).
-pub fn unit_not_found() -> ApiError {
-    qibao_app::units::unit_not_found().into()
-}
-
-/// Reads the comprehensive information of a unit on the caller's
-/// connection (for the back office's unit routes).
-pub fn load_unit_info(
-    conn: &mut PooledConn,
-    unit_id: i64,
-    today: Date,
-) -> Result<UnitInfo, ApiError> {
-    Ok(info::load(conn, unit_id, today)?)
 }
 
 /// The unit's comprehensive information (单位综合信息查询, R-UNIT-1): basic

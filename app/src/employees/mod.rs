@@ -34,6 +34,7 @@ pub mod add_insurance;
 pub mod detail;
 pub mod effects;
 pub mod enrol;
+pub mod fields;
 pub mod info_change;
 pub mod lines;
 pub mod list;
