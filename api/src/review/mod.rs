@@ -1,23 +1,16 @@
 //! The review queue (审核) as the API sees it. The queue, its dispatch by
-//! kind and every kind's effects are use cases in [`qibao_app::review`];
-//! what stays here is HTTP: the paging parameters of lists, how the API's
-//! authenticated caller acts as a reviewer, and submitting for a unit's
-//! endpoint with the caller's principal.
+//! kind, every kind's effects and the units' requests are use cases in
+//! [`qibao_app::review`]; what stays here is HTTP: the paging parameters of
+//! lists and how the API's authenticated caller acts as a reviewer.
 
 pub mod material;
-pub mod unit_key_change;
 
-pub use qibao_app::review::{
-    PageInfo, ReviewKind, Reviewer, event_label, iso, json_of, kind_info, labour_contract,
-};
+pub use qibao_app::review::PageInfo;
 
 use qibao_app::AppError;
-use qibao_db::DbConn;
-use qibao_db::review::{PageReq, ReviewTask};
-use qibao_db::rows::BusinessItem;
+use qibao_app::review::Reviewer;
+use qibao_db::review::PageReq;
 use serde::Deserialize;
-use serde_json::Value;
-use time::PrimitiveDateTime;
 use utoipa::IntoParams;
 
 use crate::auth::{Principal, StaffRole};
@@ -31,49 +24,6 @@ impl Reviewer for Principal {
         self.require_staff_role(role)
             .map_err(|e| AppError::forbidden(e.code().to_owned(), e.detail()))
     }
-}
-
-/// What a unit submits for review.
-#[derive(Clone)]
-pub struct Submission<'a> {
-    pub unit_id: i64,
-    pub kind: &'static dyn ReviewKind,
-    /// What the approval needs to apply the request (kind-specific JSON).
-    pub payload: Value,
-    /// Supporting materials; each must belong to `unit_id`.
-    pub material_ids: &'a [i64],
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-}
-
-/// Submits a request for review, in the caller's transaction (see
-/// [`qibao_app::review::submit`]): a material of another unit (or none) is
-/// 422 `MATERIAL_NOT_FOUND`; a second undecided task of a one-per-unit kind
-/// is 409 `REVIEW_PENDING`.
-pub fn submit(
-    conn: &mut DbConn,
-    principal: &Principal,
-    s: Submission<'_>,
-    now: PrimitiveDateTime,
-) -> Result<(BusinessItem, ReviewTask), ApiError> {
-    Ok(qibao_app::review::submit(
-        conn,
-        principal,
-        qibao_app::review::Submission {
-            unit_id: s.unit_id,
-            kind: kind_info(s.kind),
-            payload: s.payload,
-            material_ids: s.material_ids,
-            before: s.before,
-            after: s.after,
-        },
-        now,
-    )?)
-}
-
-/// 409 `REVIEW_PENDING`: the unit already has an undecided request of this kind.
-pub fn review_pending(kind: &dyn ReviewKind) -> ApiError {
-    qibao_app::review::review_pending(kind.label_zh()).into()
 }
 
 /// `page` and `page_size` of a list.

@@ -1,37 +1,26 @@
 //! Back-pay applications reviewed by staff (劳动合同补缴 R-BACK-3, 职工补缴
-//! R-BACK-2) and the unit's deferred months (缓缴, R-BACK-5).
-
-use std::collections::HashSet;
+//! R-BACK-2) and the unit's deferred months (缓缴, R-BACK-5). The use cases
+//! are in [`qibao_app::declarations::back_pay`]; here the request is parsed
+//! and the answer rendered.
 
 use actix_web::{HttpResponse, get, http::header, post, web};
-use qibao_core::back_pay::{
-    BackPayFacts, BackPayKind, BackPayRefusal, BackPayRequest, check_request, deferral_standing,
+use qibao_app::declarations::back_pay::{
+    self as use_case, Application, BackPayApplicationDto, BackPayApplicationList, DeferralList,
 };
-use qibao_core::contribution::{WageBasis, declared_monthly_wage};
-use qibao_core::insurance::Insurance;
-use qibao_core::late::late_fee;
-use qibao_core::{Money, Period};
-use qibao_db::assessments as lines_db;
-use qibao_db::review::{self as store, ReviewTask};
-use qibao_db::{DbConn, OptionalExt};
-use serde::{Deserialize, Serialize};
+use qibao_core::Period;
+use qibao_core::back_pay::BackPayKind;
+use serde::Deserialize;
 use serde_json::Value;
-use time::Date;
 use utoipa::ToSchema;
 
-use crate::auth::UnitUser;
+use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
-use crate::problem::corrupt;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
-use crate::review::labour_contract::{self as bp, Payload, review_kind};
-use crate::review::material::{MaterialDto, check_material_ids};
-use crate::review::{self, PageInfo, PageParams, Submission, iso, json_of};
+use crate::review::PageParams;
+use crate::review::material::check_material_ids;
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{insurances_field, parse_person_no, wage_field};
-use crate::routes::key_changes::TimelineEntry;
 use crate::state::AppState;
-use qibao_app::context::UnitContext;
-use qibao_app::employees::{LineDto, LineTotals, same_person_ids, unit_person};
 
 /// The longest reason accepted, in characters.
 const MAX_REASON_CHARS: usize = 500;
@@ -71,17 +60,6 @@ pub struct BackPayApplicationInput {
     pub reason: Option<String>,
 }
 
-struct Parsed {
-    kind: BackPayKind,
-    person_no: String,
-    insurances: Option<Vec<Insurance>>,
-    from: Period,
-    to: Period,
-    wage: Money,
-    material_ids: Vec<i64>,
-    reason: String,
-}
-
 fn period_field(v: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<Period> {
     match v.as_deref() {
         None => {
@@ -101,7 +79,7 @@ fn period_field(v: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -
     }
 }
 
-fn parse(body: &BackPayApplicationInput) -> Result<Parsed, ApiError> {
+fn parse(body: &BackPayApplicationInput) -> Result<Application, ApiError> {
     let mut errors = Vec::new();
     let kind = match body.kind.as_deref() {
         None => {
@@ -169,7 +147,7 @@ fn parse(body: &BackPayApplicationInput) -> Result<Parsed, ApiError> {
             Some(wage),
             Some(material_ids),
             Some(reason),
-        ) if errors.is_empty() => Ok(Parsed {
+        ) if errors.is_empty() => Ok(Application {
             kind,
             person_no,
             insurances,
@@ -181,249 +159,6 @@ fn parse(body: &BackPayApplicationInput) -> Result<Parsed, ApiError> {
         }),
         _ => Err(ApiError::validation(errors)),
     }
-}
-
-fn refusal(e: BackPayRefusal) -> ApiError {
-    let msg = e.to_string();
-    let (code, field) = match &e {
-        BackPayRefusal::FromAfterTo { .. } => ("PERIODS_REVERSED", "from_period"),
-        BackPayRefusal::InFuture { .. } => ("PERIOD_IN_FUTURE", "to_period"),
-        BackPayRefusal::CurrentMonth { .. } => ("CURRENT_MONTH", "to_period"),
-        BackPayRefusal::UnderAge { .. } => ("UNDER_WORKING_AGE", "from_period"),
-        BackPayRefusal::WithinWindow { .. } => ("WITHIN_ONLINE_WINDOW", "from_period"),
-        BackPayRefusal::AlreadyAssessed { .. } => {
-            return ApiError::conflict("ALREADY_ASSESSED", msg.clone())
-                .with_field_error("from_period", msg);
-        }
-    };
-    ApiError::unprocessable(code, msg.clone()).with_field_error(field, msg)
-}
-
-/// A month × insurance an approval left out, and why.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SkippedMonth {
-    #[schema(example = "202210")]
-    pub period: String,
-    #[schema(example = "110")]
-    pub insurance: String,
-    /// `already_assessed`, `before_unit_insurance`, `retired`, `prison`,
-    /// `bilateral_exemption` or `paid_elsewhere`.
-    #[schema(example = "already_assessed")]
-    pub reason: String,
-    pub message: String,
-}
-
-/// A back-pay application as the unit sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BackPayApplicationDto {
-    /// The application's business item (办件) id.
-    #[schema(example = 41)]
-    pub id: i64,
-    /// `labour_contract` or `employee_back_pay`.
-    #[schema(example = "labour_contract")]
-    pub kind: String,
-    #[schema(example = "劳动合同补缴")]
-    pub kind_label: String,
-    /// `pending_review`, `approved` or `rejected`.
-    #[schema(example = "pending_review")]
-    pub status: String,
-    /// The review task: `open`, `claimed`, `approved` or `rejected`.
-    #[schema(example = "open")]
-    pub review_status: String,
-    /// Person number (个人编号, AAC001).
-    #[schema(example = "10003726000")]
-    pub person_no: String,
-    /// Name (姓名, AAC003).
-    pub person_name: String,
-    /// Insurance codes (险种, AAE140).
-    pub insurances: Vec<String>,
-    #[schema(example = "202208")]
-    pub from_period: String,
-    #[schema(example = "202303")]
-    pub to_period: String,
-    /// Every month applied for, oldest first.
-    pub months: Vec<String>,
-    /// The declared monthly wage (rounded; each month's base is clamped to
-    /// its year's bounds).
-    #[schema(value_type = String, example = "5230.00")]
-    pub monthly_wage: Money,
-    pub reason: Option<String>,
-    /// Why the reviewer did not approve (审核不通过原因).
-    pub rejection_reason: Option<String>,
-    pub materials: Vec<MaterialDto>,
-    /// The pending lines the approval created.
-    pub lines_created: Vec<LineDto>,
-    pub totals: LineTotals,
-    /// Months the approval left out (e.g. assessed meanwhile).
-    pub skipped: Vec<SkippedMonth>,
-    pub submitted_by: String,
-    #[schema(example = "2023-04-20T02:15:00Z")]
-    pub submitted_at: String,
-    pub decided_at: Option<String>,
-    /// Every step, oldest first.
-    pub timeline: Vec<TimelineEntry>,
-}
-
-/// A page of applications, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BackPayApplicationList {
-    pub items: Vec<BackPayApplicationDto>,
-    #[serde(flatten)]
-    pub page: PageInfo,
-}
-
-fn dto(conn: &mut DbConn, task: ReviewTask) -> Result<BackPayApplicationDto, ApiError> {
-    let item = store::get_business_item(conn, task.business_item_id)?;
-    let payload = Payload::of_task(&task)?;
-    let kind = payload.kind()?;
-    let materials = store::materials_of_item(conn, item.id)?
-        .into_iter()
-        .map(MaterialDto::from)
-        .collect();
-    let timeline = store::events_of_task(conn, task.id)?
-        .into_iter()
-        .map(|e| TimelineEntry {
-            label: review::event_label(&e.event).to_owned(),
-            note: if e.event == "rejected" { e.note } else { None },
-            event: e.event,
-            at: iso(e.at),
-        })
-        .collect();
-    let lines = LineDto::many(&qibao_db::back_pay::lines_of_item(conn, item.id)?)?;
-    let skipped = json_of(item.after_json.as_deref())
-        .and_then(|v| v.get("skipped").cloned())
-        .and_then(|v| serde_json::from_value::<Vec<SkippedMonth>>(v).ok())
-        .unwrap_or_default();
-    Ok(BackPayApplicationDto {
-        id: item.id,
-        kind: kind.code().to_owned(),
-        kind_label: kind.label_zh().to_owned(),
-        status: item.status,
-        review_status: task.status,
-        person_no: payload.person_no.clone(),
-        person_name: payload.person_name.clone(),
-        insurances: payload.insurances.clone(),
-        from_period: payload.from_period.to_string(),
-        to_period: payload.to_period.to_string(),
-        months: payload.months()?.iter().map(Period::to_string).collect(),
-        monthly_wage: Money::from_fen(payload.monthly_wage_fen),
-        reason: payload.reason.clone(),
-        rejection_reason: task.reason,
-        materials,
-        totals: LineTotals::of(&lines),
-        lines_created: lines,
-        skipped,
-        submitted_by: item.actor,
-        submitted_at: iso(item.created_at),
-        decided_at: task.decided_at.map(iso),
-        timeline,
-    })
-}
-
-fn submit_application(
-    conn: &mut DbConn,
-    user: &UnitUser,
-    p: &Parsed,
-    today: Date,
-    now: time::PrimitiveDateTime,
-) -> Result<ReviewTask, ApiError> {
-    let unit_id = user.unit_id;
-    let (person, relations) = unit_person(conn, unit_id, &p.person_no)?;
-    let mut held: Vec<Insurance> = Vec::new();
-    for e in &relations {
-        if let Ok(i) = Insurance::from_code(&e.insurance)
-            && !held.contains(&i)
-        {
-            held.push(i);
-        }
-    }
-    held.sort_by_key(|i| i.code());
-    let insurances = match &p.insurances {
-        None => held.clone(),
-        Some(list) => {
-            for (i, ins) in list.iter().enumerate() {
-                if !held.contains(ins) {
-                    let msg = format!("该人员未在本单位参加{}，不能申请补缴该险种", ins.name_zh());
-                    return Err(ApiError::unprocessable("NOT_INSURED_HERE", msg.clone())
-                        .with_field_error(format!("insurances[{i}]"), msg));
-                }
-            }
-            list.clone()
-        }
-    };
-    let mut ctx = UnitContext::load(conn, unit_id)?;
-    let window = ctx.params(Period::of(today))?.windows.back_pay_months;
-    let ids = same_person_ids(conn, &person)?;
-    let mut live = Vec::new();
-    for id in &ids {
-        for l in lines_db::list_for_unit_person(conn, unit_id, *id)? {
-            if l.status == lines_db::CANCELLED {
-                continue;
-            }
-            let period = Period::from_yyyymm(l.period).map_err(|e| corrupt("period", e))?;
-            let ins = Insurance::from_code(&l.insurance).map_err(|e| corrupt("insurance", e))?;
-            live.push((period, ins));
-        }
-    }
-    let recorded_start = relations.iter().map(|e| Period::of(e.start_date)).min();
-    check_request(
-        &BackPayRequest {
-            kind: p.kind,
-            from: p.from,
-            to: p.to,
-            insurances: insurances.clone(),
-        },
-        &BackPayFacts {
-            today,
-            birth_date: person.birth_date,
-            window_months: window,
-            recorded_start,
-            live_lines: live,
-        },
-    )
-    .map_err(refusal)?;
-    let declared = declared_monthly_wage(WageBasis::Monthly { wage: p.wage })?;
-    let payload = Payload {
-        kind: p.kind.code().to_owned(),
-        person_id: person.id,
-        person_no: person.person_no.clone(),
-        person_name: person.name.clone(),
-        insurances: insurances.iter().map(|i| i.code().to_owned()).collect(),
-        from_period: p.from.yyyymm(),
-        to_period: p.to.yyyymm(),
-        monthly_wage_fen: declared.fen(),
-        reason: Some(p.reason.clone()),
-    };
-    let planned = bp::plan(conn, &mut ctx, &payload)?;
-    if planned.lines.is_empty() {
-        let detail = planned
-            .excluded
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect::<Vec<_>>()
-            .join("；");
-        return Err(ApiError::unprocessable(
-            "NOTHING_TO_ASSESS",
-            format!("申请的月份均不能核定：{detail}"),
-        ));
-    }
-    let payload_json = serde_json::to_value(&payload).map_err(ApiError::internal_cause)?;
-    let (_, task) = review::submit(
-        conn,
-        &user.principal,
-        Submission {
-            unit_id,
-            kind: review_kind(p.kind),
-            payload: payload_json.clone(),
-            material_ids: &p.material_ids,
-            before: None,
-            after: Some(serde_json::json!({ "application": payload_json })),
-        },
-        now,
-    )?;
-    Ok(task)
 }
 
 /// Applies for back-pay of an employee's months beyond the online window:
@@ -458,10 +193,15 @@ pub async fn create_back_pay_application(
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let created = run_db(&state, move |conn| {
-        let task = qibao_db::conn::transaction(conn, |c| {
-            submit_application(c, &user, &parsed, today, now)
-        })?;
-        dto(conn, task)
+        let who = user.principal.as_actor();
+        Ok(use_case::apply(
+            conn,
+            &who,
+            user.unit_id,
+            &parsed,
+            today,
+            now,
+        )?)
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -493,19 +233,7 @@ pub async fn list_back_pay_applications(
 ) -> Result<web::Json<BackPayApplicationList>, ApiError> {
     let page = query.parse()?;
     let unit_id = user.unit_id;
-    let list = run_db(&state, move |conn| {
-        let (tasks, total) =
-            qibao_db::back_pay::list_unit_tasks_of_kinds(conn, unit_id, &bp::KINDS, page)?;
-        let items = tasks
-            .into_iter()
-            .map(|t| dto(conn, t))
-            .collect::<Result<_, _>>()?;
-        Ok(BackPayApplicationList {
-            items,
-            page: PageInfo::new(page, total),
-        })
-    })
-    .await?;
+    let list = run_db(&state, move |conn| Ok(use_case::list(conn, unit_id, page)?)).await?;
     Ok(web::Json(list))
 }
 
@@ -532,69 +260,11 @@ pub async fn get_back_pay_application(
 ) -> Result<web::Json<BackPayApplicationDto>, ApiError> {
     let id = path.into_inner();
     let unit_id = user.unit_id;
-    let found = run_db(&state, move |conn| {
-        match store::get_task_by_item(conn, id).optional()? {
-            Some(t) if t.unit_id == unit_id && bp::KINDS.contains(&t.kind.as_str()) => {
-                Ok(Some(dto(conn, t)?))
-            }
-            _ => Ok(None),
-        }
-    })
-    .await?;
-    found
-        .map(web::Json)
-        .ok_or_else(|| ApiError::not_found("BACK_PAY_APPLICATION_NOT_FOUND", "补缴申请不存在。"))
+    let found = run_db(&state, move |conn| Ok(use_case::get(conn, unit_id, id)?)).await?;
+    Ok(web::Json(found))
 }
 
 // ---------------------------------------------------------------- deferrals
-
-/// A line of a deferred period not yet paid.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeferredLineDto {
-    /// Person number (个人编号, AAC001).
-    pub person_no: String,
-    /// Name (姓名, AAC003).
-    pub person_name: String,
-    pub line: LineDto,
-    /// The late fee if an order were issued today: nothing until the
-    /// repay-by date, normal fees after it (R-LATE-1, R-BACK-5).
-    #[schema(value_type = String, example = "0.00")]
-    pub late_fee_if_billed_today: Money,
-}
-
-/// A deferral scheme (缓缴) of the unit's region and the unit's unpaid
-/// lines in it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeferralDto {
-    /// First deferred month (YYYYMM).
-    #[schema(example = "202204")]
-    pub from_period: String,
-    /// Last deferred month (YYYYMM); none when open-ended.
-    #[schema(example = "202212")]
-    pub to_period: Option<String>,
-    /// Repay by this date without late fees.
-    #[schema(example = "2023-12-31")]
-    pub repay_by: Date,
-    /// Whether the repay-by date has passed (late fees apply again).
-    pub passed: bool,
-    /// Days from today to the repay-by date inclusive; 0 once passed.
-    #[schema(example = 256)]
-    pub days_left: i64,
-    /// The policy document.
-    pub source: String,
-    /// Pending (`pending`) and billed but unpaid (`billed`) lines of the
-    /// unit in the deferred months.
-    pub lines: Vec<DeferredLineDto>,
-    pub totals: LineTotals,
-}
-
-/// The deferral schemes of the unit's region.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeferralList {
-    /// Today, as the standing is computed.
-    pub today: Date,
-    pub items: Vec<DeferralDto>,
-}
 
 /// The deferral schemes (缓缴, R-BACK-5) of the unit's region, each with the
 /// unit's unpaid lines in deferred months, the repay-by date and whether it
@@ -617,42 +287,7 @@ pub async fn list_deferrals(
     let today = state.clock.today();
     let unit_id = user.unit_id;
     let list = run_db(&state, move |conn| {
-        let mut ctx = UnitContext::load(conn, unit_id)?;
-        let schemes = ctx.policy.deferrals.clone();
-        let mut items = Vec::new();
-        for d in schemes {
-            let rows = qibao_db::back_pay::unpaid_lines_in_periods(
-                conn,
-                unit_id,
-                d.range.from.yyyymm(),
-                d.range.to.map(Period::yyyymm),
-            )?;
-            let mut lines = Vec::new();
-            for (a, person_no, person_name) in rows {
-                let line = LineDto::of(&a)?;
-                let params = ctx.params(line.period)?;
-                let fee = late_fee(line.total, line.period, today, &params.late_fee, Some(&d));
-                lines.push(DeferredLineDto {
-                    person_no,
-                    person_name,
-                    late_fee_if_billed_today: fee.amount,
-                    line,
-                });
-            }
-            let standing = deferral_standing(d.repay_by, today);
-            let line_dtos: Vec<LineDto> = lines.iter().map(|l| l.line.clone()).collect();
-            items.push(DeferralDto {
-                from_period: d.range.from.to_string(),
-                to_period: d.range.to.map(|p| p.to_string()),
-                repay_by: d.repay_by,
-                passed: standing.passed,
-                days_left: standing.days_left,
-                source: d.source.document.clone(),
-                totals: LineTotals::of(&line_dtos),
-                lines,
-            });
-        }
-        Ok(DeferralList { today, items })
+        Ok(use_case::deferrals(conn, unit_id, today)?)
     })
     .await?;
     Ok(web::Json(list))

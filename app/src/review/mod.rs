@@ -255,6 +255,20 @@ pub struct TimelineEntry {
     pub note: Option<String>,
 }
 
+/// The steps of a task as the unit's timeline shows them, oldest first; only
+/// a rejection keeps its note (the reason the unit reads).
+pub fn timeline(conn: &mut DbConn, task_id: i64) -> Result<Vec<TimelineEntry>, AppError> {
+    Ok(store::events_of_task(conn, task_id)?
+        .into_iter()
+        .map(|e| TimelineEntry {
+            label: event_label(&e.event).to_owned(),
+            note: if e.event == "rejected" { e.note } else { None },
+            event: e.event,
+            at: iso(e.at),
+        })
+        .collect())
+}
+
 /// The Chinese label of a task event, as the unit's timeline shows it.
 pub fn event_label(event: &str) -> &'static str {
     match event {

@@ -3,7 +3,8 @@
 //! ([`info`]) and change history ([`history`]), general-information changes
 //! ([`general`]), adding and removing an insurance ([`insurances`]), the
 //! authorised agents ([`agents`]), the refund bank account
-//! ([`bank_accounts`]) and the payroll API keys ([`api_keys`]).
+//! ([`bank_accounts`]), the payroll API keys ([`api_keys`]) and the
+//! reviewed key-information change requests ([`key_changes`]).
 //!
 //! This module holds what they share: the unit's refusals and its stored
 //! months read back.
@@ -15,6 +16,7 @@ pub mod general;
 pub mod history;
 pub mod info;
 pub mod insurances;
+pub mod key_changes;
 
 use qibao_core::Period;
 use qibao_core::unit::UnitRuleError;

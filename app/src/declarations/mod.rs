@@ -5,6 +5,12 @@
 //! parameters, written set-based ([`qibao_db::bulk`]), lists the
 //! non-accountable persons with the reason (R-EMP-7) and advances the
 //! unit's latest accounted period (最大做账期号).
+//!
+//! Months beyond the online window are applied for one employee at a time
+//! and decided by a reviewer, and deferred months are repaid by a date
+//! ([`back_pay`]: R-BACK-2, 3, 5).
+
+pub mod back_pay;
 
 use qibao_core::business_item::BusinessItemKind;
 use std::collections::{BTreeSet, HashMap, HashSet};
