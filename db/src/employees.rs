@@ -19,7 +19,7 @@ use crate::assessments::Assessment;
 use crate::rows::{Employment, Person, Unit, UnitInjuryFactor, UnitInsurance};
 use crate::schema::{
     assessments, employments, person_id_keys, person_merges, person_statuses, persons,
-    unit_injury_factors, unit_insurances, unit_roster, units,
+    unit_injury_factors, unit_insurances, unit_roster, unit_roster_sizes, units,
 };
 use crate::{DbConn, DbError};
 
@@ -93,7 +93,8 @@ pub struct UnpaidCondition {
 /// number (`offset`, `limit`; `None`: every matching person), and the
 /// number of matches (counted only for a page). The list is driven by the
 /// unit's roster (`unit_roster`, one row per person with a relation at the
-/// unit, kept by triggers): an unfiltered page counts and skips along its
+/// unit, kept by triggers): an unfiltered page reads the roster's size
+/// (`unit_roster_sizes`, kept by triggers too), skips along its
 /// `(unit_id, person_no)` index and then reads just its persons (three
 /// statements whatever the unit's size); a filtered one joins the persons
 /// and applies the conditions (two statements).
@@ -104,10 +105,12 @@ pub fn roster_page(
     page: Option<(i64, i64)>,
 ) -> Result<(Vec<Person>, Option<i64>), DbError> {
     if let (true, Some((offset, limit))) = (*filter == RosterFilter::default(), page) {
-        let total: i64 = unit_roster::table
-            .filter(unit_roster::unit_id.eq(unit_id))
-            .count()
-            .get_result(conn)?;
+        let total: i64 = unit_roster_sizes::table
+            .find(unit_id)
+            .select(unit_roster_sizes::persons)
+            .first(conn)
+            .optional()?
+            .unwrap_or(0);
         let ids: Vec<i64> = unit_roster::table
             .filter(unit_roster::unit_id.eq(unit_id))
             .order((unit_roster::person_no, unit_roster::person_id))

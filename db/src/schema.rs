@@ -588,6 +588,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The number of rows of each unit's roster (kept by triggers).
+    unit_roster_sizes (unit_id) {
+        unit_id -> BigInt,
+        persons -> BigInt,
+    }
+}
+
+diesel::table! {
     order_lines (id) {
         id -> BigInt,
         order_id -> BigInt,
@@ -774,6 +782,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     persons,
     employments,
     unit_roster,
+    unit_roster_sizes,
     business_items,
     number_sequences,
     staff_accounts,

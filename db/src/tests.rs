@@ -476,6 +476,23 @@ fn the_unit_roster_follows_relations_and_person_numbers() {
             .collect()
     }
 
+    /// The stored sizes agree with the roster (a unit with none: 0 or absent).
+    fn sizes_agree(conn: &mut crate::DbConn) {
+        use crate::schema::unit_roster_sizes;
+        let mut counted = std::collections::BTreeMap::<i64, i64>::new();
+        for (unit, _, _) in roster(conn) {
+            *counted.entry(unit).or_default() += 1;
+        }
+        let stored: std::collections::BTreeMap<i64, i64> = unit_roster_sizes::table
+            .select((unit_roster_sizes::unit_id, unit_roster_sizes::persons))
+            .load::<(i64, i64)>(conn)
+            .unwrap()
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .collect();
+        assert_eq!(stored, counted);
+    }
+
     each_backend(|db| {
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
@@ -504,6 +521,7 @@ fn the_unit_roster_follows_relations_and_person_numbers() {
         assert_eq!(roster(conn), want);
         employees::delete_employments(conn, &[e2.id]).unwrap();
         assert_eq!(roster(conn), derived(conn));
+        sizes_agree(conn);
         assert_eq!(roster(conn).len(), 1);
 
         // A merge moves q's relations to p: b now lists p, and no longer q.
@@ -517,6 +535,7 @@ fn the_unit_roster_follows_relations_and_person_numbers() {
             ])
         );
         assert_eq!(roster(conn), derived(conn));
+        sizes_agree(conn);
 
         // A changed person number follows.
         diesel::update(persons::table.filter(persons::id.eq(p.id)))
@@ -524,6 +543,7 @@ fn the_unit_roster_follows_relations_and_person_numbers() {
             .execute(conn)
             .unwrap();
         assert_eq!(roster(conn), derived(conn));
+        sizes_agree(conn);
         assert!(roster(conn).iter().all(|(_, _, no)| no == "10003726999"));
     });
 }
