@@ -326,12 +326,6 @@ impl Retryable for ApiError {
 }
 
 /// Each kind of use-case error is one status.
-/// A stored value that does not parse: [`qibao_app::error::corrupt`] (an
-/// internal error, the cause logged) as the API's error.
-pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> ApiError {
-    qibao_app::error::corrupt(what, detail).into()
-}
-
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let retry_after = err.retry_after();

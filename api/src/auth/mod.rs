@@ -3,7 +3,6 @@
 //! say who may call them. The unit always comes from the token, never from
 //! the URL, so a unit's people cannot reach another unit's data.
 
-pub mod api_keys;
 pub mod esscard;
 pub mod tokens;
 

@@ -4,14 +4,13 @@
 //! [`qibao_app::auth::refresh`].
 
 use qibao_app::auth::Grant;
-use qibao_db::DbConn;
 use serde::Serialize;
 use time::PrimitiveDateTime;
 use utoipa::ToSchema;
 
 pub use qibao_app::auth::{Issue, TokenStaff, TokenUnit};
 
-use super::{ACCESS_TTL, Channel, Principal, Role, SessionSpec, issue_access_token};
+use super::{ACCESS_TTL, Channel, Principal, Role, issue_access_token};
 use crate::problem::ApiError;
 
 /// Tokens of a new or refreshed session.
@@ -66,18 +65,4 @@ pub fn render(
         unit,
         staff,
     })
-}
-
-/// Opens a session (through [`qibao_app::auth::start_session`]) and issues
-/// its tokens, in the caller's transaction.
-pub fn start_session(
-    conn: &mut DbConn,
-    secret: &[u8],
-    spec: &SessionSpec<'_>,
-    issue: Issue,
-    now: PrimitiveDateTime,
-) -> Result<(Principal, TokenResponse), ApiError> {
-    let grant = qibao_app::auth::start_session(conn, spec, issue, now)?;
-    let principal = Principal::from(grant.session.clone());
-    Ok((principal, render(secret, grant, now)?))
 }

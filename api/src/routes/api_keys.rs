@@ -6,18 +6,17 @@
 //!
 //! HTTP only: the key management use cases are in
 //! [`qibao_app::units::api_keys`]; the key's form and hash are
-//! [`crate::auth::api_keys`]'s.
+//! [`qibao_app::auth::api_keys`]'s.
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use qibao_app::units::api_keys::{self as keys, ApiKeyPage, ApiKeyView, CreatedApiKey, FreshKey};
-use qibao_db::accounts;
-use qibao_db::conn::transaction;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::tokens::{self, Issue, TokenResponse, TokenUnit};
-use crate::auth::{AsActor, Channel, LegalRepUser, Role, SessionSpec, api_keys};
+use crate::auth::tokens::{self, TokenResponse};
+use crate::auth::{AsActor, LegalRepUser, Role};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -49,7 +48,7 @@ pub struct CreateApiKeyRequest {
 pub async fn create_api_key(
     state: web::Data<AppState>,
     who: LegalRepUser,
-    body: web::Json<CreateApiKeyRequest>,
+    body: Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.into_inner().name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
@@ -58,7 +57,7 @@ pub async fn create_api_key(
             format!("请填写凭证名称，1至{MAX_NAME_CHARS}个字符"),
         ));
     }
-    let fresh = api_keys::generate();
+    let fresh = qibao_app::auth::api_keys::generate();
     let fresh = FreshKey {
         key: fresh.key,
         prefix: fresh.prefix,
@@ -120,7 +119,7 @@ impl PageQuery {
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     who: LegalRepUser,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ApiKeyPage>, ApiError> {
     let (page, page_size) = query.checked()?;
     let unit_id = who.unit_id;
@@ -193,38 +192,15 @@ pub struct ApiKeyTokenRequest {
 #[post("/api-key-tokens")]
 pub async fn create_api_key_token(
     state: web::Data<AppState>,
-    body: web::Json<ApiKeyTokenRequest>,
+    body: Json<ApiKeyTokenRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let now = state.clock.now_utc();
-    let secret = state.config.jwt_secret.as_bytes().to_vec();
-    let presented = body.into_inner().api_key.trim().to_owned();
-    let invalid = || ApiError::unauthorized("API_KEY_INVALID", "接口凭证无效或已作废。");
-    let prefix = api_keys::prefix_of(&presented)
-        .ok_or_else(invalid)?
-        .to_owned();
-    let tokens = run_db(&state, move |conn| {
-        transaction(conn, |c| {
-            let key = accounts::find_api_key_by_prefix(c, &prefix)?
-                .filter(|k| k.revoked_at.is_none() && api_keys::matches(&presented, &k.key_hash))
-                .ok_or_else(invalid)?;
-            accounts::touch_api_key(c, key.id, now)?;
-            let unit = accounts::get_unit(c, key.unit_id)?;
-            let spec = SessionSpec {
-                role: Role::Payroll,
-                subject: &key.key_prefix,
-                name: &key.name,
-                unit_id: Some(key.unit_id),
-                staff_roles: &[],
-                channel: Channel::Api,
-            };
-            let issue = Issue {
-                unit: Some(TokenUnit::from(&unit)),
-                ..Issue::default()
-            };
-            Ok(tokens::start_session(c, &secret, &spec, issue, now)?.1)
-        })
+    let presented = body.into_inner().api_key;
+    let grant = run_db(&state, move |conn| {
+        Ok(qibao_app::auth::api_key_token::run(conn, &presented, now)?)
     })
     .await?;
+    let tokens = tokens::render(state.config.jwt_secret.as_bytes(), grant, now)?;
     Ok(web::Json(tokens))
 }
 

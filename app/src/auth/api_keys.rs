@@ -5,8 +5,7 @@
 
 use rand::Rng;
 
-pub use super::password::constant_time_eq;
-use super::password::sha256_hex;
+use super::password::{constant_time_eq, sha256_hex};
 
 /// Every key starts with this.
 pub const KEY_TAG: &str = "qbk_";

@@ -8,6 +8,8 @@
 //! a use case returns a [`Grant`] (the stored session and its refresh
 //! token) and the API signs it.
 
+pub mod api_key_token;
+pub mod api_keys;
 pub mod logout;
 pub mod password;
 pub mod password_change;
