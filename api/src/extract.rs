@@ -4,9 +4,18 @@
 //! Registered once on the app (see [`crate::app`]); handlers just use
 //! `web::Json<T>`, `web::Query<T>` and `web::Path<T>`.
 
-use actix_web::HttpRequest;
+use std::ops::{Deref, DerefMut};
+
+use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
-use actix_web::web::{JsonConfig, PathConfig, QueryConfig};
+use actix_web::http::header;
+use actix_web::web::{BytesMut, JsonConfig, PathConfig, QueryConfig};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, mime};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use qibao_core::text::{self, TextKind};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::problem::{ApiError, FieldError};
 
@@ -20,6 +29,171 @@ pub fn json_config() -> JsonConfig {
         .limit(JSON_LIMIT)
         .content_type_required(true)
         .error_handler(|err, _req| json_error(err).into())
+}
+
+/// A JSON request body, read like `web::Json` (`application/json`
+/// required, at most [`JSON_LIMIT`], the same problems for a malformed or
+/// wrongly shaped body) and held to the text policy first
+/// ([`qibao_core::text`]): every string in the body, at any depth, is
+/// printable — no NUL or other control character, bidi override,
+/// zero-width character, BOM, noncharacter or private-use character — and
+/// on one line unless its field is free text ([`MULTILINE_FIELDS`]). A
+/// refused string is 400 `VALIDATION_FAILED` naming its field, and nothing
+/// reaches a use case or the database. Handlers take `Json<T>` where they
+/// took `web::Json<T>`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The parsed body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// Fields of free text where line breaks are allowed (a reason, a
+/// reviewer's comment); every other string is one line.
+pub const MULTILINE_FIELDS: &[&str] = &["reason", "comment", "remark", "opinion"];
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.type_() == mime::APPLICATION
+                && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        });
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(json_error(JsonPayloadError::ContentType).into());
+            }
+            if declared.is_some_and(|n| n > JSON_LIMIT) {
+                return Err(payload_too_large().into());
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(payload_error)?;
+                if body.len() + chunk.len() > JSON_LIMIT {
+                    return Err(payload_too_large().into());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value: Value = serde_json::from_slice(&body).map_err(|e| serde_json_error(&e))?;
+            check_text(&value, "", false)?;
+            Ok(Json(
+                serde_json::from_slice::<T>(&body).map_err(|e| serde_json_error(&e))?,
+            ))
+        })
+    }
+}
+
+/// Holds every string (and key) in `value` to the text policy; `path` is
+/// the field's name as problems give it (`persons[2].name`).
+fn check_text(value: &Value, path: &str, multiline: bool) -> Result<(), ApiError> {
+    match value {
+        Value::String(s) => {
+            let kind = if multiline {
+                TextKind::Multiline
+            } else {
+                TextKind::Line
+            };
+            text::check(s, kind).map_err(|e| {
+                let field = if path.is_empty() { "body" } else { path };
+                ApiError::invalid_field(field, e.to_string())
+            })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_text(v, &format!("{path}[{i}]"), multiline)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            let field = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            text::check(k, TextKind::Line)
+                .map_err(|e| ApiError::invalid_field("body", e.to_string()))?;
+            check_text(v, &field, MULTILINE_FIELDS.contains(&k.as_str()))
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
+    }
+}
+
+/// A query string, parsed like `web::Query` (the same problems) after
+/// every parameter name and value, decoded, passed the one-line text
+/// policy ([`qibao_core::text`]): `?name=%00` is 400 naming `name`, never a
+/// database error. Handlers take `Query<T>` where they took `web::Query<T>`.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    /// The parsed parameters.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        std::future::ready(
+            check_query(req.query_string())
+                .map_err(Into::into)
+                .and_then(|()| {
+                    actix_web::web::Query::<T>::from_request(req, payload)
+                        .into_inner()
+                        .map(|q| Query(q.into_inner()))
+                }),
+        )
+    }
+}
+
+/// Holds each decoded parameter of `query` to the one-line text policy.
+fn check_query(query: &str) -> Result<(), ApiError> {
+    if query.is_empty() {
+        return Ok(());
+    }
+    // Undecodable strings are left to the typed parse's own problem.
+    let Ok(pairs) = actix_web::web::Query::<Vec<(String, String)>>::from_query(query) else {
+        return Ok(());
+    };
+    for (name, value) in pairs.iter() {
+        text::check(name, TextKind::Line)
+            .map_err(|e| ApiError::invalid_field("query", e.to_string()))?;
+        text::check(value, TextKind::Line)
+            .map_err(|e| ApiError::invalid_field(name.clone(), e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// `web::Query` configuration with problem responses.

@@ -971,11 +971,14 @@ pub enum NameError {
     Empty,
     #[error("姓名不能超过50个字符")]
     TooLong,
-    #[error("姓名不能包含数字或特殊控制字符")]
-    BadChar,
+    /// Outside the name policy ([`crate::text::TextKind::PersonName`]).
+    #[error("{0}")]
+    BadChar(crate::text::TextError),
 }
 
-/// A person's name: trimmed, 1–50 characters, no digits or control characters.
+/// A person's name: trimmed, 1–50 characters, held to the name policy
+/// (Chinese characters, letters, the middle dot and single inner spaces;
+/// no digits, controls, bidi or zero-width characters: [`crate::text`]).
 pub fn parse_name(input: &str) -> Result<String, NameError> {
     let s = input.trim();
     if s.is_empty() {
@@ -984,9 +987,7 @@ pub fn parse_name(input: &str) -> Result<String, NameError> {
     if s.chars().count() > 50 {
         return Err(NameError::TooLong);
     }
-    if s.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
-        return Err(NameError::BadChar);
-    }
+    crate::text::check(s, crate::text::TextKind::PersonName).map_err(NameError::BadChar)?;
     Ok(s.to_string())
 }
 

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, LegalRepUser, Role, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::Json;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::{optional_text, parse_field, required_text};
@@ -95,7 +96,7 @@ pub async fn list_agents(
 pub async fn create_agent(
     user: LegalRepUser,
     state: web::Data<AppState>,
-    body: web::Json<AgentCreate>,
+    body: Json<AgentCreate>,
 ) -> Result<HttpResponse, ApiError> {
     let today = state.clock.today();
     let mut errors = Vec::new();
@@ -150,7 +151,7 @@ pub async fn update_agent(
     user: LegalRepUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: web::Json<AgentUpdate>,
+    body: Json<AgentUpdate>,
 ) -> Result<web::Json<AgentDto>, ApiError> {
     let mut errors = Vec::new();
     let name = required_text(body.name.as_deref(), "name", 50, &mut errors);

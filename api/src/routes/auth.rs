@@ -24,6 +24,7 @@ use crate::auth::Principal;
 use crate::auth::esscard::{self, ConfirmationError};
 use crate::auth::tokens::{self, TokenResponse};
 use crate::blocking::{run_blocking, run_db};
+use crate::extract::Json;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -89,7 +90,7 @@ pub struct PasswordLoginRequest {
 pub async fn create_password_login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<PasswordLoginRequest>,
+    body: Json<PasswordLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let PasswordLoginRequest { uscc, password } = body.into_inner();
@@ -137,7 +138,7 @@ pub struct StaffLoginRequest {
 pub async fn create_staff_login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<StaffLoginRequest>,
+    body: Json<StaffLoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let StaffLoginRequest { username, password } = body.into_inner();
@@ -181,7 +182,7 @@ pub struct RefreshRequest {
 #[post("/refresh")]
 pub async fn create_token_refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let token = body.into_inner().refresh_token;
@@ -244,7 +245,7 @@ pub async fn update_password(
     state: web::Data<AppState>,
     req: HttpRequest,
     who: Principal,
-    body: web::Json<PasswordChangeRequest>,
+    body: Json<PasswordChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let PasswordChangeRequest {
@@ -364,7 +365,7 @@ pub struct ConfirmationRequest {
 #[post("/esscard/confirmations")]
 pub async fn create_esscard_confirmation(
     state: web::Data<AppState>,
-    body: web::Json<ConfirmationRequest>,
+    body: Json<ConfirmationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let claims =
@@ -424,7 +425,7 @@ pub struct QrTokensRequest {
 pub async fn create_qr_session_tokens(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<QrTokensRequest>,
+    body: Json<QrTokensRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let unit_no = UnitNo::parse(&body.unit_no)
@@ -464,7 +465,7 @@ pub struct TaxTokenRequest {
 pub async fn create_tax_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<TaxTokenRequest>,
+    body: Json<TaxTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now_utc();
     let TaxTokenRequest {

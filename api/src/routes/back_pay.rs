@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::review::PageParams;
 use crate::review::material::check_material_ids;
@@ -187,7 +188,7 @@ fn parse(body: &BackPayApplicationInput) -> Result<Application, ApiError> {
 pub async fn create_back_pay_application(
     state: web::Data<AppState>,
     user: UnitUser,
-    body: web::Json<BackPayApplicationInput>,
+    body: Json<BackPayApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let parsed = parse(&body)?;
     let today = state.clock.today();
@@ -229,7 +230,7 @@ pub async fn create_back_pay_application(
 pub async fn list_back_pay_applications(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<PageParams>,
+    query: Query<PageParams>,
 ) -> Result<web::Json<BackPayApplicationList>, ApiError> {
     let page = query.parse()?;
     let unit_id = user.unit_id;

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, LegalRepUser, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::Json;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::{parse_field, required_text};
@@ -86,7 +87,7 @@ pub async fn list_bank_accounts(
 pub async fn create_bank_account(
     user: LegalRepUser,
     state: web::Data<AppState>,
-    body: web::Json<BankAccountCreate>,
+    body: Json<BankAccountCreate>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     match body.purpose.as_deref().map(str::trim) {

@@ -13,6 +13,7 @@ use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::Query;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{date_field, paging};
@@ -53,7 +54,7 @@ pub struct BusinessItemQuery {
 pub async fn list_business_items(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<BusinessItemQuery>,
+    query: Query<BusinessItemQuery>,
 ) -> Result<web::Json<BusinessItemPage>, ApiError> {
     let mut errors = Vec::new();
     let from = date_field(&query.from, "from", false, &mut errors);

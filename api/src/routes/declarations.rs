@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::Json;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -80,7 +81,7 @@ async fn run_declare(
 pub async fn create_declaration(
     state: web::Data<AppState>,
     user: UnitUser,
-    body: web::Json<DeclarationRequest>,
+    body: Json<DeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&body.period)?;
     run_declare(state, user, period, DeclarationKind::Regular).await
@@ -109,7 +110,7 @@ pub async fn create_declaration(
 pub async fn create_back_pay_declaration(
     state: web::Data<AppState>,
     user: UnitUser,
-    body: web::Json<DeclarationRequest>,
+    body: Json<DeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&body.period)?;
     run_declare(state, user, period, DeclarationKind::BackPay).await

@@ -28,6 +28,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -327,7 +328,7 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
 pub async fn create_employee(
     state: web::Data<AppState>,
     user: UnitUser,
-    body: web::Json<EnrolmentRequest>,
+    body: Json<EnrolmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let today = state.clock.today();
     let now = state.clock.now_utc();
@@ -388,7 +389,7 @@ pub async fn create_suspension(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    body: web::Json<SuspensionRequest>,
+    body: Json<SuspensionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
@@ -464,7 +465,7 @@ pub async fn create_employee_insurance(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    body: web::Json<AddInsuranceRequest>,
+    body: Json<AddInsuranceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let person_no = parse_person_no(&path)?;
     let today = state.clock.today();
@@ -546,7 +547,7 @@ pub async fn delete_employee_insurance(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<(String, String)>,
-    query: web::Query<RemoveInsuranceQuery>,
+    query: Query<RemoveInsuranceQuery>,
 ) -> Result<web::Json<StopResult>, ApiError> {
     let (person_no, code) = path.into_inner();
     let person_no = parse_person_no(&person_no)?;
@@ -636,7 +637,7 @@ pub async fn update_employee(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    body: web::Json<EmployeeUpdateRequest>,
+    body: Json<EmployeeUpdateRequest>,
 ) -> Result<web::Json<PersonDto>, ApiError> {
     let person_no = parse_person_no(&path)?;
     let key: Vec<FieldError> = [
@@ -951,7 +952,7 @@ fn to_xlsx(rows: &[EmployeeRow]) -> Result<Vec<u8>, ApiError> {
 pub async fn list_employees(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<EmployeeQuery>,
+    query: Query<EmployeeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, paging, format) = parse_list_query(&query)?;
     let current = Period::of(state.clock.today());
@@ -1078,7 +1079,7 @@ pub struct StaffChangesQuery {
 pub async fn get_staff_changes(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<StaffChangesQuery>,
+    query: Query<StaffChangesQuery>,
 ) -> Result<web::Json<StaffChangesReport>, ApiError> {
     let current = Period::of(state.clock.today());
     let mut errors = Vec::new();

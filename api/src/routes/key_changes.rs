@@ -11,6 +11,7 @@ use qibao_app::units::key_changes::{self as use_case, KeyChangeRequestDto, KeyCh
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, ProblemDoc};
 use crate::review::PageParams;
 use crate::routes::ServiceConfig;
@@ -39,7 +40,7 @@ use crate::state::AppState;
 pub async fn create_key_change_request(
     state: web::Data<AppState>,
     user: UnitUser,
-    body: web::Json<KeyChangeInput>,
+    body: Json<KeyChangeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let parsed = parse_request(&body)?;
     let today = state.clock.today();
@@ -81,7 +82,7 @@ pub async fn create_key_change_request(
 pub async fn list_key_change_requests(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<PageParams>,
+    query: Query<PageParams>,
 ) -> Result<web::Json<KeyChangeRequestList>, ApiError> {
     let page = query.parse()?;
     let unit_id = user.unit_id;

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, StaffUser, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::Query;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::review::material::{
     MAX_MATERIAL_BYTES, MaterialDto, MaterialType, clean_file_name, sha256_hex, too_large,
@@ -267,7 +268,7 @@ pub async fn create_material(
 pub async fn list_materials(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<PageParams>,
+    query: Query<PageParams>,
 ) -> Result<web::Json<MaterialList>, ApiError> {
     let page = query.parse()?;
     let unit_id = user.unit_id;

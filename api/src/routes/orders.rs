@@ -23,6 +23,7 @@ use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::Query;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::paging;
@@ -68,7 +69,7 @@ pub async fn create_order(
     state: web::Data<AppState>,
     user: UnitUser,
     req: HttpRequest,
-    _q: web::Query<NoQuery>,
+    _q: Query<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let today = state.clock.today();
@@ -123,7 +124,7 @@ pub struct OrderQuery {
 pub async fn list_orders(
     state: web::Data<AppState>,
     user: UnitUser,
-    q: web::Query<OrderQuery>,
+    q: Query<OrderQuery>,
 ) -> Result<web::Json<OrderPage>, ApiError> {
     let q = q.into_inner();
     let mut errors = Vec::new();
@@ -192,7 +193,7 @@ pub async fn get_order(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    _q: web::Query<NoQuery>,
+    _q: Query<NoQuery>,
 ) -> Result<web::Json<OrderDto>, ApiError> {
     let today = state.clock.today();
     let no = path.into_inner();
@@ -232,7 +233,7 @@ pub async fn list_order_lines(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    q: web::Query<LinesQuery>,
+    q: Query<LinesQuery>,
 ) -> Result<web::Json<OrderLinePage>, ApiError> {
     let (page, page_size, _) = paging(q.page, q.page_size)?;
     let no = path.into_inner();
@@ -263,7 +264,7 @@ pub async fn revoke_order(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    _q: web::Query<NoQuery>,
+    _q: Query<NoQuery>,
 ) -> Result<web::Json<OrderDto>, ApiError> {
     let today = state.clock.today();
     let now = state.clock.now_utc();
@@ -293,7 +294,7 @@ pub async fn revoke_order(
 pub async fn list_arrears(
     state: web::Data<AppState>,
     user: UnitUser,
-    _q: web::Query<NoQuery>,
+    _q: Query<NoQuery>,
 ) -> Result<web::Json<Vec<ArrearsDto>>, ApiError> {
     let today = state.clock.today();
     let out = run_db(&state, move |conn| {

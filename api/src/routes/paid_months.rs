@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use crate::auth::UnitUser;
 use crate::blocking::run_db;
+use crate::extract::Query;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -42,7 +43,7 @@ pub struct PaidMonthsQuery {
 pub async fn list_paid_months(
     state: web::Data<AppState>,
     user: UnitUser,
-    q: web::Query<PaidMonthsQuery>,
+    q: Query<PaidMonthsQuery>,
 ) -> Result<web::Json<PaidMonthsPage>, ApiError> {
     let insurance = q
         .insurance

@@ -12,6 +12,7 @@ use utoipa::IntoParams;
 
 use crate::blocking::run_db;
 use crate::db_glue::PooledConn;
+use crate::extract::Query;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -91,7 +92,7 @@ pub struct PeriodQuery {
 pub async fn get_region_parameters(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<PeriodQuery>,
+    query: Query<PeriodQuery>,
 ) -> Result<web::Json<PeriodParams>, ApiError> {
     let code = parse_region(&path, "code")?;
     let period = match &query.period {
@@ -146,7 +147,7 @@ pub struct WorkingDaysQuery {
 #[get("/working-days")]
 pub async fn get_working_days(
     state: web::Data<AppState>,
-    query: web::Query<WorkingDaysQuery>,
+    query: Query<WorkingDaysQuery>,
 ) -> Result<web::Json<WorkingDayResult>, ApiError> {
     let from = qibao_core::dates::parse_date(query.from.trim())
         .ok_or_else(|| ApiError::invalid_field("from", qibao_core::dates::DATE_FORMAT_HINT))?;

@@ -32,6 +32,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::review::{PageInfo, PageParams};
 use crate::routes::ServiceConfig;
@@ -522,7 +523,7 @@ pub async fn create_policy_base_bounds(
     state: web::Data<AppState>,
     PolicyAdmin(who): PolicyAdmin,
     path: web::Path<String>,
-    body: web::Json<BaseBoundsInput>,
+    body: Json<BaseBoundsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let region = parse_region(&path, "code")?;
     let version = parse_bounds(&body)?;
@@ -553,7 +554,7 @@ pub async fn create_policy_rate(
     state: web::Data<AppState>,
     PolicyAdmin(who): PolicyAdmin,
     path: web::Path<String>,
-    body: web::Json<RateInput>,
+    body: Json<RateInput>,
 ) -> Result<HttpResponse, ApiError> {
     let region = parse_region(&path, "code")?;
     let version = parse_rate(&body)?;
@@ -583,7 +584,7 @@ pub async fn create_policy_injury_class_rate(
     state: web::Data<AppState>,
     PolicyAdmin(who): PolicyAdmin,
     path: web::Path<String>,
-    body: web::Json<InjuryRateInput>,
+    body: Json<InjuryRateInput>,
 ) -> Result<HttpResponse, ApiError> {
     let region = parse_region(&path, "code")?;
     let version = parse_injury_rate(&body)?;
@@ -613,7 +614,7 @@ pub async fn create_policy_late_fee_rule(
     state: web::Data<AppState>,
     PolicyAdmin(who): PolicyAdmin,
     path: web::Path<String>,
-    body: web::Json<LateFeeInput>,
+    body: Json<LateFeeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let region = parse_region(&path, "code")?;
     let version = parse_late_fee(&body)?;
@@ -644,7 +645,7 @@ pub async fn create_policy_windows(
     state: web::Data<AppState>,
     PolicyAdmin(who): PolicyAdmin,
     path: web::Path<String>,
-    body: web::Json<WindowsInput>,
+    body: Json<WindowsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let region = parse_region(&path, "code")?;
     let version = parse_windows(&body)?;
@@ -674,7 +675,7 @@ pub async fn create_policy_deferral(
     state: web::Data<AppState>,
     PolicyAdmin(who): PolicyAdmin,
     path: web::Path<String>,
-    body: web::Json<DeferralInput>,
+    body: Json<DeferralInput>,
 ) -> Result<HttpResponse, ApiError> {
     let region = parse_region(&path, "code")?;
     let version = parse_deferral(&body)?;
@@ -701,7 +702,7 @@ pub async fn create_policy_deferral(
 pub async fn create_policy_interest_rate(
     state: web::Data<AppState>,
     PolicyAdmin(who): PolicyAdmin,
-    body: web::Json<InterestRateInput>,
+    body: Json<InterestRateInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut f = Fields::default();
     let year = f.year("year", body.year);
@@ -740,7 +741,7 @@ pub async fn create_policy_interest_rate(
 pub async fn list_policy_changes(
     state: web::Data<AppState>,
     _admin: PolicyAdmin,
-    query: web::Query<PageParams>,
+    query: Query<PageParams>,
 ) -> Result<web::Json<PolicyChangeList>, ApiError> {
     let page = query.parse()?;
     let list = run_db(&state, move |conn| {

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use qibao_core::ids::{BankAccount, Email, Phone, ResidentId, ResidentIdError, Uscc};
 
+use crate::extract::Json;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -77,7 +78,7 @@ fn refuse(message: String, position: Option<usize>) -> ApiError {
 #[post("/identifier-checks")]
 pub async fn create_identifier_check(
     state: web::Data<AppState>,
-    body: web::Json<IdentifierCheckRequest>,
+    body: Json<IdentifierCheckRequest>,
 ) -> Result<web::Json<IdentifierCheck>, ApiError> {
     let IdentifierCheckRequest { kind, value } = body.into_inner();
     let mut out = IdentifierCheck {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::blocking::run_db;
+use crate::extract::Json;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::policy::{load_policy, parse_period, parse_region};
@@ -306,7 +307,7 @@ fn parse_request(req: QuoteRequest) -> Result<ParsedQuote, ApiError> {
 #[post("/quotes")]
 pub async fn create_quote(
     state: web::Data<AppState>,
-    body: web::Json<QuoteRequest>,
+    body: Json<QuoteRequest>,
 ) -> Result<web::Json<QuoteResponse>, ApiError> {
     let q = parse_request(body.into_inner())?;
     let code = q.region.clone();

@@ -27,6 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{insurances_field, parse_person_no};
@@ -71,7 +72,7 @@ pub struct CandidateQuery {
 pub async fn list_refund_candidates(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<CandidateQuery>,
+    query: Query<CandidateQuery>,
 ) -> Result<web::Json<RefundCandidates>, ApiError> {
     let person_no = match query.person_no.as_deref().map(str::trim) {
         None | Some("") => {
@@ -359,7 +360,7 @@ pub async fn create_refund_application(
     state: web::Data<AppState>,
     user: UnitUser,
     req: HttpRequest,
-    body: web::Json<RefundApplicationInput>,
+    body: Json<RefundApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let parsed = parse(&body)?;
@@ -455,7 +456,7 @@ pub struct RefundQuery {
 pub async fn list_refund_applications(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: web::Query<RefundQuery>,
+    query: Query<RefundQuery>,
 ) -> Result<web::Json<RefundPage>, ApiError> {
     let mut errors = Vec::new();
     let status = status_filter(query.status.as_deref(), &mut errors);
@@ -571,7 +572,7 @@ pub struct StaffRefundQuery {
 pub async fn list_refunds(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,
-    query: web::Query<StaffRefundQuery>,
+    query: Query<StaffRefundQuery>,
 ) -> Result<web::Json<RefundPage>, ApiError> {
     require_refund_staff(&staff)?;
     let mut errors = Vec::new();
@@ -651,7 +652,7 @@ pub async fn create_refund_payout(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,
     path: web::Path<String>,
-    body: web::Json<PayoutInput>,
+    body: Json<PayoutInput>,
 ) -> Result<web::Json<RefundDocument>, ApiError> {
     staff.require_staff_role(StaffRole::Finance)?;
     let reference = match body.payout_reference.as_deref().map(str::trim) {

@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{paging, parse_person_no};
@@ -119,7 +120,7 @@ pub async fn update_person(
     state: web::Data<AppState>,
     staff: StaffUser,
     path: web::Path<String>,
-    body: web::Json<KeyChangeRequest>,
+    body: Json<KeyChangeRequest>,
 ) -> Result<web::Json<PersonDto>, ApiError> {
     require_any(&staff.0, &[StaffRole::Acceptor, StaffRole::Handler])?;
     let person_no = parse_person_no(&path)?;
@@ -213,7 +214,7 @@ pub async fn create_person_status(
     state: web::Data<AppState>,
     staff: StaffUser,
     path: web::Path<String>,
-    body: web::Json<PersonStatusRequest>,
+    body: Json<PersonStatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(&staff.0, &[StaffRole::Acceptor, StaffRole::Handler])?;
     let person_no = parse_person_no(&path)?;
@@ -311,7 +312,7 @@ pub struct DuplicateQuery {
 pub async fn list_duplicate_persons(
     state: web::Data<AppState>,
     _staff: StaffUser,
-    query: web::Query<DuplicateQuery>,
+    query: Query<DuplicateQuery>,
 ) -> Result<web::Json<DuplicatePage>, ApiError> {
     let mut errors = Vec::new();
     let paging = paging(&query.page, &query.page_size, &mut errors);
@@ -362,7 +363,7 @@ pub struct MergeRequest {
 pub async fn create_person_merge(
     state: web::Data<AppState>,
     staff: StaffUser,
-    body: web::Json<MergeRequest>,
+    body: Json<MergeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(&staff.0, &[StaffRole::Handler, StaffRole::Reviewer])?;
     let mut errors = Vec::new();

@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::password::{hash_password, one_time_password};
 use crate::auth::{AsActor, StaffRole, StaffUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::{optional_text, paging, parse_field, required_text};
@@ -390,7 +391,7 @@ fn check_registration(body: &UnitRegistration, today: time::Date) -> Registratio
 pub async fn create_unit(
     user: StaffUser,
     state: web::Data<AppState>,
-    body: web::Json<UnitRegistration>,
+    body: Json<UnitRegistration>,
 ) -> Result<HttpResponse, ApiError> {
     require_any_role(
         &user,
@@ -441,7 +442,7 @@ pub async fn create_unit(
 pub async fn list_units(
     _user: StaffUser,
     state: web::Data<AppState>,
-    query: web::Query<UnitSearch>,
+    query: Query<UnitSearch>,
 ) -> Result<web::Json<UnitListPage>, ApiError> {
     let q = query.into_inner();
     let mut errors = Vec::new();
@@ -534,7 +535,7 @@ pub async fn get_unit_by_number(
 pub async fn create_uscc_exception(
     user: StaffUser,
     state: web::Data<AppState>,
-    body: web::Json<UsccExceptionCreate>,
+    body: Json<UsccExceptionCreate>,
 ) -> Result<HttpResponse, ApiError> {
     require_any_role(&user, &[StaffRole::Reviewer], "登记统一社会信用代码例外")?;
     let mut errors = Vec::new();

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::StaffUser;
 use crate::blocking::run_db;
 use crate::extract::serde_json_error;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, ProblemDoc};
 use crate::review::PageParams;
 use crate::routes::ServiceConfig;
@@ -51,7 +52,7 @@ pub struct TaskQuery {
 pub async fn list_tasks(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,
-    query: web::Query<TaskQuery>,
+    query: Query<TaskQuery>,
 ) -> Result<web::Json<TaskList>, ApiError> {
     let q = query.into_inner();
     let page = PageParams {
@@ -260,7 +261,7 @@ pub async fn reject_task(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,
     path: web::Path<i64>,
-    body: web::Json<RejectRequest>,
+    body: Json<RejectRequest>,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
     let reason = note_text(Some(&body.reason), "reason", true)?.unwrap_or_default();
     let (id, now) = (path.into_inner(), state.clock.now_utc());

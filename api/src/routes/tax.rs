@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, StaffRole, StaffUser, TaxUser};
 use crate::blocking::run_db;
+use crate::extract::Query;
 use crate::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -81,7 +82,7 @@ fn log_message(
 pub async fn list_feed(
     state: web::Data<AppState>,
     _user: TaxUser,
-    q: web::Query<FeedQuery>,
+    q: Query<FeedQuery>,
 ) -> Result<web::Json<FeedPage>, ApiError> {
     let after = q.after.unwrap_or(0);
     let limit = q.limit.unwrap_or(100);

@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
 use crate::blocking::run_db;
+use crate::extract::{Json, Query};
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -173,7 +174,7 @@ pub struct PageQuery {
 pub async fn list_unit_change_history(
     user: UnitUser,
     state: web::Data<AppState>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ChangeHistoryPage>, ApiError> {
     let (page, page_size, _) = paging(query.page, query.page_size)?;
     let unit_id = user.unit_id;
@@ -315,7 +316,7 @@ fn validate_general(body: &UnitGeneralChange) -> Result<GeneralFields, ApiError>
 pub async fn update_unit(
     user: UnitUser,
     state: web::Data<AppState>,
-    body: web::Json<UnitGeneralChange>,
+    body: Json<UnitGeneralChange>,
 ) -> Result<web::Json<UnitChangeResult>, ApiError> {
     let body = body.into_inner();
     let fields = validate_general(&body)?;
@@ -374,7 +375,7 @@ pub struct UnitInsuranceAddition {
 pub async fn create_unit_insurance(
     user: UnitUser,
     state: web::Data<AppState>,
-    body: web::Json<UnitInsuranceAddition>,
+    body: Json<UnitInsuranceAddition>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let insurance = parse_field(
@@ -441,7 +442,7 @@ pub async fn delete_unit_insurance(
     user: UnitUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<StopQuery>,
+    query: Query<StopQuery>,
 ) -> Result<web::Json<UnitInsuranceDto>, ApiError> {
     let mut errors = Vec::new();
     let insurance = parse_field(

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 
 use crate::auth::UnitUser;
 use crate::blocking::run_db;
+use crate::extract::Json;
 use crate::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::wage_field;
@@ -188,7 +189,7 @@ pub async fn update_wage_declaration(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    body: web::Json<WageDeclarationRequest>,
+    body: Json<WageDeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let si_year = parse_si_year(&path)?;
     let persons = parse_request(&body)?;

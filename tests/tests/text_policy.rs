@@ -1,0 +1,123 @@
+//! Issue 11, control characters: one text policy at the edge for every JSON
+//! body and query string (no NUL or other control character, bidi
+//! override, zero-width character, BOM, noncharacter or private-use
+//! character; one line unless the field is free text) and a name policy for
+//! persons' names. Written as the attacks: each used to be a 500 on
+//! PostgreSQL or was stored as sent. Over HTTP, on SQLite or PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use qibao_api::auth::Role;
+use qibao_db::repo;
+use qibao_e2e::{App, Resp};
+use serde_json::{Value, json};
+
+const EMP: &str = "/api/v1/portal/employees";
+
+/// The demo unit's agent token.
+fn demo_agent(app: &App) -> String {
+    let today = time::Date::parse(
+        "2023-04-20",
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap();
+    let s = qibao_api::demo::load(&app.pool, today, app.server.clock.now_utc()).unwrap();
+    let id = {
+        let mut conn = app.pool.get().unwrap();
+        repo::get_unit_by_no(&mut conn, &s.unit_no).unwrap().id
+    };
+    app.mint(Role::Agent, "420500197001010011", "甲经办", Some(id), &[])
+}
+
+fn enrol_body(name: &str, address: &str) -> Value {
+    json!({
+        "id_type": "resident",
+        "id_number": qibao_e2e::fixtures::rid("42050219900101123"),
+        "name": name,
+        "phone": "13807171234",
+        "address": address,
+        "first_work_date": "2010-07-01",
+        "start_date": "2023-04-01",
+        "insurances": ["110", "210", "410"],
+        "monthly_wage": "6000.00"
+    })
+}
+
+/// 400 `VALIDATION_FAILED` naming `field`.
+fn refused(r: &Resp, field: &str) {
+    r.assert_problem(400, "VALIDATION_FAILED");
+    assert!(
+        r.error_fields().iter().any(|f| f == field),
+        "{field}: {}",
+        r.text
+    );
+}
+
+#[test]
+fn nul_in_unauthenticated_sign_ins_is_a_400_not_a_500() {
+    let app = App::start("2023-04-20");
+    let r = app.post(
+        "/api/v1/auth/staff-login",
+        &json!({ "username": "ad\u{0}min", "password": "x" }),
+    );
+    refused(&r, "username");
+    let r = app.post(
+        "/api/v1/auth/tax-tokens",
+        &json!({ "client_id": "tax\u{0}", "client_secret": "x" }),
+    );
+    refused(&r, "client_id");
+    let r = app.post(
+        "/api/v1/auth/password-login",
+        &json!({ "uscc": "91420500MA4F00000\u{0}", "password": "x" }),
+    );
+    refused(&r, "uscc");
+}
+
+#[test]
+fn names_and_addresses_refuse_invisible_and_control_characters() {
+    let app = App::start("2023-04-20");
+    let token = demo_agent(&app);
+    for name in [
+        "张三\u{202E}",
+        "张\u{200B}三",
+        "\u{FEFF}张三",
+        "张三\u{FFFF}",
+        "张三\u{E000}",
+        "张三1",
+    ] {
+        let r = app.post_as(EMP, &token, &enrol_body(name, "湖北省宜昌市西陵区"));
+        refused(&r, "name");
+    }
+    for address in ["宜昌\u{7}西陵区", "宜昌\n西陵区", "宜昌\u{0}"] {
+        let r = app.post_as(EMP, &token, &enrol_body("欧阳娜娜", address));
+        refused(&r, "address");
+    }
+    // Nothing was written: the person does not exist.
+    let r = app.get_as(&format!("{EMP}?name=欧阳娜娜"), &token);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["total"], 0);
+    // The same body with clean text is enrolled.
+    let r = app.post_as(
+        EMP,
+        &token,
+        &enrol_body("买买提·艾力", "湖北省宜昌市西陵区"),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+#[test]
+fn nested_fields_and_query_strings_are_held_to_the_policy_too() {
+    let app = App::start("2023-04-20");
+    let token = demo_agent(&app);
+    let r = app.call(
+        reqwest::Method::PATCH,
+        "/api/v1/portal/unit",
+        &token,
+        Some(&json!({ "address": "宜昌市\u{0}" })),
+    );
+    refused(&r, "address");
+    let r = app.get_as(&format!("{EMP}?name=%00"), &token);
+    refused(&r, "name");
+    let staff = app.staff_token();
+    let r = app.get_as("/api/v1/staff/units?name=%E2%80%AE", &staff);
+    refused(&r, "name");
+}
