@@ -385,23 +385,41 @@ pub fn line_groups(conn: &mut DbConn, order_id: i64) -> Result<Vec<LineGroup>, D
 /// and name.
 pub type LineRow = (OrderLine, crate::assessments::Assessment, (String, String));
 
-/// A page of an order's lines in their order (as issued): two statements
-/// whatever the page. The first finds the page's first line on the
-/// `order_id` index alone; the second joins only the page's rows (an
-/// OFFSET over the join would join every skipped row too).
+/// A page of the order's lines in line order (`offset`, `limit`), with
+/// the line's assessment and its person's number and name; `total` is the
+/// order's number of lines (from its sums). An order's lines are written
+/// together when it is issued, so their ids are normally consecutive: when
+/// the first and last id span exactly `total` ids, the page starts at
+/// `first + offset` (two index probes); otherwise it skips `offset` entries
+/// of the `(order_id, id)` index. Either way one page reads 20 rows.
 pub fn lines_page(
     conn: &mut DbConn,
     order_id: i64,
+    total: i64,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<LineRow>, DbError> {
-    let first: Option<i64> = order_lines::table
+    if offset >= total {
+        return Ok(Vec::new());
+    }
+    let (lo, hi): (Option<i64>, Option<i64>) = order_lines::table
         .filter(order_lines::order_id.eq(order_id))
-        .order(order_lines::id)
-        .select(order_lines::id)
-        .offset(offset)
-        .first(conn)
-        .optional()?;
+        .select((
+            diesel::dsl::min(order_lines::id),
+            diesel::dsl::max(order_lines::id),
+        ))
+        .first(conn)?;
+    let first = match (lo, hi) {
+        (Some(lo), Some(hi)) if hi - lo + 1 == total => Some(lo + offset),
+        (Some(_), Some(_)) => order_lines::table
+            .filter(order_lines::order_id.eq(order_id))
+            .order(order_lines::id)
+            .select(order_lines::id)
+            .offset(offset)
+            .first(conn)
+            .optional()?,
+        _ => None,
+    };
     let Some(first) = first else {
         return Ok(Vec::new());
     };
