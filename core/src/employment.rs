@@ -597,10 +597,57 @@ pub enum EnrolmentRefusal {
         unit_no: String,
         insurance: Insurance,
     },
+    /// R-EMP-2 told to a unit that has not proven the person's identity
+    /// (身份验证): the other unit stays unnamed.
+    #[error("该人员在其他单位处于参保缴费状态，请原单位先办理停保后再办理参保")]
+    ActiveElsewhereUndisclosed { insurance: Insurance },
+    /// A registered ID number with a name that is not the registered one,
+    /// from a unit that never employed the person: nothing of the record
+    /// is shown, and the answer is the same whatever the record holds.
+    #[error("姓名与证件号码不匹配，请核对身份证件后重新填写")]
+    IdentityMismatch,
     #[error("该人员已在本单位参加{name}（险种{code}），不能重复参保", name = .insurance.name_zh(), code = .insurance.code())]
     AlreadyActiveHere { insurance: Insurance },
     #[error("本单位未参加{name}（险种{code}）或该险种已暂停，不能为职工办理该险种", name = .insurance.name_zh(), code = .insurance.code())]
     InsuranceNotRegistered { insurance: Insurance },
+}
+
+impl EnrolmentRefusal {
+    /// The refusal as told to a unit that has not proven the person's
+    /// identity: another unit's number is never named.
+    pub fn undisclosed(self) -> EnrolmentRefusal {
+        match self {
+            EnrolmentRefusal::ActiveElsewhere { insurance, .. } => {
+                EnrolmentRefusal::ActiveElsewhereUndisclosed { insurance }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Whether a given name is the registered one, as the ID card spells it
+/// (surrounding spaces aside; no other folding).
+pub fn name_matches(registered: &str, given: &str) -> bool {
+    registered.trim() == given.trim()
+}
+
+/// 身份验证 before a registered person's data is used for an enrolment
+/// (R-EMP-1): the ID number and the name must match one of the person's
+/// registered numbers, unless the unit employs or employed the person.
+/// `Ok(true)` when the name matched (the record may be disclosed in full),
+/// `Ok(false)` when only the unit's own history allows it.
+pub fn check_identity(
+    registered_names: &[&str],
+    given: &str,
+    employed_here: bool,
+) -> Result<bool, EnrolmentRefusal> {
+    if registered_names.iter().any(|n| name_matches(n, given)) {
+        Ok(true)
+    } else if employed_here {
+        Ok(false)
+    } else {
+        Err(EnrolmentRefusal::IdentityMismatch)
+    }
 }
 
 /// R-EMP-2: refuses when the person already has an active relation for one
@@ -1234,6 +1281,23 @@ mod tests {
         // Adding another insurance at the same unit is fine.
         assert!(check_no_active_relation(1, &[Insurance::WorkInjury], &active).is_ok());
         assert!(check_no_active_relation(2, &[Insurance::Pension], &[]).is_ok());
+        // Told to a unit that has not proven the identity: no unit number.
+        assert_eq!(
+            e.undisclosed().to_string(),
+            "该人员在其他单位处于参保缴费状态，请原单位先办理停保后再办理参保"
+        );
+    }
+
+    #[test]
+    fn identity_is_the_registered_name_or_the_units_own_history() {
+        assert_eq!(check_identity(&["张三"], " 张三 ", false), Ok(true));
+        assert_eq!(check_identity(&["李四", "张三"], "张三", false), Ok(true));
+        assert_eq!(check_identity(&["张三"], "张叁", true), Ok(false));
+        assert_eq!(
+            check_identity(&["张三"], "张叁", false),
+            Err(EnrolmentRefusal::IdentityMismatch)
+        );
+        assert!(!name_matches("Anna Li", "anna li"));
     }
 
     #[test]

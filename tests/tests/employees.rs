@@ -352,7 +352,8 @@ fn a_person_paying_at_another_unit_is_refused_until_it_suspends() {
         &enrol_body(&zhang_san(), "张三", "2023-04-10", "4000"),
     )
     .assert_problem(409, "ALREADY_ENROLLED");
-    // Once A has suspended, B may enrol: the person is continued.
+    // Once A has suspended, B may enrol: the person is continued, once the
+    // name proves the identity (B never employed him).
     let no = "10003726000";
     ok(
         app.post_as(
@@ -362,25 +363,22 @@ fn a_person_paying_at_another_unit_is_refused_until_it_suspends() {
         ),
         201,
     );
+    enrol(
+        &app,
+        &b_unit,
+        &enrol_body(&zhang_san(), "张叁", "2023-04-01", "4000"),
+    )
+    .assert_problem(422, "IDENTITY_MISMATCH");
     let b = ok(
         enrol(
             &app,
             &b_unit,
-            &enrol_body(&zhang_san(), "张叁", "2023-04-01", "4000"),
+            &enrol_body(&zhang_san(), "张三", "2023-04-01", "4000"),
         ),
         201,
     );
     assert_eq!(b["person_created"], false);
     assert_eq!(b["person"]["person_no"], no);
-    // The registered name is kept (key information changes at the counter).
-    assert_eq!(b["person"]["name"], "张三");
-    assert!(
-        b["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m.as_str().unwrap().contains("柜台"))
-    );
     assert_eq!(b["lines"].as_array().unwrap().len(), 3);
 }
 
@@ -1978,5 +1976,153 @@ fn payroll_and_legal_rep_callers_act_for_their_unit() {
     assert_eq!(
         ok(app.get_as(&format!("{ITEMS}?from=2023-04-21"), &rep), 200)["total"],
         0
+    );
+}
+
+// ---------------------------------------------------------------- identity (issue 11)
+
+/// A registered ID number with a wrong name, from a unit that never
+/// employed the person: 422 with nothing of the record, the same answer
+/// whether the person pays elsewhere, left another unit, or never worked;
+/// nothing written; the registered name continues the person.
+#[test]
+fn a_wrong_name_for_a_person_of_another_unit_is_refused_and_shows_nothing() {
+    let app = App::start("2023-04-20");
+    let a = demo_unit(&app);
+    let b = other_unit(&app, "91420500TESTB00031", &["110", "210", "410"], 1, 100);
+    let left = rid("42050019750601141");
+    let (left_id, left_no) = insert_person(&app, &left, "钱离");
+    employ(&app, a.id, left_id, "110", "suspended");
+    let bare = rid("42050019750601152");
+    insert_person(&app, &bare, "孙登");
+    let a_view = ok(app.get_as(&format!("{EMP}/{left_no}"), &a.token), 200);
+    let before = snapshot(&app, &[a.id, b.id], &left);
+    let mut answers = Vec::new();
+    for id in [zhang_san(), left.clone(), bare.clone()] {
+        let r = enrol(&app, &b, &enrol_body(&id, "李鬼", "2023-04-03", "4000"));
+        r.assert_problem(422, "IDENTITY_MISMATCH");
+        assert_eq!(
+            r.body["detail"],
+            "姓名与证件号码不匹配，请核对身份证件后重新填写"
+        );
+        for secret in [
+            "张三",
+            "钱离",
+            "孙登",
+            "10003726000",
+            &left_no,
+            &a.no,
+            "1975-06-01",
+            "1985-03-12",
+            "1995-07-01",
+        ] {
+            assert!(!r.text.contains(secret), "{secret} in {}", r.text);
+        }
+        answers.push(json!([
+            r.status,
+            r.body["code"],
+            r.body["detail"],
+            r.body["errors"]
+        ]));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    assert_eq!(snapshot(&app, &[a.id, b.id], &left), before);
+    // The former unit still sees the contact data it knew.
+    assert_eq!(
+        ok(app.get_as(&format!("{EMP}/{left_no}"), &a.token), 200),
+        a_view
+    );
+    // The unit that employed the person may continue it under another
+    // spelling: the registered name is kept (key information changes at
+    // the counter) and the agent is told.
+    let e = ok(
+        enrol(&app, &a, &enrol_body(&left, "钱梨", "2023-04-03", "4000")),
+        201,
+    );
+    assert_eq!(e["person"]["person_no"], left_no.as_str());
+    assert_eq!(e["person"]["name"], "钱离");
+    assert_eq!(e["person_created"], false);
+    assert!(
+        e["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m.as_str().unwrap().contains("柜台"))
+    );
+}
+
+/// R-EMP-2's refusal names the unit the person pays at only after the name
+/// matched; a unit that employed the person before hears only that the
+/// former unit must stop first, and a stranger hears IDENTITY_MISMATCH.
+#[test]
+fn active_elsewhere_names_the_other_unit_only_after_the_name_matched() {
+    let app = App::start("2023-04-20");
+    let a = demo_unit(&app);
+    let b = other_unit(&app, "91420500TESTB00032", &["110", "210", "410"], 1, 100);
+    let zs = {
+        let mut conn = app.pool.get().unwrap();
+        employees::find_by_person_no(&mut conn, "10003726000")
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    employ(&app, b.id, zs, "110", "suspended");
+    let named = enrol(
+        &app,
+        &b,
+        &enrol_body(&zhang_san(), "张三", "2023-04-03", "4000"),
+    );
+    named.assert_problem(409, "ACTIVE_ELSEWHERE");
+    assert!(named.body["detail"].as_str().unwrap().contains(&a.no));
+    let unnamed = enrol(
+        &app,
+        &b,
+        &enrol_body(&zhang_san(), "张叁", "2023-04-03", "4000"),
+    );
+    unnamed.assert_problem(409, "ACTIVE_ELSEWHERE");
+    assert_eq!(
+        unnamed.body["detail"],
+        "该人员在其他单位处于参保缴费状态，请原单位先办理停保后再办理参保"
+    );
+    assert!(!unnamed.text.contains(&a.no), "{}", unnamed.text);
+    let c = other_unit(&app, "91420500TESTB00033", &["110", "210", "410"], 1, 100);
+    let r = enrol(
+        &app,
+        &c,
+        &enrol_body(&zhang_san(), "张叁", "2023-04-03", "4000"),
+    );
+    r.assert_problem(422, "IDENTITY_MISMATCH");
+    assert!(!r.text.contains(&a.no), "{}", r.text);
+}
+
+/// The shared contact data belongs to the current employer: the former
+/// unit cannot overwrite what the new unit sees.
+#[test]
+fn a_former_unit_cannot_overwrite_the_contact_of_a_person_paying_elsewhere() {
+    let app = App::start("2023-04-20");
+    let a = demo_unit(&app);
+    let b = other_unit(&app, "91420500TESTB00034", &["110", "210", "410"], 1, 100);
+    ok(
+        app.post_as(
+            &format!("{EMP}/10003726000/suspensions"),
+            &a.token,
+            &json!({ "stop_date": "2023-03-31", "reason": "辞职" }),
+        ),
+        201,
+    );
+    let mut body = enrol_body(&zhang_san(), "张三", "2023-04-03", "4000");
+    body["phone"] = json!("13900000000");
+    ok(enrol(&app, &b, &body), 201);
+    let b_view = ok(app.get_as(&format!("{EMP}/10003726000"), &b.token), 200);
+    patch(
+        &app,
+        &format!("{EMP}/10003726000"),
+        &a.token,
+        &json!({ "phone": "13811112222", "address": "湖北省宜昌市伍家岗区" }),
+    )
+    .assert_problem(409, "NOT_CURRENT_EMPLOYER");
+    assert_eq!(
+        ok(app.get_as(&format!("{EMP}/10003726000"), &b.token), 200),
+        b_view
     );
 }

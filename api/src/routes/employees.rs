@@ -301,7 +301,8 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
 /// Enrols an employee (单位职工参保登记) or continues a known person (续保).
 ///
 /// A known ID (any spelling, any of its person numbers) continues the
-/// existing person; a person paying at another unit is refused until that
+/// existing person when the name is the registered one or the unit
+/// employs or employed the person (身份验证); a person paying at another unit is refused until that
 /// unit suspends (R-EMP-2). A start date inside the current month or the
 /// back-pay window before it creates pending lines for those months
 /// (R-EMP-3), each at its own period's parameters (R-POL-3); an older one
@@ -319,9 +320,9 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
         (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`): bad or 17-digit ID, gender or birth date contradicting the ID, unknown insurance code, missing field…; `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Paying at another unit (`ACTIVE_ELSEWHERE`), already paying here (`ALREADY_ENROLLED`), or a concurrent request (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Paying at another unit (`ACTIVE_ELSEWHERE`; the unit is named only when the name matched), already paying here (`ALREADY_ENROLLED`), or a concurrent request (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), no policy parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), no policy parameters (`POLICY_NOT_IN_FORCE`), a registered ID number with another name from a unit that never employed the person (`IDENTITY_MISMATCH`, nothing of the record shown).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/employees")]
@@ -630,6 +631,7 @@ pub struct EmployeeUpdateRequest {
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Key fields are changed at the counter only (`KEY_FIELD_COUNTER_ONLY`), or not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The person no longer pays here and pays at another unit, which keeps the contact data (`NOT_CURRENT_EMPLOYER`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[patch("/employees/{person_no}")]

@@ -3,15 +3,18 @@
 //! unit is refused until that unit suspends (R-EMP-2); the start date's
 //! back-pay window creates pending lines (R-EMP-3), each at its own
 //! period's parameters; a month whose pension is paid elsewhere gets only
-//! the non-refundable work-injury line (R-EMP-4). Nothing is written when
-//! the request is refused.
+//! the non-refundable work-injury line (R-EMP-4). A registered person is
+//! continued only after 身份验证 (ID number and registered name, or the
+//! unit's own history with the person); otherwise the answer is
+//! `IDENTITY_MISMATCH` and nothing of the record is shown. Nothing is
+//! written when the request is refused.
 
 use std::collections::HashMap;
 
 use qibao_core::contribution::{WageBasis, declared_monthly_wage};
 use qibao_core::employment::{
-    ActiveRelation, EmployeeItemKind, EnrolmentRefusal, IdType, check_no_active_relation,
-    enrolment_periods, id_spellings,
+    ActiveRelation, EmployeeItemKind, EnrolmentRefusal, IdType, check_identity,
+    check_no_active_relation, enrolment_periods, id_spellings, name_matches,
 };
 use qibao_core::ids::Gender;
 use qibao_core::insurance::Insurance;
@@ -103,9 +106,21 @@ fn enrol_in(
         }
     }
 
-    // A known ID continues the existing person (any of its numbers).
+    // A known ID continues the existing person (any of its numbers), once
+    // its identity is proven (身份验证): the registered name, or a unit
+    // that employs or employed the person. A mismatch shows nothing of the
+    // record, whatever it holds (paying elsewhere or not).
     let existing = emp_db::find_by_id_spellings(conn, &id_spellings(&input.id_number))?;
     let ids: Vec<i64> = existing.iter().map(|p| p.id).collect();
+    let name_matched = if existing.is_empty() {
+        true
+    } else {
+        let names: Vec<&str> = existing.iter().map(|p| p.name.as_str()).collect();
+        let employed_here = emp_db::employments_of_persons(conn, &ids)?
+            .iter()
+            .any(|e| e.unit_id == unit_id);
+        check_identity(&names, &input.name, employed_here).map_err(refusal)?
+    };
     let active = active_relations(conn, &ids)?;
     let primary = existing
         .iter()
@@ -113,12 +128,15 @@ fn enrol_in(
         .or_else(|| existing.first())
         .cloned();
     let rels: Vec<ActiveRelation> = active.iter().map(|(_, r)| r.clone()).collect();
-    check_no_active_relation(unit_id, &insurances, &rels).map_err(refusal)?;
+    // Another unit is named only to a unit that proved the identity.
+    check_no_active_relation(unit_id, &insurances, &rels)
+        .map_err(|e| refusal(if name_matched { e } else { e.undisclosed() }))?;
     // A continued person keeps the registered name: key information is
-    // changed only at the counter (R-EMP-9); the agent is told.
+    // changed only at the counter (R-EMP-9); the agent of a unit that
+    // employed the person is told.
     let name_differs = primary
         .as_ref()
-        .is_some_and(|p| p.name.trim() != input.name);
+        .is_some_and(|p| !name_matches(&p.name, &input.name));
 
     let first_work = primary
         .as_ref()

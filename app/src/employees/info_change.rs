@@ -1,16 +1,18 @@
 //! 单位职工基本信息变更 (R-EMP-9): the unit changes an employee's general
 //! information (phone, address, first-work date) online; key information is
 //! refused by the API (counter only). One business item with the values
-//! before and after. The first-work date is checked by
+//! before and after. A former unit of a person who now pays at another
+//! unit cannot change it (the current employer keeps the shared contact
+//! data). The first-work date is checked by
 //! `qibao_core::rules::check_first_work` (R-EMP-1).
 
 use qibao_core::rules::check_first_work;
-use qibao_db::{DbConn, employees as emp_db};
+use qibao_db::{DbConn, employees as emp_db, repo};
 use serde_json::json;
 use time::{Date, PrimitiveDateTime};
 
 use super::effects::GeneralFields;
-use super::{DONE, KIND_INFO_CHANGE, PersonDto, unit_person};
+use super::{DONE, KIND_INFO_CHANGE, PersonDto, active_relations, same_person_ids, unit_person};
 use crate::actor::Actor;
 use crate::error::AppError;
 use crate::items::{self, ItemRecord};
@@ -40,7 +42,21 @@ pub fn update_general(
     } = change;
     let first_work = *first_work;
     transaction(conn, |c| {
-        let (p, _relations) = unit_person(c, unit_id, person_no)?;
+        let (p, relations) = unit_person(c, unit_id, person_no)?;
+        // The shared contact data belongs to the current employer: a
+        // former unit does not overwrite it while another unit pays.
+        if !relations.iter().any(|e| e.status == repo::ACTIVE) {
+            let same = same_person_ids(c, &p)?;
+            if active_relations(c, &same)?
+                .iter()
+                .any(|(e, _)| e.unit_id != unit_id)
+            {
+                return Err(AppError::conflict(
+                    "NOT_CURRENT_EMPLOYER",
+                    "该人员目前在其他单位参保缴费，基本信息由现参保单位维护，本单位不能变更",
+                ));
+            }
+        }
         if let Some(fw) = first_work {
             let all = emp_db::employments_of_persons(c, &[p.id])?;
             let earliest = all.iter().map(|e| e.start_date).min();

@@ -29,7 +29,13 @@ use crate::error::AppError;
 pub(crate) fn refusal(e: EnrolmentRefusal) -> AppError {
     let msg = e.to_string();
     match e {
-        EnrolmentRefusal::ActiveElsewhere { .. } => AppError::conflict("ACTIVE_ELSEWHERE", msg),
+        EnrolmentRefusal::ActiveElsewhere { .. }
+        | EnrolmentRefusal::ActiveElsewhereUndisclosed { .. } => {
+            AppError::conflict("ACTIVE_ELSEWHERE", msg)
+        }
+        EnrolmentRefusal::IdentityMismatch => {
+            AppError::unprocessable("IDENTITY_MISMATCH", msg.clone()).with_field_error("name", msg)
+        }
         EnrolmentRefusal::AlreadyActiveHere { .. } => {
             AppError::conflict("ALREADY_ENROLLED", msg.clone()).with_field_error("insurances", msg)
         }
