@@ -951,8 +951,7 @@ pub fn lines(
             .map(|g| g.lines)
             .sum();
         let offset = (page - 1).saturating_mul(page_size);
-        let lines = i64::try_from(total).map_err(AppError::internal_cause)?;
-        let rows = orders_db::lines_page(c, order.id, lines, offset, page_size)?;
+        let rows = orders_db::lines_page(c, order.id, total, offset, page_size)?;
         let mut items = Vec::with_capacity(rows.len());
         for (l, a, (no, name)) in rows {
             let names = HashMap::from([(a.person_id, (no, name))]);
