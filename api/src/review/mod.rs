@@ -14,7 +14,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{Principal, StaffRole};
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 
 /// A staff member decides the tasks of the staff roles they hold.
 impl Reviewer for Principal {
@@ -45,10 +45,13 @@ impl PageParams {
         let page_size = self.page_size.unwrap_or(20);
         let mut errors = Vec::new();
         if !(1..=1_000_000).contains(&page) {
-            errors.push(crate::FieldError::new("page", "页码应为不小于1的整数。"));
+            errors.push(crate::http::problem::FieldError::new(
+                "page",
+                "页码应为不小于1的整数。",
+            ));
         }
         if !(1..=200).contains(&page_size) {
-            errors.push(crate::FieldError::new(
+            errors.push(crate::http::problem::FieldError::new(
                 "page_size",
                 "每页条数应在1至200之间。",
             ));

@@ -14,9 +14,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::review::PageParams;
 use crate::review::material::check_material_ids;
 use crate::routes::ServiceConfig;

@@ -27,9 +27,9 @@ use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 

@@ -10,9 +10,9 @@ use qibao_app::review::unit_key_change::{KeyChangeInput, parse_request};
 use qibao_app::units::key_changes::{self as use_case, KeyChangeRequestDto, KeyChangeRequestList};
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::review::PageParams;
 use crate::routes::ServiceConfig;
 use crate::state::AppState;

@@ -17,9 +17,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, StaffUser, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::review::material::{
     MAX_MATERIAL_BYTES, MaterialDto, MaterialType, clean_file_name, sha256_hex, too_large,
     unsupported_type,

@@ -22,9 +22,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::paging;
 use crate::state::AppState;

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::UnitUser;
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 

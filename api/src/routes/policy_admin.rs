@@ -31,9 +31,9 @@ use time::Date;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::review::{PageInfo, PageParams};
 use crate::routes::ServiceConfig;
 use crate::routes::policy::parse_region;

@@ -26,9 +26,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{insurances_field, parse_person_no};
 use crate::routes::orders::idempotency_key;

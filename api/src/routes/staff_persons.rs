@@ -17,9 +17,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{paging, parse_person_no};
 use crate::state::AppState;

@@ -21,9 +21,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::password::{hash_password, one_time_password};
 use crate::auth::{AsActor, StaffRole, StaffUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::{optional_text, paging, parse_field, required_text};
 use crate::state::AppState;

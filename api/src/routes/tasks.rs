@@ -9,10 +9,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::StaffUser;
-use crate::blocking::run_db;
-use crate::extract::serde_json_error;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::serde_json_error;
+use crate::http::extract::{Json, Query};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::review::PageParams;
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
