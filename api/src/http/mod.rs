@@ -13,6 +13,7 @@ pub mod blocking;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
+pub mod paging;
 pub mod problem;
 mod rule_errors;
 pub mod security_headers;
