@@ -9,10 +9,10 @@ use actix_web::{App, Error, HttpResponse, guard, http::header, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::middleware::{self, RouteTable};
+use crate::http::middleware::{self, RouteTable};
+use crate::http::{extract, openapi, security_headers};
 use crate::routes::{self, RouteFn};
 use crate::state::AppState;
-use crate::{extract, openapi, security_headers};
 
 /// Where the spec is served (JSON).
 pub const OPENAPI_JSON_PATH: &str = "/api/v1/openapi.json";
@@ -74,7 +74,7 @@ pub fn build_app_with(
         .wrap(from_fn(middleware::problems))
         .wrap(from_fn(middleware::head_as_get))
         .wrap(from_fn(security_headers::add))
-        .wrap(crate::middleware::access_log())
+        .wrap(crate::http::middleware::access_log())
 }
 
 async fn to_docs() -> HttpResponse {

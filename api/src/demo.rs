@@ -299,7 +299,7 @@ pub fn first_month(
     today: Date,
     local_now: time::OffsetDateTime,
     now: PrimitiveDateTime,
-) -> Result<String, crate::problem::ApiError> {
+) -> Result<String, crate::http::problem::ApiError> {
     use crate::auth::{AsActor, Channel, Principal, Role};
     use qibao_app::declarations::{DeclarationKind, declare_period};
     use qibao_app::orders;
@@ -315,7 +315,7 @@ pub fn first_month(
         must_change_password: false,
     };
     let period = Period::of(today);
-    let mut conn = pool.get().map_err(crate::problem::ApiError::from)?;
+    let mut conn = pool.get().map_err(crate::http::problem::ApiError::from)?;
     qibao_db::conn::transaction(&mut conn, |c| {
         let mut ids: Vec<i64> = qibao_db::employees::employments_of_unit(c, unit_id)?
             .iter()

@@ -2,29 +2,25 @@
 //! server entry points used by the `qibao` binary and the end-to-end tests.
 //!
 //! - [`routes`]: where handlers are registered (under `/api/v1`).
-//! - [`problem::ApiError`]: the error every handler returns.
-//! - [`blocking::run_db`]: database work off the actix workers.
+//! - [`http`]: the shared HTTP helpers: [`http::problem::ApiError`] (the
+//!   error every handler returns), extractors, paging, middleware,
+//!   [`http::blocking::run_db`] (database work off the actix workers) and
+//!   the OpenAPI document.
 //! - [`state::AppState`]: pool, clock and configuration.
 
 pub mod app;
 pub mod auth;
-pub mod blocking;
 pub mod config;
 pub mod db_glue;
 pub mod demo;
-pub mod extract;
-pub mod middleware;
-pub mod openapi;
-pub mod problem;
+pub mod http;
 pub mod review;
 pub mod routes;
-mod rule_errors;
-pub mod security_headers;
 pub mod server;
 pub mod state;
 
 pub use config::Config;
-pub use problem::{ApiError, FieldError, ProblemDoc};
+pub use http::{openapi, security_headers};
 pub use qibao_app::clock::{self, Clock};
 pub use qibao_app::items;
 pub use server::{TestServer, serve, spawn_test_server, spawn_test_server_with};

@@ -18,8 +18,8 @@ use qibao_app::auth::Session;
 use serde::{Deserialize, Serialize};
 use time::{Duration, PrimitiveDateTime};
 
-use crate::blocking::run_db;
-use crate::problem::ApiError;
+use crate::http::blocking::run_db;
+use crate::http::problem::ApiError;
 use crate::state::AppState;
 
 /// Access tokens live this long; refresh for more.

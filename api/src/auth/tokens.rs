@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 pub use qibao_app::auth::{Issue, TokenStaff, TokenUnit};
 
 use super::{ACCESS_TTL, Channel, Principal, Role, issue_access_token};
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 
 /// Tokens of a new or refreshed session.
 #[derive(Debug, Clone, Serialize, ToSchema)]

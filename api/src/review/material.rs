@@ -4,7 +4,7 @@
 
 pub use qibao_app::review::material::*;
 
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 
 /// 415 `UNSUPPORTED_MATERIAL_TYPE`.
 pub fn unsupported_type() -> ApiError {

@@ -15,9 +15,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::tokens::{self, TokenResponse};
 use crate::auth::{AsActor, LegalRepUser, Role};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, Page, PageQuery};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
@@ -75,31 +76,11 @@ pub async fn create_api_key(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageQuery {
+pub struct KeysQuery {
     /// Page number from 1 (default 1).
     pub page: Option<i64>,
     /// Items per page, 1–200 (default 50).
     pub page_size: Option<i64>,
-}
-
-impl PageQuery {
-    /// (page, page_size), or the field errors.
-    pub fn checked(&self) -> Result<(i64, i64), ApiError> {
-        let page = self.page.unwrap_or(1);
-        let size = self.page_size.unwrap_or(50);
-        let mut errors = Vec::new();
-        if page < 1 {
-            errors.push(FieldError::new("page", "页码应从1开始"));
-        }
-        if !(1..=200).contains(&size) {
-            errors.push(FieldError::new("page_size", "每页条数应为1至200"));
-        }
-        if errors.is_empty() {
-            Ok((page, size))
-        } else {
-            Err(ApiError::validation(errors))
-        }
-    }
 }
 
 /// The unit's API keys, newest first, revoked ones included; never a secret.
@@ -107,7 +88,7 @@ impl PageQuery {
     tag = "portal",
     operation_id = "list_api_keys",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(KeysQuery),
     responses(
         (status = 200, body = ApiKeyPage),
         (status = 400, description = "Bad page or page size (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -119,9 +100,13 @@ impl PageQuery {
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     who: LegalRepUser,
-    query: Query<PageQuery>,
+    query: Query<KeysQuery>,
 ) -> Result<web::Json<ApiKeyPage>, ApiError> {
-    let (page, page_size) = query.checked()?;
+    let Page { page, page_size } = PageQuery {
+        page: query.page,
+        page_size: query.page_size,
+    }
+    .check(&paging::API_KEYS)?;
     let unit_id = who.unit_id;
     let out = run_db(&state, move |conn| {
         Ok(keys::list(conn, unit_id, page, page_size)?)

@@ -23,9 +23,9 @@ use utoipa::ToSchema;
 use crate::auth::Principal;
 use crate::auth::esscard::{self, ConfirmationError};
 use crate::auth::tokens::{self, TokenResponse};
-use crate::blocking::{run_blocking, run_db};
-use crate::extract::Json;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::{run_blocking, run_db};
+use crate::http::extract::Json;
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 

@@ -14,10 +14,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
-use crate::review::PageParams;
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::review::material::check_material_ids;
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{insurances_field, parse_person_no, wage_field};
@@ -218,7 +218,7 @@ pub async fn create_back_pay_application(
     tag = "portal",
     operation_id = "list_back_pay_applications",
     security(("bearer" = [])),
-    params(PageParams),
+    params(PageQuery),
     responses(
         (status = 200, body = BackPayApplicationList),
         (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -230,9 +230,9 @@ pub async fn create_back_pay_application(
 pub async fn list_back_pay_applications(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: Query<PageParams>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<BackPayApplicationList>, ApiError> {
-    let page = query.parse()?;
+    let page = query.check(&paging::REVIEW)?.req();
     let unit_id = user.unit_id;
     let list = run_db(&state, move |conn| Ok(use_case::list(conn, unit_id, page)?)).await?;
     Ok(web::Json(list))

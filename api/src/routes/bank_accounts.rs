@@ -13,9 +13,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, LegalRepUser, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::Json;
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Json;
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::{parse_field, required_text};
 use crate::state::AppState;

@@ -12,11 +12,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::paging::{self, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::employees::{date_field, paging};
+use crate::routes::employees::date_field;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -64,7 +65,9 @@ pub async fn list_business_items(
     {
         errors.push(FieldError::new("to", "截止日期不能早于起始日期"));
     }
-    let paging = paging(&query.page, &query.page_size, &mut errors);
+    let (page, page_size) = PageQuery::from_text(query.page.as_deref(), query.page_size.as_deref())
+        .check_into(&paging::TEXT, &mut errors)
+        .to_usize();
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -84,8 +87,8 @@ pub async fn list_business_items(
             .map(str::to_string),
         from,
         to,
-        page: paging.page,
-        page_size: paging.page_size,
+        page,
+        page_size,
     };
     let unit_id = user.unit_id;
     let page = run_db(&state, move |conn| Ok(items::list(conn, unit_id, &q)?)).await?;

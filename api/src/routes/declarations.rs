@@ -10,9 +10,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::Json;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Json;
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 

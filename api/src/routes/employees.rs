@@ -27,9 +27,10 @@ use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, Page, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
@@ -157,37 +158,6 @@ fn phone_field(v: &Option<String>, required: bool, errors: &mut Vec<FieldError>)
                 None
             }
         },
-    }
-}
-
-/// Page and page size (≤ 200) of a list.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Paging {
-    pub page: usize,
-    pub page_size: usize,
-}
-
-pub(crate) fn paging(
-    page: &Option<String>,
-    page_size: &Option<String>,
-    errors: &mut Vec<FieldError>,
-) -> Paging {
-    let mut num = |v: &Option<String>, field: &str, default: usize, max: usize| match v
-        .as_deref()
-        .map(str::trim)
-    {
-        None | Some("") => default,
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if n >= 1 && n <= max => n,
-            _ => {
-                errors.push(FieldError::new(field, format!("应为1至{max}之间的整数")));
-                default
-            }
-        },
-    };
-    Paging {
-        page: num(page, "page", 1, 1_000_000),
-        page_size: num(page_size, "page_size", 20, 200),
     }
 }
 
@@ -740,7 +710,7 @@ enum Format {
     Xlsx,
 }
 
-fn parse_list_query(q: &EmployeeQuery) -> Result<(ListFilter, Paging, Format), ApiError> {
+fn parse_list_query(q: &EmployeeQuery) -> Result<(ListFilter, Page, Format), ApiError> {
     let mut errors = Vec::new();
     let opt = |v: &Option<String>| {
         v.as_deref()
@@ -807,7 +777,8 @@ fn parse_list_query(q: &EmployeeQuery) -> Result<(ListFilter, Paging, Format), A
             Format::Json
         }
     };
-    let paging = paging(&q.page, &q.page_size, &mut errors);
+    let paging = PageQuery::from_text(q.page.as_deref(), q.page_size.as_deref())
+        .check_into(&paging::TEXT, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -962,13 +933,9 @@ pub async fn list_employees(
     let (content_type, file_name) = match format {
         Format::Json => {
             let page = run_db(&state, move |conn| {
+                let (page, page_size) = paging.to_usize();
                 Ok(list::list(
-                    conn,
-                    unit_id,
-                    &filter,
-                    paging.page,
-                    paging.page_size,
-                    current,
+                    conn, unit_id, &filter, page, page_size, current,
                 )?)
             })
             .await?;

@@ -10,10 +10,10 @@ use qibao_app::review::unit_key_change::{KeyChangeInput, parse_request};
 use qibao_app::units::key_changes::{self as use_case, KeyChangeRequestDto, KeyChangeRequestList};
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, ProblemDoc};
-use crate::review::PageParams;
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, PageQuery};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
@@ -70,7 +70,7 @@ pub async fn create_key_change_request(
     tag = "portal",
     operation_id = "list_key_change_requests",
     security(("bearer" = [])),
-    params(PageParams),
+    params(PageQuery),
     responses(
         (status = 200, body = KeyChangeRequestList),
         (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -82,9 +82,9 @@ pub async fn create_key_change_request(
 pub async fn list_key_change_requests(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: Query<PageParams>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<KeyChangeRequestList>, ApiError> {
-    let page = query.parse()?;
+    let page = query.check(&paging::REVIEW)?.req();
     let unit_id = user.unit_id;
     let list = run_db(&state, move |conn| Ok(use_case::list(conn, unit_id, page)?)).await?;
     Ok(web::Json(list))

@@ -17,14 +17,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, StaffUser, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::paging::{self, PageInfo, PageQuery};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::review::material::{
     MAX_MATERIAL_BYTES, MaterialDto, MaterialType, clean_file_name, sha256_hex, too_large,
     unsupported_type,
 };
-use crate::review::{PageInfo, PageParams};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
@@ -256,7 +256,7 @@ pub async fn create_material(
     tag = "portal",
     operation_id = "list_materials",
     security(("bearer" = [])),
-    params(PageParams),
+    params(PageQuery),
     responses(
         (status = 200, body = MaterialList),
         (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -268,9 +268,9 @@ pub async fn create_material(
 pub async fn list_materials(
     state: web::Data<AppState>,
     user: UnitUser,
-    query: Query<PageParams>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<MaterialList>, ApiError> {
-    let page = query.parse()?;
+    let page = query.check(&paging::REVIEW)?.req();
     let unit_id = user.unit_id;
     let list = run_db(&state, move |conn| {
         Ok(materials::list(conn, unit_id, page)?)

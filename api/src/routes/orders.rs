@@ -22,11 +22,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::paging::{self, Page, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::units::paging;
 use crate::state::AppState;
 
 /// No query parameter is accepted: any is refused (400).
@@ -148,14 +148,14 @@ pub async fn list_orders(
             None
         }
     };
-    let paged = paging(q.page, q.page_size);
+    let Page { page, page_size } = PageQuery {
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .check_into(&paging::LIST, &mut errors);
     if !errors.is_empty() {
-        if let Err(e) = &paged {
-            errors.extend(e.errors().iter().cloned());
-        }
         return Err(ApiError::validation(errors));
     }
-    let (page, page_size, _) = paged?;
     let today = state.clock.today();
     let filter = OrderFilter { status, period };
     let out = run_db(&state, move |conn| {
@@ -235,7 +235,11 @@ pub async fn list_order_lines(
     path: web::Path<String>,
     q: Query<LinesQuery>,
 ) -> Result<web::Json<OrderLinePage>, ApiError> {
-    let (page, page_size, _) = paging(q.page, q.page_size)?;
+    let Page { page, page_size } = PageQuery {
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .check(&paging::LIST)?;
     let no = path.into_inner();
     let out = run_db(&state, move |conn| {
         Ok(orders::lines(conn, user.unit_id, &no, page, page_size)?)

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::UnitUser;
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::paging::{self, Page, PageQuery};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
@@ -53,13 +54,18 @@ pub async fn list_paid_months(
                 .map_err(|_| ApiError::invalid_field("insurance", "险种代码应为110、210或410"))
         })
         .transpose()?;
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(50);
-    if page < 1 {
-        return Err(ApiError::invalid_field("page", "页码应从1开始"));
+    let mut errors = Vec::new();
+    let Page {
+        page,
+        page_size: per_page,
+    } = PageQuery {
+        page: q.page,
+        page_size: q.per_page,
     }
-    if !(1..=200).contains(&per_page) {
-        return Err(ApiError::invalid_field("per_page", "每页条数应为1至200"));
+    .check_into(&paging::PAID_MONTHS, &mut errors);
+    // The first bad parameter only, as this list has always answered.
+    if let Some(first) = errors.into_iter().next() {
+        return Err(ApiError::validation(vec![first]));
     }
     let filter = PaidMonthsFilter {
         insurance,

@@ -10,10 +10,10 @@ use qibao_core::policy::{InterestRate, PeriodParams, RegionPolicy};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::blocking::run_db;
 use crate::db_glue::PooledConn;
-use crate::extract::Query;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 

@@ -31,10 +31,10 @@ use time::Date;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
-use crate::review::{PageInfo, PageParams};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, PageInfo, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::policy::parse_region;
 use crate::state::AppState;
@@ -729,7 +729,7 @@ pub async fn create_policy_interest_rate(
     tag = "staff",
     operation_id = "list_policy_changes",
     security(("bearer" = [])),
-    params(PageParams),
+    params(PageQuery),
     responses(
         (status = 200, body = PolicyChangeList),
         (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -741,9 +741,9 @@ pub async fn create_policy_interest_rate(
 pub async fn list_policy_changes(
     state: web::Data<AppState>,
     _admin: PolicyAdmin,
-    query: Query<PageParams>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<PolicyChangeList>, ApiError> {
-    let page = query.parse()?;
+    let page = query.check(&paging::REVIEW)?.req();
     let list = run_db(&state, move |conn| {
         let (items, total) = admin::list_changes(conn, page.page, page.page_size)?;
         Ok(PolicyChangeList {

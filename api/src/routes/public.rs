@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 
 use qibao_core::ids::{BankAccount, Email, Phone, ResidentId, ResidentIdError, Uscc};
 
-use crate::extract::Json;
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::extract::Json;
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 

@@ -13,9 +13,9 @@ use qibao_core::{Money, Period, Rate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::blocking::run_db;
-use crate::extract::Json;
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Json;
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::policy::{load_policy, parse_period, parse_region};
 use crate::state::AppState;

@@ -26,9 +26,10 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, Page, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{insurances_field, parse_person_no};
 use crate::routes::orders::idempotency_key;
@@ -388,24 +389,6 @@ pub async fn create_refund_application(
         .body(applied.body))
 }
 
-/// `page` and `per_page` (1–200, default 20).
-fn paging(page: Option<i64>, per_page: Option<i64>) -> Result<(i64, i64), Vec<FieldError>> {
-    let page = page.unwrap_or(1);
-    let per_page = per_page.unwrap_or(20);
-    let mut errors = Vec::new();
-    if !(1..=1_000_000).contains(&page) {
-        errors.push(FieldError::new("page", "页码应为不小于1的整数。"));
-    }
-    if !(1..=200).contains(&per_page) {
-        errors.push(FieldError::new("per_page", "每页条数应在1至200之间。"));
-    }
-    if errors.is_empty() {
-        Ok((page, per_page))
-    } else {
-        Err(errors)
-    }
-}
-
 fn status_filter(s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     match s.map(str::trim) {
         None | Some("") => None,
@@ -474,15 +457,17 @@ pub async fn list_refund_applications(
         None | Some("") => None,
         Some(s) => period_of(s, "period", &mut errors),
     };
-    let paging = paging(query.page, query.per_page);
-    let (page, per_page) = match paging {
-        Ok(p) if errors.is_empty() => p,
-        Ok(_) => return Err(ApiError::validation(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Err(ApiError::validation(errors));
-        }
-    };
+    let Page {
+        page,
+        page_size: per_page,
+    } = PageQuery {
+        page: query.page,
+        page_size: query.per_page,
+    }
+    .check_into(&paging::REFUNDS, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let unit_id = user.unit_id;
     let out = run_db(&state, move |conn| {
         Ok(query::list_for_unit(
@@ -577,14 +562,17 @@ pub async fn list_refunds(
     require_refund_staff(&staff)?;
     let mut errors = Vec::new();
     let status = status_filter(query.status.as_deref(), &mut errors);
-    let (page, per_page) = match paging(query.page, query.per_page) {
-        Ok(p) if errors.is_empty() => p,
-        Ok(_) => return Err(ApiError::validation(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Err(ApiError::validation(errors));
-        }
-    };
+    let Page {
+        page,
+        page_size: per_page,
+    } = PageQuery {
+        page: query.page,
+        page_size: query.per_page,
+    }
+    .check_into(&paging::REFUNDS, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let out = run_db(&state, move |conn| {
         Ok(query::list_all(conn, status, page, per_page)?)
     })

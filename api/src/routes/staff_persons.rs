@@ -17,11 +17,12 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::employees::{paging, parse_person_no};
+use crate::routes::employees::parse_person_no;
 use crate::state::AppState;
 
 fn require_any(p: &Principal, roles: &[StaffRole]) -> Result<(), ApiError> {
@@ -315,12 +316,14 @@ pub async fn list_duplicate_persons(
     query: Query<DuplicateQuery>,
 ) -> Result<web::Json<DuplicatePage>, ApiError> {
     let mut errors = Vec::new();
-    let paging = paging(&query.page, &query.page_size, &mut errors);
+    let (page, page_size) = PageQuery::from_text(query.page.as_deref(), query.page_size.as_deref())
+        .check_into(&paging::TEXT, &mut errors)
+        .to_usize();
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
     let page = run_db(&state, move |conn| {
-        Ok(persons::duplicates(conn, paging.page, paging.page_size)?)
+        Ok(persons::duplicates(conn, page, page_size)?)
     })
     .await?;
     Ok(web::Json(page))

@@ -21,11 +21,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::password::{hash_password, one_time_password};
 use crate::auth::{AsActor, StaffRole, StaffUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, Page, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::units::{optional_text, paging, parse_field, required_text};
+use crate::routes::units::{optional_text, parse_field, required_text};
 use crate::state::AppState;
 
 /// The unit's legal representative (法定代表人).
@@ -446,13 +447,11 @@ pub async fn list_units(
 ) -> Result<web::Json<UnitListPage>, ApiError> {
     let q = query.into_inner();
     let mut errors = Vec::new();
-    let (page, page_size) = match paging(q.page, q.page_size) {
-        Ok((page, page_size, _)) => (page, page_size),
-        Err(e) => {
-            errors.extend(e.errors().iter().cloned());
-            (1, 1)
-        }
-    };
+    let Page { page, page_size } = PageQuery {
+        page: q.page,
+        page_size: q.page_size,
+    }
+    .check_into(&paging::LIST, &mut errors);
     let unit_no = q
         .unit_no
         .as_deref()

@@ -4,9 +4,9 @@ use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::blocking::run_pool;
 use crate::db_glue;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_pool;
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::state::AppState;
 
 /// Answer of the health probes.

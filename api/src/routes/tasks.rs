@@ -9,11 +9,11 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::StaffUser;
-use crate::blocking::run_db;
-use crate::extract::serde_json_error;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, ProblemDoc};
-use crate::review::PageParams;
+use crate::http::blocking::run_db;
+use crate::http::extract::serde_json_error;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, PageQuery};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
@@ -55,19 +55,17 @@ pub async fn list_tasks(
     query: Query<TaskQuery>,
 ) -> Result<web::Json<TaskList>, ApiError> {
     let q = query.into_inner();
-    let page = PageParams {
+    let mut errors = Vec::new();
+    let page = PageQuery {
         page: q.page,
         page_size: q.page_size,
-    };
-    let mut errors = Vec::new();
-    let page = page
-        .parse()
-        .map_err(|e| errors.extend(e.errors().to_vec()))
-        .ok();
+    }
+    .check_into(&paging::REVIEW, &mut errors)
+    .req();
     errors.extend(queue::check_filters(q.status.as_deref(), q.kind.as_deref()));
-    let Some(page) = page.filter(|_| errors.is_empty()) else {
+    if !errors.is_empty() {
         return Err(ApiError::validation(errors));
-    };
+    }
     let query = queue::TaskQuery {
         roles: staff
             .staff_roles

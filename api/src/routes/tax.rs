@@ -21,9 +21,9 @@ use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, StaffRole, StaffUser, TaxUser};
-use crate::blocking::run_db;
-use crate::extract::Query;
-use crate::problem::{ApiError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Query;
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
@@ -112,7 +112,7 @@ fn answer_response(a: &Answer) -> HttpResponse {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut b = HttpResponse::build(status);
     b.content_type(if a.is_problem() {
-        crate::problem::PROBLEM_JSON
+        crate::http::problem::PROBLEM_JSON
     } else {
         "application/json"
     });

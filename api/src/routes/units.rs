@@ -20,39 +20,12 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
-use crate::blocking::run_db;
-use crate::extract::{Json, Query};
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, Page, PageQuery};
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
-
-/// Default page size of lists.
-pub const DEFAULT_PAGE_SIZE: i64 = 20;
-/// Largest page size of lists.
-pub const MAX_PAGE_SIZE: i64 = 200;
-const MAX_PAGE: i64 = 1_000_000;
-
-/// Checks `page` (from 1) and `page_size` (1–200, default 20); returns them
-/// with the row offset.
-pub fn paging(page: Option<i64>, page_size: Option<i64>) -> Result<(i64, i64, i64), ApiError> {
-    let page = page.unwrap_or(1);
-    let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-    let mut errors = Vec::new();
-    if !(1..=MAX_PAGE).contains(&page) {
-        errors.push(FieldError::new("page", "页码应为从1开始的整数。"));
-    }
-    if !(1..=MAX_PAGE_SIZE).contains(&size) {
-        errors.push(FieldError::new(
-            "page_size",
-            format!("每页条数应在1至{MAX_PAGE_SIZE}之间。"),
-        ));
-    }
-    if errors.is_empty() {
-        Ok((page, size, (page - 1).saturating_mul(size)))
-    } else {
-        Err(ApiError::validation(errors))
-    }
-}
 
 /// Trims a required text field: missing, blank or longer than `max`
 /// characters adds a field error.
@@ -145,7 +118,7 @@ pub async fn get_unit(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageQuery {
+pub struct HistoryQuery {
     /// Page number, from 1 (default 1).
     #[param(example = 1)]
     pub page: Option<i64>,
@@ -161,7 +134,7 @@ pub struct PageQuery {
     tag = "portal",
     operation_id = "list_unit_change_history",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(HistoryQuery),
     responses(
         (status = 200, body = ChangeHistoryPage),
         (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -174,9 +147,13 @@ pub struct PageQuery {
 pub async fn list_unit_change_history(
     user: UnitUser,
     state: web::Data<AppState>,
-    query: Query<PageQuery>,
+    query: Query<HistoryQuery>,
 ) -> Result<web::Json<ChangeHistoryPage>, ApiError> {
-    let (page, page_size, _) = paging(query.page, query.page_size)?;
+    let Page { page, page_size } = PageQuery {
+        page: query.page,
+        page_size: query.page_size,
+    }
+    .check(&paging::LIST)?;
     let unit_id = user.unit_id;
     let out = run_db(&state, move |conn| {
         Ok(history::list(conn, unit_id, page, page_size)?)
@@ -478,19 +455,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_unit_change_history)
         .service(create_unit_insurance)
         .service(delete_unit_insurance);
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paging_defaults_and_bounds() {
-        assert_eq!(paging(None, None).unwrap(), (1, 20, 0));
-        assert_eq!(paging(Some(3), Some(200)).unwrap(), (3, 200, 400));
-        let e = paging(Some(0), Some(201)).unwrap_err();
-        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["page", "page_size"]);
-    }
 }

@@ -17,9 +17,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::UnitUser;
-use crate::blocking::run_db;
-use crate::extract::Json;
-use crate::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::blocking::run_db;
+use crate::http::extract::Json;
+use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::wage_field;
 use crate::state::AppState;

@@ -21,7 +21,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Logger, Next};
 use actix_web::{Error, HttpRequest, web};
 
-use crate::problem::{ApiError, PROBLEM_JSON, problem_for_status};
+use crate::http::problem::{ApiError, PROBLEM_JSON, problem_for_status};
 
 /// The access log (actix's default format) with the request line's path
 /// passed through [`redact_path`], so that QR sign-in tickets, which are

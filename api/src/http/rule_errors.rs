@@ -5,7 +5,7 @@ use qibao_app::error::AppError;
 use qibao_core::contribution::ContributionError;
 use qibao_core::policy::PolicyError;
 
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 
 impl From<PolicyError> for ApiError {
     fn from(e: PolicyError) -> Self {

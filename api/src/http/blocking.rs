@@ -3,7 +3,7 @@
 use actix_web::web;
 
 use crate::db_glue::{self, Pool, PooledConn};
-use crate::problem::ApiError;
+use crate::http::problem::ApiError;
 use crate::state::AppState;
 
 /// Checks a connection out of the pool and runs `f` with it on the blocking

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
-use crate::problem::{FieldError, ProblemDoc};
+use crate::http::problem::{FieldError, ProblemDoc};
 use crate::routes::{self, RouteFn};
 
 /// Base document; paths and their schemas are collected from the routes.

@@ -17,7 +17,7 @@ use qibao_core::text::{self, TextKind};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::problem::{ApiError, FieldError};
+use crate::http::problem::{ApiError, FieldError};
 
 /// The largest JSON body accepted (1 MiB).
 pub const JSON_LIMIT: usize = 1024 * 1024;

@@ -287,7 +287,7 @@ impl ResponseError for ApiError {
         builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         // A problem that escapes every middleware is rendered by the server
         // itself: it carries the API's security headers from here.
-        for (name, value) in crate::security_headers::fixed(false) {
+        for (name, value) in crate::http::security_headers::fixed(false) {
             builder.insert_header((name, value));
         }
         for (name, value) in &self.0.headers {

@@ -1,0 +1,19 @@
+//! The HTTP helpers every route shares, in one place:
+//!
+//! - [`problem`]: RFC 9457 problem details, the one error type of the API.
+//! - [`rule_errors`]: the rule errors of `qibao-core` as problems.
+//! - [`extract`]: extractor configuration (bad body, query or path → problem).
+//! - [`paging`]: the paging parameters of every list and the page info of its answer.
+//! - [`middleware`]: app-wide middleware and the fallback service.
+//! - [`security_headers`]: security headers on every answer.
+//! - [`blocking`]: database work off the actix workers.
+//! - [`openapi`]: the OpenAPI document assembled from the routes.
+
+pub mod blocking;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod paging;
+pub mod problem;
+mod rule_errors;
+pub mod security_headers;
