@@ -226,6 +226,30 @@ mod tests {
         assert_eq!((f.days, f.amount, f.from), (0, Money::ZERO, None));
     }
 
+    /// R-LATE-1's worked example as clarified: each insurance is a separate
+    /// fund, so the fee is computed and rounded per insurance line and the
+    /// order's fee is the sum of its lines — 4.14 + 0.17 + 0.03 = 4.34, not
+    /// 869.40 × 0.05 % × 10 = 4.35 rounded once.
+    #[test]
+    fn worked_example_late_fee_per_insurance_line() {
+        let pol = yichang();
+        let rule = &pol.late_fees[0];
+        let issued = date!(2023 - 04 - 10);
+        let per_line: Vec<Money> = ["828.00", "34.50", "6.90"]
+            .into_iter()
+            .map(|principal| late_fee(m(principal), p("202303"), issued, rule, None))
+            .inspect(|f| assert_eq!(f.days, 10))
+            .map(|f| f.amount)
+            .collect();
+        assert_eq!(per_line, vec![m("4.14"), m("0.17"), m("0.03")]);
+        let order_fee = per_line.into_iter().fold(Money::ZERO, |a, b| a + b);
+        assert_eq!(order_fee, m("4.34"));
+        assert_ne!(
+            order_fee,
+            late_fee(m("869.40"), p("202303"), issued, rule, None).amount
+        );
+    }
+
     #[test]
     fn worked_example_interest() {
         // Pension 828.00 for 202303 on 2023-04-20 → 20 days at 3.97% → 1.80.
