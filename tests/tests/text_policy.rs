@@ -121,3 +121,41 @@ fn nested_fields_and_query_strings_are_held_to_the_policy_too() {
     let r = app.get_as("/api/v1/staff/units?name=%E2%80%AE", &staff);
     refused(&r, "name");
 }
+
+/// Issue 11: authorization before body validation. A staff member without
+/// the endpoint's role gets 403 whatever body it sends — malformed JSON,
+/// the wrong content type, a NUL — never a 400 or 415 that would tell it
+/// how the endpoint parses.
+#[test]
+fn a_caller_without_the_role_gets_403_whatever_it_sends() {
+    use qibao_api::auth::StaffRole;
+    let app = App::start("2023-04-20");
+    // Finance may pay refunds out but not register units or change persons;
+    // an acceptor may not pay out.
+    let finance = app.mint(Role::Staff, "fin-1", "财务甲", None, &[StaffRole::Finance]);
+    let acceptor = app.mint(Role::Staff, "acc-1", "受理甲", None, &[StaffRole::Acceptor]);
+    let cases = [
+        ("/api/v1/staff/units", &finance),
+        ("/api/v1/staff/uscc-exceptions", &finance),
+        ("/api/v1/staff/persons/10003726000/statuses", &finance),
+        ("/api/v1/staff/duplicate-persons/merges", &finance),
+        ("/api/v1/staff/refunds/TK202304200001/payout", &acceptor),
+    ];
+    for (path, token) in cases {
+        for (content_type, body) in [
+            ("application/json", "{\"x\": "),
+            ("text/plain", "hello"),
+            ("application/json", "{\"reason\": \"a\\u0000b\"}"),
+        ] {
+            let r = app
+                .client
+                .post(app.url(path))
+                .bearer_auth(token)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body)
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 403, "{path} {content_type} {body}");
+        }
+    }
+}

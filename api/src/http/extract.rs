@@ -107,6 +107,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A JSON body read exactly like [`Json`], whose problem (415, 413, 400)
+/// the handler receives as a value and reports only after its own
+/// authorization: a caller without the role gets 403 whatever it sent, as
+/// for an endpoint whose role an extractor checks. Take `LateJson<T>` where
+/// the role check is the handler's first statement, then
+/// `let body = body.into_inner()?;`.
+#[derive(Debug)]
+pub struct LateJson<T>(Result<T, ApiError>);
+
+impl<T> LateJson<T> {
+    /// The parsed body, or the problem reading it.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for LateJson<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            Ok(LateJson(body.await.map(Json::into_inner).map_err(|e| {
+                e.as_error::<ApiError>()
+                    .cloned()
+                    .unwrap_or_else(|| ApiError::internal_cause(format_args!("JSON body: {e}")))
+            })))
+        })
+    }
+}
+
 /// Holds every string (and key) in `value` to the text policy; `path` is
 /// the field's name as problems give it (`persons[2].name`).
 fn check_text(value: &Value, path: &str, multiline: bool) -> Result<(), ApiError> {

@@ -27,7 +27,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser, UnitUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, LateJson, Query};
 use crate::http::paging::{self, Page, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
@@ -640,9 +640,10 @@ pub async fn create_refund_payout(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,
     path: web::Path<String>,
-    body: Json<PayoutInput>,
+    body: LateJson<PayoutInput>,
 ) -> Result<web::Json<RefundDocument>, ApiError> {
     staff.require_staff_role(StaffRole::Finance)?;
+    let body = body.into_inner()?;
     let reference = match body.payout_reference.as_deref().map(str::trim) {
         None | Some("") => {
             return Err(ApiError::invalid_field(

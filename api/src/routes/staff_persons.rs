@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{LateJson, Query};
 use crate::http::paging::{self, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
@@ -121,13 +121,13 @@ pub async fn update_person(
     state: web::Data<AppState>,
     staff: StaffUser,
     path: web::Path<String>,
-    body: Json<KeyChangeRequest>,
+    body: LateJson<KeyChangeRequest>,
 ) -> Result<web::Json<PersonDto>, ApiError> {
     require_any(&staff.0, &[StaffRole::Acceptor, StaffRole::Handler])?;
+    let body = body.into_inner()?;
     let person_no = parse_person_no(&path)?;
     let today = state.clock.today();
     let now = state.clock.now_utc();
-    let body = body.into_inner();
     let request = persons::KeyChangeRequest {
         name: body.name,
         id_type: body.id_type,
@@ -215,9 +215,10 @@ pub async fn create_person_status(
     state: web::Data<AppState>,
     staff: StaffUser,
     path: web::Path<String>,
-    body: Json<PersonStatusRequest>,
+    body: LateJson<PersonStatusRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(&staff.0, &[StaffRole::Acceptor, StaffRole::Handler])?;
+    let body = body.into_inner()?;
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
     let kind = match body.kind.as_deref().map(str::trim) {
@@ -366,9 +367,10 @@ pub struct MergeRequest {
 pub async fn create_person_merge(
     state: web::Data<AppState>,
     staff: StaffUser,
-    body: Json<MergeRequest>,
+    body: LateJson<MergeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     require_any(&staff.0, &[StaffRole::Handler, StaffRole::Reviewer])?;
+    let body = body.into_inner()?;
     let mut errors = Vec::new();
     let mut number = |v: &Option<String>, field: &str| match v.as_deref() {
         None => {

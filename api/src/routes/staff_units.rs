@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::password::{hash_password, one_time_password};
 use crate::auth::{AsActor, StaffRole, StaffUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{LateJson, Query};
 use crate::http::paging::{self, Page, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
@@ -392,13 +392,14 @@ fn check_registration(body: &UnitRegistration, today: time::Date) -> Registratio
 pub async fn create_unit(
     user: StaffUser,
     state: web::Data<AppState>,
-    body: Json<UnitRegistration>,
+    body: LateJson<UnitRegistration>,
 ) -> Result<HttpResponse, ApiError> {
     require_any_role(
         &user,
         &[StaffRole::Acceptor, StaffRole::Handler],
         "单位参保登记",
     )?;
+    let body = body.into_inner()?;
     let (today, now) = (state.clock.today(), state.clock.now_utc());
     let request = check_registration(&body, today);
     let who = user.0.as_actor();
@@ -534,9 +535,10 @@ pub async fn get_unit_by_number(
 pub async fn create_uscc_exception(
     user: StaffUser,
     state: web::Data<AppState>,
-    body: Json<UsccExceptionCreate>,
+    body: LateJson<UsccExceptionCreate>,
 ) -> Result<HttpResponse, ApiError> {
     require_any_role(&user, &[StaffRole::Reviewer], "登记统一社会信用代码例外")?;
+    let body = body.into_inner()?;
     let mut errors = Vec::new();
     let uscc = parse_field(
         body.uscc.as_deref(),
