@@ -32,3 +32,23 @@ fn spec_documents_the_probes_and_problem_schema() {
     // Test-only routes never leak into the served spec.
     assert!(api.paths.paths.keys().all(|p| !p.contains("/test/")));
 }
+
+/// Issue 11: every operation that takes a body documents the 415 it
+/// answers to a missing or wrong `Content-Type`.
+#[test]
+fn every_body_taking_operation_documents_415() {
+    let api = qibao_api::openapi::openapi();
+    let mut checked = 0;
+    for (path, item) in &api.paths.paths {
+        for op in [&item.post, &item.put, &item.patch, &item.delete]
+            .into_iter()
+            .flatten()
+        {
+            if op.request_body.is_some() {
+                checked += 1;
+                assert!(op.responses.responses.contains_key("415"), "{path}");
+            }
+        }
+    }
+    assert!(checked > 30, "{checked}");
+}

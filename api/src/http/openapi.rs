@@ -75,7 +75,45 @@ pub fn openapi_with(extra: RouteFn) -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(|cfg| routes::register(cfg, extra))
         .split_for_parts();
+    let mut api = api;
+    document_unsupported_media_type(&mut api);
     api
+}
+
+/// Every operation that takes a body answers 415 `UNSUPPORTED_MEDIA_TYPE`
+/// when the `Content-Type` is missing or not the one it reads (the JSON
+/// extractor, the upload's multipart check): documented on each, unless
+/// the operation already describes its own 415.
+fn document_unsupported_media_type(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in operations.into_iter().flatten() {
+            if op.request_body.is_none() || op.responses.responses.contains_key("415") {
+                continue;
+            }
+            let response = ResponseBuilder::new()
+                .description(
+                    "The body's `Content-Type` is missing or is not the one this operation \
+                     reads (`UNSUPPORTED_MEDIA_TYPE`).",
+                )
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ProblemDoc")))
+                        .build(),
+                )
+                .build();
+            op.responses
+                .responses
+                .insert("415".to_owned(), response.into());
+        }
+    }
 }
 
 /// The spec as YAML (what `qibao openapi` prints and `openapi.yaml` holds).
