@@ -221,6 +221,19 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
     );
     assert_eq!(staff.status, 200);
     assert_eq!(staff.body, rec);
+    // Issue 11: only a plain YYYY-MM-DD in range is a day.
+    for loose in [
+        "20221017",
+        "2022-10-17T00:00:00",
+        "0000-01-01",
+        "+2022-10-17",
+    ] {
+        app.get_as(
+            &format!("/api/v1/tax/reconciliation/{loose}"),
+            &tax_token(&app),
+        )
+        .assert_problem(400, "VALIDATION_FAILED");
+    }
 
     // 职工0 left on 20 September: suspended now, October (paid) is over-paid.
     let s = app.post_as(

@@ -27,7 +27,6 @@ use qibao_core::{Money, Period, PeriodRange, Rate, SiYear};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
-use time::Date;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, Principal, StaffRole, StaffUser};
@@ -462,9 +461,8 @@ fn parse_deferral(i: &DeferralInput) -> Result<NewVersion, ApiError> {
     let mut f = Fields::default();
     let from = f.period("from_period", &i.from_period);
     let to = f.period("to_period", &i.to_period);
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let repay_by = Date::parse(i.repay_by.trim(), fmt)
-        .map_err(|_| f.err("repay_by", "日期格式应为YYYY-MM-DD，如2023-12-31。"))
+    let repay_by = qibao_core::dates::parse_date(i.repay_by.trim())
+        .ok_or_else(|| f.err("repay_by", "日期格式应为YYYY-MM-DD，如2023-12-31。"))
         .ok();
     let source = f.source(&i.source, i.illustrative);
     let v = (|| {

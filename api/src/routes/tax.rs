@@ -203,8 +203,8 @@ pub async fn create_tax_event(
 }
 
 fn parse_day(s: &str) -> Result<Date, ApiError> {
-    Date::parse(s, &time::format_description::well_known::Iso8601::DATE)
-        .map_err(|_| ApiError::invalid_field("date", "日期格式应为YYYY-MM-DD"))
+    qibao_core::dates::parse_date(s)
+        .ok_or_else(|| ApiError::invalid_field("date", qibao_core::dates::DATE_FORMAT_HINT))
 }
 
 /// The reconciliation of the day in the path, read from one snapshot.

@@ -10,13 +10,10 @@ use time::Date;
 
 use crate::error::FieldError;
 
-/// Parses an ISO date (YYYY-MM-DD).
+/// Parses a date written exactly YYYY-MM-DD within 1900–2099
+/// ([`qibao_core::dates::parse_date`]), surrounding spaces trimmed.
 pub fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(
-        s.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
+    qibao_core::dates::parse_date(s.trim())
 }
 
 /// An optional or required date field (YYYY-MM-DD), adding a field error
