@@ -139,6 +139,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for LateJson<T> {
     }
 }
 
+/// Holds a raw JSON body (read as bytes by a handler that also needs
+/// them as sent, e.g. to log a tax message) to the same text policy as
+/// [`Json`]; a body that is not JSON passes, for the typed parse to refuse.
+pub fn check_json_text(body: &[u8]) -> Result<(), ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) => check_text(&value, "", false),
+        Err(_) => Ok(()),
+    }
+}
+
+/// `body` as text that can be stored: invalid UTF-8 and NUL (which
+/// PostgreSQL cannot store) become U+FFFD, for logging a message as sent.
+pub fn storable_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).replace('\0', "\u{FFFD}")
+}
+
 /// Holds every string (and key) in `value` to the text policy; `path` is
 /// the field's name as problems give it (`persons[2].name`).
 fn check_text(value: &Value, path: &str, multiline: bool) -> Result<(), ApiError> {

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::StaffUser;
 use crate::http::blocking::run_db;
 use crate::http::extract::serde_json_error;
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Query, check_json_text};
 use crate::http::paging::{self, PageQuery};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
@@ -224,6 +224,7 @@ pub async fn approve_task(
     let req: ApproveRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ApproveRequest::default()
     } else {
+        check_json_text(&body)?;
         serde_json::from_slice(&body).map_err(|e| serde_json_error(&e))?
     };
     let note = note_text(req.note.as_deref(), "note", false)?;

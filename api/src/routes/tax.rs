@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, StaffRole, StaffUser, TaxUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::Query;
+use crate::http::extract::{Query, check_json_text, storable_text};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -149,9 +149,13 @@ pub async fn create_tax_event(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let client = user.0.actor();
-    let text = String::from_utf8_lossy(&body).into_owned();
-    let parsed = serde_json::from_slice::<TaxEventRequest>(&body)
-        .map_err(|e| ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}")))
+    let text = storable_text(&body);
+    let parsed = check_json_text(&body)
+        .and_then(|()| {
+            serde_json::from_slice::<TaxEventRequest>(&body).map_err(|e| {
+                ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}"))
+            })
+        })
         .and_then(|r| r.validate().map(|()| r).map_err(ApiError::from));
     let req = match parsed {
         Ok(r) => r,
@@ -280,8 +284,9 @@ pub async fn update_tax_statement(
     body: web::Bytes,
 ) -> Result<web::Json<ReconciliationDto>, ApiError> {
     let client = user.0.actor();
-    let text = String::from_utf8_lossy(&body).into_owned();
+    let text = storable_text(&body);
     let parsed = parse_day(&path).and_then(|day| {
+        check_json_text(&body)?;
         let req: StatementRequest = serde_json::from_slice(&body).map_err(|e| {
             ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}"))
         })?;
