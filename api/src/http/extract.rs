@@ -73,38 +73,45 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
-            m.type_() == mime::APPLICATION
-                && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
-        });
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if !is_json {
-                return Err(json_error(JsonPayloadError::ContentType).into());
-            }
-            if declared.is_some_and(|n| n > JSON_LIMIT) {
-                return Err(payload_too_large().into());
-            }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(payload_error)?;
-                if body.len() + chunk.len() > JSON_LIMIT {
-                    return Err(payload_too_large().into());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let value: Value = serde_json::from_slice(&body).map_err(|e| serde_json_error(&e))?;
-            check_text(&value, "", false)?;
-            Ok(Json(
-                serde_json::from_slice::<T>(&body).map_err(|e| serde_json_error(&e))?,
-            ))
-        })
+        let body = read_json::<T>(req, payload);
+        Box::pin(async move { Ok(Json(body.await?)) })
     }
+}
+
+/// Reads and parses a JSON body for [`Json`] and [`LateJson`]: the
+/// content type, the size limit, the text policy, then the typed parse.
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<T, ApiError>> {
+    let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+        m.type_() == mime::APPLICATION
+            && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+    });
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if !is_json {
+            return Err(json_error(JsonPayloadError::ContentType));
+        }
+        if declared.is_some_and(|n| n > JSON_LIMIT) {
+            return Err(payload_too_large());
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(payload_error)?;
+            if body.len() + chunk.len() > JSON_LIMIT {
+                return Err(payload_too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        check_json_text(&body)?;
+        serde_json::from_slice::<T>(&body).map_err(|e| serde_json_error(&e))
+    })
 }
 
 /// A JSON body read exactly like [`Json`], whose problem (415, 413, 400)
@@ -128,14 +135,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for LateJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = Json::<T>::from_request(req, payload);
-        Box::pin(async move {
-            Ok(LateJson(body.await.map(Json::into_inner).map_err(|e| {
-                e.as_error::<ApiError>()
-                    .cloned()
-                    .unwrap_or_else(|| ApiError::internal_cause(format_args!("JSON body: {e}")))
-            })))
-        })
+        let body = read_json::<T>(req, payload);
+        Box::pin(async move { Ok(LateJson(body.await)) })
     }
 }
 
