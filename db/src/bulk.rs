@@ -18,7 +18,8 @@ use time::Date;
 
 use crate::assessments::{NewAssessment, PENDING};
 use crate::orders::{NewOrderLine, NewOrderSum};
-use crate::schema::{assessments, order_lines, order_sums};
+use crate::schema::{assessments, order_lines, order_sums, tax_statement_lines};
+use crate::tax::NewStatementLine;
 use crate::{DbConn, DbError};
 
 /// SQLite's limit of bind parameters per statement (SQLITE_MAX_VARIABLE_NUMBER
@@ -69,6 +70,15 @@ pub fn insert_order_lines(conn: &mut DbConn, rows: &[NewOrderLine]) -> Result<us
 /// columns), written with the order.
 pub fn insert_order_sums(conn: &mut DbConn, rows: &[NewOrderSum]) -> Result<usize, DbError> {
     insert_all!(conn, order_sums::table, rows, 9)
+}
+
+/// A day's tax statement lines ([`NewStatementLine`], 5 columns). A serial
+/// twice in one day is [`DbError::Conflict`].
+pub fn insert_statement_lines(
+    conn: &mut DbConn,
+    rows: &[NewStatementLine],
+) -> Result<usize, DbError> {
+    insert_all!(conn, tax_statement_lines::table, rows, 5)
 }
 
 /// The terms an order line takes from its month when nothing accrues (see

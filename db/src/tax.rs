@@ -515,8 +515,20 @@ pub struct StatementRow {
     pub received_at: PrimitiveDateTime,
 }
 
-/// Replaces the tax statement of a day. A serial twice in one statement is
-/// [`DbError::Conflict`].
+/// One line of a day's tax statement, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = tax_statement_lines, treat_none_as_default_value = false)]
+pub struct NewStatementLine {
+    pub business_date: Date,
+    pub serial: String,
+    pub order_no: String,
+    pub amount_fen: i64,
+    pub received_at: PrimitiveDateTime,
+}
+
+/// Replaces the tax statement of a day: its lines are written through
+/// [`crate::bulk`] (a province's day can hold many). A serial twice in one
+/// statement is [`DbError::Conflict`].
 pub fn replace_statement(
     conn: &mut DbConn,
     day: Date,
@@ -525,17 +537,17 @@ pub fn replace_statement(
 ) -> Result<(), DbError> {
     diesel::delete(tax_statement_lines::table.filter(tax_statement_lines::business_date.eq(day)))
         .execute(conn)?;
-    for (serial, order_no, amount_fen) in lines {
-        diesel::insert_into(tax_statement_lines::table)
-            .values((
-                tax_statement_lines::business_date.eq(day),
-                tax_statement_lines::serial.eq(serial),
-                tax_statement_lines::order_no.eq(order_no),
-                tax_statement_lines::amount_fen.eq(amount_fen),
-                tax_statement_lines::received_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
+    let rows: Vec<NewStatementLine> = lines
+        .iter()
+        .map(|(serial, order_no, amount_fen)| NewStatementLine {
+            business_date: day,
+            serial: serial.clone(),
+            order_no: order_no.clone(),
+            amount_fen: *amount_fen,
+            received_at: now,
+        })
+        .collect();
+    crate::bulk::insert_statement_lines(conn, &rows)?;
     Ok(())
 }
 
