@@ -46,23 +46,22 @@ impl UnitContext {
     pub fn registration(&self, insurance: Insurance) -> Option<&qibao_db::rows::UnitInsurance> {
         self.registrations
             .iter()
-            .find(|r| r.insurance == insurance.code() && r.status == repo::ACTIVE)
+            .find(|r| r.insurance == insurance && r.status == repo::ACTIVE)
     }
 
     /// The collected insurances the unit is registered for.
     pub fn insurances(&self) -> Vec<Insurance> {
         Insurance::COLLECTED
             .into_iter()
-            .filter(|i| self.registrations.iter().any(|r| r.insurance == i.code()))
+            .filter(|i| self.registrations.iter().any(|r| r.insurance == *i))
             .collect()
     }
 
     /// The start month of the unit's registration of each insurance.
-    pub fn starts(&self, insurances: &[Insurance]) -> Result<HashMap<Insurance, Period>, AppError> {
+    pub fn starts(&self, insurances: &[Insurance]) -> HashMap<Insurance, Period> {
         insurances
             .iter()
             .filter_map(|i| self.registration(*i).map(|r| (*i, r.start_period)))
-            .map(|(i, p)| Ok((i, Period::from_yyyymm(p).map_err(|e| corrupt("period", e))?)))
             .collect()
     }
 

@@ -365,10 +365,7 @@ pub fn expire_all_overdue(
 
 /// The status a reader sees on `today` (R-DECL-4, [`OrderState::as_of`]).
 pub fn status_as_of(order: &Order, today: Date) -> String {
-    OrderState::parse(&order.status).map_or_else(
-        || order.status.clone(),
-        |s| s.as_of(order.due_date, today).code().to_owned(),
-    )
+    order.status.as_of(order.due_date, today).code().to_owned()
 }
 
 fn kind_of(s: &str) -> Result<AssessmentKind, AppError> {
@@ -527,8 +524,7 @@ fn line_dto(
     fee_from: Option<Date>,
     fee_note: Option<String>,
 ) -> Result<OrderLineDto, AppError> {
-    let insurance = Insurance::from_code(&a.insurance).map_err(|e| corrupt("insurance", e))?;
-    let kind = kind_of(&a.kind)?;
+    let (insurance, kind) = (a.insurance, a.kind);
     let (no, name) = names.get(&a.person_id).cloned().unwrap_or_default();
     let unit_amount = Money::from_fen(a.unit_fen);
     let individual_amount = Money::from_fen(a.individual_fen);
@@ -536,9 +532,9 @@ fn line_dto(
         person_no: no,
         name,
         period: a.period.to_string(),
-        insurance: a.insurance.clone(),
+        insurance: insurance.code().to_owned(),
         insurance_name: insurance.name_zh().to_string(),
-        kind: a.kind.clone(),
+        kind: kind.code().to_owned(),
         data_type: data_type_zh(kind).to_string(),
         base: Money::from_fen(a.base_fen),
         unit_rate: Rate::from_ppm(a.unit_rate_ppm),
@@ -670,11 +666,11 @@ pub fn issue(
         .collect();
     let mut computed = Vec::new();
     for a in orders_db::pending_lines_of_periods(conn, unit_id, &periods)? {
-        let pension = a.insurance == pension_code;
-        if !charged.contains_key(&(a.period, pension)) {
+        let pension = a.insurance == Insurance::Pension;
+        if !charged.contains_key(&(a.period.yyyymm(), pension)) {
             continue;
         }
-        let period = Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?;
+        let period = a.period;
         let principal = Money::from_fen(a.unit_fen + a.individual_fen);
         let params = ctx.params(period)?;
         let fee = late_fee(
@@ -699,9 +695,9 @@ pub fn issue(
             fee.amount,
         );
         add_sum(
-            a.period,
-            &a.insurance,
-            &a.kind,
+            a.period.yyyymm(),
+            a.insurance.code(),
+            a.kind.code(),
             [
                 1,
                 a.unit_fen,
@@ -824,7 +820,12 @@ pub fn issue(
     // The answer carries the order's sums as stored, not its lines: those
     // are the `/lines` sub-resource.
     let sums = Sums::of_groups(&sums)?;
-    Ok(build_dto(&ctx.unit, &order, order.status.clone(), sums))
+    Ok(build_dto(
+        &ctx.unit,
+        &order,
+        order.status.code().to_owned(),
+        sums,
+    ))
 }
 
 /// An order as stored, with every line (the tax bureau's feed, whose
@@ -843,7 +844,7 @@ pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderWithLi
     // and insurance (as `issue` answers), whatever order they were written.
     lines.sort_by_key(|l| {
         rows.get(&l.assessment_id)
-            .map(|a| (a.period, a.person_id, a.insurance.clone()))
+            .map(|a| (a.period, a.person_id, a.insurance))
     });
     let all: Vec<Assessment> = rows.values().cloned().collect();
     let names = person_names(conn, &all)?;
@@ -856,7 +857,7 @@ pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderWithLi
     }
     let sums = Sums::of_lines(&dtos)?;
     Ok(OrderWithLines {
-        order: build_dto(unit, order, order.status.clone(), sums),
+        order: build_dto(unit, order, order.status.code().to_owned(), sums),
         lines: dtos,
     })
 }
@@ -1070,16 +1071,15 @@ pub fn revoke(
     crate::tx::transaction(conn, |c| expire_overdue(c, unit_id, today, now))?;
     crate::tx::transaction(conn, |c| {
         let order = orders_db::find_by_no(c, unit_id, order_no)?.ok_or_else(order_not_found)?;
-        if order.status == orders_db::LIVE && order.invoiced_at.is_some() {
+        if order.status == OrderState::Live && order.invoiced_at.is_some() {
             return Err(invoiced());
         }
         if !orders_db::close(c, order.id, orders_db::REVOKED, now)? {
             let order = orders_db::find_by_no(c, unit_id, order_no)?.ok_or_else(order_not_found)?;
-            if order.status == orders_db::LIVE && order.invoiced_at.is_some() {
+            if order.status == OrderState::Live && order.invoiced_at.is_some() {
                 return Err(invoiced());
             }
-            let state = OrderState::parse(&order.status)
-                .map_or_else(|| order.status.clone(), |s| s.name_zh().to_owned());
+            let state = order.status.name_zh();
             return Err(AppError::conflict(
                 "ORDER_NOT_LIVE",
                 format!(
@@ -1095,7 +1095,7 @@ pub fn revoke(
                 unit_id: Some(unit_id),
                 kind: KIND_ORDER_REVOKED,
                 status: crate::items::DONE,
-                before: Some(json!({"order_no": order.order_no, "status": order.status})),
+                before: Some(json!({"order_no": order.order_no, "status": order.status.code()})),
                 after: Some(json!({"order_no": order.order_no, "status": orders_db::REVOKED})),
             },
             now,

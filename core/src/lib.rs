@@ -24,6 +24,7 @@ pub mod rules;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod signin;
+pub mod stored;
 pub mod text;
 pub mod unit;
 

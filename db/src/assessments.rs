@@ -4,6 +4,9 @@
 //! [`DbError::Conflict`] (`assessments_unit_id_person_id_insurance_period_key`).
 
 use diesel::prelude::*;
+use qibao_core::Period;
+use qibao_core::employment::{AssessmentKind, LineStatus};
+use qibao_core::insurance::Insurance;
 use time::PrimitiveDateTime;
 
 use crate::schema::assessments;
@@ -18,7 +21,7 @@ pub const BILLED: &str = "billed";
 pub const PAID: &str = "paid";
 pub const CANCELLED: &str = "cancelled";
 
-/// One assessed line. Money in fen, rates in ppm, period YYYYMM.
+/// One assessed line, read back typed. Money in fen, rates in ppm.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = assessments)]
 pub struct Assessment {
@@ -26,15 +29,19 @@ pub struct Assessment {
     pub unit_id: i64,
     pub person_id: i64,
     pub employment_id: i64,
-    pub insurance: String,
-    pub period: i32,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub insurance: Insurance,
+    #[diesel(deserialize_as = i32)]
+    pub period: Period,
+    #[diesel(deserialize_as = String)]
+    pub kind: AssessmentKind,
     pub base_fen: i64,
     pub unit_rate_ppm: i64,
     pub individual_rate_ppm: i64,
     pub unit_fen: i64,
     pub individual_fen: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: LineStatus,
     pub source_item_id: Option<i64>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,

@@ -6,6 +6,7 @@
 //! declaration per unit and period ([`DECLARATION_KEY`]).
 
 use diesel::prelude::*;
+use qibao_core::Period;
 use time::PrimitiveDateTime;
 
 use crate::schema::{declarations, unit_insurances, wage_declaration_persons, wage_declarations};
@@ -158,7 +159,8 @@ pub fn wage_persons(conn: &mut DbConn, declaration_id: i64) -> Result<Vec<WagePe
 pub struct Declaration {
     pub id: i64,
     pub unit_id: i64,
-    pub period: i32,
+    #[diesel(deserialize_as = i32)]
+    pub period: Period,
     pub kind: String,
     pub excluded_json: String,
     pub declared_by: String,

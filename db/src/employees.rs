@@ -13,6 +13,8 @@
 
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
+use qibao_core::Period;
+use qibao_core::employment::PersonStatusKind;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::Assessment;
@@ -275,9 +277,12 @@ pub const SUSPENDED: &str = "suspended";
 pub struct PersonStatusRow {
     pub id: i64,
     pub person_id: i64,
-    pub kind: String,
-    pub from_period: i32,
-    pub to_period: Option<i32>,
+    #[diesel(deserialize_as = String)]
+    pub kind: PersonStatusKind,
+    #[diesel(deserialize_as = i32)]
+    pub from_period: Period,
+    #[diesel(deserialize_as = crate::typed::NullablePeriod)]
+    pub to_period: Option<Period>,
     pub note: String,
     pub created_by: String,
     pub created_at: PrimitiveDateTime,

@@ -36,6 +36,7 @@ pub mod schema;
 pub mod signin;
 pub mod tax;
 pub mod testing;
+pub mod typed;
 pub mod units;
 
 pub use conn::{Backend, DbConn};

@@ -10,6 +10,7 @@
 //! SQL ([`arrears_by_period`]).
 
 use diesel::prelude::*;
+use qibao_core::payment::OrderState;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::{BILLED, PENDING};
@@ -31,7 +32,8 @@ pub struct Order {
     pub id: i64,
     pub order_no: String,
     pub unit_id: i64,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: OrderState,
     pub agency: String,
     pub issue_date: Date,
     pub due_date: Date,

@@ -9,6 +9,8 @@
 //! a rejection frees them ([`free_lines`]).
 
 use diesel::prelude::*;
+use qibao_core::Period;
+use qibao_core::insurance::Insurance;
 use time::PrimitiveDateTime;
 
 use crate::schema::{assessments, order_lines, refund_applications, refund_lines};
@@ -86,8 +88,10 @@ pub struct RefundLine {
     pub id: i64,
     pub application_id: i64,
     pub assessment_id: i64,
-    pub insurance: String,
-    pub period: i32,
+    #[diesel(deserialize_as = String)]
+    pub insurance: Insurance,
+    #[diesel(deserialize_as = i32)]
+    pub period: Period,
     pub unit_fen: i64,
     pub individual_fen: i64,
     pub amount_fen: i64,

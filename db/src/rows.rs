@@ -5,6 +5,8 @@
 //! number sequences) insert their row struct directly.
 
 use diesel::prelude::*;
+use qibao_core::Period;
+use qibao_core::insurance::Insurance;
 use time::{Date, PrimitiveDateTime};
 
 use crate::schema::{
@@ -280,13 +282,18 @@ pub struct NewUnit {
 pub struct UnitInsurance {
     pub id: i64,
     pub unit_id: i64,
-    pub insurance: String,
-    pub start_period: i32,
+    #[diesel(deserialize_as = String)]
+    pub insurance: Insurance,
+    #[diesel(deserialize_as = i32)]
+    pub start_period: Period,
     pub status: String,
-    pub latest_accounted_period: Option<i32>,
-    pub latest_paid_period: Option<i32>,
+    #[diesel(deserialize_as = crate::typed::NullablePeriod)]
+    pub latest_accounted_period: Option<Period>,
+    #[diesel(deserialize_as = crate::typed::NullablePeriod)]
+    pub latest_paid_period: Option<Period>,
     /// The last insured month once the unit stopped this insurance.
-    pub stop_period: Option<i32>,
+    #[diesel(deserialize_as = crate::typed::NullablePeriod)]
+    pub stop_period: Option<Period>,
 }
 
 /// `stop_period` is NULL on insert.
@@ -364,7 +371,8 @@ pub struct Employment {
     pub id: i64,
     pub unit_id: i64,
     pub person_id: i64,
-    pub insurance: String,
+    #[diesel(deserialize_as = String)]
+    pub insurance: Insurance,
     pub start_date: Date,
     pub stop_date: Option<Date>,
     pub stop_reason: Option<String>,

@@ -220,7 +220,7 @@ fn one_active_employment_per_person_and_insurance() {
         assert_eq!(
             active_b
                 .iter()
-                .map(|e| e.insurance.as_str())
+                .map(|e| e.insurance.code())
                 .collect::<Vec<_>>(),
             ["210"]
         );

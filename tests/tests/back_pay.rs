@@ -175,11 +175,11 @@ fn labour_contract_back_pay_end_to_end() {
     assert_eq!(rows.len(), 24);
     assert!(
         rows.iter()
-            .all(|r| r.kind == "labour_contract" && r.status == "pending")
+            .all(|r| r.kind.code() == "labour_contract" && r.status.code() == "pending")
     );
     let pension_202208 = rows
         .iter()
-        .find(|r| r.period == 202208 && r.insurance == "110")
+        .find(|r| r.period.yyyymm() == 202208 && r.insurance.code() == "110")
         .unwrap();
     assert_eq!(pension_202208.base_fen, 500_000);
     assert_eq!(pension_202208.unit_rate_ppm, 160_000);
@@ -202,7 +202,7 @@ fn labour_contract_back_pay_end_to_end() {
     assert_eq!(rows2.len(), 6);
     let injury = |rows: &[assessments::Assessment], p: i32| {
         rows.iter()
-            .find(|r| r.period == p && r.insurance == "410")
+            .find(|r| r.period.yyyymm() == p && r.insurance.code() == "410")
             .unwrap()
             .unit_rate_ppm
     };
@@ -304,7 +304,7 @@ fn a_rejected_application_shows_its_reason_and_creates_nothing() {
     decide(&app, item2, true);
     let rows = lines_of_item(&app, u.id, item2);
     assert_eq!(rows.len(), 12);
-    assert!(rows.iter().all(|r| r.kind == "back_pay"));
+    assert!(rows.iter().all(|r| r.kind.code() == "back_pay"));
 }
 
 #[test]
@@ -451,7 +451,7 @@ fn months_assessed_meanwhile_are_skipped_and_reported() {
     assert_eq!(lines_of_item(&app, u.id, ia).len(), 15);
     let rows = lines_of_item(&app, u.id, ib);
     assert_eq!(rows.len(), 9, "202301–202303 only");
-    assert!(rows.iter().all(|r| r.period >= 202301));
+    assert!(rows.iter().all(|r| r.period.yyyymm() >= 202301));
     let g = ok(app.get_as(&format!("{APPS}/{ib}"), &u.token), 200);
     let skipped = g["skipped"].as_array().unwrap();
     assert_eq!(skipped.len(), 6, "{g}");

@@ -286,7 +286,7 @@ fn a_gap_is_refused_then_back_paid_oldest_first() {
         let e = qibao_db::employees::employments_of_unit(&mut conn, u.id)
             .unwrap()
             .into_iter()
-            .find(|e| e.insurance == "110")
+            .find(|e| e.insurance == qibao_core::insurance::Insurance::Pension)
             .unwrap();
         qibao_db::assessments::insert(
             &mut conn,

@@ -1352,7 +1352,7 @@ fn the_database_refuses_a_second_active_relation_and_a_second_live_line() {
         &NewEmployment {
             unit_id: a.id,
             person_id: e.person_id,
-            insurance: e.insurance.clone(),
+            insurance: e.insurance.code().to_owned(),
             start_date: date("2023-04-01"),
             stop_date: None,
             stop_reason: None,

@@ -21,6 +21,8 @@ fn stored_status(app: &App, no: &str) -> String {
         .unwrap()
         .unwrap()
         .status
+        .code()
+        .to_owned()
 }
 
 #[test]

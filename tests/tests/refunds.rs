@@ -133,7 +133,7 @@ fn issue_and_pay(app: &App, u: &Unit, paid: &[&str]) {
     let lines: Vec<i64> = assessments::list_for_unit(&mut conn, u.id)
         .unwrap()
         .into_iter()
-        .filter(|a| ids.contains(&a.person_id) && a.status == assessments::BILLED)
+        .filter(|a| ids.contains(&a.person_id) && a.status.code() == assessments::BILLED)
         .map(|a| a.id)
         .collect();
     assert!(!lines.is_empty());

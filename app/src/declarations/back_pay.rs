@@ -13,6 +13,7 @@ use qibao_core::back_pay::{
     BackPayFacts, BackPayKind, BackPayRefusal, BackPayRequest, check_request, deferral_standing,
 };
 use qibao_core::contribution::{WageBasis, declared_monthly_wage};
+use qibao_core::employment::LineStatus;
 use qibao_core::insurance::Insurance;
 use qibao_core::late::late_fee;
 use qibao_core::{Money, Period};
@@ -25,7 +26,7 @@ use time::{Date, PrimitiveDateTime};
 use crate::actor::Actor;
 use crate::context::UnitContext;
 use crate::employees::{LineDto, LineTotals, same_person_ids, unit_person};
-use crate::error::{AppError, corrupt};
+use crate::error::AppError;
 use crate::review::labour_contract::{self as bp, Payload, review_kind};
 use crate::review::{
     self, MaterialDto, PageInfo, Submission, TimelineEntry, iso, json_of, kind_info,
@@ -202,10 +203,8 @@ fn submit(
     let (person, relations) = unit_person(conn, unit_id, &p.person_no)?;
     let mut held: Vec<Insurance> = Vec::new();
     for e in &relations {
-        if let Ok(i) = Insurance::from_code(&e.insurance)
-            && !held.contains(&i)
-        {
-            held.push(i);
+        if !held.contains(&e.insurance) {
+            held.push(e.insurance);
         }
     }
     held.sort_by_key(|i| i.code());
@@ -228,12 +227,10 @@ fn submit(
     let mut live = Vec::new();
     for id in &ids {
         for l in lines_db::list_for_unit_person(conn, unit_id, *id)? {
-            if l.status == lines_db::CANCELLED {
+            if l.status == LineStatus::Cancelled {
                 continue;
             }
-            let period = Period::from_yyyymm(l.period).map_err(|e| corrupt("period", e))?;
-            let ins = Insurance::from_code(&l.insurance).map_err(|e| corrupt("insurance", e))?;
-            live.push((period, ins));
+            live.push((l.period, l.insurance));
         }
     }
     let recorded_start = relations.iter().map(|e| Period::of(e.start_date)).min();

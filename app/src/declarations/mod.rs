@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use qibao_core::contribution::assess_one;
 use qibao_core::declaration::{check_back_pay_period, check_current_period};
-use qibao_core::employment::{PersonStatus, PersonStatusKind, accountability};
+use qibao_core::employment::{PersonStatus, accountability};
 use qibao_core::insurance::Insurance;
 use qibao_core::rules::{DeclarationError, check_declaration};
 use qibao_core::{Money, Period, Rate};
@@ -119,14 +119,9 @@ fn statuses_by_person(
     for chunk in person_ids.chunks(5000) {
         for s in emp_db::list_statuses(conn, chunk)? {
             out.entry(s.person_id).or_default().push(PersonStatus {
-                kind: PersonStatusKind::parse(&s.kind)
-                    .ok_or_else(|| corrupt("status kind", &s.kind))?,
-                from: Period::from_yyyymm(s.from_period).map_err(|e| corrupt("period", e))?,
-                to: s
-                    .to_period
-                    .map(Period::from_yyyymm)
-                    .transpose()
-                    .map_err(|e| corrupt("period", e))?,
+                kind: s.kind,
+                from: s.from_period,
+                to: s.to_period,
             });
         }
     }
@@ -162,14 +157,14 @@ pub fn result_of(conn: &mut DbConn, d: &Declaration) -> Result<DeclarationDto, A
     } else {
         &["back_pay"]
     };
-    let rows = decl_db::live_lines_of_period(conn, d.unit_id, d.period, kinds)?;
+    let rows = decl_db::live_lines_of_period(conn, d.unit_id, d.period.yyyymm(), kinds)?;
     let mut ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
     ids.dedup();
     let persons = persons_by_id(conn, &ids)?;
     let mut lines = Vec::with_capacity(rows.len());
     let (mut unit_total, mut individual_total) = (Money::ZERO, Money::ZERO);
     for r in &rows {
-        let insurance = Insurance::from_code(&r.insurance).map_err(|e| corrupt("insurance", e))?;
+        let insurance = r.insurance;
         let p = persons.get(&r.person_id);
         let unit_amount = Money::from_fen(r.unit_fen);
         let individual_amount = Money::from_fen(r.individual_fen);
@@ -191,7 +186,7 @@ pub fn result_of(conn: &mut DbConn, d: &Declaration) -> Result<DeclarationDto, A
     let excluded: Vec<ExcludedPersonDto> =
         serde_json::from_str(&d.excluded_json).map_err(|e| corrupt("excluded persons", e))?;
     Ok(DeclarationDto {
-        period: Period::from_yyyymm(d.period).map_err(|e| corrupt("period", e))?,
+        period: d.period,
         kind: d.kind.clone(),
         declared_by: d.declared_by.clone(),
         declared_at: d.created_at.assume_utc(),
@@ -228,17 +223,8 @@ pub fn declare_period(
         .registrations
         .iter()
         .filter(|r| r.status == repo::ACTIVE)
-        .map(|r| {
-            Ok((
-                Insurance::from_code(&r.insurance).map_err(|e| corrupt("insurance", e))?,
-                Period::from_yyyymm(r.start_period).map_err(|e| corrupt("period", e))?,
-                r.latest_accounted_period
-                    .map(Period::from_yyyymm)
-                    .transpose()
-                    .map_err(|e| corrupt("period", e))?,
-            ))
-        })
-        .collect::<Result<_, AppError>>()?;
+        .map(|r| (r.insurance, r.start_period, r.latest_accounted_period))
+        .collect();
     let bases = bases_for(conn, unit_id, period)?;
     match kind {
         DeclarationKind::Regular => {
@@ -287,7 +273,7 @@ pub fn declare_period(
         .into_iter()
         .collect();
     let statuses = statuses_by_person(conn, &person_ids)?;
-    let existing: HashSet<(i64, String)> =
+    let existing: HashSet<(i64, Insurance)> =
         decl_db::live_lines_of_period(conn, unit_id, period.yyyymm(), &lines_db_kinds())?
             .into_iter()
             .map(|l| (l.person_id, l.insurance))
@@ -316,9 +302,8 @@ pub fn declare_period(
     };
     let mut rows = Vec::with_capacity(employments.len());
     for e in &employments {
-        let insurance =
-            Insurance::from_code(&e.insurance).map_err(|err| corrupt("insurance", err))?;
-        if !insured.contains(&insurance) || existing.contains(&(e.person_id, e.insurance.clone())) {
+        let insurance = e.insurance;
+        if !insured.contains(&insurance) || existing.contains(&(e.person_id, insurance)) {
             continue;
         }
         let empty = Vec::new();

@@ -25,7 +25,7 @@ use super::{
 };
 use crate::actor::Actor;
 use crate::context::UnitContext;
-use crate::error::{AppError, corrupt};
+use crate::error::AppError;
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction_with_retry;
 
@@ -70,7 +70,7 @@ fn add_insurance_in(
             insurance: input.insurance,
         }));
     };
-    let unit_start = Period::from_yyyymm(reg.start_period).map_err(|e| corrupt("period", e))?;
+    let unit_start = reg.start_period;
     let active_here: Vec<&Employment> = relations_here
         .iter()
         .filter(|e| e.status == repo::ACTIVE)
@@ -138,7 +138,7 @@ fn add_insurance_in(
             kind: EmployeeItemKind::InsuranceAdded.item_kind(),
             status: DONE,
             before: Some(json!({
-                "insurances": active_here.iter().map(|e| e.insurance.clone()).collect::<Vec<_>>()
+                "insurances": active_here.iter().map(|e| e.insurance).collect::<Vec<_>>()
             })),
             after: None,
         },

@@ -154,7 +154,7 @@ fn enrol_in(
     .map_err(plan_error)?;
     check_first_work_date(primary.is_some(), first_work)
         .map_err(|e| AppError::invalid_field("first_work_date", e.to_string()))?;
-    let unit_starts = ctx.starts(&insurances)?;
+    let unit_starts = ctx.starts(&insurances);
     let labour_contract_periods = clamp_labour_contract(&plan, unit_starts.values().min().copied());
     let periods = enrolment_periods(&plan);
     let (planned, excluded) = plan_for(conn, unit_id, &ids, &periods, &insurances, &unit_starts)?;

@@ -123,7 +123,7 @@ pub fn plan_for(
     let statuses = statuses_of(conn, person_ids)?;
     let spans: Vec<CoverSpan> = emp_db::employments_of_persons(conn, person_ids)?
         .iter()
-        .filter(|e| e.unit_id != unit_id && e.insurance == Insurance::Pension.code())
+        .filter(|e| e.unit_id != unit_id && e.insurance == Insurance::Pension)
         .map(|e| CoverSpan::of(e.start_date, e.stop_date))
         .collect();
     let assessed: Vec<Period> =
@@ -138,9 +138,7 @@ pub fn plan_for(
     let mut here: Vec<(Period, Insurance)> = Vec::new();
     for ins in insurances {
         for l in lines_db::live_from_period(conn, unit_id, person_ids, ins.code(), first)? {
-            if let Ok(p) = Period::from_yyyymm(l.period) {
-                here.push((p, *ins));
-            }
+            here.push((l.period, *ins));
         }
     }
     let (lines, mut excluded) = exclude_at_unit(plan.lines, unit_starts, &here);

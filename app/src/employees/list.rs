@@ -99,10 +99,7 @@ fn rows_of(
 fn latest_relations<'a>(relations: &[&'a Employment]) -> Vec<&'a Employment> {
     let mut by: Vec<&'a Employment> = Vec::new();
     for ins in Insurance::COLLECTED {
-        let of: Vec<&&Employment> = relations
-            .iter()
-            .filter(|e| e.insurance == ins.code())
-            .collect();
+        let of: Vec<&&Employment> = relations.iter().filter(|e| e.insurance == ins).collect();
         if let Some(e) = of
             .iter()
             .find(|e| e.status == repo::ACTIVE)
@@ -130,24 +127,20 @@ pub(crate) fn build_row(
     };
     let mut unpaid: Vec<Period> = lines
         .iter()
-        .filter(|l| LineStatus::parse(&l.status).is_some_and(LineStatus::is_unpaid))
-        .filter_map(|l| Period::from_yyyymm(l.period).ok())
+        .filter(|l| l.status.is_unpaid())
+        .map(|l| l.period)
         .collect();
     unpaid.sort();
     unpaid.dedup();
     let latest_paid = lines
         .iter()
-        .filter(|l| l.status == lines_db::PAID)
-        .filter_map(|l| Period::from_yyyymm(l.period).ok())
+        .filter(|l| l.status == LineStatus::Paid)
+        .map(|l| l.period)
         .max();
     let months: Vec<(Period, bool)> = lines
         .iter()
-        .filter(|l| l.status != lines_db::CANCELLED)
-        .filter_map(|l| {
-            Period::from_yyyymm(l.period)
-                .ok()
-                .map(|p| (p, l.status == lines_db::PAID))
-        })
+        .filter(|l| l.status != LineStatus::Cancelled)
+        .map(|l| (l.period, l.status == LineStatus::Paid))
         .collect();
     let paid_up = qibao_core::payment::paid_up_period(None, &months);
     let declared = relations

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use qibao_core::employment::{
     ActiveRelation, AssessmentKind, ExcludedLine, IdType, InsuredStatus, LineStatus,
-    NonAccountable, PersonStatus, PersonStatusKind, accountability,
+    NonAccountable, PersonStatus, accountability,
 };
 use qibao_core::insurance::Insurance;
 use qibao_core::{Money, Period, Rate};
@@ -28,7 +28,7 @@ use qibao_db::{DbConn, repo};
 use serde::Serialize;
 use time::Date;
 
-use crate::error::{AppError, corrupt};
+use crate::error::AppError;
 
 pub mod add_insurance;
 pub mod detail;
@@ -144,8 +144,7 @@ pub struct RelationDto {
 
 impl RelationDto {
     pub fn of(e: &Employment) -> Result<RelationDto, AppError> {
-        let insurance =
-            Insurance::from_code(&e.insurance).map_err(|err| corrupt("insurance", err))?;
+        let insurance = e.insurance;
         let status = if e.status == repo::ACTIVE {
             InsuredStatus::Paying
         } else {
@@ -193,11 +192,10 @@ pub struct LineDto {
 
 impl LineDto {
     pub fn of(a: &Assessment) -> Result<LineDto, AppError> {
-        let period = Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?;
-        let insurance = Insurance::from_code(&a.insurance).map_err(|e| corrupt("insurance", e))?;
-        let kind = AssessmentKind::parse(&a.kind).ok_or_else(|| corrupt("line kind", &a.kind))?;
-        let status =
-            LineStatus::parse(&a.status).ok_or_else(|| corrupt("line status", &a.status))?;
+        let period = a.period;
+        let insurance = a.insurance;
+        let kind = a.kind;
+        let status = a.status;
         let unit_amount = Money::from_fen(a.unit_fen);
         let individual_amount = Money::from_fen(a.individual_fen);
         Ok(LineDto {
@@ -326,13 +324,9 @@ pub fn statuses_of(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<PersonSt
 /// A stored status record as the rules read it; a corrupt one is a 500.
 pub fn person_status(s: &emp_db::PersonStatusRow) -> Result<PersonStatus, AppError> {
     Ok(PersonStatus {
-        kind: PersonStatusKind::parse(&s.kind).ok_or_else(|| corrupt("status kind", &s.kind))?,
-        from: Period::from_yyyymm(s.from_period).map_err(|e| corrupt("period", e))?,
-        to: s
-            .to_period
-            .map(Period::from_yyyymm)
-            .transpose()
-            .map_err(|e| corrupt("period", e))?,
+        kind: s.kind,
+        from: s.from_period,
+        to: s.to_period,
     })
 }
 
@@ -355,8 +349,7 @@ pub fn active_relations(
             let rel = ActiveRelation {
                 unit_id: e.unit_id,
                 unit_no: nos.get(&e.unit_id).cloned().unwrap_or_default(),
-                insurance: Insurance::from_code(&e.insurance)
-                    .map_err(|err| corrupt("insurance", err))?,
+                insurance: e.insurance,
             };
             Ok((e, rel))
         })

@@ -4,12 +4,8 @@
 //! `qibao_core::employment` (later items of the same person, lines billed
 //! or paid since, a live refund application resting on a stop, R-REF-2).
 
-use qibao_core::Period;
 use qibao_core::business_item::label_of;
-use qibao_core::employment::{
-    EmployeeItemKind, LineState, LineStatus, NotRevocable, check_lines_revocable,
-};
-use qibao_core::insurance::Insurance;
+use qibao_core::employment::{EmployeeItemKind, LineState, NotRevocable, check_lines_revocable};
 use qibao_db::assessments::{self as lines_db, Assessment};
 use qibao_db::business_items as items_db;
 use qibao_db::employees as emp_db;
@@ -22,7 +18,7 @@ use time::PrimitiveDateTime;
 use super::effects::{Effects, GeneralFields, RelationState};
 use super::{DONE, KIND_REVOCATION, REVOKED, active_relations, same_person_ids};
 use crate::actor::Actor;
-use crate::error::{AppError, corrupt};
+use crate::error::AppError;
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction;
 
@@ -65,11 +61,9 @@ pub fn check_revocable(
         rows.iter()
             .map(|a| {
                 Ok(LineState {
-                    period: Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?,
-                    insurance: Insurance::from_code(&a.insurance)
-                        .map_err(|e| corrupt("insurance", e))?,
-                    status: LineStatus::parse(&a.status)
-                        .ok_or_else(|| corrupt("line status", &a.status))?,
+                    period: a.period,
+                    insurance: a.insurance,
+                    status: a.status,
                 })
             })
             .collect()

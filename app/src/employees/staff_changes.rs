@@ -66,19 +66,17 @@ pub fn report(
         let regs = emp_db::list_unit_insurances(conn, unit_id)?;
         Insurance::COLLECTED
             .into_iter()
-            .filter(|i| regs.iter().any(|r| r.insurance == i.code()))
+            .filter(|i| regs.iter().any(|r| r.insurance == *i))
             .collect()
     };
     let relations = emp_db::employments_of_unit(conn, unit_id)?;
     let spans: Vec<RelationSpan> = relations
         .iter()
-        .filter_map(|e| {
-            Some(RelationSpan {
-                person_id: e.person_id,
-                insurance: Insurance::from_code(&e.insurance).ok()?,
-                start: e.start_date,
-                stop: e.stop_date,
-            })
+        .map(|e| RelationSpan {
+            person_id: e.person_id,
+            insurance: e.insurance,
+            start: e.start_date,
+            stop: e.stop_date,
         })
         .collect();
     let ids: Vec<i64> = relations

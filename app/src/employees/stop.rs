@@ -4,6 +4,7 @@
 //! application (多缴退费, R-REF).
 
 use qibao_core::Period;
+use qibao_core::employment::LineStatus;
 use qibao_core::employment::{EmployeeItemKind, check_stop};
 use qibao_core::insurance::Insurance;
 use qibao_db::assessments::{self as lines_db, Assessment};
@@ -78,7 +79,7 @@ fn stop_in(
         Some(list) => {
             let mut out = Vec::new();
             for (i, ins) in list.iter().enumerate() {
-                match active.iter().find(|e| e.insurance == ins.code()) {
+                match active.iter().find(|e| e.insurance == *ins) {
                     Some(e) => out.push(*e),
                     None => {
                         let msg = format!("该人员在本单位未参加{}或已停保", ins.name_zh());
@@ -161,10 +162,10 @@ fn stop_in(
             conn,
             unit_id,
             &[person.id],
-            &e.insurance,
+            e.insurance.code(),
             plan.first_stopped.yyyymm(),
         )? {
-            if l.status == lines_db::PENDING {
+            if l.status == LineStatus::Pending {
                 to_cancel.push(l);
             } else {
                 for_refund.push(l);
@@ -204,7 +205,7 @@ fn stop_in(
     };
     let summary = json!({
         "person_no": person.person_no, "name": person.name,
-        "insurances": targets.iter().map(|e| e.insurance.clone()).collect::<Vec<_>>(),
+        "insurances": targets.iter().map(|e| e.insurance).collect::<Vec<_>>(),
         "stop_date": stop_date, "reason": input.reason,
         "last_payable_period": plan.last_payable, "first_stopped_period": plan.first_stopped,
         "cancelled_lines": line_summary(&cancelled),

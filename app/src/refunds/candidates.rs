@@ -4,15 +4,13 @@
 //! bank account. A read; nothing is written.
 
 use qibao_core::Money;
-use qibao_core::employment::AssessmentKind;
-use qibao_core::insurance::Insurance;
 use qibao_core::refund::{candidates_from, evaluate, last_payable_period, refund_window};
 use qibao_db::units::{self as unit_db, PURPOSE_REFUND};
 use qibao_db::{DbConn, employees as emp_db};
 use time::Date;
 
 use super::{RefundCandidateDto, RefundCandidates, RefundStopDto, account_dto, load_person};
-use crate::error::{AppError, corrupt};
+use crate::error::AppError;
 
 /// The person's lines from the earlier of the stop month and the refund
 /// window's first month, each with its refundable amount (principal paid
@@ -29,8 +27,8 @@ pub fn list(
     let (window_from, window_to) = refund_window(today, l.window_months);
     let mut stops: Vec<RefundStopDto> = Vec::new();
     for e in l.relations.iter().filter(|e| e.status == emp_db::SUSPENDED) {
-        if let (Some(stop_date), Ok(insurance)) = (e.stop_date, Insurance::from_code(&e.insurance))
-        {
+        if let Some(stop_date) = e.stop_date {
+            let insurance = e.insurance;
             stops.push(RefundStopDto {
                 insurance,
                 stop_date,
@@ -46,7 +44,7 @@ pub fn list(
         if c.period < from {
             continue;
         }
-        let kind = AssessmentKind::parse(&a.kind).ok_or_else(|| corrupt("line kind", &a.kind))?;
+        let kind = a.kind;
         let (interest, late_fee) = l.charges.get(&a.id).copied().unwrap_or((0, 0));
         let judged = evaluate(today, l.window_months, c);
         let (ok, amount, unit, individual, code, reason) = match &judged {
@@ -67,7 +65,7 @@ pub fn list(
             insurance_name: c.insurance.name_zh().to_owned(),
             kind: kind.code().to_owned(),
             kind_label: kind.label_zh().to_owned(),
-            status: a.status.clone(),
+            status: a.status.code().to_owned(),
             unit_amount: c.unit_paid,
             individual_amount: c.individual_paid,
             principal: c.unit_paid + c.individual_paid,

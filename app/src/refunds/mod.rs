@@ -20,7 +20,7 @@ pub mod review;
 
 use std::collections::HashMap;
 
-use qibao_core::employment::AssessmentKind;
+use qibao_core::employment::LineStatus;
 use qibao_core::insurance::Insurance;
 use qibao_core::refund::{RefundCandidate, RefundFacts, is_refund_number};
 use qibao_core::{Money, Period};
@@ -33,7 +33,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::context::UnitContext;
-use crate::error::{AppError, corrupt};
+use crate::error::AppError;
 use crate::persons::{same_person_ids, unit_person};
 use crate::review::{MaterialDto, TimelineEntry};
 
@@ -384,7 +384,7 @@ pub(crate) fn load_person(
         rows.extend(
             lines_db::list_for_unit_person(conn, unit_id, *id)?
                 .into_iter()
-                .filter(|a| a.status != lines_db::CANCELLED),
+                .filter(|a| a.status != LineStatus::Cancelled),
         );
     }
     rows.sort_by(|a, b| (a.period, &a.insurance, a.id).cmp(&(b.period, &b.insurance, b.id)));
@@ -403,9 +403,9 @@ pub(crate) fn load_person(
         .collect();
     let mut candidates = Vec::with_capacity(rows.len());
     for a in &rows {
-        let period = Period::from_yyyymm(a.period).map_err(|e| corrupt("period", e))?;
-        let insurance = Insurance::from_code(&a.insurance).map_err(|e| corrupt("insurance", e))?;
-        let kind = AssessmentKind::parse(&a.kind).ok_or_else(|| corrupt("line kind", &a.kind))?;
+        let period = a.period;
+        let insurance = a.insurance;
+        let kind = a.kind;
         let stop_date = relations
             .iter()
             .find(|e| e.id == a.employment_id)
@@ -417,7 +417,7 @@ pub(crate) fn load_person(
             period,
             insurance,
             kind: kind.line_kind(),
-            paid: a.status == lines_db::PAID,
+            paid: a.status == LineStatus::Paid,
             unit_paid: Money::from_fen(a.unit_fen),
             individual_paid: Money::from_fen(a.individual_fen),
             unit_refunded: Money::from_fen(unit_refunded),

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use qibao_core::insurance::Insurance;
 use qibao_core::order::agency_name;
 use qibao_core::{Money, Period};
 use qibao_db::assessments as lines_db;
@@ -44,9 +43,9 @@ pub(crate) fn document(
     let mut lines = Vec::with_capacity(rows.len());
     let mut totals = RefundTotals::default();
     for l in &rows {
-        let insurance = Insurance::from_code(&l.insurance).map_err(|e| corrupt("insurance", e))?;
+        let insurance = l.insurance;
         let line = RefundLineDto {
-            period: Period::from_yyyymm(l.period).map_err(|e| corrupt("period", e))?,
+            period: l.period,
             insurance,
             insurance_name: insurance.name_zh().to_owned(),
             unit_amount: Money::from_fen(l.unit_fen),

@@ -11,6 +11,7 @@
 //! reason and frees its lines, so the unit may apply again.
 
 use qibao_core::business_item::BusinessItemKind;
+use qibao_core::employment::LineStatus;
 use qibao_db::DbConn;
 use qibao_db::assessments as lines_db;
 use qibao_db::refunds::{self as refunds_db, RefundApplication};
@@ -66,7 +67,7 @@ pub fn approve(
     let lines = refunds_db::lines_of(conn, app.id)?;
     let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
     for a in lines_db::get_many(conn, &ids)? {
-        if a.status != lines_db::PAID {
+        if a.status != LineStatus::Paid {
             return Err(AppError::conflict(
                 "REFUND_LINE_NOT_PAID",
                 format!(

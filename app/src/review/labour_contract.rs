@@ -121,18 +121,16 @@ pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Resu
         if e.unit_id != ctx.unit.id {
             continue;
         }
-        if let Ok(ins) = Insurance::from_code(&e.insurance) {
-            // The latest relation of each insurance.
-            let slot = relation_of.entry(ins).or_insert(e.id);
-            *slot = (*slot).max(e.id);
-        }
+        // The latest relation of each insurance.
+        let slot = relation_of.entry(e.insurance).or_insert(e.id);
+        *slot = (*slot).max(e.id);
     }
     let periods: Vec<(Period, _)> = payload
         .months()?
         .into_iter()
         .map(|p| (p, kind.line_kind()))
         .collect();
-    let unit_starts = ctx.starts(&insurances)?;
+    let unit_starts = ctx.starts(&insurances);
     let (lines, excluded) =
         employment::plan_for(conn, ctx.unit.id, &ids, &periods, &insurances, &unit_starts)?;
     for l in &lines {

@@ -11,7 +11,6 @@ use qibao_core::employment::{
     IdType, LineStatus, PersonStatus, PersonStatusError, PersonStatusKind, accountability,
     check_new_status, id_key, id_spellings, parse_name,
 };
-use qibao_core::insurance::Insurance;
 use qibao_db::employees::{self as emp_db, NewPersonMerge, NewPersonStatus, PersonStatusRow};
 use qibao_db::rows::{Employment, Person};
 use qibao_db::{DbConn, DbError, assessments as lines_db, repo};
@@ -25,7 +24,7 @@ use crate::employees::{
     self as ops, DONE, KIND_KEY_CHANGE, KIND_MERGE, KIND_STATUS_ADDED, LineDto, PersonDto,
     RelationDto,
 };
-use crate::error::{AppError, FieldError, corrupt};
+use crate::error::{AppError, FieldError};
 use crate::items::{self, ItemRecord};
 use crate::tx::{read_transaction, transaction};
 
@@ -103,18 +102,13 @@ pub struct PersonStatusDto {
 
 impl PersonStatusDto {
     fn of(s: &PersonStatusRow) -> Result<PersonStatusDto, AppError> {
-        let kind =
-            PersonStatusKind::parse(&s.kind).ok_or_else(|| corrupt("status kind", &s.kind))?;
+        let kind = s.kind;
         Ok(PersonStatusDto {
             id: s.id,
             kind,
             label: kind.label_zh().to_string(),
-            from_period: Period::from_yyyymm(s.from_period).map_err(|e| corrupt("period", e))?,
-            to_period: s
-                .to_period
-                .map(Period::from_yyyymm)
-                .transpose()
-                .map_err(|e| corrupt("period", e))?,
+            from_period: s.from_period,
+            to_period: s.to_period,
             note: s.note.clone(),
             created_by: s.created_by.clone(),
             created_at: s.created_at.assume_utc(),
@@ -424,19 +418,13 @@ pub fn add_status(
         let mut cancel: Vec<lines_db::Assessment> = Vec::new();
         let mut review: Vec<lines_db::Assessment> = Vec::new();
         for l in lines_db::list_for_persons(c, &same)? {
-            let (Ok(period), Ok(ins)) = (
-                Period::from_yyyymm(l.period),
-                Insurance::from_code(&l.insurance),
-            ) else {
-                continue;
-            };
-            if accountability(&statuses, ins, period).is_ok() {
+            if accountability(&statuses, l.insurance, l.period).is_ok() {
                 continue;
             }
-            match LineStatus::parse(&l.status) {
-                Some(LineStatus::Pending) => cancel.push(l),
-                Some(LineStatus::Billed | LineStatus::Paid) => review.push(l),
-                _ => {}
+            match l.status {
+                LineStatus::Pending => cancel.push(l),
+                LineStatus::Billed | LineStatus::Paid => review.push(l),
+                LineStatus::Cancelled => {}
             }
         }
         let ids: Vec<i64> = cancel.iter().map(|l| l.id).collect();
@@ -643,9 +631,9 @@ pub fn merge(
         }
         let lines_k = lines_db::list_for_persons(c, &[k.id])?;
         let lines_m = lines_db::list_for_persons(c, &[m.id])?;
-        for a in lines_m.iter().filter(|l| l.status != lines_db::CANCELLED) {
+        for a in lines_m.iter().filter(|l| l.status != LineStatus::Cancelled) {
             if lines_k.iter().any(|b| {
-                b.status != lines_db::CANCELLED
+                b.status != LineStatus::Cancelled
                     && b.unit_id == a.unit_id
                     && b.insurance == a.insurance
                     && b.period == a.period

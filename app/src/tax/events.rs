@@ -179,11 +179,9 @@ struct Decided {
 /// The order as the rules see it today: a live order past its due date is
 /// expired (whether or not a read has closed it yet).
 fn facts(c: &mut DbConn, o: &Order, today: Date) -> Result<OrderFacts, AppError> {
-    let state = OrderState::parse(&o.status)
-        .ok_or_else(|| corrupt("order status", &o.status))?
-        .as_of(o.due_date, today);
+    let state = o.status.as_of(o.due_date, today);
     // Still live in storage (not closed yet): its lines are its own.
-    let lines_free = o.status == qibao_db::orders::LIVE
+    let lines_free = o.status == OrderState::Live
         || (state == OrderState::Expired && tax_db::lines_free(c, o.id)?);
     Ok(OrderFacts {
         state,
@@ -252,7 +250,7 @@ fn invoice(
     }
     Ok(Decided {
         order_id: Some(o.id),
-        result: result.map(|()| (o.status.clone(), 0)),
+        result: result.map(|()| (o.status.code().to_owned(), 0)),
     })
 }
 
@@ -277,7 +275,7 @@ fn pay(
         }
     };
     match action {
-        PaymentAction::ReopenAndBook if o.status == qibao_db::orders::EXPIRED => {
+        PaymentAction::ReopenAndBook if o.status == OrderState::Expired => {
             // Paid in time, told late: the expired order comes back.
             let reopened = tax_db::reopen_expired(c, o.id, now).map_err(|e| {
                 crate::tx::conflict_as_retry::<AppError>(e, "认定单明细已重新开具，请重发报文。")
@@ -299,7 +297,7 @@ fn pay(
             unit_id: Some(o.unit_id),
             kind: KIND_PAYMENT_BOOKED,
             status: items::DONE,
-            before: Some(json!({"order_no": o.order_no, "status": o.status})),
+            before: Some(json!({"order_no": o.order_no, "status": o.status.code()})),
             after: Some(json!({
                 "order_no": o.order_no, "status": qibao_db::orders::PAID,
                 "serial": req.serial, "amount": req.amount, "lines": lines,
@@ -375,7 +373,7 @@ fn reverse(
             kind: KIND_PAYMENT_REVERSED,
             status: items::DONE,
             before: Some(
-                json!({"order_no": o.order_no, "status": o.status, "serial": original_serial}),
+                json!({"order_no": o.order_no, "status": o.status.code(), "serial": original_serial}),
             ),
             after: Some(json!({"order_no": o.order_no, "status": to.code(), "serial": req.serial})),
         },

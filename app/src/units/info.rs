@@ -13,8 +13,8 @@ use time::Date;
 
 use super::agents::AgentDto;
 use super::bank_accounts::BankAccountDto;
-use super::{get_unit, stored_period};
-use crate::error::{AppError, corrupt};
+use super::get_unit;
+use crate::error::AppError;
 use crate::review::iso;
 use crate::tx::read_transaction;
 
@@ -73,9 +73,7 @@ pub struct UnitInsuranceDto {
 
 impl UnitInsuranceDto {
     pub fn from_row(row: &UnitInsurance) -> Result<UnitInsuranceDto, AppError> {
-        let insurance =
-            Insurance::from_code(&row.insurance).map_err(|e| corrupt("insurance", e))?;
-        let opt = |v: Option<i32>| v.map(stored_period).transpose();
+        let insurance = row.insurance;
         Ok(UnitInsuranceDto {
             insurance,
             name: insurance.name_zh().to_owned(),
@@ -86,10 +84,10 @@ impl UnitInsuranceDto {
                 "暂停缴费"
             }
             .to_owned(),
-            start_period: stored_period(row.start_period)?,
-            stop_period: opt(row.stop_period)?,
-            latest_accounted_period: opt(row.latest_accounted_period)?,
-            latest_paid_period: opt(row.latest_paid_period)?,
+            start_period: row.start_period,
+            stop_period: row.stop_period,
+            latest_accounted_period: row.latest_accounted_period,
+            latest_paid_period: row.latest_paid_period,
         })
     }
 }

@@ -39,11 +39,7 @@ pub fn add(
                 format!("本单位已参加{}，无需重复登记。", insurance.name_zh()),
             ));
         }
-        let previous_stop = existing
-            .as_ref()
-            .and_then(|e| e.stop_period)
-            .map(stored_period)
-            .transpose()?;
+        let previous_stop = existing.as_ref().and_then(|e| e.stop_period);
         check_addition_start(start, today, previous_stop)
             .map_err(|e| rule_refused("START_PERIOD_NOT_ALLOWED", "start_period", &e))?;
         let before = existing
@@ -141,7 +137,7 @@ pub fn remove(
     transaction(conn, |conn| {
         get_unit(conn, unit_id)?;
         let all = unit_db::list_unit_insurances(conn, unit_id)?;
-        let Some(existing) = all.iter().find(|i| i.insurance == insurance.code()) else {
+        let Some(existing) = all.iter().find(|i| i.insurance == insurance) else {
             return Err(AppError::not_found(
                 "INSURANCE_NOT_REGISTERED",
                 format!("本单位未参加{}。", insurance.name_zh()),
@@ -165,22 +161,18 @@ pub fn remove(
         }
         if !all
             .iter()
-            .any(|i| i.status == repo::ACTIVE && i.insurance != insurance.code())
+            .any(|i| i.status == repo::ACTIVE && i.insurance != insurance)
         {
             return Err(AppError::conflict(
                 "LAST_INSURANCE",
                 "这是本单位唯一在参的险种，不能减少；如需注销单位参保，请到经办机构办理。",
             ));
         }
-        let accounted = existing
-            .latest_accounted_period
-            .map(stored_period)
-            .transpose()?;
         check_stop(
             stop,
             today,
-            stored_period(existing.start_period)?,
-            accounted,
+            existing.start_period,
+            existing.latest_accounted_period,
         )
         .map_err(|e| rule_refused("STOP_PERIOD_NOT_ALLOWED", "stop_period", &e))?;
         let before = UnitInsuranceDto::from_row(existing)?;
