@@ -91,7 +91,7 @@ fn item_not_found() -> AppError {
 }
 
 /// The role and name of a recorded actor (`role:subject:name`).
-fn actor_parts(actor: &str) -> (String, String) {
+pub(crate) fn actor_parts(actor: &str) -> (String, String) {
     let mut it = actor.splitn(3, ':');
     let role = it.next().unwrap_or_default().to_string();
     let _subject = it.next();

@@ -566,6 +566,10 @@ pub fn issue(
     now: PrimitiveDateTime,
 ) -> Result<OrderDto, AppError> {
     let mut ctx = UnitContext::load(conn, unit_id)?;
+    // The late fee of a line is waived only for a month the unit confirmed
+    // it defers, of a scheme the region allows (R-BACK-5).
+    let deferred =
+        crate::declarations::deferrals::unit_deferrals(conn, unit_id, &ctx.policy.deferrals)?;
     let pending = orders_db::pending_groups(conn, unit_id)?;
     if pending.is_empty() {
         return Err(AppError::unprocessable(
@@ -580,15 +584,15 @@ pub fn issue(
         .windows
         .order_validity_working_days;
     let due = order_due_date(&calendar, today, validity)?.date;
-    // Per month and side of the pension split, core says whether anything
-    // accrues on the issue date. Months that accrue nothing (every
-    // current-month line) are billed without reading their lines: one
+    // Per month and insurance (whose deferral and, for pension, interest
+    // differ), core says whether anything accrues on the issue date. Months
+    // that accrue nothing (every current-month line, a deferred month
+    // before its repay-by date) are billed without reading their lines: one
     // INSERT … SELECT per group with the terms they share. Only the lines
     // that owe interest or a late fee are read and computed one by one.
-    let pension_code = Insurance::Pension.code();
     let mut totals = Amounts::default();
-    let mut groups: BTreeMap<(i32, bool), (SharedLineTerms, usize)> = BTreeMap::new();
-    let mut charged: BTreeMap<(i32, bool), usize> = BTreeMap::new();
+    let mut groups: BTreeMap<(i32, Insurance), (SharedLineTerms, usize)> = BTreeMap::new();
+    let mut charged: BTreeMap<(i32, Insurance), usize> = BTreeMap::new();
     // The order's sums by period, insurance and kind, stored with it.
     let mut sums: BTreeMap<(i32, String, String), orders_db::LineGroup> = BTreeMap::new();
     let mut add_sum = |period: i32, insurance: &str, kind: &str, add: [i64; 5]| {
@@ -613,7 +617,8 @@ pub fn issue(
     let mut billed = 0usize;
     for g in &pending {
         let period = Period::from_yyyymm(g.period).map_err(|e| corrupt("period", e))?;
-        let pension = g.insurance == pension_code;
+        let insurance = Insurance::from_code(&g.insurance).map_err(|e| corrupt("insurance", e))?;
+        let pension = insurance == Insurance::Pension;
         let lines = usize::try_from(g.lines).map_err(|e| corrupt("line count", e))?;
         billed += lines;
         let params = ctx.params(period)?;
@@ -621,12 +626,12 @@ pub fn issue(
             period,
             today,
             &params.late_fee,
-            params.deferral.as_ref(),
+            deferred.waiver(period, insurance),
             pension,
             &table,
         )?;
         let Some(t) = terms else {
-            *charged.entry((g.period, pension)).or_default() += lines;
+            *charged.entry((g.period, insurance)).or_default() += lines;
             continue;
         };
         totals.add_line(
@@ -641,7 +646,7 @@ pub fn issue(
             &g.kind,
             [g.lines, g.unit_fen, g.individual_fen, 0, 0],
         );
-        if let Some(group) = groups.get_mut(&(g.period, pension)) {
+        if let Some(group) = groups.get_mut(&(g.period, insurance)) {
             group.1 += lines;
             continue;
         }
@@ -656,7 +661,7 @@ pub fn issue(
             late_fee_from: t.late_fee.from,
             late_fee_note: t.late_fee.waiver.clone(),
         };
-        groups.insert((g.period, pension), (shared, lines));
+        groups.insert((g.period, insurance), (shared, lines));
     }
     let periods: Vec<i32> = charged
         .keys()
@@ -666,8 +671,9 @@ pub fn issue(
         .collect();
     let mut computed = Vec::new();
     for a in orders_db::pending_lines_of_periods(conn, unit_id, &periods)? {
-        let pension = a.insurance == Insurance::Pension;
-        if !charged.contains_key(&(a.period.yyyymm(), pension)) {
+        let insurance = a.insurance;
+        let pension = insurance == Insurance::Pension;
+        if !charged.contains_key(&(a.period.yyyymm(), insurance)) {
             continue;
         }
         let period = a.period;
@@ -678,7 +684,7 @@ pub fn issue(
             period,
             today,
             &params.late_fee,
-            params.deferral.as_ref(),
+            deferred.waiver(period, insurance),
         );
         let (interest, idays, segs) = if pension {
             let i = pension_interest(principal, period, today, &table)?;
@@ -771,13 +777,8 @@ pub fn issue(
         )
         .collect();
     qibao_db::bulk::insert_order_lines(conn, &rows).map_err(retryable)?;
-    let pension = Insurance::Pension.code();
-    for ((period, is_pension), (terms, expected)) in &groups {
-        let which = if *is_pension {
-            InsuranceFilter::Only(pension)
-        } else {
-            InsuranceFilter::AllBut(pension)
-        };
+    for ((period, insurance), (terms, expected)) in &groups {
+        let which = InsuranceFilter::Only(insurance.code());
         let put = qibao_db::bulk::order_lines_from_pending(
             conn, order.id, unit_id, *period, which, terms,
         )

@@ -80,6 +80,9 @@ kinds! {
     LabourContractBackPay = "labour_contract_back_pay", "劳动合同补缴";
     /// Through review (R-BACK-2).
     EmployeeBackPay = "employee_back_pay", "职工补缴";
+    /// The unit confirms months it defers (2022年定向阶段缓缴期确认, R-BACK-5),
+    /// online or recorded at the counter.
+    DeferralConfirmation = "deferral_confirmation", "缓缴期确认";
     PaymentOrderIssued = "payment_order_issued", "应缴认定单开具";
     PaymentOrderRevoked = "payment_order_revoked", "应缴认定单撤销";
     // Payment and refunds (R-PAY-*, R-REF-*).

@@ -6,9 +6,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use time::{Date, Duration, Month};
 
+use crate::deferral::Waiver;
 use crate::money::{Money, Rate};
 use crate::period::Period;
-use crate::policy::{Deferral, InterestTable, LateFeeCap, LateFeeRule, PolicyError};
+use crate::policy::{InterestTable, LateFeeCap, LateFeeRule, PolicyError};
 
 /// The first day a late fee accrues for a contribution month, before any
 /// deferral: the day after the legal due date.
@@ -50,25 +51,28 @@ pub struct LateFee {
 /// The late fee on `principal` for contribution month `period`, billed on an
 /// order issued on `issue_date` (R-LATE-1): daily rate × days from the day
 /// after the legal due date to the issue date inclusive, rounded half-up once.
-/// A deferred period accrues nothing until its repay-by date; after that date
-/// fees count from the day after it (R-BACK-5).
+/// A line the unit deferred (`waiver`: only
+/// [`crate::deferral::UnitDeferrals::waiver`] makes one, for a month the
+/// region allows and the unit confirmed) accrues nothing until the repay-by
+/// date; after that date fees count from the day after it (R-BACK-5).
+/// Without a waiver the fee is the normal one.
 pub fn late_fee(
     principal: Money,
     period: Period,
     issue_date: Date,
     rule: &LateFeeRule,
-    deferral: Option<&Deferral>,
+    waiver: Option<Waiver<'_>>,
 ) -> LateFee {
     let mut start = late_fee_start(period, rule);
-    let mut waiver = None;
-    if let Some(d) = deferral.filter(|d| d.range.contains(period)) {
-        if issue_date <= d.repay_by {
-            waiver = Some(format!("缓缴期内（{}前补缴）免收滞纳金", d.repay_by));
+    let mut note = None;
+    if let Some(repay_by) = waiver.map(Waiver::repay_by) {
+        if issue_date <= repay_by {
+            note = Some(format!("缓缴期内（{repay_by}前补缴）免收滞纳金"));
             start = issue_date + Duration::days(1);
         } else {
-            let after = d.repay_by + Duration::days(1);
+            let after = repay_by + Duration::days(1);
             if after > start {
-                waiver = Some(format!("缓缴期至{}，此前免收滞纳金", d.repay_by));
+                note = Some(format!("缓缴期至{repay_by}，此前免收滞纳金"));
                 start = after;
             }
         }
@@ -89,7 +93,7 @@ pub fn late_fee(
         daily_rate: rule.daily_rate,
         amount,
         capped,
-        waiver,
+        waiver: note,
     }
 }
 
@@ -180,11 +184,11 @@ pub fn charge_free_terms(
     period: Period,
     issue_date: Date,
     rule: &LateFeeRule,
-    deferral: Option<&Deferral>,
+    waiver: Option<Waiver<'_>>,
     pension: bool,
     table: &InterestTable,
 ) -> Result<Option<ChargeFreeTerms>, PolicyError> {
-    let late_fee = late_fee(Money::ZERO, period, issue_date, rule, deferral);
+    let late_fee = late_fee(Money::ZERO, period, issue_date, rule, waiver);
     if late_fee.days != 0 {
         return Ok(None);
     }
@@ -204,6 +208,8 @@ pub fn charge_free_terms(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::deferral::UnitDeferrals;
+    use crate::insurance::Insurance;
     use crate::policy::fixtures::{interest, p, yichang};
     use proptest::prelude::*;
     use time::macros::date;
@@ -287,15 +293,18 @@ mod tests {
     fn deferral_waives_until_repay_by() {
         let pol = yichang();
         let rule = &pol.late_fees[0];
-        let d = &pol.deferrals[0];
-        let f = late_fee(m("1000"), p("202206"), date!(2023 - 12 - 31), rule, Some(d));
+        let unit = UnitDeferrals::new(pol.deferrals.clone(), [p("202206"), p("202301")]);
+        let w = unit.waiver(p("202206"), Insurance::Pension);
+        let f = late_fee(m("1000"), p("202206"), date!(2023 - 12 - 31), rule, w);
         assert_eq!((f.days, f.amount), (0, Money::ZERO));
         assert!(f.waiver.is_some());
         // Repaid on 2024-01-10: fees from 2024-01-01, 10 days.
-        let f = late_fee(m("1000"), p("202206"), date!(2024 - 01 - 10), rule, Some(d));
+        let f = late_fee(m("1000"), p("202206"), date!(2024 - 01 - 10), rule, w);
         assert_eq!((f.days, f.amount), (10, m("5.00")));
-        // A period outside the scheme is not waived.
-        let f = late_fee(m("1000"), p("202301"), date!(2023 - 02 - 10), rule, Some(d));
+        // A period outside the scheme is not waived, confirmed or not.
+        let w = unit.waiver(p("202301"), Insurance::Pension);
+        assert!(w.is_none());
+        let f = late_fee(m("1000"), p("202301"), date!(2023 - 02 - 10), rule, w);
         assert_eq!(f.days, 10);
     }
 

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod contribution;
 pub mod dates;
 pub mod declaration;
+pub mod deferral;
 pub mod employment;
 pub mod ids;
 pub mod insurance;

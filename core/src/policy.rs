@@ -99,8 +99,9 @@ pub struct LateFeeRule {
     pub source: Source,
 }
 
-/// A deferral (缓缴) scheme: periods in `range` may be repaid until `repay_by`
-/// without late fees (R-BACK-5).
+/// A deferral (缓缴) scheme: the months in `range` that a unit may confirm
+/// it defers; the months it confirmed may be repaid until `repay_by` without
+/// late fees (R-BACK-5, [`crate::deferral`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deferral {
@@ -232,6 +233,9 @@ pub struct PeriodParams {
     pub injury_rates: Vec<InjuryClassRate>,
     pub late_fee: LateFeeRule,
     pub windows: Windows,
+    /// The region's deferral scheme that allows this period, if any. It
+    /// waives nothing by itself: a unit is deferred only for the months it
+    /// confirmed ([`crate::deferral::UnitDeferrals`], R-BACK-5).
     pub deferral: Option<Deferral>,
 }
 

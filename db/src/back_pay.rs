@@ -1,5 +1,5 @@
 //! Queries of the back-pay applications (R-BACK-2, R-BACK-3) and the
-//! deferral listing (R-BACK-5). The applications themselves are review
+//! deferral list (R-BACK-5: the unpaid lines of a unit's confirmed months). The applications themselves are review
 //! tasks (`review_tasks`) and business items; the lines they create are
 //! `assessments` rows whose `source_item_id` is the application's item.
 
@@ -42,31 +42,28 @@ pub fn lines_of_item(conn: &mut DbConn, item_id: i64) -> Result<Vec<Assessment>,
         .load(conn)?)
 }
 
-/// The unit's pending and billed lines of periods `from..=to` (YYYYMM;
-/// `to = None`: open-ended), with the person's number and name, by period,
-/// person and insurance.
-pub fn unpaid_lines_in_periods(
+/// The unit's pending and billed lines of `periods` (YYYYMM), with the
+/// person's number and name, by period, person and insurance.
+pub fn unpaid_lines_of_periods(
     conn: &mut DbConn,
     unit_id: i64,
-    from: i32,
-    to: Option<i32>,
+    periods: &[i32],
 ) -> Result<Vec<(Assessment, String, String)>, DbError> {
-    let mut q = assessments::table
+    if periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(assessments::table
         .inner_join(persons::table)
         .filter(assessments::unit_id.eq(unit_id))
         .filter(assessments::status.eq_any([PENDING, BILLED]))
-        .filter(assessments::period.ge(from))
-        .into_boxed();
-    if let Some(to) = to {
-        q = q.filter(assessments::period.le(to));
-    }
-    Ok(q.order((
-        assessments::period,
-        persons::person_no,
-        assessments::insurance,
-    ))
-    .select((Assessment::as_select(), persons::person_no, persons::name))
-    .load(conn)?)
+        .filter(assessments::period.eq_any(periods))
+        .order((
+            assessments::period,
+            persons::person_no,
+            assessments::insurance,
+        ))
+        .select((Assessment::as_select(), persons::person_no, persons::name))
+        .load(conn)?)
 }
 
 /// Records what an approval did in the application's business item

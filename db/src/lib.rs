@@ -22,6 +22,7 @@ pub mod bulk;
 pub mod business_items;
 pub mod conn;
 pub mod declarations;
+pub mod deferrals;
 pub mod employees;
 mod error;
 pub mod feed;

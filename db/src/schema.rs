@@ -718,6 +718,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    unit_deferrals (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        period -> Integer,
+        business_item_id -> BigInt,
+        confirmed_by -> Text,
+        channel -> Text,
+        confirmed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_sums -> orders (order_id));
 diesel::joinable!(tax_feed -> orders (order_id));
@@ -745,6 +757,8 @@ diesel::joinable!(api_keys -> units (unit_id));
 diesel::joinable!(auth_sessions -> units (unit_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(unit_bank_accounts -> units (unit_id));
+diesel::joinable!(unit_deferrals -> units (unit_id));
+diesel::joinable!(unit_deferrals -> business_items (business_item_id));
 
 diesel::joinable!(assessments -> units (unit_id));
 diesel::joinable!(assessments -> persons (person_id));
@@ -808,4 +822,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     review_task_events,
     refund_applications,
     refund_lines,
+    unit_deferrals,
 );

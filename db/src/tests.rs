@@ -287,6 +287,91 @@ fn uscc_and_unit_no_are_unique() {
     });
 }
 
+/// Issue 11 (per-unit deferral): one confirmation per unit and month,
+/// enforced by the database; concurrent confirmations of one month leave
+/// one row, and another unit's month is its own.
+#[test]
+fn one_deferral_confirmation_per_unit_and_month() {
+    use crate::deferrals::{self, NewUnitDeferral, UNIT_PERIOD_KEY};
+    const THREADS: usize = 6;
+    each_backend(|db| {
+        let pool = db.pool();
+        let now = datetime!(2023-04-10 09:30:00);
+        let (a, b, item) = pool
+            .transaction(|conn| {
+                let a = repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000001"))?;
+                let b = repo::insert_unit(conn, &new_unit("100047514", "91420500MA4F000002"))?;
+                let item = repo::insert_business_item(
+                    conn,
+                    &NewBusinessItem {
+                        unit_id: Some(a.id),
+                        kind: "deferral_confirmation".to_owned(),
+                        status: "done".to_owned(),
+                        actor: "agent:1:甲".to_owned(),
+                        channel: "portal".to_owned(),
+                        before_json: None,
+                        after_json: None,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?;
+                Ok::<_, DbError>((a, b, item))
+            })
+            .unwrap();
+        let row = |unit_id: i64, period: i32| NewUnitDeferral {
+            unit_id,
+            period,
+            business_item_id: item.id,
+            confirmed_by: "agent:1:甲".to_owned(),
+            channel: "portal".to_owned(),
+            confirmed_at: now,
+        };
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let pool = pool.clone();
+                let r = row(a.id, 202208);
+                std::thread::spawn(move || {
+                    pool.transaction(|conn| deferrals::insert(conn, std::slice::from_ref(&r)))
+                })
+            })
+            .collect();
+        let results: Vec<Result<(), DbError>> =
+            handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        for r in results.iter().filter(|r| r.is_err()) {
+            assert_eq!(r, &Err(conflict(UNIT_PERIOD_KEY)));
+        }
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        deferrals::insert(conn, &[row(b.id, 202208), row(a.id, 202209)]).unwrap();
+        assert_eq!(
+            deferrals::confirmed_periods(conn, a.id).unwrap(),
+            vec![202208, 202209]
+        );
+        assert_eq!(
+            deferrals::confirmed_periods(conn, b.id).unwrap(),
+            vec![202208]
+        );
+        let listed = deferrals::list_for_unit(conn, a.id).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert_eq!(
+            (listed[0].channel.as_str(), listed[0].business_item_id),
+            ("portal", item.id)
+        );
+        // A month that is not a month, or a channel not of a unit's caller.
+        let mut bad = row(a.id, 202213);
+        assert!(deferrals::insert(conn, std::slice::from_ref(&bad)).is_err());
+        bad.period = 202210;
+        bad.channel = "system".to_owned();
+        assert!(deferrals::insert(conn, std::slice::from_ref(&bad)).is_err());
+        assert_eq!(deferrals::confirmed_periods(conn, a.id).unwrap().len(), 2);
+    });
+}
+
 #[test]
 fn transaction_commits_or_rolls_back() {
     each_backend(|db| {

@@ -230,9 +230,20 @@ fn labour_contract_back_pay_end_to_end() {
     .assert_problem(409, "ALREADY_ASSESSED");
     assert_eq!(counts(&app), before);
 
-    // Deferral (R-BACK-5): 202208–202212 fall in the 2022 scheme.
+    // Deferral (R-BACK-5): 202208–202212 fall in the 2022 scheme; the unit
+    // confirms them as deferred (缓缴期确认), so they bear no late fee.
+    let months = json!(["202208", "202209", "202210", "202211", "202212"]);
+    ok(
+        app.post_as(
+            "/api/v1/portal/deferrals/confirmations",
+            &u.token,
+            &json!({ "periods": months }),
+        ),
+        201,
+    );
     let d = ok(app.get_as("/api/v1/portal/deferrals", &u.token), 200);
     let scheme = &d["items"][0];
+    assert_eq!(scheme["confirmed_periods"], months);
     assert_eq!(scheme["from_period"], "202204");
     assert_eq!(scheme["to_period"], "202212");
     assert_eq!(scheme["repay_by"], "2023-12-31");
@@ -250,8 +261,9 @@ fn labour_contract_back_pay_end_to_end() {
         let p = l["line"]["period"].as_str().unwrap();
         ("202204"..="202212").contains(&p)
     }));
-    // Another unit has no lines in the scheme.
+    // Another unit has confirmed nothing and has no lines in the scheme.
     let d2 = ok(app.get_as("/api/v1/portal/deferrals", &other.token), 200);
+    assert_eq!(d2["items"][0]["confirmed_periods"], json!([]));
     assert!(d2["items"][0]["lines"].as_array().unwrap().is_empty());
 }
 
@@ -461,8 +473,19 @@ fn months_assessed_meanwhile_are_skipped_and_reported() {
 
 #[test]
 fn after_the_repay_by_date_deferred_months_accrue_late_fees() {
-    let app = App::start("2024-02-01");
-    let u = demo_unit(&app);
+    // The unit confirms 202209–202212 on the last day it may (R-BACK-5).
+    let app = App::start("2023-12-31");
+    let mut u = demo_unit(&app);
+    ok(
+        app.post_as(
+            "/api/v1/portal/deferrals/confirmations",
+            &u.token,
+            &json!({ "periods": ["202209", "202210", "202211", "202212"] }),
+        ),
+        201,
+    );
+    app.server.clock.set_today(fixtures::date("2024-02-01"));
+    u.token = app.mint(Role::Agent, "420500197001010011", "甲经办", Some(u.id), &[]);
     let (person_no, _) = enrol(&app, &u, "42050019900517003", "2022-09-01");
     let material = upload_pdf(&app, &u.token);
     let a = ok(

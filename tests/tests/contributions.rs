@@ -392,6 +392,14 @@ fn order_totals_due_date_idempotency_concurrency_and_revocation() {
             .status,
         201
     );
+    // The unit confirms August as deferred (缓缴期确认, R-BACK-5): only
+    // then is its late fee waived.
+    let r = app.post_as(
+        "/api/v1/portal/deferrals/confirmations",
+        &u.token,
+        &json!({"periods": ["202208"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
     // August is left unbilled; late September: September is declared and
     // the order bills both months.
     set_today(&app, "2022-09-28", &mut [&mut u]);
@@ -420,7 +428,7 @@ fn order_totals_due_date_idempotency_concurrency_and_revocation() {
     let unit_month = 55200 + 2415 + 690 + 288000 + 12600 + 3600 + 83680 + 3661 + 1046;
     let ind_month = 27600 + 1035 + 144000 + 5400 + 41840 + 1569;
     // August pension interest: 1–28 Sep = 28 days at 6.12%; the late fee of
-    // 2022 months is deferred to 2023-12-31 (人社部发〔2022〕31号).
+    // the confirmed month is deferred to 2023-12-31 (人社部发〔2022〕31号).
     let interest: i64 = [82800i128, 432000, 125520]
         .iter()
         .map(|p| div_round(p * 612 * 28, 10000 * 365))

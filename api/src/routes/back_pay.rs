@@ -1,11 +1,12 @@
 //! Back-pay applications reviewed by staff (劳动合同补缴 R-BACK-3, 职工补缴
-//! R-BACK-2) and the unit's deferred months (缓缴, R-BACK-5). The use cases
+//! R-BACK-2); the unit's deferred months (缓缴, R-BACK-5) are
+//! [`crate::routes::deferrals`]. The use cases
 //! are in [`qibao_app::declarations::back_pay`]; here the request is parsed
 //! and the answer rendered.
 
 use actix_web::{HttpResponse, get, http::header, post, web};
 use qibao_app::declarations::back_pay::{
-    self as use_case, Application, BackPayApplicationDto, BackPayApplicationList, DeferralList,
+    self as use_case, Application, BackPayApplicationDto, BackPayApplicationList,
 };
 use qibao_core::Period;
 use qibao_core::back_pay::BackPayKind;
@@ -265,39 +266,9 @@ pub async fn get_back_pay_application(
     Ok(web::Json(found))
 }
 
-// ---------------------------------------------------------------- deferrals
-
-/// The deferral schemes (缓缴, R-BACK-5) of the unit's region, each with the
-/// unit's unpaid lines in deferred months, the repay-by date and whether it
-/// has passed, so the unit knows what to repay before the deadline.
-#[utoipa::path(
-    tag = "portal",
-    operation_id = "list_deferrals",
-    security(("bearer" = [])),
-    responses(
-        (status = 200, body = DeferralList),
-        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
-    ),
-)]
-#[get("/deferrals")]
-pub async fn list_deferrals(
-    state: web::Data<AppState>,
-    user: UnitUser,
-) -> Result<web::Json<DeferralList>, ApiError> {
-    let today = state.clock.today();
-    let unit_id = user.unit_id;
-    let list = run_db(&state, move |conn| {
-        Ok(use_case::deferrals(conn, unit_id, today)?)
-    })
-    .await?;
-    Ok(web::Json(list))
-}
-
 /// Under `/portal`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_back_pay_application)
         .service(list_back_pay_applications)
-        .service(get_back_pay_application)
-        .service(list_deferrals);
+        .service(get_back_pay_application);
 }

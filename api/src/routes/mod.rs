@@ -27,6 +27,7 @@ pub mod back_pay;
 pub mod bank_accounts;
 pub mod business_items;
 pub mod declarations;
+pub mod deferrals;
 pub mod employees;
 pub mod key_changes;
 pub mod materials;
@@ -90,7 +91,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(bank_accounts::configure) // /api/v1/portal/bank-accounts[/{id}]
             .configure(materials::configure_portal) // /api/v1/portal/materials[/{id}/content]
             .configure(key_changes::configure) // /api/v1/portal/key-change-requests[/{id}]
-            .configure(back_pay::configure) // /api/v1/portal/back-pay-applications[/{id}], /deferrals
+            .configure(back_pay::configure) // /api/v1/portal/back-pay-applications[/{id}]
+            .configure(deferrals::configure_portal) // /api/v1/portal/deferrals[/confirmations]
             .configure(employees::configure) // /api/v1/portal/employees…, persons-to-verify, staff-changes
             .configure(declarations::configure) // /api/v1/portal/declarations[/{period}], back-pay-declarations
             .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
@@ -102,6 +104,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope("/staff")
             .configure(staff_units::configure) // /api/v1/staff/units[/{unit_no}], /uscc-exceptions
+            .configure(deferrals::configure_staff) // /api/v1/staff/units/{unit_no}/deferrals/confirmations
             .configure(staff_persons::configure) // /api/v1/staff/persons…, duplicate-persons…
             .configure(materials::configure_staff) // /api/v1/staff/materials/{id}/content
             .configure(tasks::configure) // /api/v1/staff/tasks[/{id}[/claim|release|approve|reject]]

@@ -137,7 +137,11 @@ pub struct UsccExceptionCreate {
 }
 
 /// 403 unless the staff member has one of `roles`.
-fn require_any_role(user: &StaffUser, roles: &[StaffRole], what: &str) -> Result<(), ApiError> {
+pub(crate) fn require_any_role(
+    user: &StaffUser,
+    roles: &[StaffRole],
+    what: &str,
+) -> Result<(), ApiError> {
     if roles.iter().any(|r| user.0.has_staff_role(*r)) {
         return Ok(());
     }

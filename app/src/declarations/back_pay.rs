@@ -1,8 +1,7 @@
 //! Back-pay applications reviewed by staff (劳动合同补缴 R-BACK-3, 职工补缴
-//! R-BACK-2) as the unit makes and follows them, and the unit's deferred
-//! months (缓缴, R-BACK-5), as use cases: applying ([`apply`]), the unit's
-//! applications ([`list`], [`get`]) and the deferral schemes with the
-//! unit's unpaid lines in them ([`deferrals`]).
+//! R-BACK-2) as the unit makes and follows them, as use cases: applying
+//! ([`apply`]) and the unit's applications ([`list`], [`get`]). The
+//! deferred months (缓缴, R-BACK-5) are [`super::deferrals`].
 //!
 //! `qibao_core::back_pay` decides whether the months may be applied for;
 //! what approval creates is [`crate::review::labour_contract`]'s.
@@ -10,12 +9,11 @@
 use std::collections::HashSet;
 
 use qibao_core::back_pay::{
-    BackPayFacts, BackPayKind, BackPayRefusal, BackPayRequest, check_request, deferral_standing,
+    BackPayFacts, BackPayKind, BackPayRefusal, BackPayRequest, check_request,
 };
 use qibao_core::contribution::{WageBasis, declared_monthly_wage};
 use qibao_core::employment::LineStatus;
 use qibao_core::insurance::Insurance;
-use qibao_core::late::late_fee;
 use qibao_core::{Money, Period};
 use qibao_db::assessments as lines_db;
 use qibao_db::review::{self as store, PageReq, ReviewTask};
@@ -342,103 +340,5 @@ pub fn get(conn: &mut DbConn, unit_id: i64, id: i64) -> Result<BackPayApplicatio
             Some(t) if t.unit_id == unit_id && bp::KINDS.contains(&t.kind.as_str()) => dto(c, t),
             _ => Err(not_found()),
         }
-    })
-}
-
-// ---------------------------------------------------------------- deferrals
-
-/// A line of a deferred period not yet paid.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DeferredLineDto {
-    /// Person number (个人编号, AAC001).
-    pub person_no: String,
-    /// Name (姓名, AAC003).
-    pub person_name: String,
-    pub line: LineDto,
-    /// The late fee if an order were issued today: nothing until the
-    /// repay-by date, normal fees after it (R-LATE-1, R-BACK-5).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.00"))]
-    pub late_fee_if_billed_today: Money,
-}
-
-/// A deferral scheme (缓缴) of the unit's region and the unit's unpaid
-/// lines in it.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DeferralDto {
-    /// First deferred month (YYYYMM).
-    #[cfg_attr(feature = "openapi", schema(example = "202204"))]
-    pub from_period: String,
-    /// Last deferred month (YYYYMM); none when open-ended.
-    #[cfg_attr(feature = "openapi", schema(example = "202212"))]
-    pub to_period: Option<String>,
-    /// Repay by this date without late fees.
-    #[cfg_attr(feature = "openapi", schema(example = "2023-12-31"))]
-    pub repay_by: Date,
-    /// Whether the repay-by date has passed (late fees apply again).
-    pub passed: bool,
-    /// Days from today to the repay-by date inclusive; 0 once passed.
-    #[cfg_attr(feature = "openapi", schema(example = 256))]
-    pub days_left: i64,
-    /// The policy document.
-    pub source: String,
-    /// Pending (`pending`) and billed but unpaid (`billed`) lines of the
-    /// unit in the deferred months.
-    pub lines: Vec<DeferredLineDto>,
-    pub totals: LineTotals,
-}
-
-/// The deferral schemes of the unit's region.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DeferralList {
-    /// Today, as the standing is computed.
-    pub today: Date,
-    pub items: Vec<DeferralDto>,
-}
-
-/// The deferral schemes (缓缴, R-BACK-5) of the unit's region, each with the
-/// unit's unpaid lines in deferred months, the late fee each would bear if
-/// billed `today`, the repay-by date and whether it has passed; in one read
-/// snapshot.
-pub fn deferrals(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<DeferralList, AppError> {
-    read_transaction(conn, |conn| {
-        let mut ctx = UnitContext::load(conn, unit_id)?;
-        let schemes = ctx.policy.deferrals.clone();
-        let mut items = Vec::new();
-        for d in schemes {
-            let rows = qibao_db::back_pay::unpaid_lines_in_periods(
-                conn,
-                unit_id,
-                d.range.from.yyyymm(),
-                d.range.to.map(Period::yyyymm),
-            )?;
-            let mut lines = Vec::new();
-            for (a, person_no, person_name) in rows {
-                let line = LineDto::of(&a)?;
-                let params = ctx.params(line.period)?;
-                let fee = late_fee(line.total, line.period, today, &params.late_fee, Some(&d));
-                lines.push(DeferredLineDto {
-                    person_no,
-                    person_name,
-                    late_fee_if_billed_today: fee.amount,
-                    line,
-                });
-            }
-            let standing = deferral_standing(d.repay_by, today);
-            let line_dtos: Vec<LineDto> = lines.iter().map(|l| l.line.clone()).collect();
-            items.push(DeferralDto {
-                from_period: d.range.from.to_string(),
-                to_period: d.range.to.map(|p| p.to_string()),
-                repay_by: d.repay_by,
-                passed: standing.passed,
-                days_left: standing.days_left,
-                source: d.source.document.clone(),
-                totals: LineTotals::of(&line_dtos),
-                lines,
-            });
-        }
-        Ok(DeferralList { today, items })
     })
 }

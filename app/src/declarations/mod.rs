@@ -7,10 +7,11 @@
 //! unit's latest accounted period (最大做账期号).
 //!
 //! Months beyond the online window are applied for one employee at a time
-//! and decided by a reviewer, and deferred months are repaid by a date
-//! ([`back_pay`]: R-BACK-2, 3, 5).
+//! and decided by a reviewer ([`back_pay`]: R-BACK-2, 3); the months a unit
+//! confirmed it defers are repaid by a date ([`deferrals`]: R-BACK-5).
 
 pub mod back_pay;
+pub mod deferrals;
 
 use qibao_core::business_item::BusinessItemKind;
 use std::collections::{BTreeSet, HashMap, HashSet};
