@@ -27,7 +27,7 @@ use qibao_core::payment::{OrderState, ProgressStep};
 use qibao_core::rules::order_due_date;
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::Assessment;
-use qibao_db::bulk::{InsuranceFilter, SharedLineTerms};
+use qibao_db::bulk::SharedLineTerms;
 use qibao_db::orders::{self as orders_db, NewOrder, NewOrderLine, Order};
 use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, employees as emp_db};
@@ -777,13 +777,29 @@ pub fn issue(
         )
         .collect();
     qibao_db::bulk::insert_order_lines(conn, &rows).map_err(retryable)?;
+    // One INSERT … SELECT per month and terms: the month's insurances that
+    // share their terms (usually all of them) in one scan of its lines.
+    let mut writes: Vec<(i32, &SharedLineTerms, Vec<&'static str>, usize)> = Vec::new();
     for ((period, insurance), (terms, expected)) in &groups {
-        let which = InsuranceFilter::Only(insurance.code());
+        match writes.iter_mut().find(|w| w.0 == *period && w.1 == terms) {
+            Some(w) => {
+                w.2.push(insurance.code());
+                w.3 += expected;
+            }
+            None => writes.push((*period, terms, vec![insurance.code()], *expected)),
+        }
+    }
+    for (period, terms, insurances, expected) in writes {
         let put = qibao_db::bulk::order_lines_from_pending(
-            conn, order.id, unit_id, *period, which, terms,
+            conn,
+            order.id,
+            unit_id,
+            period,
+            &insurances,
+            terms,
         )
         .map_err(retryable)?;
-        if put != *expected {
+        if put != expected {
             return Err(AppError::conflict(
                 RETRY,
                 "核定明细已被其他请求开具，请刷新后核对。",

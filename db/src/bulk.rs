@@ -92,17 +92,8 @@ pub struct SharedLineTerms {
     pub late_fee_note: Option<String>,
 }
 
-/// Which insurances of a month a set-based order-line write takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InsuranceFilter {
-    /// Only this insurance (e.g. pension, whose interest terms differ).
-    Only(&'static str),
-    /// Every insurance but this one.
-    AllBut(&'static str),
-}
-
-/// Puts every pending line of `unit_id` and `period` (of the insurances
-/// `which` selects) on order `order_id` with the same `terms`, in one
+/// Puts every pending line of `unit_id` and `period` of the `insurances`
+/// (codes; the month's insurances that share `terms`) on order `order_id` with the same `terms`, in one
 /// `INSERT … SELECT`: the rows never travel to the application. Returns how
 /// many lines were put on the order. A line already on a live order is
 /// [`DbError::Conflict`] ([`crate::orders::LIVE_LINE_KEY`]).
@@ -111,7 +102,7 @@ pub fn order_lines_from_pending(
     order_id: i64,
     unit_id: i64,
     period: i32,
-    which: InsuranceFilter,
+    insurances: &[&str],
     terms: &SharedLineTerms,
 ) -> Result<usize, DbError> {
     use diesel::sql_types::{BigInt, Bool, Date as SqlDate, Nullable, Text};
@@ -119,11 +110,7 @@ pub fn order_lines_from_pending(
         .filter(assessments::unit_id.eq(unit_id))
         .filter(assessments::period.eq(period))
         .filter(assessments::status.eq(PENDING))
-        .into_boxed();
-    let pending = match which {
-        InsuranceFilter::Only(code) => pending.filter(assessments::insurance.eq(code)),
-        InsuranceFilter::AllBut(code) => pending.filter(assessments::insurance.ne(code)),
-    };
+        .filter(assessments::insurance.eq_any(insurances));
     let rows = pending.select((
         order_id.into_sql::<BigInt>(),
         assessments::id,
