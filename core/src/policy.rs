@@ -94,6 +94,7 @@ pub struct LateFeeRule {
     /// The legal due date as a day of the month after the contribution month;
     /// `None`: the last day of the contribution month itself. Fees count from
     /// the day after the due date.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub due_day_of_next_month: Option<u8>,
     pub cap: LateFeeCap,
     pub source: Source,
@@ -232,6 +233,7 @@ pub struct PeriodParams {
     pub injury_rates: Vec<InjuryClassRate>,
     pub late_fee: LateFeeRule,
     pub windows: Windows,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deferral: Option<Deferral>,
 }
 
