@@ -16,6 +16,7 @@
 #   ST_BACKENDS="sqlite postgres"
 #   ST_CALLERS="anonymous legal_rep staff tax"
 #   ST_VERSION=4.32.5   the schemathesis release (pinned; its CLI flags differ between 3.x and 4.x)
+#   ST_PYTHON           the interpreter of the venv (default: see pick_python)
 #   QIBAO_CACHE_DIR     where the venv lives (default ~/.cache/qibao)
 # Exit status 1 when any run found a failure; every run is made first.
 #
@@ -36,8 +37,9 @@ target="${CARGO_TARGET_DIR:-target}"
 qibao="$target/debug/qibao"
 
 # --- the venv ---------------------------------------------------------------
-# CPython 3.11.7's parser raises "AST constructor recursion depth mismatch"
-# inside hypothesis on some of the spec's schemas; a later CPython does not.
+# CPython 3.11.7's parser now and then raises "AST constructor recursion
+# depth mismatch" inside hypothesis (seen drawing a body with extra
+# properties, a run error rather than a finding); 3.12+ does not.
 # Take the newest python3 ≥ 3.12 this machine has (pyenv's included), else
 # python3.
 pick_python() {
@@ -54,7 +56,7 @@ pick_python() {
   done
   command -v python3
 }
-python="$(pick_python)"
+python="${ST_PYTHON:-$(pick_python)}"
 py_version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 venv="$cache/schemathesis-$st_version-py$py_version"
 if ! "$venv/bin/st" --version 2>/dev/null | grep -q "version $st_version\$"; then
