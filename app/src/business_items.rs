@@ -43,11 +43,14 @@ pub struct BusinessItemDto {
     #[cfg_attr(feature = "openapi", schema(example = "portal"))]
     pub channel: String,
     /// The person concerned, when the item is about one.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub person_no: Option<String>,
     /// Whether it can be revoked now.
     pub revocable: bool,
     /// Why not, when it cannot.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub not_revocable_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub not_revocable_reason: Option<String>,
 }
 
@@ -57,9 +60,9 @@ pub struct BusinessItemDto {
 pub struct BusinessItemDetail {
     #[serde(flatten)]
     pub item: BusinessItemDto,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub before: Option<Value>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub after: Option<Value>,
 }
 

@@ -76,8 +76,10 @@ pub struct OrderLineDto {
     pub late_fee: Money,
     pub late_fee_days: i64,
     pub late_fee_daily_rate: Rate,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub late_fee_from: Option<Date>,
     /// Why the late fee is waived or shortened (deferral, R-BACK-5).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub late_fee_note: Option<String>,
     pub total: Money,
 }
@@ -195,8 +197,10 @@ pub struct OrderDto {
     /// Payment progress (R-PAY-1): the five steps with their times.
     pub progress: Vec<ProgressStepDto>,
     /// The tax bureau's invoice number (票据号), once invoiced.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub invoice_no: Option<String>,
     /// The tax serial (税务流水号) of the booked payment, once paid.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub payment_serial: Option<String>,
     /// How many lines the order has: read them a page at a time at
     /// `GET /api/v1/portal/orders/{order_no}/lines`.
@@ -274,6 +278,7 @@ pub struct ProgressStepDto {
     pub done: bool,
     /// When (China time); for 税务登账 the bank's time.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub at: Option<OffsetDateTime>,
 }
 

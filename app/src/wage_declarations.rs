@@ -47,9 +47,12 @@ pub struct WagePersonDto {
     pub name: String,
     /// previous_year, first_month or monthly.
     pub basis: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub previous_year_total_wages: Option<Money>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub months_paid: Option<i32>,
     /// The first month's or average monthly wage, as given.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub wage: Option<Money>,
     /// Declared monthly wage rounded to 10 yuan (申报工资, R-WAGE-2).
     pub declared_wage: Money,
@@ -70,6 +73,7 @@ pub struct WageVersionDto {
     pub committed_at: OffsetDateTime,
     /// When a correction replaced it (None: current; UTC, RFC 3339).
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub superseded_at: Option<OffsetDateTime>,
 }
 

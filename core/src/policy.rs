@@ -94,6 +94,7 @@ pub struct LateFeeRule {
     /// The legal due date as a day of the month after the contribution month;
     /// `None`: the last day of the contribution month itself. Fees count from
     /// the day after the due date.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub due_day_of_next_month: Option<u8>,
     pub cap: LateFeeCap,
     pub source: Source,
@@ -236,6 +237,7 @@ pub struct PeriodParams {
     /// The region's deferral scheme that allows this period, if any. It
     /// waives nothing by itself: a unit is deferred only for the months it
     /// confirmed ([`crate::deferral::UnitDeferrals`], R-BACK-5).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deferral: Option<Deferral>,
 }
 

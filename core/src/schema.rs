@@ -77,6 +77,8 @@ impl PartialSchema for PeriodRange {
                     .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
                     .pattern(Some(r"^\d{6}$")),
             )
+            // Always written (null when open-ended).
+            .required("to")
             .into()
     }
 }

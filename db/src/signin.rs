@@ -26,6 +26,43 @@ pub fn find(conn: &mut DbConn, key: &str) -> Result<Option<ThrottleRow>, DbError
         .optional()?)
 }
 
+#[derive(QueryableByName)]
+struct LockedRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    failures: i32,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    last_failure_at: PrimitiveDateTime,
+}
+
+/// The row of a key, created (no failures, `now`) when missing and locked
+/// until the caller's transaction ends: concurrent failures of one key are
+/// counted one after another, none lost and none refused by the key's
+/// uniqueness (PostgreSQL's `ON CONFLICT … DO UPDATE` waits for the other
+/// writer and takes its committed row; SQLite's write transactions are
+/// serial already). Callers lock their keys in one order.
+pub fn lock(conn: &mut DbConn, key: &str, now: PrimitiveDateTime) -> Result<ThrottleRow, DbError> {
+    use diesel::sql_types::{Text, Timestamp};
+    const SQL: &str = "INSERT INTO signin_throttle (key, failures, last_failure_at) \
+        VALUES ({k}, 0, {t}) \
+        ON CONFLICT (key) DO UPDATE SET failures = signin_throttle.failures \
+        RETURNING failures, last_failure_at";
+    let row: LockedRow = match conn {
+        DbConn::Pg(c) => diesel::sql_query(SQL.replace("{k}", "$1").replace("{t}", "$2"))
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .get_result(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(SQL.replace("{k}", "?").replace("{t}", "?"))
+            .bind::<Text, _>(key)
+            .bind::<Timestamp, _>(now)
+            .get_result(c)?,
+    };
+    Ok(ThrottleRow {
+        key: key.to_owned(),
+        failures: row.failures,
+        last_failure_at: row.last_failure_at,
+    })
+}
+
 /// Stores a key's row (insert or replace).
 pub fn store(conn: &mut DbConn, row: &ThrottleRow) -> Result<(), DbError> {
     let n = diesel::update(signin_throttle::table.find(&row.key))

@@ -12,6 +12,7 @@ use serde_json::Value;
 pub use serde_json::json;
 
 pub mod fixtures;
+pub mod spec;
 
 /// A running server and its database; both go away when dropped.
 pub struct App {
@@ -145,12 +146,12 @@ impl App {
     ) -> Resp {
         let mut rb = self
             .client
-            .request(method, self.url(path))
+            .request(method.clone(), self.url(path))
             .bearer_auth(token);
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        Self::wrap(rb.send().expect("request"))
+        Self::wrap(&method, rb.send().expect("request"))
     }
 
     pub fn get_as(&self, path: &str, token: &str) -> Resp {
@@ -191,7 +192,11 @@ impl App {
         self.server.url(path)
     }
 
-    fn wrap(r: reqwest::blocking::Response) -> Resp {
+    /// The answer, after checking it against the spec ([`spec`]): a
+    /// status, content type or body the spec does not document for the
+    /// operation fails the scenario that got it.
+    fn wrap(method: &reqwest::Method, r: reqwest::blocking::Response) -> Resp {
+        let path = r.url().path().to_owned();
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let content_type = headers
@@ -201,6 +206,11 @@ impl App {
             .to_string();
         let text = r.text().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if let Some(Err(violation)) =
+            spec::spec().check(method.as_str(), &path, status, &content_type, &body, &text)
+        {
+            panic!("the answer does not match the spec: {violation}");
+        }
         Resp {
             status,
             content_type,
@@ -211,11 +221,15 @@ impl App {
     }
 
     pub fn get(&self, path: &str) -> Resp {
-        Self::wrap(self.client.get(self.url(path)).send().expect("GET"))
+        Self::wrap(
+            &reqwest::Method::GET,
+            self.client.get(self.url(path)).send().expect("GET"),
+        )
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Resp {
         Self::wrap(
+            &reqwest::Method::POST,
             self.client
                 .post(self.url(path))
                 .json(body)
@@ -232,6 +246,7 @@ impl App {
         body: impl Into<reqwest::blocking::Body>,
     ) -> Resp {
         Self::wrap(
+            &reqwest::Method::POST,
             self.client
                 .post(self.url(path))
                 .header(reqwest::header::CONTENT_TYPE, content_type)
@@ -243,8 +258,9 @@ impl App {
 
     pub fn request(&self, method: reqwest::Method, path: &str) -> Resp {
         Self::wrap(
+            &method,
             self.client
-                .request(method, self.url(path))
+                .request(method.clone(), self.url(path))
                 .send()
                 .expect("request"),
         )

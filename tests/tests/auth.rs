@@ -1252,3 +1252,42 @@ fn concurrent_confirmations_and_token_requests_have_one_winner() {
         "{statuses:?}"
     );
 }
+
+/// Issue 11 (found by schemathesis on PostgreSQL): wrong passwords sent at
+/// once on one account were refused by the throttle's own bookkeeping (409
+/// `CONFLICT`, the loser of the first insert of the account's row), or
+/// counted as one. Each is counted now: exactly the four free failures
+/// answer 401, every other one 429, and the account then waits.
+#[test]
+fn wrong_passwords_sent_at_once_are_each_counted() {
+    let (app, _demo) = start();
+    let app = &app;
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                s.spawn(move || {
+                    app.post(
+                        STAFF_LOGIN,
+                        &json!({ "username": "raced", "password": format!("wrong-{i}") }),
+                    )
+                    .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        4,
+        "{statuses:?}"
+    );
+    let next = app.post(
+        STAFF_LOGIN,
+        &json!({ "username": "raced", "password": "wrong-again" }),
+    );
+    next.assert_problem(429, "SIGNIN_THROTTLED");
+}

@@ -41,12 +41,13 @@ pub struct IdentifierCheck {
     #[schema(example = "11010519491231002X")]
     pub normalised: String,
     /// For a resident ID: the birth date it encodes.
-    #[schema(value_type = Option<String>, format = Date, example = "1949-12-31")]
+    #[schema(required = true, value_type = Option<String>, format = Date, example = "1949-12-31")]
     pub birth_date: Option<Date>,
     /// For a resident ID: M or F (from the 17th digit).
-    #[schema(example = "F")]
+    #[schema(required = true, example = "F")]
     pub gender: Option<String>,
     /// For a legacy 15-digit ID: the number it was converted from.
+    #[schema(required = true)]
     pub converted_from: Option<String>,
     /// Notes for the user (Chinese), e.g. that a 15-digit number was converted.
     pub notes: Vec<String>,

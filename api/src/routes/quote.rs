@@ -30,7 +30,9 @@ pub const MAX_QUOTE_PERSONS: usize = 5000;
 pub struct QuotePerson {
     /// The client's own reference (payroll id, name…), echoed back.
     #[schema(example = "emp-001")]
+    /// The request's `ref` of this person, echoed (null when none was given).
     #[serde(rename = "ref")]
+    #[schema(required = true)]
     pub reference: Option<String>,
     /// Declared monthly wage in yuan, as a string ("5234.56") or an integer.
     #[schema(value_type = Option<String>, example = "3450.00")]
@@ -71,7 +73,9 @@ pub struct QuoteRequest {
 pub struct QuotePersonResult {
     /// Position in the request, from 0.
     pub index: usize,
+    /// The request's `ref` of this person, echoed (null when none was given).
     #[serde(rename = "ref")]
+    #[schema(required = true)]
     pub reference: Option<String>,
     /// The declared monthly wage rounded to 10 yuan (R-WAGE-2).
     pub declared_wage: Money,
@@ -120,6 +124,7 @@ pub struct RateApplied {
 pub struct QuoteParameters {
     pub bounds: BaseBounds,
     pub rates: Vec<RateApplied>,
+    #[schema(required = true)]
     pub injury: Option<InjuryRateApplied>,
 }
 

@@ -66,6 +66,16 @@ fn load(conn: &mut DbConn, key: &str) -> Result<Record, AppError> {
         .unwrap_or_default())
 }
 
+/// The key's record, its row locked until the transaction ends
+/// ([`store::lock`]).
+fn lock(conn: &mut DbConn, key: &str, now: PrimitiveDateTime) -> Result<Record, AppError> {
+    let r = store::lock(conn, key, now)?;
+    Ok(Record {
+        failures: u32::try_from(r.failures).unwrap_or(0),
+        last_failure_at: Some(r.last_failure_at),
+    })
+}
+
 fn save(conn: &mut DbConn, key: &str, r: Record, now: PrimitiveDateTime) -> Result<(), AppError> {
     store::store(
         conn,
@@ -117,8 +127,10 @@ pub fn fail(
     plain: AppError,
 ) -> AppError {
     let outcome = transaction(conn, |c| {
-        let account = load(c, &keys.account)?;
-        let address = load(c, &keys.address)?;
+        // Both rows locked (account first, then address, as every attempt
+        // does): concurrent failures count one after another.
+        let account = lock(c, &keys.account, now)?;
+        let address = lock(c, &keys.address, now)?;
         let (account_after, address_after) =
             (account.after_failure(now), address.after_failure(now));
         save(c, &keys.account, account_after, now)?;

@@ -98,8 +98,10 @@ pub struct BackPayApplicationDto {
     /// its year's bounds).
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "5230.00"))]
     pub monthly_wage: Money,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub reason: Option<String>,
     /// Why the reviewer did not approve (审核不通过原因).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub rejection_reason: Option<String>,
     pub materials: Vec<MaterialDto>,
     /// The pending lines the approval created.
@@ -110,6 +112,7 @@ pub struct BackPayApplicationDto {
     pub submitted_by: String,
     #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T02:15:00Z"))]
     pub submitted_at: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_at: Option<String>,
     /// Every step, oldest first.
     pub timeline: Vec<TimelineEntry>,

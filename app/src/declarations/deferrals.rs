@@ -67,7 +67,7 @@ pub struct DeferralConfirmationDto {
     pub period: String,
     /// Repay by this date without late fees; none when the region no
     /// longer allows the month (the confirmation then waives nothing).
-    #[cfg_attr(feature = "openapi", schema(example = "2023-12-31"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "2023-12-31"))]
     pub repay_by: Option<Date>,
     /// Who confirmed it (经办人): the name.
     #[cfg_attr(feature = "openapi", schema(example = "甲经办"))]
@@ -106,7 +106,7 @@ pub struct DeferralConfirmationResult {
     pub already_confirmed: Vec<String>,
     /// The business item (办件, 缓缴期确认) that records it; none when
     /// nothing was written.
-    #[cfg_attr(feature = "openapi", schema(example = 57))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = 57))]
     pub business_item_id: Option<i64>,
     /// Every month the unit has confirmed, after this request.
     pub confirmations: Vec<DeferralConfirmationDto>,
@@ -338,7 +338,7 @@ pub struct DeferralDto {
     #[cfg_attr(feature = "openapi", schema(example = "202204"))]
     pub from_period: String,
     /// Last month the region allows (YYYYMM); none when open-ended.
-    #[cfg_attr(feature = "openapi", schema(example = "202212"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "202212"))]
     pub to_period: Option<String>,
     /// Repay the confirmed months by this date without late fees.
     #[cfg_attr(feature = "openapi", schema(example = "2023-12-31"))]

@@ -25,6 +25,7 @@ pub struct SpecialStatusDto {
     #[cfg_attr(feature = "openapi", schema(example = "退休"))]
     pub label: String,
     pub from_period: Period,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub to_period: Option<Period>,
 }
 

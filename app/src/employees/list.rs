@@ -41,9 +41,11 @@ pub struct EmployeeRow {
     /// The declared monthly wage of the latest relation.
     pub declared_wage: Money,
     /// The latest month paid (到账) at this unit.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub latest_paid_period: Option<Period>,
     /// The person's paid-up period here (R-PAY-3): the latest month up to
     /// which every assessed month is paid.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub paid_up_period: Option<Period>,
     /// Months assessed and not yet paid.
     pub unpaid_periods: Vec<Period>,

@@ -96,9 +96,12 @@ pub struct PersonDto {
     /// Nationality, ISO 3166 alpha-3 (国籍, AAC161).
     #[cfg_attr(feature = "openapi", schema(example = "CHN"))]
     pub nationality: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub address: Option<String>,
     /// First-work date (首次参工时间, AAC007).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub first_work_date: Option<Date>,
 }
 
@@ -131,7 +134,9 @@ pub struct RelationDto {
     /// This-employment start date (本次参工时间).
     pub start_date: Date,
     /// The day employment ended (停保时间), when suspended.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub stop_date: Option<Date>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub stop_reason: Option<String>,
     /// paying or suspended.
     pub status: InsuredStatus,
@@ -268,6 +273,7 @@ pub struct EnrolmentResult {
     /// person (same ID) was continued (续保).
     pub person_created: bool,
     /// The legacy 15-digit ID number the given ID was converted from (R-ID-1).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub id_number_converted_from: Option<String>,
     /// The declared monthly wage rounded to 10 yuan (R-WAGE-2).
     pub declared_wage: Money,
@@ -283,6 +289,7 @@ pub struct EnrolmentResult {
     pub totals: LineTotals,
     /// Months × insurances left out, with the reason (R-EMP-4, R-EMP-7).
     pub excluded: Vec<ExcludedLine>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub labour_contract_back_pay: Option<LabourContractNotice>,
     /// Notes for the agent, in Chinese.
     pub messages: Vec<String>,

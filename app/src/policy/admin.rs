@@ -47,8 +47,8 @@ pub struct PolicyChangeDto {
     /// `windows`, `deferral` or `interest_rate`.
     #[cfg_attr(feature = "openapi", schema(example = "rate"))]
     pub parameter: String,
-    /// The region code; absent for national interest rates.
-    #[cfg_attr(feature = "openapi", schema(example = "420500"))]
+    /// The region code; null for national interest rates.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "420500"))]
     pub region: Option<String>,
     /// Who changed it (`role:account:name`).
     #[cfg_attr(feature = "openapi", schema(example = "staff:pol1:政策管理员"))]
@@ -57,10 +57,10 @@ pub struct PolicyChangeDto {
     /// When (RFC 3339, UTC).
     pub created_at: String,
     /// The version closed by this change, as it was (`closed`); null when none.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub before: Option<Value>,
     /// The version added (`added`) and the closed version as it is now (`closed`).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub after: Option<Value>,
 }
 

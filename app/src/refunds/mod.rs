@@ -149,15 +149,21 @@ pub struct RefundCandidateDto {
     #[cfg_attr(feature = "openapi", schema(example = "276.00"))]
     pub refundable_individual: Money,
     /// Why not, when it is not: a stable code and the Chinese reason.
-    #[cfg_attr(feature = "openapi", schema(example = "STOP_MONTH"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "STOP_MONTH"))]
     pub refusal_code: Option<String>,
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "202301为停保时间所在月份，应正常缴费，不能退费")
+        schema(
+            required = true,
+            example = "202301为停保时间所在月份，应正常缴费，不能退费"
+        )
     )]
     pub refusal_reason: Option<String>,
     /// The live refund the line is on, if any.
-    #[cfg_attr(feature = "openapi", schema(example = "TF20230420000001"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, example = "TF20230420000001")
+    )]
     pub refund_no: Option<String>,
 }
 
@@ -186,6 +192,7 @@ pub struct RefundCandidates {
     #[cfg_attr(feature = "openapi", schema(example = "1738.80"))]
     pub total_refundable: Money,
     /// The unit's refund bank account (R-REF-3); none: register one first.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub bank_account: Option<RefundBankAccountDto>,
 }
 
@@ -266,6 +273,7 @@ pub struct RefundDocument {
     pub document_type: String,
     #[cfg_attr(feature = "openapi", schema(example = "解除劳动合同通知书"))]
     pub document_type_label: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub reason: Option<String>,
     /// By period and insurance.
     pub lines: Vec<RefundLineDto>,
@@ -283,13 +291,18 @@ pub struct RefundDocument {
     /// The review task: `open`, `claimed`, `approved` or `rejected`.
     #[cfg_attr(feature = "openapi", schema(example = "open"))]
     pub review_status: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub reviewed_at: Option<String>,
     /// The reviewer's reason of a rejection (审核不通过原因).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub rejection_reason: Option<String>,
     /// The reviewer's note of an approval.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub approval_note: Option<String>,
     /// When finance paid the refund out, and the payment's reference.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub paid_out_at: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub payout_reference: Option<String>,
     /// Every step, oldest first.
     pub timeline: Vec<TimelineEntry>,
@@ -319,8 +332,11 @@ pub struct RefundSummary {
     #[cfg_attr(feature = "openapi", schema(example = "1738.80"))]
     pub total: Money,
     pub applied_at: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub reviewed_at: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub rejection_reason: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub paid_out_at: Option<String>,
 }
 

@@ -214,7 +214,10 @@ pub struct MaterialDto {
         schema(example = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
     )]
     pub sha256: String,
-    #[cfg_attr(feature = "openapi", schema(example = "新营业执照副本"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, example = "新营业执照副本")
+    )]
     pub description: Option<String>,
     /// Who uploaded it (`role:account:name`).
     #[cfg_attr(feature = "openapi", schema(example = "agent:420500198001011234:张三"))]
@@ -252,6 +255,7 @@ pub struct TimelineEntry {
     #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T03:00:00Z"))]
     pub at: String,
     /// The reason of a rejection.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: Option<String>,
 }
 

@@ -49,11 +49,16 @@ pub struct TaskSummary {
     #[cfg_attr(feature = "openapi", schema(example = 5400))]
     pub age_seconds: i64,
     /// Who claimed it (`role:account:name`).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub claimed_by: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub claimed_at: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_by: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_at: Option<String>,
     /// The reason of a rejection (shown to the unit).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub reason: Option<String>,
 }
 
@@ -72,12 +77,16 @@ pub struct TaskEventDto {
     #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T03:00:00Z"))]
     pub at: String,
     /// Approval note or rejection reason.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: Option<String>,
 }
 
-/// The business item (办件) a task decides.
+/// The business item (办件) a task decides. Named `TaskBusinessItem` in
+/// the spec: the unit's own `BusinessItemDto` ([`crate::business_items`])
+/// has other fields, and two schemas of one name would overwrite each other.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = TaskBusinessItem))]
 pub struct BusinessItemDto {
     #[cfg_attr(feature = "openapi", schema(example = 31))]
     pub id: i64,
@@ -90,11 +99,11 @@ pub struct BusinessItemDto {
     pub actor: String,
     /// `portal`, `counter`, `api` or `system`.
     pub channel: String,
-    /// The values before the change.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// The values before the change (null when something is created).
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub before: Option<Value>,
     /// The values asked for.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub after: Option<Value>,
     pub created_at: String,
     pub updated_at: String,

@@ -93,6 +93,7 @@ pub struct PersonStatusDto {
     #[cfg_attr(feature = "openapi", schema(example = "退休"))]
     pub label: String,
     pub from_period: Period,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub to_period: Option<Period>,
     pub note: String,
     pub created_by: String,
@@ -122,6 +123,7 @@ impl PersonStatusDto {
 pub struct StaffPersonDetail {
     pub person: PersonDto,
     /// Set when this number was merged into another (R-EMP-8).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub merged_into: Option<String>,
     /// Numbers merged into this one.
     pub merged_from: Vec<String>,

@@ -33,6 +33,7 @@ pub struct DifferenceDto {
     /// What was booked for it.
     pub booked: Money,
     /// The refusal code, for a refused message.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub code: Option<String>,
     pub detail: String,
 }

@@ -29,7 +29,7 @@ pub struct AgentDto {
     /// Resident ID number (AAC002) with its middle masked.
     #[cfg_attr(feature = "openapi", schema(example = "420500********0016"))]
     pub id_number_masked: String,
-    #[cfg_attr(feature = "openapi", schema(example = "人力资源部"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "人力资源部"))]
     pub department: Option<String>,
     #[cfg_attr(feature = "openapi", schema(example = "13972012345"))]
     pub phone: String,

@@ -31,8 +31,10 @@ pub struct ApiKeyView {
     /// Who created it (`role:subject:name`).
     pub created_by: String,
     /// When it was last exchanged for a token (ISO 8601, China time).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_used_at: Option<String>,
     /// When it was revoked (ISO 8601, China time); a revoked key no longer works.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub revoked_at: Option<String>,
 }
 

@@ -52,6 +52,7 @@ pub struct UnitChangeResult {
     /// The fields that changed (empty when the request changed nothing).
     pub changed_fields: Vec<String>,
     /// The business item recorded, if anything changed.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub business_item_id: Option<i64>,
     pub unit: UnitInfo,
 }

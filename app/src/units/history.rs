@@ -28,7 +28,7 @@ pub struct ChangeHistoryItem {
     pub status: String,
     /// Who acted: `legal_rep`, `agent`, `payroll`, `staff`, `tax` (null when
     /// recorded by the system or the demo loader).
-    #[cfg_attr(feature = "openapi", schema(example = "legal_rep"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "legal_rep"))]
     pub actor_role: Option<String>,
     /// The acting person's (or credential's) name.
     #[cfg_attr(feature = "openapi", schema(example = "刘建国"))]
@@ -37,10 +37,10 @@ pub struct ChangeHistoryItem {
     #[cfg_attr(feature = "openapi", schema(example = "portal"))]
     pub channel: String,
     /// The values before the change (null when something was created).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub before: Option<Value>,
     /// The values after the change.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub after: Option<Value>,
     /// When (ISO 8601, UTC).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]

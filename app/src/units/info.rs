@@ -44,7 +44,7 @@ pub struct LegalRepresentativeInfo {
     #[cfg_attr(feature = "openapi", schema(example = "420500********0016"))]
     pub id_number_masked: String,
     /// Null for units registered before the phone was kept.
-    #[cfg_attr(feature = "openapi", schema(example = "13972012345"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "13972012345"))]
     pub phone: Option<String>,
 }
 
@@ -64,10 +64,13 @@ pub struct UnitInsuranceDto {
     /// First insured month.
     pub start_period: Period,
     /// Last insured month, once the unit stopped the insurance.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub stop_period: Option<Period>,
     /// Latest accounted period (最大做账期号): the latest month declared.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub latest_accounted_period: Option<Period>,
     /// Latest paid-up period (最大核止期号): the latest month paid.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub latest_paid_period: Option<Period>,
 }
 
@@ -118,7 +121,7 @@ pub struct UnitInfo {
     pub risk_class: i16,
     /// The work-injury floating factor in percent in force this month (or
     /// the first one in force, when it starts later).
-    #[cfg_attr(feature = "openapi", schema(example = 100))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = 100))]
     pub floating_factor: Option<i16>,
     /// Region (参保所属地).
     pub region: RegionRef,
@@ -127,13 +130,16 @@ pub struct UnitInfo {
         schema(example = "湖北省宜昌市西陵区东山大道100号")
     )]
     pub address: String,
-    #[cfg_attr(feature = "openapi", schema(example = "443000"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "443000"))]
     pub postcode: Option<String>,
     #[cfg_attr(feature = "openapi", schema(example = "0717-6441234"))]
     pub phone: String,
     /// Contact person (联系人).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contact_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub contact_phone: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub email: Option<String>,
     pub legal_representative: LegalRepresentativeInfo,
     /// Collection method (征收方式, AAB033): `tax`.

@@ -42,14 +42,17 @@ pub struct KeyChangeRequestDto {
     #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"name": "宜昌市三峡新材料科技有限公司"})))]
     pub after: Option<Value>,
     /// The unit's reason for the change.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub reason: Option<String>,
     /// Why the reviewer did not approve (审核不通过原因).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub rejection_reason: Option<String>,
     pub materials: Vec<MaterialDto>,
     /// Who submitted it (`role:account:name`).
     pub submitted_by: String,
     #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T02:15:00Z"))]
     pub submitted_at: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_at: Option<String>,
     /// Every step, oldest first.
     pub timeline: Vec<TimelineEntry>,
