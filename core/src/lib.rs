@@ -10,6 +10,7 @@ pub mod contribution;
 pub mod dates;
 pub mod declaration;
 pub mod employment;
+pub mod error_code;
 pub mod ids;
 pub mod insurance;
 pub mod late;
@@ -27,5 +28,6 @@ pub mod signin;
 pub mod text;
 pub mod unit;
 
+pub use error_code::{ErrorCode, ErrorKind};
 pub use money::{Money, Rate};
 pub use period::{Period, PeriodRange, SiYear};

@@ -16,6 +16,7 @@ use qibao_app::auth::{
     Grant, logout, password_change, qr_start, qr_tokens, refresh, staff_login, tax_token,
     unit_login,
 };
+use qibao_app::error::ErrorCode;
 use qibao_core::ids::UnitNo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -371,16 +372,10 @@ pub async fn create_esscard_confirmation(
     let claims =
         esscard::verify_confirmation(&state.config.card_platform_key, &body.confirmation, now)
             .map_err(|e| match e {
-                ConfirmationError::Expired => ApiError::unauthorized(
-                    "CONFIRMATION_EXPIRED",
-                    "电子社保卡扫码确认已过期，请重新扫码。",
-                ),
+                ConfirmationError::Expired => ApiError::new(ErrorCode::ConfirmationExpired),
                 ConfirmationError::Invalid(reason) => {
                     log::info!("card confirmation refused: {reason}");
-                    ApiError::unauthorized(
-                        "CONFIRMATION_INVALID",
-                        "电子社保卡扫码确认无效（签名校验未通过）。",
-                    )
+                    ApiError::new(ErrorCode::ConfirmationInvalid)
                 }
             })?;
     let accepted = run_db(&state, move |conn| {

@@ -16,6 +16,7 @@ use qibao_app::employees::{
     EnrolmentResult, GeneralChange, ListFilter, PersonDto, PersonsToVerify, StaffChangesReport,
     StopInput, StopResult, detail, list, staff_changes, verify,
 };
+use qibao_app::error::ErrorCode;
 use qibao_core::employment::{IdType, InsuredStatus, PaymentStatus, id_key, parse_name};
 use qibao_core::ids::Phone;
 use qibao_core::insurance::Insurance;
@@ -630,11 +631,7 @@ pub async fn update_employee(
     })
     .collect();
     if !key.is_empty() {
-        return Err(ApiError::forbidden(
-            "KEY_FIELD_COUNTER_ONLY",
-            "姓名、证件号码等关键信息须由经办机构柜台凭证明材料变更，网上只能变更联系电话、地址等一般信息。",
-        )
-        .with_errors(key));
+        return Err(ApiError::new(ErrorCode::KeyFieldCounterOnly).with_errors(key));
     }
     let today = state.clock.today();
     let mut errors = Vec::new();

@@ -12,6 +12,7 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
+use qibao_app::error::ErrorCode;
 use qibao_app::materials::{self, Content, Upload as Stored};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -57,7 +58,7 @@ pub struct MaterialList {
 }
 
 fn bad_upload(detail: &str) -> ApiError {
-    ApiError::bad_request("BAD_MULTIPART", detail.to_owned())
+    ApiError::new(ErrorCode::BadMultipart).with_detail(detail.to_owned())
 }
 
 fn multipart_error(err: MultipartError) -> ApiError {
@@ -71,11 +72,8 @@ fn multipart_error(err: MultipartError) -> ApiError {
 }
 
 fn not_multipart() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "UNSUPPORTED_MEDIA_TYPE",
-        "请以 multipart/form-data 方式上传材料，文件放在 file 字段中。",
-    )
+    ApiError::new(ErrorCode::UnsupportedMediaType)
+        .with_detail("请以 multipart/form-data 方式上传材料，文件放在 file 字段中。")
 }
 
 /// Reads a field to its end. Keeps at most `keep` bytes; returns them and
@@ -193,8 +191,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     }
     if content.is_empty() {
         return Err(
-            ApiError::bad_request("EMPTY_MATERIAL", "上传的文件是空的，请重新选择文件。")
-                .with_field_error("file", "文件内容为空。"),
+            ApiError::new(ErrorCode::EmptyMaterial).with_field_error("file", "文件内容为空。")
         );
     }
     Ok(Upload {

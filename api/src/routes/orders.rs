@@ -12,6 +12,7 @@
 //! minute. Unknown query parameters are refused (400).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use qibao_app::error::ErrorCode;
 use qibao_app::orders::{self, OrderFilter};
 pub use qibao_app::orders::{
     ArrearsDto, OrderDto, OrderLinePage, OrderPage, OrderSummaryDto, OrderWithLines, load,
@@ -39,10 +40,7 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
         None => Ok(None),
         Some(v) => match v.to_str().map(str::trim) {
             Ok(s) if !s.is_empty() && s.len() <= 200 => Ok(Some(s.to_string())),
-            _ => Err(ApiError::bad_request(
-                "INVALID_IDEMPOTENCY_KEY",
-                "Idempotency-Key 应为1至200个可见字符",
-            )),
+            _ => Err(ApiError::new(ErrorCode::InvalidIdempotencyKey)),
         },
     }
 }

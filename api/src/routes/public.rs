@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
 
+use qibao_app::error::ErrorCode;
 use qibao_core::ids::{BankAccount, Email, Phone, ResidentId, ResidentIdError, Uscc};
 
 use crate::http::extract::Json;
@@ -57,7 +58,8 @@ fn refuse(message: String, position: Option<usize>) -> ApiError {
     if let Some(p) = position {
         field_msg = format!("{message}（第{p}位）");
     }
-    ApiError::unprocessable("IDENTIFIER_INVALID", message)
+    ApiError::new(ErrorCode::IdentifierInvalid)
+        .with_detail(message)
         .with_errors(vec![FieldError::new("value", field_msg)])
 }
 

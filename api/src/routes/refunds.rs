@@ -15,6 +15,7 @@
 //! HTTP only: the use cases are in [`qibao_app::refunds`].
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use qibao_app::error::ErrorCode;
 use qibao_app::refunds::apply::Application;
 use qibao_app::refunds::{self as refunds, candidates, payout, query};
 use qibao_app::refunds::{RefundCandidates, RefundDocument, RefundPage};
@@ -520,10 +521,7 @@ fn require_refund_staff(p: &Principal) -> Result<(), ApiError> {
     if p.has_staff_role(StaffRole::Reviewer) || p.has_staff_role(StaffRole::Finance) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "FORBIDDEN",
-            "此操作需要审核岗或财务岗权限。",
-        ))
+        Err(ApiError::new(ErrorCode::Forbidden).with_detail("此操作需要审核岗或财务岗权限。"))
     }
 }
 

@@ -7,6 +7,7 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use qibao_app::employees::PersonDto;
+use qibao_app::error::ErrorCode;
 use qibao_app::staff::persons::{
     self, DuplicatePage, MergeResult, PersonStatusList, PersonStatusResult, StaffPersonDetail,
     required_field,
@@ -30,10 +31,8 @@ fn require_any(p: &Principal, roles: &[StaffRole]) -> Result<(), ApiError> {
         Ok(())
     } else {
         let names: Vec<&str> = roles.iter().map(|r| r.label_zh()).collect();
-        Err(ApiError::forbidden(
-            "FORBIDDEN",
-            format!("此操作需要{}权限。", names.join("或")),
-        ))
+        Err(ApiError::new(ErrorCode::Forbidden)
+            .with_detail(format!("此操作需要{}权限。", names.join("或"))))
     }
 }
 

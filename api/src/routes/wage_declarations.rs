@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, get, put, web};
+use qibao_app::error::ErrorCode;
 use qibao_app::wage_declarations::{self as wages, WageDeclarationDto, WagePersonInput};
 use qibao_core::SiYear;
 use qibao_core::contribution::WageBasis;
@@ -194,10 +195,7 @@ pub async fn update_wage_declaration(
     let si_year = parse_si_year(&path)?;
     let persons = parse_request(&body)?;
     if body.commitment_confirmed != Some(true) {
-        return Err(ApiError::unprocessable(
-            "COMMITMENT_NOT_CONFIRMED",
-            "请阅读并确认《缴费工资申报承诺书》后再提交申报",
-        ));
+        return Err(ApiError::new(ErrorCode::CommitmentNotConfirmed));
     }
     let today = state.clock.today();
     let now = state.clock.now_utc();
