@@ -204,8 +204,9 @@ codes! {
     ServiceUnavailable = "SERVICE_UNAVAILABLE", Unavailable, "系统繁忙，请稍后再试。";
     /// `/readyz`: the database does not answer.
     NotReady = "NOT_READY", Unavailable, "服务暂不可用（数据库无响应），请稍后再试。";
-    /// Inside a use case: the action lost a race and runs once more. Seen
-    /// by a client only when the second run loses too, as `CONCURRENT_CHANGE`.
+    /// Inside a use case: the action lost a race and runs once more (a client
+    /// sees `CONCURRENT_CHANGE` when the second run loses too). An action
+    /// without that retry (a review approval's effect) answers it as it is.
     RetryConflict = "RETRY_CONFLICT", Conflict, "数据刚被其他请求修改，请稍后重试。";
     /// A concurrent request changed the same data: refresh and check.
     ConcurrentChange = "CONCURRENT_CHANGE", Conflict, "数据正在被其他请求修改，请刷新后核对。";

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 use qibao_api::auth::{Role, SessionSpec, StaffRole, testing as auth_testing};
+use qibao_api::openapi::{ANY_OPERATION, served_codes};
 use qibao_api::{AppState, Clock, Config, TestServer, spawn_test_server};
+use qibao_core::ErrorCode;
 use qibao_db::Pool;
 use qibao_db::testing::TestDb;
 use serde_json::Value;
@@ -72,6 +74,43 @@ impl Resp {
             })
             .unwrap_or_default()
     }
+}
+
+/// Every problem a scenario receives is checked against the spec: its code
+/// is one of [`ErrorCode`]'s, and unless any operation may answer it
+/// ([`ANY_OPERATION`]), the operation that was called lists it for that
+/// status (`x-error-codes`). So the spec cannot leave out a code that an
+/// operation answers in any scenario, on either backend.
+fn check_documented(
+    method: &reqwest::Method,
+    path: &str,
+    status: u16,
+    content_type: &str,
+    body: &Value,
+) {
+    if status < 400 || !content_type.starts_with("application/problem+json") {
+        return;
+    }
+    let wire = body["code"].as_str().unwrap_or_default();
+    let code = ErrorCode::parse(wire)
+        .unwrap_or_else(|| panic!("{method} {path}: problem with unknown code {wire:?}: {body}"));
+    assert_eq!(
+        code.kinds().iter().filter(|k| k.status() == status).count(),
+        1,
+        "{method} {path}: {code} answered with {status}"
+    );
+    if ANY_OPERATION.contains(&code) {
+        return;
+    }
+    let Some(documented) = served_codes(method.as_str(), path) else {
+        return;
+    };
+    let listed = documented.get(&status);
+    assert!(
+        listed.is_some_and(|l| l.contains(&code)),
+        "{method} {path} answered {status} {code}, which the spec does not list for its \
+         operation ({status}: {listed:?}); name it in that response's description"
+    );
 }
 
 impl App {
@@ -145,12 +184,12 @@ impl App {
     ) -> Resp {
         let mut rb = self
             .client
-            .request(method, self.url(path))
+            .request(method.clone(), self.url(path))
             .bearer_auth(token);
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        Self::wrap(rb.send().expect("request"))
+        Self::wrap(&method, rb.send().expect("request"))
     }
 
     pub fn get_as(&self, path: &str, token: &str) -> Resp {
@@ -191,8 +230,11 @@ impl App {
         self.server.url(path)
     }
 
-    fn wrap(r: reqwest::blocking::Response) -> Resp {
+    /// Reads the answer to `method`; a problem must carry a code its
+    /// operation documents (see [`check_documented`]).
+    fn wrap(method: &reqwest::Method, r: reqwest::blocking::Response) -> Resp {
         let status = r.status().as_u16();
+        let path = r.url().path().to_owned();
         let headers = r.headers().clone();
         let content_type = headers
             .get(reqwest::header::CONTENT_TYPE)
@@ -201,6 +243,7 @@ impl App {
             .to_string();
         let text = r.text().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        check_documented(method, &path, status, &content_type, &body);
         Resp {
             status,
             content_type,
@@ -211,11 +254,15 @@ impl App {
     }
 
     pub fn get(&self, path: &str) -> Resp {
-        Self::wrap(self.client.get(self.url(path)).send().expect("GET"))
+        Self::wrap(
+            &reqwest::Method::GET,
+            self.client.get(self.url(path)).send().expect("GET"),
+        )
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Resp {
         Self::wrap(
+            &reqwest::Method::POST,
             self.client
                 .post(self.url(path))
                 .json(body)
@@ -232,6 +279,7 @@ impl App {
         body: impl Into<reqwest::blocking::Body>,
     ) -> Resp {
         Self::wrap(
+            &reqwest::Method::POST,
             self.client
                 .post(self.url(path))
                 .header(reqwest::header::CONTENT_TYPE, content_type)
@@ -243,10 +291,77 @@ impl App {
 
     pub fn request(&self, method: reqwest::Method, path: &str) -> Resp {
         Self::wrap(
+            &method,
             self.client
-                .request(method, self.url(path))
+                .request(method.clone(), self.url(path))
                 .send()
                 .expect("request"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROBLEM: &str = "application/problem+json";
+
+    #[test]
+    fn a_documented_or_any_operation_code_passes() {
+        let post = reqwest::Method::POST;
+        let path = "/api/v1/portal/declarations";
+        check_documented(&post, path, 422, PROBLEM, &json!({"code": "PERIOD_GAP"}));
+        check_documented(
+            &post,
+            path,
+            503,
+            PROBLEM,
+            &json!({"code": "SERVICE_UNAVAILABLE"}),
+        );
+        // Not a problem, or a path no operation serves: nothing to check.
+        check_documented(&post, path, 422, "application/json", &json!({}));
+        check_documented(
+            &post,
+            "/nowhere",
+            404,
+            PROBLEM,
+            &json!({"code": "NOT_FOUND"}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "which the spec does not list")]
+    fn an_undocumented_code_fails_the_scenario() {
+        check_documented(
+            &reqwest::Method::POST,
+            "/api/v1/portal/declarations",
+            404,
+            PROBLEM,
+            &json!({"code": "ORDER_NOT_FOUND"}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "unknown code")]
+    fn a_problem_without_a_known_code_fails_the_scenario() {
+        check_documented(
+            &reqwest::Method::GET,
+            "/api/v1/portal/unit",
+            409,
+            PROBLEM,
+            &json!({"code": "SOMETHING_ELSE"}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "answered with 409")]
+    fn a_code_with_another_status_fails_the_scenario() {
+        check_documented(
+            &reqwest::Method::POST,
+            "/api/v1/portal/declarations",
+            409,
+            PROBLEM,
+            &json!({"code": "PERIOD_GAP"}),
+        );
     }
 }

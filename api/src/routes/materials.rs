@@ -212,7 +212,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
         (status = 201, description = "Stored; `Location` names it.", body = MaterialDto),
         (status = 400, description = "No `file` field or a bad description (`VALIDATION_FAILED`), an empty file (`EMPTY_MATERIAL`), or a malformed form (`BAD_MULTIPART`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "The file is over 5 MiB (`MATERIAL_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`), or the content is not PDF, JPEG or PNG (`UNSUPPORTED_MATERIAL_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -258,7 +258,7 @@ pub async fn create_material(
         (status = 200, body = MaterialList),
         (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/materials")]
@@ -306,7 +306,7 @@ fn content_response(c: Content) -> HttpResponse {
         (status = 200, description = "The file; `ETag` is its SHA-256.", content(("application/pdf"), ("image/jpeg"), ("image/png"))),
         (status = 400, description = "Malformed id (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such material of this unit (`MATERIAL_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]

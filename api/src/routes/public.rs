@@ -74,6 +74,7 @@ fn refuse(message: String, position: Option<usize>) -> ApiError {
     responses(
         (status = 200, body = IdentifierCheck),
         (status = 400, description = "Malformed body (`MALFORMED_JSON`, `VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The identifier is not valid (`IDENTIFIER_INVALID`); `errors[0].message` says where.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]

@@ -108,7 +108,8 @@ pub struct KeyChangeRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, body = PersonDto),
-        (status = 400, description = "Malformed fields, missing reason or document, nothing to change (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed fields, missing reason or document, nothing to change (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Needs the acceptor or handler role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -202,7 +203,8 @@ pub async fn list_person_statuses(
     security(("bearer" = [])),
     responses(
         (status = 201, body = PersonStatusResult),
-        (status = 400, description = "Malformed fields (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed fields (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Needs the acceptor or handler role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -354,7 +356,8 @@ pub struct MergeRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, body = MergeResult),
-        (status = 400, description = "Malformed or identical numbers, missing reason (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed or identical numbers, missing reason (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Needs the handler or reviewer role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "A number does not exist or is merged already (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),

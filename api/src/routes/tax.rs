@@ -138,8 +138,8 @@ fn answer_response(a: &Answer) -> HttpResponse {
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not the tax bureau (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Refused: unknown order (`ORDER_NOT_FOUND`) or reversed payment (`PAYMENT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Refused for the order's state: `ORDER_REVOKED`, `ORDER_EXPIRED`, `ORDER_ALREADY_PAID`, `ORDER_ALREADY_INVOICED`, `ORDER_NOT_INVOICED`, `PAYMENT_ALREADY_REVERSED`, `REFUND_EXISTS`; or a serial reused for a different message (`SERIAL_REUSED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Refused for its content: `AMOUNT_MISMATCH`, `PAID_AFTER_DUE_DATE`, `REVERSAL_MISMATCH`.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Refused for the order's state: `ORDER_REVOKED`, `ORDER_EXPIRED`, `ORDER_REISSUED`, `ORDER_ALREADY_PAID`, `ORDER_ALREADY_INVOICED`, `ORDER_NOT_INVOICED`, `PAYMENT_ALREADY_REVERSED`, `REFUND_EXISTS`; a serial reused for a different message (`SERIAL_REUSED`); the order changed while the message was booked, twice (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Refused for its content: `AMOUNT_MISMATCH`, `PAID_AFTER_DUE_DATE`, `PAID_BEFORE_ISSUE_DATE`, `REVERSAL_MISMATCH`.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/events")]
