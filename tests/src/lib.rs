@@ -192,6 +192,26 @@ impl App {
         Self::wrap(&method, rb.send().expect("request"))
     }
 
+    /// Sends a raw body with its content type and a bearer token.
+    pub fn call_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> Resp {
+        let r = self
+            .client
+            .request(method.clone(), self.url(path))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .expect("request");
+        Self::wrap(&method, r)
+    }
+
     pub fn get_as(&self, path: &str, token: &str) -> Resp {
         self.call(reqwest::Method::GET, path, token, None)
     }

@@ -342,10 +342,20 @@ pub fn documented_codes(
     Some(out)
 }
 
+/// Operations that read their body as bytes whatever its `Content-Type`:
+/// the tax bureau's messages (kept as sent, refused ones too) and a task's
+/// approval (an empty body approves). They never answer 415.
+pub const RAW_BODY_OPERATIONS: &[&str] = &[
+    "create_tax_event",
+    "update_tax_statement",
+    "create_task_approval",
+];
+
 /// Every operation that takes a body answers 415 `UNSUPPORTED_MEDIA_TYPE`
 /// when the `Content-Type` is missing or not the one it reads (the JSON
 /// extractor, the upload's multipart check): documented on each, unless
-/// the operation already describes its own 415.
+/// the operation already describes its own 415 or reads raw bytes
+/// ([`RAW_BODY_OPERATIONS`]).
 fn document_unsupported_media_type(api: &mut utoipa::openapi::OpenApi) {
     for item in api.paths.paths.values_mut() {
         let operations = [
@@ -355,7 +365,11 @@ fn document_unsupported_media_type(api: &mut utoipa::openapi::OpenApi) {
             item.delete.as_mut(),
         ];
         for op in operations.into_iter().flatten() {
-            if op.request_body.is_none() || op.responses.responses.contains_key("415") {
+            let raw = op
+                .operation_id
+                .as_deref()
+                .is_some_and(|id| RAW_BODY_OPERATIONS.contains(&id));
+            if raw || op.request_body.is_none() || op.responses.responses.contains_key("415") {
                 continue;
             }
             let response = problem_response(
