@@ -13,7 +13,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::clock::CHINA_OFFSET;
 use crate::employees::{Effects, check_revocable};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::read_transaction;
 
 /// One business item (办件).
@@ -49,7 +49,7 @@ pub struct BusinessItemDto {
     pub revocable: bool,
     /// Why not, when it cannot.
     #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub not_revocable_code: Option<String>,
+    pub not_revocable_code: Option<ErrorCode>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub not_revocable_reason: Option<String>,
 }
@@ -90,7 +90,7 @@ pub struct ItemQuery {
 }
 
 fn item_not_found() -> AppError {
-    AppError::not_found("BUSINESS_ITEM_NOT_FOUND", "本单位没有该办件记录。")
+    AppError::new(ErrorCode::BusinessItemNotFound)
 }
 
 /// The role and name of a recorded actor (`role:subject:name`).
@@ -122,7 +122,7 @@ fn person_of(item: &BusinessItem) -> Option<String> {
 fn dto(conn: &mut DbConn, item: &BusinessItem) -> Result<BusinessItemDto, AppError> {
     let (revocable, code, reason) = match check_revocable(conn, item)? {
         Ok(_) => (true, None, None),
-        Err(e) => (false, Some(e.code().to_string()), Some(e.to_string())),
+        Err(e) => (false, Some(e.code()), Some(e.to_string())),
     };
     let (role, name) = actor_parts(&item.actor);
     Ok(BusinessItemDto {

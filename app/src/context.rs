@@ -11,7 +11,7 @@ use qibao_core::{Money, Period};
 use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, employees as emp_db, repo};
 
-use crate::error::{AppError, corrupt};
+use crate::error::{AppError, ErrorCode, corrupt};
 
 /// What assessing for a unit needs: the unit, its insurance registrations,
 /// its work-injury factors and the policy of its region.
@@ -26,7 +26,9 @@ pub struct UnitContext {
 impl UnitContext {
     pub fn load(conn: &mut DbConn, unit_id: i64) -> Result<UnitContext, AppError> {
         let unit = emp_db::get_unit(conn, unit_id).map_err(|e| match e {
-            DbError::NotFound => AppError::not_found("UNIT_NOT_FOUND", "参保单位不存在。"),
+            DbError::NotFound => {
+                AppError::new(ErrorCode::UnitNotFound).with_detail("参保单位不存在。")
+            }
             other => other.into(),
         })?;
         let registrations = emp_db::list_unit_insurances(conn, unit_id)?;

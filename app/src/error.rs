@@ -1,9 +1,9 @@
 //! The one error of the use cases: what kind of refusal it is (the API maps
-//! each kind to one HTTP status), a stable machine code, the Chinese detail a
+//! each kind to one HTTP status), a stable machine code ([`ErrorCode`], which
+//! knows its kind and a default Chinese detail), the Chinese detail a
 //! unit's agent reads, and the fields at fault. No HTTP here: the API renders
 //! an [`AppError`] as `application/problem+json`.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use qibao_core::calendar::CalendarError;
@@ -12,36 +12,13 @@ use qibao_core::policy::PolicyError;
 use qibao_db::DbError;
 use serde::{Deserialize, Serialize};
 
+pub use qibao_core::error_code::{ErrorCode, ErrorKind};
+
 /// Detail of every internal error: the cause goes to the log only.
-pub const INTERNAL_DETAIL: &str = "系统繁忙，请稍后再试。";
+pub const INTERNAL_DETAIL: &str = ErrorCode::Internal.default_detail();
 
 /// Detail of `VALIDATION_FAILED`.
-pub const VALIDATION_DETAIL: &str = "请求参数有误，请按提示修改后重试。";
-
-/// What kind of refusal: each maps to one HTTP status in the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// 400: malformed input.
-    BadRequest,
-    /// 401: no or invalid credentials.
-    Unauthorized,
-    /// 403: authenticated, not allowed.
-    Forbidden,
-    /// 404: no such resource (or not the caller's).
-    NotFound,
-    /// 409: conflicts with the current state.
-    Conflict,
-    /// 410: the thing existed for a while and is gone (an expired ticket).
-    Gone,
-    /// 422: well-formed, but a business rule refuses it.
-    Unprocessable,
-    /// 429: too many attempts; see [`AppError::retry_after`].
-    TooManyRequests,
-    /// 503: try again later.
-    Unavailable,
-    /// 500: a fault of ours; the cause is in the log.
-    Internal,
-}
+pub const VALIDATION_DETAIL: &str = ErrorCode::ValidationFailed.default_detail();
 
 /// One invalid input field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +54,7 @@ pub struct AppError(Box<Inner>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Inner {
     kind: ErrorKind,
-    code: Cow<'static, str>,
+    code: ErrorCode,
     detail: String,
     errors: Vec<FieldError>,
     /// Seconds to wait before retrying (429).
@@ -85,30 +62,46 @@ struct Inner {
 }
 
 impl AppError {
-    /// An error of any kind. Prefer the named constructors.
-    pub fn new(
-        kind: ErrorKind,
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-    ) -> Self {
+    /// A refusal with `code`: its kind (status) and its default detail.
+    /// Give a more specific detail with [`AppError::with_detail`].
+    pub fn new(code: ErrorCode) -> Self {
         Self(Box::new(Inner {
-            kind,
-            code: code.into(),
-            detail: detail.into(),
+            kind: code.kind(),
+            code,
+            detail: code.default_detail().to_owned(),
             errors: Vec::new(),
             retry_after: None,
         }))
     }
 
-    /// 429: too many attempts; retry after `seconds`.
-    pub fn too_many_requests(
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-        seconds: u32,
-    ) -> Self {
-        let mut e = Self::new(ErrorKind::TooManyRequests, code, detail);
-        e.0.retry_after = Some(seconds);
-        e
+    /// Replaces the default detail (Chinese, for the person using the hall).
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.0.detail = detail.into();
+        self
+    }
+
+    /// Answers with the code's other declared kind ([`ErrorCode::kinds`]):
+    /// for the few codes that name both a resource addressed (404) and one
+    /// referenced by the body (422). A kind the code does not declare is a
+    /// bug: it fails in debug builds and keeps the code's own kind otherwise.
+    pub fn as_kind(mut self, kind: ErrorKind) -> Self {
+        debug_assert!(
+            self.0.code.allows(kind),
+            "{} is never answered as {kind:?}",
+            self.0.code
+        );
+        if self.0.code.allows(kind) {
+            self.0.kind = kind;
+        } else {
+            log::error!("{} is never answered as {kind:?}", self.0.code);
+        }
+        self
+    }
+
+    /// Seconds to wait before retrying (a 429 sends them as `Retry-After`).
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.0.retry_after = Some(seconds);
+        self
     }
 
     /// Seconds to wait before retrying, for a 429.
@@ -116,18 +109,9 @@ impl AppError {
         self.0.retry_after
     }
 
-    pub fn bad_request(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::BadRequest, code, detail)
-    }
-
     /// `VALIDATION_FAILED` with one entry per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        Self::new(
-            ErrorKind::BadRequest,
-            "VALIDATION_FAILED",
-            VALIDATION_DETAIL,
-        )
-        .with_errors(errors)
+        Self::new(ErrorCode::ValidationFailed).with_errors(errors)
     }
 
     /// `VALIDATION_FAILED` for a single field.
@@ -135,41 +119,10 @@ impl AppError {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
-    pub fn unauthorized(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unauthorized, code, detail)
-    }
-
-    pub fn forbidden(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Forbidden, code, detail)
-    }
-
-    pub fn not_found(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::NotFound, code, detail)
-    }
-
-    pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Conflict, code, detail)
-    }
-
-    pub fn gone(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Gone, code, detail)
-    }
-
-    pub fn unprocessable(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Unprocessable, code, detail)
-    }
-
-    pub fn service_unavailable(
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-    ) -> Self {
-        Self::new(ErrorKind::Unavailable, code, detail)
-    }
-
     /// `INTERNAL` with the generic detail; `cause` goes to the log only.
     pub fn internal_cause(cause: impl fmt::Display) -> Self {
         log::error!("internal error: {cause}");
-        Self::new(ErrorKind::Internal, "INTERNAL", INTERNAL_DETAIL)
+        Self::new(ErrorCode::Internal)
     }
 
     /// Adds one field error.
@@ -193,8 +146,8 @@ impl AppError {
     }
 
     /// The stable machine code.
-    pub fn code(&self) -> &str {
-        &self.0.code
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
     }
 
     /// The Chinese detail.
@@ -208,9 +161,15 @@ impl AppError {
     }
 
     /// Kind, code, detail and field errors, by value (for the API's problem).
-    pub fn into_parts(self) -> (ErrorKind, Cow<'static, str>, String, Vec<FieldError>) {
+    pub fn into_parts(self) -> (ErrorKind, ErrorCode, String, Vec<FieldError>) {
         let inner = *self.0;
         (inner.kind, inner.code, inner.detail, inner.errors)
+    }
+}
+
+impl From<ErrorCode> for AppError {
+    fn from(code: ErrorCode) -> Self {
+        AppError::new(code)
     }
 }
 
@@ -236,12 +195,12 @@ impl From<DbError> for AppError {
         match err {
             DbError::Busy => {
                 log::warn!("database busy");
-                AppError::service_unavailable("SERVICE_UNAVAILABLE", INTERNAL_DETAIL)
+                AppError::new(ErrorCode::ServiceUnavailable)
             }
-            DbError::NotFound => AppError::not_found("NOT_FOUND", "请求的资源不存在。"),
+            DbError::NotFound => AppError::new(ErrorCode::NotFound),
             DbError::Conflict { constraint } => {
                 log::info!("database conflict on constraint {constraint}");
-                AppError::conflict("CONFLICT", "与现有数据冲突，请刷新后核对再试。")
+                AppError::new(ErrorCode::Conflict)
             }
             other => AppError::internal_cause(format_args!("database error: {other}")),
         }
@@ -256,15 +215,15 @@ impl From<PolicyError> for AppError {
             | PolicyError::NoInjuryRate { .. }
             | PolicyError::NoLateFeeRule { .. }
             | PolicyError::NoWindows { .. }
-            | PolicyError::NoInterestRate { .. } => "POLICY_NOT_IN_FORCE",
-            PolicyError::InvalidRange { .. } => "POLICY_INVALID_RANGE",
-            PolicyError::Overlap { .. } => "POLICY_OVERLAP",
-            PolicyError::Gap { .. } => "POLICY_GAP",
+            | PolicyError::NoInterestRate { .. } => ErrorCode::PolicyNotInForce,
+            PolicyError::InvalidRange { .. } => ErrorCode::PolicyInvalidRange,
+            PolicyError::Overlap { .. } => ErrorCode::PolicyOverlap,
+            PolicyError::Gap { .. } => ErrorCode::PolicyGap,
             PolicyError::BoundsOrder { .. } | PolicyError::DuplicateYear { .. } => {
-                "POLICY_INVALID_BOUNDS"
+                ErrorCode::PolicyInvalidBounds
             }
         };
-        AppError::unprocessable(code, e.to_string())
+        AppError::new(code).with_detail(e.to_string())
     }
 }
 
@@ -272,7 +231,7 @@ impl From<CalendarError> for AppError {
     fn from(e: CalendarError) -> Self {
         match e {
             CalendarError::OutOfRange => {
-                AppError::unprocessable("DATE_OUT_OF_RANGE", e.to_string())
+                AppError::new(ErrorCode::DateOutOfRange).with_detail(e.to_string())
             }
             CalendarError::Format(_) => corrupt("calendar", e),
         }
@@ -293,5 +252,70 @@ impl From<ContributionError> for AppError {
                 AppError::invalid_field("insurances", e.to_string())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_brings_its_kind_and_default_detail() {
+        let e = AppError::new(ErrorCode::PeriodGap);
+        assert_eq!(e.code(), ErrorCode::PeriodGap);
+        assert_eq!(e.kind(), ErrorKind::Unprocessable);
+        assert_eq!(e.detail(), ErrorCode::PeriodGap.default_detail());
+        let e = e.with_detail("202303未申报");
+        assert_eq!(e.detail(), "202303未申报");
+        assert_eq!(e.kind(), ErrorKind::Unprocessable);
+        let v = AppError::invalid_field("period", "格式不正确");
+        assert_eq!(v.code(), ErrorCode::ValidationFailed);
+        assert_eq!(v.kind(), ErrorKind::BadRequest);
+        assert_eq!(v.detail(), VALIDATION_DETAIL);
+        assert_eq!(v.errors().len(), 1);
+        let t = AppError::new(ErrorCode::SigninThrottled).with_retry_after(60);
+        assert_eq!(t.kind(), ErrorKind::TooManyRequests);
+        assert_eq!(t.retry_after(), Some(60));
+        let i = AppError::internal_cause("disk on fire");
+        assert_eq!(
+            (i.code(), i.detail()),
+            (ErrorCode::Internal, INTERNAL_DETAIL)
+        );
+    }
+
+    #[test]
+    fn a_second_kind_only_where_the_code_declares_it() {
+        let e = AppError::new(ErrorCode::MaterialNotFound);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let e = e.as_kind(ErrorKind::Unprocessable);
+        assert_eq!(e.kind(), ErrorKind::Unprocessable);
+        assert_eq!(e.code(), ErrorCode::MaterialNotFound);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "PERIOD_GAP is never answered as NotFound")]
+    fn an_undeclared_kind_is_a_bug() {
+        let _ = AppError::new(ErrorCode::PeriodGap).as_kind(ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn storage_errors_map_to_their_codes() {
+        assert_eq!(
+            AppError::from(DbError::Busy).code(),
+            ErrorCode::ServiceUnavailable
+        );
+        assert_eq!(
+            AppError::from(DbError::NotFound).code(),
+            ErrorCode::NotFound
+        );
+        let c = AppError::from(DbError::Conflict {
+            constraint: "units_uscc_key".into(),
+        });
+        assert_eq!(
+            (c.code(), c.kind()),
+            (ErrorCode::Conflict, ErrorKind::Conflict)
+        );
+        assert!(!c.detail().contains("units_uscc_key"));
     }
 }

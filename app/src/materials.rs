@@ -9,7 +9,7 @@ use qibao_db::{DbConn, OptionalExt};
 use time::PrimitiveDateTime;
 
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::review::MaterialDto;
 use crate::tx::{read_transaction, transaction};
 
@@ -44,7 +44,7 @@ pub struct Content {
 }
 
 fn material_not_found() -> AppError {
-    AppError::not_found("MATERIAL_NOT_FOUND", "材料不存在。")
+    AppError::new(ErrorCode::MaterialNotFound)
 }
 
 /// Stores an upload for the unit.

@@ -38,9 +38,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 use crate::actor::Actor;
 use crate::clock::CHINA_OFFSET;
 use crate::context::UnitContext;
-use crate::error::{AppError, corrupt};
+use crate::error::{AppError, ErrorCode, corrupt};
 use crate::items::{self, ItemRecord};
-use crate::tx::RETRY;
 
 pub const KIND_ORDER_ISSUED: BusinessItemKind = BusinessItemKind::PaymentOrderIssued;
 pub const KIND_ORDER_REVOKED: BusinessItemKind = BusinessItemKind::PaymentOrderRevoked;
@@ -577,10 +576,7 @@ pub fn issue(
         crate::declarations::deferrals::unit_deferrals(conn, unit_id, &ctx.policy.deferrals)?;
     let pending = orders_db::pending_groups(conn, unit_id)?;
     if pending.is_empty() {
-        return Err(AppError::unprocessable(
-            "NOTHING_TO_BILL",
-            "没有待开具应缴认定单的核定明细（均已在有效的认定单上或已缴费）",
-        ));
+        return Err(AppError::new(ErrorCode::NothingToBill));
     }
     let table = qibao_db::policy::load_interest_table(conn)?;
     let calendar = qibao_db::policy::load_calendar(conn)?;
@@ -720,10 +716,7 @@ pub fn issue(
         computed.push((a.id, interest, idays, detail, fee));
     }
     if computed.len() != charged.values().sum::<usize>() {
-        return Err(AppError::conflict(
-            RETRY,
-            "核定明细已被其他请求开具，请刷新后核对。",
-        ));
+        return Err(crate::tx::retry("核定明细已被其他请求开具，请刷新后核对。"));
     }
     // The number is the issue second and a 2-digit sequence (99 a second):
     // past 99, the next second's numbers are used (still unique, 16 digits).
@@ -736,10 +729,7 @@ pub fn issue(
                 stamp += time::Duration::SECOND;
             }
             _ => {
-                return Err(AppError::service_unavailable(
-                    "ORDER_NUMBERS_EXHAUSTED",
-                    "应缴认定单开具繁忙，请稍后重试。",
-                ));
+                return Err(AppError::new(ErrorCode::OrderNumbersExhausted));
             }
         }
     };
@@ -805,10 +795,7 @@ pub fn issue(
         )
         .map_err(retryable)?;
         if put != expected {
-            return Err(AppError::conflict(
-                RETRY,
-                "核定明细已被其他请求开具，请刷新后核对。",
-            ));
+            return Err(crate::tx::retry("核定明细已被其他请求开具，请刷新后核对。"));
         }
     }
     let sums: Vec<orders_db::LineGroup> = sums.into_values().collect();
@@ -818,10 +805,7 @@ pub fn issue(
         .collect();
     qibao_db::bulk::insert_order_sums(conn, &rows)?;
     if orders_db::bill_pending(conn, unit_id, now)? != billed {
-        return Err(AppError::conflict(
-            RETRY,
-            "核定明细已被其他请求开具，请刷新后核对。",
-        ));
+        return Err(crate::tx::retry("核定明细已被其他请求开具，请刷新后核对。"));
     }
     // Last: the feed's cursor lock is held until commit.
     qibao_db::feed::append_feed(conn, order.id, qibao_db::feed::FEED_ISSUED, now)?;
@@ -928,8 +912,9 @@ pub fn create(
         {
             return Ok(stored.response_json);
         }
-        let dto = issue(c, who, unit_id, today, local_now, now)
-            .map_err(|e| crate::tx::keyed_race(e, key.is_some(), first_run, "NOTHING_TO_BILL"))?;
+        let dto = issue(c, who, unit_id, today, local_now, now).map_err(|e| {
+            crate::tx::keyed_race(e, key.is_some(), first_run, ErrorCode::NothingToBill)
+        })?;
         let text = serde_json::to_string(&dto).map_err(AppError::internal_cause)?;
         if let Some(k) = key {
             orders_db::store_key(c, unit_id, k, 201, &text, now).map_err(retryable)?;
@@ -1102,13 +1087,10 @@ pub fn revoke(
                 return Err(invoiced());
             }
             let state = order.status.name_zh();
-            return Err(AppError::conflict(
-                "ORDER_NOT_LIVE",
-                format!(
-                    "该应缴认定单{}，不能撤销",
-                    state.trim_end_matches("（待缴费）")
-                ),
-            ));
+            return Err(AppError::new(ErrorCode::OrderNotLive).with_detail(format!(
+                "该应缴认定单{}，不能撤销",
+                state.trim_end_matches("（待缴费）")
+            )));
         }
         items::record(
             c,
@@ -1129,13 +1111,10 @@ pub fn revoke(
 }
 
 fn invoiced() -> AppError {
-    AppError::conflict(
-        "ORDER_INVOICED",
-        "税务机关已对该应缴认定单开票，不能撤销；未缴费的认定单过有效期后自动失效。",
-    )
+    AppError::new(ErrorCode::OrderInvoiced)
 }
 
 /// 404 for an order that is not the unit's.
 pub fn order_not_found() -> AppError {
-    AppError::not_found("ORDER_NOT_FOUND", "没有找到该应缴认定单")
+    AppError::new(ErrorCode::OrderNotFound)
 }

@@ -7,7 +7,7 @@ use qibao_core::employment::{IdType, id_key, id_spellings};
 use qibao_db::rows::{Employment, Person};
 use qibao_db::{DbConn, employees as emp_db};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 pub fn person_id_type(p: &Person) -> IdType {
     IdType::parse(&p.id_type).unwrap_or(IdType::Resident)
@@ -29,10 +29,8 @@ pub fn same_person_ids(conn: &mut DbConn, p: &Person) -> Result<Vec<i64>, AppErr
 }
 
 pub fn person_not_found(person_no: &str) -> AppError {
-    AppError::not_found(
-        "PERSON_NOT_FOUND",
-        format!("本单位没有个人编号为{person_no}的参保职工。"),
-    )
+    AppError::new(ErrorCode::PersonNotFound)
+        .with_detail(format!("本单位没有个人编号为{person_no}的参保职工。"))
 }
 
 /// A person of the unit: a live person number with at least one relation

@@ -22,7 +22,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use crate::actor::AsActor;
 use crate::context::UnitContext;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::items::{self, ItemRecord};
 use crate::tx::{read_transaction, transaction};
 
@@ -125,10 +125,8 @@ fn adjustment_of(s: &str) -> BaseAdjustment {
 }
 
 fn not_declared(si_year: SiYear) -> AppError {
-    AppError::not_found(
-        "WAGE_DECLARATION_NOT_FOUND",
-        format!("单位尚未办理{si_year}社保年度的缴费工资申报"),
-    )
+    AppError::new(ErrorCode::WageDeclarationNotFound)
+        .with_detail(format!("单位尚未办理{si_year}社保年度的缴费工资申报"))
 }
 
 /// The current declaration of the unit for the year, as the unit sees it.
@@ -259,10 +257,8 @@ fn declare(
         .find(|w| w.range.contains(si_year.first_period()))
         .cloned()
         .ok_or_else(|| {
-            AppError::unprocessable(
-                "POLICY_NOT_IN_FORCE",
-                format!("参保地没有{si_year}社保年度的申报期参数"),
-            )
+            AppError::new(ErrorCode::PolicyNotInForce)
+                .with_detail(format!("参保地没有{si_year}社保年度的申报期参数"))
         })?;
     let existing = decl_db::current_wage_declaration(conn, unit_id, si_year.0)?;
     let late = check_wage_window(
@@ -272,7 +268,7 @@ fn declare(
         windows.wage_window_end,
         existing.is_some(),
     )
-    .map_err(|e| AppError::unprocessable("WAGE_WINDOW_CLOSED", e.to_string()))?;
+    .map_err(|e| AppError::new(ErrorCode::WageWindowClosed).with_detail(e.to_string()))?;
     let bounds = ctx.policy.bounds_for(si_year)?.clone();
     // Only the unit's active employees.
     let active: BTreeSet<i64> = emp_db::employments_of_unit(conn, unit_id)?
@@ -319,10 +315,7 @@ fn declare(
         });
     }
     if !errors.is_empty() {
-        return Err(
-            AppError::unprocessable("PERSON_NOT_ACTIVE", "申报人员须为本单位在职参保职工")
-                .with_errors(errors),
-        );
+        return Err(AppError::new(ErrorCode::PersonNotActive).with_errors(errors));
     }
     let before = match &existing {
         Some(e) => {
@@ -353,10 +346,8 @@ fn declare(
         &rows,
     )
     .map_err(|e| match e {
-        DbError::Conflict { .. } => AppError::conflict(
-            "CONCURRENT_CHANGE",
-            "该社保年度的缴费工资申报正在被其他请求办理，请刷新后核对。",
-        ),
+        DbError::Conflict { .. } => AppError::new(ErrorCode::ConcurrentChange)
+            .with_detail("该社保年度的缴费工资申报正在被其他请求办理，请刷新后核对。"),
         other => other.into(),
     })?;
     items::record(

@@ -25,6 +25,7 @@ use std::collections::BTreeSet;
 use thiserror::Error;
 use time::Date;
 
+use crate::error_code::ErrorCode;
 use crate::insurance::Insurance;
 use crate::period::Period;
 use crate::policy::Deferral;
@@ -121,10 +122,10 @@ pub enum ConfirmationRefusal {
 
 impl ConfirmationRefusal {
     /// The stable machine code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ConfirmationRefusal::NotAllowed { .. } => "DEFERRAL_NOT_ALLOWED",
-            ConfirmationRefusal::PastRepayBy { .. } => "DEFERRAL_PAST_REPAY_BY",
+            ConfirmationRefusal::NotAllowed { .. } => ErrorCode::DeferralNotAllowed,
+            ConfirmationRefusal::PastRepayBy { .. } => ErrorCode::DeferralPastRepayBy,
         }
     }
 }
@@ -293,12 +294,12 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(err[0].1.code(), "DEFERRAL_NOT_ALLOWED");
+        assert_eq!(err[0].1.code(), ErrorCode::DeferralNotAllowed);
         // On the repay-by date: still allowed; the day after: refused.
         assert!(plan_confirmation(&schemes, &none, &[p("202212")], date!(2023 - 12 - 31)).is_ok());
         let err =
             plan_confirmation(&schemes, &none, &[p("202212")], date!(2024 - 01 - 01)).unwrap_err();
-        assert_eq!(err[0].1.code(), "DEFERRAL_PAST_REPAY_BY");
+        assert_eq!(err[0].1.code(), ErrorCode::DeferralPastRepayBy);
         assert!(err[0].1.to_string().contains("2023-12-31"));
         // A month confirmed in time stays confirmed: asking again later
         // writes nothing and is not refused.

@@ -14,6 +14,7 @@ use serde::Serialize;
 use thiserror::Error;
 use time::Date;
 
+use crate::error_code::ErrorCode;
 use crate::ids::ResidentId;
 use crate::insurance::Insurance;
 use crate::period::Period;
@@ -791,19 +792,20 @@ pub enum NotRevocable {
 }
 
 impl NotRevocable {
-    pub fn code(&self) -> &'static str {
+    /// The stable machine code (every one a 409).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            NotRevocable::KindNotRevocable => "NOT_REVOCABLE_KIND",
-            NotRevocable::AlreadyRevoked => "ALREADY_REVOKED",
-            NotRevocable::NotDone => "NOT_REVOCABLE_STATUS",
-            NotRevocable::LaterItem { .. } => "LATER_ITEM_DEPENDS",
-            NotRevocable::LineBilled { .. } => "LINE_BILLED",
-            NotRevocable::LinePaid { .. } => "LINE_PAID",
-            NotRevocable::LineChanged { .. } => "LINE_CHANGED",
-            NotRevocable::ActiveElsewhere { .. } => "ACTIVE_ELSEWHERE",
-            NotRevocable::Referenced => "LINE_REFERENCED",
-            NotRevocable::StateChanged => "STATE_CHANGED",
-            NotRevocable::RefundApplied { .. } => "REFUND_DEPENDS",
+            NotRevocable::KindNotRevocable => ErrorCode::NotRevocableKind,
+            NotRevocable::AlreadyRevoked => ErrorCode::AlreadyRevoked,
+            NotRevocable::NotDone => ErrorCode::NotRevocableStatus,
+            NotRevocable::LaterItem { .. } => ErrorCode::LaterItemDepends,
+            NotRevocable::LineBilled { .. } => ErrorCode::LineBilled,
+            NotRevocable::LinePaid { .. } => ErrorCode::LinePaid,
+            NotRevocable::LineChanged { .. } => ErrorCode::LineChanged,
+            NotRevocable::ActiveElsewhere { .. } => ErrorCode::ActiveElsewhere,
+            NotRevocable::Referenced => ErrorCode::LineReferenced,
+            NotRevocable::StateChanged => ErrorCode::StateChanged,
+            NotRevocable::RefundApplied { .. } => ErrorCode::RefundDepends,
         }
     }
 }
@@ -1326,13 +1328,13 @@ mod tests {
         };
         assert!(check_lines_revocable(&[l(LineStatus::Pending)], &[]).is_ok());
         let e = check_lines_revocable(&[l(LineStatus::Billed)], &[]).unwrap_err();
-        assert_eq!(e.code(), "LINE_BILLED");
+        assert_eq!(e.code(), ErrorCode::LineBilled);
         assert!(e.to_string().contains("缴费单"));
         assert_eq!(
             check_lines_revocable(&[l(LineStatus::Paid)], &[])
                 .unwrap_err()
                 .code(),
-            "LINE_PAID"
+            ErrorCode::LinePaid
         );
         assert!(check_lines_revocable(&[], &[l(LineStatus::Cancelled)]).is_ok());
         assert!(check_lines_revocable(&[], &[l(LineStatus::Pending)]).is_err());

@@ -11,6 +11,7 @@ pub mod dates;
 pub mod declaration;
 pub mod deferral;
 pub mod employment;
+pub mod error_code;
 pub mod ids;
 pub mod insurance;
 pub mod late;
@@ -29,5 +30,6 @@ pub mod stored;
 pub mod text;
 pub mod unit;
 
+pub use error_code::{ErrorCode, ErrorKind};
 pub use money::{Money, Rate};
 pub use period::{Period, PeriodRange, SiYear};

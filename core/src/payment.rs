@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use time::Date;
 
+use crate::error_code::ErrorCode;
 use crate::{Money, Period};
 
 /// The status of a payment order as the tax side sees it.
@@ -139,36 +140,24 @@ pub enum EventRefusal {
 }
 
 impl EventRefusal {
-    /// The stable machine code.
-    pub fn code(&self) -> &'static str {
+    /// The stable machine code; its status is the answer's (404 unknown,
+    /// 409 the order's state, 422 the message's content).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EventRefusal::OrderNotFound { .. } => "ORDER_NOT_FOUND",
-            EventRefusal::OrderRevoked { .. } => "ORDER_REVOKED",
-            EventRefusal::OrderExpired { .. } => "ORDER_EXPIRED",
-            EventRefusal::AlreadyPaid { .. } => "ORDER_ALREADY_PAID",
-            EventRefusal::AlreadyInvoiced { .. } => "ORDER_ALREADY_INVOICED",
-            EventRefusal::NotInvoiced { .. } => "ORDER_NOT_INVOICED",
-            EventRefusal::AmountMismatch { .. } => "AMOUNT_MISMATCH",
-            EventRefusal::PaidAfterDue { .. } => "PAID_AFTER_DUE_DATE",
-            EventRefusal::Reissued { .. } => "ORDER_REISSUED",
-            EventRefusal::PaidBeforeIssue { .. } => "PAID_BEFORE_ISSUE_DATE",
-            EventRefusal::ReversalUnknown { .. } => "PAYMENT_NOT_FOUND",
-            EventRefusal::AlreadyReversed { .. } => "PAYMENT_ALREADY_REVERSED",
-            EventRefusal::ReversalMismatch { .. } => "REVERSAL_MISMATCH",
-            EventRefusal::RefundExists { .. } => "REFUND_EXISTS",
-        }
-    }
-
-    /// The HTTP status class: 404 unknown, 409 the order's state, 422 the
-    /// message's content.
-    pub fn status(&self) -> u16 {
-        match self {
-            EventRefusal::OrderNotFound { .. } | EventRefusal::ReversalUnknown { .. } => 404,
-            EventRefusal::AmountMismatch { .. }
-            | EventRefusal::PaidAfterDue { .. }
-            | EventRefusal::PaidBeforeIssue { .. }
-            | EventRefusal::ReversalMismatch { .. } => 422,
-            _ => 409,
+            EventRefusal::OrderNotFound { .. } => ErrorCode::OrderNotFound,
+            EventRefusal::OrderRevoked { .. } => ErrorCode::OrderRevoked,
+            EventRefusal::OrderExpired { .. } => ErrorCode::OrderExpired,
+            EventRefusal::AlreadyPaid { .. } => ErrorCode::OrderAlreadyPaid,
+            EventRefusal::AlreadyInvoiced { .. } => ErrorCode::OrderAlreadyInvoiced,
+            EventRefusal::NotInvoiced { .. } => ErrorCode::OrderNotInvoiced,
+            EventRefusal::AmountMismatch { .. } => ErrorCode::AmountMismatch,
+            EventRefusal::PaidAfterDue { .. } => ErrorCode::PaidAfterDueDate,
+            EventRefusal::Reissued { .. } => ErrorCode::OrderReissued,
+            EventRefusal::PaidBeforeIssue { .. } => ErrorCode::PaidBeforeIssueDate,
+            EventRefusal::ReversalUnknown { .. } => ErrorCode::PaymentNotFound,
+            EventRefusal::AlreadyReversed { .. } => ErrorCode::PaymentAlreadyReversed,
+            EventRefusal::ReversalMismatch { .. } => ErrorCode::ReversalMismatch,
+            EventRefusal::RefundExists { .. } => ErrorCode::RefundExists,
         }
     }
 }
@@ -607,19 +596,19 @@ mod tests {
         let o = live("1737.60", false);
         assert!(check_invoice("A", &o, m("1737.60")).is_ok());
         let e = check_invoice("A", &o, m("1737.50")).unwrap_err();
-        assert_eq!(e.code(), "AMOUNT_MISMATCH");
-        assert_eq!(e.status(), 422);
+        assert_eq!(e.code(), ErrorCode::AmountMismatch);
+        assert_eq!(e.code().status(), 422);
         assert!(e.to_string().contains("应缴1737.60元"));
         assert_eq!(
             check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 21))
                 .unwrap_err()
                 .code(),
-            "ORDER_NOT_INVOICED"
+            ErrorCode::OrderNotInvoiced
         );
         let o = live("1737.60", true);
         assert_eq!(
             check_invoice("A", &o, m("1737.60")).unwrap_err().code(),
-            "ORDER_ALREADY_INVOICED"
+            ErrorCode::OrderAlreadyInvoiced
         );
         assert_eq!(
             check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 27)),
@@ -629,13 +618,13 @@ mod tests {
             check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 28))
                 .unwrap_err()
                 .code(),
-            "PAID_AFTER_DUE_DATE"
+            ErrorCode::PaidAfterDueDate
         );
         assert_eq!(
             check_payment("A", &o, m("1737.60"), date!(2023 - 04 - 12))
                 .unwrap_err()
                 .code(),
-            "PAID_BEFORE_ISSUE_DATE"
+            ErrorCode::PaidBeforeIssueDate
         );
         // Paid in time, the message after the order expired.
         let late = OrderFacts {
@@ -655,16 +644,16 @@ mod tests {
             check_payment("A", &reissued, m("1737.60"), date!(2023 - 04 - 26))
                 .unwrap_err()
                 .code(),
-            "ORDER_REISSUED"
+            ErrorCode::OrderReissued
         );
     }
 
     #[test]
     fn closed_orders_refuse() {
         for (state, code) in [
-            (OrderState::Paid, "ORDER_ALREADY_PAID"),
-            (OrderState::Expired, "ORDER_REISSUED"),
-            (OrderState::Revoked, "ORDER_REVOKED"),
+            (OrderState::Paid, ErrorCode::OrderAlreadyPaid),
+            (OrderState::Expired, ErrorCode::OrderReissued),
+            (OrderState::Revoked, ErrorCode::OrderRevoked),
         ] {
             let o = OrderFacts {
                 state,
@@ -672,12 +661,12 @@ mod tests {
             };
             let e = check_payment("A", &o, m("10.00"), date!(2023 - 04 - 21)).unwrap_err();
             assert_eq!(e.code(), code);
-            assert_eq!(e.status(), 409);
+            assert_eq!(e.code().status(), 409);
         }
         for (state, code) in [
-            (OrderState::Paid, "ORDER_ALREADY_PAID"),
-            (OrderState::Expired, "ORDER_EXPIRED"),
-            (OrderState::Revoked, "ORDER_REVOKED"),
+            (OrderState::Paid, ErrorCode::OrderAlreadyPaid),
+            (OrderState::Expired, ErrorCode::OrderExpired),
+            (OrderState::Revoked, ErrorCode::OrderRevoked),
         ] {
             let o = OrderFacts {
                 state,
@@ -700,19 +689,19 @@ mod tests {
             check_reversal("S1", None, "A", m("10.00"), false)
                 .unwrap_err()
                 .code(),
-            "PAYMENT_NOT_FOUND"
+            ErrorCode::PaymentNotFound
         );
         assert_eq!(
             check_reversal("S1", Some(&p), "A", m("9.00"), false)
                 .unwrap_err()
                 .code(),
-            "REVERSAL_MISMATCH"
+            ErrorCode::ReversalMismatch
         );
         assert_eq!(
             check_reversal("S1", Some(&p), "A", m("10.00"), true)
                 .unwrap_err()
                 .code(),
-            "REFUND_EXISTS"
+            ErrorCode::RefundExists
         );
         let r = BookedPayment {
             reversed: true,
@@ -722,7 +711,7 @@ mod tests {
             check_reversal("S1", Some(&r), "A", m("10.00"), false)
                 .unwrap_err()
                 .code(),
-            "PAYMENT_ALREADY_REVERSED"
+            ErrorCode::PaymentAlreadyReversed
         );
         assert_eq!(
             state_after_reversal(date!(2023 - 04 - 27), date!(2023 - 04 - 27)),

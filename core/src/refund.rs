@@ -22,6 +22,7 @@ use serde::Serialize;
 use thiserror::Error;
 use time::Date;
 
+use crate::error_code::{ErrorCode, ErrorKind};
 use crate::insurance::Insurance;
 use crate::money::{Money, round_half_up};
 use crate::period::Period;
@@ -109,32 +110,32 @@ pub enum LineRefusal {
 
 impl LineRefusal {
     /// The stable machine code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             LineRefusal::Rule(r) => refusal_code(r),
-            LineRefusal::UnderRefund { .. } => "LINE_UNDER_REFUND",
-            LineRefusal::AlreadyRefunded { .. } => "ALREADY_REFUNDED",
-            LineRefusal::AboveRefundable { .. } => "AMOUNT_ABOVE_PRINCIPAL",
-            LineRefusal::NoLine { .. } => "NOT_PAID",
+            LineRefusal::UnderRefund { .. } => ErrorCode::LineUnderRefund,
+            LineRefusal::AlreadyRefunded { .. } => ErrorCode::AlreadyRefunded,
+            LineRefusal::AboveRefundable { .. } => ErrorCode::AmountAbovePrincipal,
+            LineRefusal::NoLine { .. } => ErrorCode::NotPaid,
         }
     }
 
     /// A conflict with the current state of refunds (409) rather than a
-    /// rule refusing the request (422).
+    /// rule refusing the request (422): what its code says.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, LineRefusal::UnderRefund { .. })
+        self.code().kind() == ErrorKind::Conflict
     }
 }
 
 /// The stable machine code of a rule refusal.
-pub fn refusal_code(r: &RefundRefusal) -> &'static str {
+pub fn refusal_code(r: &RefundRefusal) -> ErrorCode {
     match r {
-        RefundRefusal::NotSuspended => "NOT_SUSPENDED",
-        RefundRefusal::StopMonth { .. } => "STOP_MONTH",
-        RefundRefusal::BeforeStop { .. } => "BEFORE_STOP",
-        RefundRefusal::OutsideWindow { .. } => "OUTSIDE_REFUND_WINDOW",
-        RefundRefusal::NotPaid { .. } => "NOT_PAID",
-        RefundRefusal::InjuryOnly { .. } => "INJURY_ONLY_NOT_REFUNDABLE",
+        RefundRefusal::NotSuspended => ErrorCode::NotSuspended,
+        RefundRefusal::StopMonth { .. } => ErrorCode::StopMonth,
+        RefundRefusal::BeforeStop { .. } => ErrorCode::BeforeStop,
+        RefundRefusal::OutsideWindow { .. } => ErrorCode::OutsideRefundWindow,
+        RefundRefusal::NotPaid { .. } => ErrorCode::NotPaid,
+        RefundRefusal::InjuryOnly { .. } => ErrorCode::InjuryOnlyNotRefundable,
     }
 }
 
@@ -313,15 +314,15 @@ fn join_messages(refused: &[Refused]) -> String {
 impl PlanError {
     /// The stable machine code: the first refusal's (preferring a rule
     /// refusal over a conflict, so a request that is wrong anyway says so).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PlanError::NotSuspended => "NOT_SUSPENDED",
-            PlanError::NothingToRefund { .. } => "NOTHING_TO_REFUND",
+            PlanError::NotSuspended => ErrorCode::NotSuspended,
+            PlanError::NothingToRefund { .. } => ErrorCode::NothingToRefund,
             PlanError::Refused(list) => list
                 .iter()
                 .find(|r| !r.refusal.is_conflict())
                 .or_else(|| list.first())
-                .map_or("NOTHING_TO_REFUND", |r| r.refusal.code()),
+                .map_or(ErrorCode::NothingToRefund, |r| r.refusal.code()),
         }
     }
 
@@ -653,9 +654,9 @@ mod tests {
     fn each_refusal_names_the_month() {
         let c = person();
         let code = |req: RefundRequest| super::plan(&facts(&c), &req).unwrap_err().code();
-        assert_eq!(code(periods(&["202301"])), "STOP_MONTH");
-        assert_eq!(code(periods(&["202304"])), "OUTSIDE_REFUND_WINDOW");
-        assert_eq!(code(periods(&["202212"])), "NOT_PAID");
+        assert_eq!(code(periods(&["202301"])), ErrorCode::StopMonth);
+        assert_eq!(code(periods(&["202304"])), ErrorCode::OutsideRefundWindow);
+        assert_eq!(code(periods(&["202212"])), ErrorCode::NotPaid);
         let err = super::plan(&facts(&c), &periods(&["202302", "202301"])).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -677,7 +678,7 @@ mod tests {
             super::plan(&facts(&late), &periods(&["202301"]))
                 .unwrap_err()
                 .code(),
-            "BEFORE_STOP"
+            ErrorCode::BeforeStop
         );
     }
 
@@ -699,7 +700,7 @@ mod tests {
             l.stop_date = None;
         }
         let err = plan(&facts(&partly), &periods(&["202302"])).unwrap_err();
-        assert_eq!(err.code(), "NOT_SUSPENDED");
+        assert_eq!(err.code(), ErrorCode::NotSuspended);
         // Without naming months, only the stopped insurances are planned.
         let ok = plan(&facts(&partly), &RefundRequest::default()).unwrap();
         assert!(ok.lines.iter().all(|l| l.insurance != Insurance::Pension));
@@ -710,12 +711,12 @@ mod tests {
             plan(&facts(&unpaid), &periods(&["202302"]))
                 .unwrap_err()
                 .code(),
-            "NOT_PAID"
+            ErrorCode::NotPaid
         );
         let mut transfer = person();
         transfer[5].kind = LineKind::InjuryOnlyTransfer; // 202302 410
         let err = plan(&facts(&transfer), &periods(&["202302"])).unwrap_err();
-        assert_eq!(err.code(), "INJURY_ONLY_NOT_REFUNDABLE");
+        assert_eq!(err.code(), ErrorCode::InjuryOnlyNotRefundable);
         assert_eq!(
             err.to_string(),
             "202302的工伤保险费为转入人员当月工伤缴费，不予退费"
@@ -753,7 +754,7 @@ mod tests {
         );
         assert_eq!(plan.lines[0].refundable, m("828.00"));
         let err = super::plan(&facts(&c), &one("829.80")).unwrap_err();
-        assert_eq!(err.code(), "AMOUNT_ABOVE_PRINCIPAL");
+        assert_eq!(err.code(), ErrorCode::AmountAbovePrincipal);
         assert_eq!(
             err.to_string(),
             "202302企业职工基本养老保险申请退费829.80元，超过可退本金828.00元：只退还多缴的单位和个人缴费本金，利息和滞纳金不予退费"
@@ -778,11 +779,11 @@ mod tests {
             l.under_refund = true;
         }
         let err = plan(&facts(&c), &periods(&["202302"])).unwrap_err();
-        assert_eq!(err.code(), "LINE_UNDER_REFUND");
+        assert_eq!(err.code(), ErrorCode::LineUnderRefund);
         assert!(err.is_conflict());
         // Mixed with a rule refusal, the rule speaks.
         let err = plan(&facts(&c), &periods(&["202302", "202301"])).unwrap_err();
-        assert_eq!(err.code(), "STOP_MONTH");
+        assert_eq!(err.code(), ErrorCode::StopMonth);
         assert!(!err.is_conflict());
         // Nothing named: what is left is planned.
         assert_eq!(
@@ -805,7 +806,7 @@ mod tests {
         let mut c = person();
         c.retain(|l| l.period == p("202301"));
         let err = plan(&facts(&c), &RefundRequest::default()).unwrap_err();
-        assert_eq!(err.code(), "NOTHING_TO_REFUND");
+        assert_eq!(err.code(), ErrorCode::NothingToRefund);
         assert!(err.to_string().contains("202301至202303"));
         let mut done = vec![line(1, "202302", Insurance::WorkInjury)];
         done[0].unit_refunded = m("6.90");
@@ -813,7 +814,7 @@ mod tests {
             plan(&facts(&done), &periods(&["202302"]))
                 .unwrap_err()
                 .code(),
-            "ALREADY_REFUNDED"
+            ErrorCode::AlreadyRefunded
         );
     }
 

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 use qibao_api::auth::{Role, SessionSpec, StaffRole, testing as auth_testing};
+use qibao_api::openapi::{ANY_OPERATION, served_codes};
 use qibao_api::{AppState, Clock, Config, TestServer, spawn_test_server};
+use qibao_core::ErrorCode;
 use qibao_db::Pool;
 use qibao_db::testing::TestDb;
 use serde_json::Value;
@@ -73,6 +75,43 @@ impl Resp {
             })
             .unwrap_or_default()
     }
+}
+
+/// Every problem a scenario receives is checked against the spec: its code
+/// is one of [`ErrorCode`]'s, and unless any operation may answer it
+/// ([`ANY_OPERATION`]), the operation that was called lists it for that
+/// status (`x-error-codes`). So the spec cannot leave out a code that an
+/// operation answers in any scenario, on either backend.
+fn check_documented(
+    method: &reqwest::Method,
+    path: &str,
+    status: u16,
+    content_type: &str,
+    body: &Value,
+) {
+    if status < 400 || !content_type.starts_with("application/problem+json") {
+        return;
+    }
+    let wire = body["code"].as_str().unwrap_or_default();
+    let code = ErrorCode::parse(wire)
+        .unwrap_or_else(|| panic!("{method} {path}: problem with unknown code {wire:?}: {body}"));
+    assert_eq!(
+        code.kinds().iter().filter(|k| k.status() == status).count(),
+        1,
+        "{method} {path}: {code} answered with {status}"
+    );
+    if ANY_OPERATION.contains(&code) {
+        return;
+    }
+    let Some(documented) = served_codes(method.as_str(), path) else {
+        return;
+    };
+    let listed = documented.get(&status);
+    assert!(
+        listed.is_some_and(|l| l.contains(&code)),
+        "{method} {path} answered {status} {code}, which the spec does not list for its \
+         operation ({status}: {listed:?}); name it in that response's description"
+    );
 }
 
 impl App {
@@ -154,6 +193,26 @@ impl App {
         Self::wrap(&method, rb.send().expect("request"))
     }
 
+    /// Sends a raw body with its content type and a bearer token.
+    pub fn call_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> Resp {
+        let r = self
+            .client
+            .request(method.clone(), self.url(path))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .expect("request");
+        Self::wrap(&method, r)
+    }
+
     pub fn get_as(&self, path: &str, token: &str) -> Resp {
         self.call(reqwest::Method::GET, path, token, None)
     }
@@ -192,12 +251,11 @@ impl App {
         self.server.url(path)
     }
 
-    /// The answer, after checking it against the spec ([`spec`]): a
-    /// status, content type or body the spec does not document for the
-    /// operation fails the scenario that got it.
+    /// Reads the answer to `method`; a problem must carry a code its
+    /// operation documents (see [`check_documented`]).
     fn wrap(method: &reqwest::Method, r: reqwest::blocking::Response) -> Resp {
-        let path = r.url().path().to_owned();
         let status = r.status().as_u16();
+        let path = r.url().path().to_owned();
         let headers = r.headers().clone();
         let content_type = headers
             .get(reqwest::header::CONTENT_TYPE)
@@ -211,6 +269,7 @@ impl App {
         {
             panic!("the answer does not match the spec: {violation}");
         }
+        check_documented(method, &path, status, &content_type, &body);
         Resp {
             status,
             content_type,
@@ -264,5 +323,71 @@ impl App {
                 .send()
                 .expect("request"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROBLEM: &str = "application/problem+json";
+
+    #[test]
+    fn a_documented_or_any_operation_code_passes() {
+        let post = reqwest::Method::POST;
+        let path = "/api/v1/portal/declarations";
+        check_documented(&post, path, 422, PROBLEM, &json!({"code": "PERIOD_GAP"}));
+        check_documented(
+            &post,
+            path,
+            503,
+            PROBLEM,
+            &json!({"code": "SERVICE_UNAVAILABLE"}),
+        );
+        // Not a problem, or a path no operation serves: nothing to check.
+        check_documented(&post, path, 422, "application/json", &json!({}));
+        check_documented(
+            &post,
+            "/nowhere",
+            404,
+            PROBLEM,
+            &json!({"code": "NOT_FOUND"}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "which the spec does not list")]
+    fn an_undocumented_code_fails_the_scenario() {
+        check_documented(
+            &reqwest::Method::POST,
+            "/api/v1/portal/declarations",
+            404,
+            PROBLEM,
+            &json!({"code": "ORDER_NOT_FOUND"}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "unknown code")]
+    fn a_problem_without_a_known_code_fails_the_scenario() {
+        check_documented(
+            &reqwest::Method::GET,
+            "/api/v1/portal/unit",
+            409,
+            PROBLEM,
+            &json!({"code": "SOMETHING_ELSE"}),
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "answered with 409")]
+    fn a_code_with_another_status_fails_the_scenario() {
+        check_documented(
+            &reqwest::Method::POST,
+            "/api/v1/portal/declarations",
+            409,
+            PROBLEM,
+            &json!({"code": "PERIOD_GAP"}),
+        );
     }
 }

@@ -182,3 +182,44 @@ fn raw_bodies_are_held_to_the_policy_too() {
     );
     refused(&r, "note");
 }
+
+/// The operations that read their body as bytes (the tax bureau's messages,
+/// kept as sent; a task's approval, whose body is optional) do not look at
+/// its `Content-Type`: they answer as they would to JSON, never 415, and the
+/// spec lists no 415 for them (`RAW_BODY_OPERATIONS`).
+#[test]
+fn raw_bodies_are_read_whatever_their_content_type() {
+    use reqwest::Method;
+    let app = App::start("2023-04-20");
+    let tax = qibao_e2e::fixtures::tax_token(&app);
+    let staff = app.staff_token();
+    let cases = [
+        (
+            Method::POST,
+            "/api/v1/tax/events",
+            &tax,
+            400,
+            "MALFORMED_MESSAGE",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/tax/reconciliation/2023-04-19/statement",
+            &tax,
+            400,
+            "MALFORMED_MESSAGE",
+        ),
+        (
+            Method::POST,
+            "/api/v1/staff/tasks/999/approve",
+            &staff,
+            404,
+            "TASK_NOT_FOUND",
+        ),
+    ];
+    for (method, path, token, status, code) in cases {
+        for content_type in ["text/plain", "application/octet-stream"] {
+            app.call_raw(method.clone(), path, token, content_type, "{}")
+                .assert_problem(status, code);
+        }
+    }
+}

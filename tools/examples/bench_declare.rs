@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use qibao_app::declarations::{DeclarationKind, declare_period};
-use qibao_app::{Actor, AppError as ApiError, Channel, orders};
+use qibao_app::{Actor, AppError, Channel, orders};
 use qibao_core::Period;
 use qibao_db::assessments::{Assessment, NewAssessment};
 use qibao_db::orders::NewOrder;
@@ -52,13 +52,24 @@ fn main() {
     }
 }
 
-/// A sentinel that rolls a round's transaction back.
-fn rollback() -> ApiError {
-    ApiError::conflict("ROLLBACK", "基准测试回滚")
+/// How a round's transaction ends when it does not commit: rolled back on
+/// purpose, or failed.
+#[derive(Debug)]
+enum Round {
+    Rollback,
+    Failed(AppError),
 }
 
-fn is_rollback(e: &ApiError) -> bool {
-    e.code() == "ROLLBACK"
+impl From<AppError> for Round {
+    fn from(e: AppError) -> Self {
+        Round::Failed(e)
+    }
+}
+
+impl From<DbError> for Round {
+    fn from(e: DbError) -> Self {
+        Round::Failed(e.into())
+    }
 }
 
 /// Runs `f` in a transaction `ROUNDS` times, rolled back unless `keep_last`;
@@ -66,7 +77,7 @@ fn is_rollback(e: &ApiError) -> bool {
 fn best_of(
     conn: &mut DbConn,
     keep_last: bool,
-    mut f: impl FnMut(&mut DbConn) -> Result<(), ApiError>,
+    mut f: impl FnMut(&mut DbConn) -> Result<(), AppError>,
 ) -> Duration {
     let mut best = Duration::MAX;
     for round in 0..ROUNDS {
@@ -76,12 +87,12 @@ fn best_of(
             let t = Instant::now();
             f(c)?;
             took = t.elapsed();
-            if keep { Ok(()) } else { Err(rollback()) }
+            if keep { Ok(()) } else { Err(Round::Rollback) }
         });
         match r {
             Ok(()) => {}
-            Err(e) if is_rollback(&e) => {}
-            Err(e) => panic!("round {round} failed: {e:?}"),
+            Err(Round::Rollback) => {}
+            Err(Round::Failed(e)) => panic!("round {round} failed: {e:?}"),
         }
         best = best.min(took);
     }
@@ -120,7 +131,7 @@ fn bench(backend: &str, db: &TestDb, n: usize) {
             .into_iter()
             .map(new_from)
             .collect();
-        Err::<(), _>(rollback())
+        Err::<(), _>(Round::Rollback)
     });
     assert_eq!(rows.len(), lines, "declared lines");
     // The declaration's business item was rolled back with it: the baseline

@@ -15,6 +15,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use qibao_app::auth::Session;
+use qibao_app::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use time::{Duration, PrimitiveDateTime};
 
@@ -85,10 +86,8 @@ impl Principal {
         if self.has_staff_role(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
-                "FORBIDDEN",
-                format!("此操作需要{}权限。", role.label_zh()),
-            ))
+            Err(ApiError::new(ErrorCode::Forbidden)
+                .with_detail(format!("此操作需要{}权限。", role.label_zh())))
         }
     }
 }
@@ -136,7 +135,7 @@ pub fn issue_access_token(
 }
 
 fn token_invalid() -> ApiError {
-    ApiError::unauthorized("TOKEN_INVALID", "登录已失效或凭证无效，请重新登录。")
+    ApiError::new(ErrorCode::TokenInvalid)
 }
 
 /// Verifies signature, issuer and audience, and expiry against the server's
@@ -154,10 +153,7 @@ pub fn decode_access_token(
     let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &v)
         .map_err(|_| token_invalid())?;
     if data.claims.exp <= unix(now) {
-        return Err(ApiError::unauthorized(
-            "TOKEN_EXPIRED",
-            "登录已过期，请刷新或重新登录。",
-        ));
+        return Err(ApiError::new(ErrorCode::TokenExpired));
     }
     Ok(data.claims)
 }
@@ -207,7 +203,7 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("UNAUTHENTICATED", "请先登录后再办理此业务。"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
     let text = value.to_str().map_err(|_| token_invalid())?;
     let (scheme, token) = text.split_once(' ').ok_or_else(token_invalid)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
@@ -233,10 +229,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     })
     .await?;
     let Some(session) = live else {
-        return Err(ApiError::unauthorized(
-            "SESSION_ENDED",
-            "该登录已注销或被撤销，请重新登录。",
-        ));
+        return Err(ApiError::new(ErrorCode::SessionEnded));
     };
     // The session row is the authority for who the caller is; the claims
     // only name it (and carry the one-time-password gate of this token).
@@ -249,10 +242,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
 /// one-time password that has not been replaced yet.
 fn require_password_changed(p: &Principal) -> Result<(), ApiError> {
     if p.must_change_password {
-        Err(ApiError::forbidden(
-            "PASSWORD_CHANGE_REQUIRED",
-            "您使用的是初始密码，请先修改密码后再办理业务。",
-        ))
+        Err(ApiError::new(ErrorCode::PasswordChangeRequired))
     } else {
         Ok(())
     }
@@ -290,10 +280,8 @@ impl FromRequest for UnitUser {
                     principal: p,
                     unit_id,
                 }),
-                _ => Err(ApiError::forbidden(
-                    "FORBIDDEN",
-                    "此功能仅限参保单位（法人、经办人或单位授权的接口）使用。",
-                )),
+                _ => Err(ApiError::new(ErrorCode::Forbidden)
+                    .with_detail("此功能仅限参保单位（法人、经办人或单位授权的接口）使用。")),
             }
         })
     }
@@ -320,10 +308,7 @@ impl FromRequest for LegalRepUser {
                     principal: p,
                     unit_id,
                 }),
-                _ => Err(ApiError::forbidden(
-                    "LEGAL_REP_ONLY",
-                    "只有单位法人账号可以办理此业务（经办人及接口凭证的增加、变更、删除须由法人办理）。",
-                )),
+                _ => Err(ApiError::new(ErrorCode::LegalRepOnly)),
             }
         })
     }
@@ -344,10 +329,8 @@ impl FromRequest for StaffUser {
             if p.role == Role::Staff {
                 Ok(StaffUser(p))
             } else {
-                Err(ApiError::forbidden(
-                    "FORBIDDEN",
-                    "此功能仅限经办机构工作人员使用。",
-                ))
+                Err(ApiError::new(ErrorCode::Forbidden)
+                    .with_detail("此功能仅限经办机构工作人员使用。"))
             }
         })
     }
@@ -367,7 +350,7 @@ impl FromRequest for TaxUser {
             if p.role == Role::Tax {
                 Ok(TaxUser(p))
             } else {
-                Err(ApiError::forbidden("FORBIDDEN", "此接口仅限税务部门调用。"))
+                Err(ApiError::new(ErrorCode::Forbidden).with_detail("此接口仅限税务部门调用。"))
             }
         })
     }
@@ -441,13 +424,13 @@ mod tests {
             decode_access_token(secret, &t, now + Duration::minutes(15))
                 .unwrap_err()
                 .code(),
-            "TOKEN_EXPIRED"
+            ErrorCode::TokenExpired
         );
         assert_eq!(
             decode_access_token(b"another-secret-another-secret-xx", &t, now)
                 .unwrap_err()
                 .code(),
-            "TOKEN_INVALID"
+            ErrorCode::TokenInvalid
         );
         let mut tampered = t.clone();
         tampered.insert(t.len() / 2, 'x');

@@ -1,6 +1,7 @@
 //! Runs synchronous (diesel) work off the actix workers.
 
 use actix_web::web;
+use qibao_app::error::ErrorCode;
 
 use crate::db_glue::{self, Pool, PooledConn};
 use crate::http::problem::ApiError;
@@ -50,10 +51,7 @@ where
         Ok(result) => result,
         Err(err) => {
             log::error!("blocking task failed: {err}");
-            Err(ApiError::service_unavailable(
-                "SERVICE_UNAVAILABLE",
-                "系统繁忙，请稍后再试。",
-            ))
+            Err(ApiError::new(ErrorCode::ServiceUnavailable))
         }
     }
 }

@@ -13,6 +13,7 @@ use actix_web::web::{BytesMut, JsonConfig, PathConfig, QueryConfig};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, mime};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
+use qibao_app::error::ErrorCode;
 use qibao_core::text::{self, TextKind};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -261,11 +262,7 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             payload_too_large()
         }
-        JsonPayloadError::ContentType => ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "请求体必须是 application/json。",
-        ),
+        JsonPayloadError::ContentType => ApiError::new(ErrorCode::UnsupportedMediaType),
         JsonPayloadError::Deserialize(e) => serde_json_error(&e),
         JsonPayloadError::Payload(e) => payload_error(e),
         other => ApiError::internal_cause(format_args!("JSON extractor: {other}")),
@@ -273,11 +270,8 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
 }
 
 fn payload_too_large() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "PAYLOAD_TOO_LARGE",
-        format!("请求体过大：不能超过 {} KB。", JSON_LIMIT / 1024),
-    )
+    ApiError::new(ErrorCode::PayloadTooLarge)
+        .with_detail(format!("请求体过大：不能超过 {} KB。", JSON_LIMIT / 1024))
 }
 
 fn payload_error(err: PayloadError) -> ApiError {
@@ -285,7 +279,7 @@ fn payload_error(err: PayloadError) -> ApiError {
         PayloadError::Overflow => payload_too_large(),
         other => {
             log::info!("could not read request body: {other}");
-            ApiError::bad_request("BAD_REQUEST", "请求体读取失败，请检查后重试。")
+            ApiError::new(ErrorCode::BadRequest).with_detail("请求体读取失败，请检查后重试。")
         }
     }
 }
@@ -302,17 +296,14 @@ pub fn serde_json_error(err: &serde_json::Error) -> ApiError {
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
 
     match err.classify() {
-        Category::Syntax => ApiError::bad_request(
-            "MALFORMED_JSON",
-            format!("请求体不是有效的 JSON：第 {line} 行第 {column} 列有语法错误（{message}）。"),
-        ),
-        Category::Eof if line <= 1 && column == 0 => {
-            ApiError::bad_request("MALFORMED_JSON", "请求体不是有效的 JSON：请求体为空。")
-        }
-        Category::Eof => ApiError::bad_request(
-            "MALFORMED_JSON",
-            format!("请求体不是有效的 JSON：第 {line} 行第 {column} 列处意外结束，内容不完整。"),
-        ),
+        Category::Syntax => ApiError::new(ErrorCode::MalformedJson).with_detail(format!(
+            "请求体不是有效的 JSON：第 {line} 行第 {column} 列有语法错误（{message}）。"
+        )),
+        Category::Eof if line <= 1 && column == 0 => ApiError::new(ErrorCode::MalformedJson)
+            .with_detail("请求体不是有效的 JSON：请求体为空。"),
+        Category::Eof => ApiError::new(ErrorCode::MalformedJson).with_detail(format!(
+            "请求体不是有效的 JSON：第 {line} 行第 {column} 列处意外结束，内容不完整。"
+        )),
         Category::Data => {
             let position = if line > 0 {
                 format!("第 {line} 行第 {column} 列：")
@@ -321,7 +312,9 @@ pub fn serde_json_error(err: &serde_json::Error) -> ApiError {
             };
             ApiError::validation(vec![serde_field_error(&message, "body", &position)])
         }
-        Category::Io => ApiError::bad_request("BAD_REQUEST", "请求体读取失败，请检查后重试。"),
+        Category::Io => {
+            ApiError::new(ErrorCode::BadRequest).with_detail("请求体读取失败，请检查后重试。")
+        }
     }
 }
 
@@ -408,21 +401,21 @@ mod tests {
     #[test]
     fn syntax_error_is_malformed_json_with_location() {
         let e = parse("{\"period\" 1}");
-        assert_eq!(e.code(), "MALFORMED_JSON");
+        assert_eq!(e.code(), ErrorCode::MalformedJson);
         assert!(
             e.detail()
                 .starts_with("请求体不是有效的 JSON：第 1 行第 11 列"),
             "{}",
             e.detail()
         );
-        assert_eq!(parse("").code(), "MALFORMED_JSON");
-        assert_eq!(parse("{\"period\":").code(), "MALFORMED_JSON");
+        assert_eq!(parse("").code(), ErrorCode::MalformedJson);
+        assert_eq!(parse("{\"period\":").code(), ErrorCode::MalformedJson);
     }
 
     #[test]
     fn shape_errors_name_the_field() {
         let e = parse(r#"{"count": 1}"#);
-        assert_eq!(e.code(), "VALIDATION_FAILED");
+        assert_eq!(e.code(), ErrorCode::ValidationFailed);
         assert_eq!(e.errors()[0].field, "period");
 
         let e = parse(r#"{"period": "202401", "count": 1, "x": 2}"#);

@@ -20,6 +20,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Logger, Next};
 use actix_web::{Error, HttpRequest, web};
+use qibao_app::error::ErrorCode;
 
 use crate::http::problem::{ApiError, PROBLEM_JSON, problem_for_status};
 
@@ -255,20 +256,16 @@ pub async fn fallback(
                 .map(Method::as_str)
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut err = ApiError::new(
-                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
-                format!(
-                    "该资源不支持 {} 请求方法，可用的方法：{allow}。",
-                    req.method()
-                ),
-            );
+            let mut err = ApiError::new(ErrorCode::MethodNotAllowed).with_detail(format!(
+                "该资源不支持 {} 请求方法，可用的方法：{allow}。",
+                req.method()
+            ));
             if let Ok(value) = HeaderValue::from_str(&allow) {
                 err = err.with_header(header::ALLOW, value);
             }
             Err(err)
         }
-        _ => Err(ApiError::not_found("NOT_FOUND", "请求的资源不存在。")),
+        _ => Err(ApiError::new(ErrorCode::NotFound)),
     }
 }
 

@@ -1,13 +1,65 @@
 //! The OpenAPI document: a base doc plus every path registered through
 //! [`crate::routes::register`].
+//!
+//! Error codes: `ProblemDoc.code` is the [`ErrorCode`] enum, whose schema
+//! lists every code with its status and default detail. Each error response
+//! of each operation lists the codes it answers with in `x-error-codes`
+//! (and in its description): the codes its description names in backticks,
+//! written next to the handler, plus what the operation's shape implies (a
+//! bearer token: the four session codes of a 401). A test checks every
+//! listed code exists with that status; the scenario tests (`qibao-e2e`)
+//! check every problem they receive against this list, on both backends,
+//! so a code an operation answers cannot be missing from it.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use actix_web::App;
+use actix_web::dev::ResourceDef;
+use qibao_app::error::ErrorCode;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::http::problem::{FieldError, ProblemDoc};
 use crate::routes::{self, RouteFn};
+
+/// The extension of an error response that lists its codes.
+pub const ERROR_CODES_EXTENSION: &str = "x-error-codes";
+
+/// Codes any request may be answered with, whatever its operation: a fault
+/// of ours or a busy database (500, 503), a request whose bytes could not be
+/// read (400 `BAD_REQUEST`), storage's generic refusals where a use case has
+/// no more specific code (404 `NOT_FOUND`: a row gone between two reads;
+/// 409 `CONFLICT`: a unique rule), and what the HTTP server answers before
+/// any handler runs. Listed on the `ErrorCode` schema, not per operation.
+pub const ANY_OPERATION: &[ErrorCode] = &[
+    ErrorCode::BadRequest,
+    ErrorCode::NotFound,
+    ErrorCode::Conflict,
+    ErrorCode::Internal,
+    ErrorCode::ServiceUnavailable,
+    ErrorCode::Unauthorized,
+    ErrorCode::NotAcceptable,
+    ErrorCode::RequestTimeout,
+    ErrorCode::LengthRequired,
+    ErrorCode::UriTooLong,
+    ErrorCode::Unprocessable,
+    ErrorCode::TooManyRequests,
+    ErrorCode::HeadersTooLarge,
+    ErrorCode::MethodNotAllowed,
+];
+
+/// What every operation that takes a bearer token may answer with 401:
+/// no token, a token that is not ours, an expired one, an ended session.
+pub const BEARER_401: &[ErrorCode] = &[
+    ErrorCode::Unauthenticated,
+    ErrorCode::TokenInvalid,
+    ErrorCode::TokenExpired,
+    ErrorCode::SessionEnded,
+];
 
 /// Base document; paths and their schemas are collected from the routes.
 #[derive(OpenApi)]
@@ -20,7 +72,9 @@ use crate::routes::{self, RouteFn};
             back-office, tax-bureau and public verification interfaces.\n\n\
             All errors are RFC 9457 problem details (`application/problem+json`) with a stable \
             machine `code`, a Chinese `detail` for the person using the service hall and, for \
-            validation errors, `errors[]` naming each field. Dates are ISO 8601, contribution \
+            validation errors, `errors[]` naming each field. Each error response of an \
+            operation lists the codes it answers with (`x-error-codes`); the `ErrorCode` schema \
+            gives every code's status and default detail. Dates are ISO 8601, contribution \
             periods are `YYYYMM` strings and money amounts are decimal strings in yuan with two \
             decimals.",
     ),
@@ -34,7 +88,7 @@ use crate::routes::{self, RouteFn};
         (name = "public", description = "Public services without login, such as certificate verification."),
         (name = "system", description = "Health and readiness probes."),
     ),
-    components(schemas(ProblemDoc, FieldError)),
+    components(schemas(ProblemDoc, FieldError, ErrorCode)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -63,6 +117,48 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Describes the `ErrorCode` schema: every code with its status(es) and
+/// default detail, and which codes any operation may answer.
+pub struct ErrorCodeTable;
+
+impl Modify for ErrorCodeTable {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(schema))) = components.schemas.get_mut("ErrorCode") else {
+            return;
+        };
+        let any = ANY_OPERATION
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut text = format!(
+            "The stable machine code of a problem (`ProblemDoc.code`). Each code is answered \
+             with the status given here; four have two (404 for the resource the URL \
+             addresses, 422 for one the body references; `LAST_INSURANCE`: 422 for an \
+             employee's last insurance, 409 for the unit's). `detail` is the default Chinese \
+             message, which an operation may replace with a more specific one. Each error \
+             response of an operation lists its codes in `x-error-codes`; any \
+             operation may also answer {any}.\n\n| code | status | default detail |\n|---|---|---|\n"
+        );
+        for &code in ErrorCode::ALL {
+            let statuses = code
+                .kinds()
+                .iter()
+                .map(|k| k.status().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            text.push_str(&format!(
+                "| `{code}` | {statuses} | {} |\n",
+                code.default_detail()
+            ));
+        }
+        schema.description = Some(text);
+    }
+}
+
 /// The spec of the app as `serve` runs it, built without a server.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     openapi_with(routes::no_routes)
@@ -77,15 +173,190 @@ pub fn openapi_with(extra: RouteFn) -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut api = api;
     document_unsupported_media_type(&mut api);
+    document_error_codes(&mut api);
+    // After the routes' schemas are merged (they bring `ErrorCode` again).
+    ErrorCodeTable.modify(&mut api);
     api
 }
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Whether the operation names the `bearer` security scheme.
+fn takes_bearer(op: &Operation) -> bool {
+    op.security.iter().flatten().any(|req| {
+        serde_json::to_value(req)
+            .ok()
+            .and_then(|v| v.as_object().map(|o| o.contains_key("bearer")))
+            .unwrap_or(false)
+    })
+}
+
+/// The codes a description names in backticks (`PERIOD_GAP`); words in
+/// backticks that are not codes (`Retry-After`, `type`) are skipped.
+pub fn codes_named_in(description: &str) -> Vec<ErrorCode> {
+    description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(ErrorCode::parse)
+        .collect()
+}
+
+/// Words in backticks that look like a code (SCREAMING_SNAKE_CASE) but are
+/// none: a typo in a description.
+pub fn unknown_codes_named_in(description: &str) -> Vec<String> {
+    description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| {
+            w.len() > 2
+                && w.contains('_')
+                && w.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+                && ErrorCode::parse(w).is_none()
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemDoc")))
+                .build(),
+        )
+        .build()
+}
+
+/// Lists each error response's codes in `x-error-codes` (see the module
+/// doc); the codes a description does not name yet are appended to it.
+fn document_error_codes(api: &mut utoipa::openapi::OpenApi) {
+    for item in api.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            let bearer = takes_bearer(op);
+            if bearer && !op.responses.responses.contains_key("401") {
+                op.responses.responses.insert(
+                    "401".to_owned(),
+                    problem_response("No or invalid token.").into(),
+                );
+            }
+            for (status, response) in &mut op.responses.responses {
+                let Ok(status) = status.parse::<u16>() else {
+                    continue;
+                };
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if status < 400 {
+                    continue;
+                }
+                let mut codes = codes_named_in(&response.description);
+                if bearer && status == 401 {
+                    codes.extend_from_slice(BEARER_401);
+                }
+                codes.sort_unstable();
+                codes.dedup();
+                let unnamed: Vec<String> = codes
+                    .iter()
+                    .filter(|c| !response.description.contains(&format!("`{c}`")))
+                    .map(|c| format!("`{c}`"))
+                    .collect();
+                if !unnamed.is_empty() {
+                    let text = response.description.trim_end().to_owned();
+                    response.description = format!("{text} ({})", unnamed.join(", "));
+                }
+                let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+                response
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .insert(ERROR_CODES_EXTENSION.to_owned(), serde_json::json!(list));
+            }
+        }
+    }
+}
+
+/// The codes each error status of the operation `method path` lists
+/// (`path` as requested, e.g. `/api/v1/portal/orders/2023042009301501`),
+/// or `None` when no documented operation serves it. Where several path
+/// templates match, the one with the most literal segments wins (as the
+/// routes are registered).
+pub fn documented_codes(
+    api: &utoipa::openapi::OpenApi,
+    method: &str,
+    path: &str,
+) -> Option<BTreeMap<u16, Vec<ErrorCode>>> {
+    let method = if method.eq_ignore_ascii_case("HEAD") {
+        "GET"
+    } else {
+        method
+    };
+    let (_, op) = api
+        .paths
+        .paths
+        .iter()
+        .filter(|(template, _)| ResourceDef::new(template.as_str()).is_match(path))
+        .filter_map(|(template, item)| {
+            let op = match method.to_ascii_uppercase().as_str() {
+                "GET" => item.get.as_ref(),
+                "POST" => item.post.as_ref(),
+                "PUT" => item.put.as_ref(),
+                "PATCH" => item.patch.as_ref(),
+                "DELETE" => item.delete.as_ref(),
+                _ => None,
+            }?;
+            let literal = template.split('/').filter(|s| !s.starts_with('{')).count();
+            Some((literal, op))
+        })
+        .max_by_key(|(literal, _)| *literal)?;
+    let mut out = BTreeMap::new();
+    for (status, response) in &op.responses.responses {
+        let (Ok(status), RefOr::T(response)) = (status.parse::<u16>(), response) else {
+            continue;
+        };
+        let codes = response
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get(ERROR_CODES_EXTENSION))
+            .and_then(|v| v.as_array())
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().and_then(ErrorCode::parse))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        out.insert(status, codes);
+    }
+    Some(out)
+}
+
+/// Operations that read their body as bytes whatever its `Content-Type`:
+/// the tax bureau's messages (kept as sent, refused ones too) and a task's
+/// approval (an empty body approves). They never answer 415.
+pub const RAW_BODY_OPERATIONS: &[&str] = &[
+    "create_tax_event",
+    "update_tax_statement",
+    "create_task_approval",
+];
 
 /// Every operation that takes a body answers 415 `UNSUPPORTED_MEDIA_TYPE`
 /// when the `Content-Type` is missing or not the one it reads (the JSON
 /// extractor, the upload's multipart check): documented on each, unless
-/// the operation already describes its own 415.
+/// the operation already describes its own 415 or reads raw bytes
+/// ([`RAW_BODY_OPERATIONS`]).
 fn document_unsupported_media_type(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     for item in api.paths.paths.values_mut() {
         let operations = [
             item.post.as_mut(),
@@ -94,21 +365,17 @@ fn document_unsupported_media_type(api: &mut utoipa::openapi::OpenApi) {
             item.delete.as_mut(),
         ];
         for op in operations.into_iter().flatten() {
-            if op.request_body.is_none() || op.responses.responses.contains_key("415") {
+            let raw = op
+                .operation_id
+                .as_deref()
+                .is_some_and(|id| RAW_BODY_OPERATIONS.contains(&id));
+            if raw || op.request_body.is_none() || op.responses.responses.contains_key("415") {
                 continue;
             }
-            let response = ResponseBuilder::new()
-                .description(
-                    "The body's `Content-Type` is missing or is not the one this operation \
-                     reads (`UNSUPPORTED_MEDIA_TYPE`).",
-                )
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ProblemDoc")))
-                        .build(),
-                )
-                .build();
+            let response = problem_response(
+                "The body's `Content-Type` is missing or is not the one this operation \
+                 reads (`UNSUPPORTED_MEDIA_TYPE`).",
+            );
             op.responses
                 .responses
                 .insert("415".to_owned(), response.into());
@@ -119,4 +386,11 @@ fn document_unsupported_media_type(api: &mut utoipa::openapi::OpenApi) {
 /// The spec as YAML (what `qibao openapi` prints and `openapi.yaml` holds).
 pub fn openapi_yaml() -> Result<String, String> {
     openapi().to_yaml().map_err(|e| e.to_string())
+}
+
+/// [`documented_codes`] of the served spec, built once (for the scenario
+/// tests' check of every problem they receive).
+pub fn served_codes(method: &str, path: &str) -> Option<BTreeMap<u16, Vec<ErrorCode>>> {
+    static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    documented_codes(SPEC.get_or_init(openapi), method, path)
 }

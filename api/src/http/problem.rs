@@ -13,7 +13,6 @@
 //! `code` is the stable machine code; `type` and `title` derive from it.
 //! `instance` is filled in by the problem middleware from the request path.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use actix_web::http::StatusCode;
@@ -22,8 +21,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use qibao_app::error::{AppError, ErrorKind};
-use qibao_app::tx::{RETRY, Retryable};
+use qibao_app::error::{AppError, ErrorCode, ErrorKind};
 
 use crate::db_glue::DbError;
 
@@ -58,8 +56,10 @@ pub struct ProblemDoc {
     pub title: String,
     /// The HTTP status code.
     pub status: u16,
-    /// Stable machine-readable code, e.g. `PERIOD_GAP`.
-    pub code: String,
+    /// Stable machine-readable code, e.g. `PERIOD_GAP`: one of
+    /// [`ErrorCode`]'s values; each operation lists the codes of each of
+    /// its error responses (`x-error-codes`).
+    pub code: ErrorCode,
     /// Explanation for the person using the service hall (Chinese).
     pub detail: String,
     /// Invalid fields, present for validation problems only.
@@ -71,6 +71,9 @@ pub struct ProblemDoc {
 }
 
 /// The error every handler returns; renders as `application/problem+json`.
+/// Made from an [`ErrorCode`] (its status, its default detail) or from a
+/// use case's [`AppError`]: there is no way to pair a code with another
+/// status.
 ///
 /// Boxed inside so `Result<T, ApiError>` stays one pointer wide.
 #[derive(Debug, Clone)]
@@ -79,8 +82,7 @@ pub struct ApiError(Box<Inner>);
 #[derive(Debug, Clone)]
 struct Inner {
     status: StatusCode,
-    code: Cow<'static, str>,
-    title: Option<Cow<'static, str>>,
+    code: ErrorCode,
     detail: String,
     errors: Vec<FieldError>,
     instance: Option<String>,
@@ -88,36 +90,37 @@ struct Inner {
 }
 
 impl ApiError {
-    /// A problem with any status. Prefer the named constructors.
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-    ) -> Self {
+    /// A problem with `code`: its status, its default detail (give a more
+    /// specific one with [`ApiError::with_detail`]) and the headers its
+    /// status calls for (`WWW-Authenticate` on a 401, `Retry-After` on a
+    /// 429 or 503).
+    pub fn new(code: ErrorCode) -> Self {
+        AppError::new(code).into()
+    }
+
+    /// Without the headers of [`ApiError::new`], and with `status` even when
+    /// it is not the code's: only for answers the server made before any of
+    /// ours ([`problem_for_status`]).
+    fn bare(status: StatusCode, code: ErrorCode) -> Self {
         Self(Box::new(Inner {
             status,
-            code: code.into(),
-            title: None,
-            detail: detail.into(),
+            code,
+            detail: code.default_detail().to_owned(),
             errors: Vec::new(),
             instance: None,
             headers: Vec::new(),
         }))
     }
 
-    /// 400: the request is malformed or cannot be understood.
-    pub fn bad_request(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    /// Replaces the default detail (Chinese, for the person using the hall).
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.0.detail = detail.into();
+        self
     }
 
     /// 400 `VALIDATION_FAILED` with one entry per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "VALIDATION_FAILED",
-            VALIDATION_DETAIL,
-        )
-        .with_errors(errors)
+        AppError::validation(errors).into()
     }
 
     /// 400 `VALIDATION_FAILED` for a single field.
@@ -125,49 +128,10 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
-    /// 401: no or invalid credentials. Adds `WWW-Authenticate: Bearer`.
-    pub fn unauthorized(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
-            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
-    }
-
-    /// 403: authenticated, but not allowed.
-    pub fn forbidden(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, code, detail)
-    }
-
-    /// 404: the resource does not exist (or is not visible to the caller).
-    pub fn not_found(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, detail)
-    }
-
-    /// 409: conflicts with the current state.
-    pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
-    }
-
-    /// 422: well-formed, but a business rule refuses it.
-    pub fn unprocessable(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-    }
-
-    /// 503 with `Retry-After: 1`.
-    pub fn service_unavailable(
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-    ) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
-            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
-    }
-
     /// 500 `INTERNAL` with a generic detail. Log the cause yourself, or use
     /// [`ApiError::internal_cause`].
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
-            INTERNAL_DETAIL,
-        )
+        Self::bare(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
     }
 
     /// 500 `INTERNAL`; `cause` is written to the log with `log::error!` and
@@ -193,12 +157,6 @@ impl ApiError {
         self
     }
 
-    /// Overrides the title derived from the code.
-    pub fn with_title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
-        self.0.title = Some(title.into());
-        self
-    }
-
     /// Sets `instance` (the middleware does this from the request path).
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
         self.0.instance = Some(instance.into());
@@ -218,8 +176,8 @@ impl ApiError {
     }
 
     /// The stable machine code.
-    pub fn code(&self) -> &str {
-        &self.0.code
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
     }
 
     /// The Chinese detail.
@@ -245,17 +203,20 @@ impl ApiError {
     /// The body as it is sent.
     pub fn to_doc(&self) -> ProblemDoc {
         ProblemDoc {
-            problem_type: problem_type_uri(&self.0.code),
-            title: match &self.0.title {
-                Some(t) => t.to_string(),
-                None => title_from_code(&self.0.code),
-            },
+            problem_type: problem_type_uri(self.0.code),
+            title: title_from_code(self.0.code),
             status: self.0.status.as_u16(),
-            code: self.0.code.to_string(),
+            code: self.0.code,
             detail: self.0.detail.clone(),
             errors: self.0.errors.clone(),
             instance: self.0.instance.clone(),
         }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        ApiError::new(code)
     }
 }
 
@@ -309,52 +270,39 @@ impl From<DbError> for ApiError {
     }
 }
 
-/// The API's handlers share the use cases' retry ([`qibao_app::tx`]).
-impl Retryable for ApiError {
-    fn retry(detail: String) -> Self {
-        ApiError::conflict(RETRY, detail)
-    }
-    fn code(&self) -> &str {
-        ApiError::code(self)
-    }
-    fn detail(&self) -> &str {
-        ApiError::detail(self)
-    }
-    fn conflict(code: &'static str, detail: String) -> Self {
-        ApiError::conflict(code, detail)
-    }
-}
-
 /// Each kind of use-case error is one status.
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let retry_after = err.retry_after();
         let (kind, code, detail, errors) = err.into_parts();
-        let e = match kind {
-            ErrorKind::BadRequest => ApiError::bad_request(code, detail),
-            ErrorKind::Unauthorized => ApiError::unauthorized(code, detail),
-            ErrorKind::Forbidden => ApiError::forbidden(code, detail),
-            ErrorKind::NotFound => ApiError::not_found(code, detail),
-            ErrorKind::Conflict => ApiError::conflict(code, detail),
-            ErrorKind::Gone => ApiError::new(StatusCode::GONE, code, detail),
-            ErrorKind::Unprocessable => ApiError::unprocessable(code, detail),
-            ErrorKind::TooManyRequests => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, detail).with_header(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(retry_after.unwrap_or(1)),
-                )
+        if kind == ErrorKind::Internal {
+            // Already logged where it was made; never its detail.
+            return ApiError::internal();
+        }
+        let status = StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let e = ApiError::bare(status, code)
+            .with_detail(detail)
+            .with_errors(errors);
+        match kind {
+            ErrorKind::Unauthorized => {
+                e.with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
             }
-            ErrorKind::Unavailable => ApiError::service_unavailable(code, detail),
-            // Already logged where it was made.
-            ErrorKind::Internal => ApiError::internal(),
-        };
-        e.with_errors(errors)
+            ErrorKind::TooManyRequests => e.with_header(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after.unwrap_or(1)),
+            ),
+            ErrorKind::Unavailable => {
+                e.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+            }
+            _ => e,
+        }
     }
 }
 
 /// `https://qibao.example/problems/<code in lower kebab case>`.
-pub fn problem_type_uri(code: &str) -> String {
+pub fn problem_type_uri(code: ErrorCode) -> String {
     let kebab: String = code
+        .as_str()
         .chars()
         .map(|c| match c {
             '_' | ' ' => '-',
@@ -365,8 +313,8 @@ pub fn problem_type_uri(code: &str) -> String {
 }
 
 /// `PERIOD_GAP` → `Period gap`.
-pub fn title_from_code(code: &str) -> String {
-    let words = code.replace('_', " ").to_ascii_lowercase();
+pub fn title_from_code(code: ErrorCode) -> String {
+    let words = code.as_str().replace('_', " ").to_ascii_lowercase();
     let mut chars = words.chars();
     match chars.next() {
         Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
@@ -376,29 +324,30 @@ pub fn title_from_code(code: &str) -> String {
 
 /// A problem for a 4xx/5xx response that was not produced by an
 /// [`ApiError`] (actix defaults, foreign `ResponseError`s). 5xx answers
-/// never carry internals.
+/// never carry internals. A status none of our codes has keeps its status,
+/// with `BAD_REQUEST` (4xx) or `INTERNAL` (5xx) as the code.
 pub fn problem_for_status(status: StatusCode) -> ApiError {
-    let (code, detail): (&'static str, &'static str) = match status.as_u16() {
-        400 => ("BAD_REQUEST", "请求有误，请检查后重试。"),
-        401 => ("UNAUTHORIZED", "请先登录。"),
-        403 => ("FORBIDDEN", "没有执行此操作的权限。"),
-        404 => ("NOT_FOUND", "请求的资源不存在。"),
-        405 => ("METHOD_NOT_ALLOWED", "该资源不支持此请求方法。"),
-        406 => ("NOT_ACCEPTABLE", "无法提供所要求的响应格式。"),
-        408 => ("REQUEST_TIMEOUT", "请求超时，请重试。"),
-        409 => ("CONFLICT", "与现有数据冲突，请刷新后核对再试。"),
-        411 => ("LENGTH_REQUIRED", "请求缺少 Content-Length。"),
-        413 => ("PAYLOAD_TOO_LARGE", "请求体过大。"),
-        414 => ("URI_TOO_LONG", "请求地址过长。"),
-        415 => ("UNSUPPORTED_MEDIA_TYPE", "请求体必须是 application/json。"),
-        422 => ("UNPROCESSABLE", "请求无法办理。"),
-        429 => ("TOO_MANY_REQUESTS", "请求过于频繁，请稍后再试。"),
-        431 => ("HEADERS_TOO_LARGE", "请求头过大。"),
-        503 => ("SERVICE_UNAVAILABLE", INTERNAL_DETAIL),
-        s if (400..500).contains(&s) => ("BAD_REQUEST", "请求有误，请检查后重试。"),
-        _ => ("INTERNAL", INTERNAL_DETAIL),
+    let code = match status.as_u16() {
+        400 => ErrorCode::BadRequest,
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        406 => ErrorCode::NotAcceptable,
+        408 => ErrorCode::RequestTimeout,
+        409 => ErrorCode::Conflict,
+        411 => ErrorCode::LengthRequired,
+        413 => ErrorCode::PayloadTooLarge,
+        414 => ErrorCode::UriTooLong,
+        415 => ErrorCode::UnsupportedMediaType,
+        422 => ErrorCode::Unprocessable,
+        429 => ErrorCode::TooManyRequests,
+        431 => ErrorCode::HeadersTooLarge,
+        503 => ErrorCode::ServiceUnavailable,
+        s if (400..500).contains(&s) => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
     };
-    let err = ApiError::new(status, code, detail);
+    let err = ApiError::bare(status, code);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         err.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
     } else {
@@ -424,7 +373,9 @@ mod tests {
 
     #[test]
     fn renders_rfc9457_body() {
-        let err = ApiError::unprocessable("PERIOD_GAP", "费款所属期不连续。").with_instance("/x");
+        let err = ApiError::new(ErrorCode::PeriodGap)
+            .with_detail("费款所属期不连续。")
+            .with_instance("/x");
         let v = body_json(&err);
         assert_eq!(v["type"], "https://qibao.example/problems/period-gap");
         assert_eq!(v["title"], "Period gap");
@@ -448,7 +399,9 @@ mod tests {
 
     #[test]
     fn service_unavailable_has_retry_after() {
-        let resp = ApiError::service_unavailable("SERVICE_UNAVAILABLE", "忙").error_response();
+        let resp = ApiError::new(ErrorCode::ServiceUnavailable)
+            .with_detail("忙")
+            .error_response();
         assert_eq!(resp.status(), 503);
         assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "1");
     }
@@ -461,11 +414,85 @@ mod tests {
             constraint: "units_uscc_key".into(),
         });
         assert_eq!(conflict.status(), 409);
-        assert_eq!(conflict.code(), "CONFLICT");
+        assert_eq!(conflict.code(), ErrorCode::Conflict);
         assert!(!conflict.detail().contains("units_uscc_key"));
         let other = ApiError::from(DbError::Other("secret table xyz exploded".into()));
         assert_eq!(other.status(), 500);
         assert_eq!(other.detail(), INTERNAL_DETAIL);
         assert!(!other.to_string().contains("xyz"));
+    }
+
+    #[test]
+    fn every_code_renders_with_its_own_status_and_default_detail() {
+        for &code in ErrorCode::ALL {
+            let err = ApiError::new(code);
+            let v = body_json(&err);
+            assert_eq!(v["status"], code.status(), "{code}");
+            assert_eq!(err.status().as_u16(), code.status(), "{code}");
+            assert_eq!(v["code"], code.as_str());
+            assert_eq!(v["detail"], code.default_detail(), "{code}");
+            assert_eq!(
+                v["type"],
+                format!(
+                    "{PROBLEM_TYPE_BASE}{}",
+                    code.as_str().to_ascii_lowercase().replace('_', "-")
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn the_status_decides_the_protocol_headers() {
+        let has = |e: &ApiError, name: &HeaderName| e.headers().iter().any(|(n, _)| n == name);
+        let unauth = ApiError::new(ErrorCode::TokenExpired);
+        assert!(has(&unauth, &header::WWW_AUTHENTICATE));
+        let throttled: ApiError = AppError::new(ErrorCode::SigninThrottled)
+            .with_retry_after(90)
+            .into();
+        let resp = throttled.error_response();
+        assert_eq!(resp.status(), 429);
+        assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "90");
+        assert!(!has(
+            &ApiError::new(ErrorCode::PeriodGap),
+            &header::RETRY_AFTER
+        ));
+        // A code answered with its declared second status keeps it.
+        let referenced: ApiError = AppError::new(ErrorCode::MaterialNotFound)
+            .as_kind(ErrorKind::Unprocessable)
+            .into();
+        assert_eq!(referenced.status(), 422);
+        assert_eq!(referenced.code(), ErrorCode::MaterialNotFound);
+    }
+
+    #[test]
+    fn foreign_statuses_keep_their_status_and_name_a_generic_code() {
+        let e = problem_for_status(StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            (e.status().as_u16(), e.code()),
+            (405, ErrorCode::MethodNotAllowed)
+        );
+        let e = problem_for_status(StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            (e.status().as_u16(), e.code()),
+            (418, ErrorCode::BadRequest)
+        );
+        let e = problem_for_status(StatusCode::BAD_GATEWAY);
+        assert_eq!((e.status().as_u16(), e.code()), (502, ErrorCode::Internal));
+        assert_eq!(e.detail(), INTERNAL_DETAIL);
+        // No WWW-Authenticate the original answer did not carry.
+        assert!(
+            problem_for_status(StatusCode::UNAUTHORIZED)
+                .headers()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn internal_errors_never_carry_their_detail() {
+        let e: ApiError = AppError::new(ErrorCode::Internal)
+            .with_detail("table xyz exploded")
+            .into();
+        assert_eq!(e.detail(), INTERNAL_DETAIL);
+        assert_eq!(e.status(), 500);
     }
 }

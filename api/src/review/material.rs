@@ -4,25 +4,19 @@
 
 pub use qibao_app::review::material::*;
 
+use qibao_app::error::ErrorCode;
+
 use crate::http::problem::ApiError;
 
 /// 415 `UNSUPPORTED_MATERIAL_TYPE`.
 pub fn unsupported_type() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "UNSUPPORTED_MATERIAL_TYPE",
-        "材料格式不支持：只能上传PDF文件或JPEG、PNG图片（按文件内容识别，修改文件扩展名无效）。",
-    )
+    ApiError::new(ErrorCode::UnsupportedMaterialType)
 }
 
 /// 413 `MATERIAL_TOO_LARGE`.
 pub fn too_large() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-        "MATERIAL_TOO_LARGE",
-        format!(
-            "材料文件过大：单个文件不能超过{}MB。",
-            MAX_MATERIAL_BYTES / 1024 / 1024
-        ),
-    )
+    ApiError::new(ErrorCode::MaterialTooLarge).with_detail(format!(
+        "材料文件过大：单个文件不能超过{}MB。",
+        MAX_MATERIAL_BYTES / 1024 / 1024
+    ))
 }

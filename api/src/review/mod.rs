@@ -17,6 +17,6 @@ impl Reviewer for Principal {
         let role = StaffRole::parse(role)
             .ok_or_else(|| AppError::internal_cause(format_args!("unknown staff role {role}")))?;
         self.require_staff_role(role)
-            .map_err(|e| AppError::forbidden(e.code().to_owned(), e.detail()))
+            .map_err(|e| AppError::new(e.code()).with_detail(e.detail()))
     }
 }

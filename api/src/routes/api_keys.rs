@@ -40,7 +40,8 @@ pub struct CreateApiKeyRequest {
     request_body = CreateApiKeyRequest,
     responses(
         (status = 201, description = "Created; `key` is shown this once.", body = CreatedApiKey),
-        (status = 400, description = "Missing or empty name, or longer than 64 characters (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Missing or empty name, or longer than 64 characters (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not the legal representative (`LEGAL_REP_ONLY`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -171,6 +172,7 @@ pub struct ApiKeyTokenRequest {
     responses(
         (status = 200, description = "An access token.", body = TokenResponse),
         (status = 400, description = "Missing field or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, malformed or revoked key (`API_KEY_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]

@@ -16,6 +16,7 @@ use qibao_app::auth::{
     Grant, logout, password_change, qr_start, qr_tokens, refresh, staff_login, tax_token,
     unit_login,
 };
+use qibao_app::error::ErrorCode;
 use qibao_core::ids::UnitNo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -82,6 +83,7 @@ pub struct PasswordLoginRequest {
     responses(
         (status = 200, description = "Signed in.", body = TokenResponse),
         (status = 400, description = "Missing fields or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown USCC or wrong password (`LOGIN_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds. The e-social-card QR login is never throttled.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),
@@ -130,6 +132,7 @@ pub struct StaffLoginRequest {
     responses(
         (status = 200, description = "Signed in.", body = TokenResponse),
         (status = 400, description = "Missing fields or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown or disabled user, or wrong password (`LOGIN_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),
@@ -176,6 +179,7 @@ pub struct RefreshRequest {
     responses(
         (status = 200, description = "New tokens; the presented refresh token is used up.", body = TokenResponse),
         (status = 400, description = "Missing field or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown refresh token (`REFRESH_TOKEN_INVALID`); a used one presented again, which revokes the session (`REFRESH_TOKEN_REUSED`); the session was logged out, revoked or expired (`SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
@@ -233,9 +237,12 @@ pub struct PasswordChangeRequest {
     request_body = PasswordChangeRequest,
     responses(
         (status = 200, description = "Changed; new tokens (the old ones no longer work).", body = TokenResponse),
-        (status = 400, description = "Missing field, or the new password breaks the rules (`VALIDATION_FAILED`, field `new_password`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Missing field, or the new password breaks the rules (`VALIDATION_FAILED`, field `new_password`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not the legal representative (`LEGAL_REP_ONLY`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "The unit has no legal representative's password account, e.g. signed in by e-social card only (`ACCOUNT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The password was changed by another request meanwhile (`PASSWORD_CHANGED_MEANWHILE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Wrong current password (`CURRENT_PASSWORD_INCORRECT`, counts towards the sign-in throttling of the unit's USCC); the new password equals the current one (`PASSWORD_UNCHANGED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),
@@ -356,6 +363,7 @@ pub struct ConfirmationRequest {
     responses(
         (status = 201, description = "Confirmed; the portal can now take the session.", body = ConfirmationAccepted),
         (status = 400, description = "Missing field or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed by the card platform's key, malformed or with empty claims (`CONFIRMATION_INVALID`); past its `exp` (`CONFIRMATION_EXPIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The holder is neither an active agent nor the legal representative of any unit (`NOT_AN_AGENT`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The confirmation id was used before, or the ticket is already confirmed or used (`REPLAYED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -371,16 +379,10 @@ pub async fn create_esscard_confirmation(
     let claims =
         esscard::verify_confirmation(&state.config.card_platform_key, &body.confirmation, now)
             .map_err(|e| match e {
-                ConfirmationError::Expired => ApiError::unauthorized(
-                    "CONFIRMATION_EXPIRED",
-                    "电子社保卡扫码确认已过期，请重新扫码。",
-                ),
+                ConfirmationError::Expired => ApiError::new(ErrorCode::ConfirmationExpired),
                 ConfirmationError::Invalid(reason) => {
                     log::info!("card confirmation refused: {reason}");
-                    ApiError::unauthorized(
-                        "CONFIRMATION_INVALID",
-                        "电子社保卡扫码确认无效（签名校验未通过）。",
-                    )
+                    ApiError::new(ErrorCode::ConfirmationInvalid)
                 }
             })?;
     let accepted = run_db(&state, move |conn| {
@@ -415,7 +417,8 @@ pub struct QrTokensRequest {
     request_body = QrTokensRequest,
     responses(
         (status = 200, description = "Signed in.", body = TokenResponse),
-        (status = 400, description = "Malformed unit number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed unit number (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "The holder may not act for that unit (`UNIT_NOT_ALLOWED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not confirmed yet (`QR_NOT_CONFIRMED`); the tokens were taken already (`QR_TICKET_CONSUMED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 410, description = "Unknown ticket (`QR_TICKET_UNKNOWN`) or expired (`QR_TICKET_EXPIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -457,6 +460,7 @@ pub struct TaxTokenRequest {
     responses(
         (status = 200, description = "An access token.", body = TokenResponse),
         (status = 400, description = "Missing fields or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Unknown or disabled client, or wrong secret (`CLIENT_AUTH_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`): no password is checked until the wait ends, not even the right one; `Retry-After` gives the seconds.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
     ),

@@ -48,7 +48,7 @@ pub struct BusinessItemQuery {
         (status = 200, body = BusinessItemPage),
         (status = 400, description = "Malformed filter or page (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/business-items")]
@@ -113,7 +113,7 @@ fn item_id(s: &str) -> Result<i64, ApiError> {
         (status = 200, body = BusinessItemDetail),
         (status = 400, description = "Malformed id (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such item of this unit (`BUSINESS_ITEM_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
@@ -142,7 +142,7 @@ pub async fn get_business_item(
         (status = 201, description = "Revoked.", body = RevocationResult),
         (status = 400, description = "Malformed id (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such item of this unit (`BUSINESS_ITEM_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Cannot be revoked, with the reason: `NOT_REVOCABLE_KIND`, `ALREADY_REVOKED`, `NOT_REVOCABLE_STATUS`, `LATER_ITEM_DEPENDS`, `LINE_BILLED`, `LINE_PAID`, `LINE_CHANGED`, `LINE_REFERENCED`, `STATE_CHANGED`, `ACTIVE_ELSEWHERE`, `REFUND_DEPENDS` (a suspension a live refund application rests on).", body = ProblemDoc, content_type = "application/problem+json"),
     ),

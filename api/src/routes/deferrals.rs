@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, get, post, web};
 use qibao_app::declarations::deferrals::{
     self as use_case, DeferralConfirmationList, DeferralConfirmationResult, DeferralList,
 };
+use qibao_app::error::ErrorCode;
 use qibao_core::Period;
 use qibao_core::ids::UnitNo;
 use serde::Deserialize;
@@ -129,10 +130,8 @@ pub async fn create_deferral_confirmation(
     body: LateJson<DeferralConfirmationInput>,
 ) -> Result<HttpResponse, ApiError> {
     if !matches!(user.principal.role, Role::LegalRep | Role::Agent) {
-        return Err(ApiError::forbidden(
-            "FORBIDDEN",
-            "缓缴期确认须由单位法人或经办人在网上办事大厅办理，接口凭证不能办理。",
-        ));
+        return Err(ApiError::new(ErrorCode::Forbidden)
+            .with_detail("缓缴期确认须由单位法人或经办人在网上办事大厅办理，接口凭证不能办理。"));
     }
     let periods = parse_periods(&body.into_inner()?)?;
     let (today, now) = (state.clock.today(), state.clock.now_utc());

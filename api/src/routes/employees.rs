@@ -16,6 +16,7 @@ use qibao_app::employees::{
     EnrolmentResult, GeneralChange, ListFilter, PersonDto, PersonsToVerify, StaffChangesReport,
     StopInput, StopResult, detail, list, staff_changes, verify,
 };
+use qibao_app::error::ErrorCode;
 use qibao_core::employment::{IdType, InsuredStatus, PaymentStatus, id_key, parse_name};
 use qibao_core::ids::Phone;
 use qibao_core::insurance::Insurance;
@@ -288,8 +289,9 @@ fn parse_enrolment(req: &EnrolmentRequest, today: Date) -> Result<EnrolInput, Ap
     responses(
         (status = 201, description = "Enrolled; the lines created and the business item.", body = EnrolmentResult),
         (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`): bad or 17-digit ID, gender or birth date contradicting the ID, unknown insurance code, missing field…; `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Paying at another unit (`ACTIVE_ELSEWHERE`; the unit is named only when the name matched), already paying here (`ALREADY_ENROLLED`), or a concurrent request (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "A rule refuses it: start date in the future (`START_DATE_IN_FUTURE`), before the 16th birthday (`UNDER_WORKING_AGE`) or the first-work date (`START_BEFORE_FIRST_WORK`), insurance the unit is not registered for (`INSURANCE_NOT_REGISTERED`), no policy parameters (`POLICY_NOT_IN_FORCE`), a registered ID number with another name from a unit that never employed the person (`IDENTITY_MISMATCH`, nothing of the record shown).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -348,8 +350,9 @@ pub struct SuspensionRequest {
     responses(
         (status = 201, body = StopResult),
         (status = 400, description = "Malformed fields (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not paying in that insurance (`NOT_ACTIVE`), concurrent change (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Stop date before the start date or after this month (`STOP_DATE_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -423,9 +426,10 @@ pub struct AddInsuranceRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, body = EnrolmentResult),
-        (status = 400, description = "Malformed fields, unknown insurance code (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed fields, unknown insurance code (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not paying here (`NOT_ACTIVE`), already in that insurance (`ALREADY_ENROLLED`) or paying elsewhere (`ACTIVE_ELSEWHERE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Insurance not registered by the unit (`INSURANCE_NOT_REGISTERED`), start date refused (`START_DATE_IN_FUTURE`, `UNDER_WORKING_AGE`, `START_BEFORE_FIRST_WORK`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -507,7 +511,7 @@ pub struct RemoveInsuranceQuery {
         (status = 200, body = StopResult),
         (status = 400, description = "Malformed person number, insurance code or date (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not paying in that insurance (`NOT_ACTIVE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The only insurance left (`LAST_INSURANCE`); stop date refused (`STOP_DATE_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -597,9 +601,10 @@ pub struct EmployeeUpdateRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, body = PersonDto),
-        (status = 400, description = "Malformed fields or nothing to change (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed fields or nothing to change (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Key fields are changed at the counter only (`KEY_FIELD_COUNTER_ONLY`), or not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Key fields are changed at the counter only (`KEY_FIELD_COUNTER_ONLY`), or not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The person no longer pays here and pays at another unit, which keeps the contact data (`NOT_CURRENT_EMPLOYER`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -630,11 +635,7 @@ pub async fn update_employee(
     })
     .collect();
     if !key.is_empty() {
-        return Err(ApiError::forbidden(
-            "KEY_FIELD_COUNTER_ONLY",
-            "姓名、证件号码等关键信息须由经办机构柜台凭证明材料变更，网上只能变更联系电话、地址等一般信息。",
-        )
-        .with_errors(key));
+        return Err(ApiError::new(ErrorCode::KeyFieldCounterOnly).with_errors(key));
     }
     let today = state.clock.today();
     let mut errors = Vec::new();
@@ -918,7 +919,7 @@ fn to_xlsx(rows: &[EmployeeRow]) -> Result<Vec<u8>, ApiError> {
         )),
         (status = 400, description = "Malformed filter, page or format (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/employees")]
@@ -974,7 +975,7 @@ pub async fn list_employees(
         (status = 200, body = EmployeeDetail),
         (status = 400, description = "Malformed person number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
@@ -1004,7 +1005,7 @@ pub async fn get_employee(
     responses(
         (status = 200, body = PersonsToVerify),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/persons-to-verify")]
@@ -1041,7 +1042,7 @@ pub struct StaffChangesQuery {
         (status = 200, body = StaffChangesReport),
         (status = 400, description = "Malformed or reversed periods, or more than 36 months (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/staff-changes")]

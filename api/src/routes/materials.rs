@@ -12,6 +12,7 @@ use actix_web::http::header::{
 };
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
+use qibao_app::error::ErrorCode;
 use qibao_app::materials::{self, Content, Upload as Stored};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -57,7 +58,7 @@ pub struct MaterialList {
 }
 
 fn bad_upload(detail: &str) -> ApiError {
-    ApiError::bad_request("BAD_MULTIPART", detail.to_owned())
+    ApiError::new(ErrorCode::BadMultipart).with_detail(detail.to_owned())
 }
 
 fn multipart_error(err: MultipartError) -> ApiError {
@@ -71,11 +72,8 @@ fn multipart_error(err: MultipartError) -> ApiError {
 }
 
 fn not_multipart() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "UNSUPPORTED_MEDIA_TYPE",
-        "请以 multipart/form-data 方式上传材料，文件放在 file 字段中。",
-    )
+    ApiError::new(ErrorCode::UnsupportedMediaType)
+        .with_detail("请以 multipart/form-data 方式上传材料，文件放在 file 字段中。")
 }
 
 /// Reads a field to its end. Keeps at most `keep` bytes; returns them and
@@ -193,8 +191,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     }
     if content.is_empty() {
         return Err(
-            ApiError::bad_request("EMPTY_MATERIAL", "上传的文件是空的，请重新选择文件。")
-                .with_field_error("file", "文件内容为空。"),
+            ApiError::new(ErrorCode::EmptyMaterial).with_field_error("file", "文件内容为空。")
         );
     }
     Ok(Upload {
@@ -215,7 +212,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
         (status = 201, description = "Stored; `Location` names it.", body = MaterialDto),
         (status = 400, description = "No `file` field or a bad description (`VALIDATION_FAILED`), an empty file (`EMPTY_MATERIAL`), or a malformed form (`BAD_MULTIPART`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "The file is over 5 MiB (`MATERIAL_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not `multipart/form-data` (`UNSUPPORTED_MEDIA_TYPE`), or the content is not PDF, JPEG or PNG (`UNSUPPORTED_MATERIAL_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -261,7 +258,7 @@ pub async fn create_material(
         (status = 200, body = MaterialList),
         (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/materials")]
@@ -309,7 +306,7 @@ fn content_response(c: Content) -> HttpResponse {
         (status = 200, description = "The file; `ETag` is its SHA-256.", content(("application/pdf"), ("image/jpeg"), ("image/png"))),
         (status = 400, description = "Malformed id (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such material of this unit (`MATERIAL_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]

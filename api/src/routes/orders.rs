@@ -12,6 +12,7 @@
 //! minute. Unknown query parameters are refused (400).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use qibao_app::error::ErrorCode;
 use qibao_app::orders::{self, OrderFilter};
 pub use qibao_app::orders::{
     ArrearsDto, OrderDto, OrderLinePage, OrderPage, OrderSummaryDto, OrderWithLines, load,
@@ -39,10 +40,7 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
         None => Ok(None),
         Some(v) => match v.to_str().map(str::trim) {
             Ok(s) if !s.is_empty() && s.len() <= 200 => Ok(Some(s.to_string())),
-            _ => Err(ApiError::bad_request(
-                "INVALID_IDEMPOTENCY_KEY",
-                "Idempotency-Key 应为1至200个可见字符",
-            )),
+            _ => Err(ApiError::new(ErrorCode::InvalidIdempotencyKey)),
         },
     }
 }
@@ -58,7 +56,7 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
         (status = 201, description = "Issued (or the first response for this Idempotency-Key): the order's sums and `lines_total`; its lines at `/orders/{order_no}/lines`.", body = OrderDto),
         (status = 400, description = "Bad Idempotency-Key (`INVALID_IDEMPOTENCY_KEY`); an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent issue could not be resolved (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "No pending line (`NOTHING_TO_BILL`); no parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "Order numbers of the next hour used up (`ORDER_NUMBERS_EXHAUSTED`), or the database is busy; retry after `Retry-After`.", body = ProblemDoc, content_type = "application/problem+json"),
@@ -117,7 +115,7 @@ pub struct OrderQuery {
         (status = 200, body = OrderPage),
         (status = 400, description = "Bad filter or paging, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/orders")]
@@ -184,7 +182,7 @@ pub async fn list_orders(
         (status = 200, body = OrderDto),
         (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
@@ -224,7 +222,7 @@ pub struct LinesQuery {
         (status = 200, body = OrderLinePage),
         (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
@@ -258,7 +256,7 @@ pub async fn list_order_lines(
         (status = 200, description = "Revoked.", body = OrderDto),
         (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Paid, expired or revoked already (`ORDER_NOT_LIVE`); invoiced by the tax bureau (`ORDER_INVOICED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -291,7 +289,7 @@ pub async fn revoke_order(
         (status = 200, body = Vec<ArrearsDto>),
         (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/arrears")]

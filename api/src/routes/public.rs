@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
 
+use qibao_app::error::ErrorCode;
 use qibao_core::ids::{BankAccount, Email, Phone, ResidentId, ResidentIdError, Uscc};
 
 use crate::http::extract::Json;
@@ -58,7 +59,8 @@ fn refuse(message: String, position: Option<usize>) -> ApiError {
     if let Some(p) = position {
         field_msg = format!("{message}（第{p}位）");
     }
-    ApiError::unprocessable("IDENTIFIER_INVALID", message)
+    ApiError::new(ErrorCode::IdentifierInvalid)
+        .with_detail(message)
         .with_errors(vec![FieldError::new("value", field_msg)])
 }
 
@@ -73,6 +75,7 @@ fn refuse(message: String, position: Option<usize>) -> ApiError {
     responses(
         (status = 200, body = IdentifierCheck),
         (status = 400, description = "Malformed body (`MALFORMED_JSON`, `VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The identifier is not valid (`IDENTIFIER_INVALID`); `errors[0].message` says where.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]

@@ -15,6 +15,7 @@
 //! HTTP only: the use cases are in [`qibao_app::refunds`].
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use qibao_app::error::ErrorCode;
 use qibao_app::refunds::apply::Application;
 use qibao_app::refunds::{self as refunds, candidates, payout, query};
 use qibao_app::refunds::{RefundCandidates, RefundDocument, RefundPage};
@@ -64,7 +65,7 @@ pub struct CandidateQuery {
         (status = 200, body = RefundCandidates),
         (status = 400, description = "Missing or malformed `person_no` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "No parameters in force for the current month (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -347,7 +348,7 @@ fn parse(body: &RefundApplicationInput) -> Result<Application, ApiError> {
         (status = 201, description = "Submitted for review (or the first response for this Idempotency-Key); `Location` names it.", body = RefundDocument),
         (status = 400, description = "Malformed body or fields: person number, months, insurances, lines, amounts, document type, material ids, reason (`VALIDATION_FAILED`, `MALFORMED_JSON`), bad Idempotency-Key (`INVALID_IDEMPOTENCY_KEY`); `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A line is under a live refund already (`LINE_UNDER_REFUND`); a concurrent change could not be resolved (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -432,7 +433,7 @@ pub struct RefundQuery {
         (status = 200, body = RefundPage),
         (status = 400, description = "Bad filter or paging (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/refund-applications")]
@@ -494,7 +495,7 @@ pub async fn list_refund_applications(
     responses(
         (status = 200, body = RefundDocument),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a unit's caller (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such refund of this unit (`REFUND_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
@@ -520,10 +521,7 @@ fn require_refund_staff(p: &Principal) -> Result<(), ApiError> {
     if p.has_staff_role(StaffRole::Reviewer) || p.has_staff_role(StaffRole::Finance) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "FORBIDDEN",
-            "此操作需要审核岗或财务岗权限。",
-        ))
+        Err(ApiError::new(ErrorCode::Forbidden).with_detail("此操作需要审核岗或财务岗权限。"))
     }
 }
 

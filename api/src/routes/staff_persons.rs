@@ -7,6 +7,7 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use qibao_app::employees::PersonDto;
+use qibao_app::error::ErrorCode;
 use qibao_app::staff::persons::{
     self, DuplicatePage, MergeResult, PersonStatusList, PersonStatusResult, StaffPersonDetail,
     required_field,
@@ -30,10 +31,8 @@ fn require_any(p: &Principal, roles: &[StaffRole]) -> Result<(), ApiError> {
         Ok(())
     } else {
         let names: Vec<&str> = roles.iter().map(|r| r.label_zh()).collect();
-        Err(ApiError::forbidden(
-            "FORBIDDEN",
-            format!("此操作需要{}权限。", names.join("或")),
-        ))
+        Err(ApiError::new(ErrorCode::Forbidden)
+            .with_detail(format!("此操作需要{}权限。", names.join("或"))))
     }
 }
 
@@ -109,7 +108,8 @@ pub struct KeyChangeRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, body = PersonDto),
-        (status = 400, description = "Malformed fields, missing reason or document, nothing to change (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed fields, missing reason or document, nothing to change (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Needs the acceptor or handler role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -203,7 +203,8 @@ pub async fn list_person_statuses(
     security(("bearer" = [])),
     responses(
         (status = 201, body = PersonStatusResult),
-        (status = 400, description = "Malformed fields (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed fields (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Needs the acceptor or handler role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -355,7 +356,8 @@ pub struct MergeRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, body = MergeResult),
-        (status = 400, description = "Malformed or identical numbers, missing reason (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed or identical numbers, missing reason (`VALIDATION_FAILED`); a body that is not JSON (`MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Needs the handler or reviewer role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "A number does not exist or is merged already (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
+use qibao_app::error::ErrorCode;
 use qibao_app::staff::units::{
     self as staff_units, FirstPassword, Registration, RegistrationRequest, UnitListPage, UnitQuery,
     UnitRegistered,
@@ -146,10 +147,8 @@ pub(crate) fn require_any_role(
         return Ok(());
     }
     let names: Vec<&str> = roles.iter().map(|r| r.label_zh()).collect();
-    Err(ApiError::forbidden(
-        "FORBIDDEN",
-        format!("{what}需要{}权限。", names.join("或")),
-    ))
+    Err(ApiError::new(ErrorCode::Forbidden)
+        .with_detail(format!("{what}需要{}权限。", names.join("或"))))
 }
 
 /// Parses a registration: what needs no database, into the request the

@@ -1,6 +1,7 @@
 //! Liveness and readiness probes (tag `system`).
 
 use actix_web::{get, web};
+use qibao_app::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -59,7 +60,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<HealthStatus
     let ping = run_pool(&state.pool, |pool| {
         db_glue::ping(pool).map_err(|err| {
             log::warn!("readiness check failed: {err}");
-            ApiError::service_unavailable("NOT_READY", "服务暂不可用（数据库无响应），请稍后再试。")
+            ApiError::new(ErrorCode::NotReady)
         })
     })
     .await;

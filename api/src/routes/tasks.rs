@@ -210,7 +210,7 @@ fn note_text(value: Option<&str>, field: &str, required: bool) -> Result<Option<
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not staff, or without the task's role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such task (`TASK_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Not claimed (`TASK_NOT_CLAIMED`), claimed by someone else (`TASK_CLAIMED`), decided (`TASK_DECIDED`), or the effect conflicts with current data, e.g. the new USCC is now another unit's (`USCC_IN_USE`), a refund's line is no longer paid (`REFUND_LINE_NOT_PAID`) or the refund is no longer pending (`REFUND_STATE`); nothing is applied.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not claimed (`TASK_NOT_CLAIMED`), claimed by someone else (`TASK_CLAIMED`), decided (`TASK_DECIDED`), or the effect conflicts with current data, e.g. the new USCC is now another unit's (`USCC_IN_USE`), a refund's line is no longer paid (`REFUND_LINE_NOT_PAID`), the refund is no longer pending (`REFUND_STATE`), or a back pay's lines were written by another request meanwhile (`RETRY_CONFLICT`); nothing is applied.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body over 256 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]

@@ -12,6 +12,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use qibao_app::AppError;
+use qibao_app::error::ErrorCode;
 use qibao_app::tax::events::{self, Answer, TaxEventReceipt, TaxEventRequest};
 use qibao_app::tax::feed::{self, FeedPage};
 use qibao_app::tax::reconciliation::{self, ReconciliationDto, StatementPayment};
@@ -102,9 +103,8 @@ pub async fn list_feed(
 }
 
 /// A refusal of a tax event as its stored answer: the problem document's JSON.
-fn problem_answer(status: u16, code: &str, detail: &str) -> Result<String, AppError> {
-    let status = StatusCode::from_u16(status).map_err(AppError::internal_cause)?;
-    let e = ApiError::new(status, code.to_owned(), detail.to_owned());
+fn problem_answer(code: ErrorCode, detail: &str) -> Result<String, AppError> {
+    let e = ApiError::new(code).with_detail(detail);
     serde_json::to_string(&e.to_doc()).map_err(AppError::internal_cause)
 }
 
@@ -138,8 +138,8 @@ fn answer_response(a: &Answer) -> HttpResponse {
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not the tax bureau (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Refused: unknown order (`ORDER_NOT_FOUND`) or reversed payment (`PAYMENT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Refused for the order's state: `ORDER_REVOKED`, `ORDER_EXPIRED`, `ORDER_ALREADY_PAID`, `ORDER_ALREADY_INVOICED`, `ORDER_NOT_INVOICED`, `PAYMENT_ALREADY_REVERSED`, `REFUND_EXISTS`; or a serial reused for a different message (`SERIAL_REUSED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Refused for its content: `AMOUNT_MISMATCH`, `PAID_AFTER_DUE_DATE`, `REVERSAL_MISMATCH`.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Refused for the order's state: `ORDER_REVOKED`, `ORDER_EXPIRED`, `ORDER_REISSUED`, `ORDER_ALREADY_PAID`, `ORDER_ALREADY_INVOICED`, `ORDER_NOT_INVOICED`, `PAYMENT_ALREADY_REVERSED`, `REFUND_EXISTS`; a serial reused for a different message (`SERIAL_REUSED`); the order changed while the message was booked, twice (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Refused for its content: `AMOUNT_MISMATCH`, `PAID_AFTER_DUE_DATE`, `PAID_BEFORE_ISSUE_DATE`, `REVERSAL_MISMATCH`.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/events")]
@@ -153,7 +153,7 @@ pub async fn create_tax_event(
     let parsed = check_json_text(&body)
         .and_then(|()| {
             serde_json::from_slice::<TaxEventRequest>(&body).map_err(|e| {
-                ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}"))
+                ApiError::new(ErrorCode::MalformedMessage).with_detail(format!("报文格式错误：{e}"))
             })
         })
         .and_then(|r| r.validate().map(|()| r).map_err(ApiError::from));
@@ -288,7 +288,7 @@ pub async fn update_tax_statement(
     let parsed = parse_day(&path).and_then(|day| {
         check_json_text(&body)?;
         let req: StatementRequest = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::bad_request("MALFORMED_MESSAGE", format!("报文格式错误：{e}"))
+            ApiError::new(ErrorCode::MalformedMessage).with_detail(format!("报文格式错误：{e}"))
         })?;
         let mut seen = std::collections::HashSet::new();
         let mut lines = Vec::with_capacity(req.lines.len());

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, get, put, web};
+use qibao_app::error::ErrorCode;
 use qibao_app::wage_declarations::{self as wages, WageDeclarationDto, WagePersonInput};
 use qibao_core::SiYear;
 use qibao_core::contribution::WageBasis;
@@ -177,8 +178,9 @@ fn parse_request(req: &WageDeclarationRequest) -> Result<Vec<WagePersonInput>, A
     responses(
         (status = 200, description = "Declared; the current version with each person's declared wage, base and adjustment.", body = WageDeclarationDto),
         (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`): bad year, person number, wage or months, none or several wage kinds, duplicate person.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent declaration of the same year (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Commitment statement not confirmed (`COMMITMENT_NOT_CONFIRMED`), outside the window and not a late first declaration (`WAGE_WINDOW_CLOSED`), a person not an active employee of the unit (`PERSON_NOT_ACTIVE`), no parameters for the year (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -194,10 +196,7 @@ pub async fn update_wage_declaration(
     let si_year = parse_si_year(&path)?;
     let persons = parse_request(&body)?;
     if body.commitment_confirmed != Some(true) {
-        return Err(ApiError::unprocessable(
-            "COMMITMENT_NOT_CONFIRMED",
-            "请阅读并确认《缴费工资申报承诺书》后再提交申报",
-        ));
+        return Err(ApiError::new(ErrorCode::CommitmentNotConfirmed));
     }
     let today = state.clock.today();
     let now = state.clock.now_utc();
@@ -226,7 +225,7 @@ pub async fn update_wage_declaration(
         (status = 200, body = WageDeclarationDto),
         (status = 400, description = "Bad year (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "Not declared (`WAGE_DECLARATION_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "No parameters for the year (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),

@@ -9,12 +9,12 @@ use time::PrimitiveDateTime;
 use super::api_keys;
 use super::{Grant, Issue, Role, SessionSpec, TokenUnit, start_session};
 use crate::actor::Channel;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 /// 401 `API_KEY_INVALID`: unknown, malformed or revoked, all alike.
 fn invalid() -> AppError {
-    AppError::unauthorized("API_KEY_INVALID", "接口凭证无效或已作废。")
+    AppError::new(ErrorCode::ApiKeyInvalid)
 }
 
 /// Checks the presented key (`qbk_<prefix>_<secret>`), records its use and

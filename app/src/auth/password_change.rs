@@ -11,7 +11,7 @@ use time::PrimitiveDateTime;
 use super::password::{check_password_rules, hash_password, verify_password};
 use super::throttle::{self, Audience, Keys};
 use super::{Grant, Issue, Role, Session, SessionSpec, TokenUnit, china_timestamp, start_session};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction;
 
@@ -45,16 +45,14 @@ pub fn begin(
     now: PrimitiveDateTime,
 ) -> Result<Pending, AppError> {
     let (Role::LegalRep, Some(unit_id)) = (caller.role, caller.unit_id) else {
-        return Err(AppError::forbidden(
-            "LEGAL_REP_ONLY",
-            "只有单位法人账号可以修改法人账号密码。",
-        ));
+        return Err(AppError::new(ErrorCode::LegalRepOnly)
+            .with_detail("只有单位法人账号可以修改法人账号密码。"));
     };
     if let Err(reason) = check_password_rules(new_password) {
         return Err(AppError::invalid_field("new_password", reason));
     }
     let account = accounts::find_unit_account(conn, unit_id)?
-        .ok_or_else(|| AppError::not_found("ACCOUNT_NOT_FOUND", "该单位尚未开通法人账号。"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::AccountNotFound))?;
     let unit = accounts::get_unit(conn, unit_id)?;
     let keys = Keys::new(Audience::LegalRep, &unit.uscc, address);
     throttle::check(conn, &keys, now)?;
@@ -96,26 +94,20 @@ pub fn finish(
     } = pending;
     let new_hash = match checked {
         Checked::WrongCurrent => {
-            let wrong = AppError::unprocessable("CURRENT_PASSWORD_INCORRECT", "当前密码不正确。")
+            let wrong = AppError::new(ErrorCode::CurrentPasswordIncorrect)
                 .with_field_error("current_password", "当前密码不正确");
             return Err(throttle::fail(conn, &keys, Some(unit_id), now, wrong));
         }
         Checked::Unchanged => {
-            return Err(AppError::unprocessable(
-                "PASSWORD_UNCHANGED",
-                "新密码不能与当前密码相同。",
-            )
-            .with_field_error("new_password", "新密码不能与当前密码相同"));
+            return Err(AppError::new(ErrorCode::PasswordUnchanged)
+                .with_field_error("new_password", "新密码不能与当前密码相同"));
         }
         Checked::Ready { new_hash } => new_hash,
     };
     transaction(conn, |c| {
         let before = accounts::find_unit_account_by_id(c, account.id)?;
         if before.password_hash != account.password_hash {
-            return Err(AppError::conflict(
-                "PASSWORD_CHANGED_MEANWHILE",
-                "密码刚刚已被修改，请重新登录后再试。",
-            ));
+            return Err(AppError::new(ErrorCode::PasswordChangedMeanwhile));
         }
         accounts::set_unit_password(c, account.id, &new_hash, false, now)?;
         throttle::succeed(c, &keys)?;

@@ -12,7 +12,7 @@ use time::PrimitiveDateTime;
 use super::password::sha256_hex;
 use super::qr_start::{QR_PICK_TTL, ticket_expired, ticket_unknown};
 use super::qr_status::QrStatus;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 /// What the platform asserts (its verified claims).
@@ -39,10 +39,7 @@ pub struct ConfirmationAccepted {
 }
 
 fn replayed() -> AppError {
-    AppError::conflict(
-        "REPLAYED",
-        "该扫码确认已处理过（二维码已被确认或已使用），不能重复提交。",
-    )
+    AppError::new(ErrorCode::Replayed)
 }
 
 /// Confirms the ticket for the holder, in one transaction.
@@ -62,10 +59,7 @@ pub fn run(
         }
         let units = accounts::units_for_holder(c, claims.id_number, claims.name)?;
         if units.is_empty() {
-            return Err(AppError::forbidden(
-                "NOT_AN_AGENT",
-                "您不是任何参保单位登记的经办人或法定代表人，不能登录单位网上办事大厅。请联系单位法人办理经办人授权。",
-            ));
+            return Err(AppError::new(ErrorCode::NotAnAgent));
         }
         let confirmed = accounts::confirm_qr_session(
             c,

@@ -8,7 +8,7 @@ use time::{Duration, PrimitiveDateTime};
 
 use super::new_secret;
 use super::password::sha256_hex;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 /// How long a QR ticket waits for the holder to confirm it.
@@ -50,16 +50,10 @@ pub fn run(conn: &mut DbConn, now: PrimitiveDateTime) -> Result<Started, AppErro
 
 /// 410 `QR_TICKET_UNKNOWN`.
 pub fn ticket_unknown() -> AppError {
-    AppError::gone(
-        "QR_TICKET_UNKNOWN",
-        "二维码无效或已过期，请刷新二维码后重新扫码。",
-    )
+    AppError::new(ErrorCode::QrTicketUnknown)
 }
 
 /// 410 `QR_TICKET_EXPIRED`.
 pub fn ticket_expired() -> AppError {
-    AppError::gone(
-        "QR_TICKET_EXPIRED",
-        "二维码已过期，请刷新二维码后重新扫码。",
-    )
+    AppError::new(ErrorCode::QrTicketExpired)
 }

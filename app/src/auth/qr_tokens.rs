@@ -12,14 +12,11 @@ use super::qr_start::{ticket_expired, ticket_unknown};
 use super::qr_status::holder_units;
 use super::{Grant, Issue, Role, SessionSpec, TokenUnit, start_session};
 use crate::actor::Channel;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 fn consumed() -> AppError {
-    AppError::conflict(
-        "QR_TICKET_CONSUMED",
-        "该二维码已完成登录，不能重复使用，请刷新二维码。",
-    )
+    AppError::new(ErrorCode::QrTicketConsumed)
 }
 
 /// Consumes the ticket and opens the session for `unit_no`, in one transaction.
@@ -35,20 +32,14 @@ pub fn run(
         match qr.status.as_str() {
             QR_CONSUMED => return Err(consumed()),
             QR_PENDING if qr.expires_at > now => {
-                return Err(AppError::conflict(
-                    "QR_NOT_CONFIRMED",
-                    "尚未在电子社保卡中确认登录，请扫码确认后再试。",
-                ));
+                return Err(AppError::new(ErrorCode::QrNotConfirmed));
             }
             _ if qr.expires_at <= now => return Err(ticket_expired()),
             _ => {}
         }
         let units = holder_units(c, &qr)?;
         let Some(chosen) = units.iter().find(|h| h.unit.unit_no == unit_no.as_str()) else {
-            return Err(AppError::forbidden(
-                "UNIT_NOT_ALLOWED",
-                "您不是该单位登记的经办人或法定代表人，不能代表该单位登录。",
-            ));
+            return Err(AppError::new(ErrorCode::UnitNotAllowed));
         };
         if !accounts::consume_qr_session(c, &id, now)? {
             return Err(consumed());

@@ -12,7 +12,7 @@ use time::PrimitiveDateTime;
 
 use super::password::sha256_hex;
 use super::{Grant, Role, Session, TokenStaff, TokenUnit, issue_refresh_token};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 /// The result of presenting a refresh token. Refusals are values, not
@@ -34,18 +34,10 @@ impl Refreshed {
     pub fn into_result(self) -> Result<Grant, AppError> {
         match self {
             Refreshed::Issued(g) => Ok(*g),
-            Refreshed::Unknown => Err(AppError::unauthorized(
-                "REFRESH_TOKEN_INVALID",
-                "刷新凭证无效，请重新登录。",
-            )),
-            Refreshed::Reused => Err(AppError::unauthorized(
-                "REFRESH_TOKEN_REUSED",
-                "刷新凭证已被使用过，可能已泄露：该登录已被注销，请重新登录。",
-            )),
-            Refreshed::Ended => Err(AppError::unauthorized(
-                "SESSION_ENDED",
-                "该登录已注销、被撤销或已过期，请重新登录。",
-            )),
+            Refreshed::Unknown => Err(AppError::new(ErrorCode::RefreshTokenInvalid)),
+            Refreshed::Reused => Err(AppError::new(ErrorCode::RefreshTokenReused)),
+            Refreshed::Ended => Err(AppError::new(ErrorCode::SessionEnded)
+                .with_detail("该登录已注销、被撤销或已过期，请重新登录。")),
         }
     }
 }

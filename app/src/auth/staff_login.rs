@@ -10,12 +10,12 @@ use super::password::{dummy_hash, verify_password};
 use super::throttle::{self, Audience, Keys};
 use super::{Grant, Issue, Role, SessionSpec, StaffRole, TokenStaff, start_session};
 use crate::actor::Channel;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 /// 401 `LOGIN_FAILED`: unknown or disabled user, or wrong password.
 pub fn login_failed() -> AppError {
-    AppError::unauthorized("LOGIN_FAILED", "用户名或密码错误。")
+    AppError::new(ErrorCode::LoginFailed).with_detail("用户名或密码错误。")
 }
 
 /// The active account a username names (if any).

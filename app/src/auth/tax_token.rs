@@ -11,7 +11,7 @@ use super::password::{constant_time_eq, sha256_hex};
 use super::throttle::{self, Audience, Keys};
 use super::{Grant, Issue, Role, SessionSpec, start_session};
 use crate::actor::Channel;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 /// Checks the client's credentials (from client address `address`) and
@@ -30,7 +30,7 @@ pub fn run(
     let found = accounts::find_tax_client(conn, client_id)?
         .filter(|c| c.active && constant_time_eq(&presented, &c.secret_hash));
     let Some(client) = found else {
-        let failed = AppError::unauthorized("CLIENT_AUTH_FAILED", "客户端标识或密钥错误。");
+        let failed = AppError::new(ErrorCode::ClientAuthFailed);
         return Err(throttle::fail(conn, &keys, None, now, failed));
     };
     transaction(conn, |c| {

@@ -17,7 +17,7 @@ use time::PrimitiveDateTime;
 use super::china_timestamp;
 use super::password::sha256_hex;
 use crate::actor::{Actor, Channel};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction;
 
@@ -102,7 +102,9 @@ pub fn throttled(audience: Audience, seconds: u32, now: PrimitiveDateTime) -> Ap
             format!("客户端认证失败次数过多，请于{seconds}秒后（{until}）再试。")
         }
     };
-    AppError::too_many_requests("SIGNIN_THROTTLED", detail, seconds)
+    AppError::new(ErrorCode::SigninThrottled)
+        .with_detail(detail)
+        .with_retry_after(seconds)
 }
 
 /// Refuses the attempt while a wait of either key runs.

@@ -17,12 +17,12 @@ use super::password::{dummy_hash, verify_password};
 use super::throttle::{self, Audience, Keys};
 use super::{Grant, Issue, Role, SessionSpec, TokenUnit, start_session};
 use crate::actor::Channel;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::transaction;
 
 /// 401 `LOGIN_FAILED`: unknown USCC or wrong password.
 pub fn login_failed() -> AppError {
-    AppError::unauthorized("LOGIN_FAILED", "统一社会信用代码或密码错误。")
+    AppError::new(ErrorCode::LoginFailed).with_detail("统一社会信用代码或密码错误。")
 }
 
 /// The account a USCC names (if any), to check a password against.

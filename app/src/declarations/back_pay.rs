@@ -24,7 +24,7 @@ use time::{Date, PrimitiveDateTime};
 use crate::actor::Actor;
 use crate::context::UnitContext;
 use crate::employees::{LineDto, LineTotals, same_person_ids, unit_person};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::review::labour_contract::{self as bp, Payload, review_kind};
 use crate::review::{
     self, MaterialDto, PageInfo, Submission, TimelineEntry, iso, json_of, kind_info,
@@ -132,22 +132,25 @@ pub struct BackPayApplicationList {
 fn refusal(e: BackPayRefusal) -> AppError {
     let msg = e.to_string();
     let (code, field) = match &e {
-        BackPayRefusal::FromAfterTo { .. } => ("PERIODS_REVERSED", "from_period"),
-        BackPayRefusal::InFuture { .. } => ("PERIOD_IN_FUTURE", "to_period"),
-        BackPayRefusal::CurrentMonth { .. } => ("CURRENT_MONTH", "to_period"),
-        BackPayRefusal::UnderAge { .. } => ("UNDER_WORKING_AGE", "from_period"),
-        BackPayRefusal::WithinWindow { .. } => ("WITHIN_ONLINE_WINDOW", "from_period"),
+        BackPayRefusal::FromAfterTo { .. } => (ErrorCode::PeriodsReversed, "from_period"),
+        BackPayRefusal::InFuture { .. } => (ErrorCode::PeriodInFuture, "to_period"),
+        BackPayRefusal::CurrentMonth { .. } => (ErrorCode::CurrentMonth, "to_period"),
+        BackPayRefusal::UnderAge { .. } => (ErrorCode::UnderWorkingAge, "from_period"),
+        BackPayRefusal::WithinWindow { .. } => (ErrorCode::WithinOnlineWindow, "from_period"),
         BackPayRefusal::AlreadyAssessed { .. } => {
-            return AppError::conflict("ALREADY_ASSESSED", msg.clone())
+            return AppError::new(ErrorCode::AlreadyAssessed)
+                .with_detail(msg.clone())
                 .with_field_error("from_period", msg);
         }
     };
-    AppError::unprocessable(code, msg.clone()).with_field_error(field, msg)
+    AppError::new(code)
+        .with_detail(msg.clone())
+        .with_field_error(field, msg)
 }
 
 /// 404 `BACK_PAY_APPLICATION_NOT_FOUND`.
 fn not_found() -> AppError {
-    AppError::not_found("BACK_PAY_APPLICATION_NOT_FOUND", "补缴申请不存在。")
+    AppError::new(ErrorCode::BackPayApplicationNotFound)
 }
 
 /// The application of a review task, as the unit sees it.
@@ -215,7 +218,8 @@ fn submit(
             for (i, ins) in list.iter().enumerate() {
                 if !held.contains(ins) {
                     let msg = format!("该人员未在本单位参加{}，不能申请补缴该险种", ins.name_zh());
-                    return Err(AppError::unprocessable("NOT_INSURED_HERE", msg.clone())
+                    return Err(AppError::new(ErrorCode::NotInsuredHere)
+                        .with_detail(msg.clone())
                         .with_field_error(format!("insurances[{i}]"), msg));
                 }
             }
@@ -273,10 +277,8 @@ fn submit(
             .into_iter()
             .collect::<Vec<_>>()
             .join("；");
-        return Err(AppError::unprocessable(
-            "NOTHING_TO_ASSESS",
-            format!("申请的月份均不能核定：{detail}"),
-        ));
+        return Err(AppError::new(ErrorCode::NothingToAssess)
+            .with_detail(format!("申请的月份均不能核定：{detail}")));
     }
     let payload_json = serde_json::to_value(&payload).map_err(AppError::internal_cause)?;
     let (_, task) = review::submit(

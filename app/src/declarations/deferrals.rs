@@ -35,7 +35,7 @@ use crate::actor::{Actor, Channel};
 use crate::business_items::actor_parts;
 use crate::context::UnitContext;
 use crate::employees::{LineDto, LineTotals};
-use crate::error::{AppError, corrupt};
+use crate::error::{AppError, ErrorCode, corrupt};
 use crate::items::{self, DONE, ItemRecord};
 use crate::tx::{conflict_as_retry, read_transaction, transaction_with_retry};
 use crate::units::unit_not_found;
@@ -150,7 +150,7 @@ fn list_of(
 fn refusal(refused: Vec<(usize, ConfirmationRefusal)>) -> AppError {
     let code = refused
         .first()
-        .map_or("DEFERRAL_NOT_ALLOWED", |(_, r)| r.code());
+        .map_or(ErrorCode::DeferralNotAllowed, |(_, r)| r.code());
     let detail = refused
         .iter()
         .map(|(_, r)| r.to_string())
@@ -160,7 +160,9 @@ fn refusal(refused: Vec<(usize, ConfirmationRefusal)>) -> AppError {
         .into_iter()
         .map(|(i, r)| crate::error::FieldError::new(format!("periods[{i}]"), r.to_string()))
         .collect();
-    AppError::unprocessable(code, format!("{detail}。")).with_errors(errors)
+    AppError::new(code)
+        .with_detail(format!("{detail}。"))
+        .with_errors(errors)
 }
 
 /// Confirms `periods` for the unit in the caller's transaction.
@@ -230,9 +232,8 @@ fn confirm_in(
             confirmed_at: now,
         })
         .collect();
-    store::insert(conn, &rows).map_err(|e| {
-        conflict_as_retry::<AppError>(e, "该月份正在被其他请求确认缓缴，请刷新后核对。")
-    })?;
+    store::insert(conn, &rows)
+        .map_err(|e| conflict_as_retry(e, "该月份正在被其他请求确认缓缴，请刷新后核对。"))?;
     let book = unit_deferrals(conn, unit_id, &ctx.policy.deferrals)?;
     Ok(DeferralConfirmationResult {
         confirmed,

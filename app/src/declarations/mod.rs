@@ -31,7 +31,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use crate::actor::Actor;
 use crate::context::UnitContext;
-use crate::error::{AppError, corrupt};
+use crate::error::{AppError, ErrorCode, corrupt};
 use crate::items::{self, ItemRecord};
 use crate::wage_base::bases_for;
 
@@ -144,11 +144,11 @@ fn persons_by_id(
 
 fn refusal(e: DeclarationError) -> AppError {
     let code = match e {
-        DeclarationError::PeriodGap { .. } => "PERIOD_GAP",
-        DeclarationError::WageDeclarationMissing { .. } => "WAGE_DECLARATION_MISSING",
-        DeclarationError::NotStarted { .. } => "INSURANCE_NOT_STARTED",
+        DeclarationError::PeriodGap { .. } => ErrorCode::PeriodGap,
+        DeclarationError::WageDeclarationMissing { .. } => ErrorCode::WageDeclarationMissing,
+        DeclarationError::NotStarted { .. } => ErrorCode::InsuranceNotStarted,
     };
-    AppError::unprocessable(code, e.to_string())
+    AppError::new(code).with_detail(e.to_string())
 }
 
 /// The declaration's result as stored: the month's lines of its kind.
@@ -229,14 +229,13 @@ pub fn declare_period(
     let bases = bases_for(conn, unit_id, period)?;
     match kind {
         DeclarationKind::Regular => {
-            check_current_period(period, today)
-                .map_err(|e| AppError::unprocessable("NOT_CURRENT_PERIOD", e.to_string()))?;
+            check_current_period(period, today).map_err(|e| {
+                AppError::new(ErrorCode::NotCurrentPeriod).with_detail(e.to_string())
+            })?;
             let covering: Vec<_> = regs.iter().filter(|r| r.1 <= period).collect();
             if covering.is_empty() {
-                return Err(AppError::unprocessable(
-                    "INSURANCE_NOT_STARTED",
-                    format!("单位在{period}没有参保的险种，无需申报"),
-                ));
+                return Err(AppError::new(ErrorCode::InsuranceNotStarted)
+                    .with_detail(format!("单位在{period}没有参保的险种，无需申报")));
             }
             for (_, start, latest) in covering {
                 check_declaration(period, *latest, *start, bases.is_some()).map_err(refusal)?;
@@ -246,10 +245,8 @@ pub fn declare_period(
             let covering: Vec<_> = regs.iter().filter(|r| r.1 <= period).collect();
             let start = regs.iter().map(|r| r.1).min();
             let Some(start) = start else {
-                return Err(AppError::unprocessable(
-                    "INSURANCE_NOT_STARTED",
-                    "单位没有参保的险种，无需补缴",
-                ));
+                return Err(AppError::new(ErrorCode::InsuranceNotStarted)
+                    .with_detail("单位没有参保的险种，无需补缴"));
             };
             // The unit's latest accounted month: the most behind registration.
             let latest = if covering.iter().any(|r| r.2.is_none()) {
@@ -259,7 +256,7 @@ pub fn declare_period(
             };
             let window = ctx.params(Period::of(today))?.windows.back_pay_months;
             check_back_pay_period(period, today, window, latest, start)
-                .map_err(|e| AppError::unprocessable("BACK_PAY_REFUSED", e.to_string()))?;
+                .map_err(|e| AppError::new(ErrorCode::BackPayRefused).with_detail(e.to_string()))?;
         }
     }
     let insured: Vec<Insurance> = regs.iter().filter(|r| r.1 <= period).map(|r| r.0).collect();
@@ -405,7 +402,8 @@ pub fn declare(
 
 /// A month's declaration result (R-DECL-7).
 pub fn get(conn: &mut DbConn, unit_id: i64, period: Period) -> Result<DeclarationDto, AppError> {
-    let d = decl_db::find_declaration(conn, unit_id, period.yyyymm())?
-        .ok_or_else(|| AppError::not_found("DECLARATION_NOT_FOUND", format!("{period}尚未申报")))?;
+    let d = decl_db::find_declaration(conn, unit_id, period.yyyymm())?.ok_or_else(|| {
+        AppError::new(ErrorCode::DeclarationNotFound).with_detail(format!("{period}尚未申报"))
+    })?;
     result_of(conn, &d)
 }

@@ -25,7 +25,7 @@ use super::{
 };
 use crate::actor::Actor;
 use crate::context::UnitContext;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction_with_retry;
 
@@ -76,10 +76,8 @@ fn add_insurance_in(
         .filter(|e| e.status == repo::ACTIVE)
         .collect();
     let Some(latest) = active_here.iter().max_by_key(|e| e.id) else {
-        return Err(AppError::conflict(
-            "NOT_ACTIVE",
-            "该人员在本单位已暂停缴费，请办理参保登记（续保）后再增加险种",
-        ));
+        return Err(AppError::new(ErrorCode::NotActive)
+            .with_detail("该人员在本单位已暂停缴费，请办理参保登记（续保）后再增加险种"));
     };
     let ids = same_person_ids(conn, &person)?;
     let active: Vec<ActiveRelation> = active_relations(conn, &ids)?

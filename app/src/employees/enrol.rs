@@ -35,7 +35,7 @@ use super::{
 };
 use crate::actor::Actor;
 use crate::context::UnitContext;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode, ErrorKind};
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction_with_retry;
 
@@ -90,19 +90,18 @@ fn enrol_in(
             .collect(),
     };
     if insurances.is_empty() {
-        return Err(AppError::unprocessable(
-            "INSURANCE_NOT_REGISTERED",
-            "本单位没有处于参保状态的险种，不能办理职工参保",
-        )
-        .with_field_error("insurances", "本单位没有处于参保状态的险种"));
+        return Err(AppError::new(ErrorCode::InsuranceNotRegistered)
+            .with_detail("本单位没有处于参保状态的险种，不能办理职工参保")
+            .as_kind(ErrorKind::Unprocessable)
+            .with_field_error("insurances", "本单位没有处于参保状态的险种"));
     }
     for (i, ins) in insurances.iter().enumerate() {
         if ctx.registration(*ins).is_none() {
             let msg = EnrolmentRefusal::InsuranceNotRegistered { insurance: *ins }.to_string();
-            return Err(
-                AppError::unprocessable("INSURANCE_NOT_REGISTERED", msg.clone())
-                    .with_field_error(format!("insurances[{i}]"), msg),
-            );
+            return Err(AppError::new(ErrorCode::InsuranceNotRegistered)
+                .with_detail(msg.clone())
+                .as_kind(ErrorKind::Unprocessable)
+                .with_field_error(format!("insurances[{i}]"), msg));
         }
     }
 

@@ -14,7 +14,7 @@ use time::{Date, PrimitiveDateTime};
 use super::effects::GeneralFields;
 use super::{DONE, KIND_INFO_CHANGE, PersonDto, active_relations, same_person_ids, unit_person};
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction;
 
@@ -51,10 +51,7 @@ pub fn update_general(
                 .iter()
                 .any(|(e, _)| e.unit_id != unit_id)
             {
-                return Err(AppError::conflict(
-                    "NOT_CURRENT_EMPLOYER",
-                    "该人员目前在其他单位参保缴费，基本信息由现参保单位维护，本单位不能变更",
-                ));
+                return Err(AppError::new(ErrorCode::NotCurrentEmployer));
             }
         }
         if let Some(fw) = first_work {

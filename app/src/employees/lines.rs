@@ -23,7 +23,7 @@ use time::PrimitiveDateTime;
 
 use super::{LineDto, retryable, statuses_of};
 use crate::context::UnitContext;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode, ErrorKind};
 
 /// A refused enrolment (R-EMP-2), as the unit reads it.
 pub(crate) fn refusal(e: EnrolmentRefusal) -> AppError {
@@ -31,16 +31,18 @@ pub(crate) fn refusal(e: EnrolmentRefusal) -> AppError {
     match e {
         EnrolmentRefusal::ActiveElsewhere { .. }
         | EnrolmentRefusal::ActiveElsewhereUndisclosed { .. } => {
-            AppError::conflict("ACTIVE_ELSEWHERE", msg)
+            AppError::new(ErrorCode::ActiveElsewhere).with_detail(msg)
         }
-        EnrolmentRefusal::IdentityMismatch => {
-            AppError::unprocessable("IDENTITY_MISMATCH", msg.clone()).with_field_error("name", msg)
-        }
-        EnrolmentRefusal::AlreadyActiveHere { .. } => {
-            AppError::conflict("ALREADY_ENROLLED", msg.clone()).with_field_error("insurances", msg)
-        }
+        EnrolmentRefusal::IdentityMismatch => AppError::new(ErrorCode::IdentityMismatch)
+            .with_detail(msg.clone())
+            .with_field_error("name", msg),
+        EnrolmentRefusal::AlreadyActiveHere { .. } => AppError::new(ErrorCode::AlreadyEnrolled)
+            .with_detail(msg.clone())
+            .with_field_error("insurances", msg),
         EnrolmentRefusal::InsuranceNotRegistered { .. } => {
-            AppError::unprocessable("INSURANCE_NOT_REGISTERED", msg.clone())
+            AppError::new(ErrorCode::InsuranceNotRegistered)
+                .with_detail(msg.clone())
+                .as_kind(ErrorKind::Unprocessable)
                 .with_field_error("insurances", msg)
         }
     }
@@ -50,11 +52,13 @@ pub(crate) fn refusal(e: EnrolmentRefusal) -> AppError {
 pub(crate) fn plan_error(e: EnrolmentError) -> AppError {
     let msg = e.to_string();
     let (code, field) = match e {
-        EnrolmentError::StartInFuture { .. } => ("START_DATE_IN_FUTURE", "start_date"),
-        EnrolmentError::UnderAge { .. } => ("UNDER_WORKING_AGE", "start_date"),
-        EnrolmentError::BeforeFirstWork { .. } => ("START_BEFORE_FIRST_WORK", "start_date"),
+        EnrolmentError::StartInFuture { .. } => (ErrorCode::StartDateInFuture, "start_date"),
+        EnrolmentError::UnderAge { .. } => (ErrorCode::UnderWorkingAge, "start_date"),
+        EnrolmentError::BeforeFirstWork { .. } => (ErrorCode::StartBeforeFirstWork, "start_date"),
     };
-    AppError::unprocessable(code, msg.clone()).with_field_error(field, msg)
+    AppError::new(code)
+        .with_detail(msg.clone())
+        .with_field_error(field, msg)
 }
 
 // ---------------------------------------------------------------- lines

@@ -18,7 +18,7 @@ use time::PrimitiveDateTime;
 use super::effects::{Effects, GeneralFields, RelationState};
 use super::{DONE, KIND_REVOCATION, REVOKED, active_relations, same_person_ids};
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction;
 
@@ -159,7 +159,7 @@ pub struct RevocationResult {
 }
 
 pub fn not_revocable(e: NotRevocable) -> AppError {
-    AppError::conflict(e.code(), e.to_string())
+    AppError::new(e.code()).with_detail(e.to_string())
 }
 
 fn referenced(e: DbError) -> AppError {
@@ -190,7 +190,7 @@ fn revoke_in(
 ) -> Result<RevocationResult, AppError> {
     let item = items_db::get(conn, item_id)?
         .filter(|i| i.unit_id == Some(unit_id))
-        .ok_or_else(|| AppError::not_found("BUSINESS_ITEM_NOT_FOUND", "本单位没有该办件记录。"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::BusinessItemNotFound))?;
     let plan = check_revocable(conn, &item)?.map_err(not_revocable)?;
     if !items_db::set_status(conn, item.id, DONE, REVOKED, now)? {
         return Err(not_revocable(NotRevocable::AlreadyRevoked));
@@ -239,10 +239,8 @@ fn revoke_in(
                     now,
                 )
                 .map_err(|e| match e {
-                    DbError::Conflict { .. } => AppError::conflict(
-                        "ACTIVE_ELSEWHERE",
-                        "该人员目前在其他单位处于参保缴费状态，不能撤销本单位的停保",
-                    ),
+                    DbError::Conflict { .. } => AppError::new(ErrorCode::ActiveElsewhere)
+                        .with_detail("该人员目前在其他单位处于参保缴费状态，不能撤销本单位的停保"),
                     other => other.into(),
                 })?;
                 if !ok {

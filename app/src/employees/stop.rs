@@ -19,7 +19,7 @@ use super::effects::{Effects, RelationChange, RelationState, after_json};
 use super::lines::line_summary;
 use super::{DONE, LineDto, RelationDto, StopResult, unit_person};
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
 use crate::tx::transaction_with_retry;
 
@@ -69,10 +69,8 @@ fn stop_in(
         .filter(|e| e.status == repo::ACTIVE)
         .collect();
     if active.is_empty() {
-        return Err(AppError::conflict(
-            "NOT_ACTIVE",
-            "该人员在本单位已暂停缴费（停保），无需重复办理",
-        ));
+        return Err(AppError::new(ErrorCode::NotActive)
+            .with_detail("该人员在本单位已暂停缴费（停保），无需重复办理"));
     }
     let targets: Vec<&Employment> = match &input.insurances {
         None => active.clone(),
@@ -83,7 +81,8 @@ fn stop_in(
                     Some(e) => out.push(*e),
                     None => {
                         let msg = format!("该人员在本单位未参加{}或已停保", ins.name_zh());
-                        return Err(AppError::conflict("NOT_ACTIVE", msg.clone())
+                        return Err(AppError::new(ErrorCode::NotActive)
+                            .with_detail(msg.clone())
                             .with_field_error(format!("insurances[{i}]"), msg));
                     }
                 }
@@ -92,8 +91,7 @@ fn stop_in(
         }
     };
     if input.kind == EmployeeItemKind::InsuranceRemoved && targets.len() == active.len() {
-        return Err(AppError::unprocessable(
-            "LAST_INSURANCE",
+        return Err(AppError::new(ErrorCode::LastInsurance).with_detail(
             "该人员在本单位只参加这一个险种，减少后将不再参保，请办理单位职工社会保险暂停（停保）",
         ));
     }
@@ -106,7 +104,8 @@ fn stop_in(
     for e in &targets {
         let p = check_stop(e.start_date, stop_date, today).map_err(|err| {
             let msg = err.to_string();
-            AppError::unprocessable("STOP_DATE_INVALID", msg.clone())
+            AppError::new(ErrorCode::StopDateInvalid)
+                .with_detail(msg.clone())
                 .with_field_error("stop_date", msg)
         })?;
         plan = Some(p);
@@ -148,10 +147,8 @@ fn stop_in(
             now,
         )?;
         if !changed {
-            return Err(AppError::conflict(
-                "CONCURRENT_CHANGE",
-                "该人员的参保信息正在被其他业务办理，请稍后刷新后核对。",
-            ));
+            return Err(AppError::new(ErrorCode::ConcurrentChange)
+                .with_detail("该人员的参保信息正在被其他业务办理，请稍后刷新后核对。"));
         }
         changes.push(RelationChange {
             employment_id: e.id,

@@ -28,7 +28,7 @@ use time::PrimitiveDateTime;
 
 use super::{load_policy, region_not_found};
 use crate::actor::AsActor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
 use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
@@ -320,10 +320,8 @@ pub fn add_interest_rate(
 ) -> Result<PolicyChangeDto, AppError> {
     let item = transaction(conn, |c| {
         if store::get_interest_rate(c, year).optional()?.is_some() {
-            return Err(AppError::unprocessable(
-                "POLICY_OVERLAP",
-                format!("{year}年的记账利率已存在，不能重复设置。"),
-            ));
+            return Err(AppError::new(ErrorCode::PolicyOverlap)
+                .with_detail(format!("{year}年的记账利率已存在，不能重复设置。")));
         }
         store::insert_interest_rate(
             c,

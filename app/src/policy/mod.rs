@@ -13,7 +13,7 @@ use qibao_db::{DbConn, policy as policy_db, repo};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tx::read_transaction;
 
 /// A region (参保所属地).
@@ -31,10 +31,7 @@ pub struct RegionDto {
 
 /// `REGION_NOT_FOUND` for `code`.
 pub fn region_not_found(code: &str) -> AppError {
-    AppError::not_found(
-        "REGION_NOT_FOUND",
-        format!("参保地“{code}”不存在或未开通。"),
-    )
+    AppError::new(ErrorCode::RegionNotFound).with_detail(format!("参保地“{code}”不存在或未开通。"))
 }
 
 /// A region's policy, in the caller's transaction, or `REGION_NOT_FOUND`.

@@ -18,7 +18,7 @@ use time::{Date, PrimitiveDateTime};
 
 use super::{RefundDocument, account_dto, load_person};
 use crate::actor::Actor;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::review::Submission;
 
 /// A refund application as the API parsed it: whose months, which lines
@@ -45,15 +45,10 @@ pub struct Applied {
     pub body: String,
 }
 
-/// A refusal of the plan: 422 (a rule), 409 (lines under a live refund);
-/// `errors` names each month or line refused.
+/// A refusal of the plan: 422 (a rule), 409 (lines under a live refund),
+/// as its code says; `errors` names each month or line refused.
 fn plan_error(e: &PlanError) -> AppError {
-    let detail = e.to_string();
-    let mut err = if e.is_conflict() {
-        AppError::conflict(e.code(), detail)
-    } else {
-        AppError::unprocessable(e.code(), detail)
-    };
+    let mut err = AppError::new(e.code()).with_detail(e.to_string());
     if let PlanError::Refused(list) = e {
         for r in list {
             let field = match r.part {
@@ -92,7 +87,7 @@ fn apply(
     }
     if p.document_type.is_none() || p.material_ids.is_empty() {
         let msg = "申请退费须上传解除劳动合同通知书或减员表：请先上传材料，再填写材料类型（document_type）和材料编号（material_ids）。";
-        let mut err = AppError::unprocessable("MATERIAL_REQUIRED", msg);
+        let mut err = AppError::new(ErrorCode::MaterialRequired).with_detail(msg);
         if p.document_type.is_none() {
             err = err.with_errors(vec![FieldError::new("document_type", "请选择材料类型。")]);
         }
@@ -104,12 +99,8 @@ fn apply(
         }
         return Err(err);
     }
-    let account = unit_db::active_bank_account(conn, unit_id, PURPOSE_REFUND)?.ok_or_else(|| {
-        AppError::unprocessable(
-            "NO_REFUND_ACCOUNT",
-            "本单位尚未登记退收银行账户，不能申请退费：请先由单位法人在“银行账户”中登记退收银行账户（户名须为本单位名称），再申请退费。",
-        )
-    })?;
+    let account = unit_db::active_bank_account(conn, unit_id, PURPOSE_REFUND)?
+        .ok_or_else(|| AppError::new(ErrorCode::NoRefundAccount))?;
     let planned = plan(&loaded.facts(today), &p.request).map_err(|e| plan_error(&e))?;
     let document_type = p
         .document_type
@@ -175,8 +166,7 @@ fn apply(
     // payment by the tax bureau locks the same rows first or waits for us.
     let ids: Vec<i64> = planned.lines.iter().map(|l| l.line_id).collect();
     if lines_db::set_status(conn, &ids, lines_db::PAID, lines_db::PAID, now)? != ids.len() {
-        return Err(AppError::conflict(
-            crate::tx::RETRY,
+        return Err(crate::tx::retry(
             "缴费记录刚被税务机关冲正，请刷新后重新申请。",
         ));
     }
@@ -231,8 +221,9 @@ pub fn create(
                 body: stored.response_json,
             });
         }
-        let doc = apply(c, who, unit_id, application, today, now)
-            .map_err(|e| crate::tx::keyed_race(e, key.is_some(), first_run, "LINE_UNDER_REFUND"))?;
+        let doc = apply(c, who, unit_id, application, today, now).map_err(|e| {
+            crate::tx::keyed_race(e, key.is_some(), first_run, ErrorCode::LineUnderRefund)
+        })?;
         let text = serde_json::to_string(&doc).map_err(AppError::internal_cause)?;
         if let Some(k) = key {
             orders_db::store_key(c, unit_id, &stored_key(k), 201, &text, now).map_err(retryable)?;

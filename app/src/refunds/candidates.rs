@@ -54,7 +54,7 @@ pub fn list(
                 Money::ZERO,
                 Money::ZERO,
                 Money::ZERO,
-                Some(e.code().to_owned()),
+                Some(e.code()),
                 Some(e.to_string()),
             ),
         };

@@ -33,7 +33,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::context::UnitContext;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::persons::{same_person_ids, unit_person};
 use crate::review::{MaterialDto, TimelineEntry};
 
@@ -69,7 +69,7 @@ pub fn parse_document_type(s: &str) -> Option<&'static str> {
 }
 
 pub(crate) fn not_found() -> AppError {
-    AppError::not_found("REFUND_NOT_FOUND", "没有找到该退费单。")
+    AppError::new(ErrorCode::RefundNotFound)
 }
 
 /// Whether `s` is a refund status a list may be filtered by
@@ -150,7 +150,7 @@ pub struct RefundCandidateDto {
     pub refundable_individual: Money,
     /// Why not, when it is not: a stable code and the Chinese reason.
     #[cfg_attr(feature = "openapi", schema(required = true, example = "STOP_MONTH"))]
-    pub refusal_code: Option<String>,
+    pub refusal_code: Option<ErrorCode>,
     #[cfg_attr(
         feature = "openapi",
         schema(

@@ -9,7 +9,7 @@ use time::PrimitiveDateTime;
 
 use super::{ITEM_PAID_OUT, RefundDocument, load_app};
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Records the payout of refund `refund_no` with the transfer's
 /// `reference`, in one transaction; answers the staff view of the document.
@@ -34,7 +34,7 @@ pub fn pay_out(
                 }
                 _ => format!("退费单{}尚未审核通过，不能支付。", app.refund_no),
             };
-            return Err(AppError::conflict("REFUND_NOT_APPROVED", detail));
+            return Err(AppError::new(ErrorCode::RefundNotApproved).with_detail(detail));
         }
         qibao_db::review::set_business_item_status(
             c,

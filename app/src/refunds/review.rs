@@ -19,7 +19,7 @@ use qibao_db::review::{self as store, ReviewTask};
 use time::PrimitiveDateTime;
 
 use crate::actor::AsActor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::review::Kind;
 
 /// The kind code (also the business item's kind).
@@ -47,10 +47,8 @@ fn application_of(conn: &mut DbConn, task: &ReviewTask) -> Result<RefundApplicat
 
 /// 409 `REFUND_STATE`: the application is no longer pending.
 fn not_pending(a: &RefundApplication) -> AppError {
-    AppError::conflict(
-        "REFUND_STATE",
-        format!("退费申请{}当前状态不能审核。", a.refund_no),
-    )
+    AppError::new(ErrorCode::RefundState)
+        .with_detail(format!("退费申请{}当前状态不能审核。", a.refund_no))
 }
 
 /// The application becomes `approved`, once every line is still paid
@@ -68,13 +66,12 @@ pub fn approve(
     let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
     for a in lines_db::get_many(conn, &ids)? {
         if a.status != LineStatus::Paid {
-            return Err(AppError::conflict(
-                "REFUND_LINE_NOT_PAID",
-                format!(
+            return Err(
+                AppError::new(ErrorCode::RefundLineNotPaid).with_detail(format!(
                     "{}期险种{}的缴费已不是到账状态，不能批准退费，请核实后驳回。",
                     a.period, a.insurance
-                ),
-            ));
+                )),
+            );
         }
     }
     let note = store::events_of_task(conn, task.id)?

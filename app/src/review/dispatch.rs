@@ -9,7 +9,7 @@ use time::PrimitiveDateTime;
 
 use super::{Kind, labour_contract, record_event, refund, unit_key_change};
 use crate::actor::AsActor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// Who decides review tasks: an actor who may hold staff roles.
 pub trait Reviewer: AsActor {
@@ -93,7 +93,7 @@ pub fn kind_info(kind: &dyn ReviewKind) -> Kind {
 
 /// 404 `TASK_NOT_FOUND`.
 pub fn task_not_found() -> AppError {
-    AppError::not_found("TASK_NOT_FOUND", "审核任务不存在。")
+    AppError::new(ErrorCode::TaskNotFound)
 }
 
 /// Loads a task the reviewer may act on: 404 when it does not exist, 403
@@ -114,17 +114,13 @@ pub fn load_for(
 /// Why a step is not possible in the task's current state (409).
 fn state_conflict(task: &ReviewTask, me: &str) -> AppError {
     match task.status.as_str() {
-        status::OPEN => {
-            AppError::conflict("TASK_NOT_CLAIMED", "该审核任务尚未认领，请先认领后再办理。")
+        status::OPEN => AppError::new(ErrorCode::TaskNotClaimed),
+        status::CLAIMED if task.claimed_by.as_deref() != Some(me) => {
+            AppError::new(ErrorCode::TaskClaimed)
+                .with_detail("该审核任务已由其他审核人员认领，不能重复认领或代为办理。")
         }
-        status::CLAIMED if task.claimed_by.as_deref() != Some(me) => AppError::conflict(
-            "TASK_CLAIMED",
-            "该审核任务已由其他审核人员认领，不能重复认领或代为办理。",
-        ),
-        status::APPROVED | status::REJECTED => {
-            AppError::conflict("TASK_DECIDED", "该审核任务已办结，不能再变更。")
-        }
-        _ => AppError::conflict("TASK_STATE", "该审核任务当前状态不允许此操作。"),
+        status::APPROVED | status::REJECTED => AppError::new(ErrorCode::TaskDecided),
+        _ => AppError::new(ErrorCode::TaskState),
     }
 }
 
@@ -148,10 +144,7 @@ pub fn claim(
         return Ok(task);
     }
     Err(match task.status.as_str() {
-        status::CLAIMED => AppError::conflict(
-            "TASK_CLAIMED",
-            "该审核任务已由其他审核人员认领，不能重复认领。",
-        ),
+        status::CLAIMED => AppError::new(ErrorCode::TaskClaimed),
         _ => state_conflict(&task, &me),
     })
 }

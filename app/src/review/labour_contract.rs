@@ -32,7 +32,7 @@ use super::ReviewKind;
 use crate::actor::AsActor;
 use crate::context::UnitContext;
 use crate::employees::{self as employment, LineDto, same_person_ids};
-use crate::error::{AppError, corrupt};
+use crate::error::{AppError, ErrorCode, corrupt};
 
 /// The kind code of a labour-contract back-pay application.
 pub const KIND_LABOUR_CONTRACT: &str = BusinessItemKind::LabourContractBackPay.code();
@@ -135,13 +135,12 @@ pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Resu
         employment::plan_for(conn, ctx.unit.id, &ids, &periods, &insurances, &unit_starts)?;
     for l in &lines {
         if !relation_of.contains_key(&l.insurance) {
-            return Err(AppError::unprocessable(
-                "NOT_INSURED_HERE",
-                format!(
+            return Err(
+                AppError::new(ErrorCode::NotInsuredHere).with_detail(format!(
                     "该人员未在本单位参加{}，不能申请补缴该险种",
                     l.insurance.name_zh()
-                ),
-            ));
+                )),
+            );
         }
         let base = ctx.base(l.period, Money::from_fen(payload.monthly_wage_fen))?;
         let injury = if l.insurance == Insurance::WorkInjury {

@@ -49,7 +49,7 @@ use serde_json::Value;
 use time::PrimitiveDateTime;
 
 use crate::actor::AsActor;
-use crate::error::{AppError, FieldError, corrupt};
+use crate::error::{AppError, ErrorCode, ErrorKind, FieldError, corrupt};
 use crate::items::{self, ItemRecord};
 
 /// What the queue needs to know of a kind of review task to file one.
@@ -133,10 +133,9 @@ pub fn submit(
 /// 409 `REVIEW_PENDING`: the unit already has an undecided request of the
 /// kind labelled `label_zh`.
 pub fn review_pending(label_zh: &str) -> AppError {
-    AppError::conflict(
-        "REVIEW_PENDING",
-        format!("本单位已有一笔{label_zh}申请正在审核中，请等待审核结束后再提交。"),
-    )
+    AppError::new(ErrorCode::ReviewPending).with_detail(format!(
+        "本单位已有一笔{label_zh}申请正在审核中，请等待审核结束后再提交。"
+    ))
 }
 
 /// Records one step of a task (who, when, note), in the caller's transaction.
@@ -182,11 +181,10 @@ pub fn link_materials(
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::unprocessable(
-            "MATERIAL_NOT_FOUND",
-            "引用的证明材料不存在或不属于本单位。",
-        )
-        .with_errors(errors));
+        return Err(AppError::new(ErrorCode::MaterialNotFound)
+            .with_detail("引用的证明材料不存在或不属于本单位。")
+            .as_kind(ErrorKind::Unprocessable)
+            .with_errors(errors));
     }
     for id in ids {
         store::link_material(conn, business_item_id, *id)?;

@@ -20,7 +20,7 @@ use time::{Date, PrimitiveDateTime};
 use super::ReviewKind;
 use super::material::check_material_ids;
 use crate::actor::AsActor;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 
 /// The kind code (also the business item's kind).
 pub const KIND: &str = BusinessItemKind::UnitKeyChange.code();
@@ -300,20 +300,14 @@ pub fn diff(
         ),
     };
     if after.is_empty() {
-        return Err(AppError::unprocessable(
-            "NO_KEY_CHANGE",
-            "申请内容与单位现有关键信息相同，没有需要变更的内容。",
-        ));
+        return Err(AppError::new(ErrorCode::NoKeyChange));
     }
     Ok((after.current_of(unit), after))
 }
 
 /// 409 `USCC_IN_USE`.
 pub fn uscc_in_use() -> AppError {
-    AppError::conflict(
-        "USCC_IN_USE",
-        "该统一社会信用代码已被其他参保单位使用，不能变更为此代码。",
-    )
+    AppError::new(ErrorCode::UsccInUse)
 }
 
 impl ReviewKind for UnitKeyChange {
@@ -433,7 +427,7 @@ mod tests {
         i.name = Some("甲公司".into());
         let parsed = parse_request(&i).unwrap();
         let err = diff(&unit(), &parsed.fields, date!(2023 - 04 - 20)).unwrap_err();
-        assert_eq!(err.code(), "NO_KEY_CHANGE");
+        assert_eq!(err.code(), crate::error::ErrorCode::NoKeyChange);
         assert_eq!(err.kind(), crate::error::ErrorKind::Unprocessable);
     }
 

@@ -24,16 +24,15 @@ use crate::employees::{
     self as ops, DONE, KIND_KEY_CHANGE, KIND_MERGE, KIND_STATUS_ADDED, LineDto, PersonDto,
     RelationDto,
 };
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::items::{self, ItemRecord};
 use crate::tx::{read_transaction, transaction};
 
 /// 404 `PERSON_NOT_FOUND`: no such live number.
 fn staff_person_not_found(person_no: &str) -> AppError {
-    AppError::not_found(
-        "PERSON_NOT_FOUND",
-        format!("没有个人编号为{person_no}的参保人员（或该编号已合并）。"),
-    )
+    AppError::new(ErrorCode::PersonNotFound).with_detail(format!(
+        "没有个人编号为{person_no}的参保人员（或该编号已合并）。"
+    ))
 }
 
 fn live_person(conn: &mut DbConn, person_no: &str) -> Result<Person, AppError> {
@@ -297,12 +296,9 @@ pub fn change_key(
             .map(|o| o.person_no)
             .collect();
         let in_use = |numbers: &str| {
-            AppError::conflict(
-                "ID_NUMBER_IN_USE",
-                format!(
+            AppError::new(ErrorCode::IdNumberInUse).with_detail(format!(
                     "证件号码{new_key}已登记在个人编号{numbers}下，属于一人多号，请办理一人多号合并而不是变更证件号码"
-                ),
-            )
+                ))
             .with_field_error("id_number", "该证件号码已登记在其他个人编号下")
         };
         if !taken.is_empty() {
@@ -401,7 +397,8 @@ pub fn add_status(
                 PersonStatusError::BilateralForCitizen => "kind",
                 PersonStatusError::Overlap { .. } => "from_period",
             };
-            AppError::unprocessable("STATUS_INVALID", e.to_string())
+            AppError::new(ErrorCode::StatusInvalid)
+                .with_detail(e.to_string())
                 .with_field_error(field, e.to_string())
         })?;
         let row = emp_db::insert_status(
@@ -600,17 +597,14 @@ pub fn merge(
         let k = live_person(c, keep)?;
         let m = live_person(c, merge)?;
         if ops::person_key(&k) != ops::person_key(&m) {
-            return Err(AppError::unprocessable(
-                "NOT_SAME_PERSON",
-                format!(
-                    "个人编号{}与{}的证件号码不同，不是同一人，不能合并",
-                    k.person_no, m.person_no
-                ),
-            ));
+            return Err(AppError::new(ErrorCode::NotSamePerson).with_detail(format!(
+                "个人编号{}与{}的证件号码不同，不是同一人，不能合并",
+                k.person_no, m.person_no
+            )));
         }
         let rel_k = emp_db::employments_of_persons(c, &[k.id])?;
         let rel_m = emp_db::employments_of_persons(c, &[m.id])?;
-        let conflict = |msg: String| AppError::conflict("MERGE_CONFLICT", msg);
+        let conflict = |msg: String| AppError::new(ErrorCode::MergeConflict).with_detail(msg);
         for a in rel_m.iter().filter(|e| e.status == repo::ACTIVE) {
             if rel_k
                 .iter()

@@ -16,7 +16,7 @@ use serde_json::json;
 use time::{Date, PrimitiveDateTime};
 
 use crate::actor::AsActor;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, ErrorKind, FieldError};
 use crate::items::{self, DONE, ItemRecord};
 use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
@@ -155,7 +155,7 @@ fn unit_exists(uscc: &str, unit_no: Option<&str>) -> AppError {
         Some(no) => format!("统一社会信用代码{uscc}已登记为单位{no}，不能重复参保登记。"),
         None => format!("统一社会信用代码{uscc}已登记参保，不能重复参保登记。"),
     };
-    AppError::conflict("UNIT_EXISTS", detail)
+    AppError::new(ErrorCode::UnitExists).with_detail(detail)
 }
 
 /// Registers a unit at the counter (单位参保登记).
@@ -206,7 +206,9 @@ pub fn register(
             .map(|e| e.message.as_str())
             .collect::<Vec<_>>()
             .join("；");
-        return Err(AppError::unprocessable("REGISTRATION_REFUSED", detail).with_errors(rules));
+        return Err(AppError::new(ErrorCode::RegistrationRefused)
+            .with_detail(detail)
+            .with_errors(rules));
     }
     let Some(d) = registration else {
         return Err(AppError::internal_cause(
@@ -266,7 +268,9 @@ fn registration_tx(
 ) -> Result<UnitInfo, RegistrationFailed> {
     if let Err(DbError::NotFound) = repo::get_region(conn, d.region.as_str()) {
         let message = format!("参保地“{}”不存在或未开通。", d.region);
-        return Err(AppError::unprocessable("REGION_NOT_FOUND", message.clone())
+        return Err(AppError::new(ErrorCode::RegionNotFound)
+            .with_detail(message.clone())
+            .as_kind(ErrorKind::Unprocessable)
             .with_field_error("region", message)
             .into());
     }

@@ -11,7 +11,7 @@ use serde_json::json;
 use time::PrimitiveDateTime;
 
 use crate::actor::AsActor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, DONE, ItemRecord};
 use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
@@ -43,10 +43,8 @@ impl UsccExceptionDto {
 }
 
 fn exists(uscc: &str) -> AppError {
-    AppError::conflict(
-        "USCC_EXCEPTION_EXISTS",
-        format!("统一社会信用代码{uscc}的例外已经登记。"),
-    )
+    AppError::new(ErrorCode::UsccExceptionExists)
+        .with_detail(format!("统一社会信用代码{uscc}的例外已经登记。"))
 }
 
 /// Registers the exception for `uscc` (a code of the right form) with its
@@ -61,10 +59,8 @@ pub fn create(
     now: PrimitiveDateTime,
 ) -> Result<UsccExceptionDto, AppError> {
     if Uscc::parse(uscc.as_str()).is_ok() {
-        return Err(AppError::unprocessable(
-            "USCC_EXCEPTION_NOT_NEEDED",
-            format!("统一社会信用代码{uscc}校验通过，无需登记例外。"),
-        ));
+        return Err(AppError::new(ErrorCode::UsccExceptionNotNeeded)
+            .with_detail(format!("统一社会信用代码{uscc}校验通过，无需登记例外。")));
     }
     let actor = who.as_actor();
     let row = transaction(conn, |conn| {

@@ -28,13 +28,13 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use crate::actor::Actor;
 use crate::clock::CHINA_OFFSET;
-use crate::error::{AppError, FieldError, corrupt};
+use crate::error::{AppError, ErrorCode, FieldError, corrupt};
 use crate::items::{self, ItemRecord};
-use crate::tx::{RETRY, transaction_with_retry};
+use crate::tx::{retry, transaction_with_retry};
 
-/// Renders a refusal as the stored response body: `(status, code, detail)`
-/// → the problem document's JSON.
-pub type RenderProblem<'a> = &'a dyn Fn(u16, &str, &str) -> Result<String, AppError>;
+/// Renders a refusal as the stored response body: `(code, detail)` → the
+/// problem document's JSON (its status is the code's).
+pub type RenderProblem<'a> = &'a dyn Fn(ErrorCode, &str) -> Result<String, AppError>;
 
 pub const KIND_PAYMENT_BOOKED: BusinessItemKind = BusinessItemKind::PaymentBooked;
 pub const KIND_PAYMENT_REVERSED: BusinessItemKind = BusinessItemKind::PaymentReversed;
@@ -246,7 +246,7 @@ fn invoice(
 ) -> Result<Decided, AppError> {
     let result = payment::check_invoice(&o.order_no, &facts(c, o, today)?, req.amount);
     if result.is_ok() && !tax_db::set_invoiced(c, o.id, req.invoice_no.as_deref(), now)? {
-        return Err(AppError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
+        return Err(retry("认定单状态已变化，请重发报文。"));
     }
     Ok(Decided {
         order_id: Some(o.id),
@@ -278,17 +278,17 @@ fn pay(
         PaymentAction::ReopenAndBook if o.status == OrderState::Expired => {
             // Paid in time, told late: the expired order comes back.
             let reopened = tax_db::reopen_expired(c, o.id, now).map_err(|e| {
-                crate::tx::conflict_as_retry::<AppError>(e, "认定单明细已重新开具，请重发报文。")
+                crate::tx::conflict_as_retry(e, "认定单明细已重新开具，请重发报文。")
             })?;
             if !reopened {
-                return Err(AppError::conflict(RETRY, "认定单状态已变化，请重发报文。"));
+                return Err(retry("认定单状态已变化，请重发报文。"));
             }
         }
         PaymentAction::ReopenAndBook | PaymentAction::Book => {}
     }
     let booked_at = utc_primitive(bank_time)?;
     let lines = tax_db::book_and_allocate(c, o.id, &req.serial, booked_at, now)?
-        .ok_or_else(|| AppError::conflict(RETRY, "认定单状态已变化，请重发报文。"))?;
+        .ok_or_else(|| retry("认定单状态已变化，请重发报文。"))?;
     refresh_paid_up(c, o.unit_id, o.id)?;
     items::record(
         c,
@@ -359,10 +359,7 @@ fn reverse(
     if !tax_db::unbook(c, id, to.code(), now)?
         || !tax_db::mark_reversed(c, original_serial, &req.serial)?
     {
-        return Err(AppError::conflict(
-            RETRY,
-            "缴费流水状态已变化，请重发报文。",
-        ));
+        return Err(retry("缴费流水状态已变化，请重发报文。"));
     }
     refresh_paid_up(c, o.unit_id, id)?;
     items::record(
@@ -419,13 +416,10 @@ pub fn deliver(
     transaction_with_retry(conn, |c| {
         if let Some(e) = tax_db::find_event(c, &req.serial)? {
             if e.request_hash != hash {
-                return Err(AppError::conflict(
-                    "SERIAL_REUSED",
-                    format!(
-                        "流水号{}已用于另一笔内容不同的报文，请使用新的流水号",
-                        req.serial
-                    ),
-                ));
+                return Err(AppError::new(ErrorCode::SerialReused).with_detail(format!(
+                    "流水号{}已用于另一笔内容不同的报文，请使用新的流水号",
+                    req.serial
+                )));
             }
             let status = u16::try_from(e.response_status).unwrap_or(500);
             keep(c, status, true)?;
@@ -479,12 +473,13 @@ pub fn deliver(
             }
             Err(r) => {
                 let detail = r.to_string();
-                let body = render(r.status(), r.code(), &detail)?;
+                let code = r.code();
+                let body = render(code, &detail)?;
                 (
-                    r.status(),
+                    code.status(),
                     body,
                     tax_db::REFUSED,
-                    Some(r.code().to_owned()),
+                    Some(code.as_str().to_owned()),
                     Some(detail),
                 )
             }
@@ -513,9 +508,7 @@ pub fn deliver(
                 reversed_by: None,
             },
         )
-        .map_err(|e| {
-            crate::tx::conflict_as_retry::<AppError>(e, "同一流水号的报文正在处理，请稍后重发。")
-        })?;
+        .map_err(|e| crate::tx::conflict_as_retry(e, "同一流水号的报文正在处理，请稍后重发。"))?;
         keep(c, status, false)?;
         Ok(Answer {
             status,

@@ -14,7 +14,7 @@ use time::PrimitiveDateTime;
 
 use super::get_unit;
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, DONE, ItemRecord};
 use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
@@ -71,14 +71,11 @@ fn snapshot(a: &Agent) -> serde_json::Value {
 }
 
 fn agent_not_found() -> AppError {
-    AppError::not_found("AGENT_NOT_FOUND", "经办人不存在或已被删除。")
+    AppError::new(ErrorCode::AgentNotFound)
 }
 
 fn agent_exists() -> AppError {
-    AppError::conflict(
-        "AGENT_EXISTS",
-        "该人员已是本单位的经办人，无需重复添加；如需修改其信息，请使用变更功能。",
-    )
+    AppError::new(ErrorCode::AgentExists)
 }
 
 /// An agent's details as the API validated them.

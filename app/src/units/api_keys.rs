@@ -12,7 +12,7 @@ use time::PrimitiveDateTime;
 
 use crate::actor::Actor;
 use crate::clock::china_timestamp;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, DONE, ItemRecord};
 use crate::tx::{read_transaction, transaction};
 
@@ -155,12 +155,9 @@ pub fn revoke(
 ) -> Result<ApiKeyView, AppError> {
     transaction(conn, |c| {
         let key = accounts::find_unit_api_key(c, unit_id, id)?
-            .ok_or_else(|| AppError::not_found("API_KEY_NOT_FOUND", "未找到该接口凭证。"))?;
+            .ok_or_else(|| AppError::new(ErrorCode::ApiKeyNotFound))?;
         if !accounts::revoke_api_key(c, unit_id, id, now)? {
-            return Err(AppError::conflict(
-                "API_KEY_ALREADY_REVOKED",
-                "该接口凭证已于此前作废。",
-            ));
+            return Err(AppError::new(ErrorCode::ApiKeyAlreadyRevoked));
         }
         qibao_db::auth::revoke_sessions_of(c, session_role, &key.key_prefix, Some(unit_id), now)?;
         items::record(

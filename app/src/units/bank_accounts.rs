@@ -15,7 +15,7 @@ use time::PrimitiveDateTime;
 
 use super::get_unit;
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::items::{self, DONE, ItemRecord};
 use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
@@ -122,10 +122,9 @@ pub fn register(
                 "退收银行账户的户名必须是本单位名称“{}”：退费只能退到单位自己的账户，不能退到个人或其他单位的账户。",
                 unit.name
             );
-            return Err(
-                AppError::unprocessable("ACCOUNT_NAME_MISMATCH", message.clone())
-                    .with_field_error("account_name", message),
-            );
+            return Err(AppError::new(ErrorCode::AccountNameMismatch)
+                .with_detail(message.clone())
+                .with_field_error("account_name", message));
         }
         let current = unit_db::active_bank_account(conn, unit_id, PURPOSE_REFUND)?;
         if let Some(c) = &current
@@ -152,10 +151,7 @@ pub fn register(
             },
         )
         .map_err(|e| match e {
-            DbError::Conflict { .. } => AppError::conflict(
-                "BANK_ACCOUNT_CONFLICT",
-                "退收银行账户刚被其他操作修改，请刷新后重试。",
-            ),
+            DbError::Conflict { .. } => AppError::new(ErrorCode::BankAccountConflict),
             other => other.into(),
         })?;
         items::record(
@@ -187,10 +183,8 @@ pub fn remove(
     now: PrimitiveDateTime,
 ) -> Result<(), AppError> {
     transaction(conn, |conn| {
-        let current =
-            unit_db::find_active_bank_account(conn, unit_id, account_id)?.ok_or_else(|| {
-                AppError::not_found("BANK_ACCOUNT_NOT_FOUND", "银行账户不存在或已被删除。")
-            })?;
+        let current = unit_db::find_active_bank_account(conn, unit_id, account_id)?
+            .ok_or_else(|| AppError::new(ErrorCode::BankAccountNotFound))?;
         let removed = unit_db::remove_bank_account(conn, account_id, now)?;
         items::record(
             conn,

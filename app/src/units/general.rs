@@ -19,7 +19,7 @@ use time::{Date, PrimitiveDateTime};
 use super::get_unit;
 use super::info::{UnitInfo, unit_info};
 use crate::actor::Actor;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::items::{self, DONE, ItemRecord};
 use crate::tx::transaction;
 
@@ -115,11 +115,7 @@ pub fn change(
         let unit = get_unit(conn, unit_id)?;
         let refused = changed_key_fields(key, &unit);
         if !refused.is_empty() {
-            return Err(AppError::unprocessable(
-                "KEY_INFO_NEEDS_REVIEW",
-                "单位名称、统一社会信用代码和法定代表人属于关键信息，不能在此直接修改：请通过关键信息变更申请（POST /api/v1/portal/key-change-requests）提交并上传证明材料，经经办机构审核后变更。",
-            )
-            .with_errors(refused));
+            return Err(AppError::new(ErrorCode::KeyInfoNeedsReview).with_errors(refused));
         }
         let mut before = BTreeMap::new();
         let mut after = BTreeMap::new();

@@ -16,7 +16,7 @@ use time::{Date, PrimitiveDateTime};
 use super::info::UnitInsuranceDto;
 use super::{get_unit, rule_refused, stored_period};
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode, ErrorKind};
 use crate::items::{self, DONE, ItemRecord};
 use crate::tx::transaction;
 
@@ -34,14 +34,16 @@ pub fn add(
         get_unit(conn, unit_id)?;
         let existing = unit_db::find_unit_insurance(conn, unit_id, insurance.code())?;
         if existing.as_ref().is_some_and(|e| e.status == repo::ACTIVE) {
-            return Err(AppError::conflict(
-                "INSURANCE_ALREADY_REGISTERED",
-                format!("本单位已参加{}，无需重复登记。", insurance.name_zh()),
-            ));
+            return Err(
+                AppError::new(ErrorCode::InsuranceAlreadyRegistered).with_detail(format!(
+                    "本单位已参加{}，无需重复登记。",
+                    insurance.name_zh()
+                )),
+            );
         }
         let previous_stop = existing.as_ref().and_then(|e| e.stop_period);
         check_addition_start(start, today, previous_stop)
-            .map_err(|e| rule_refused("START_PERIOD_NOT_ALLOWED", "start_period", &e))?;
+            .map_err(|e| rule_refused(ErrorCode::StartPeriodNotAllowed, "start_period", &e))?;
         let before = existing
             .as_ref()
             .map(UnitInsuranceDto::from_row)
@@ -138,35 +140,33 @@ pub fn remove(
         get_unit(conn, unit_id)?;
         let all = unit_db::list_unit_insurances(conn, unit_id)?;
         let Some(existing) = all.iter().find(|i| i.insurance == insurance) else {
-            return Err(AppError::not_found(
-                "INSURANCE_NOT_REGISTERED",
-                format!("本单位未参加{}。", insurance.name_zh()),
-            ));
+            return Err(AppError::new(ErrorCode::InsuranceNotRegistered)
+                .with_detail(format!("本单位未参加{}。", insurance.name_zh())));
         };
         if existing.status != repo::ACTIVE {
-            return Err(AppError::conflict(
-                "INSURANCE_ALREADY_STOPPED",
-                format!("本单位的{}已经减少（暂停缴费）。", insurance.name_zh()),
-            ));
+            return Err(
+                AppError::new(ErrorCode::InsuranceAlreadyStopped).with_detail(format!(
+                    "本单位的{}已经减少（暂停缴费）。",
+                    insurance.name_zh()
+                )),
+            );
         }
         let persons = unit_db::count_active_employments(conn, unit_id, insurance.code())?;
         if persons > 0 {
-            return Err(AppError::conflict(
-                "ACTIVE_EMPLOYMENTS",
-                format!(
+            return Err(AppError::new(ErrorCode::ActiveEmployments).with_detail(format!(
                     "本单位尚有{persons}名人员正在参加{}，请先为这些人员办理停保（人员减少）后再减少险种。",
                     insurance.name_zh()
-                ),
-            ));
+                )));
         }
         if !all
             .iter()
             .any(|i| i.status == repo::ACTIVE && i.insurance != insurance)
         {
-            return Err(AppError::conflict(
-                "LAST_INSURANCE",
-                "这是本单位唯一在参的险种，不能减少；如需注销单位参保，请到经办机构办理。",
-            ));
+            return Err(AppError::new(ErrorCode::LastInsurance)
+                .with_detail(
+                    "这是本单位唯一在参的险种，不能减少；如需注销单位参保，请到经办机构办理。",
+                )
+                .as_kind(ErrorKind::Conflict));
         }
         check_stop(
             stop,
@@ -174,7 +174,7 @@ pub fn remove(
             existing.start_period,
             existing.latest_accounted_period,
         )
-        .map_err(|e| rule_refused("STOP_PERIOD_NOT_ALLOWED", "stop_period", &e))?;
+        .map_err(|e| rule_refused(ErrorCode::StopPeriodNotAllowed, "stop_period", &e))?;
         let before = UnitInsuranceDto::from_row(existing)?;
         let row = unit_db::stop_unit_insurance(conn, existing.id, stop.yyyymm())?;
         let dto = UnitInsuranceDto::from_row(&row)?;

@@ -11,7 +11,7 @@ use serde_json::Value;
 use time::{Date, PrimitiveDateTime};
 
 use crate::actor::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::review::unit_key_change::{
     KIND, ParsedRequest, Payload, UnitKeyChange, diff, uscc_in_use,
 };
@@ -164,10 +164,7 @@ pub fn get(conn: &mut DbConn, unit_id: i64, id: i64) -> Result<KeyChangeRequestD
     read_transaction(conn, |c| {
         match store::get_task_by_item(c, id).optional()? {
             Some(t) if t.unit_id == unit_id && t.kind == KIND => dto(c, t),
-            _ => Err(AppError::not_found(
-                "KEY_CHANGE_REQUEST_NOT_FOUND",
-                "关键信息变更申请不存在。",
-            )),
+            _ => Err(AppError::new(ErrorCode::KeyChangeRequestNotFound)),
         }
     })
 }

@@ -23,11 +23,11 @@ use qibao_core::unit::UnitRuleError;
 use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, units as unit_db};
 
-use crate::error::{AppError, corrupt};
+use crate::error::{AppError, ErrorCode, corrupt};
 
 /// 404 for a unit that is gone (a token of a deleted or unknown unit).
 pub fn unit_not_found() -> AppError {
-    AppError::not_found("UNIT_NOT_FOUND", "单位不存在。")
+    AppError::new(ErrorCode::UnitNotFound)
 }
 
 /// The unit, or [`unit_not_found`].
@@ -44,6 +44,8 @@ pub(crate) fn stored_period(v: i32) -> Result<Period, AppError> {
 }
 
 /// A unit rule refused the request: 422 naming `field`.
-pub(crate) fn rule_refused(code: &'static str, field: &str, e: &UnitRuleError) -> AppError {
-    AppError::unprocessable(code, e.to_string()).with_field_error(field, e.to_string())
+pub(crate) fn rule_refused(code: ErrorCode, field: &str, e: &UnitRuleError) -> AppError {
+    AppError::new(code)
+        .with_detail(e.to_string())
+        .with_field_error(field, e.to_string())
 }
