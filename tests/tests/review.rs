@@ -740,6 +740,34 @@ fn reviewers_need_the_reviewer_role() {
         .assert_problem(403, "FORBIDDEN");
     app.post_as(&format!("{TASKS}/{task}/approve"), &finance, &json!({}))
         .assert_problem(403, "FORBIDDEN");
+    // Without the task's role, the answer is 403 whatever the body: a
+    // malformed or non-JSON body is not read before the role is checked.
+    for (step, ct, raw) in [
+        ("approve", "application/json", "{not json"),
+        ("reject", "application/json", "{not json"),
+        ("reject", "text/plain", "reason"),
+        ("approve", "application/json", "{\"note\": \"\\u0000\"}"),
+    ] {
+        let r = app
+            .client
+            .post(app.url(&format!("{TASKS}/{task}/{step}")))
+            .bearer_auth(&finance)
+            .header("content-type", ct)
+            .body(raw)
+            .send()
+            .unwrap();
+        resp(r).assert_problem(403, "FORBIDDEN");
+        // An unknown task is 404 before its body is read, too.
+        let r = app
+            .client
+            .post(app.url(&format!("{TASKS}/999999/{step}")))
+            .bearer_auth(&rev)
+            .header("content-type", ct)
+            .body(raw)
+            .send()
+            .unwrap();
+        resp(r).assert_problem(404, "TASK_NOT_FOUND");
+    }
     // Unknown tasks, filters and pages.
     app.get_as(&format!("{TASKS}/999999"), &rev)
         .assert_problem(404, "TASK_NOT_FOUND");

@@ -8,10 +8,10 @@ use qibao_app::review::queue::{self, TaskDetail, TaskList};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::StaffUser;
+use crate::auth::{Principal, StaffUser};
 use crate::http::blocking::run_db;
 use crate::http::extract::serde_json_error;
-use crate::http::extract::{Json, Query, check_json_text};
+use crate::http::extract::{LateJson, Query, check_json_text};
 use crate::http::paging::{self, PageQuery};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
@@ -221,6 +221,8 @@ pub async fn approve_task(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
+    let id = path.into_inner();
+    authorize(&state, &staff, id).await?;
     let req: ApproveRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ApproveRequest::default()
     } else {
@@ -228,7 +230,7 @@ pub async fn approve_task(
         serde_json::from_slice(&body).map_err(|e| serde_json_error(&e))?
     };
     let note = note_text(req.note.as_deref(), "note", false)?;
-    let (id, now) = (path.into_inner(), state.clock.now_utc());
+    let now = state.clock.now_utc();
     let d = run_db(&state, move |conn| {
         Ok(queue::approve(conn, &staff, id, note.as_deref(), now)?)
     })
@@ -260,15 +262,28 @@ pub async fn reject_task(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,
     path: web::Path<i64>,
-    body: Json<RejectRequest>,
+    body: LateJson<RejectRequest>,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
+    let id = path.into_inner();
+    authorize(&state, &staff, id).await?;
+    let body = body.into_inner()?;
     let reason = note_text(Some(&body.reason), "reason", true)?.unwrap_or_default();
-    let (id, now) = (path.into_inner(), state.clock.now_utc());
+    let now = state.clock.now_utc();
     let d = run_db(&state, move |conn| {
         Ok(queue::reject(conn, &staff, id, &reason, now)?)
     })
     .await?;
     Ok(web::Json(d))
+}
+
+/// The caller may act on the task (404, 403) before its body is read.
+async fn authorize(
+    state: &web::Data<AppState>,
+    staff: &Principal,
+    id: i64,
+) -> Result<(), ApiError> {
+    let staff = staff.clone();
+    run_db(state, move |conn| Ok(queue::authorize(conn, &staff, id)?)).await
 }
 
 /// Under `/staff`.

@@ -278,6 +278,16 @@ pub fn get(
     })
 }
 
+/// Whether the reviewer may act on the task at all (404 `TASK_NOT_FOUND`,
+/// 403 without its role), so a decision's body is read only after that.
+pub fn authorize(
+    conn: &mut DbConn,
+    reviewer: &(impl Reviewer + ?Sized),
+    id: i64,
+) -> Result<(), AppError> {
+    read_transaction(conn, |c| dispatch::load_for(c, id, reviewer).map(|_| ()))
+}
+
 /// Runs one step in one transaction and answers the task as it is after.
 fn step(
     conn: &mut DbConn,
