@@ -174,10 +174,34 @@ fn raw_bodies_are_held_to_the_policy_too() {
         &json!({ "serial": "SN\u{0}1", "kind": "paid" }),
     );
     refused(&r, "serial");
-    let staff = app.staff_token();
+    // A task the reviewer may decide: the demo unit's key-change request.
+    let clock = &app.server.clock;
+    let demo = qibao_api::demo::load(&app.pool, clock.today(), clock.now_utc()).unwrap();
+    let unit_id = {
+        let mut conn = app.pool.get().unwrap();
+        qibao_db::repo::get_unit_by_no(&mut conn, &demo.unit_no)
+            .unwrap()
+            .id
+    };
+    let unit = qibao_e2e::fixtures::token(&app, unit_id);
+    let material = qibao_e2e::fixtures::upload_pdf_named(&app, &unit, "营业执照.pdf");
     let r = app.post_as(
-        "/api/v1/staff/tasks/1/approve",
-        &staff,
+        "/api/v1/portal/key-change-requests",
+        &unit,
+        &json!({ "name": "宜昌市文本策略有限公司", "material_ids": [material] }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rev = qibao_e2e::fixtures::reviewer(&app);
+    let q = app.get_as("/api/v1/staff/tasks?status=open", &rev);
+    let task = q.body["items"][0]["id"].as_i64().expect("an open task");
+    app.post_as(
+        &format!("/api/v1/staff/tasks/{task}/claim"),
+        &rev,
+        &json!({}),
+    );
+    let r = app.post_as(
+        &format!("/api/v1/staff/tasks/{task}/approve"),
+        &rev,
         &json!({ "note": "同意\u{0}" }),
     );
     refused(&r, "note");
