@@ -336,3 +336,19 @@ pub fn decide_task(app: &App, item: i64, approve: bool, reject_reason: &str) -> 
     assert_eq!(r.status, 200, "{}", r.text);
     r.body
 }
+
+/// How many rows `from` holds: a table, optionally with a `WHERE` clause
+/// (to check that a refusal wrote nothing).
+pub fn row_count(app: &App, from: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {from}"))
+        .get_result::<N>(&mut *conn)
+        .unwrap()
+        .n
+}

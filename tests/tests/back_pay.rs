@@ -111,23 +111,11 @@ fn lines_of_item(app: &App, unit_id: i64, item: i64) -> Vec<assessments::Assessm
 
 /// Row counts of everything an application writes.
 fn counts(app: &App) -> (i64, i64, i64) {
-    use diesel::prelude::*;
-    let mut conn = app.pool.get().unwrap();
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut one = |sql: &str| {
-        diesel::sql_query(sql)
-            .get_result::<N>(&mut *conn)
-            .unwrap()
-            .n
-    };
+    let one = |table: &str| qibao_e2e::fixtures::row_count(app, table);
     (
-        one("SELECT COUNT(*) AS n FROM assessments"),
-        one("SELECT COUNT(*) AS n FROM business_items"),
-        one("SELECT COUNT(*) AS n FROM review_tasks"),
+        one("assessments"),
+        one("business_items"),
+        one("review_tasks"),
     )
 }
 

@@ -34,23 +34,8 @@ fn unit_no(app: &App, unit_id: i64) -> String {
 
 /// Rows of the tables a confirmation writes.
 fn counts(app: &App) -> (i64, i64) {
-    use diesel::prelude::*;
-    let mut conn = app.pool.get().unwrap();
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut one = |sql: &str| {
-        diesel::sql_query(sql)
-            .get_result::<N>(&mut *conn)
-            .unwrap()
-            .n
-    };
-    (
-        one("SELECT COUNT(*) AS n FROM unit_deferrals"),
-        one("SELECT COUNT(*) AS n FROM business_items"),
-    )
+    let one = |table: &str| qibao_e2e::fixtures::row_count(app, table);
+    (one("unit_deferrals"), one("business_items"))
 }
 
 /// The late fee in fen of a line of `principal_fen` over `days` at

@@ -180,25 +180,13 @@ fn decide(app: &App, item: i64, approve: bool) -> Value {
 
 /// Row counts of everything an application writes.
 fn counts(app: &App) -> [i64; 5] {
-    use diesel::prelude::*;
-    let mut conn = app.pool.get().unwrap();
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut one = |sql: &str| {
-        diesel::sql_query(sql)
-            .get_result::<N>(&mut *conn)
-            .unwrap()
-            .n
-    };
+    let one = |table: &str| qibao_e2e::fixtures::row_count(app, table);
     [
-        one("SELECT COUNT(*) AS n FROM refund_applications"),
-        one("SELECT COUNT(*) AS n FROM refund_lines"),
-        one("SELECT COUNT(*) AS n FROM business_items"),
-        one("SELECT COUNT(*) AS n FROM review_tasks"),
-        one("SELECT COUNT(*) AS n FROM refund_lines WHERE live"),
+        one("refund_applications"),
+        one("refund_lines"),
+        one("business_items"),
+        one("review_tasks"),
+        one("refund_lines WHERE live"),
     ]
 }
 
