@@ -68,12 +68,52 @@ pub struct NewAssessment {
     pub updated_at: PrimitiveDateTime,
 }
 
+/// The stored columns of [`Assessment`], in its field order, for RETURNING
+/// (on the multi-backend connection an `as_returning()` cannot be used
+/// there, and `all_columns` also holds the generated `live` and `unpaid`).
+#[allow(clippy::type_complexity)]
+const RETURNED: (
+    assessments::id,
+    assessments::unit_id,
+    assessments::person_id,
+    assessments::employment_id,
+    assessments::insurance,
+    assessments::period,
+    assessments::kind,
+    assessments::base_fen,
+    assessments::unit_rate_ppm,
+    assessments::individual_rate_ppm,
+    assessments::unit_fen,
+    assessments::individual_fen,
+    assessments::status,
+    assessments::source_item_id,
+    assessments::created_at,
+    assessments::updated_at,
+) = (
+    assessments::id,
+    assessments::unit_id,
+    assessments::person_id,
+    assessments::employment_id,
+    assessments::insurance,
+    assessments::period,
+    assessments::kind,
+    assessments::base_fen,
+    assessments::unit_rate_ppm,
+    assessments::individual_rate_ppm,
+    assessments::unit_fen,
+    assessments::individual_fen,
+    assessments::status,
+    assessments::source_item_id,
+    assessments::created_at,
+    assessments::updated_at,
+);
+
 /// A second live line of the same unit, person, insurance and period is
 /// [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
 pub fn insert(conn: &mut DbConn, line: &NewAssessment) -> Result<Assessment, DbError> {
     Ok(diesel::insert_into(assessments::table)
         .values(line)
-        .returning(assessments::all_columns)
+        .returning(RETURNED)
         .get_result(conn)?)
 }
 
@@ -143,7 +183,7 @@ pub fn live_periods_elsewhere(
         .filter(assessments::person_id.eq_any(person_ids))
         .filter(assessments::unit_id.ne(unit_id))
         .filter(assessments::insurance.eq(insurance))
-        .filter(assessments::status.ne(CANCELLED))
+        .filter(assessments::live.eq(true))
         .select(assessments::period)
         .distinct()
         .load(conn)?)
@@ -166,7 +206,7 @@ pub fn live_from_period(
         .filter(assessments::person_id.eq_any(person_ids))
         .filter(assessments::insurance.eq(insurance))
         .filter(assessments::period.ge(from))
-        .filter(assessments::status.ne(CANCELLED))
+        .filter(assessments::live.eq(true))
         .order((assessments::period, assessments::id))
         .select(Assessment::as_select())
         .load(conn)?)

@@ -5,7 +5,7 @@
 
 use diesel::prelude::*;
 
-use crate::assessments::{Assessment, BILLED, CANCELLED, PENDING};
+use crate::assessments::Assessment;
 use crate::review::{PageReq, ReviewTask};
 use crate::schema::{assessments, persons, review_tasks};
 use crate::{DbConn, DbError};
@@ -36,7 +36,7 @@ pub fn list_unit_tasks_of_kinds(
 pub fn lines_of_item(conn: &mut DbConn, item_id: i64) -> Result<Vec<Assessment>, DbError> {
     Ok(assessments::table
         .filter(assessments::source_item_id.eq(item_id))
-        .filter(assessments::status.ne(CANCELLED))
+        .filter(assessments::live.eq(true))
         .order((assessments::period, assessments::insurance, assessments::id))
         .select(Assessment::as_select())
         .load(conn)?)
@@ -55,7 +55,7 @@ pub fn unpaid_lines_of_periods(
     Ok(assessments::table
         .inner_join(persons::table)
         .filter(assessments::unit_id.eq(unit_id))
-        .filter(assessments::status.eq_any([PENDING, BILLED]))
+        .filter(assessments::unpaid.eq(true))
         .filter(assessments::period.eq_any(periods))
         .order((
             assessments::period,

@@ -108,6 +108,7 @@ pub fn order_lines_from_pending(
     use diesel::sql_types::{BigInt, Bool, Date as SqlDate, Nullable, Text};
     let pending = assessments::table
         .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::unpaid.eq(true))
         .filter(assessments::period.eq(period))
         .filter(assessments::status.eq(PENDING))
         .filter(assessments::insurance.eq_any(insurances));

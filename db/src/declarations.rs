@@ -234,7 +234,7 @@ pub fn live_lines_of_period(
         .filter(assessments::unit_id.eq(unit_id))
         .filter(assessments::period.eq(period))
         .filter(assessments::kind.eq_any(kinds))
-        .filter(assessments::status.ne(crate::assessments::CANCELLED))
+        .filter(assessments::live.eq(true))
         .order((assessments::person_id, assessments::insurance))
         .select(crate::assessments::Assessment::as_select())
         .load(conn)?)

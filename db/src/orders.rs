@@ -115,6 +115,7 @@ pub fn pending_lines(
 ) -> Result<Vec<crate::assessments::Assessment>, DbError> {
     Ok(assessments::table
         .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::unpaid.eq(true))
         .filter(assessments::status.eq(PENDING))
         .order((
             assessments::period,
@@ -150,7 +151,7 @@ pub fn pending_groups(conn: &mut DbConn, unit_id: i64) -> Result<Vec<PendingGrou
     const SQL: &str = "SELECT period, insurance, kind, COUNT(*) AS lines, \
         CAST(SUM(unit_fen) AS BIGINT) AS unit_fen, \
         CAST(SUM(individual_fen) AS BIGINT) AS individual_fen \
-        FROM assessments WHERE unit_id = {u} AND status = 'pending' \
+        FROM assessments WHERE unit_id = {u} AND unpaid AND status = 'pending' \
         GROUP BY period, insurance, kind ORDER BY period, insurance, kind";
     Ok(match conn {
         DbConn::Pg(c) => diesel::sql_query(SQL.replace("{u}", "$1"))
@@ -173,6 +174,7 @@ pub fn pending_lines_of_periods(
     }
     Ok(assessments::table
         .filter(assessments::unit_id.eq(unit_id))
+        .filter(assessments::unpaid.eq(true))
         .filter(assessments::status.eq(PENDING))
         .filter(assessments::period.eq_any(periods))
         .order((
@@ -471,7 +473,7 @@ pub fn arrears_by_period(
         FROM assessments a \
         LEFT JOIN order_lines l ON l.assessment_id = a.id AND l.live = TRUE \
         LEFT JOIN orders o ON o.id = l.order_id AND o.status = 'live' AND o.due_date < $1 \
-        WHERE a.unit_id = $2 AND a.status IN ('pending', 'billed') \
+        WHERE a.unit_id = $2 AND a.unpaid \
         GROUP BY a.period ORDER BY a.period";
     Ok(match conn {
         DbConn::Pg(c) => diesel::sql_query(SQL)
@@ -575,6 +577,7 @@ pub fn bill_pending(
     Ok(diesel::update(
         assessments::table
             .filter(assessments::unit_id.eq(unit_id))
+            .filter(assessments::unpaid.eq(true))
             .filter(assessments::status.eq(PENDING)),
     )
     .set((

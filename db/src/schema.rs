@@ -386,6 +386,10 @@ diesel::table! {
         source_item_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Generated: `status <> 'cancelled'` (never written).
+        live -> Bool,
+        /// Generated: `status IN ('pending', 'billed')` (never written).
+        unpaid -> Bool,
     }
 }
 

@@ -62,6 +62,9 @@ struct Column {
     /// engine-specific, so only its presence is compared). Identity and
     /// rowid keys count as no default.
     has_default: bool,
+    /// Computed by the database from other columns (`GENERATED ALWAYS AS`,
+    /// stored on PostgreSQL, virtual on SQLite): never written.
+    generated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -159,7 +162,13 @@ fn render(schema: &Schema) -> String {
         for c in &table.columns {
             let null = if c.nullable { "null" } else { "not null" };
             let default = if c.has_default { " default" } else { "" };
-            writeln!(out, "  {name}.{} {} {null}{default}", c.name, c.family).unwrap();
+            let generated = if c.generated { " generated" } else { "" };
+            writeln!(
+                out,
+                "  {name}.{} {} {null}{default}{generated}",
+                c.name, c.family
+            )
+            .unwrap();
         }
         writeln!(
             out,
@@ -249,6 +258,9 @@ struct SqliteColumn {
     pk: i32,
     #[diesel(sql_type = Nullable<Text>)]
     dflt: Option<String>,
+    /// `table_xinfo`'s hidden: 2 virtual, 3 stored generated column.
+    #[diesel(sql_type = Integer)]
+    hidden: i32,
 }
 
 #[derive(QueryableByName)]
@@ -301,6 +313,8 @@ struct PgColumn {
     nullable: String,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     has_default: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    generated: bool,
 }
 
 #[derive(QueryableByName)]
@@ -343,8 +357,8 @@ fn introspect_sqlite(c: &mut SqliteConnection) -> Schema {
     let mut schema = Schema::new();
     for NameRow { name: table } in tables {
         let cols: Vec<SqliteColumn> = sql_query(
-            "SELECT name, type AS ty, \"notnull\" AS not_null, pk, dflt_value AS dflt \
-             FROM pragma_table_info(?) ORDER BY cid",
+            "SELECT name, type AS ty, \"notnull\" AS not_null, pk, dflt_value AS dflt, hidden \
+             FROM pragma_table_xinfo(?) ORDER BY cid",
         )
         .bind::<Text, _>(&table)
         .load(c)
@@ -363,6 +377,7 @@ fn introspect_sqlite(c: &mut SqliteConnection) -> Schema {
                 int_width: None,
                 nullable: col.not_null == 0 && col.pk == 0,
                 has_default: col.dflt.is_some(),
+                generated: matches!(col.hidden, 2 | 3),
             })
             .collect();
         let list: Vec<SqliteIndex> =
@@ -454,7 +469,8 @@ fn introspect_pg(c: &mut PgConnection) -> Schema {
         let cols: Vec<PgColumn> = sql_query(
             "SELECT column_name::text AS name, data_type::text AS ty, udt_name::text AS udt, \
                     is_nullable::text AS nullable, \
-                    (column_default IS NOT NULL) AS has_default \
+                    (column_default IS NOT NULL) AS has_default, \
+                    (is_generated = 'ALWAYS') AS generated \
              FROM information_schema.columns \
              WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
         )
@@ -474,6 +490,7 @@ fn introspect_pg(c: &mut PgConnection) -> Schema {
                 },
                 nullable: col.nullable == "YES",
                 has_default: col.has_default,
+                generated: col.generated,
             })
             .collect();
         let list: Vec<PgIndex> = sql_query(
@@ -962,6 +979,7 @@ fn schema_rs_differences_are_named() {
         int_width: None,
         nullable,
         has_default: false,
+        generated: false,
     };
     let mut db = Schema::new();
     db.insert(

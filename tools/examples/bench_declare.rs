@@ -263,9 +263,9 @@ fn baseline_issue(
         "INSERT INTO order_lines (order_id, assessment_id, live, interest_fen, interest_days, \
          interest_detail, late_fee_fen, late_fee_days, late_fee_rate_ppm) \
          SELECT {order}, id, TRUE, 0, 0, '[]', 0, 0, 500 FROM assessments \
-         WHERE unit_id = {unit_id} AND status = 'pending'; \
+         WHERE unit_id = {unit_id} AND unpaid AND status = 'pending'; \
          UPDATE assessments SET status = 'billed', updated_at = '{now}' \
-         WHERE unit_id = {unit_id} AND status = 'pending';",
+         WHERE unit_id = {unit_id} AND unpaid AND status = 'pending';",
         order = order.id,
         now = now
             .format(time::macros::format_description!(
