@@ -234,13 +234,36 @@ pub fn set_status(
     .execute(conn)?)
 }
 
-/// Deletes lines (only for undoing the item that created them). A line
-/// referenced elsewhere (e.g. by an order) is [`DbError::Conflict`].
+/// Names the refusal of [`delete_many`]: a line that is not pending or that
+/// an order holds or held.
+pub const ORDERED_LINE: &str = "order_lines_assessment_id_idx";
+
+/// Deletes lines (only for undoing the item that created them): pending
+/// lines that no order holds or ever held, checked in the DELETE itself (no
+/// foreign key from `order_lines` guards this, see migration `000023`).
+/// Unless every one of `ids` went, [`DbError::Conflict`] ([`ORDERED_LINE`])
+/// and the caller's transaction rolls back.
 pub fn delete_many(conn: &mut DbConn, ids: &[i64]) -> Result<usize, DbError> {
-    if ids.is_empty() {
+    use crate::schema::order_lines;
+    use diesel::dsl::{exists, not};
+    let wanted: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+    if wanted.is_empty() {
         return Ok(0);
     }
-    Ok(diesel::delete(assessments::table.filter(assessments::id.eq_any(ids))).execute(conn)?)
+    let ever_ordered = order_lines::table.filter(order_lines::assessment_id.eq(assessments::id));
+    let n = diesel::delete(
+        assessments::table
+            .filter(assessments::id.eq_any(ids))
+            .filter(assessments::status.eq(PENDING))
+            .filter(not(exists(ever_ordered))),
+    )
+    .execute(conn)?;
+    if n != wanted.len() {
+        return Err(DbError::Conflict {
+            constraint: ORDERED_LINE.into(),
+        });
+    }
+    Ok(n)
 }
 
 /// Moves every line of person `from` to person `to` (a merge, R-EMP-8).

@@ -632,3 +632,94 @@ fn the_unit_roster_follows_relations_and_person_numbers() {
         assert!(roster(conn).iter().all(|(_, _, no)| no == "10003726999"));
     });
 }
+
+/// Undoing an enrolment deletes its lines only while they are pending and
+/// no order holds or ever held them (what the dropped foreign key from
+/// `order_lines` guarded); otherwise nothing is deleted.
+#[test]
+fn only_pending_lines_no_order_ever_held_are_deleted() {
+    use crate::assessments::{self, NewAssessment, ORDERED_LINE};
+    use crate::orders::NewOrderLine;
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        let now = datetime!(2023-04-10 09:30:00);
+        let unit = repo::insert_unit(conn, &new_unit("100047515", "91420500MA4F000003")).unwrap();
+        let person =
+            repo::insert_person(conn, &new_person("10003726256", "420502199001011234")).unwrap();
+        let e = repo::insert_employment(conn, &new_employment(unit.id, person.id, "110", "active"))
+            .unwrap();
+        let mut new_line = |period: i32, status: &str| -> i64 {
+            assessments::insert(
+                conn,
+                &NewAssessment {
+                    unit_id: unit.id,
+                    person_id: person.id,
+                    employment_id: e.id,
+                    insurance: "110".into(),
+                    period,
+                    kind: "regular".into(),
+                    base_fen: 500_000,
+                    unit_rate_ppm: 160_000,
+                    individual_rate_ppm: 80_000,
+                    unit_fen: 80_000,
+                    individual_fen: 40_000,
+                    status: status.into(),
+                    source_item_id: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .unwrap()
+            .id
+        };
+        let free = new_line(202304, "pending");
+        let once_ordered = new_line(202305, "pending");
+        let billed = new_line(202306, "billed");
+        let also_free = new_line(202307, "pending");
+        let order_line = |assessment_id: i64, live: bool| NewOrderLine {
+            order_id: 1,
+            assessment_id,
+            live,
+            interest_fen: 0,
+            interest_days: 0,
+            interest_detail: "[]".into(),
+            late_fee_fen: 0,
+            late_fee_days: 0,
+            late_fee_rate_ppm: 500,
+            late_fee_from: None,
+            late_fee_note: None,
+        };
+        crate::bulk::insert_order_lines(
+            conn,
+            &[order_line(once_ordered, false), order_line(billed, true)],
+        )
+        .unwrap();
+        for refused in [
+            vec![free, once_ordered],
+            vec![billed],
+            vec![free, free + 1000],
+        ] {
+            let r = crate::conn::transaction(conn, |c| assessments::delete_many(c, &refused));
+            assert_eq!(r.unwrap_err(), conflict(ORDERED_LINE), "{refused:?}");
+        }
+        assert_eq!(
+            assessments::get_many(conn, &[free, once_ordered, billed, also_free])
+                .unwrap()
+                .len(),
+            4,
+            "a refused delete deletes nothing"
+        );
+        assert_eq!(
+            assessments::delete_many(conn, &[free, also_free, free]).unwrap(),
+            2
+        );
+        assert_eq!(
+            assessments::get_many(conn, &[free, once_ordered, billed, also_free])
+                .unwrap()
+                .len(),
+            2
+        );
+    });
+}
