@@ -406,13 +406,19 @@ pub fn lines_page(
     if offset >= total {
         return Ok(Vec::new());
     }
-    let (lo, hi): (Option<i64>, Option<i64>) = order_lines::table
-        .filter(order_lines::order_id.eq(order_id))
-        .select((
-            diesel::dsl::min(order_lines::id),
-            diesel::dsl::max(order_lines::id),
-        ))
-        .first(conn)?;
+    // Two scalar subqueries, one probe each: SQLite answers `MIN` and `MAX`
+    // from the index only when each stands alone in its query (together
+    // they scan the order's 150,000 index entries, 10-25 ms).
+    let of_order = || order_lines::table.filter(order_lines::order_id.eq(order_id));
+    let (lo, hi): (Option<i64>, Option<i64>) = diesel::select((
+        of_order()
+            .select(diesel::dsl::min(order_lines::id))
+            .single_value(),
+        of_order()
+            .select(diesel::dsl::max(order_lines::id))
+            .single_value(),
+    ))
+    .get_result(conn)?;
     let first = match (lo, hi) {
         (Some(lo), Some(hi)) if hi - lo + 1 == total => Some(lo + offset),
         (Some(_), Some(_)) => order_lines::table
