@@ -14,7 +14,7 @@ use time::PrimitiveDateTime;
 use super::dispatch::{self, Reviewer};
 use super::{MaterialDto, PageInfo, event_label, iso, json_of, kind_label};
 use crate::error::{AppError, FieldError};
-use crate::tx::{read_transaction, transaction};
+use crate::tx::{read_transaction, transaction_with_retry};
 
 /// A task in the queue.
 #[derive(Debug, Serialize)]
@@ -289,12 +289,16 @@ pub fn authorize(
 }
 
 /// Runs one step in one transaction and answers the task as it is after.
+/// One step of a task in its own transaction, run once more when it meets
+/// a concurrent write (e.g. an approved back pay whose lines another
+/// request wrote meanwhile); a second meeting answers 409
+/// `CONCURRENT_CHANGE`.
 fn step(
     conn: &mut DbConn,
     now: PrimitiveDateTime,
-    f: impl FnOnce(&mut DbConn) -> Result<ReviewTask, AppError>,
+    f: impl FnMut(&mut DbConn) -> Result<ReviewTask, AppError>,
 ) -> Result<TaskDetail, AppError> {
-    let task = transaction(conn, f)?;
+    let task = transaction_with_retry(conn, f)?;
     read_transaction(conn, |c| detail(c, task, now))
 }
 
