@@ -723,3 +723,59 @@ fn only_pending_lines_no_order_ever_held_are_deleted() {
         );
     });
 }
+
+/// PostgreSQL: undoing a person's last relation at a unit while another
+/// transaction adds a new relation of that person there leaves the person
+/// on the roster (the removal waits for the new relation and sees it).
+/// SQLite runs one writer at a time, so it cannot race.
+#[test]
+fn the_roster_keeps_a_person_whose_new_relation_commits_during_a_removal() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+
+    use crate::schema::unit_roster;
+    let Some(url) = TestDb::server_url() else {
+        return;
+    };
+    let db = TestDb::postgres(&url);
+    let pool = db.pool();
+    let mut setup = pool.get().unwrap();
+    let unit = repo::insert_unit(&mut setup, &new_unit("100047515", "91420500MA4F000003")).unwrap();
+    let person =
+        repo::insert_person(&mut setup, &new_person("10003726256", "420502199001011234")).unwrap();
+    let first = repo::insert_employment(
+        &mut setup,
+        &new_employment(unit.id, person.id, "110", "active"),
+    )
+    .unwrap();
+
+    // B adds a relation (its roster upsert locks the person's roster row)…
+    let mut adder = pool.get().unwrap();
+    adder.batch_execute("BEGIN").unwrap();
+    repo::insert_employment(
+        &mut adder,
+        &new_employment(unit.id, person.id, "210", "active"),
+    )
+    .unwrap();
+    // …while A undoes the only committed one; A waits for B's lock.
+    let remover = {
+        let pool = pool.clone();
+        std::thread::spawn(move || {
+            let mut conn = pool.get().unwrap();
+            conn.batch_execute("BEGIN").unwrap();
+            crate::employees::delete_employments(&mut conn, &[first.id]).unwrap();
+            conn.batch_execute("COMMIT").unwrap();
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    adder.batch_execute("COMMIT").unwrap();
+    remover.join().unwrap();
+
+    let listed: i64 = unit_roster::table
+        .filter(unit_roster::unit_id.eq(unit.id))
+        .filter(unit_roster::person_id.eq(person.id))
+        .count()
+        .get_result(&mut setup)
+        .unwrap();
+    assert_eq!(listed, 1, "the person still has a relation at the unit");
+}
