@@ -164,11 +164,9 @@ fn add_insurance_in(
         LabourContractNotice { from, to, message }
     });
     let effects = Effects {
-        person_id: person.id,
-        person_no: person.person_no.clone(),
         employments_created: vec![e.id],
         lines_created: rows.iter().map(|r| r.id).collect(),
-        ..Effects::default()
+        ..Effects::of_person(&person)
     };
     let summary = json!({
         "person_no": person.person_no, "name": person.name, "insurance": input.insurance,

@@ -54,7 +54,7 @@ pub struct RelationChange {
 }
 
 /// What an item did, so that revoking it can undo exactly that.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effects {
     pub person_id: i64,
     pub person_no: String,
@@ -75,6 +75,22 @@ pub struct Effects {
 }
 
 impl Effects {
+    /// The effects of an item on `person` that created and changed nothing
+    /// yet (the caller fills in what it did).
+    pub fn of_person(person: &Person) -> Effects {
+        Effects {
+            person_id: person.id,
+            person_no: person.person_no.clone(),
+            person_created: false,
+            person_before: None,
+            person_after: None,
+            employments_created: Vec::new(),
+            employments_changed: Vec::new(),
+            lines_created: Vec::new(),
+            lines_cancelled: Vec::new(),
+        }
+    }
+
     pub fn of_item(item: &BusinessItem) -> Option<Effects> {
         let after: Value = serde_json::from_str(item.after_json.as_deref()?).ok()?;
         serde_json::from_value(after.get("effects")?.clone()).ok()

@@ -194,11 +194,9 @@ fn stop_in(
     let now_relations =
         emp_db::get_employments(conn, &targets.iter().map(|e| e.id).collect::<Vec<_>>())?;
     let effects = Effects {
-        person_id: person.id,
-        person_no: person.person_no.clone(),
         employments_changed: changes,
         lines_cancelled: cancel_ids,
-        ..Effects::default()
+        ..Effects::of_person(&person)
     };
     let summary = json!({
         "person_no": person.person_no, "name": person.name,
