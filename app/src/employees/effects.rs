@@ -3,6 +3,7 @@
 //! The effects (rows created and changed) are what a revocation undoes,
 //! exactly, and what the business-items list reads the person from.
 
+use qibao_db::ids::{AssessmentId, EmploymentId, PersonId};
 use qibao_db::rows::{BusinessItem, Employment, Person};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -48,7 +49,7 @@ impl RelationState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelationChange {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub before: RelationState,
     pub after: RelationState,
 }
@@ -56,7 +57,7 @@ pub struct RelationChange {
 /// What an item did, so that revoking it can undo exactly that.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effects {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_no: String,
     #[serde(default)]
     pub person_created: bool,
@@ -65,13 +66,13 @@ pub struct Effects {
     #[serde(default)]
     pub person_after: Option<GeneralFields>,
     #[serde(default)]
-    pub employments_created: Vec<i64>,
+    pub employments_created: Vec<EmploymentId>,
     #[serde(default)]
     pub employments_changed: Vec<RelationChange>,
     #[serde(default)]
-    pub lines_created: Vec<i64>,
+    pub lines_created: Vec<AssessmentId>,
     #[serde(default)]
-    pub lines_cancelled: Vec<i64>,
+    pub lines_cancelled: Vec<AssessmentId>,
 }
 
 impl Effects {
