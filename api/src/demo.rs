@@ -9,6 +9,7 @@ use qibao_core::Period;
 use qibao_core::ids::{ResidentId, Uscc, resident_id_check_char, uscc_check_char};
 use qibao_core::insurance::Insurance;
 use qibao_db::accounts::{self, NewStaffAccount, NewTaxClient, NewUnitAccount};
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::Unit;
 use qibao_db::rows::{
     NewBusinessItem, NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance,
@@ -58,7 +59,7 @@ const EMPLOYEES: [DemoEmployee; 5] = [
 /// What the demo loader did.
 #[derive(Debug)]
 pub struct DemoSummary {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub unit_no: String,
     pub uscc: String,
     /// The unit was created by this run.
@@ -295,7 +296,7 @@ fn resident(first17: &str) -> Result<ResidentId, DbError> {
 /// number.
 pub fn first_month(
     pool: &Pool,
-    unit_id: i64,
+    unit_id: UnitId,
     today: Date,
     local_now: time::OffsetDateTime,
     now: PrimitiveDateTime,
@@ -317,7 +318,7 @@ pub fn first_month(
     let period = Period::of(today);
     let mut conn = pool.get().map_err(crate::http::problem::ApiError::from)?;
     qibao_db::conn::transaction(&mut conn, |c| {
-        let mut ids: Vec<i64> = qibao_db::employees::employments_of_unit(c, unit_id)?
+        let mut ids: Vec<PersonId> = qibao_db::employees::employments_of_unit(c, unit_id)?
             .iter()
             .map(|e| e.person_id)
             .collect();

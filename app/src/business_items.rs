@@ -6,6 +6,7 @@
 use qibao_core::business_item::label_of;
 use qibao_db::DbConn;
 use qibao_db::business_items::{self as items_db, ItemFilter};
+use qibao_db::ids::{BusinessItemId, UnitId};
 use qibao_db::rows::BusinessItem;
 use serde::Serialize;
 use serde_json::Value;
@@ -126,7 +127,7 @@ fn dto(conn: &mut DbConn, item: &BusinessItem) -> Result<BusinessItemDto, AppErr
     };
     let (role, name) = actor_parts(&item.actor);
     Ok(BusinessItemDto {
-        id: item.id,
+        id: item.id.0,
         kind: item.kind.clone(),
         kind_label: label_of(&item.kind).to_string(),
         status: item.status.clone(),
@@ -150,7 +151,11 @@ fn utc_start_of(d: Date) -> PrimitiveDateTime {
 }
 
 /// One page of the unit's business records, newest first.
-pub fn list(conn: &mut DbConn, unit_id: i64, q: &ItemQuery) -> Result<BusinessItemPage, AppError> {
+pub fn list(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    q: &ItemQuery,
+) -> Result<BusinessItemPage, AppError> {
     let filter = ItemFilter {
         kinds: q.kinds.clone(),
         status: q.status.clone(),
@@ -177,7 +182,11 @@ pub fn list(conn: &mut DbConn, unit_id: i64, q: &ItemQuery) -> Result<BusinessIt
 
 /// One of the unit's business items with its before and after values
 /// (another unit's item is `BUSINESS_ITEM_NOT_FOUND`, like a missing one).
-pub fn get(conn: &mut DbConn, unit_id: i64, id: i64) -> Result<BusinessItemDetail, AppError> {
+pub fn get(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    id: BusinessItemId,
+) -> Result<BusinessItemDetail, AppError> {
     read_transaction(conn, |c| {
         let item = items_db::get(c, id)?
             .filter(|i| i.unit_id == Some(unit_id))

@@ -8,6 +8,7 @@ use qibao_core::contribution::{BaseDecision, contribution_base};
 use qibao_core::insurance::{FloatFactor, InjuryRating, Insurance, RiskClass};
 use qibao_core::policy::{PeriodParams, RegionPolicy};
 use qibao_core::{Money, Period};
+use qibao_db::ids::UnitId;
 use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, employees as emp_db, repo};
 
@@ -24,7 +25,7 @@ pub struct UnitContext {
 }
 
 impl UnitContext {
-    pub fn load(conn: &mut DbConn, unit_id: i64) -> Result<UnitContext, AppError> {
+    pub fn load(conn: &mut DbConn, unit_id: UnitId) -> Result<UnitContext, AppError> {
         let unit = emp_db::get_unit(conn, unit_id).map_err(|e| match e {
             DbError::NotFound => {
                 AppError::new(ErrorCode::UnitNotFound).with_detail("参保单位不存在。")

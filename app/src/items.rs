@@ -4,6 +4,7 @@
 
 use qibao_core::business_item::BusinessItemKind;
 use qibao_db::DbConn;
+use qibao_db::ids::UnitId;
 use qibao_db::rows::{BusinessItem, NewBusinessItem};
 use serde_json::Value;
 use time::PrimitiveDateTime;
@@ -19,7 +20,7 @@ pub const REVOKED: &str = "revoked";
 /// What to record.
 #[derive(Debug, Clone)]
 pub struct ItemRecord<'a> {
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     /// What kind of business item (stored as its code).
     pub kind: BusinessItemKind,
     /// `done`, `pending_review`, `approved`, `rejected`, `revoked`…

@@ -4,6 +4,7 @@
 //! type, from its content) and its name are decided by the API when it
 //! reads the upload.
 
+use qibao_db::ids::{MaterialId, UnitId};
 use qibao_db::review::{self as store, NewMaterial, PageReq};
 use qibao_db::{DbConn, OptionalExt};
 use time::PrimitiveDateTime;
@@ -51,7 +52,7 @@ fn material_not_found() -> AppError {
 pub fn upload(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     upload: Upload,
     now: PrimitiveDateTime,
 ) -> Result<MaterialDto, AppError> {
@@ -71,7 +72,7 @@ pub fn upload(
 }
 
 /// A page of the unit's materials (without content), newest first.
-pub fn list(conn: &mut DbConn, unit_id: i64, page: PageReq) -> Result<Materials, AppError> {
+pub fn list(conn: &mut DbConn, unit_id: UnitId, page: PageReq) -> Result<Materials, AppError> {
     let (rows, total) =
         read_transaction(conn, |c| store::list_materials_for_unit(c, unit_id, page))?;
     Ok(Materials {
@@ -82,7 +83,11 @@ pub fn list(conn: &mut DbConn, unit_id: i64, page: PageReq) -> Result<Materials,
 
 /// The bytes of a material; `unit_id` limits it to one unit's (another
 /// unit's material is 404, like a missing one).
-pub fn content(conn: &mut DbConn, id: i64, unit_id: Option<i64>) -> Result<Content, AppError> {
+pub fn content(
+    conn: &mut DbConn,
+    id: MaterialId,
+    unit_id: Option<UnitId>,
+) -> Result<Content, AppError> {
     let (meta, bytes) = read_transaction(conn, |c| store::get_material_content(c, id).optional())?
         .filter(|(m, _)| unit_id.is_none_or(|u| m.unit_id == u))
         .ok_or_else(material_not_found)?;

@@ -28,6 +28,7 @@ use qibao_core::rules::order_due_date;
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::Assessment;
 use qibao_db::bulk::SharedLineTerms;
+use qibao_db::ids::{AssessmentId, PersonId, UnitId};
 use qibao_db::orders::{self as orders_db, NewOrder, NewOrderLine, Order};
 use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, employees as emp_db};
@@ -321,7 +322,7 @@ fn retryable(e: DbError) -> AppError {
 /// caller's (write) transaction.
 pub fn expire_overdue(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<(), AppError> {
@@ -502,8 +503,8 @@ fn summary(
 fn person_names(
     conn: &mut DbConn,
     lines: &[Assessment],
-) -> Result<HashMap<i64, (String, String)>, AppError> {
-    let mut ids: Vec<i64> = lines.iter().map(|l| l.person_id).collect();
+) -> Result<HashMap<PersonId, (String, String)>, AppError> {
+    let mut ids: Vec<PersonId> = lines.iter().map(|l| l.person_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let mut out = HashMap::new();
@@ -518,7 +519,7 @@ fn person_names(
 #[allow(clippy::too_many_arguments)]
 fn line_dto(
     a: &Assessment,
-    names: &HashMap<i64, (String, String)>,
+    names: &HashMap<PersonId, (String, String)>,
     interest: Money,
     interest_days: i64,
     segments: Vec<InterestSegmentDto>,
@@ -564,7 +565,7 @@ fn line_dto(
 pub fn issue(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     today: Date,
     local_now: OffsetDateTime,
     now: PrimitiveDateTime,
@@ -839,8 +840,8 @@ pub fn issue(
 /// status is the one to show).
 pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderWithLines, AppError> {
     let mut lines = orders_db::lines_of(conn, order.id)?;
-    let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
-    let mut rows: HashMap<i64, Assessment> = HashMap::new();
+    let ids: Vec<AssessmentId> = lines.iter().map(|l| l.assessment_id).collect();
+    let mut rows: HashMap<AssessmentId, Assessment> = HashMap::new();
     for chunk in ids.chunks(5000) {
         for a in qibao_db::assessments::get_many(conn, chunk)? {
             rows.insert(a.id, a);
@@ -872,7 +873,7 @@ pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderWithLi
 fn stored_line_dto(
     l: &orders_db::OrderLine,
     a: &Assessment,
-    names: &HashMap<i64, (String, String)>,
+    names: &HashMap<PersonId, (String, String)>,
 ) -> Result<OrderLineDto, AppError> {
     let segs: Vec<InterestSegmentDto> =
         serde_json::from_str(&l.interest_detail).map_err(|e| corrupt("interest detail", e))?;
@@ -897,7 +898,7 @@ fn stored_line_dto(
 pub fn create(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     key: Option<&str>,
     today: Date,
     local_now: OffsetDateTime,
@@ -928,7 +929,7 @@ pub fn create(
 /// A constant number of statements whatever the order's size.
 pub fn get(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     order_no: &str,
     today: Date,
 ) -> Result<OrderDto, AppError> {
@@ -947,7 +948,7 @@ pub const MAX_PAGE_SIZE: i64 = 200;
 /// four statements whatever the order's size or the page.
 pub fn lines(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     order_no: &str,
     page: i64,
     page_size: i64,
@@ -987,7 +988,7 @@ pub struct OrderFilter {
 /// number of statements.
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     filter: OrderFilter,
     page: i64,
     page_size: i64,
@@ -1041,7 +1042,11 @@ pub fn list(
 
 /// The amounts the unit still owes, by period (R-BACK-4): pending lines
 /// and lines on an order live on `today`; summed in SQL, a read.
-pub fn arrears(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<Vec<ArrearsDto>, AppError> {
+pub fn arrears(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    today: Date,
+) -> Result<Vec<ArrearsDto>, AppError> {
     let rows = qibao_db::conn::read_transaction(conn, |c| {
         orders_db::arrears_by_period(c, unit_id, today)
     })?;
@@ -1070,7 +1075,7 @@ pub fn arrears(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<Vec<Arrea
 pub fn revoke(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     order_no: &str,
     today: Date,
     now: PrimitiveDateTime,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use qibao_core::Period;
 use qibao_core::insurance::Insurance;
 use qibao_core::payment::contiguous_spans;
+use qibao_db::ids::{AssessmentId, PersonId, UnitId};
 use qibao_db::{DbConn, employees as emp_db};
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +62,7 @@ pub struct PaidMonthsPage {
 /// (实缴到账明细), in one read snapshot.
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     filter: &PaidMonthsFilter,
 ) -> Result<PaidMonthsPage, AppError> {
     read_transaction(conn, |c| page_of(c, unit_id, filter))
@@ -69,7 +70,7 @@ pub fn list(
 
 fn page_of(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     filter: &PaidMonthsFilter,
 ) -> Result<PaidMonthsPage, AppError> {
     let (page, per_page) = (filter.page, filter.per_page);
@@ -90,13 +91,14 @@ fn page_of(
     };
     let insurance = filter.insurance.map(|i| i.code());
     let rows = qibao_db::tax::paid_months(conn, unit_id, insurance, person_id)?;
-    let mut persons: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let mut persons: Vec<PersonId> = rows.iter().map(|r| r.1).collect();
     persons.sort_unstable();
     persons.dedup();
-    let refunded: HashSet<i64> = qibao_db::refunds::refunded_assessment_ids(conn, &persons)?
-        .into_iter()
-        .collect();
-    let mut by: BTreeMap<(i64, String), Vec<Period>> = BTreeMap::new();
+    let refunded: HashSet<AssessmentId> =
+        qibao_db::refunds::refunded_assessment_ids(conn, &persons)?
+            .into_iter()
+            .collect();
+    let mut by: BTreeMap<(PersonId, String), Vec<Period>> = BTreeMap::new();
     for (id, person, ins, period) in rows {
         if refunded.contains(&id) {
             continue;
@@ -105,13 +107,13 @@ fn page_of(
         by.entry((person, ins)).or_default().push(p);
     }
     let total = i64::try_from(by.len()).unwrap_or(i64::MAX);
-    let chosen: Vec<((i64, String), Vec<Period>)> = by
+    let chosen: Vec<((PersonId, String), Vec<Period>)> = by
         .into_iter()
         .skip(usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX))
         .take(usize::try_from(per_page).unwrap_or(0))
         .collect();
-    let ids: Vec<i64> = chosen.iter().map(|((p, _), _)| *p).collect();
-    let names: HashMap<i64, (String, String)> = emp_db::get_persons(conn, &ids)?
+    let ids: Vec<PersonId> = chosen.iter().map(|((p, _), _)| *p).collect();
+    let names: HashMap<PersonId, (String, String)> = emp_db::get_persons(conn, &ids)?
         .into_iter()
         .map(|p| (p.id, (p.person_no, p.name)))
         .collect();

@@ -4,6 +4,7 @@
 //! cases that act on one of the unit's employees.
 
 use qibao_core::employment::{IdType, id_key, id_spellings};
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::{Employment, Person};
 use qibao_db::{DbConn, employees as emp_db};
 
@@ -18,7 +19,7 @@ pub fn person_key(p: &Person) -> String {
 }
 
 /// Ids of every live person number with the same ID as `p` (itself first).
-pub fn same_person_ids(conn: &mut DbConn, p: &Person) -> Result<Vec<i64>, AppError> {
+pub fn same_person_ids(conn: &mut DbConn, p: &Person) -> Result<Vec<PersonId>, AppError> {
     let mut ids = vec![p.id];
     for other in emp_db::find_by_id_spellings(conn, &id_spellings(&person_key(p)))? {
         if !ids.contains(&other.id) {
@@ -37,7 +38,7 @@ pub fn person_not_found(person_no: &str) -> AppError {
 /// (any status) with the unit; another unit's person is 404 (isolation).
 pub fn unit_person(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
 ) -> Result<(Person, Vec<Employment>), AppError> {
     let person =

@@ -6,15 +6,16 @@ use std::collections::HashMap;
 use qibao_core::{Money, Period};
 use qibao_db::DbConn;
 use qibao_db::declarations as decl_db;
+use qibao_db::ids::{PersonId, UnitId};
 
 use crate::error::AppError;
 
 /// The base of each person declared for the SI year of `period`.
 pub fn bases_for(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     period: Period,
-) -> Result<Option<HashMap<i64, Money>>, AppError> {
+) -> Result<Option<HashMap<PersonId, Money>>, AppError> {
     let Some(d) = decl_db::current_wage_declaration(conn, unit_id, period.si_year().0)? else {
         return Ok(None);
     };

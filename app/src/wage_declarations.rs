@@ -14,6 +14,7 @@ use qibao_core::contribution::{
 use qibao_core::declaration::check_wage_window;
 use qibao_core::{Money, SiYear};
 use qibao_db::declarations::{self as decl_db, NewWageDeclaration, NewWagePerson, WagePerson};
+use qibao_db::ids::{PersonId, UnitId, WageDeclarationId};
 use qibao_db::rows::Person;
 use qibao_db::{DbConn, DbError, employees as emp_db, repo};
 use serde::Serialize;
@@ -140,8 +141,8 @@ fn load_dto(
         return Ok(None);
     };
     let rows = decl_db::wage_persons(conn, current.id)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
-    let persons: HashMap<i64, Person> = emp_db::get_persons(conn, &ids)?
+    let ids: Vec<PersonId> = rows.iter().map(|r| r.person_id).collect();
+    let persons: HashMap<PersonId, Person> = emp_db::get_persons(conn, &ids)?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
@@ -191,7 +192,7 @@ fn load_dto(
 /// history, or `WAGE_DECLARATION_NOT_FOUND`.
 pub fn get(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     si_year: SiYear,
 ) -> Result<WageDeclarationDto, AppError> {
     read_transaction(conn, |c| {
@@ -206,7 +207,7 @@ pub fn get(
 pub fn declare_year(
     conn: &mut DbConn,
     who: &(impl AsActor + ?Sized),
-    unit_id: i64,
+    unit_id: UnitId,
     si_year: SiYear,
     persons: &[WagePersonInput],
     today: Date,
@@ -222,7 +223,7 @@ pub fn declare_year(
 pub fn declare_monthly_wages(
     conn: &mut DbConn,
     who: &(impl AsActor + ?Sized),
-    unit_id: i64,
+    unit_id: UnitId,
     si_year: SiYear,
     wages: &[(String, Money)],
     today: Date,
@@ -241,7 +242,7 @@ pub fn declare_monthly_wages(
 fn declare(
     conn: &mut DbConn,
     who: &(impl AsActor + ?Sized),
-    unit_id: i64,
+    unit_id: UnitId,
     si_year: SiYear,
     persons: &[WagePersonInput],
     today: Date,
@@ -271,7 +272,7 @@ fn declare(
     .map_err(|e| AppError::new(ErrorCode::WageWindowClosed).with_detail(e.to_string()))?;
     let bounds = ctx.policy.bounds_for(si_year)?.clone();
     // Only the unit's active employees.
-    let active: BTreeSet<i64> = emp_db::employments_of_unit(conn, unit_id)?
+    let active: BTreeSet<PersonId> = emp_db::employments_of_unit(conn, unit_id)?
         .into_iter()
         .filter(|e| e.status == repo::ACTIVE)
         .map(|e| e.person_id)
@@ -303,7 +304,7 @@ fn declare(
             }
         };
         rows.push(NewWagePerson {
-            declaration_id: 0,
+            declaration_id: WageDeclarationId(0),
             person_id: person.id,
             basis: basis_code(&p.basis).to_string(),
             previous_year_total_fen: total,

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use crate::auth::AuthSession;
+use crate::ids::{ApiKeyId, RefreshTokenId, StaffAccountId, UnitAccountId, UnitId};
 use crate::rows::Unit;
 use crate::schema::{
     agents, api_keys, auth_sessions, qr_sessions, refresh_tokens, staff_accounts, tax_clients,
@@ -24,7 +25,7 @@ use crate::{DbConn, DbError};
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = staff_accounts)]
 pub struct StaffAccount {
-    pub id: i64,
+    pub id: StaffAccountId,
     pub username: String,
     pub name: String,
     pub password_hash: String,
@@ -73,7 +74,7 @@ pub fn find_staff_by_username(
         .optional()?)
 }
 
-pub fn find_staff_by_id(conn: &mut DbConn, id: i64) -> Result<StaffAccount, DbError> {
+pub fn find_staff_by_id(conn: &mut DbConn, id: StaffAccountId) -> Result<StaffAccount, DbError> {
     Ok(staff_accounts::table
         .find(id)
         .select(StaffAccount::as_select())
@@ -84,11 +85,11 @@ pub fn find_staff_by_id(conn: &mut DbConn, id: i64) -> Result<StaffAccount, DbEr
 /// `locked_until`, `updated_at`): the same three statements for staff and
 /// legal-representative accounts.
 macro_rules! lockout_fns {
-    ($table:ident, $increment:ident, $lock:ident, $reset:ident) => {
+    ($table:ident, $id:ty, $increment:ident, $lock:ident, $reset:ident) => {
         /// Counts one more failed sign-in; returns the new count.
         pub fn $increment(
             conn: &mut DbConn,
-            id: i64,
+            id: $id,
             now: PrimitiveDateTime,
         ) -> Result<i32, DbError> {
             Ok(diesel::update($table::table.find(id))
@@ -103,7 +104,7 @@ macro_rules! lockout_fns {
         /// Locks the account until `until` and starts the count again.
         pub fn $lock(
             conn: &mut DbConn,
-            id: i64,
+            id: $id,
             until: PrimitiveDateTime,
             now: PrimitiveDateTime,
         ) -> Result<(), DbError> {
@@ -118,7 +119,7 @@ macro_rules! lockout_fns {
         }
 
         /// After a successful sign-in: no failures, no lock.
-        pub fn $reset(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> Result<(), DbError> {
+        pub fn $reset(conn: &mut DbConn, id: $id, now: PrimitiveDateTime) -> Result<(), DbError> {
             diesel::update($table::table.find(id))
                 .set((
                     $table::failed_attempts.eq(0),
@@ -133,6 +134,7 @@ macro_rules! lockout_fns {
 
 lockout_fns!(
     staff_accounts,
+    StaffAccountId,
     increment_staff_failures,
     lock_staff,
     reset_staff_failures
@@ -143,8 +145,8 @@ lockout_fns!(
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = unit_accounts)]
 pub struct UnitAccount {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: UnitAccountId,
+    pub unit_id: UnitId,
     pub password_hash: String,
     pub must_change_password: bool,
     pub failed_attempts: i32,
@@ -157,7 +159,7 @@ pub struct UnitAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = unit_accounts)]
 pub struct NewUnitAccount {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub password_hash: String,
     pub must_change_password: bool,
     pub created_at: PrimitiveDateTime,
@@ -176,7 +178,10 @@ pub fn insert_unit_account(
         .get_result(conn)?)
 }
 
-pub fn find_unit_account(conn: &mut DbConn, unit_id: i64) -> Result<Option<UnitAccount>, DbError> {
+pub fn find_unit_account(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+) -> Result<Option<UnitAccount>, DbError> {
     Ok(unit_accounts::table
         .filter(unit_accounts::unit_id.eq(unit_id))
         .select(UnitAccount::as_select())
@@ -184,7 +189,10 @@ pub fn find_unit_account(conn: &mut DbConn, unit_id: i64) -> Result<Option<UnitA
         .optional()?)
 }
 
-pub fn find_unit_account_by_id(conn: &mut DbConn, id: i64) -> Result<UnitAccount, DbError> {
+pub fn find_unit_account_by_id(
+    conn: &mut DbConn,
+    id: UnitAccountId,
+) -> Result<UnitAccount, DbError> {
     Ok(unit_accounts::table
         .find(id)
         .select(UnitAccount::as_select())
@@ -206,6 +214,7 @@ pub fn find_unit_account_by_uscc(
 
 lockout_fns!(
     unit_accounts,
+    UnitAccountId,
     increment_unit_failures,
     lock_unit_account,
     reset_unit_failures
@@ -215,7 +224,7 @@ lockout_fns!(
 /// sign-in (true for a one-time password handed out by staff).
 pub fn set_unit_password(
     conn: &mut DbConn,
-    id: i64,
+    id: UnitAccountId,
     password_hash: &str,
     must_change_password: bool,
     now: PrimitiveDateTime,
@@ -239,7 +248,7 @@ pub fn set_unit_password(
 // ---------------------------------------------------------------- sessions
 
 /// A unit by its id.
-pub fn get_unit(conn: &mut DbConn, id: i64) -> Result<Unit, DbError> {
+pub fn get_unit(conn: &mut DbConn, id: UnitId) -> Result<Unit, DbError> {
     Ok(units::table
         .find(id)
         .select(Unit::as_select())
@@ -258,7 +267,7 @@ pub fn find_session(conn: &mut DbConn, id: &str) -> Result<Option<AuthSession>, 
 /// Revokes every live session of `kind` for a unit; returns how many.
 pub fn revoke_unit_sessions(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     kind: &str,
     now: PrimitiveDateTime,
 ) -> Result<usize, DbError> {
@@ -277,7 +286,7 @@ pub fn revoke_unit_sessions(
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshToken {
-    pub id: i64,
+    pub id: RefreshTokenId,
     pub session_id: String,
     /// SHA-256 hex of the token.
     pub token_hash: String,
@@ -317,7 +326,7 @@ pub fn find_refresh_token(
 /// concurrent request, or before).
 pub fn use_refresh_token(
     conn: &mut DbConn,
-    id: i64,
+    id: RefreshTokenId,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
@@ -499,8 +508,8 @@ pub fn units_for_holder(
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKey {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: ApiKeyId,
+    pub unit_id: UnitId,
     pub name: String,
     pub key_prefix: String,
     /// SHA-256 hex of the whole key.
@@ -514,7 +523,7 @@ pub struct ApiKey {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = api_keys)]
 pub struct NewApiKey {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub name: String,
     pub key_prefix: String,
     pub key_hash: String,
@@ -534,7 +543,7 @@ pub fn insert_api_key(conn: &mut DbConn, key: &NewApiKey) -> Result<ApiKey, DbEr
 /// the total count.
 pub fn list_api_keys(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<ApiKey>, i64), DbError> {
@@ -563,8 +572,8 @@ pub fn find_api_key_by_prefix(conn: &mut DbConn, prefix: &str) -> Result<Option<
 /// A key of this unit (another unit's key is `None`).
 pub fn find_unit_api_key(
     conn: &mut DbConn,
-    unit_id: i64,
-    id: i64,
+    unit_id: UnitId,
+    id: ApiKeyId,
 ) -> Result<Option<ApiKey>, DbError> {
     Ok(api_keys::table
         .find(id)
@@ -577,8 +586,8 @@ pub fn find_unit_api_key(
 /// Revokes a live key of this unit; `false` when it was revoked already.
 pub fn revoke_api_key(
     conn: &mut DbConn,
-    unit_id: i64,
-    id: i64,
+    unit_id: UnitId,
+    id: ApiKeyId,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
@@ -592,7 +601,11 @@ pub fn revoke_api_key(
     Ok(n == 1)
 }
 
-pub fn touch_api_key(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> Result<(), DbError> {
+pub fn touch_api_key(
+    conn: &mut DbConn,
+    id: ApiKeyId,
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
     diesel::update(api_keys::table.find(id))
         .set(api_keys::last_used_at.eq(Some(now)))
         .execute(conn)?;
@@ -690,7 +703,7 @@ mod tests {
         .unwrap()
     }
 
-    fn agent(conn: &mut DbConn, unit_id: i64, id_number: &str, name: &str, status: &str) {
+    fn agent(conn: &mut DbConn, unit_id: UnitId, id_number: &str, name: &str, status: &str) {
         diesel::insert_into(agents::table)
             .values((
                 agents::unit_id.eq(unit_id),
@@ -946,7 +959,7 @@ mod tests {
                 ("new", false, 0, None, Some(NOW))
             );
             assert_eq!(
-                set_unit_password(c, 999, "h", false, NOW),
+                set_unit_password(c, UnitAccountId(999), "h", false, NOW),
                 Err(DbError::NotFound)
             );
         });

@@ -9,6 +9,7 @@ use qibao_core::employment::{AssessmentKind, LineStatus};
 use qibao_core::insurance::Insurance;
 use time::PrimitiveDateTime;
 
+use crate::ids::{AssessmentId, BusinessItemId, EmploymentId, PersonId, UnitId};
 use crate::schema::assessments;
 use crate::{DbConn, DbError};
 
@@ -25,10 +26,10 @@ pub const CANCELLED: &str = "cancelled";
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = assessments)]
 pub struct Assessment {
-    pub id: i64,
-    pub unit_id: i64,
-    pub person_id: i64,
-    pub employment_id: i64,
+    pub id: AssessmentId,
+    pub unit_id: UnitId,
+    pub person_id: PersonId,
+    pub employment_id: EmploymentId,
     #[diesel(deserialize_as = String)]
     pub insurance: Insurance,
     #[diesel(deserialize_as = i32)]
@@ -42,7 +43,7 @@ pub struct Assessment {
     pub individual_fen: i64,
     #[diesel(deserialize_as = String)]
     pub status: LineStatus,
-    pub source_item_id: Option<i64>,
+    pub source_item_id: Option<BusinessItemId>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }
@@ -51,9 +52,9 @@ pub struct Assessment {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = assessments, treat_none_as_default_value = false)]
 pub struct NewAssessment {
-    pub unit_id: i64,
-    pub person_id: i64,
-    pub employment_id: i64,
+    pub unit_id: UnitId,
+    pub person_id: PersonId,
+    pub employment_id: EmploymentId,
     pub insurance: String,
     pub period: i32,
     pub kind: String,
@@ -63,7 +64,7 @@ pub struct NewAssessment {
     pub unit_fen: i64,
     pub individual_fen: i64,
     pub status: String,
-    pub source_item_id: Option<i64>,
+    pub source_item_id: Option<BusinessItemId>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }
@@ -118,7 +119,7 @@ pub fn insert(conn: &mut DbConn, line: &NewAssessment) -> Result<Assessment, DbE
 }
 
 /// The lines with these ids (any order).
-pub fn get_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Assessment>, DbError> {
+pub fn get_many(conn: &mut DbConn, ids: &[AssessmentId]) -> Result<Vec<Assessment>, DbError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -130,7 +131,7 @@ pub fn get_many(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Assessment>, DbErr
 }
 
 /// Every line of a unit, by person, period, insurance.
-pub fn list_for_unit(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Assessment>, DbError> {
+pub fn list_for_unit(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<Assessment>, DbError> {
     Ok(assessments::table
         .filter(assessments::unit_id.eq(unit_id))
         .order((
@@ -145,8 +146,8 @@ pub fn list_for_unit(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Assessment>,
 /// Every line of one person at one unit, by period and insurance.
 pub fn list_for_unit_person(
     conn: &mut DbConn,
-    unit_id: i64,
-    person_id: i64,
+    unit_id: UnitId,
+    person_id: PersonId,
 ) -> Result<Vec<Assessment>, DbError> {
     Ok(assessments::table
         .filter(assessments::unit_id.eq(unit_id))
@@ -157,7 +158,10 @@ pub fn list_for_unit_person(
 }
 
 /// Every line of these persons (any unit), by period.
-pub fn list_for_persons(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<Assessment>, DbError> {
+pub fn list_for_persons(
+    conn: &mut DbConn,
+    person_ids: &[PersonId],
+) -> Result<Vec<Assessment>, DbError> {
     if person_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -172,8 +176,8 @@ pub fn list_for_persons(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<Ass
 /// `unit_id`, for one insurance: the periods paid or payable elsewhere.
 pub fn live_periods_elsewhere(
     conn: &mut DbConn,
-    person_ids: &[i64],
-    unit_id: i64,
+    person_ids: &[PersonId],
+    unit_id: UnitId,
     insurance: &str,
 ) -> Result<Vec<i32>, DbError> {
     if person_ids.is_empty() {
@@ -193,8 +197,8 @@ pub fn live_periods_elsewhere(
 /// (YYYYMM) on.
 pub fn live_from_period(
     conn: &mut DbConn,
-    unit_id: i64,
-    person_ids: &[i64],
+    unit_id: UnitId,
+    person_ids: &[PersonId],
     insurance: &str,
     from: i32,
 ) -> Result<Vec<Assessment>, DbError> {
@@ -217,7 +221,7 @@ pub fn live_from_period(
 /// line of the same key is [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
 pub fn set_status(
     conn: &mut DbConn,
-    ids: &[i64],
+    ids: &[AssessmentId],
     from: &str,
     to: &str,
     now: PrimitiveDateTime,
@@ -243,10 +247,10 @@ pub const ORDERED_LINE: &str = "order_lines_assessment_id_idx";
 /// foreign key from `order_lines` guards this, see migration `000023`).
 /// Unless every one of `ids` went, [`DbError::Conflict`] ([`ORDERED_LINE`])
 /// and the caller's transaction rolls back.
-pub fn delete_many(conn: &mut DbConn, ids: &[i64]) -> Result<usize, DbError> {
+pub fn delete_many(conn: &mut DbConn, ids: &[AssessmentId]) -> Result<usize, DbError> {
     use crate::schema::order_lines;
     use diesel::dsl::{exists, not};
-    let wanted: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+    let wanted: std::collections::BTreeSet<AssessmentId> = ids.iter().copied().collect();
     if wanted.is_empty() {
         return Ok(0);
     }
@@ -270,8 +274,8 @@ pub fn delete_many(conn: &mut DbConn, ids: &[i64]) -> Result<usize, DbError> {
 /// Two live lines of one key are [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
 pub fn move_person(
     conn: &mut DbConn,
-    from: i64,
-    to: i64,
+    from: PersonId,
+    to: PersonId,
     now: PrimitiveDateTime,
 ) -> Result<usize, DbError> {
     Ok(
@@ -285,7 +289,7 @@ pub fn move_person(
 }
 
 /// Whether any line (any status) belongs to this person.
-pub fn person_has_lines(conn: &mut DbConn, person_id: i64) -> Result<bool, DbError> {
+pub fn person_has_lines(conn: &mut DbConn, person_id: PersonId) -> Result<bool, DbError> {
     Ok(diesel::select(diesel::dsl::exists(
         assessments::table.filter(assessments::person_id.eq(person_id)),
     ))

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use crate::ids::UnitId;
 use crate::schema::auth_sessions;
 use crate::{DbConn, DbError};
 
@@ -14,7 +15,7 @@ pub struct AuthSession {
     pub kind: String,
     pub subject: String,
     pub name: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub roles: String,
     pub channel: String,
     pub created_at: PrimitiveDateTime,
@@ -65,7 +66,7 @@ pub fn revoke_sessions_of(
     conn: &mut DbConn,
     kind: &str,
     subject: &str,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
     now: PrimitiveDateTime,
 ) -> Result<usize, DbError> {
     let target = auth_sessions::table

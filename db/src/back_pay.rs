@@ -6,6 +6,7 @@
 use diesel::prelude::*;
 
 use crate::assessments::Assessment;
+use crate::ids::{BusinessItemId, UnitId};
 use crate::review::{PageReq, ReviewTask};
 use crate::schema::{assessments, persons, review_tasks};
 use crate::{DbConn, DbError};
@@ -13,7 +14,7 @@ use crate::{DbConn, DbError};
 /// The tasks of a unit of any of `kinds`, newest first, and how many in all.
 pub fn list_unit_tasks_of_kinds(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     kinds: &[&str],
     page: PageReq,
 ) -> Result<(Vec<ReviewTask>, i64), DbError> {
@@ -33,7 +34,10 @@ pub fn list_unit_tasks_of_kinds(
 }
 
 /// The live lines a business item created, by period and insurance.
-pub fn lines_of_item(conn: &mut DbConn, item_id: i64) -> Result<Vec<Assessment>, DbError> {
+pub fn lines_of_item(
+    conn: &mut DbConn,
+    item_id: BusinessItemId,
+) -> Result<Vec<Assessment>, DbError> {
     Ok(assessments::table
         .filter(assessments::source_item_id.eq(item_id))
         .filter(assessments::live.eq(true))
@@ -46,7 +50,7 @@ pub fn lines_of_item(conn: &mut DbConn, item_id: i64) -> Result<Vec<Assessment>,
 /// person's number and name, by period, person and insurance.
 pub fn unpaid_lines_of_periods(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     periods: &[i32],
 ) -> Result<Vec<(Assessment, String, String)>, DbError> {
     if periods.is_empty() {
@@ -70,7 +74,7 @@ pub fn unpaid_lines_of_periods(
 /// (`after_json`).
 pub fn set_item_after(
     conn: &mut DbConn,
-    item_id: i64,
+    item_id: BusinessItemId,
     after_json: &str,
     now: time::PrimitiveDateTime,
 ) -> Result<(), DbError> {

@@ -17,6 +17,7 @@ use diesel::prelude::*;
 use time::Date;
 
 use crate::assessments::{NewAssessment, PENDING};
+use crate::ids::{OrderId, UnitId};
 use crate::orders::{NewOrderLine, NewOrderSum};
 use crate::schema::{assessments, order_lines, order_sums, tax_statement_lines};
 use crate::tax::NewStatementLine;
@@ -99,8 +100,8 @@ pub struct SharedLineTerms {
 /// [`DbError::Conflict`] ([`crate::orders::LIVE_LINE_KEY`]).
 pub fn order_lines_from_pending(
     conn: &mut DbConn,
-    order_id: i64,
-    unit_id: i64,
+    order_id: OrderId,
+    unit_id: UnitId,
     period: i32,
     insurances: &[&str],
     terms: &SharedLineTerms,

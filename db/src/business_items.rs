@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use crate::ids::{BusinessItemId, UnitId};
 use crate::rows::BusinessItem;
 use crate::schema::business_items;
 use crate::{DbConn, DbError};
@@ -22,7 +23,7 @@ pub struct ItemFilter {
 /// The unit's items matching `filter`, newest first: one page and the total.
 pub fn list_for_unit(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     filter: &ItemFilter,
     offset: i64,
     limit: i64,
@@ -55,7 +56,7 @@ pub fn list_for_unit(
     Ok((items, total))
 }
 
-pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<BusinessItem>, DbError> {
+pub fn get(conn: &mut DbConn, id: BusinessItemId) -> Result<Option<BusinessItem>, DbError> {
     Ok(business_items::table
         .find(id)
         .select(BusinessItem::as_select())
@@ -66,8 +67,8 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<BusinessItem>, DbError> 
 /// Items of the unit after `after_id` with one of `kinds` and `status`, oldest first.
 pub fn later_items(
     conn: &mut DbConn,
-    unit_id: i64,
-    after_id: i64,
+    unit_id: UnitId,
+    after_id: BusinessItemId,
     kinds: &[&str],
     status: &str,
 ) -> Result<Vec<BusinessItem>, DbError> {
@@ -99,7 +100,7 @@ pub fn items_of_kinds(
 /// concurrent change of status makes it 0).
 pub fn set_status(
     conn: &mut DbConn,
-    id: i64,
+    id: BusinessItemId,
     from: &str,
     to: &str,
     now: PrimitiveDateTime,
@@ -120,7 +121,7 @@ pub fn set_status(
 /// Replaces the item's after-values (completed once its effects are known).
 pub fn set_after(
     conn: &mut DbConn,
-    id: i64,
+    id: BusinessItemId,
     after_json: &str,
     now: PrimitiveDateTime,
 ) -> Result<(), DbError> {

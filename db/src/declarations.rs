@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use qibao_core::Period;
 use time::PrimitiveDateTime;
 
+use crate::ids::{PersonId, UnitId, WageDeclarationId};
 use crate::schema::{declarations, unit_insurances, wage_declaration_persons, wage_declarations};
 use crate::{DbConn, DbError};
 
@@ -22,8 +23,8 @@ pub const DECLARATION_KEY: &str = "declarations_unit_id_period_key";
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = wage_declarations)]
 pub struct WageDeclaration {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: WageDeclarationId,
+    pub unit_id: UnitId,
     pub si_year: i32,
     pub version: i32,
     pub late: bool,
@@ -36,7 +37,7 @@ pub struct WageDeclaration {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = wage_declarations)]
 pub struct NewWageDeclaration {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub si_year: i32,
     pub version: i32,
     pub late: bool,
@@ -50,8 +51,8 @@ pub struct NewWageDeclaration {
 #[diesel(table_name = wage_declaration_persons)]
 pub struct WagePerson {
     pub id: i64,
-    pub declaration_id: i64,
-    pub person_id: i64,
+    pub declaration_id: WageDeclarationId,
+    pub person_id: PersonId,
     pub basis: String,
     pub previous_year_total_fen: Option<i64>,
     pub months_paid: Option<i32>,
@@ -64,8 +65,8 @@ pub struct WagePerson {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = wage_declaration_persons)]
 pub struct NewWagePerson {
-    pub declaration_id: i64,
-    pub person_id: i64,
+    pub declaration_id: WageDeclarationId,
+    pub person_id: PersonId,
     pub basis: String,
     pub previous_year_total_fen: Option<i64>,
     pub months_paid: Option<i32>,
@@ -78,7 +79,7 @@ pub struct NewWagePerson {
 /// The current wage-base declaration of a unit for a year.
 pub fn current_wage_declaration(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     si_year: i32,
 ) -> Result<Option<WageDeclaration>, DbError> {
     Ok(wage_declarations::table
@@ -93,7 +94,7 @@ pub fn current_wage_declaration(
 /// Every version of a unit's wage-base declaration for a year, oldest first.
 pub fn wage_declaration_versions(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     si_year: i32,
 ) -> Result<Vec<WageDeclaration>, DbError> {
     Ok(wage_declarations::table
@@ -106,7 +107,11 @@ pub fn wage_declaration_versions(
 
 /// Marks a current declaration superseded; returns how many rows moved
 /// (0 when a concurrent correction got there first).
-pub fn supersede(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> Result<usize, DbError> {
+pub fn supersede(
+    conn: &mut DbConn,
+    id: WageDeclarationId,
+    now: PrimitiveDateTime,
+) -> Result<usize, DbError> {
     Ok(diesel::update(
         wage_declarations::table
             .filter(wage_declarations::id.eq(id))
@@ -144,7 +149,10 @@ pub fn insert_wage_declaration(
 }
 
 /// The persons of a wage-base declaration, by id.
-pub fn wage_persons(conn: &mut DbConn, declaration_id: i64) -> Result<Vec<WagePerson>, DbError> {
+pub fn wage_persons(
+    conn: &mut DbConn,
+    declaration_id: WageDeclarationId,
+) -> Result<Vec<WagePerson>, DbError> {
     Ok(wage_declaration_persons::table
         .filter(wage_declaration_persons::declaration_id.eq(declaration_id))
         .order(wage_declaration_persons::id)
@@ -158,7 +166,7 @@ pub fn wage_persons(conn: &mut DbConn, declaration_id: i64) -> Result<Vec<WagePe
 #[diesel(table_name = declarations)]
 pub struct Declaration {
     pub id: i64,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     #[diesel(deserialize_as = i32)]
     pub period: Period,
     pub kind: String,
@@ -170,7 +178,7 @@ pub struct Declaration {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = declarations)]
 pub struct NewDeclaration {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub period: i32,
     pub kind: String,
     pub excluded_json: String,
@@ -180,7 +188,7 @@ pub struct NewDeclaration {
 
 pub fn find_declaration(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     period: i32,
 ) -> Result<Option<Declaration>, DbError> {
     Ok(declarations::table
@@ -204,7 +212,7 @@ pub fn insert_declaration(conn: &mut DbConn, d: &NewDeclaration) -> Result<Decla
 /// registrations to `period` where it is earlier (or unset).
 pub fn advance_latest_accounted(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     period: i32,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(
@@ -225,7 +233,7 @@ pub fn advance_latest_accounted(
 /// person and insurance.
 pub fn live_lines_of_period(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     period: i32,
     kinds: &[&str],
 ) -> Result<Vec<crate::assessments::Assessment>, DbError> {

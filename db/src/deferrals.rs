@@ -7,6 +7,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use crate::ids::{BusinessItemId, UnitId};
 use crate::schema::unit_deferrals;
 use crate::{DbConn, DbError};
 
@@ -18,11 +19,11 @@ pub const UNIT_PERIOD_KEY: &str = "unit_deferrals_unit_id_period_key";
 #[diesel(table_name = unit_deferrals)]
 pub struct UnitDeferral {
     pub id: i64,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     /// YYYYMM.
     pub period: i32,
     /// The confirmation's business item (办件).
-    pub business_item_id: i64,
+    pub business_item_id: BusinessItemId,
     /// Who confirmed it (`role:subject:name`, as business items record it).
     pub confirmed_by: String,
     /// `portal`, `counter` or `api`.
@@ -33,16 +34,16 @@ pub struct UnitDeferral {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = unit_deferrals)]
 pub struct NewUnitDeferral {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub period: i32,
-    pub business_item_id: i64,
+    pub business_item_id: BusinessItemId,
     pub confirmed_by: String,
     pub channel: String,
     pub confirmed_at: PrimitiveDateTime,
 }
 
 /// The unit's confirmed months (YYYYMM), oldest first.
-pub fn confirmed_periods(conn: &mut DbConn, unit_id: i64) -> Result<Vec<i32>, DbError> {
+pub fn confirmed_periods(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<i32>, DbError> {
     Ok(unit_deferrals::table
         .filter(unit_deferrals::unit_id.eq(unit_id))
         .order(unit_deferrals::period)
@@ -51,7 +52,7 @@ pub fn confirmed_periods(conn: &mut DbConn, unit_id: i64) -> Result<Vec<i32>, Db
 }
 
 /// The unit's confirmations, oldest month first.
-pub fn list_for_unit(conn: &mut DbConn, unit_id: i64) -> Result<Vec<UnitDeferral>, DbError> {
+pub fn list_for_unit(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<UnitDeferral>, DbError> {
     Ok(unit_deferrals::table
         .filter(unit_deferrals::unit_id.eq(unit_id))
         .order(unit_deferrals::period)

@@ -18,6 +18,7 @@ use qibao_core::employment::PersonStatusKind;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::Assessment;
+use crate::ids::{EmploymentId, PersonId, UnitId};
 use crate::rows::{Employment, Person, Unit, UnitInjuryFactor, UnitInsurance};
 use crate::schema::{
     assessments, employments, person_id_keys, person_merges, person_statuses, persons,
@@ -102,7 +103,7 @@ pub struct UnpaidCondition {
 /// and applies the conditions (two statements).
 pub fn roster_page(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     filter: &RosterFilter,
     page: Option<(i64, i64)>,
 ) -> Result<(Vec<Person>, Option<i64>), DbError> {
@@ -113,7 +114,7 @@ pub fn roster_page(
             .first(conn)
             .optional()?
             .unwrap_or(0);
-        let ids: Vec<i64> = unit_roster::table
+        let ids: Vec<PersonId> = unit_roster::table
             .filter(unit_roster::unit_id.eq(unit_id))
             .order((unit_roster::person_no, unit_roster::person_id))
             .select(unit_roster::person_id)
@@ -219,8 +220,8 @@ pub fn roster_page(
 /// The relations at the unit of these persons (any status), oldest first.
 pub fn employments_at_unit(
     conn: &mut DbConn,
-    unit_id: i64,
-    person_ids: &[i64],
+    unit_id: UnitId,
+    person_ids: &[PersonId],
 ) -> Result<Vec<Employment>, DbError> {
     let mut rows = in_chunks(person_ids, |ids| {
         employments::table
@@ -237,8 +238,8 @@ pub fn employments_at_unit(
 /// The lines at the unit of these persons, by person, period and insurance.
 pub fn lines_at_unit(
     conn: &mut DbConn,
-    unit_id: i64,
-    person_ids: &[i64],
+    unit_id: UnitId,
+    person_ids: &[PersonId],
 ) -> Result<Vec<Assessment>, DbError> {
     let mut rows = in_chunks(person_ids, |ids| {
         assessments::table
@@ -276,7 +277,7 @@ pub const SUSPENDED: &str = "suspended";
 #[diesel(table_name = person_statuses)]
 pub struct PersonStatusRow {
     pub id: i64,
-    pub person_id: i64,
+    pub person_id: PersonId,
     #[diesel(deserialize_as = String)]
     pub kind: PersonStatusKind,
     #[diesel(deserialize_as = i32)]
@@ -291,7 +292,7 @@ pub struct PersonStatusRow {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = person_statuses)]
 pub struct NewPersonStatus {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub kind: String,
     pub from_period: i32,
     pub to_period: Option<i32>,
@@ -305,8 +306,8 @@ pub struct NewPersonStatus {
 #[diesel(table_name = person_merges)]
 pub struct PersonMerge {
     pub id: i64,
-    pub keep_person_id: i64,
-    pub merge_person_id: i64,
+    pub keep_person_id: PersonId,
+    pub merge_person_id: PersonId,
     pub reason: String,
     pub decided_by: String,
     pub moved_json: String,
@@ -316,8 +317,8 @@ pub struct PersonMerge {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = person_merges)]
 pub struct NewPersonMerge {
-    pub keep_person_id: i64,
-    pub merge_person_id: i64,
+    pub keep_person_id: PersonId,
+    pub merge_person_id: PersonId,
     pub reason: String,
     pub decided_by: String,
     pub moved_json: String,
@@ -328,7 +329,7 @@ pub struct NewPersonMerge {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = persons)]
 pub struct PersonIdentity {
-    pub id: i64,
+    pub id: PersonId,
     pub person_no: String,
     pub id_type: String,
     pub id_number: String,
@@ -367,7 +368,7 @@ macro_rules! not_merged {
 }
 
 /// The unit with this id.
-pub fn get_unit(conn: &mut DbConn, unit_id: i64) -> Result<Unit, DbError> {
+pub fn get_unit(conn: &mut DbConn, unit_id: UnitId) -> Result<Unit, DbError> {
     Ok(units::table
         .find(unit_id)
         .select(Unit::as_select())
@@ -375,7 +376,7 @@ pub fn get_unit(conn: &mut DbConn, unit_id: i64) -> Result<Unit, DbError> {
 }
 
 /// Unit numbers of these units, as (id, unit_no).
-pub fn unit_nos(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, DbError> {
+pub fn unit_nos(conn: &mut DbConn, ids: &[UnitId]) -> Result<Vec<(UnitId, String)>, DbError> {
     in_chunks(ids, |ids| {
         units::table
             .filter(units::id.eq_any(ids))
@@ -387,7 +388,7 @@ pub fn unit_nos(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<(i64, String)>, Db
 /// The unit's insurance registrations, by insurance.
 pub fn list_unit_insurances(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<Vec<UnitInsurance>, DbError> {
     Ok(unit_insurances::table
         .filter(unit_insurances::unit_id.eq(unit_id))
@@ -399,7 +400,7 @@ pub fn list_unit_insurances(
 /// The unit's work-injury floating factors, by from_period.
 pub fn list_injury_factors(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<Vec<UnitInjuryFactor>, DbError> {
     Ok(unit_injury_factors::table
         .filter(unit_injury_factors::unit_id.eq(unit_id))
@@ -445,7 +446,7 @@ pub fn get_person_any(conn: &mut DbConn, person_no: &str) -> Result<Option<Perso
 }
 
 /// Persons by id (oldest first), merged ones included.
-pub fn get_persons(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Person>, DbError> {
+pub fn get_persons(conn: &mut DbConn, ids: &[PersonId]) -> Result<Vec<Person>, DbError> {
     let mut rows = in_chunks(ids, |ids| {
         persons::table
             .filter(persons::id.eq_any(ids))
@@ -468,7 +469,7 @@ pub fn list_identities(conn: &mut DbConn) -> Result<Vec<PersonIdentity>, DbError
 
 pub fn update_general(
     conn: &mut DbConn,
-    person_id: i64,
+    person_id: PersonId,
     change: &PersonGeneralChange,
 ) -> Result<Person, DbError> {
     Ok(diesel::update(persons::table.find(person_id))
@@ -479,7 +480,7 @@ pub fn update_general(
 
 pub fn update_key(
     conn: &mut DbConn,
-    person_id: i64,
+    person_id: PersonId,
     change: &PersonKeyChange,
 ) -> Result<Person, DbError> {
     Ok(diesel::update(persons::table.find(person_id))
@@ -490,7 +491,7 @@ pub fn update_key(
 
 /// Deletes a person (only for undoing the enrolment that created it, when
 /// nothing else refers to it). A reference is [`DbError::Conflict`].
-pub fn delete_person(conn: &mut DbConn, person_id: i64) -> Result<(), DbError> {
+pub fn delete_person(conn: &mut DbConn, person_id: PersonId) -> Result<(), DbError> {
     diesel::delete(person_id_keys::table.filter(person_id_keys::person_id.eq(person_id)))
         .execute(conn)?;
     diesel::delete(persons::table.find(person_id)).execute(conn)?;
@@ -499,7 +500,7 @@ pub fn delete_person(conn: &mut DbConn, person_id: i64) -> Result<(), DbError> {
 
 /// Whether anything but its ID claim refers to the person: a relation, a
 /// status record or a merge.
-pub fn person_is_referenced(conn: &mut DbConn, person_id: i64) -> Result<bool, DbError> {
+pub fn person_is_referenced(conn: &mut DbConn, person_id: PersonId) -> Result<bool, DbError> {
     let relation: bool = diesel::select(exists(
         employments::table.filter(employments::person_id.eq(person_id)),
     ))
@@ -521,7 +522,7 @@ pub fn person_is_referenced(conn: &mut DbConn, person_id: i64) -> Result<bool, D
 
 /// Claims an ID key for a new person. The key claimed already is
 /// [`DbError::Conflict`] ([`ID_KEY_CLAIM`]).
-pub fn claim_id_key(conn: &mut DbConn, id_key: &str, person_id: i64) -> Result<(), DbError> {
+pub fn claim_id_key(conn: &mut DbConn, id_key: &str, person_id: PersonId) -> Result<(), DbError> {
     diesel::insert_into(person_id_keys::table)
         .values((
             person_id_keys::id_key.eq(id_key),
@@ -532,7 +533,7 @@ pub fn claim_id_key(conn: &mut DbConn, id_key: &str, person_id: i64) -> Result<(
 }
 
 /// The person holding the claim of `id_key`, if any.
-pub fn id_key_holder(conn: &mut DbConn, id_key: &str) -> Result<Option<i64>, DbError> {
+pub fn id_key_holder(conn: &mut DbConn, id_key: &str) -> Result<Option<PersonId>, DbError> {
     Ok(person_id_keys::table
         .filter(person_id_keys::id_key.eq(id_key))
         .select(person_id_keys::person_id)
@@ -541,7 +542,7 @@ pub fn id_key_holder(conn: &mut DbConn, id_key: &str) -> Result<Option<i64>, DbE
 }
 
 /// Drops the claims of a person.
-pub fn release_id_keys(conn: &mut DbConn, person_id: i64) -> Result<usize, DbError> {
+pub fn release_id_keys(conn: &mut DbConn, person_id: PersonId) -> Result<usize, DbError> {
     Ok(
         diesel::delete(person_id_keys::table.filter(person_id_keys::person_id.eq(person_id)))
             .execute(conn)?,
@@ -549,7 +550,7 @@ pub fn release_id_keys(conn: &mut DbConn, person_id: i64) -> Result<usize, DbErr
 }
 
 /// Hands the claims of person `from` to person `to` (a merge).
-pub fn move_id_keys(conn: &mut DbConn, from: i64, to: i64) -> Result<usize, DbError> {
+pub fn move_id_keys(conn: &mut DbConn, from: PersonId, to: PersonId) -> Result<usize, DbError> {
     Ok(
         diesel::update(person_id_keys::table.filter(person_id_keys::person_id.eq(from)))
             .set(person_id_keys::person_id.eq(to))
@@ -560,7 +561,7 @@ pub fn move_id_keys(conn: &mut DbConn, from: i64, to: i64) -> Result<usize, DbEr
 /// Every relation of these persons (any unit, any status), oldest first.
 pub fn employments_of_persons(
     conn: &mut DbConn,
-    person_ids: &[i64],
+    person_ids: &[PersonId],
 ) -> Result<Vec<Employment>, DbError> {
     let mut rows = in_chunks(person_ids, |ids| {
         employments::table
@@ -574,7 +575,7 @@ pub fn employments_of_persons(
 }
 
 /// Every relation of a unit (any status), oldest first.
-pub fn employments_of_unit(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Employment>, DbError> {
+pub fn employments_of_unit(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<Employment>, DbError> {
     Ok(employments::table
         .filter(employments::unit_id.eq(unit_id))
         .order(employments::id)
@@ -583,7 +584,10 @@ pub fn employments_of_unit(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Employ
 }
 
 /// Relations by id (oldest first).
-pub fn get_employments(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Employment>, DbError> {
+pub fn get_employments(
+    conn: &mut DbConn,
+    ids: &[EmploymentId],
+) -> Result<Vec<Employment>, DbError> {
     let mut rows = in_chunks(ids, |ids| {
         employments::table
             .filter(employments::id.eq_any(ids))
@@ -601,7 +605,7 @@ pub fn get_employments(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Employment>
 /// exists is [`DbError::Conflict`] ([`ACTIVE_RELATION_KEY`]).
 pub fn set_employment_state(
     conn: &mut DbConn,
-    id: i64,
+    id: EmploymentId,
     from: &str,
     status: &str,
     stop_date: Option<Date>,
@@ -624,7 +628,7 @@ pub fn set_employment_state(
 }
 
 /// Deletes relations (only for undoing the item that created them).
-pub fn delete_employments(conn: &mut DbConn, ids: &[i64]) -> Result<usize, DbError> {
+pub fn delete_employments(conn: &mut DbConn, ids: &[EmploymentId]) -> Result<usize, DbError> {
     let counts = in_chunks(ids, |ids| {
         diesel::delete(employments::table.filter(employments::id.eq_any(ids)))
             .execute(conn)
@@ -637,8 +641,8 @@ pub fn delete_employments(conn: &mut DbConn, ids: &[i64]) -> Result<usize, DbErr
 /// relations of one insurance are [`DbError::Conflict`] ([`ACTIVE_RELATION_KEY`]).
 pub fn move_employments(
     conn: &mut DbConn,
-    from: i64,
-    to: i64,
+    from: PersonId,
+    to: PersonId,
     now: PrimitiveDateTime,
 ) -> Result<usize, DbError> {
     Ok(
@@ -654,7 +658,7 @@ pub fn move_employments(
 /// Status records of these persons, by from_period.
 pub fn list_statuses(
     conn: &mut DbConn,
-    person_ids: &[i64],
+    person_ids: &[PersonId],
 ) -> Result<Vec<PersonStatusRow>, DbError> {
     let mut rows = in_chunks(person_ids, |ids| {
         person_statuses::table
@@ -678,7 +682,7 @@ pub fn insert_status(
 }
 
 /// Moves the status records of person `from` to `to` (a merge).
-pub fn move_statuses(conn: &mut DbConn, from: i64, to: i64) -> Result<usize, DbError> {
+pub fn move_statuses(conn: &mut DbConn, from: PersonId, to: PersonId) -> Result<usize, DbError> {
     Ok(
         diesel::update(person_statuses::table.filter(person_statuses::person_id.eq(from)))
             .set(person_statuses::person_id.eq(to))
@@ -696,7 +700,10 @@ pub fn insert_merge(conn: &mut DbConn, merge: &NewPersonMerge) -> Result<PersonM
 }
 
 /// Merges in which the person took part (kept or merged), oldest first.
-pub fn merges_of_person(conn: &mut DbConn, person_id: i64) -> Result<Vec<PersonMerge>, DbError> {
+pub fn merges_of_person(
+    conn: &mut DbConn,
+    person_id: PersonId,
+) -> Result<Vec<PersonMerge>, DbError> {
     Ok(person_merges::table
         .filter(
             person_merges::keep_person_id

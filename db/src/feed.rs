@@ -7,6 +7,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use crate::ids::OrderId;
 use crate::schema::{tax_feed, tax_feed_counter};
 use crate::{DbConn, DbError};
 
@@ -29,7 +30,7 @@ pub fn lock_feed(conn: &mut DbConn) -> Result<(), DbError> {
 /// in the transaction as possible. An order gets each event once.
 pub fn append_feed(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     event: &str,
     now: PrimitiveDateTime,
 ) -> Result<i64, DbError> {

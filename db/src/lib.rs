@@ -4,7 +4,8 @@
 //! `postgresql://…`, `sqlite://PATH`, `sqlite:PATH`); [`Pool::run_migrations`]
 //! applies the embedded migration tree of that backend
 //! (`migrations/sqlite`, `migrations/postgres`: same folder names).
-//! Queries live in [`repo`], rows in [`rows`], tables in [`schema`].
+//! Queries live in [`repo`], rows in [`rows`], tables in [`schema`], typed
+//! row ids in [`ids`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +27,7 @@ pub mod deferrals;
 pub mod employees;
 mod error;
 pub mod feed;
+pub mod ids;
 pub mod orders;
 pub mod policy;
 pub mod policy_admin;

@@ -14,6 +14,7 @@ use qibao_core::payment::OrderState;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::{BILLED, PENDING};
+use crate::ids::{AssessmentId, OrderId, OrderLineId, UnitId};
 use crate::schema::{assessments, idempotency_keys, order_lines, order_sums, orders, persons};
 use crate::{DbConn, DbError};
 
@@ -29,9 +30,9 @@ pub const REVOKED: &str = "revoked";
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = orders)]
 pub struct Order {
-    pub id: i64,
+    pub id: OrderId,
     pub order_no: String,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     #[diesel(deserialize_as = String)]
     pub status: OrderState,
     pub agency: String,
@@ -59,7 +60,7 @@ pub struct Order {
 #[diesel(table_name = orders)]
 pub struct NewOrder {
     pub order_no: String,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub status: String,
     pub agency: String,
     pub issue_date: Date,
@@ -77,9 +78,9 @@ pub struct NewOrder {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = order_lines)]
 pub struct OrderLine {
-    pub id: i64,
-    pub order_id: i64,
-    pub assessment_id: i64,
+    pub id: OrderLineId,
+    pub order_id: OrderId,
+    pub assessment_id: AssessmentId,
     pub live: bool,
     pub interest_fen: i64,
     pub interest_days: i64,
@@ -95,8 +96,8 @@ pub struct OrderLine {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = order_lines, treat_none_as_default_value = false)]
 pub struct NewOrderLine {
-    pub order_id: i64,
-    pub assessment_id: i64,
+    pub order_id: OrderId,
+    pub assessment_id: AssessmentId,
     pub live: bool,
     pub interest_fen: i64,
     pub interest_days: i64,
@@ -111,7 +112,7 @@ pub struct NewOrderLine {
 /// The unit's pending lines (any kind), by period, person, insurance.
 pub fn pending_lines(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<Vec<crate::assessments::Assessment>, DbError> {
     Ok(assessments::table
         .filter(assessments::unit_id.eq(unit_id))
@@ -146,7 +147,7 @@ pub struct PendingGroup {
 
 /// The unit's pending lines by month, insurance and kind (one statement), so an
 /// issue can bill the months that accrue nothing without reading their lines.
-pub fn pending_groups(conn: &mut DbConn, unit_id: i64) -> Result<Vec<PendingGroup>, DbError> {
+pub fn pending_groups(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<PendingGroup>, DbError> {
     use diesel::sql_types::BigInt;
     const SQL: &str = "SELECT period, insurance, kind, COUNT(*) AS lines, \
         CAST(SUM(unit_fen) AS BIGINT) AS unit_fen, \
@@ -166,7 +167,7 @@ pub fn pending_groups(conn: &mut DbConn, unit_id: i64) -> Result<Vec<PendingGrou
 /// The unit's pending lines of these months, by period, person, insurance.
 pub fn pending_lines_of_periods(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     periods: &[i32],
 ) -> Result<Vec<crate::assessments::Assessment>, DbError> {
     if periods.is_empty() {
@@ -231,7 +232,7 @@ pub fn insert_line(conn: &mut DbConn, l: &NewOrderLine) -> Result<OrderLine, DbE
 
 pub fn find_by_no(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     order_no: &str,
 ) -> Result<Option<Order>, DbError> {
     Ok(orders::table
@@ -242,7 +243,7 @@ pub fn find_by_no(
         .optional()?)
 }
 
-pub fn lines_of(conn: &mut DbConn, order_id: i64) -> Result<Vec<OrderLine>, DbError> {
+pub fn lines_of(conn: &mut DbConn, order_id: OrderId) -> Result<Vec<OrderLine>, DbError> {
     Ok(order_lines::table
         .filter(order_lines::order_id.eq(order_id))
         .order(order_lines::id)
@@ -267,9 +268,9 @@ pub enum StatusFilter {
 /// `today`; with the total count. Two statements.
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     status: Option<StatusFilter>,
-    ids: Option<&[i64]>,
+    ids: Option<&[OrderId]>,
     today: Date,
     offset: i64,
     limit: i64,
@@ -347,7 +348,7 @@ fn sqlite_placeholders(sql: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = order_sums, treat_none_as_default_value = false)]
 pub struct NewOrderSum {
-    pub order_id: i64,
+    pub order_id: OrderId,
     pub insurance: String,
     pub kind: String,
     pub period: i32,
@@ -360,7 +361,7 @@ pub struct NewOrderSum {
 
 impl NewOrderSum {
     /// The row of `group` for order `order_id`.
-    pub fn of(order_id: i64, group: &LineGroup) -> NewOrderSum {
+    pub fn of(order_id: OrderId, group: &LineGroup) -> NewOrderSum {
         NewOrderSum {
             order_id,
             insurance: group.insurance.clone(),
@@ -377,7 +378,7 @@ impl NewOrderSum {
 
 /// An order's stored sums by insurance, kind and period (a few rows
 /// whatever the order's size), by period, insurance, kind.
-pub fn line_groups(conn: &mut DbConn, order_id: i64) -> Result<Vec<LineGroup>, DbError> {
+pub fn line_groups(conn: &mut DbConn, order_id: OrderId) -> Result<Vec<LineGroup>, DbError> {
     Ok(order_sums::table
         .filter(order_sums::order_id.eq(order_id))
         .order((order_sums::period, order_sums::insurance, order_sums::kind))
@@ -398,7 +399,7 @@ pub type LineRow = (OrderLine, crate::assessments::Assessment, (String, String))
 /// of the `(order_id, id)` index. Either way one page reads 20 rows.
 pub fn lines_page(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     total: i64,
     offset: i64,
     limit: i64,
@@ -410,7 +411,7 @@ pub fn lines_page(
     // from the index only when each stands alone in its query (together
     // they scan the order's 150,000 index entries, 10-25 ms).
     let of_order = || order_lines::table.filter(order_lines::order_id.eq(order_id));
-    let (lo, hi): (Option<i64>, Option<i64>) = diesel::select((
+    let (lo, hi): (Option<OrderLineId>, Option<OrderLineId>) = diesel::select((
         of_order()
             .select(diesel::dsl::min(order_lines::id))
             .single_value(),
@@ -420,7 +421,7 @@ pub fn lines_page(
     ))
     .get_result(conn)?;
     let first = match (lo, hi) {
-        (Some(lo), Some(hi)) if hi - lo + 1 == total => Some(lo + offset),
+        (Some(lo), Some(hi)) if hi.0 - lo.0 + 1 == total => Some(OrderLineId(lo.0 + offset)),
         (Some(_), Some(_)) => order_lines::table
             .filter(order_lines::order_id.eq(order_id))
             .order(order_lines::id)
@@ -467,7 +468,7 @@ pub struct ArrearsRow {
 /// as pending even before a writer has closed it.
 pub fn arrears_by_period(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     today: Date,
 ) -> Result<Vec<ArrearsRow>, DbError> {
     use diesel::sql_types::{BigInt, Date as SqlDate};
@@ -496,9 +497,9 @@ pub fn arrears_by_period(
 /// Ids of the unit's orders with a line of `period`.
 pub fn order_ids_with_period(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     period: i32,
-) -> Result<Vec<i64>, DbError> {
+) -> Result<Vec<OrderId>, DbError> {
     Ok(order_lines::table
         .inner_join(assessments::table)
         .filter(assessments::unit_id.eq(unit_id))
@@ -509,7 +510,11 @@ pub fn order_ids_with_period(
 }
 
 /// The unit's live orders whose due date is before `today`.
-pub fn overdue_live(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<Vec<Order>, DbError> {
+pub fn overdue_live(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    today: Date,
+) -> Result<Vec<Order>, DbError> {
     Ok(orders::table
         .filter(orders::unit_id.eq(unit_id))
         .filter(orders::status.eq(LIVE))
@@ -524,7 +529,7 @@ pub fn overdue_live(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<Vec<
 /// longer live.
 pub fn close(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     to: &str,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
@@ -577,7 +582,7 @@ pub fn close(
 /// concurrent change (a line declared meanwhile), and the caller retries.
 pub fn bill_pending(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     now: PrimitiveDateTime,
 ) -> Result<usize, DbError> {
     Ok(diesel::update(
@@ -597,7 +602,7 @@ pub fn bill_pending(
 #[diesel(table_name = idempotency_keys)]
 pub struct StoredResponse {
     pub id: i64,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub key: String,
     pub status: i32,
     pub response_json: String,
@@ -606,7 +611,7 @@ pub struct StoredResponse {
 
 pub fn find_key(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     key: &str,
 ) -> Result<Option<StoredResponse>, DbError> {
     Ok(idempotency_keys::table
@@ -620,7 +625,7 @@ pub fn find_key(
 /// A key stored already is [`DbError::Conflict`] ([`IDEMPOTENCY_KEY`]).
 pub fn store_key(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     key: &str,
     status: i32,
     response_json: &str,

@@ -13,6 +13,9 @@ use qibao_core::Period;
 use qibao_core::insurance::Insurance;
 use time::PrimitiveDateTime;
 
+use crate::ids::{
+    AssessmentId, BusinessItemId, EmploymentId, PersonId, RefundApplicationId, UnitId,
+};
 use crate::schema::{assessments, order_lines, refund_applications, refund_lines};
 use crate::{DbConn, DbError};
 
@@ -38,11 +41,11 @@ pub const REFUND_NO_SEQUENCE: &str = "refund_no";
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = refund_applications)]
 pub struct RefundApplication {
-    pub id: i64,
+    pub id: RefundApplicationId,
     pub refund_no: String,
-    pub unit_id: i64,
-    pub person_id: i64,
-    pub business_item_id: i64,
+    pub unit_id: UnitId,
+    pub person_id: PersonId,
+    pub business_item_id: BusinessItemId,
     pub status: String,
     pub total_fen: i64,
     pub bank_name: String,
@@ -66,9 +69,9 @@ pub struct RefundApplication {
 #[diesel(table_name = refund_applications)]
 pub struct NewRefundApplication {
     pub refund_no: String,
-    pub unit_id: i64,
-    pub person_id: i64,
-    pub business_item_id: i64,
+    pub unit_id: UnitId,
+    pub person_id: PersonId,
+    pub business_item_id: BusinessItemId,
     pub status: String,
     pub total_fen: i64,
     pub bank_name: String,
@@ -86,8 +89,8 @@ pub struct NewRefundApplication {
 #[diesel(table_name = refund_lines)]
 pub struct RefundLine {
     pub id: i64,
-    pub application_id: i64,
-    pub assessment_id: i64,
+    pub application_id: RefundApplicationId,
+    pub assessment_id: AssessmentId,
     #[diesel(deserialize_as = String)]
     pub insurance: Insurance,
     #[diesel(deserialize_as = i32)]
@@ -101,8 +104,8 @@ pub struct RefundLine {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = refund_lines)]
 pub struct NewRefundLine {
-    pub application_id: i64,
-    pub assessment_id: i64,
+    pub application_id: RefundApplicationId,
+    pub assessment_id: AssessmentId,
     pub insurance: String,
     pub period: i32,
     pub unit_fen: i64,
@@ -146,7 +149,7 @@ pub fn find_by_no(
 /// The application of a business item, if the item is one.
 pub fn find_by_item(
     conn: &mut DbConn,
-    business_item_id: i64,
+    business_item_id: BusinessItemId,
 ) -> Result<Option<RefundApplication>, DbError> {
     Ok(refund_applications::table
         .filter(refund_applications::business_item_id.eq(business_item_id))
@@ -156,7 +159,10 @@ pub fn find_by_item(
 }
 
 /// An application's lines, by period and insurance.
-pub fn lines_of(conn: &mut DbConn, application_id: i64) -> Result<Vec<RefundLine>, DbError> {
+pub fn lines_of(
+    conn: &mut DbConn,
+    application_id: RefundApplicationId,
+) -> Result<Vec<RefundLine>, DbError> {
     Ok(refund_lines::table
         .filter(refund_lines::application_id.eq(application_id))
         .order((
@@ -171,7 +177,7 @@ pub fn lines_of(conn: &mut DbConn, application_id: i64) -> Result<Vec<RefundLine
 /// The lines of several applications, by application, period and insurance.
 pub fn lines_of_many(
     conn: &mut DbConn,
-    application_ids: &[i64],
+    application_ids: &[RefundApplicationId],
 ) -> Result<Vec<RefundLine>, DbError> {
     if application_ids.is_empty() {
         return Ok(Vec::new());
@@ -191,7 +197,7 @@ pub fn lines_of_many(
 /// application's number and status.
 pub fn live_lines_of_assessments(
     conn: &mut DbConn,
-    assessment_ids: &[i64],
+    assessment_ids: &[AssessmentId],
 ) -> Result<Vec<(RefundLine, String, String)>, DbError> {
     if assessment_ids.is_empty() {
         return Ok(Vec::new());
@@ -217,7 +223,10 @@ pub fn live_lines_of_assessments(
 /// Whether any of these assessment lines is under a live refund (pending,
 /// approved or paid out). The tax side refuses to reverse a payment of
 /// such a line.
-pub fn live_refund_exists(conn: &mut DbConn, assessment_ids: &[i64]) -> Result<bool, DbError> {
+pub fn live_refund_exists(
+    conn: &mut DbConn,
+    assessment_ids: &[AssessmentId],
+) -> Result<bool, DbError> {
     for chunk in assessment_ids.chunks(5000) {
         let found: bool = diesel::select(diesel::dsl::exists(
             refund_lines::table
@@ -234,11 +243,14 @@ pub fn live_refund_exists(conn: &mut DbConn, assessment_ids: &[i64]) -> Result<b
 
 /// The assessment lines of these persons whose refund has been paid out,
 /// ascending, without duplicates.
-pub fn refunded_assessment_ids(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<i64>, DbError> {
+pub fn refunded_assessment_ids(
+    conn: &mut DbConn,
+    person_ids: &[PersonId],
+) -> Result<Vec<AssessmentId>, DbError> {
     if person_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<i64> = refund_lines::table
+    let mut ids: Vec<AssessmentId> = refund_lines::table
         .inner_join(refund_applications::table)
         .filter(refund_applications::person_id.eq_any(person_ids))
         .filter(refund_applications::status.eq(PAID_OUT))
@@ -254,11 +266,11 @@ pub fn refunded_assessment_ids(conn: &mut DbConn, person_ids: &[i64]) -> Result<
 /// `(assessment_id, unit_fen, individual_fen)`, summed.
 pub fn refunded_amounts(
     conn: &mut DbConn,
-    assessment_ids: &[i64],
-) -> Result<Vec<(i64, i64, i64)>, DbError> {
-    let mut out: Vec<(i64, i64, i64)> = Vec::new();
+    assessment_ids: &[AssessmentId],
+) -> Result<Vec<(AssessmentId, i64, i64)>, DbError> {
+    let mut out: Vec<(AssessmentId, i64, i64)> = Vec::new();
     for chunk in assessment_ids.chunks(5000) {
-        let rows: Vec<(i64, i64, i64)> = refund_lines::table
+        let rows: Vec<(AssessmentId, i64, i64)> = refund_lines::table
             .inner_join(refund_applications::table)
             .filter(refund_lines::assessment_id.eq_any(chunk))
             .filter(refund_applications::status.eq(PAID_OUT))
@@ -286,8 +298,8 @@ pub fn refunded_amounts(
 /// Shown beside a refund candidate as never refundable (R-LATE-3).
 pub fn charges_of_assessments(
     conn: &mut DbConn,
-    assessment_ids: &[i64],
-) -> Result<Vec<(i64, i64, i64)>, DbError> {
+    assessment_ids: &[AssessmentId],
+) -> Result<Vec<(AssessmentId, i64, i64)>, DbError> {
     let mut out = Vec::new();
     for chunk in assessment_ids.chunks(5000) {
         out.extend(
@@ -299,7 +311,7 @@ pub fn charges_of_assessments(
                     order_lines::interest_fen,
                     order_lines::late_fee_fen,
                 ))
-                .load::<(i64, i64, i64)>(conn)?,
+                .load::<(AssessmentId, i64, i64)>(conn)?,
         );
     }
     Ok(out)
@@ -308,8 +320,8 @@ pub fn charges_of_assessments(
 /// The ids of the lines of these relations (employments), any status.
 pub fn assessment_ids_of_employments(
     conn: &mut DbConn,
-    employment_ids: &[i64],
-) -> Result<Vec<i64>, DbError> {
+    employment_ids: &[EmploymentId],
+) -> Result<Vec<AssessmentId>, DbError> {
     if employment_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -323,7 +335,7 @@ pub fn assessment_ids_of_employments(
 /// and the note; false when it was no longer pending.
 pub fn set_reviewed(
     conn: &mut DbConn,
-    id: i64,
+    id: RefundApplicationId,
     to: &str,
     by: &str,
     note: Option<&str>,
@@ -347,7 +359,10 @@ pub fn set_reviewed(
 
 /// Frees an application's lines (a rejection): they may be applied for
 /// again. Returns how many were freed.
-pub fn free_lines(conn: &mut DbConn, application_id: i64) -> Result<usize, DbError> {
+pub fn free_lines(
+    conn: &mut DbConn,
+    application_id: RefundApplicationId,
+) -> Result<usize, DbError> {
     Ok(diesel::update(
         refund_lines::table
             .filter(refund_lines::application_id.eq(application_id))
@@ -361,7 +376,7 @@ pub fn free_lines(conn: &mut DbConn, application_id: i64) -> Result<usize, DbErr
 /// payment's reference; false when it was not approved (any more).
 pub fn set_paid_out(
     conn: &mut DbConn,
-    id: i64,
+    id: RefundApplicationId,
     by: &str,
     reference: &str,
     now: PrimitiveDateTime,
@@ -385,9 +400,9 @@ pub fn set_paid_out(
 /// Filters of a list of applications; `None` matches all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefundFilter {
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub status: Option<String>,
-    pub person_id: Option<i64>,
+    pub person_id: Option<PersonId>,
     /// Applications with a line of this month (YYYYMM).
     pub period: Option<i32>,
 }
@@ -456,7 +471,7 @@ mod tests {
     }
 
     /// A unit, a person, a relation, two paid lines and three business items.
-    fn arrange(conn: &mut DbConn) -> (i64, i64, [i64; 2], [i64; 3]) {
+    fn arrange(conn: &mut DbConn) -> (UnitId, PersonId, [AssessmentId; 2], [BusinessItemId; 3]) {
         let unit = repo::insert_unit(
             conn,
             &NewUnit {
@@ -556,7 +571,12 @@ mod tests {
         (unit.id, person.id, [a, b], items)
     }
 
-    fn application(unit_id: i64, person_id: i64, item: i64, no: &str) -> NewRefundApplication {
+    fn application(
+        unit_id: UnitId,
+        person_id: PersonId,
+        item: BusinessItemId,
+        no: &str,
+    ) -> NewRefundApplication {
         NewRefundApplication {
             refund_no: no.into(),
             unit_id,
@@ -576,7 +596,7 @@ mod tests {
         }
     }
 
-    fn line(application_id: i64, assessment_id: i64) -> NewRefundLine {
+    fn line(application_id: RefundApplicationId, assessment_id: AssessmentId) -> NewRefundLine {
         NewRefundLine {
             application_id,
             assessment_id,

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use crate::ids::UnitId;
 use crate::rows::{
     BusinessItem, CalendarDay, Employment, NewBusinessItem, NewEmployment, NewPerson, NewUnit,
     NewUnitInjuryFactor, NewUnitInsurance, Person, PolicyBaseBound, PolicyDeferral,
@@ -218,7 +219,7 @@ pub fn insert_employment(
 /// Active relations of a unit, ordered by id.
 pub fn list_active_employments_for_unit(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<Vec<Employment>, DbError> {
     Ok(employments::table
         .filter(employments::unit_id.eq(unit_id))

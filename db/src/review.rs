@@ -14,6 +14,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use crate::ids::{BusinessItemId, MaterialId, ReviewTaskId, UnitId};
 use crate::rows::BusinessItem;
 use crate::schema::{
     business_item_materials, business_items, materials, review_task_events, review_tasks, units,
@@ -35,7 +36,7 @@ pub mod unit_key {
     #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
     #[diesel(table_name = units)]
     pub struct UnitKeyInfo {
-        pub id: i64,
+        pub id: crate::ids::UnitId,
         pub unit_no: String,
         pub uscc: String,
         pub name: String,
@@ -74,8 +75,8 @@ pub mod status {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = materials)]
 pub struct MaterialMeta {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: MaterialId,
+    pub unit_id: UnitId,
     pub media_type: String,
     pub file_name: String,
     pub size_bytes: i64,
@@ -88,7 +89,7 @@ pub struct MaterialMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = materials)]
 pub struct NewMaterial {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub media_type: String,
     pub file_name: String,
     pub size_bytes: i64,
@@ -103,9 +104,9 @@ pub struct NewMaterial {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = review_tasks)]
 pub struct ReviewTask {
-    pub id: i64,
-    pub business_item_id: i64,
-    pub unit_id: i64,
+    pub id: ReviewTaskId,
+    pub business_item_id: BusinessItemId,
+    pub unit_id: UnitId,
     pub kind: String,
     pub required_role: String,
     pub status: String,
@@ -123,8 +124,8 @@ pub struct ReviewTask {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = review_tasks)]
 pub struct NewReviewTask {
-    pub business_item_id: i64,
-    pub unit_id: i64,
+    pub business_item_id: BusinessItemId,
+    pub unit_id: UnitId,
     pub kind: String,
     pub required_role: String,
     pub status: String,
@@ -139,7 +140,7 @@ pub struct NewReviewTask {
 #[diesel(table_name = review_task_events)]
 pub struct TaskEvent {
     pub id: i64,
-    pub task_id: i64,
+    pub task_id: ReviewTaskId,
     pub event: String,
     pub actor: String,
     pub at: PrimitiveDateTime,
@@ -149,7 +150,7 @@ pub struct TaskEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = review_task_events)]
 pub struct NewTaskEvent {
-    pub task_id: i64,
+    pub task_id: ReviewTaskId,
     pub event: String,
     pub actor: String,
     pub at: PrimitiveDateTime,
@@ -164,7 +165,7 @@ pub struct TaskFilter {
     pub status: Option<String>,
     pub kind: Option<String>,
     /// Only tasks of this unit.
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
 }
 
 /// `LIMIT`/`OFFSET` of a page, from 1.
@@ -183,14 +184,14 @@ impl PageReq {
 // ---------------------------------------------------------------- materials
 
 pub fn insert_material(conn: &mut DbConn, m: &NewMaterial) -> Result<MaterialMeta, DbError> {
-    let id: i64 = diesel::insert_into(materials::table)
+    let id: MaterialId = diesel::insert_into(materials::table)
         .values(m)
         .returning(materials::id)
         .get_result(conn)?;
     get_material(conn, id)
 }
 
-pub fn get_material(conn: &mut DbConn, id: i64) -> Result<MaterialMeta, DbError> {
+pub fn get_material(conn: &mut DbConn, id: MaterialId) -> Result<MaterialMeta, DbError> {
     Ok(materials::table
         .find(id)
         .select(MaterialMeta::as_select())
@@ -200,7 +201,7 @@ pub fn get_material(conn: &mut DbConn, id: i64) -> Result<MaterialMeta, DbError>
 /// The material and its bytes.
 pub fn get_material_content(
     conn: &mut DbConn,
-    id: i64,
+    id: MaterialId,
 ) -> Result<(MaterialMeta, Vec<u8>), DbError> {
     Ok(materials::table
         .find(id)
@@ -211,7 +212,7 @@ pub fn get_material_content(
 /// A unit's materials, newest first, and how many there are.
 pub fn list_materials_for_unit(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     page: PageReq,
 ) -> Result<(Vec<MaterialMeta>, i64), DbError> {
     let total: i64 = materials::table
@@ -229,7 +230,7 @@ pub fn list_materials_for_unit(
 }
 
 /// The materials with these ids (any unit), by id.
-pub fn get_materials(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<MaterialMeta>, DbError> {
+pub fn get_materials(conn: &mut DbConn, ids: &[MaterialId]) -> Result<Vec<MaterialMeta>, DbError> {
     Ok(materials::table
         .filter(materials::id.eq_any(ids))
         .order(materials::id)
@@ -241,8 +242,8 @@ pub fn get_materials(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<MaterialMeta>
 /// [`DbError::Conflict`] (`business_item_materials_business_item_id_material_id_key`).
 pub fn link_material(
     conn: &mut DbConn,
-    business_item_id: i64,
-    material_id: i64,
+    business_item_id: BusinessItemId,
+    material_id: MaterialId,
 ) -> Result<(), DbError> {
     diesel::insert_into(business_item_materials::table)
         .values((
@@ -256,9 +257,9 @@ pub fn link_material(
 /// The materials supporting a business item, in the order they were linked.
 pub fn materials_of_item(
     conn: &mut DbConn,
-    business_item_id: i64,
+    business_item_id: BusinessItemId,
 ) -> Result<Vec<MaterialMeta>, DbError> {
-    let ids: Vec<i64> = business_item_materials::table
+    let ids: Vec<MaterialId> = business_item_materials::table
         .filter(business_item_materials::business_item_id.eq(business_item_id))
         .order(business_item_materials::id)
         .select(business_item_materials::material_id)
@@ -277,14 +278,17 @@ pub fn insert_task(conn: &mut DbConn, task: &NewReviewTask) -> Result<ReviewTask
         .get_result(conn)?)
 }
 
-pub fn get_task(conn: &mut DbConn, id: i64) -> Result<ReviewTask, DbError> {
+pub fn get_task(conn: &mut DbConn, id: ReviewTaskId) -> Result<ReviewTask, DbError> {
     Ok(review_tasks::table
         .find(id)
         .select(ReviewTask::as_select())
         .get_result(conn)?)
 }
 
-pub fn get_task_by_item(conn: &mut DbConn, business_item_id: i64) -> Result<ReviewTask, DbError> {
+pub fn get_task_by_item(
+    conn: &mut DbConn,
+    business_item_id: BusinessItemId,
+) -> Result<ReviewTask, DbError> {
     Ok(review_tasks::table
         .filter(review_tasks::business_item_id.eq(business_item_id))
         .select(ReviewTask::as_select())
@@ -329,7 +333,7 @@ pub fn list_tasks(
 /// The unit's undecided task of a one-per-unit kind, if any.
 pub fn open_task_of_unit(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     kind: &str,
 ) -> Result<Option<ReviewTask>, DbError> {
     Ok(review_tasks::table
@@ -343,7 +347,7 @@ pub fn open_task_of_unit(
 /// The tasks of a unit of one kind, newest first.
 pub fn list_unit_tasks(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     kind: &str,
     page: PageReq,
 ) -> Result<(Vec<ReviewTask>, i64), DbError> {
@@ -367,7 +371,7 @@ pub fn list_unit_tasks(
 /// whether this call claimed it.
 pub fn claim_task(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     actor: &str,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
@@ -389,7 +393,7 @@ pub fn claim_task(
 /// `claimed` by `actor` → `open` again. Returns whether it was.
 pub fn release_task(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     actor: &str,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
@@ -413,7 +417,7 @@ pub fn release_task(
 /// reason of a rejection. Returns whether it was claimed by `actor`.
 pub fn decide_task(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     actor: &str,
     decision: &str,
     reason: Option<&str>,
@@ -445,7 +449,7 @@ pub fn insert_event(conn: &mut DbConn, event: &NewTaskEvent) -> Result<TaskEvent
 }
 
 /// A task's steps in order.
-pub fn events_of_task(conn: &mut DbConn, task_id: i64) -> Result<Vec<TaskEvent>, DbError> {
+pub fn events_of_task(conn: &mut DbConn, task_id: ReviewTaskId) -> Result<Vec<TaskEvent>, DbError> {
     Ok(review_task_events::table
         .filter(review_task_events::task_id.eq(task_id))
         .order(review_task_events::id)
@@ -455,7 +459,7 @@ pub fn events_of_task(conn: &mut DbConn, task_id: i64) -> Result<Vec<TaskEvent>,
 
 // ---------------------------------------------------------- business items
 
-pub fn get_business_item(conn: &mut DbConn, id: i64) -> Result<BusinessItem, DbError> {
+pub fn get_business_item(conn: &mut DbConn, id: BusinessItemId) -> Result<BusinessItem, DbError> {
     Ok(business_items::table
         .find(id)
         .select(BusinessItem::as_select())
@@ -465,7 +469,7 @@ pub fn get_business_item(conn: &mut DbConn, id: i64) -> Result<BusinessItem, DbE
 /// Sets a business item's status (and its `before_json`, when given).
 pub fn set_business_item_status(
     conn: &mut DbConn,
-    id: i64,
+    id: BusinessItemId,
     status: &str,
     before_json: Option<String>,
     now: PrimitiveDateTime,
@@ -515,7 +519,7 @@ pub fn list_business_items_by_kind(
 
 // --------------------------------------------------------- unit key info
 
-pub fn get_unit_key_info(conn: &mut DbConn, unit_id: i64) -> Result<UnitKeyInfo, DbError> {
+pub fn get_unit_key_info(conn: &mut DbConn, unit_id: UnitId) -> Result<UnitKeyInfo, DbError> {
     Ok(units::table
         .find(unit_id)
         .select(UnitKeyInfo::as_select())
@@ -523,7 +527,7 @@ pub fn get_unit_key_info(conn: &mut DbConn, unit_id: i64) -> Result<UnitKeyInfo,
 }
 
 /// The key information of several units (for lists), by id.
-pub fn get_units_key_info(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<UnitKeyInfo>, DbError> {
+pub fn get_units_key_info(conn: &mut DbConn, ids: &[UnitId]) -> Result<Vec<UnitKeyInfo>, DbError> {
     Ok(units::table
         .filter(units::id.eq_any(ids))
         .order(units::id)
@@ -532,7 +536,11 @@ pub fn get_units_key_info(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<UnitKeyI
 }
 
 /// Another unit holding this USCC, if any.
-pub fn uscc_taken_by_other(conn: &mut DbConn, uscc: &str, unit_id: i64) -> Result<bool, DbError> {
+pub fn uscc_taken_by_other(
+    conn: &mut DbConn,
+    uscc: &str,
+    unit_id: UnitId,
+) -> Result<bool, DbError> {
     let n: i64 = units::table
         .filter(units::uscc.eq(uscc))
         .filter(units::id.ne(unit_id))
@@ -545,7 +553,7 @@ pub fn uscc_taken_by_other(conn: &mut DbConn, uscc: &str, unit_id: i64) -> Resul
 /// [`DbError::Conflict`] (`units_uscc_key`).
 pub fn update_unit_key_info(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     changes: &UnitKeyChanges,
 ) -> Result<UnitKeyInfo, DbError> {
     let n = diesel::update(units::table.find(unit_id))

@@ -9,6 +9,7 @@ use qibao_core::Period;
 use qibao_core::insurance::Insurance;
 use time::{Date, PrimitiveDateTime};
 
+use crate::ids::{BusinessItemId, EmploymentId, InjuryFactorId, PersonId, UnitId, UnitInsuranceId};
 use crate::schema::{
     business_items, calendar_days, employments, number_sequences, persons, policy_base_bounds,
     policy_deferrals, policy_injury_class_rates, policy_interest_rates, policy_late_fee_rules,
@@ -226,7 +227,7 @@ pub struct CalendarDay {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = units)]
 pub struct Unit {
-    pub id: i64,
+    pub id: UnitId,
     pub unit_no: String,
     pub uscc: String,
     pub name: String,
@@ -280,8 +281,8 @@ pub struct NewUnit {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = unit_insurances)]
 pub struct UnitInsurance {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: UnitInsuranceId,
+    pub unit_id: UnitId,
     #[diesel(deserialize_as = String)]
     pub insurance: Insurance,
     #[diesel(deserialize_as = i32)]
@@ -300,7 +301,7 @@ pub struct UnitInsurance {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = unit_insurances)]
 pub struct NewUnitInsurance {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub insurance: String,
     pub start_period: i32,
     pub status: String,
@@ -312,8 +313,8 @@ pub struct NewUnitInsurance {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = unit_injury_factors)]
 pub struct UnitInjuryFactor {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: InjuryFactorId,
+    pub unit_id: UnitId,
     pub from_period: i32,
     pub to_period: Option<i32>,
     pub factor_pct: i16,
@@ -322,7 +323,7 @@ pub struct UnitInjuryFactor {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = unit_injury_factors)]
 pub struct NewUnitInjuryFactor {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub from_period: i32,
     pub to_period: Option<i32>,
     pub factor_pct: i16,
@@ -331,7 +332,7 @@ pub struct NewUnitInjuryFactor {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = persons)]
 pub struct Person {
-    pub id: i64,
+    pub id: PersonId,
     pub person_no: String,
     pub id_type: String,
     pub id_number: String,
@@ -368,9 +369,9 @@ pub struct NewPerson {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = employments)]
 pub struct Employment {
-    pub id: i64,
-    pub unit_id: i64,
-    pub person_id: i64,
+    pub id: EmploymentId,
+    pub unit_id: UnitId,
+    pub person_id: PersonId,
     #[diesel(deserialize_as = String)]
     pub insurance: Insurance,
     pub start_date: Date,
@@ -385,8 +386,8 @@ pub struct Employment {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = employments)]
 pub struct NewEmployment {
-    pub unit_id: i64,
-    pub person_id: i64,
+    pub unit_id: UnitId,
+    pub person_id: PersonId,
     pub insurance: String,
     pub start_date: Date,
     pub stop_date: Option<Date>,
@@ -402,8 +403,8 @@ pub struct NewEmployment {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = business_items)]
 pub struct BusinessItem {
-    pub id: i64,
-    pub unit_id: Option<i64>,
+    pub id: BusinessItemId,
+    pub unit_id: Option<UnitId>,
     pub kind: String,
     pub status: String,
     pub actor: String,
@@ -417,7 +418,7 @@ pub struct BusinessItem {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = business_items)]
 pub struct NewBusinessItem {
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub kind: String,
     pub status: String,
     pub actor: String,

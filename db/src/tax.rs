@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::{BILLED, PAID, PENDING};
+use crate::ids::{AssessmentId, OrderId, PersonId, UnitId};
 use crate::orders::{LIVE, Order};
 use crate::schema::{
     assessments, order_lines, orders, tax_events, tax_feed, tax_messages, tax_statement_lines,
@@ -29,9 +30,9 @@ pub const REFUSED: &str = "refused";
 /// The assessment ids of an order's lines, as a subquery (an order may have
 /// more lines than a statement may bind).
 fn line_ids_of(
-    order_id: i64,
+    order_id: OrderId,
 ) -> diesel::dsl::Select<
-    diesel::dsl::Filter<order_lines::table, diesel::dsl::Eq<order_lines::order_id, i64>>,
+    diesel::dsl::Filter<order_lines::table, diesel::dsl::Eq<order_lines::order_id, OrderId>>,
     order_lines::assessment_id,
 > {
     order_lines::table
@@ -41,7 +42,7 @@ fn line_ids_of(
 
 /// Locks an order's row until commit (a no-op update), so that a decision
 /// on it is not made on a stale read.
-pub fn lock_order(conn: &mut DbConn, order_id: i64) -> Result<(), DbError> {
+pub fn lock_order(conn: &mut DbConn, order_id: OrderId) -> Result<(), DbError> {
     diesel::update(orders::table.filter(orders::id.eq(order_id)))
         .set(orders::order_no.eq(orders::order_no))
         .execute(conn)?;
@@ -50,7 +51,7 @@ pub fn lock_order(conn: &mut DbConn, order_id: i64) -> Result<(), DbError> {
 
 /// Locks the unit's insurance registrations until commit, before their
 /// paid-up periods are recomputed (two payments of one unit at once).
-pub fn lock_unit_insurances(conn: &mut DbConn, unit_id: i64) -> Result<(), DbError> {
+pub fn lock_unit_insurances(conn: &mut DbConn, unit_id: UnitId) -> Result<(), DbError> {
     diesel::update(unit_insurances::table.filter(unit_insurances::unit_id.eq(unit_id)))
         .set(unit_insurances::latest_paid_period.eq(unit_insurances::latest_paid_period))
         .execute(conn)?;
@@ -59,7 +60,7 @@ pub fn lock_unit_insurances(conn: &mut DbConn, unit_id: i64) -> Result<(), DbErr
 
 /// Whether every line of the order is still pending (none billed on
 /// another order, none paid): an expired order that could come back.
-pub fn lines_free(conn: &mut DbConn, order_id: i64) -> Result<bool, DbError> {
+pub fn lines_free(conn: &mut DbConn, order_id: OrderId) -> Result<bool, DbError> {
     let lines: i64 = order_lines::table
         .filter(order_lines::order_id.eq(order_id))
         .count()
@@ -75,7 +76,7 @@ pub fn lines_free(conn: &mut DbConn, order_id: i64) -> Result<bool, DbError> {
 /// Locks the order's paid lines until commit (a no-op update), before a
 /// reversal checks for refunds resting on them: a refund application locks
 /// the same rows, so one of the two sees the other's outcome.
-pub fn lock_paid_lines(conn: &mut DbConn, order_id: i64) -> Result<usize, DbError> {
+pub fn lock_paid_lines(conn: &mut DbConn, order_id: OrderId) -> Result<usize, DbError> {
     Ok(diesel::update(
         assessments::table
             .filter(assessments::status.eq(PAID))
@@ -90,7 +91,7 @@ pub fn lock_paid_lines(conn: &mut DbConn, order_id: i64) -> Result<usize, DbErro
 /// date that arrived after it. Returns false when they are not free.
 pub fn reopen_expired(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
     if !lines_free(conn, order_id)? {
@@ -131,7 +132,7 @@ pub fn reopen_expired(
 #[diesel(table_name = tax_feed)]
 pub struct FeedEntry {
     pub seq: i64,
-    pub order_id: i64,
+    pub order_id: OrderId,
     pub event: String,
     pub created_at: PrimitiveDateTime,
 }
@@ -171,7 +172,7 @@ pub fn order_by_no(conn: &mut DbConn, order_no: &str) -> Result<Option<Order>, D
         .optional()?)
 }
 
-pub fn order_by_id(conn: &mut DbConn, id: i64) -> Result<Order, DbError> {
+pub fn order_by_id(conn: &mut DbConn, id: OrderId) -> Result<Order, DbError> {
     Ok(orders::table
         .find(id)
         .select(Order::as_select())
@@ -185,7 +186,7 @@ pub struct TaxEvent {
     pub serial: String,
     pub kind: String,
     pub order_no: String,
-    pub order_id: Option<i64>,
+    pub order_id: Option<OrderId>,
     pub amount_fen: i64,
     pub invoice_no: Option<String>,
     pub bank_time: Option<PrimitiveDateTime>,
@@ -208,7 +209,7 @@ pub struct NewTaxEvent {
     pub serial: String,
     pub kind: String,
     pub order_no: String,
-    pub order_id: Option<i64>,
+    pub order_id: Option<OrderId>,
     pub amount_fen: i64,
     pub invoice_no: Option<String>,
     pub bank_time: Option<PrimitiveDateTime>,
@@ -270,7 +271,7 @@ pub fn payments_of_day(conn: &mut DbConn, day: Date) -> Result<Vec<TaxEvent>, Db
 }
 
 /// The events of an order, in the order received.
-pub fn events_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<TaxEvent>, DbError> {
+pub fn events_of_order(conn: &mut DbConn, order_id: OrderId) -> Result<Vec<TaxEvent>, DbError> {
     Ok(tax_events::table
         .filter(tax_events::order_id.eq(order_id))
         .order(tax_events::id)
@@ -281,7 +282,7 @@ pub fn events_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<TaxEvent>
 /// Records 税务开票; false when the order is no longer live or invoiced.
 pub fn set_invoiced(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     invoice_no: Option<&str>,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
@@ -304,7 +305,7 @@ pub fn set_invoiced(
 /// allocated, or None when the order was no longer live.
 pub fn book_and_allocate(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     serial: &str,
     tax_booked_at: PrimitiveDateTime,
     now: PrimitiveDateTime,
@@ -354,7 +355,7 @@ pub fn book_and_allocate(
 /// Returns false when the order was not paid.
 pub fn unbook(
     conn: &mut DbConn,
-    order_id: i64,
+    order_id: OrderId,
     to: &str,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
@@ -403,12 +404,15 @@ pub fn unbook(
 }
 
 /// The assessment ids of the order's lines.
-pub fn assessment_ids_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<i64>, DbError> {
+pub fn assessment_ids_of_order(
+    conn: &mut DbConn,
+    order_id: OrderId,
+) -> Result<Vec<AssessmentId>, DbError> {
     Ok(line_ids_of(order_id).load(conn)?)
 }
 
 /// The insurances of the order's lines.
-pub fn insurances_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<String>, DbError> {
+pub fn insurances_of_order(conn: &mut DbConn, order_id: OrderId) -> Result<Vec<String>, DbError> {
     Ok(order_lines::table
         .inner_join(assessments::table)
         .filter(order_lines::order_id.eq(order_id))
@@ -420,7 +424,7 @@ pub fn insurances_of_order(conn: &mut DbConn, order_id: i64) -> Result<Vec<Strin
 /// The unit's assessed months of one insurance: (period, all lines paid).
 pub fn unit_months(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: &str,
 ) -> Result<Vec<(i32, bool)>, DbError> {
     use diesel::dsl::count_star;
@@ -441,7 +445,7 @@ pub fn unit_months(
 /// The unit's stored paid-up period of an insurance.
 pub fn latest_paid_period(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: &str,
 ) -> Result<Option<i32>, DbError> {
     Ok(unit_insurances::table
@@ -456,7 +460,7 @@ pub fn latest_paid_period(
 /// Stores the unit's paid-up period of an insurance.
 pub fn set_latest_paid_period(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: &str,
     period: Option<i32>,
 ) -> Result<(), DbError> {
@@ -563,10 +567,10 @@ pub fn statement_of(conn: &mut DbConn, day: Date) -> Result<Vec<StatementRow>, D
 /// one insurance and one person, by person, insurance and period.
 pub fn paid_months(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: Option<&str>,
-    person_id: Option<i64>,
-) -> Result<Vec<(i64, i64, String, i32)>, DbError> {
+    person_id: Option<PersonId>,
+) -> Result<Vec<(AssessmentId, PersonId, String, i32)>, DbError> {
     let mut q = assessments::table
         .filter(assessments::unit_id.eq(unit_id))
         .filter(assessments::status.eq(PAID))

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use time::macros::{date, datetime};
 
+use crate::ids::{PersonId, UnitId};
 use crate::repo;
 use crate::rows::{
     NewBusinessItem, NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance,
@@ -67,7 +68,12 @@ fn new_person(person_no: &str, id_number: &str) -> NewPerson {
     }
 }
 
-fn new_employment(unit_id: i64, person_id: i64, insurance: &str, status: &str) -> NewEmployment {
+fn new_employment(
+    unit_id: UnitId,
+    person_id: PersonId,
+    insurance: &str,
+    status: &str,
+) -> NewEmployment {
     let now = datetime!(2023-04-10 09:30:00);
     NewEmployment {
         unit_id,
@@ -226,8 +232,10 @@ fn one_active_employment_per_person_and_insurance() {
         );
 
         // Foreign keys are enforced (on SQLite through PRAGMA foreign_keys).
-        let missing =
-            repo::insert_employment(conn, &new_employment(a.id, 999_999, "410", "active"));
+        let missing = repo::insert_employment(
+            conn,
+            &new_employment(a.id, PersonId(999_999), "410", "active"),
+        );
         let expected = match pool.backend() {
             Backend::Sqlite => "foreign_key",
             Backend::Postgres => "employments_person_id_fkey",
@@ -318,7 +326,7 @@ fn one_deferral_confirmation_per_unit_and_month() {
                 Ok::<_, DbError>((a, b, item))
             })
             .unwrap();
-        let row = |unit_id: i64, period: i32| NewUnitDeferral {
+        let row = |unit_id: UnitId, period: i32| NewUnitDeferral {
             unit_id,
             period,
             business_item_id: item.id,
@@ -481,7 +489,7 @@ fn id_lists_longer_than_the_bind_limit_are_read_in_chunks() {
         repo::insert_employment(conn, &new_employment(unit.id, second.id, "110", "active"))
             .unwrap();
         // 40,000 ids: more than SQLite's 32,766 bind parameters per statement.
-        let mut ids: Vec<i64> = (1_000_000..1_040_000).collect();
+        let mut ids: Vec<PersonId> = (1_000_000..1_040_000).map(PersonId).collect();
         ids.push(second.id);
         ids.insert(0, first.id);
         ids.reverse();
@@ -538,24 +546,24 @@ fn the_unit_roster_follows_relations_and_person_numbers() {
     use crate::employees;
     use crate::schema::{employments, persons, unit_roster};
 
-    fn roster(conn: &mut crate::DbConn) -> BTreeSet<(i64, i64, String)> {
+    fn roster(conn: &mut crate::DbConn) -> BTreeSet<(UnitId, PersonId, String)> {
         unit_roster::table
             .select((
                 unit_roster::unit_id,
                 unit_roster::person_id,
                 unit_roster::person_no,
             ))
-            .load::<(i64, i64, String)>(conn)
+            .load::<(UnitId, PersonId, String)>(conn)
             .unwrap()
             .into_iter()
             .collect()
     }
-    fn derived(conn: &mut crate::DbConn) -> BTreeSet<(i64, i64, String)> {
+    fn derived(conn: &mut crate::DbConn) -> BTreeSet<(UnitId, PersonId, String)> {
         employments::table
             .inner_join(persons::table)
             .select((employments::unit_id, persons::id, persons::person_no))
             .distinct()
-            .load::<(i64, i64, String)>(conn)
+            .load::<(UnitId, PersonId, String)>(conn)
             .unwrap()
             .into_iter()
             .collect()
@@ -564,13 +572,13 @@ fn the_unit_roster_follows_relations_and_person_numbers() {
     /// The stored sizes agree with the roster (a unit with none: 0 or absent).
     fn sizes_agree(conn: &mut crate::DbConn) {
         use crate::schema::unit_roster_sizes;
-        let mut counted = std::collections::BTreeMap::<i64, i64>::new();
+        let mut counted = std::collections::BTreeMap::<UnitId, i64>::new();
         for (unit, _, _) in roster(conn) {
             *counted.entry(unit).or_default() += 1;
         }
-        let stored: std::collections::BTreeMap<i64, i64> = unit_roster_sizes::table
+        let stored: std::collections::BTreeMap<UnitId, i64> = unit_roster_sizes::table
             .select((unit_roster_sizes::unit_id, unit_roster_sizes::persons))
-            .load::<(i64, i64)>(conn)
+            .load::<(UnitId, i64)>(conn)
             .unwrap()
             .into_iter()
             .filter(|(_, n)| *n != 0)
@@ -650,7 +658,7 @@ fn only_pending_lines_no_order_ever_held_are_deleted() {
             repo::insert_person(conn, &new_person("10003726256", "420502199001011234")).unwrap();
         let e = repo::insert_employment(conn, &new_employment(unit.id, person.id, "110", "active"))
             .unwrap();
-        let mut new_line = |period: i32, status: &str| -> i64 {
+        let mut new_line = |period: i32, status: &str| -> crate::ids::AssessmentId {
             assessments::insert(
                 conn,
                 &NewAssessment {
@@ -678,8 +686,8 @@ fn only_pending_lines_no_order_ever_held_are_deleted() {
         let once_ordered = new_line(202305, "pending");
         let billed = new_line(202306, "billed");
         let also_free = new_line(202307, "pending");
-        let order_line = |assessment_id: i64, live: bool| NewOrderLine {
-            order_id: 1,
+        let order_line = |assessment_id: crate::ids::AssessmentId, live: bool| NewOrderLine {
+            order_id: crate::ids::OrderId(1),
             assessment_id,
             live,
             interest_fen: 0,
@@ -699,7 +707,7 @@ fn only_pending_lines_no_order_ever_held_are_deleted() {
         for refused in [
             vec![free, once_ordered],
             vec![billed],
-            vec![free, free + 1000],
+            vec![free, crate::ids::AssessmentId(free.0 + 1000)],
         ] {
             let r = crate::conn::transaction(conn, |c| assessments::delete_many(c, &refused));
             assert_eq!(r.unwrap_err(), conflict(ORDERED_LINE), "{refused:?}");

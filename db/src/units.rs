@@ -11,6 +11,7 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
+use crate::ids::{AgentId, BankAccountId, InjuryFactorId, UnitId, UnitInsuranceId};
 use crate::rows::{BusinessItem, NewUnit, Unit, UnitInjuryFactor, UnitInsurance};
 use crate::schema::{
     agents, business_items, employments, unit_accounts, unit_bank_accounts, unit_injury_factors,
@@ -43,7 +44,7 @@ pub struct NewRegisteredUnit {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = unit_accounts)]
 pub struct NewLegalRepAccount {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub password_hash: String,
     pub must_change_password: bool,
     pub created_at: PrimitiveDateTime,
@@ -55,8 +56,8 @@ pub struct NewLegalRepAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = agents)]
 pub struct Agent {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: AgentId,
+    pub unit_id: UnitId,
     /// Resident ID number, normalised (18 characters, upper-case X).
     pub id_number: String,
     pub name: String,
@@ -70,7 +71,7 @@ pub struct Agent {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = agents)]
 pub struct NewAgent {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub id_number: String,
     pub name: String,
     pub department: Option<String>,
@@ -105,8 +106,8 @@ pub struct NewUsccException {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = unit_bank_accounts)]
 pub struct UnitBankAccount {
-    pub id: i64,
-    pub unit_id: i64,
+    pub id: BankAccountId,
+    pub unit_id: UnitId,
     pub purpose: String,
     pub bank_name: String,
     pub account_name: String,
@@ -119,7 +120,7 @@ pub struct UnitBankAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = unit_bank_accounts)]
 pub struct NewUnitBankAccount {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub purpose: String,
     pub bank_name: String,
     pub account_name: String,
@@ -175,7 +176,7 @@ pub fn insert_legal_rep_account(
     Ok(())
 }
 
-pub fn get_unit(conn: &mut DbConn, unit_id: i64) -> Result<Unit, DbError> {
+pub fn get_unit(conn: &mut DbConn, unit_id: UnitId) -> Result<Unit, DbError> {
     Ok(units::table
         .find(unit_id)
         .select(Unit::as_select())
@@ -229,7 +230,7 @@ pub fn list_units(
 
 pub fn update_unit_general(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     changes: &UnitGeneralChanges,
     now: PrimitiveDateTime,
 ) -> Result<Unit, DbError> {
@@ -242,7 +243,7 @@ pub fn update_unit_general(
 /// The unit's insurances, by code.
 pub fn list_unit_insurances(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<Vec<UnitInsurance>, DbError> {
     Ok(unit_insurances::table
         .filter(unit_insurances::unit_id.eq(unit_id))
@@ -254,7 +255,7 @@ pub fn list_unit_insurances(
 /// The unit's registration of one insurance, whatever its status.
 pub fn find_unit_insurance(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: &str,
 ) -> Result<Option<UnitInsurance>, DbError> {
     Ok(unit_insurances::table
@@ -268,7 +269,7 @@ pub fn find_unit_insurance(
 /// Registers a stopped insurance again from `start_period`.
 pub fn restart_unit_insurance(
     conn: &mut DbConn,
-    id: i64,
+    id: UnitInsuranceId,
     start_period: i32,
 ) -> Result<UnitInsurance, DbError> {
     Ok(diesel::update(unit_insurances::table.find(id))
@@ -284,7 +285,7 @@ pub fn restart_unit_insurance(
 /// Stops an insurance after `stop_period`, its last insured month.
 pub fn stop_unit_insurance(
     conn: &mut DbConn,
-    id: i64,
+    id: UnitInsuranceId,
     stop_period: i32,
 ) -> Result<UnitInsurance, DbError> {
     Ok(diesel::update(unit_insurances::table.find(id))
@@ -299,7 +300,7 @@ pub fn stop_unit_insurance(
 /// The unit's work-injury floating factors, oldest first.
 pub fn list_injury_factors(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<Vec<UnitInjuryFactor>, DbError> {
     Ok(unit_injury_factors::table
         .filter(unit_injury_factors::unit_id.eq(unit_id))
@@ -311,7 +312,7 @@ pub fn list_injury_factors(
 /// Moves the start of a factor's range (to cover an earlier work-injury start).
 pub fn set_injury_factor_from(
     conn: &mut DbConn,
-    id: i64,
+    id: InjuryFactorId,
     from_period: i32,
 ) -> Result<UnitInjuryFactor, DbError> {
     Ok(diesel::update(unit_injury_factors::table.find(id))
@@ -323,7 +324,7 @@ pub fn set_injury_factor_from(
 /// How many persons the unit has in a paying relation for `insurance`.
 pub fn count_active_employments(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: &str,
 ) -> Result<i64, DbError> {
     Ok(employments::table
@@ -366,7 +367,7 @@ pub fn list_uscc_exceptions(conn: &mut DbConn) -> Result<Vec<UsccException>, DbE
 }
 
 /// The unit's active agents, oldest first.
-pub fn list_active_agents(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Agent>, DbError> {
+pub fn list_active_agents(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<Agent>, DbError> {
     Ok(agents::table
         .filter(agents::unit_id.eq(unit_id))
         .filter(agents::status.eq(ACTIVE))
@@ -379,8 +380,8 @@ pub fn list_active_agents(conn: &mut DbConn, unit_id: i64) -> Result<Vec<Agent>,
 /// removed one, or no such id.
 pub fn find_active_agent(
     conn: &mut DbConn,
-    unit_id: i64,
-    id: i64,
+    unit_id: UnitId,
+    id: AgentId,
 ) -> Result<Option<Agent>, DbError> {
     Ok(agents::table
         .find(id)
@@ -394,7 +395,7 @@ pub fn find_active_agent(
 /// The active agent of this unit with this ID number, if any.
 pub fn find_active_agent_by_id_number(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     id_number: &str,
 ) -> Result<Option<Agent>, DbError> {
     Ok(agents::table
@@ -417,7 +418,7 @@ pub fn insert_agent(conn: &mut DbConn, agent: &NewAgent) -> Result<Agent, DbErro
 
 pub fn update_agent(
     conn: &mut DbConn,
-    id: i64,
+    id: AgentId,
     name: &str,
     department: Option<&str>,
     phone: &str,
@@ -434,7 +435,11 @@ pub fn update_agent(
         .get_result(conn)?)
 }
 
-pub fn remove_agent(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> Result<Agent, DbError> {
+pub fn remove_agent(
+    conn: &mut DbConn,
+    id: AgentId,
+    now: PrimitiveDateTime,
+) -> Result<Agent, DbError> {
     Ok(diesel::update(agents::table.find(id))
         .set((agents::status.eq(REMOVED), agents::updated_at.eq(now)))
         .returning(agents::all_columns)
@@ -444,7 +449,7 @@ pub fn remove_agent(conn: &mut DbConn, id: i64, now: PrimitiveDateTime) -> Resul
 /// The unit's active bank accounts, by id.
 pub fn list_active_bank_accounts(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<Vec<UnitBankAccount>, DbError> {
     Ok(unit_bank_accounts::table
         .filter(unit_bank_accounts::unit_id.eq(unit_id))
@@ -457,7 +462,7 @@ pub fn list_active_bank_accounts(
 /// The unit's active account for `purpose` (`refund`), if any.
 pub fn active_bank_account(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     purpose: &str,
 ) -> Result<Option<UnitBankAccount>, DbError> {
     Ok(unit_bank_accounts::table
@@ -473,8 +478,8 @@ pub fn active_bank_account(
 /// a removed one, or no such id.
 pub fn find_active_bank_account(
     conn: &mut DbConn,
-    unit_id: i64,
-    id: i64,
+    unit_id: UnitId,
+    id: BankAccountId,
 ) -> Result<Option<UnitBankAccount>, DbError> {
     Ok(unit_bank_accounts::table
         .find(id)
@@ -499,7 +504,7 @@ pub fn insert_bank_account(
 
 pub fn remove_bank_account(
     conn: &mut DbConn,
-    id: i64,
+    id: BankAccountId,
     now: PrimitiveDateTime,
 ) -> Result<UnitBankAccount, DbError> {
     Ok(diesel::update(unit_bank_accounts::table.find(id))
@@ -514,7 +519,7 @@ pub fn remove_bank_account(
 /// The unit's business items, newest first, one page, with the total count.
 pub fn list_unit_business_items(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<BusinessItem>, i64), DbError> {

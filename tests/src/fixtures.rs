@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 use qibao_api::auth::Role;
+use qibao_db::ids::UnitId;
 use qibao_db::repo;
 use qibao_db::rows::{NewEmployment, NewPerson, NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
 use serde_json::Value;
@@ -27,7 +28,7 @@ pub fn date(s: &str) -> time::Date {
 }
 
 pub struct Unit {
-    pub id: i64,
+    pub id: UnitId,
     pub token: String,
 }
 
@@ -185,7 +186,7 @@ pub fn unit_with_staff(
 }
 
 /// A fresh agent token (tokens minted before the clock moves expire).
-pub fn token(app: &App, unit_id: i64) -> String {
+pub fn token(app: &App, unit_id: UnitId) -> String {
     app.mint(
         Role::Agent,
         "420500197001010011",

@@ -8,6 +8,7 @@ use qibao_api::openapi::{ANY_OPERATION, served_codes};
 use qibao_api::{AppState, Clock, Config, TestServer, spawn_test_server};
 use qibao_core::ErrorCode;
 use qibao_db::Pool;
+use qibao_db::ids::UnitId;
 use qibao_db::testing::TestDb;
 use serde_json::Value;
 
@@ -144,7 +145,7 @@ impl App {
         role: Role,
         subject: &str,
         name: &str,
-        unit_id: Option<i64>,
+        unit_id: Option<UnitId>,
         staff_roles: &[StaffRole],
     ) -> String {
         let spec = SessionSpec {

@@ -16,6 +16,7 @@ use qibao_api::demo::{
 };
 use qibao_core::ids::{resident_id_check_char, uscc_check_char};
 use qibao_db::accounts::{self, NewStaffAccount, NewUnitAccount};
+use qibao_db::ids::UnitId;
 use qibao_db::repo;
 use qibao_db::rows::NewUnit;
 use qibao_db::schema::{agents, auth_sessions, business_items, qr_sessions, signin_throttle};
@@ -78,7 +79,12 @@ fn resident(first17: &str) -> String {
 }
 
 /// A second unit (USCC stem number `n`) with the given legal representative.
-fn add_unit(app: &App, n: u32, legal_rep_id: &str, legal_rep_name: &str) -> (i64, String, String) {
+fn add_unit(
+    app: &App,
+    n: u32,
+    legal_rep_id: &str,
+    legal_rep_name: &str,
+) -> (UnitId, String, String) {
     let stem = format!("91420500MA4C8Q{n:03}");
     let uscc = format!("{stem}{}", uscc_check_char(&stem).unwrap());
     let now = app.server.clock.now_utc();
@@ -113,7 +119,7 @@ fn add_unit(app: &App, n: u32, legal_rep_id: &str, legal_rep_name: &str) -> (i64
     (unit.id, unit_no, uscc)
 }
 
-fn add_account(app: &App, unit_id: i64, password: &str, must_change: bool) {
+fn add_account(app: &App, unit_id: UnitId, password: &str, must_change: bool) {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
     accounts::insert_unit_account(
@@ -129,7 +135,7 @@ fn add_account(app: &App, unit_id: i64, password: &str, must_change: bool) {
     .unwrap();
 }
 
-fn add_agent(app: &App, unit_id: i64, id_number: &str, name: &str, status: &str) {
+fn add_agent(app: &App, unit_id: UnitId, id_number: &str, name: &str, status: &str) {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
     diesel::insert_into(agents::table)
@@ -166,7 +172,7 @@ fn add_staff(app: &App, username: &str, password: &str, roles: &str, active: boo
 }
 
 /// (kind, before, after) of a unit's business items.
-fn items(app: &App, unit_id: i64) -> Vec<(String, Option<String>, Option<String>)> {
+fn items(app: &App, unit_id: UnitId) -> Vec<(String, Option<String>, Option<String>)> {
     let mut conn = app.pool.get().unwrap();
     business_items::table
         .filter(business_items::unit_id.eq(unit_id))

@@ -5,6 +5,7 @@
 
 use qibao_api::auth::Role;
 
+use qibao_db::ids::{BusinessItemId, UnitId};
 use qibao_db::{assessments, repo};
 use qibao_e2e::fixtures::{self, rid};
 use qibao_e2e::{App, Resp, json};
@@ -14,7 +15,7 @@ const EMP: &str = "/api/v1/portal/employees";
 const APPS: &str = "/api/v1/portal/back-pay-applications";
 
 struct Unit {
-    id: i64,
+    id: UnitId,
     token: String,
 }
 
@@ -100,12 +101,12 @@ fn decide(app: &App, item: i64, approve: bool) -> Value {
     fixtures::decide_task(app, item, approve, "劳动合同未盖单位公章")
 }
 
-fn lines_of_item(app: &App, unit_id: i64, item: i64) -> Vec<assessments::Assessment> {
+fn lines_of_item(app: &App, unit_id: UnitId, item: i64) -> Vec<assessments::Assessment> {
     let mut conn = app.pool.get().unwrap();
     assessments::list_for_unit(&mut conn, unit_id)
         .unwrap()
         .into_iter()
-        .filter(|a| a.source_item_id == Some(item))
+        .filter(|a| a.source_item_id == Some(BusinessItemId(item)))
         .collect()
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qibao_db::business_items;
+use qibao_db::ids::UnitId;
 use qibao_e2e::fixtures::{fen, set_today, unit_with_staff};
 use qibao_e2e::{App, Resp, json};
 use serde_json::Value;
@@ -16,7 +17,7 @@ fn put(app: &App, path: &str, token: &str, body: &Value) -> Resp {
     app.call(reqwest::Method::PUT, path, token, Some(body))
 }
 
-fn items_of(app: &App, unit_id: i64) -> usize {
+fn items_of(app: &App, unit_id: UnitId) -> usize {
     let mut conn = app.pool.get().unwrap();
     let (_, total) =
         business_items::list_for_unit(&mut conn, unit_id, &Default::default(), 0, 1).unwrap();

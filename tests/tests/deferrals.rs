@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qibao_api::auth::{Role, StaffRole};
+use qibao_db::ids::UnitId;
 use qibao_db::repo;
 use qibao_e2e::fixtures::{self, Unit, declare_wages, set_today, unit_with_staff};
 use qibao_e2e::{App, Resp, json};
@@ -25,7 +26,7 @@ fn ok(r: Resp, status: u16) -> Value {
     r.body
 }
 
-fn unit_no(app: &App, unit_id: i64) -> String {
+fn unit_no(app: &App, unit_id: UnitId) -> String {
     let mut conn = app.pool.get().unwrap();
     qibao_db::employees::get_unit(&mut conn, unit_id)
         .unwrap()

@@ -6,6 +6,7 @@
 
 use qibao_api::auth::{Role, StaffRole};
 use qibao_db::business_items::ItemFilter;
+use qibao_db::ids::{AssessmentId, PersonId, UnitId};
 use qibao_db::rows::{NewEmployment, NewPerson};
 use qibao_db::{assessments, business_items, employees, repo};
 use qibao_e2e::fixtures::{self, date, rid};
@@ -28,7 +29,7 @@ fn zhang_san() -> String {
 }
 
 struct Unit {
-    id: i64,
+    id: UnitId,
     no: String,
     token: String,
 }
@@ -133,7 +134,7 @@ fn t(a: &str, b: &str, c: &str, d: &str, e: &str) -> (String, String, String, St
 }
 
 /// Everything the employee actions write, for "nothing written" checks.
-fn snapshot(app: &App, units: &[i64], id: &str) -> String {
+fn snapshot(app: &App, units: &[UnitId], id: &str) -> String {
     let mut conn = app.pool.get().unwrap();
     let mut out = String::new();
     let spellings = vec![id.to_string(), id.to_lowercase(), legacy(id)];
@@ -605,7 +606,14 @@ fn the_last_day_of_last_month_stops_from_this_month_and_billed_months_go_to_refu
     {
         let mut conn = app.pool.get().unwrap();
         let now = app.server.clock.now_utc();
-        assessments::set_status(&mut conn, &[april_110], "pending", "billed", now).unwrap();
+        assessments::set_status(
+            &mut conn,
+            &[AssessmentId(april_110)],
+            "pending",
+            "billed",
+            now,
+        )
+        .unwrap();
     }
     let s = ok(
         app.post_as(
@@ -866,7 +874,8 @@ fn what_cannot_be_revoked_says_why() {
     let now = app.server.clock.now_utc();
     {
         let mut conn = app.pool.get().unwrap();
-        assessments::set_status(&mut conn, &[march], "pending", "billed", now).unwrap();
+        assessments::set_status(&mut conn, &[AssessmentId(march)], "pending", "billed", now)
+            .unwrap();
     }
     let r = app.post_as(
         &format!("{ITEMS}/{enrolment}/revocation"),
@@ -884,7 +893,7 @@ fn what_cannot_be_revoked_says_why() {
     assert_eq!(list["items"][0]["not_revocable_code"], "LINE_BILLED");
     {
         let mut conn = app.pool.get().unwrap();
-        assessments::set_status(&mut conn, &[march], "billed", "paid", now).unwrap();
+        assessments::set_status(&mut conn, &[AssessmentId(march)], "billed", "paid", now).unwrap();
     }
     app.post_as(
         &format!("{ITEMS}/{enrolment}/revocation"),
@@ -1399,7 +1408,7 @@ fn the_database_refuses_a_second_active_relation_and_a_second_live_line() {
 
 // ---------------------------------------------------------------- one person, several numbers
 
-fn insert_person(app: &App, id_number: &str, name: &str) -> (i64, String) {
+fn insert_person(app: &App, id_number: &str, name: &str) -> (PersonId, String) {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
     let no = repo::next_sequence(&mut conn, "person_no")
@@ -1426,7 +1435,7 @@ fn insert_person(app: &App, id_number: &str, name: &str) -> (i64, String) {
     (p.id, no)
 }
 
-fn employ(app: &App, unit_id: i64, person_id: i64, insurance: &str, status: &str) {
+fn employ(app: &App, unit_id: UnitId, person_id: PersonId, insurance: &str, status: &str) {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
     repo::insert_employment(

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qibao_api::auth::{Role, StaffRole};
+use qibao_db::ids::{AssessmentId, PersonId, UnitId};
 use qibao_db::{assessments, employees, repo};
 use qibao_e2e::fixtures::{self, rid};
 use qibao_e2e::{App, Resp, json};
@@ -24,7 +25,7 @@ const STAFF: &str = "/api/v1/staff/refunds";
 const ITEMS: &str = "/api/v1/portal/business-items";
 
 struct Unit {
-    id: i64,
+    id: UnitId,
     name: String,
     /// An agent (经办人).
     token: String,
@@ -116,7 +117,7 @@ fn enrol(app: &App, u: &Unit, id17: &str, name: &str, start: &str) -> String {
     b["person"]["person_no"].as_str().unwrap().to_string()
 }
 
-fn person_id(app: &App, person_no: &str) -> i64 {
+fn person_id(app: &App, person_no: &str) -> PersonId {
     let mut conn = app.pool.get().unwrap();
     employees::find_by_person_no(&mut conn, person_no)
         .unwrap()
@@ -128,9 +129,9 @@ fn person_id(app: &App, person_no: &str) -> i64 {
 /// paid (standing in for the tax bureau's payment, see the module docs).
 fn issue_and_pay(app: &App, u: &Unit, paid: &[&str]) {
     ok(app.post_as(ORDERS, &u.token, &json!({})), 201);
-    let ids: Vec<i64> = paid.iter().map(|p| person_id(app, p)).collect();
+    let ids: Vec<PersonId> = paid.iter().map(|p| person_id(app, p)).collect();
     let mut conn = app.pool.get().unwrap();
-    let lines: Vec<i64> = assessments::list_for_unit(&mut conn, u.id)
+    let lines: Vec<AssessmentId> = assessments::list_for_unit(&mut conn, u.id)
         .unwrap()
         .into_iter()
         .filter(|a| ids.contains(&a.person_id) && a.status.code() == assessments::BILLED)

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qibao_api::auth::{Role, StaffRole};
+use qibao_db::ids::{BusinessItemId, UnitId};
 use qibao_db::repo;
 use qibao_db::rows::NewUnit;
 use qibao_e2e::{App, Resp, json};
@@ -45,7 +46,7 @@ fn resp(r: reqwest::blocking::Response) -> Resp {
 }
 
 /// The demo unit (宜昌): its id and a legal representative's token.
-fn demo_unit(app: &App) -> (i64, String) {
+fn demo_unit(app: &App) -> (UnitId, String) {
     let clock = &app.server.clock;
     let summary = qibao_api::demo::load(&app.pool, clock.today(), clock.now_utc()).unwrap();
     let mut conn = app.pool.get().unwrap();
@@ -55,7 +56,7 @@ fn demo_unit(app: &App) -> (i64, String) {
 }
 
 /// Another unit with this USCC: its id and an agent's token.
-fn other_unit(app: &App, unit_no: &str, uscc: &str) -> (i64, String) {
+fn other_unit(app: &App, unit_no: &str, uscc: &str) -> (UnitId, String) {
     let now = app.server.clock.now_utc();
     let mut conn = app.pool.get().unwrap();
     let unit = repo::insert_unit(
@@ -177,7 +178,7 @@ fn open_task_id(app: &App, staff: &str) -> i64 {
     r.body["items"][0]["id"].as_i64().expect("an open task")
 }
 
-fn unit_row(app: &App, unit_id: i64) -> qibao_db::review::unit_key::UnitKeyInfo {
+fn unit_row(app: &App, unit_id: UnitId) -> qibao_db::review::unit_key::UnitKeyInfo {
     let mut conn = app.pool.get().unwrap();
     qibao_db::review::get_unit_key_info(&mut conn, unit_id).unwrap()
 }
@@ -351,7 +352,7 @@ fn key_information_change_end_to_end() {
 
     // The change history gets a business item with before/after.
     let mut conn = app.pool.get().unwrap();
-    let bi = qibao_db::review::get_business_item(&mut conn, request).unwrap();
+    let bi = qibao_db::review::get_business_item(&mut conn, BusinessItemId(request)).unwrap();
     assert_eq!(
         (bi.unit_id, bi.kind.as_str(), bi.status.as_str()),
         (Some(unit_id), "unit_key_change", "approved")

@@ -7,6 +7,7 @@
 
 use diesel::prelude::*;
 use qibao_api::auth::{Role, StaffRole};
+use qibao_db::ids::UnitId;
 use qibao_db::schema::{
     agents, auth_sessions, business_items, number_sequences, unit_accounts, unit_bank_accounts,
     unit_injury_factors, units,
@@ -105,7 +106,7 @@ fn registration(uscc: &str, name: &str) -> Value {
 }
 
 struct Reg {
-    unit_id: i64,
+    unit_id: UnitId,
     unit_no: String,
     uscc: String,
     name: String,
@@ -133,7 +134,7 @@ fn register(app: &App, n: u32) -> Reg {
     )
 }
 
-fn unit_id_of(app: &App, unit_no: &str) -> i64 {
+fn unit_id_of(app: &App, unit_no: &str) -> UnitId {
     let mut conn = app.pool.get().unwrap();
     units::table
         .filter(units::unit_no.eq(unit_no))
@@ -146,11 +147,11 @@ fn legal_rep(app: &App, reg: &Reg) -> String {
     app.mint(Role::LegalRep, &reg.uscc, "刘建国", Some(reg.unit_id), &[])
 }
 
-fn agent_token(app: &App, unit_id: i64, id_number: &str, name: &str) -> String {
+fn agent_token(app: &App, unit_id: UnitId, id_number: &str, name: &str) -> String {
     app.mint(Role::Agent, id_number, name, Some(unit_id), &[])
 }
 
-fn payroll_token(app: &App, unit_id: i64) -> String {
+fn payroll_token(app: &App, unit_id: UnitId) -> String {
     app.mint(Role::Payroll, "pk_test", "薪资软件", Some(unit_id), &[])
 }
 
@@ -188,7 +189,7 @@ fn counts(app: &App) -> (i64, i64, i64, i64, i64, i64) {
     )
 }
 
-fn items_of(app: &App, unit_id: i64) -> i64 {
+fn items_of(app: &App, unit_id: UnitId) -> i64 {
     let mut conn = app.pool.get().unwrap();
     business_items::table
         .filter(business_items::unit_id.eq(unit_id))
@@ -1143,7 +1144,7 @@ fn refund_account_is_replaced_and_must_be_the_units_own() {
 
 // ---------------------------------------------------------------- insurances
 
-fn insert_employment(app: &App, unit_id: i64, insurance: &str) {
+fn insert_employment(app: &App, unit_id: UnitId, insurance: &str) {
     use qibao_db::rows::{NewEmployment, NewPerson};
     let mut conn = app.pool.get().unwrap();
     let now = app.server.clock.now_utc();

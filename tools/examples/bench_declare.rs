@@ -26,6 +26,7 @@ use qibao_app::declarations::{DeclarationKind, declare_period};
 use qibao_app::{Actor, AppError, Channel, orders};
 use qibao_core::Period;
 use qibao_db::assessments::{Assessment, NewAssessment};
+use qibao_db::ids::{BusinessItemId, UnitId};
 use qibao_db::orders::NewOrder;
 use qibao_db::testing::TestDb;
 use qibao_db::{DbConn, DbError, conn::transaction};
@@ -212,7 +213,7 @@ fn new_from(a: Assessment) -> NewAssessment {
 }
 
 /// A committed business item for the baseline rows.
-fn baseline_item(conn: &mut DbConn, unit_id: i64) -> i64 {
+fn baseline_item(conn: &mut DbConn, unit_id: UnitId) -> BusinessItemId {
     transaction(conn, |c| {
         c.batch_execute(&format!(
             "INSERT INTO business_items (unit_id, kind, status, actor, channel, created_at, \
@@ -237,7 +238,7 @@ fn baseline_item(conn: &mut DbConn, unit_id: i64) -> i64 {
 /// `INSERT … SELECT` and the lines billed in one `UPDATE`.
 fn baseline_issue(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     now: time::PrimitiveDateTime,
 ) -> Result<(), DbError> {
     let order = qibao_db::orders::insert_order(
@@ -279,7 +280,7 @@ fn baseline_issue(
 /// One unit of `n` employees in all three insurances since 2016-05, declared
 /// and paid to 202207, with the 2022 wage-base declaration: set-based SQL
 /// (a recursive series), the same on both backends.
-fn seed(conn: &mut DbConn, n: usize) -> i64 {
+fn seed(conn: &mut DbConn, n: usize) -> UnitId {
     let now = datetime!(2022-08-15 02:00:00);
     let spec = BenchUnit {
         unit_no: "420599001",

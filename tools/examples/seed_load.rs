@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use qibao_db::conn::transaction;
+use qibao_db::ids::UnitId;
 use qibao_db::{DbConn, DbError, Pool};
 use time::macros::datetime;
 
@@ -63,7 +64,7 @@ fn main() {
     println!("uscc={USCC} password={PASSWORD} employees={n}");
 }
 
-fn seed_unit(pool: &Pool, n: usize) -> i64 {
+fn seed_unit(pool: &Pool, n: usize) -> UnitId {
     let now = datetime!(2023-08-15 02:00:00);
     let hash = qibao_api::auth::password::hash_password(PASSWORD).unwrap();
     let spec = BenchUnit {
@@ -93,7 +94,7 @@ fn seed_unit(pool: &Pool, n: usize) -> i64 {
 }
 
 /// One month: every employment's line, paid, on its own paid order.
-fn seed_month(conn: &mut DbConn, u: i64, period: i32, m: i32) {
+fn seed_month(conn: &mut DbConn, u: UnitId, period: i32, m: i32) {
     let no = format!("2023081510{m:02}0001");
     let paid = format!("2023-08-15 02:{m:02}:00");
     transaction(conn, |c| {

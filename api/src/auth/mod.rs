@@ -16,6 +16,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use qibao_app::auth::Session;
 use qibao_app::error::ErrorCode;
+use qibao_db::ids::UnitId;
 use serde::{Deserialize, Serialize};
 use time::{Duration, PrimitiveDateTime};
 
@@ -42,7 +43,7 @@ pub struct Claims {
     pub sid: String,
     pub role: Role,
     pub name: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     #[serde(default)]
     pub staff_roles: Vec<StaffRole>,
     pub channel: Channel,
@@ -63,7 +64,7 @@ pub struct Principal {
     pub role: Role,
     pub subject: String,
     pub name: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub staff_roles: Vec<StaffRole>,
     pub channel: Channel,
     /// See [`Claims::must_change_password`].
@@ -264,7 +265,7 @@ impl FromRequest for Principal {
 #[derive(Debug, Clone)]
 pub struct UnitUser {
     pub principal: Principal,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
 }
 
 impl FromRequest for UnitUser {
@@ -292,7 +293,7 @@ impl FromRequest for UnitUser {
 #[derive(Debug, Clone)]
 pub struct LegalRepUser {
     pub principal: Principal,
-    pub unit_id: i64,
+    pub unit_id: UnitId,
 }
 
 impl FromRequest for LegalRepUser {
@@ -403,7 +404,7 @@ mod tests {
             role: Role::Agent,
             subject: "420500198001011234".into(),
             name: "张三".into(),
-            unit_id: Some(7),
+            unit_id: Some(UnitId(7)),
             staff_roles: vec![],
             channel: Channel::Portal,
             must_change_password: false,
@@ -418,7 +419,7 @@ mod tests {
         let c = decode_access_token(secret, &t, now + Duration::minutes(14)).unwrap();
         assert_eq!(
             (c.role, c.unit_id, c.sid.as_str()),
-            (Role::Agent, Some(7), "s1")
+            (Role::Agent, Some(UnitId(7)), "s1")
         );
         assert_eq!(
             decode_access_token(secret, &t, now + Duration::minutes(15))

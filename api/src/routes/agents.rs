@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use qibao_app::units::agents::{self, AgentDetails, AgentDto};
 use qibao_core::ids::{Phone, ResidentId};
+use qibao_db::ids::AgentId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -165,7 +166,7 @@ pub async fn update_agent(
         department,
         phone,
     };
-    let agent_id = path.into_inner();
+    let agent_id = AgentId(path.into_inner());
     let now = state.clock.now_utc();
     let who = user.principal.as_actor();
     let unit_id = user.unit_id;
@@ -198,7 +199,7 @@ pub async fn delete_agent(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let agent_id = path.into_inner();
+    let agent_id = AgentId(path.into_inner());
     let now = state.clock.now_utc();
     let who = user.principal.as_actor();
     let unit_id = user.unit_id;

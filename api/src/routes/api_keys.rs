@@ -10,6 +10,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use qibao_app::units::api_keys::{self as keys, ApiKeyPage, ApiKeyView, CreatedApiKey, FreshKey};
+use qibao_db::ids::ApiKeyId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -138,7 +139,7 @@ pub async fn revoke_api_key(
     who: LegalRepUser,
     path: web::Path<i64>,
 ) -> Result<web::Json<ApiKeyView>, ApiError> {
-    let id = path.into_inner();
+    let id = ApiKeyId(path.into_inner());
     let now = state.clock.now_utc();
     let actor = who.principal.as_actor();
     let unit_id = who.unit_id;

@@ -10,6 +10,7 @@ use qibao_app::declarations::back_pay::{
 };
 use qibao_core::Period;
 use qibao_core::back_pay::BackPayKind;
+use qibao_db::ids::BusinessItemId;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -260,7 +261,7 @@ pub async fn get_back_pay_application(
     user: UnitUser,
     path: web::Path<i64>,
 ) -> Result<web::Json<BackPayApplicationDto>, ApiError> {
-    let id = path.into_inner();
+    let id = BusinessItemId(path.into_inner());
     let unit_id = user.unit_id;
     let found = run_db(&state, move |conn| Ok(use_case::get(conn, unit_id, id)?)).await?;
     Ok(web::Json(found))

@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
 use qibao_app::units::bank_accounts::{self, BankAccountDto, NewAccount, PURPOSE};
 use qibao_core::ids::BankAccount;
+use qibao_db::ids::BankAccountId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -155,7 +156,7 @@ pub async fn delete_bank_account(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let account_id = path.into_inner();
+    let account_id = BankAccountId(path.into_inner());
     let now = state.clock.now_utc();
     let who = user.principal.as_actor();
     let unit_id = user.unit_id;

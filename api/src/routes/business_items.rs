@@ -8,6 +8,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use qibao_app::business_items::{self as items, BusinessItemDetail, BusinessItemPage, ItemQuery};
 use qibao_app::employees::{self as ops, RevocationResult};
+use qibao_db::ids::BusinessItemId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -95,11 +96,12 @@ pub async fn list_business_items(
     Ok(web::Json(page))
 }
 
-fn item_id(s: &str) -> Result<i64, ApiError> {
+fn item_id(s: &str) -> Result<BusinessItemId, ApiError> {
     s.trim()
         .parse::<i64>()
         .ok()
         .filter(|v| *v > 0)
+        .map(BusinessItemId)
         .ok_or_else(|| ApiError::invalid_field("id", "办件编号应为正整数"))
 }
 

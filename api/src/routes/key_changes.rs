@@ -8,6 +8,7 @@
 use actix_web::{HttpResponse, get, http::header, post, web};
 use qibao_app::review::unit_key_change::{KeyChangeInput, parse_request};
 use qibao_app::units::key_changes::{self as use_case, KeyChangeRequestDto, KeyChangeRequestList};
+use qibao_db::ids::BusinessItemId;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
@@ -110,7 +111,7 @@ pub async fn get_key_change_request(
     user: UnitUser,
     path: web::Path<i64>,
 ) -> Result<web::Json<KeyChangeRequestDto>, ApiError> {
-    let id = path.into_inner();
+    let id = BusinessItemId(path.into_inner());
     let unit_id = user.unit_id;
     let found = run_db(&state, move |conn| Ok(use_case::get(conn, unit_id, id)?)).await?;
     Ok(web::Json(found))

@@ -14,6 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
 use qibao_app::error::ErrorCode;
 use qibao_app::materials::{self, Content, Upload as Stored};
+use qibao_db::ids::MaterialId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -316,7 +317,7 @@ pub async fn get_material_content(
     user: UnitUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    let id = MaterialId(path.into_inner());
     let unit_id = user.unit_id;
     let content = run_db(&state, move |conn| {
         Ok(materials::content(conn, id, Some(unit_id))?)
@@ -346,7 +347,7 @@ pub async fn get_staff_material_content(
     _staff: StaffUser,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
+    let id = MaterialId(path.into_inner());
     let content = run_db(&state, move |conn| Ok(materials::content(conn, id, None)?)).await?;
     Ok(content_response(content))
 }

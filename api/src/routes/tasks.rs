@@ -5,6 +5,7 @@
 
 use actix_web::{get, post, web};
 use qibao_app::review::queue::{self, TaskDetail, TaskList};
+use qibao_db::ids::ReviewTaskId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -101,7 +102,7 @@ pub async fn get_task(
     StaffUser(staff): StaffUser,
     path: web::Path<i64>,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
-    let id = path.into_inner();
+    let id = ReviewTaskId(path.into_inner());
     let now = state.clock.now_utc();
     let d = run_db(&state, move |conn| Ok(queue::get(conn, &staff, id, now)?)).await?;
     Ok(web::Json(d))
@@ -129,7 +130,7 @@ pub async fn claim_task(
     StaffUser(staff): StaffUser,
     path: web::Path<i64>,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
-    let (id, now) = (path.into_inner(), state.clock.now_utc());
+    let (id, now) = (ReviewTaskId(path.into_inner()), state.clock.now_utc());
     let d = run_db(&state, move |conn| Ok(queue::claim(conn, &staff, id, now)?)).await?;
     Ok(web::Json(d))
 }
@@ -155,7 +156,7 @@ pub async fn release_task(
     StaffUser(staff): StaffUser,
     path: web::Path<i64>,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
-    let (id, now) = (path.into_inner(), state.clock.now_utc());
+    let (id, now) = (ReviewTaskId(path.into_inner()), state.clock.now_utc());
     let d = run_db(&state, move |conn| {
         Ok(queue::release(conn, &staff, id, now)?)
     })
@@ -221,7 +222,7 @@ pub async fn approve_task(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
-    let id = path.into_inner();
+    let id = ReviewTaskId(path.into_inner());
     authorize(&state, &staff, id).await?;
     let req: ApproveRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ApproveRequest::default()
@@ -264,7 +265,7 @@ pub async fn reject_task(
     path: web::Path<i64>,
     body: LateJson<RejectRequest>,
 ) -> Result<web::Json<TaskDetail>, ApiError> {
-    let id = path.into_inner();
+    let id = ReviewTaskId(path.into_inner());
     authorize(&state, &staff, id).await?;
     let body = body.into_inner()?;
     let reason = note_text(Some(&body.reason), "reason", true)?.unwrap_or_default();
@@ -280,7 +281,7 @@ pub async fn reject_task(
 async fn authorize(
     state: &web::Data<AppState>,
     staff: &Principal,
-    id: i64,
+    id: ReviewTaskId,
 ) -> Result<(), ApiError> {
     let staff = staff.clone();
     run_db(state, move |conn| Ok(queue::authorize(conn, &staff, id)?)).await

@@ -27,6 +27,7 @@ pub mod unit_login;
 use qibao_db::DbConn;
 use qibao_db::accounts::{self, NewRefreshToken};
 use qibao_db::auth::{self as sessions, AuthSession};
+use qibao_db::ids::UnitId;
 use qibao_db::rows::Unit;
 use serde::{Deserialize, Serialize};
 use time::{Duration, PrimitiveDateTime};
@@ -155,7 +156,7 @@ pub struct Session {
     pub role: Role,
     pub subject: String,
     pub name: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub staff_roles: Vec<StaffRole>,
     pub channel: Channel,
     /// The legal representative still has to replace a one-time password.
@@ -195,7 +196,7 @@ pub struct SessionSpec<'a> {
     pub role: Role,
     pub subject: &'a str,
     pub name: &'a str,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub staff_roles: &'a [StaffRole],
     pub channel: Channel,
 }

@@ -6,6 +6,7 @@
 use qibao_core::business_item::BusinessItemKind;
 use qibao_db::DbConn;
 use qibao_db::accounts::{self, UnitAccount};
+use qibao_db::ids::UnitId;
 use time::PrimitiveDateTime;
 
 use super::password::{check_password_rules, hash_password, verify_password};
@@ -19,7 +20,7 @@ use crate::tx::transaction;
 #[derive(Debug, Clone)]
 pub struct Pending {
     account: UnitAccount,
-    unit_id: i64,
+    unit_id: UnitId,
     keys: Keys,
 }
 

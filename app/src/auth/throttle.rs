@@ -10,6 +10,7 @@
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::signin::{self, Decision, Record};
 use qibao_db::DbConn;
+use qibao_db::ids::UnitId;
 use qibao_db::signin::{self as store, ThrottleRow};
 use serde_json::json;
 use time::PrimitiveDateTime;
@@ -124,7 +125,7 @@ pub fn check(conn: &mut DbConn, keys: &Keys, now: PrimitiveDateTime) -> Result<(
 pub fn fail(
     conn: &mut DbConn,
     keys: &Keys,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
     now: PrimitiveDateTime,
     plain: AppError,
 ) -> AppError {

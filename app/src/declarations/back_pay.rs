@@ -16,6 +16,7 @@ use qibao_core::employment::LineStatus;
 use qibao_core::insurance::Insurance;
 use qibao_core::{Money, Period};
 use qibao_db::assessments as lines_db;
+use qibao_db::ids::{BusinessItemId, MaterialId, UnitId};
 use qibao_db::review::{self as store, PageReq, ReviewTask};
 use qibao_db::{DbConn, OptionalExt};
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ pub struct Application {
     /// The monthly wage of those months.
     pub wage: Money,
     /// Ids of the unit's uploaded materials (checked: 1–20, distinct).
-    pub material_ids: Vec<i64>,
+    pub material_ids: Vec<MaterialId>,
     pub reason: String,
 }
 
@@ -169,7 +170,7 @@ fn dto(conn: &mut DbConn, task: ReviewTask) -> Result<BackPayApplicationDto, App
         .and_then(|v| serde_json::from_value::<Vec<SkippedMonth>>(v).ok())
         .unwrap_or_default();
     Ok(BackPayApplicationDto {
-        id: item.id,
+        id: item.id.0,
         kind: kind.code().to_owned(),
         kind_label: kind.label_zh().to_owned(),
         status: item.status,
@@ -199,7 +200,7 @@ fn dto(conn: &mut DbConn, task: ReviewTask) -> Result<BackPayApplicationDto, App
 fn submit(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     p: &Application,
     today: Date,
     now: PrimitiveDateTime,
@@ -305,7 +306,7 @@ fn submit(
 pub fn apply(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     application: &Application,
     today: Date,
     now: PrimitiveDateTime,
@@ -319,7 +320,7 @@ pub fn apply(
 /// The unit's back-pay applications, newest first, in one read snapshot.
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     page: PageReq,
 ) -> Result<BackPayApplicationList, AppError> {
     read_transaction(conn, |c| {
@@ -339,7 +340,11 @@ pub fn list(
 /// One of the unit's back-pay applications by its business item id, in
 /// one read snapshot; another unit's (or none) is 404
 /// `BACK_PAY_APPLICATION_NOT_FOUND`.
-pub fn get(conn: &mut DbConn, unit_id: i64, id: i64) -> Result<BackPayApplicationDto, AppError> {
+pub fn get(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    id: BusinessItemId,
+) -> Result<BackPayApplicationDto, AppError> {
     read_transaction(conn, |c| {
         match store::get_task_by_item(c, id).optional()? {
             Some(t) if t.unit_id == unit_id && bp::KINDS.contains(&t.kind.as_str()) => dto(c, t),

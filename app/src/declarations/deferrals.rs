@@ -26,6 +26,7 @@ use qibao_core::late::late_fee;
 use qibao_core::policy::Deferral;
 use qibao_core::{Money, Period};
 use qibao_db::deferrals::{self as store, NewUnitDeferral, UnitDeferral};
+use qibao_db::ids::UnitId;
 use qibao_db::{DbConn, DbError, repo};
 use serde::Serialize;
 use serde_json::json;
@@ -48,7 +49,7 @@ pub const KIND_CONFIRMATION: BusinessItemKind = BusinessItemKind::DeferralConfir
 /// [`UnitDeferrals::waiver`], never with the region's scheme alone.
 pub fn unit_deferrals(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     schemes: &[Deferral],
 ) -> Result<UnitDeferrals, AppError> {
     let confirmed = store::confirmed_periods(conn, unit_id)?
@@ -129,13 +130,13 @@ fn dto(row: &UnitDeferral, book: &UnitDeferrals) -> Result<DeferralConfirmationD
         actor_role: role,
         channel: row.channel.clone(),
         confirmed_at: row.confirmed_at.assume_utc(),
-        business_item_id: row.business_item_id,
+        business_item_id: row.business_item_id.0,
     })
 }
 
 fn list_of(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     book: &UnitDeferrals,
 ) -> Result<Vec<DeferralConfirmationDto>, AppError> {
     store::list_for_unit(conn, unit_id)?
@@ -169,7 +170,7 @@ fn refusal(refused: Vec<(usize, ConfirmationRefusal)>) -> AppError {
 fn confirm_in(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     periods: &[Period],
     today: Date,
     now: PrimitiveDateTime,
@@ -238,7 +239,7 @@ fn confirm_in(
     Ok(DeferralConfirmationResult {
         confirmed,
         already_confirmed: already,
-        business_item_id: Some(item.id),
+        business_item_id: Some(item.id.0),
         confirmations: list_of(conn, unit_id, &book)?,
     })
 }
@@ -252,7 +253,7 @@ fn confirm_in(
 pub fn confirm(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     periods: &[Period],
     today: Date,
     now: PrimitiveDateTime,
@@ -287,7 +288,7 @@ pub fn confirm_at_counter(
 /// The unit's confirmed months, oldest first, in one read snapshot.
 pub fn confirmations(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
 ) -> Result<DeferralConfirmationList, AppError> {
     read_transaction(conn, |c| {
         let ctx = UnitContext::load(c, unit_id)?;
@@ -381,7 +382,11 @@ pub struct DeferralList {
 /// unit's region, the months the unit confirmed, its unpaid lines in them
 /// with the late fee each would bear if billed `today`, the repay-by date
 /// and the days left; in one read snapshot.
-pub fn deferrals(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<DeferralList, AppError> {
+pub fn deferrals(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    today: Date,
+) -> Result<DeferralList, AppError> {
     read_transaction(conn, |conn| {
         let mut ctx = UnitContext::load(conn, unit_id)?;
         let book = unit_deferrals(conn, unit_id, &ctx.policy.deferrals)?;

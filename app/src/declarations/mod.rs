@@ -24,6 +24,7 @@ use qibao_core::rules::{DeclarationError, check_declaration};
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::{self as lines_db, NewAssessment};
 use qibao_db::declarations::{self as decl_db, Declaration, NewDeclaration};
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::{DbConn, DbError, employees as emp_db, repo};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -114,9 +115,9 @@ pub struct DeclarationDto {
 
 fn statuses_by_person(
     conn: &mut DbConn,
-    person_ids: &[i64],
-) -> Result<HashMap<i64, Vec<PersonStatus>>, AppError> {
-    let mut out: HashMap<i64, Vec<PersonStatus>> = HashMap::new();
+    person_ids: &[PersonId],
+) -> Result<HashMap<PersonId, Vec<PersonStatus>>, AppError> {
+    let mut out: HashMap<PersonId, Vec<PersonStatus>> = HashMap::new();
     for chunk in person_ids.chunks(5000) {
         for s in emp_db::list_statuses(conn, chunk)? {
             out.entry(s.person_id).or_default().push(PersonStatus {
@@ -131,8 +132,8 @@ fn statuses_by_person(
 
 fn persons_by_id(
     conn: &mut DbConn,
-    ids: &[i64],
-) -> Result<HashMap<i64, qibao_db::rows::Person>, AppError> {
+    ids: &[PersonId],
+) -> Result<HashMap<PersonId, qibao_db::rows::Person>, AppError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(5000) {
         for p in emp_db::get_persons(conn, chunk)? {
@@ -159,7 +160,7 @@ pub fn result_of(conn: &mut DbConn, d: &Declaration) -> Result<DeclarationDto, A
         &["back_pay"]
     };
     let rows = decl_db::live_lines_of_period(conn, d.unit_id, d.period.yyyymm(), kinds)?;
-    let mut ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
+    let mut ids: Vec<PersonId> = rows.iter().map(|r| r.person_id).collect();
     ids.dedup();
     let persons = persons_by_id(conn, &ids)?;
     let mut lines = Vec::with_capacity(rows.len());
@@ -207,7 +208,7 @@ pub fn result_of(conn: &mut DbConn, d: &Declaration) -> Result<DeclarationDto, A
 pub fn declare_period(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     period: Period,
     kind: DeclarationKind,
     today: Date,
@@ -264,14 +265,14 @@ pub fn declare_period(
         .into_iter()
         .filter(|e| e.status == repo::ACTIVE && Period::of(e.start_date) <= period)
         .collect();
-    let person_ids: Vec<i64> = employments
+    let person_ids: Vec<PersonId> = employments
         .iter()
         .map(|e| e.person_id)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let statuses = statuses_by_person(conn, &person_ids)?;
-    let existing: HashSet<(i64, Insurance)> =
+    let existing: HashSet<(PersonId, Insurance)> =
         decl_db::live_lines_of_period(conn, unit_id, period.yyyymm(), &lines_db_kinds())?
             .into_iter()
             .map(|l| (l.person_id, l.insurance))
@@ -388,7 +389,7 @@ fn retryable(e: DbError) -> AppError {
 pub fn declare(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     period: Period,
     kind: DeclarationKind,
     today: Date,
@@ -401,7 +402,7 @@ pub fn declare(
 }
 
 /// A month's declaration result (R-DECL-7).
-pub fn get(conn: &mut DbConn, unit_id: i64, period: Period) -> Result<DeclarationDto, AppError> {
+pub fn get(conn: &mut DbConn, unit_id: UnitId, period: Period) -> Result<DeclarationDto, AppError> {
     let d = decl_db::find_declaration(conn, unit_id, period.yyyymm())?.ok_or_else(|| {
         AppError::new(ErrorCode::DeclarationNotFound).with_detail(format!("{period}尚未申报"))
     })?;

@@ -12,6 +12,7 @@ use qibao_core::insurance::Insurance;
 use qibao_core::rules::{clamp_labour_contract, enrolment_plan};
 use qibao_core::{Money, Period};
 use qibao_db::business_items as items_db;
+use qibao_db::ids::UnitId;
 use qibao_db::rows::{Employment, NewEmployment};
 use qibao_db::{DbConn, repo};
 use serde_json::json;
@@ -43,7 +44,7 @@ pub struct AddInsuranceInput {
 pub fn add_insurance(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     input: &AddInsuranceInput,
     today: Date,
@@ -57,7 +58,7 @@ pub fn add_insurance(
 fn add_insurance_in(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     input: &AddInsuranceInput,
     today: Date,
@@ -84,7 +85,7 @@ fn add_insurance_in(
         .into_iter()
         .map(|(_, r)| r)
         .collect();
-    check_no_active_relation(unit_id, &[input.insurance], &active).map_err(refusal)?;
+    check_no_active_relation(unit_id.0, &[input.insurance], &active).map_err(refusal)?;
 
     let current = Period::of(today);
     let window = ctx.params(current)?.windows.back_pay_months;
@@ -164,11 +165,9 @@ fn add_insurance_in(
         LabourContractNotice { from, to, message }
     });
     let effects = Effects {
-        person_id: person.id,
-        person_no: person.person_no.clone(),
         employments_created: vec![e.id],
         lines_created: rows.iter().map(|r| r.id).collect(),
-        ..Effects::default()
+        ..Effects::of_person(&person)
     };
     let summary = json!({
         "person_no": person.person_no, "name": person.name, "insurance": input.insurance,
@@ -176,7 +175,7 @@ fn add_insurance_in(
     });
     items_db::set_after(conn, item.id, &after_json(summary, &effects)?, now)?;
     Ok(EnrolmentResult {
-        business_item_id: item.id,
+        business_item_id: item.id.0,
         person: PersonDto::of(&person),
         person_created: false,
         id_number_converted_from: None,

@@ -9,6 +9,7 @@ use qibao_core::employment::{
     InsuredStatus, LineStatus, PaymentStatus, PersonStatusKind, id_spellings,
 };
 use qibao_core::{Money, Period};
+use qibao_db::ids::UnitId;
 use qibao_db::rows::Employment;
 use qibao_db::{DbConn, assessments as lines_db, employees as emp_db};
 use serde::Serialize;
@@ -92,7 +93,7 @@ pub fn bases_by_year(lines: &[LineDto]) -> Vec<YearBase> {
 /// One employee of the unit (`current`: the month the status is read at).
 pub fn get(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     current: Period,
 ) -> Result<EmployeeDetail, AppError> {

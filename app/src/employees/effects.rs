@@ -3,6 +3,7 @@
 //! The effects (rows created and changed) are what a revocation undoes,
 //! exactly, and what the business-items list reads the person from.
 
+use qibao_db::ids::{AssessmentId, EmploymentId, PersonId};
 use qibao_db::rows::{BusinessItem, Employment, Person};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -48,15 +49,15 @@ impl RelationState {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelationChange {
-    pub employment_id: i64,
+    pub employment_id: EmploymentId,
     pub before: RelationState,
     pub after: RelationState,
 }
 
 /// What an item did, so that revoking it can undo exactly that.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effects {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_no: String,
     #[serde(default)]
     pub person_created: bool,
@@ -65,16 +66,32 @@ pub struct Effects {
     #[serde(default)]
     pub person_after: Option<GeneralFields>,
     #[serde(default)]
-    pub employments_created: Vec<i64>,
+    pub employments_created: Vec<EmploymentId>,
     #[serde(default)]
     pub employments_changed: Vec<RelationChange>,
     #[serde(default)]
-    pub lines_created: Vec<i64>,
+    pub lines_created: Vec<AssessmentId>,
     #[serde(default)]
-    pub lines_cancelled: Vec<i64>,
+    pub lines_cancelled: Vec<AssessmentId>,
 }
 
 impl Effects {
+    /// The effects of an item on `person` that created and changed nothing
+    /// yet (the caller fills in what it did).
+    pub fn of_person(person: &Person) -> Effects {
+        Effects {
+            person_id: person.id,
+            person_no: person.person_no.clone(),
+            person_created: false,
+            person_before: None,
+            person_after: None,
+            employments_created: Vec::new(),
+            employments_changed: Vec::new(),
+            lines_created: Vec::new(),
+            lines_cancelled: Vec::new(),
+        }
+    }
+
     pub fn of_item(item: &BusinessItem) -> Option<Effects> {
         let after: Value = serde_json::from_str(item.after_json.as_deref()?).ok()?;
         serde_json::from_value(after.get("effects")?.clone()).ok()

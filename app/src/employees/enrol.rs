@@ -22,6 +22,7 @@ use qibao_core::rules::{check_first_work_date, clamp_labour_contract, enrolment_
 use qibao_core::{Money, Period};
 use qibao_db::business_items as items_db;
 use qibao_db::employees as emp_db;
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::{NewEmployment, NewPerson};
 use qibao_db::{DbConn, repo};
 use serde_json::json;
@@ -64,7 +65,7 @@ pub struct EnrolInput {
 pub fn enrol(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     input: &EnrolInput,
     today: Date,
     now: PrimitiveDateTime,
@@ -75,7 +76,7 @@ pub fn enrol(
 fn enrol_in(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     input: &EnrolInput,
     today: Date,
     now: PrimitiveDateTime,
@@ -110,7 +111,7 @@ fn enrol_in(
     // that employs or employed the person. A mismatch shows nothing of the
     // record, whatever it holds (paying elsewhere or not).
     let existing = emp_db::find_by_id_spellings(conn, &id_spellings(&input.id_number))?;
-    let ids: Vec<i64> = existing.iter().map(|p| p.id).collect();
+    let ids: Vec<PersonId> = existing.iter().map(|p| p.id).collect();
     let name_matched = if existing.is_empty() {
         true
     } else {
@@ -128,7 +129,7 @@ fn enrol_in(
         .cloned();
     let rels: Vec<ActiveRelation> = active.iter().map(|(_, r)| r.clone()).collect();
     // Another unit is named only to a unit that proved the identity.
-    check_no_active_relation(unit_id, &insurances, &rels)
+    check_no_active_relation(unit_id.0, &insurances, &rels)
         .map_err(|e| refusal(if name_matched { e } else { e.undisclosed() }))?;
     // A continued person keeps the registered name: key information is
     // changed only at the counter (R-EMP-9); the agent of a unit that
@@ -313,7 +314,7 @@ fn enrol_in(
     items_db::set_after(conn, item.id, &after_json(summary, &effects)?, now)?;
 
     Ok(EnrolmentResult {
-        business_item_id: item.id,
+        business_item_id: item.id.0,
         person: PersonDto::of(&person),
         person_created: created,
         id_number_converted_from: input.converted_from.clone(),

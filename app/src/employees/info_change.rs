@@ -7,6 +7,7 @@
 //! `qibao_core::rules::check_first_work` (R-EMP-1).
 
 use qibao_core::rules::check_first_work;
+use qibao_db::ids::UnitId;
 use qibao_db::{DbConn, employees as emp_db, repo};
 use serde_json::json;
 use time::{Date, PrimitiveDateTime};
@@ -30,7 +31,7 @@ pub struct GeneralChange {
 pub fn update_general(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     change: &GeneralChange,
     now: PrimitiveDateTime,

@@ -18,6 +18,7 @@ use qibao_core::{Money, Period};
 use qibao_db::DbConn;
 use qibao_db::assessments::{self as lines_db, Assessment, NewAssessment};
 use qibao_db::employees as emp_db;
+use qibao_db::ids::{BusinessItemId, EmploymentId, PersonId, UnitId};
 use serde_json::{Value, json};
 use time::PrimitiveDateTime;
 
@@ -68,11 +69,11 @@ pub(crate) fn plan_error(e: EnrolmentError) -> AppError {
 pub fn create_lines(
     conn: &mut DbConn,
     ctx: &mut UnitContext,
-    person_id: i64,
-    relation_of: &HashMap<Insurance, i64>,
+    person_id: PersonId,
+    relation_of: &HashMap<Insurance, EmploymentId>,
     declared: Money,
     planned: &[PlannedLine],
-    item_id: i64,
+    item_id: BusinessItemId,
     now: PrimitiveDateTime,
 ) -> Result<Vec<Assessment>, AppError> {
     let mut out = Vec::with_capacity(planned.len());
@@ -118,8 +119,8 @@ pub fn create_lines(
 /// pension is paid at another unit (R-EMP-4), months already assessed here.
 pub fn plan_for(
     conn: &mut DbConn,
-    unit_id: i64,
-    person_ids: &[i64],
+    unit_id: UnitId,
+    person_ids: &[PersonId],
     periods: &[(Period, AssessmentKind)],
     insurances: &[Insurance],
     unit_starts: &HashMap<Insurance, Period>,

@@ -12,6 +12,7 @@ use qibao_core::employment::{
 };
 use qibao_core::insurance::Insurance;
 use qibao_core::{Money, Period};
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::{Employment, Person};
 use qibao_db::{DbConn, assessments as lines_db, employees as emp_db, repo};
 use serde::Serialize;
@@ -66,20 +67,20 @@ pub struct EmployeePage {
 /// statement), each row computed by the rules from its person's share.
 fn rows_of(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     persons: &[Person],
     current: Period,
 ) -> Result<Vec<EmployeeRow>, AppError> {
-    let ids: Vec<i64> = persons.iter().map(|p| p.id).collect();
-    let mut relations: HashMap<i64, Vec<Employment>> = HashMap::new();
+    let ids: Vec<PersonId> = persons.iter().map(|p| p.id).collect();
+    let mut relations: HashMap<PersonId, Vec<Employment>> = HashMap::new();
     for e in emp_db::employments_at_unit(conn, unit_id, &ids)? {
         relations.entry(e.person_id).or_default().push(e);
     }
-    let mut lines: HashMap<i64, Vec<lines_db::Assessment>> = HashMap::new();
+    let mut lines: HashMap<PersonId, Vec<lines_db::Assessment>> = HashMap::new();
     for l in emp_db::lines_at_unit(conn, unit_id, &ids)? {
         lines.entry(l.person_id).or_default().push(l);
     }
-    let mut statuses: HashMap<i64, Vec<PersonStatus>> = HashMap::new();
+    let mut statuses: HashMap<PersonId, Vec<PersonStatus>> = HashMap::new();
     for row in emp_db::list_statuses(conn, &ids)? {
         statuses
             .entry(row.person_id)
@@ -250,7 +251,7 @@ impl ListFilter {
 /// (`page` from 1, `page_size` rows).
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     filter: &ListFilter,
     page: usize,
     page_size: usize,
@@ -273,7 +274,7 @@ pub fn list(
 /// Every insured person of the unit matching `filter`, for an export.
 pub fn export(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     filter: &ListFilter,
     current: Period,
 ) -> Result<Vec<EmployeeRow>, AppError> {

@@ -23,6 +23,7 @@ use qibao_core::insurance::Insurance;
 use qibao_core::{Money, Period, Rate};
 use qibao_db::assessments::Assessment;
 use qibao_db::employees as emp_db;
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::{Employment, Person};
 use qibao_db::{DbConn, repo};
 use serde::Serialize;
@@ -156,7 +157,7 @@ impl RelationDto {
             InsuredStatus::Suspended
         };
         Ok(RelationDto {
-            employment_id: e.id,
+            employment_id: e.id.0,
             insurance,
             insurance_name: insurance.name_zh().to_string(),
             start_date: e.start_date,
@@ -204,7 +205,7 @@ impl LineDto {
         let unit_amount = Money::from_fen(a.unit_fen);
         let individual_amount = Money::from_fen(a.individual_fen);
         Ok(LineDto {
-            id: a.id,
+            id: a.id.0,
             period,
             insurance,
             kind,
@@ -321,7 +322,10 @@ pub use crate::persons::{
     person_id_type, person_key, person_not_found, same_person_ids, unit_person,
 };
 
-pub fn statuses_of(conn: &mut DbConn, person_ids: &[i64]) -> Result<Vec<PersonStatus>, AppError> {
+pub fn statuses_of(
+    conn: &mut DbConn,
+    person_ids: &[PersonId],
+) -> Result<Vec<PersonStatus>, AppError> {
     emp_db::list_statuses(conn, person_ids)?
         .iter()
         .map(person_status)
@@ -340,21 +344,21 @@ pub fn person_status(s: &emp_db::PersonStatusRow) -> Result<PersonStatus, AppErr
 /// Active relations of these persons, with the unit number.
 pub fn active_relations(
     conn: &mut DbConn,
-    person_ids: &[i64],
+    person_ids: &[PersonId],
 ) -> Result<Vec<(Employment, ActiveRelation)>, AppError> {
     let active: Vec<Employment> = emp_db::employments_of_persons(conn, person_ids)?
         .into_iter()
         .filter(|e| e.status == repo::ACTIVE)
         .collect();
-    let mut unit_ids: Vec<i64> = active.iter().map(|e| e.unit_id).collect();
+    let mut unit_ids: Vec<UnitId> = active.iter().map(|e| e.unit_id).collect();
     unit_ids.sort_unstable();
     unit_ids.dedup();
-    let nos: HashMap<i64, String> = emp_db::unit_nos(conn, &unit_ids)?.into_iter().collect();
+    let nos: HashMap<UnitId, String> = emp_db::unit_nos(conn, &unit_ids)?.into_iter().collect();
     active
         .into_iter()
         .map(|e| {
             let rel = ActiveRelation {
-                unit_id: e.unit_id,
+                unit_id: e.unit_id.0,
                 unit_no: nos.get(&e.unit_id).cloned().unwrap_or_default(),
                 insurance: e.insurance,
             };

@@ -9,6 +9,7 @@ use qibao_core::employment::{EmployeeItemKind, LineState, NotRevocable, check_li
 use qibao_db::assessments::{self as lines_db, Assessment};
 use qibao_db::business_items as items_db;
 use qibao_db::employees as emp_db;
+use qibao_db::ids::{BusinessItemId, EmploymentId, UnitId};
 use qibao_db::rows::{BusinessItem, Employment};
 use qibao_db::{DbConn, DbError, repo};
 use serde::Serialize;
@@ -47,12 +48,12 @@ pub fn check_revocable(
     let Some(effects) = Effects::of_item(item) else {
         return Ok(Err(NotRevocable::NotDone));
     };
-    let unit_id = item.unit_id.unwrap_or_default();
+    let unit_id = item.unit_id.unwrap_or(UnitId(0));
     let kinds: Vec<&str> = EmployeeItemKind::ALL.iter().map(|k| k.code()).collect();
     for later in items_db::later_items(conn, unit_id, item.id, &kinds, DONE)? {
         if Effects::of_item(&later).is_some_and(|e| e.person_id == effects.person_id) {
             return Ok(Err(NotRevocable::LaterItem {
-                item_id: later.id,
+                item_id: later.id.0,
                 label: label_of(&later.kind).to_string(),
             }));
         }
@@ -81,7 +82,7 @@ pub fn check_revocable(
             }
         }
         EmployeeItemKind::Suspension | EmployeeItemKind::InsuranceRemoved => {
-            let ids: Vec<i64> = effects
+            let ids: Vec<EmploymentId> = effects
                 .employments_changed
                 .iter()
                 .map(|c| c.employment_id)
@@ -174,8 +175,8 @@ fn referenced(e: DbError) -> AppError {
 pub fn revoke(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
-    item_id: i64,
+    unit_id: UnitId,
+    item_id: BusinessItemId,
     now: PrimitiveDateTime,
 ) -> Result<RevocationResult, AppError> {
     transaction(conn, |c| revoke_in(c, who, unit_id, item_id, now))
@@ -184,8 +185,8 @@ pub fn revoke(
 fn revoke_in(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
-    item_id: i64,
+    unit_id: UnitId,
+    item_id: BusinessItemId,
     now: PrimitiveDateTime,
 ) -> Result<RevocationResult, AppError> {
     let item = items_db::get(conn, item_id)?
@@ -279,14 +280,14 @@ fn revoke_in(
         now,
     )?;
     Ok(RevocationResult {
-        revoked_item_id: item.id,
-        revocation_item_id: rev.id,
+        revoked_item_id: item.id.0,
+        revocation_item_id: rev.id.0,
         kind: item.kind.clone(),
         kind_label: label.to_string(),
         person_no: effects.person_no.clone(),
         person_removed,
-        removed_line_ids: removed,
-        restored_line_ids: restored,
+        removed_line_ids: removed.iter().map(|id| id.0).collect(),
+        restored_line_ids: restored.iter().map(|id| id.0).collect(),
         message: format!(
             "{label}（办件编号{}）已撤销，相关数据已恢复到办理前的状态",
             item.id

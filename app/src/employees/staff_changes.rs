@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use qibao_core::Period;
 use qibao_core::employment::{RelationSpan, staff_changes as changes_by_month};
 use qibao_core::insurance::Insurance;
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::Person;
 use qibao_db::{DbConn, employees as emp_db};
 use serde::Serialize;
@@ -58,7 +59,7 @@ pub struct StaffChangesReport {
 /// API: in order, at most 36 months).
 pub fn report(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     from: Period,
     to: Period,
 ) -> Result<StaffChangesReport, AppError> {
@@ -73,25 +74,25 @@ pub fn report(
     let spans: Vec<RelationSpan> = relations
         .iter()
         .map(|e| RelationSpan {
-            person_id: e.person_id,
+            person_id: e.person_id.0,
             insurance: e.insurance,
             start: e.start_date,
             stop: e.stop_date,
         })
         .collect();
-    let ids: Vec<i64> = relations
+    let ids: Vec<PersonId> = relations
         .iter()
         .map(|e| e.person_id)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let persons: HashMap<i64, Person> = emp_db::get_persons(conn, &ids)?
+    let persons: HashMap<PersonId, Person> = emp_db::get_persons(conn, &ids)?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
     let refs = |ids: &[i64]| -> Vec<PersonRef> {
         ids.iter()
-            .filter_map(|id| persons.get(id))
+            .filter_map(|id| persons.get(&PersonId(*id)))
             .map(|p| PersonRef {
                 person_no: p.person_no.clone(),
                 name: p.name.clone(),

@@ -10,6 +10,7 @@ use qibao_core::insurance::Insurance;
 use qibao_db::assessments::{self as lines_db, Assessment};
 use qibao_db::business_items as items_db;
 use qibao_db::employees as emp_db;
+use qibao_db::ids::{AssessmentId, UnitId};
 use qibao_db::rows::Employment;
 use qibao_db::{DbConn, repo};
 use serde_json::json;
@@ -43,7 +44,7 @@ pub struct StopInput {
 pub fn stop(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     input: &StopInput,
     today: Date,
@@ -57,7 +58,7 @@ pub fn stop(
 fn stop_in(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     input: &StopInput,
     today: Date,
@@ -169,7 +170,7 @@ fn stop_in(
             }
         }
     }
-    let cancel_ids: Vec<i64> = to_cancel.iter().map(|l| l.id).collect();
+    let cancel_ids: Vec<AssessmentId> = to_cancel.iter().map(|l| l.id).collect();
     lines_db::set_status(
         conn,
         &cancel_ids,
@@ -194,11 +195,9 @@ fn stop_in(
     let now_relations =
         emp_db::get_employments(conn, &targets.iter().map(|e| e.id).collect::<Vec<_>>())?;
     let effects = Effects {
-        person_id: person.id,
-        person_no: person.person_no.clone(),
         employments_changed: changes,
         lines_cancelled: cancel_ids,
-        ..Effects::default()
+        ..Effects::of_person(&person)
     };
     let summary = json!({
         "person_no": person.person_no, "name": person.name,
@@ -209,7 +208,7 @@ fn stop_in(
     });
     items_db::set_after(conn, item.id, &after_json(summary, &effects)?, now)?;
     Ok(StopResult {
-        business_item_id: item.id,
+        business_item_id: item.id.0,
         person_no: person.person_no,
         stop_date,
         last_payable_period: plan.last_payable,

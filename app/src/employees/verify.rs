@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use qibao_core::employment::id_spellings;
+use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::Person;
 use qibao_db::{DbConn, employees as emp_db, repo};
 use serde::Serialize;
@@ -48,9 +49,9 @@ pub struct PersonsToVerify {
 }
 
 /// The unit's persons to verify, by person number.
-pub fn persons_to_verify(conn: &mut DbConn, unit_id: i64) -> Result<PersonsToVerify, AppError> {
+pub fn persons_to_verify(conn: &mut DbConn, unit_id: UnitId) -> Result<PersonsToVerify, AppError> {
     let relations = emp_db::employments_of_unit(conn, unit_id)?;
-    let ids: Vec<i64> = relations
+    let ids: Vec<PersonId> = relations
         .iter()
         .map(|e| e.person_id)
         .collect::<BTreeSet<_>>()
@@ -66,7 +67,7 @@ pub fn persons_to_verify(conn: &mut DbConn, unit_id: i64) -> Result<PersonsToVer
         if others.is_empty() {
             continue;
         }
-        let other_ids: Vec<i64> = others.iter().map(|o| o.id).collect();
+        let other_ids: Vec<PersonId> = others.iter().map(|o| o.id).collect();
         let active = emp_db::employments_of_persons(conn, &other_ids)?;
         let numbers: Vec<String> = others.iter().map(|o| o.person_no.clone()).collect();
         out.push(PersonToVerify {

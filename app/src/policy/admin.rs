@@ -254,7 +254,7 @@ fn change_dto(item: BusinessItem) -> PolicyChangeDto {
             .map(str::to_owned)
     };
     PolicyChangeDto {
-        id: item.id,
+        id: item.id.0,
         parameter: field("parameter").unwrap_or_default(),
         region: field("region"),
         actor: item.actor,

@@ -9,6 +9,7 @@
 
 use qibao_core::refund::{PlanError, RefundRequest, RequestPart, plan, refund_number};
 use qibao_db::assessments as lines_db;
+use qibao_db::ids::{AssessmentId, MaterialId, UnitId};
 use qibao_db::orders as orders_db;
 use qibao_db::refunds::{self as refunds_db, NewRefundApplication, NewRefundLine};
 use qibao_db::units::{self as unit_db, PURPOSE_REFUND};
@@ -33,7 +34,7 @@ pub struct Application {
     /// none: refused with `MATERIAL_REQUIRED`.
     pub document_type: Option<&'static str>,
     /// Ids of the unit's uploaded materials; none: refused with `MATERIAL_REQUIRED`.
-    pub material_ids: Vec<i64>,
+    pub material_ids: Vec<MaterialId>,
     pub reason: Option<String>,
 }
 
@@ -76,7 +77,7 @@ fn stored_key(key: &str) -> String {
 fn apply(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     p: &Application,
     today: Date,
     now: PrimitiveDateTime,
@@ -164,7 +165,11 @@ fn apply(
     .map_err(retryable)?;
     // Lock the lines and make sure they are still paid: a reversal of their
     // payment by the tax bureau locks the same rows first or waits for us.
-    let ids: Vec<i64> = planned.lines.iter().map(|l| l.line_id).collect();
+    let ids: Vec<AssessmentId> = planned
+        .lines
+        .iter()
+        .map(|l| AssessmentId(l.line_id))
+        .collect();
     if lines_db::set_status(conn, &ids, lines_db::PAID, lines_db::PAID, now)? != ids.len() {
         return Err(crate::tx::retry(
             "缴费记录刚被税务机关冲正，请刷新后重新申请。",
@@ -175,7 +180,7 @@ fn apply(
             conn,
             &NewRefundLine {
                 application_id: app.id,
-                assessment_id: l.line_id,
+                assessment_id: AssessmentId(l.line_id),
                 insurance: l.insurance.code().to_owned(),
                 period: l.period.yyyymm(),
                 unit_fen: l.unit.fen(),
@@ -196,7 +201,7 @@ fn apply(
 pub fn create(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     application: &Application,
     key: Option<&str>,
     today: Date,

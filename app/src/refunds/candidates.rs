@@ -5,6 +5,7 @@
 
 use qibao_core::Money;
 use qibao_core::refund::{candidates_from, evaluate, last_payable_period, refund_window};
+use qibao_db::ids::UnitId;
 use qibao_db::units::{self as unit_db, PURPOSE_REFUND};
 use qibao_db::{DbConn, employees as emp_db};
 use time::Date;
@@ -19,7 +20,7 @@ use crate::error::AppError;
 /// unit's refund bank account (R-REF-3).
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     today: Date,
 ) -> Result<RefundCandidates, AppError> {

@@ -25,6 +25,7 @@ use qibao_core::insurance::Insurance;
 use qibao_core::refund::{RefundCandidate, RefundFacts, is_refund_number};
 use qibao_core::{Money, Period};
 use qibao_db::assessments::{self as lines_db, Assessment};
+use qibao_db::ids::{AssessmentId, UnitId};
 use qibao_db::refunds::{self as refunds_db, RefundApplication};
 use qibao_db::rows::{Employment, Person};
 use qibao_db::units as unit_db;
@@ -362,8 +363,8 @@ pub(crate) struct Loaded {
     pub(crate) rows: Vec<Assessment>,
     /// One per row, same order.
     pub(crate) candidates: Vec<RefundCandidate>,
-    pub(crate) live: HashMap<i64, String>,
-    pub(crate) charges: HashMap<i64, (i64, i64)>,
+    pub(crate) live: HashMap<AssessmentId, String>,
+    pub(crate) charges: HashMap<AssessmentId, (i64, i64)>,
 }
 
 impl Loaded {
@@ -383,7 +384,7 @@ impl Loaded {
 
 pub(crate) fn load_person(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     person_no: &str,
     today: Date,
 ) -> Result<Loaded, AppError> {
@@ -404,19 +405,20 @@ pub(crate) fn load_person(
         );
     }
     rows.sort_by(|a, b| (a.period, &a.insurance, a.id).cmp(&(b.period, &b.insurance, b.id)));
-    let aids: Vec<i64> = rows.iter().map(|a| a.id).collect();
-    let live: HashMap<i64, String> = refunds_db::live_lines_of_assessments(conn, &aids)?
+    let aids: Vec<AssessmentId> = rows.iter().map(|a| a.id).collect();
+    let live: HashMap<AssessmentId, String> = refunds_db::live_lines_of_assessments(conn, &aids)?
         .into_iter()
         .map(|(l, no, _)| (l.assessment_id, no))
         .collect();
-    let refunded: HashMap<i64, (i64, i64)> = refunds_db::refunded_amounts(conn, &aids)?
+    let refunded: HashMap<AssessmentId, (i64, i64)> = refunds_db::refunded_amounts(conn, &aids)?
         .into_iter()
         .map(|(id, u, i)| (id, (u, i)))
         .collect();
-    let charges: HashMap<i64, (i64, i64)> = refunds_db::charges_of_assessments(conn, &aids)?
-        .into_iter()
-        .map(|(id, i, f)| (id, (i, f)))
-        .collect();
+    let charges: HashMap<AssessmentId, (i64, i64)> =
+        refunds_db::charges_of_assessments(conn, &aids)?
+            .into_iter()
+            .map(|(id, i, f)| (id, (i, f)))
+            .collect();
     let mut candidates = Vec::with_capacity(rows.len());
     for a in &rows {
         let period = a.period;
@@ -429,7 +431,7 @@ pub(crate) fn load_person(
             .and_then(|e| e.stop_date);
         let (unit_refunded, individual_refunded) = refunded.get(&a.id).copied().unwrap_or((0, 0));
         candidates.push(RefundCandidate {
-            line_id: a.id,
+            line_id: a.id.0,
             period,
             insurance,
             kind: kind.line_kind(),
@@ -466,7 +468,7 @@ pub(crate) fn account_dto(a: &unit_db::UnitBankAccount) -> RefundBankAccountDto 
 pub(crate) fn load_app(
     conn: &mut DbConn,
     refund_no: &str,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
 ) -> Result<RefundApplication, AppError> {
     if !is_refund_number(refund_no) {
         return Err(not_found());

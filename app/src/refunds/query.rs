@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use qibao_core::order::agency_name;
 use qibao_core::{Money, Period};
 use qibao_db::assessments as lines_db;
+use qibao_db::ids::{AssessmentId, PersonId, RefundApplicationId, UnitId};
 use qibao_db::refunds::{self as refunds_db, RefundApplication, RefundFilter};
 use qibao_db::{DbConn, OptionalExt, employees as emp_db, repo};
 
@@ -33,7 +34,7 @@ pub(crate) fn document(
         .next()
         .ok_or_else(|| corrupt("refund person", app.person_id))?;
     let rows = refunds_db::lines_of(conn, app.id)?;
-    let paid: HashMap<i64, i64> = lines_db::get_many(
+    let paid: HashMap<AssessmentId, i64> = lines_db::get_many(
         conn,
         &rows.iter().map(|l| l.assessment_id).collect::<Vec<_>>(),
     )?
@@ -91,7 +92,7 @@ pub(crate) fn document(
         refund_no: app.refund_no.clone(),
         status: app.status.clone(),
         status_label: status_label(&app.status).to_owned(),
-        business_item_id: app.business_item_id,
+        business_item_id: app.business_item_id.0,
         unit_no: unit.unit_no,
         unit_name: unit.name,
         agency: agency_name(&region.name),
@@ -141,8 +142,8 @@ fn summaries(
     conn: &mut DbConn,
     apps: &[RefundApplication],
 ) -> Result<Vec<RefundSummary>, AppError> {
-    let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
-    let mut periods: HashMap<i64, Vec<String>> = HashMap::new();
+    let ids: Vec<RefundApplicationId> = apps.iter().map(|a| a.id).collect();
+    let mut periods: HashMap<RefundApplicationId, Vec<String>> = HashMap::new();
     for l in refunds_db::lines_of_many(conn, &ids)? {
         let list = periods.entry(l.application_id).or_default();
         let p = l.period.to_string();
@@ -150,14 +151,14 @@ fn summaries(
             list.push(p);
         }
     }
-    let mut person_ids: Vec<i64> = apps.iter().map(|a| a.person_id).collect();
+    let mut person_ids: Vec<PersonId> = apps.iter().map(|a| a.person_id).collect();
     person_ids.sort_unstable();
     person_ids.dedup();
-    let persons: HashMap<i64, (String, String)> = emp_db::get_persons(conn, &person_ids)?
+    let persons: HashMap<PersonId, (String, String)> = emp_db::get_persons(conn, &person_ids)?
         .into_iter()
         .map(|p| (p.id, (p.person_no, p.name)))
         .collect();
-    let mut units: HashMap<i64, (String, String)> = HashMap::new();
+    let mut units: HashMap<UnitId, (String, String)> = HashMap::new();
     let mut out = Vec::with_capacity(apps.len());
     for a in apps {
         if let std::collections::hash_map::Entry::Vacant(slot) = units.entry(a.unit_id) {
@@ -209,7 +210,7 @@ fn page_of(
 pub fn get(
     conn: &mut DbConn,
     refund_no: &str,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
 ) -> Result<RefundDocument, AppError> {
     let app = load_app(conn, refund_no.trim(), unit_id)?;
     document(conn, &app, unit_id.is_none())
@@ -220,7 +221,7 @@ pub fn get(
 /// a 404.
 pub fn list_for_unit(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     status: Option<String>,
     person_no: Option<&str>,
     period: Option<Period>,
@@ -229,7 +230,7 @@ pub fn list_for_unit(
 ) -> Result<RefundPage, AppError> {
     let person_id = match person_no {
         None => None,
-        Some(no) => Some(emp_db::find_by_person_no(conn, no)?.map_or(0, |p| p.id)),
+        Some(no) => Some(emp_db::find_by_person_no(conn, no)?.map_or(PersonId(0), |p| p.id)),
     };
     page_of(
         conn,

@@ -14,6 +14,7 @@ use qibao_core::business_item::BusinessItemKind;
 use qibao_core::employment::LineStatus;
 use qibao_db::DbConn;
 use qibao_db::assessments as lines_db;
+use qibao_db::ids::AssessmentId;
 use qibao_db::refunds::{self as refunds_db, RefundApplication};
 use qibao_db::review::{self as store, ReviewTask};
 use time::PrimitiveDateTime;
@@ -63,7 +64,7 @@ pub fn approve(
 ) -> Result<(), AppError> {
     let app = application_of(conn, task)?;
     let lines = refunds_db::lines_of(conn, app.id)?;
-    let ids: Vec<i64> = lines.iter().map(|l| l.assessment_id).collect();
+    let ids: Vec<AssessmentId> = lines.iter().map(|l| l.assessment_id).collect();
     for a in lines_db::get_many(conn, &ids)? {
         if a.status != LineStatus::Paid {
             return Err(

@@ -3,6 +3,7 @@
 //! approve (which applies the kind's effect), reject — each in the caller's
 //! transaction. A reviewer acts only on tasks whose staff role they hold.
 
+use qibao_db::ids::ReviewTaskId;
 use qibao_db::review::{self as store, ReviewTask, status};
 use qibao_db::{DbConn, OptionalExt};
 use time::PrimitiveDateTime;
@@ -100,7 +101,7 @@ pub fn task_not_found() -> AppError {
 /// when the reviewer lacks its role.
 pub fn load_for(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     reviewer: &(impl Reviewer + ?Sized),
 ) -> Result<(ReviewTask, &'static dyn ReviewKind), AppError> {
     let task = store::get_task(conn, id)
@@ -129,7 +130,7 @@ fn state_conflict(task: &ReviewTask, me: &str) -> AppError {
 /// `TASK_CLAIMED`, a decided one 409 `TASK_DECIDED`.
 pub fn claim(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     reviewer: &(impl Reviewer + ?Sized),
     now: PrimitiveDateTime,
 ) -> Result<ReviewTask, AppError> {
@@ -152,7 +153,7 @@ pub fn claim(
 /// Puts the reviewer's claimed task back in the queue.
 pub fn release(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     reviewer: &(impl Reviewer + ?Sized),
     now: PrimitiveDateTime,
 ) -> Result<ReviewTask, AppError> {
@@ -168,7 +169,7 @@ pub fn release(
 /// Approves the reviewer's claimed task and applies its effect.
 pub fn approve(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     reviewer: &impl Reviewer,
     note: Option<&str>,
     now: PrimitiveDateTime,
@@ -188,7 +189,7 @@ pub fn approve(
 /// Rejects the reviewer's claimed task with the reason the unit reads.
 pub fn reject(
     conn: &mut DbConn,
-    id: i64,
+    id: ReviewTaskId,
     reviewer: &impl Reviewer,
     reason: &str,
     now: PrimitiveDateTime,

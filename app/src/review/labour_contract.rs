@@ -23,6 +23,7 @@ use qibao_core::insurance::Insurance;
 use qibao_core::{Money, Period};
 use qibao_db::DbConn;
 use qibao_db::employees as emp_db;
+use qibao_db::ids::{EmploymentId, PersonId};
 use qibao_db::review::ReviewTask;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -60,7 +61,7 @@ pub fn review_kind(kind: BackPayKind) -> &'static BackPayReview {
 pub struct Payload {
     /// `labour_contract` or `employee_back_pay`.
     pub kind: String,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_no: String,
     pub person_name: String,
     /// Insurance codes.
@@ -101,7 +102,7 @@ pub struct Plan {
     pub lines: Vec<qibao_core::employment::PlannedLine>,
     pub excluded: Vec<ExcludedLine>,
     /// The relation of each insurance the lines attach to.
-    pub relation_of: HashMap<Insurance, i64>,
+    pub relation_of: HashMap<Insurance, EmploymentId>,
 }
 
 /// Plans the lines of `payload` for the unit (statuses, other units' pension
@@ -116,7 +117,7 @@ pub fn plan(conn: &mut DbConn, ctx: &mut UnitContext, payload: &Payload) -> Resu
         .next()
         .ok_or_else(|| corrupt("back-pay person", payload.person_id))?;
     let ids = same_person_ids(conn, &person)?;
-    let mut relation_of: HashMap<Insurance, i64> = HashMap::new();
+    let mut relation_of: HashMap<Insurance, EmploymentId> = HashMap::new();
     for e in emp_db::employments_of_persons(conn, &[person.id])? {
         if e.unit_id != ctx.unit.id {
             continue;

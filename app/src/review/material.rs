@@ -6,6 +6,7 @@
 //! from the file name or the content type the client declares: a PNG named
 //! `x.pdf` is stored as `image/png`, a text file named `x.pdf` is refused.
 
+use qibao_db::ids::MaterialId;
 use sha2::{Digest, Sha256};
 
 use crate::error::FieldError;
@@ -89,20 +90,20 @@ pub use super::{MaterialDto, link_materials};
 
 /// Checks `ids` (1–20 distinct, positive) as a request's field
 /// `material_ids`; returns them without duplicates, in order.
-pub fn check_material_ids(ids: &[i64]) -> Result<Vec<i64>, FieldError> {
+pub fn check_material_ids(ids: &[i64]) -> Result<Vec<MaterialId>, FieldError> {
     if ids.is_empty() {
         return Err(FieldError::new(
             "material_ids",
             "请至少提供一份证明材料（先上传材料，再填写材料编号）。",
         ));
     }
-    let mut out: Vec<i64> = Vec::with_capacity(ids.len());
+    let mut out: Vec<MaterialId> = Vec::with_capacity(ids.len());
     for id in ids {
         if *id <= 0 {
             return Err(FieldError::new("material_ids", "材料编号应为正整数。"));
         }
-        if !out.contains(id) {
-            out.push(*id);
+        if !out.contains(&MaterialId(*id)) {
+            out.push(MaterialId(*id));
         }
     }
     if out.len() > MAX_MATERIALS_PER_ITEM {
@@ -164,7 +165,10 @@ mod tests {
 
     #[test]
     fn material_ids_are_checked_and_deduplicated() {
-        assert_eq!(check_material_ids(&[3, 1, 3]).unwrap(), vec![3, 1]);
+        assert_eq!(
+            check_material_ids(&[3, 1, 3]).unwrap(),
+            vec![MaterialId(3), MaterialId(1)]
+        );
         assert!(check_material_ids(&[]).is_err());
         assert!(check_material_ids(&[0]).is_err());
         assert!(check_material_ids(&(1..=21).collect::<Vec<_>>()).is_err());

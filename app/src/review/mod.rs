@@ -40,6 +40,7 @@ pub use dispatch::{
 
 use qibao_db::DbConn;
 use qibao_db::DbError;
+use qibao_db::ids::{BusinessItemId, MaterialId, ReviewTaskId, UnitId};
 use qibao_db::review::{
     self as store, MaterialMeta, NewReviewTask, NewTaskEvent, PageReq, ReviewTask, status,
 };
@@ -70,12 +71,12 @@ pub struct Kind {
 /// What a unit submits for review.
 #[derive(Clone)]
 pub struct Submission<'a> {
-    pub unit_id: i64,
+    pub unit_id: UnitId,
     pub kind: Kind,
     /// What the approval needs to apply the request (kind-specific JSON).
     pub payload: Value,
     /// Supporting materials; each must belong to `unit_id`.
-    pub material_ids: &'a [i64],
+    pub material_ids: &'a [MaterialId],
     pub before: Option<Value>,
     pub after: Option<Value>,
 }
@@ -141,7 +142,7 @@ pub fn review_pending(label_zh: &str) -> AppError {
 /// Records one step of a task (who, when, note), in the caller's transaction.
 pub fn record_event(
     conn: &mut DbConn,
-    task_id: i64,
+    task_id: ReviewTaskId,
     event: &str,
     who: &(impl AsActor + ?Sized),
     now: PrimitiveDateTime,
@@ -166,9 +167,9 @@ pub fn record_event(
 /// materials is revealed.
 pub fn link_materials(
     conn: &mut DbConn,
-    unit_id: i64,
-    business_item_id: i64,
-    ids: &[i64],
+    unit_id: UnitId,
+    business_item_id: BusinessItemId,
+    ids: &[MaterialId],
 ) -> Result<Vec<MaterialMeta>, AppError> {
     let found = store::get_materials(conn, ids)?;
     let mut errors = Vec::new();
@@ -228,7 +229,7 @@ pub struct MaterialDto {
 impl From<MaterialMeta> for MaterialDto {
     fn from(m: MaterialMeta) -> Self {
         MaterialDto {
-            id: m.id,
+            id: m.id.0,
             media_type: m.media_type,
             file_name: m.file_name,
             size_bytes: m.size_bytes,
@@ -259,7 +260,7 @@ pub struct TimelineEntry {
 
 /// The steps of a task as the unit's timeline shows them, oldest first; only
 /// a rejection keeps its note (the reason the unit reads).
-pub fn timeline(conn: &mut DbConn, task_id: i64) -> Result<Vec<TimelineEntry>, AppError> {
+pub fn timeline(conn: &mut DbConn, task_id: ReviewTaskId) -> Result<Vec<TimelineEntry>, AppError> {
     Ok(store::events_of_task(conn, task_id)?
         .into_iter()
         .map(|e| TimelineEntry {

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use qibao_db::DbConn;
+use qibao_db::ids::{ReviewTaskId, UnitId};
 use qibao_db::review::{self as store, PageReq, ReviewTask, TaskFilter, status};
 use serde::Serialize;
 use serde_json::Value;
@@ -171,10 +172,10 @@ fn summaries(
     tasks: Vec<ReviewTask>,
     now: PrimitiveDateTime,
 ) -> Result<Vec<TaskSummary>, AppError> {
-    let mut ids: Vec<i64> = tasks.iter().map(|t| t.unit_id).collect();
+    let mut ids: Vec<UnitId> = tasks.iter().map(|t| t.unit_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let units: HashMap<i64, (String, String)> = store::get_units_key_info(conn, &ids)?
+    let units: HashMap<UnitId, (String, String)> = store::get_units_key_info(conn, &ids)?
         .into_iter()
         .map(|u| (u.id, (u.unit_no, u.name)))
         .collect();
@@ -184,12 +185,12 @@ fn summaries(
             let (unit_no, unit_name) = units.get(&t.unit_id).cloned().unwrap_or_default();
             let until = t.decided_at.unwrap_or(now);
             TaskSummary {
-                id: t.id,
+                id: t.id.0,
                 kind_label: kind_label(&t.kind).to_owned(),
                 kind: t.kind,
                 required_role: t.required_role,
                 status: t.status,
-                business_item_id: t.business_item_id,
+                business_item_id: t.business_item_id.0,
                 unit_no,
                 unit_name,
                 created_at: iso(t.created_at),
@@ -232,7 +233,7 @@ fn detail(
         task: summary,
         payload,
         business_item: BusinessItemDto {
-            id: item.id,
+            id: item.id.0,
             kind: item.kind,
             status: item.status,
             actor: item.actor,
@@ -269,7 +270,7 @@ pub fn list(conn: &mut DbConn, q: TaskQuery, now: PrimitiveDateTime) -> Result<T
 pub fn get(
     conn: &mut DbConn,
     reviewer: &(impl Reviewer + ?Sized),
-    id: i64,
+    id: ReviewTaskId,
     now: PrimitiveDateTime,
 ) -> Result<TaskDetail, AppError> {
     read_transaction(conn, |c| {
@@ -283,7 +284,7 @@ pub fn get(
 pub fn authorize(
     conn: &mut DbConn,
     reviewer: &(impl Reviewer + ?Sized),
-    id: i64,
+    id: ReviewTaskId,
 ) -> Result<(), AppError> {
     read_transaction(conn, |c| dispatch::load_for(c, id, reviewer).map(|_| ()))
 }
@@ -307,7 +308,7 @@ fn step(
 pub fn claim(
     conn: &mut DbConn,
     reviewer: &(impl Reviewer + ?Sized),
-    id: i64,
+    id: ReviewTaskId,
     now: PrimitiveDateTime,
 ) -> Result<TaskDetail, AppError> {
     step(conn, now, |c| dispatch::claim(c, id, reviewer, now))
@@ -317,7 +318,7 @@ pub fn claim(
 pub fn release(
     conn: &mut DbConn,
     reviewer: &(impl Reviewer + ?Sized),
-    id: i64,
+    id: ReviewTaskId,
     now: PrimitiveDateTime,
 ) -> Result<TaskDetail, AppError> {
     step(conn, now, |c| dispatch::release(c, id, reviewer, now))
@@ -328,7 +329,7 @@ pub fn release(
 pub fn approve(
     conn: &mut DbConn,
     reviewer: &impl Reviewer,
-    id: i64,
+    id: ReviewTaskId,
     note: Option<&str>,
     now: PrimitiveDateTime,
 ) -> Result<TaskDetail, AppError> {
@@ -340,7 +341,7 @@ pub fn approve(
 pub fn reject(
     conn: &mut DbConn,
     reviewer: &impl Reviewer,
-    id: i64,
+    id: ReviewTaskId,
     reason: &str,
     now: PrimitiveDateTime,
 ) -> Result<TaskDetail, AppError> {

@@ -10,6 +10,7 @@
 
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::{Phone, ResidentId, Uscc};
+use qibao_db::ids::MaterialId;
 use qibao_db::review::unit_key::{UnitKeyChanges, UnitKeyInfo};
 use qibao_db::review::{self as store, ReviewTask};
 use qibao_db::{DbConn, DbError};
@@ -123,7 +124,7 @@ pub struct Payload {
 #[derive(Debug, Clone)]
 pub struct ParsedRequest {
     pub fields: KeyFields,
-    pub material_ids: Vec<i64>,
+    pub material_ids: Vec<MaterialId>,
     pub reason: Option<String>,
 }
 
@@ -380,11 +381,12 @@ impl ReviewKind for UnitKeyChange {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use qibao_db::ids::UnitId;
     use time::macros::date;
 
     fn unit() -> UnitKeyInfo {
         UnitKeyInfo {
-            id: 1,
+            id: UnitId(1),
             unit_no: "100000001".into(),
             uscc: "91420500MA4C8QD2X0".into(),
             name: "甲公司".into(),

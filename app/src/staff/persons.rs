@@ -12,6 +12,7 @@ use qibao_core::employment::{
     check_new_status, id_key, id_spellings, parse_name,
 };
 use qibao_db::employees::{self as emp_db, NewPersonMerge, NewPersonStatus, PersonStatusRow};
+use qibao_db::ids::{AssessmentId, PersonId, UnitId};
 use qibao_db::rows::{Employment, Person};
 use qibao_db::{DbConn, DbError, assessments as lines_db, repo};
 use serde::Serialize;
@@ -62,7 +63,7 @@ pub fn required_field(
 
 /// The unit an item about a person belongs to: a unit where the person pays,
 /// else the latest relation's unit.
-fn unit_of(relations: &[Employment]) -> Option<i64> {
+fn unit_of(relations: &[Employment]) -> Option<UnitId> {
     relations
         .iter()
         .filter(|e| e.status == repo::ACTIVE)
@@ -134,18 +135,18 @@ pub struct StaffPersonDetail {
 
 fn staff_detail(conn: &mut DbConn, person: &Person) -> Result<StaffPersonDetail, AppError> {
     let relations = emp_db::employments_of_persons(conn, &[person.id])?;
-    let mut unit_ids: Vec<i64> = relations.iter().map(|e| e.unit_id).collect();
+    let mut unit_ids: Vec<UnitId> = relations.iter().map(|e| e.unit_id).collect();
     unit_ids.sort_unstable();
     unit_ids.dedup();
-    let nos: HashMap<i64, String> = emp_db::unit_nos(conn, &unit_ids)?.into_iter().collect();
+    let nos: HashMap<UnitId, String> = emp_db::unit_nos(conn, &unit_ids)?.into_iter().collect();
     let merges = emp_db::merges_of_person(conn, person.id)?;
-    let mut ids: Vec<i64> = merges
+    let mut ids: Vec<PersonId> = merges
         .iter()
         .flat_map(|m| [m.keep_person_id, m.merge_person_id])
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let numbers: HashMap<i64, String> = emp_db::get_persons(conn, &ids)?
+    let numbers: HashMap<PersonId, String> = emp_db::get_persons(conn, &ids)?
         .into_iter()
         .map(|p| (p.id, p.person_no))
         .collect();
@@ -426,11 +427,11 @@ pub fn add_status(
                 LineStatus::Cancelled => {}
             }
         }
-        let ids: Vec<i64> = cancel.iter().map(|l| l.id).collect();
+        let ids: Vec<AssessmentId> = cancel.iter().map(|l| l.id).collect();
         lines_db::set_status(c, &ids, lines_db::PENDING, lines_db::CANCELLED, now)?;
         let cancelled = LineDto::many(&lines_db::get_many(c, &ids)?)?;
         let status = PersonStatusDto::of(&row)?;
-        let mut units: BTreeMap<Option<i64>, Vec<i64>> = BTreeMap::new();
+        let mut units: BTreeMap<Option<UnitId>, Vec<AssessmentId>> = BTreeMap::new();
         for l in &cancel {
             units.entry(Some(l.unit_id)).or_default().push(l.id);
         }
@@ -518,7 +519,7 @@ pub fn duplicates(
             .skip((page - 1) * page_size)
             .take(page_size)
             .collect();
-        let ids: Vec<i64> = slice
+        let ids: Vec<PersonId> = slice
             .iter()
             .flat_map(|(_, v)| v.iter().map(|p| p.id))
             .collect();
@@ -526,13 +527,13 @@ pub fn duplicates(
             .into_iter()
             .filter(|e| e.status == repo::ACTIVE)
             .collect();
-        let unit_ids: Vec<i64> = active
+        let unit_ids: Vec<UnitId> = active
             .iter()
             .map(|e| e.unit_id)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let nos: HashMap<i64, String> = emp_db::unit_nos(conn, &unit_ids)?.into_iter().collect();
+        let nos: HashMap<UnitId, String> = emp_db::unit_nos(conn, &unit_ids)?.into_iter().collect();
         let items = slice
             .into_iter()
             .map(|(id_key, v)| DuplicateGroup {
@@ -670,7 +671,7 @@ pub fn merge(
                 created_at: now,
             },
         )?;
-        let mut units: BTreeSet<Option<i64>> = rel_k
+        let mut units: BTreeSet<Option<UnitId>> = rel_k
             .iter()
             .chain(rel_m.iter())
             .map(|e| Some(e.unit_id))
@@ -707,7 +708,7 @@ pub fn merge(
             moved_relations,
             moved_lines,
             moved_statuses,
-            business_item_ids: item_ids,
+            business_item_ids: item_ids.iter().map(|id| id.0).collect(),
         })
     })
 }

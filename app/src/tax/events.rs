@@ -19,6 +19,7 @@ use qibao_core::payment::{
     self, BookedPayment, EventRefusal, OrderFacts, OrderState, PaymentAction, paid_up_period,
 };
 use qibao_db::DbConn;
+use qibao_db::ids::{OrderId, UnitId};
 use qibao_db::orders::Order;
 use qibao_db::tax::{self as tax_db, NewTaxEvent};
 use serde::{Deserialize, Serialize};
@@ -172,7 +173,7 @@ impl TaxEventRequest {
 
 /// The outcome of deciding a first delivery.
 struct Decided {
-    order_id: Option<i64>,
+    order_id: Option<OrderId>,
     result: Result<(String, i64), EventRefusal>,
 }
 
@@ -204,7 +205,7 @@ fn current_order(c: &mut DbConn, order_no: &str) -> Result<Option<Order>, AppErr
 }
 
 /// Recomputes the unit's paid-up period of each insurance on the order.
-pub fn refresh_paid_up(c: &mut DbConn, unit_id: i64, order_id: i64) -> Result<(), AppError> {
+pub fn refresh_paid_up(c: &mut DbConn, unit_id: UnitId, order_id: OrderId) -> Result<(), AppError> {
     // Two payments of one unit at once: the second waits here and reads
     // the first one's lines paid.
     tax_db::lock_unit_insurances(c, unit_id)?;

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use qibao_db::ids::UnitId;
 use qibao_db::tax as tax_db;
 use qibao_db::{DbConn, orders as orders_db};
 use serde::{Deserialize, Serialize};
@@ -92,7 +93,7 @@ pub fn page(
     crate::tx::read_transaction(conn, |c| {
         let rows = tax_db::feed_after(c, after, limit + 1)?;
         let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
-        let mut units: HashMap<i64, qibao_db::rows::Unit> = HashMap::new();
+        let mut units: HashMap<UnitId, qibao_db::rows::Unit> = HashMap::new();
         let mut entries = Vec::with_capacity(rows.len());
         for (entry, order) in rows.into_iter().take(usize::try_from(limit).unwrap_or(0)) {
             let unit = match units.entry(order.unit_id) {

@@ -6,6 +6,7 @@
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::{ParsedResidentId, Phone};
 use qibao_core::unit::mask_id_number;
+use qibao_db::ids::{AgentId, UnitId};
 use qibao_db::units::{self as unit_db, Agent, NewAgent};
 use qibao_db::{DbConn, DbError};
 use serde::Serialize;
@@ -46,7 +47,7 @@ pub struct AgentDto {
 impl AgentDto {
     pub fn from_row(a: &Agent) -> AgentDto {
         AgentDto {
-            id: a.id,
+            id: a.id.0,
             name: a.name.clone(),
             id_number_masked: mask_id_number(&a.id_number),
             department: a.department.clone(),
@@ -87,7 +88,7 @@ pub struct AgentDetails {
 }
 
 /// The unit's active agents.
-pub fn list(conn: &mut DbConn, unit_id: i64) -> Result<Vec<AgentDto>, AppError> {
+pub fn list(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<AgentDto>, AppError> {
     let rows = read_transaction(conn, |c| unit_db::list_active_agents(c, unit_id))?;
     Ok(rows.iter().map(AgentDto::from_row).collect())
 }
@@ -96,7 +97,7 @@ pub fn list(conn: &mut DbConn, unit_id: i64) -> Result<Vec<AgentDto>, AppError> 
 pub fn add(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     id: &ParsedResidentId,
     details: AgentDetails,
     now: PrimitiveDateTime,
@@ -152,8 +153,8 @@ pub fn add(
 pub fn change(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
-    agent_id: i64,
+    unit_id: UnitId,
+    agent_id: AgentId,
     details: AgentDetails,
     now: PrimitiveDateTime,
 ) -> Result<AgentDto, AppError> {
@@ -196,8 +197,8 @@ pub fn change(
 pub fn remove(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
-    agent_id: i64,
+    unit_id: UnitId,
+    agent_id: AgentId,
     session_role: &str,
     now: PrimitiveDateTime,
 ) -> Result<(), AppError> {

@@ -6,6 +6,7 @@
 use qibao_core::business_item::BusinessItemKind;
 use qibao_db::DbConn;
 use qibao_db::accounts::{self, ApiKey, NewApiKey};
+use qibao_db::ids::{ApiKeyId, UnitId};
 use serde::Serialize;
 use serde_json::json;
 use time::PrimitiveDateTime;
@@ -41,7 +42,7 @@ pub struct ApiKeyView {
 impl From<&ApiKey> for ApiKeyView {
     fn from(k: &ApiKey) -> Self {
         ApiKeyView {
-            id: k.id,
+            id: k.id.0,
             prefix: k.key_prefix.clone(),
             name: k.name.clone(),
             created_at: china_timestamp(k.created_at),
@@ -86,7 +87,7 @@ pub struct FreshKey {
 pub fn create(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     name: String,
     fresh: FreshKey,
     now: PrimitiveDateTime,
@@ -128,7 +129,7 @@ pub fn create(
 /// included.
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     page: i64,
     page_size: i64,
 ) -> Result<ApiKeyPage, AppError> {
@@ -148,8 +149,8 @@ pub fn list(
 pub fn revoke(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
-    id: i64,
+    unit_id: UnitId,
+    id: ApiKeyId,
     session_role: &str,
     now: PrimitiveDateTime,
 ) -> Result<ApiKeyView, AppError> {

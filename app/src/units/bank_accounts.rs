@@ -7,6 +7,7 @@
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::BankAccount;
 use qibao_core::unit::same_unit_name;
+use qibao_db::ids::{BankAccountId, UnitId};
 use qibao_db::units::{self as unit_db, NewUnitBankAccount, PURPOSE_REFUND, UnitBankAccount};
 use qibao_db::{DbConn, DbError};
 use serde::Serialize;
@@ -55,7 +56,7 @@ pub struct BankAccountDto {
 impl BankAccountDto {
     pub fn from_row(a: &UnitBankAccount) -> BankAccountDto {
         BankAccountDto {
-            id: a.id,
+            id: a.id.0,
             purpose_name: if a.purpose == PURPOSE_REFUND {
                 "退收银行账户"
             } else {
@@ -101,7 +102,7 @@ pub struct Registered {
 }
 
 /// The unit's active bank accounts.
-pub fn list(conn: &mut DbConn, unit_id: i64) -> Result<Vec<BankAccountDto>, AppError> {
+pub fn list(conn: &mut DbConn, unit_id: UnitId) -> Result<Vec<BankAccountDto>, AppError> {
     let rows = read_transaction(conn, |c| unit_db::list_active_bank_accounts(c, unit_id))?;
     Ok(rows.iter().map(BankAccountDto::from_row).collect())
 }
@@ -111,7 +112,7 @@ pub fn list(conn: &mut DbConn, unit_id: i64) -> Result<Vec<BankAccountDto>, AppE
 pub fn register(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     new: NewAccount,
     now: PrimitiveDateTime,
 ) -> Result<Registered, AppError> {
@@ -178,8 +179,8 @@ pub fn register(
 pub fn remove(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
-    account_id: i64,
+    unit_id: UnitId,
+    account_id: BankAccountId,
     now: PrimitiveDateTime,
 ) -> Result<(), AppError> {
     transaction(conn, |conn| {

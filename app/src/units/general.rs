@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::ids::Uscc;
 use qibao_db::DbConn;
+use qibao_db::ids::UnitId;
 use qibao_db::rows::Unit;
 use qibao_db::units::{self as unit_db, UnitGeneralChanges};
 use serde::Serialize;
@@ -105,7 +106,7 @@ fn changed_key_fields(key: &KeyValues, unit: &Unit) -> Vec<FieldError> {
 pub fn change(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     fields: GeneralFields,
     key: &KeyValues,
     today: Date,
@@ -181,7 +182,7 @@ pub fn change(
         )?;
         Ok(UnitChangeResult {
             changed_fields,
-            business_item_id: Some(item.id),
+            business_item_id: Some(item.id.0),
             unit: unit_info(conn, updated, today)?,
         })
     })

@@ -2,6 +2,7 @@
 //! business item of the unit with who, when, the channel and the
 //! before/after values, newest first.
 
+use qibao_db::ids::UnitId;
 use qibao_db::rows::BusinessItem;
 use qibao_db::{DbConn, units as unit_db};
 use serde::Serialize;
@@ -66,7 +67,7 @@ fn history_item(item: BusinessItem) -> ChangeHistoryItem {
         _ => (None, item.actor.clone()),
     };
     ChangeHistoryItem {
-        id: item.id,
+        id: item.id.0,
         label: qibao_core::business_item::label_of(&item.kind).to_owned(),
         kind: item.kind,
         status: item.status,
@@ -82,7 +83,7 @@ fn history_item(item: BusinessItem) -> ChangeHistoryItem {
 /// Page `page` (from 1) of `page_size` entries of the unit's history.
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     page: i64,
     page_size: i64,
 ) -> Result<ChangeHistoryPage, AppError> {
@@ -102,6 +103,7 @@ pub fn list(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use qibao_db::ids::BusinessItemId;
     use serde_json::json;
 
     #[test]
@@ -111,8 +113,8 @@ mod tests {
             time::Time::from_hms(1, 30, 0).unwrap(),
         );
         let item = |actor: &str| BusinessItem {
-            id: 1,
-            unit_id: Some(1),
+            id: BusinessItemId(1),
+            unit_id: Some(UnitId(1)),
             kind: "agent_added".into(),
             status: "done".into(),
             actor: actor.into(),

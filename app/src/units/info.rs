@@ -6,6 +6,7 @@
 use qibao_core::Period;
 use qibao_core::insurance::Insurance;
 use qibao_core::unit::{CollectionMethod, IdType, mask_id_number};
+use qibao_db::ids::UnitId;
 use qibao_db::rows::{Unit, UnitInjuryFactor, UnitInsurance};
 use qibao_db::{DbConn, repo, units as unit_db};
 use serde::Serialize;
@@ -178,12 +179,12 @@ fn current_factor(factors: &[UnitInjuryFactor], current: i32) -> Option<i16> {
 
 /// The comprehensive information of a unit, in one read-only snapshot
 /// (单位综合信息查询).
-pub fn get(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<UnitInfo, AppError> {
+pub fn get(conn: &mut DbConn, unit_id: UnitId, today: Date) -> Result<UnitInfo, AppError> {
     read_transaction(conn, |c| load(c, unit_id, today))
 }
 
 /// Reads the comprehensive information of a unit, in the caller's transaction.
-pub fn load(conn: &mut DbConn, unit_id: i64, today: Date) -> Result<UnitInfo, AppError> {
+pub fn load(conn: &mut DbConn, unit_id: UnitId, today: Date) -> Result<UnitInfo, AppError> {
     let unit = get_unit(conn, unit_id)?;
     unit_info(conn, unit, today)
 }
@@ -248,12 +249,13 @@ pub fn unit_info(conn: &mut DbConn, unit: Unit, today: Date) -> Result<UnitInfo,
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use qibao_db::ids::InjuryFactorId;
 
     #[test]
     fn factor_in_force_or_first_later() {
         let f = |id, from, to, pct| UnitInjuryFactor {
-            id,
-            unit_id: 1,
+            id: InjuryFactorId(id),
+            unit_id: UnitId(1),
             from_period: from,
             to_period: to,
             factor_pct: pct,

@@ -8,6 +8,7 @@ use qibao_core::Period;
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::insurance::Insurance;
 use qibao_core::unit::{InjuryFactorCover, check_addition_start, check_stop, cover_injury_start};
+use qibao_db::ids::UnitId;
 use qibao_db::rows::{NewUnitInjuryFactor, NewUnitInsurance};
 use qibao_db::{DbConn, repo, units as unit_db};
 use serde_json::{Value, json};
@@ -24,7 +25,7 @@ use crate::tx::transaction;
 pub fn add(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: Insurance,
     start: Period,
     today: Date,
@@ -93,7 +94,7 @@ pub fn add(
 /// none. Returns what changed, for the business item.
 fn cover_injury_factor(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     start: Period,
 ) -> Result<Option<Value>, AppError> {
     let factors = unit_db::list_injury_factors(conn, unit_id)?;
@@ -130,7 +131,7 @@ fn cover_injury_factor(
 pub fn remove(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     insurance: Insurance,
     stop: Period,
     today: Date,

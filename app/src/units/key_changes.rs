@@ -4,6 +4,7 @@
 //! (see [`crate::review::unit_key_change`]); the unit reads its requests'
 //! status and timeline ([`list`], [`get`]).
 
+use qibao_db::ids::{BusinessItemId, UnitId};
 use qibao_db::review::{self as store, PageReq, ReviewTask};
 use qibao_db::{DbConn, OptionalExt};
 use serde::Serialize;
@@ -77,7 +78,7 @@ fn dto(conn: &mut DbConn, task: ReviewTask) -> Result<KeyChangeRequestDto, AppEr
     let timeline = review::timeline(conn, task.id)?;
     let payload: Option<Payload> = serde_json::from_str(&task.payload_json).ok();
     Ok(KeyChangeRequestDto {
-        id: item.id,
+        id: item.id.0,
         status: item.status,
         review_status: task.status,
         before: json_of(item.before_json.as_deref()),
@@ -100,7 +101,7 @@ fn dto(conn: &mut DbConn, task: ReviewTask) -> Result<KeyChangeRequestDto, AppEr
 pub fn create(
     conn: &mut DbConn,
     who: &Actor,
-    unit_id: i64,
+    unit_id: UnitId,
     parsed: &ParsedRequest,
     today: Date,
     now: PrimitiveDateTime,
@@ -142,7 +143,7 @@ pub fn create(
 /// snapshot.
 pub fn list(
     conn: &mut DbConn,
-    unit_id: i64,
+    unit_id: UnitId,
     page: PageReq,
 ) -> Result<KeyChangeRequestList, AppError> {
     read_transaction(conn, |c| {
@@ -160,7 +161,11 @@ pub fn list(
 
 /// One of the unit's requests by its business item id, in one read
 /// snapshot; another unit's (or none) is 404 `KEY_CHANGE_REQUEST_NOT_FOUND`.
-pub fn get(conn: &mut DbConn, unit_id: i64, id: i64) -> Result<KeyChangeRequestDto, AppError> {
+pub fn get(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    id: BusinessItemId,
+) -> Result<KeyChangeRequestDto, AppError> {
     read_transaction(conn, |c| {
         match store::get_task_by_item(c, id).optional()? {
             Some(t) if t.unit_id == unit_id && t.kind == KIND => dto(c, t),

@@ -20,6 +20,7 @@ pub mod key_changes;
 
 use qibao_core::Period;
 use qibao_core::unit::UnitRuleError;
+use qibao_db::ids::UnitId;
 use qibao_db::rows::Unit;
 use qibao_db::{DbConn, DbError, units as unit_db};
 
@@ -31,7 +32,7 @@ pub fn unit_not_found() -> AppError {
 }
 
 /// The unit, or [`unit_not_found`].
-pub(crate) fn get_unit(conn: &mut DbConn, unit_id: i64) -> Result<Unit, AppError> {
+pub(crate) fn get_unit(conn: &mut DbConn, unit_id: UnitId) -> Result<Unit, AppError> {
     unit_db::get_unit(conn, unit_id).map_err(|e| match e {
         DbError::NotFound => unit_not_found(),
         other => other.into(),

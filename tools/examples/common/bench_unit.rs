@@ -4,6 +4,7 @@
 //! recursive series) that runs the same on both backends.
 
 use diesel::connection::SimpleConnection;
+use qibao_db::ids::UnitId;
 use qibao_db::rows::{NewUnit, NewUnitInjuryFactor, NewUnitInsurance};
 use qibao_db::{DbConn, DbError, repo};
 use time::PrimitiveDateTime;
@@ -28,7 +29,7 @@ pub fn insert(
     spec: &BenchUnit<'_>,
     n: usize,
     now: PrimitiveDateTime,
-) -> Result<i64, DbError> {
+) -> Result<UnitId, DbError> {
     let unit = repo::insert_unit(
         c,
         &NewUnit {
