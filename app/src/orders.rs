@@ -618,8 +618,7 @@ pub fn issue(
     };
     let mut billed = 0usize;
     for g in &pending {
-        let period = Period::from_yyyymm(g.period).map_err(|e| corrupt("period", e))?;
-        let insurance = Insurance::from_code(&g.insurance).map_err(|e| corrupt("insurance", e))?;
+        let (period, insurance) = (g.period, g.insurance);
         let pension = insurance == Insurance::Pension;
         let lines = usize::try_from(g.lines).map_err(|e| corrupt("line count", e))?;
         billed += lines;
@@ -633,7 +632,7 @@ pub fn issue(
             &table,
         )?;
         let Some(t) = terms else {
-            *charged.entry((g.period, insurance)).or_default() += lines;
+            *charged.entry((period.yyyymm(), insurance)).or_default() += lines;
             continue;
         };
         totals.add_line(
@@ -643,12 +642,12 @@ pub fn issue(
             Money::ZERO,
         );
         add_sum(
-            g.period,
-            &g.insurance,
-            &g.kind,
+            period.yyyymm(),
+            insurance.code(),
+            g.kind.code(),
             [g.lines, g.unit_fen, g.individual_fen, 0, 0],
         );
-        if let Some(group) = groups.get_mut(&(g.period, insurance)) {
+        if let Some(group) = groups.get_mut(&(period.yyyymm(), insurance)) {
             group.1 += lines;
             continue;
         }
@@ -663,7 +662,7 @@ pub fn issue(
             late_fee_from: t.late_fee.from,
             late_fee_note: t.late_fee.waiver.clone(),
         };
-        groups.insert((g.period, insurance), (shared, lines));
+        groups.insert((period.yyyymm(), insurance), (shared, lines));
     }
     let periods: Vec<i32> = charged
         .keys()
@@ -1052,7 +1051,7 @@ pub fn arrears(
     })?;
     rows.into_iter()
         .map(|r| {
-            let period = Period::from_yyyymm(r.period).map_err(|e| corrupt("period", e))?;
+            let period = r.period;
             let unit = Money::from_fen(r.unit_fen);
             let individual = Money::from_fen(r.individual_fen);
             let total = unit + individual;

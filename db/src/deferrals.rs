@@ -5,6 +5,7 @@
 //! confirmed month waives, is `qibao_core::deferral`.
 
 use diesel::prelude::*;
+use qibao_core::Period;
 use time::PrimitiveDateTime;
 
 use crate::ids::{BusinessItemId, UnitId};
@@ -20,8 +21,8 @@ pub const UNIT_PERIOD_KEY: &str = "unit_deferrals_unit_id_period_key";
 pub struct UnitDeferral {
     pub id: i64,
     pub unit_id: UnitId,
-    /// YYYYMM.
-    pub period: i32,
+    #[diesel(deserialize_as = i32)]
+    pub period: Period,
     /// The confirmation's business item (办件).
     pub business_item_id: BusinessItemId,
     /// Who confirmed it (`role:subject:name`, as business items record it).

@@ -10,12 +10,16 @@
 //! SQL ([`arrears_by_period`]).
 
 use diesel::prelude::*;
+use qibao_core::Period;
+use qibao_core::employment::AssessmentKind;
+use qibao_core::insurance::Insurance;
 use qibao_core::payment::OrderState;
 use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::{BILLED, PENDING};
 use crate::ids::{AssessmentId, OrderId, OrderLineId, UnitId};
 use crate::schema::{assessments, idempotency_keys, order_lines, order_sums, orders, persons};
+use crate::typed::Stored;
 use crate::{DbConn, DbError};
 
 pub const ORDER_NO_KEY: &str = "orders_order_no_key";
@@ -131,12 +135,12 @@ pub fn pending_lines(
 /// summed.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct PendingGroup {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pub period: i32,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub insurance: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Integer, deserialize_as = Stored<Period>)]
+    pub period: Period,
+    #[diesel(sql_type = diesel::sql_types::Text, deserialize_as = Stored<Insurance>)]
+    pub insurance: Insurance,
+    #[diesel(sql_type = diesel::sql_types::Text, deserialize_as = Stored<AssessmentKind>)]
+    pub kind: AssessmentKind,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub lines: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -452,8 +456,8 @@ pub fn lines_page(
 /// summed, and the billed part (on an order still live on `today`).
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct ArrearsRow {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    pub period: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer, deserialize_as = Stored<Period>)]
+    pub period: Period,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub unit_fen: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]

@@ -787,3 +787,43 @@ fn the_roster_keeps_a_person_whose_new_relation_commits_during_a_removal() {
         .unwrap();
     assert_eq!(listed, 1, "the person still has a relation at the unit");
 }
+
+/// A raw-SQL row reads its period and insurance as domain values, and a
+/// value that is not one fails as the read's error (never a row holding it).
+#[test]
+fn raw_rows_read_domain_values_and_refuse_corrupt_ones() {
+    use diesel::prelude::*;
+    use diesel::sql_types::{Integer, Text};
+    use qibao_core::Period;
+    use qibao_core::insurance::Insurance;
+
+    use crate::typed::Stored;
+
+    #[derive(Debug, QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Integer, deserialize_as = Stored<Period>)]
+        period: Period,
+        #[diesel(sql_type = Text, deserialize_as = Stored<Insurance>)]
+        insurance: Insurance,
+    }
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let read = |conn: &mut crate::DbConn, sql: &str| -> Result<Vec<Row>, DbError> {
+            Ok(match conn {
+                crate::DbConn::Pg(c) => diesel::sql_query(sql).load(c)?,
+                crate::DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
+            })
+        };
+        let good = read(&mut conn, "SELECT 202304 AS period, '110' AS insurance").unwrap();
+        assert_eq!(good.len(), 1);
+        assert_eq!(good[0].period, Period::from_yyyymm(202304).unwrap());
+        assert_eq!(good[0].insurance, Insurance::Pension);
+        for bad in [
+            "SELECT 202313 AS period, '110' AS insurance",
+            "SELECT 202304 AS period, '999' AS insurance",
+        ] {
+            assert!(read(&mut conn, bad).is_err(), "{bad}");
+        }
+    });
+}

@@ -121,7 +121,7 @@ impl DeferralConfirmationResult {
 }
 
 fn dto(row: &UnitDeferral, book: &UnitDeferrals) -> Result<DeferralConfirmationDto, AppError> {
-    let period = Period::from_yyyymm(row.period).map_err(|e| corrupt("deferral period", e))?;
+    let period = row.period;
     let (role, name) = actor_parts(&row.confirmed_by);
     Ok(DeferralConfirmationDto {
         period: period.to_string(),
@@ -178,10 +178,7 @@ fn confirm_in(
     let ctx = UnitContext::load(conn, unit_id)?;
     let book = unit_deferrals(conn, unit_id, &ctx.policy.deferrals)?;
     let before_rows = store::list_for_unit(conn, unit_id)?;
-    let before: BTreeSet<Period> = before_rows
-        .iter()
-        .map(|r| Period::from_yyyymm(r.period).map_err(|e| corrupt("deferral period", e)))
-        .collect::<Result<_, _>>()?;
+    let before: BTreeSet<Period> = before_rows.iter().map(|r| r.period).collect();
     let plan = plan_confirmation(book.schemes(), &before, periods, today).map_err(refusal)?;
     let names = |ps: &mut dyn Iterator<Item = &Period>| -> Vec<String> {
         ps.map(Period::to_string).collect()
