@@ -7,7 +7,7 @@
 //!
 //! The insured-persons list of a unit ([`roster_page`]) is filtered, ordered
 //! and paged in SQL; what its rows show is then read for just those persons
-//! ([`employments_at_unit`], [`lines_at_unit`], [`list_statuses`]), one
+//! ([`employments_at_unit`], [`line_facts_at_unit`], [`list_statuses`]), one
 //! query per kind of data. Every helper taking a list of ids binds at most
 //! [`IN_CHUNK`] of them per statement ([`in_chunks`]).
 
@@ -235,33 +235,57 @@ pub fn employments_at_unit(
     Ok(rows)
 }
 
-/// The lines at the unit of these persons, by person, period and insurance.
-pub fn lines_at_unit(
+/// What the insured-persons list needs of one line: its person and month,
+/// whether it is live (not cancelled) and unpaid (pending or billed). All
+/// four are in the `(person_id, period, unit_id, live, unpaid)` index, so
+/// PostgreSQL reads them without visiting the table (migration `000025`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct LineFact {
+    pub person_id: PersonId,
+    #[diesel(deserialize_as = i32)]
+    pub period: Period,
+    pub live: bool,
+    pub unpaid: bool,
+}
+
+impl LineFact {
+    /// Paid: live and no longer owed.
+    pub fn paid(&self) -> bool {
+        self.live && !self.unpaid
+    }
+}
+
+impl From<&Assessment> for LineFact {
+    fn from(l: &Assessment) -> LineFact {
+        LineFact {
+            person_id: l.person_id,
+            period: l.period,
+            live: l.status != qibao_core::employment::LineStatus::Cancelled,
+            unpaid: l.status.is_unpaid(),
+        }
+    }
+}
+
+/// The line facts at the unit of these persons, by person and period.
+pub fn line_facts_at_unit(
     conn: &mut DbConn,
     unit_id: UnitId,
     person_ids: &[PersonId],
-) -> Result<Vec<Assessment>, DbError> {
+) -> Result<Vec<LineFact>, DbError> {
     let mut rows = in_chunks(person_ids, |ids| {
         assessments::table
-            .filter(assessments::unit_id.eq(unit_id))
             .filter(assessments::person_id.eq_any(ids))
-            .order((
+            .filter(assessments::unit_id.eq(unit_id))
+            .order((assessments::person_id, assessments::period))
+            .select((
                 assessments::person_id,
                 assessments::period,
-                assessments::insurance,
-                assessments::id,
+                assessments::live,
+                assessments::unpaid,
             ))
-            .select(Assessment::as_select())
-            .load(conn)
+            .load::<LineFact>(conn)
     })?;
-    rows.sort_by(|a, b| {
-        (a.person_id, a.period, &a.insurance, a.id).cmp(&(
-            b.person_id,
-            b.period,
-            &b.insurance,
-            b.id,
-        ))
-    });
+    rows.sort_by_key(|l| (l.person_id, l.period));
     Ok(rows)
 }
 

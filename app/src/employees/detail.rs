@@ -101,8 +101,8 @@ pub fn get(
     let lines = lines_db::list_for_unit_person(conn, unit_id, p.id)?;
     let statuses = statuses_of(conn, &[p.id])?;
     let rel_refs: Vec<&Employment> = relations.iter().collect();
-    let line_refs: Vec<&lines_db::Assessment> = lines.iter().collect();
-    let row = build_row(&p, &rel_refs, &line_refs, &statuses, current)?;
+    let facts: Vec<emp_db::LineFact> = lines.iter().map(emp_db::LineFact::from).collect();
+    let row = build_row(&p, &rel_refs, &facts, &statuses, current)?;
     let line_dtos = LineDto::many(&lines)?;
     let unpaid: Vec<LineDto> = line_dtos
         .iter()

@@ -14,7 +14,7 @@ use qibao_core::insurance::Insurance;
 use qibao_core::{Money, Period};
 use qibao_db::ids::{PersonId, UnitId};
 use qibao_db::rows::{Employment, Person};
-use qibao_db::{DbConn, assessments as lines_db, employees as emp_db, repo};
+use qibao_db::{DbConn, employees as emp_db, repo};
 use serde::Serialize;
 use time::Date;
 
@@ -76,8 +76,8 @@ fn rows_of(
     for e in emp_db::employments_at_unit(conn, unit_id, &ids)? {
         relations.entry(e.person_id).or_default().push(e);
     }
-    let mut lines: HashMap<PersonId, Vec<lines_db::Assessment>> = HashMap::new();
-    for l in emp_db::lines_at_unit(conn, unit_id, &ids)? {
+    let mut lines: HashMap<PersonId, Vec<emp_db::LineFact>> = HashMap::new();
+    for l in emp_db::line_facts_at_unit(conn, unit_id, &ids)? {
         lines.entry(l.person_id).or_default().push(l);
     }
     let mut statuses: HashMap<PersonId, Vec<PersonStatus>> = HashMap::new();
@@ -91,9 +91,9 @@ fn rows_of(
         .iter()
         .map(|p| {
             let rel: Vec<&Employment> = relations.get(&p.id).into_iter().flatten().collect();
-            let lin: Vec<&lines_db::Assessment> = lines.get(&p.id).into_iter().flatten().collect();
+            let lin = lines.get(&p.id).map(Vec::as_slice).unwrap_or_default();
             let st = statuses.get(&p.id).map(Vec::as_slice).unwrap_or_default();
-            build_row(p, &rel, &lin, st, current)
+            build_row(p, &rel, lin, st, current)
         })
         .collect()
 }
@@ -117,7 +117,7 @@ fn latest_relations<'a>(relations: &[&'a Employment]) -> Vec<&'a Employment> {
 pub(crate) fn build_row(
     person: &Person,
     relations: &[&Employment],
-    lines: &[&lines_db::Assessment],
+    lines: &[emp_db::LineFact],
     statuses: &[PersonStatus],
     current: Period,
 ) -> Result<EmployeeRow, AppError> {
@@ -130,20 +130,16 @@ pub(crate) fn build_row(
     };
     let mut unpaid: Vec<Period> = lines
         .iter()
-        .filter(|l| l.status.is_unpaid())
+        .filter(|l| l.unpaid)
         .map(|l| l.period)
         .collect();
     unpaid.sort();
     unpaid.dedup();
-    let latest_paid = lines
-        .iter()
-        .filter(|l| l.status == LineStatus::Paid)
-        .map(|l| l.period)
-        .max();
+    let latest_paid = lines.iter().filter(|l| l.paid()).map(|l| l.period).max();
     let months: Vec<(Period, bool)> = lines
         .iter()
-        .filter(|l| l.status != LineStatus::Cancelled)
-        .map(|l| (l.period, l.status == LineStatus::Paid))
+        .filter(|l| l.live)
+        .map(|l| (l.period, l.paid()))
         .collect();
     let paid_up = qibao_core::payment::paid_up_period(None, &months);
     let declared = relations
