@@ -32,3 +32,5 @@ pub mod wage_declarations;
 
 pub use actor::{Actor, Channel};
 pub use error::{AppError, ErrorKind, FieldError};
+/// The typed row ids the use cases take and return (defined with the rows).
+pub use qibao_db::ids;

@@ -7,9 +7,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use qibao_app::ids::AgentId;
 use qibao_app::units::agents::{self, AgentDetails, AgentDto};
 use qibao_core::ids::{Phone, ResidentId};
-use qibao_db::ids::AgentId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 

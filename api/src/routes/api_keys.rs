@@ -9,8 +9,8 @@
 //! [`qibao_app::auth::api_keys`]'s.
 
 use actix_web::{HttpResponse, delete, get, post, web};
+use qibao_app::ids::ApiKeyId;
 use qibao_app::units::api_keys::{self as keys, ApiKeyPage, ApiKeyView, CreatedApiKey, FreshKey};
-use qibao_db::ids::ApiKeyId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

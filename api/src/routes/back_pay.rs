@@ -8,9 +8,9 @@ use actix_web::{HttpResponse, get, http::header, post, web};
 use qibao_app::declarations::back_pay::{
     self as use_case, Application, BackPayApplicationDto, BackPayApplicationList,
 };
+use qibao_app::ids::BusinessItemId;
 use qibao_core::Period;
 use qibao_core::back_pay::BackPayKind;
-use qibao_db::ids::BusinessItemId;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;

@@ -7,9 +7,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
+use qibao_app::ids::BankAccountId;
 use qibao_app::units::bank_accounts::{self, BankAccountDto, NewAccount, PURPOSE};
 use qibao_core::ids::BankAccount;
-use qibao_db::ids::BankAccountId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 

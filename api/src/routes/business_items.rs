@@ -8,7 +8,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use qibao_app::business_items::{self as items, BusinessItemDetail, BusinessItemPage, ItemQuery};
 use qibao_app::employees::{self as ops, RevocationResult};
-use qibao_db::ids::BusinessItemId;
+use qibao_app::ids::BusinessItemId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 

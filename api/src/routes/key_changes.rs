@@ -6,9 +6,9 @@
 //! answer rendered.
 
 use actix_web::{HttpResponse, get, http::header, post, web};
+use qibao_app::ids::BusinessItemId;
 use qibao_app::review::unit_key_change::{KeyChangeInput, parse_request};
 use qibao_app::units::key_changes::{self as use_case, KeyChangeRequestDto, KeyChangeRequestList};
-use qibao_db::ids::BusinessItemId;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;

@@ -13,8 +13,8 @@ use actix_web::http::header::{
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
 use qibao_app::error::ErrorCode;
+use qibao_app::ids::MaterialId;
 use qibao_app::materials::{self, Content, Upload as Stored};
-use qibao_db::ids::MaterialId;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -4,8 +4,8 @@
 //! are in [`qibao_app::review::queue`].
 
 use actix_web::{get, post, web};
+use qibao_app::ids::ReviewTaskId;
 use qibao_app::review::queue::{self, TaskDetail, TaskList};
-use qibao_db::ids::ReviewTaskId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
