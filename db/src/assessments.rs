@@ -69,52 +69,15 @@ pub struct NewAssessment {
     pub updated_at: PrimitiveDateTime,
 }
 
-/// The stored columns of [`Assessment`], in its field order, for RETURNING
-/// (on the multi-backend connection an `as_returning()` cannot be used
-/// there, and `all_columns` also holds the generated `live` and `unpaid`).
-#[allow(clippy::type_complexity)]
-const RETURNED: (
-    assessments::id,
-    assessments::unit_id,
-    assessments::person_id,
-    assessments::employment_id,
-    assessments::insurance,
-    assessments::period,
-    assessments::kind,
-    assessments::base_fen,
-    assessments::unit_rate_ppm,
-    assessments::individual_rate_ppm,
-    assessments::unit_fen,
-    assessments::individual_fen,
-    assessments::status,
-    assessments::source_item_id,
-    assessments::created_at,
-    assessments::updated_at,
-) = (
-    assessments::id,
-    assessments::unit_id,
-    assessments::person_id,
-    assessments::employment_id,
-    assessments::insurance,
-    assessments::period,
-    assessments::kind,
-    assessments::base_fen,
-    assessments::unit_rate_ppm,
-    assessments::individual_rate_ppm,
-    assessments::unit_fen,
-    assessments::individual_fen,
-    assessments::status,
-    assessments::source_item_id,
-    assessments::created_at,
-    assessments::updated_at,
-);
-
 /// A second live line of the same unit, person, insurance and period is
 /// [`DbError::Conflict`] ([`LIVE_LINE_KEY`]).
 pub fn insert(conn: &mut DbConn, line: &NewAssessment) -> Result<Assessment, DbError> {
     Ok(diesel::insert_into(assessments::table)
         .values(line)
-        .returning(RETURNED)
+        // The selection's columns themselves: on the multi-backend
+        // connection `as_returning()` cannot be used in RETURNING, and
+        // `all_columns` also holds the generated `live` and `unpaid`.
+        .returning(<Assessment as Selectable<diesel::pg::Pg>>::construct_selection())
         .get_result(conn)?)
 }
 
