@@ -90,6 +90,9 @@ kinds! {
     PaymentReversed = "payment_reversed", "缴费冲正";
     /// Through review (R-REF-*).
     Refund = "refund", "多缴退费申请";
+    // Certificates (R-CERT-*).
+    UnitCertificate = "unit_certificate", "单位参保证明开具";
+    PersonalCertificate = "personal_certificate", "个人参保缴费证明开具";
     // Policy (R-POL-4) and undo (R-UNDO-1).
     PolicyChange = "policy_change", "政策参数调整";
     Revocation = "business_item_revocation", "业务撤销";

@@ -407,6 +407,14 @@ codes! {
     TaskDecided = "TASK_DECIDED", Conflict, "该审核任务已办结，不能再变更。";
     TaskState = "TASK_STATE", Conflict, "该审核任务当前状态不允许此操作。";
 
+    // ------------------------------------------------ certificates (参保证明)
+    CertificateNotFound = "CERTIFICATE_NOT_FOUND", NotFound, "没有该授权码的参保证明，请核对授权码。";
+    CertificateExpired = "CERTIFICATE_EXPIRED", Gone, "该参保证明出具已超过3个月，验证期已过，不能再验证；请向出具单位索取新的参保证明。";
+    CertificateNotAccounted = "CERTIFICATE_NOT_ACCOUNTED", Unprocessable, "该险种尚无做账期号（本单位还未申报过缴费），不能开具参保证明。";
+    CertificateNoPaidMonths = "CERTIFICATE_NO_PAID_MONTHS", Unprocessable, "所选时间内没有实缴到账的缴费记录，不能开具参保证明。";
+    CertificatePersonUnknown = "CERTIFICATE_PERSON_UNKNOWN", Unprocessable, "所选人员不是本单位的参保缴费人员。";
+    CertificateLookupThrottled = "CERTIFICATE_LOOKUP_THROTTLED", TooManyRequests, "验证失败次数过多，请稍后再试。";
+
     // ------------------------------------------------ public services
     /// A certificate's verification value is not an identifier we issue.
     IdentifierInvalid = "IDENTIFIER_INVALID", Unprocessable, "验证码格式不正确。";

@@ -3,9 +3,12 @@
 //! Pure: no I/O, no database, no HTTP, no clock. "Today" is always an
 //! argument. Every rule id (R-…) refers to DOMAIN.md.
 
+pub mod audit;
 pub mod back_pay;
 pub mod business_item;
 pub mod calendar;
+pub mod canonical;
+pub mod certificate;
 pub mod contribution;
 pub mod dates;
 pub mod declaration;
