@@ -79,15 +79,17 @@ pub fn set_item_after(
     now: time::PrimitiveDateTime,
 ) -> Result<(), DbError> {
     use crate::schema::business_items;
-    let n = diesel::update(business_items::table.find(item_id))
-        .set((
-            business_items::after_json.eq(Some(after_json)),
-            business_items::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(DbError::NotFound)
+    let changed: Option<crate::rows::BusinessItem> =
+        diesel::update(business_items::table.find(item_id))
+            .set((
+                business_items::after_json.eq(Some(after_json)),
+                business_items::updated_at.eq(now),
+            ))
+            .returning(business_items::all_columns)
+            .get_result(conn)
+            .optional()?;
+    match changed {
+        Some(item) => crate::business_items::chained(conn, Some(&item)),
+        None => Err(DbError::NotFound),
     }
 }

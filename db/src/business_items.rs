@@ -105,7 +105,7 @@ pub fn set_status(
     to: &str,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
-    let n = diesel::update(
+    let moved: Option<BusinessItem> = diesel::update(
         business_items::table
             .filter(business_items::id.eq(id))
             .filter(business_items::status.eq(from)),
@@ -114,8 +114,19 @@ pub fn set_status(
         business_items::status.eq(to),
         business_items::updated_at.eq(now),
     ))
-    .execute(conn)?;
-    Ok(n == 1)
+    .returning(business_items::all_columns)
+    .get_result(conn)
+    .optional()?;
+    chained(conn, moved.as_ref())?;
+    Ok(moved.is_some())
+}
+
+/// Appends a changed item's new version to its chain.
+pub(crate) fn chained(conn: &mut DbConn, changed: Option<&BusinessItem>) -> Result<(), DbError> {
+    if let Some(item) = changed {
+        crate::item_chain::append(conn, item, item.updated_at)?;
+    }
+    Ok(())
 }
 
 /// Replaces the item's after-values (completed once its effects are known).
@@ -125,11 +136,13 @@ pub fn set_after(
     after_json: &str,
     now: PrimitiveDateTime,
 ) -> Result<(), DbError> {
-    diesel::update(business_items::table.find(id))
+    let changed: Option<BusinessItem> = diesel::update(business_items::table.find(id))
         .set((
             business_items::after_json.eq(after_json),
             business_items::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    Ok(())
+        .returning(business_items::all_columns)
+        .get_result(conn)
+        .optional()?;
+    chained(conn, changed.as_ref())
 }

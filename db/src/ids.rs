@@ -122,6 +122,8 @@ define_ids! {
     InjuryFactorId;
     /// `wage_declarations.id`: one version of a wage-base declaration.
     WageDeclarationId;
+    /// `certificates.id`: an issued certificate.
+    CertificateId;
 }
 
 #[cfg(test)]

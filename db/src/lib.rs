@@ -21,6 +21,7 @@ pub mod auth;
 pub mod back_pay;
 pub mod bulk;
 pub mod business_items;
+pub mod certificates;
 pub mod conn;
 pub mod declarations;
 pub mod deferrals;
@@ -28,6 +29,7 @@ pub mod employees;
 mod error;
 pub mod feed;
 pub mod ids;
+pub mod item_chain;
 pub mod orders;
 pub mod policy;
 pub mod policy_admin;
@@ -139,10 +141,24 @@ impl Pool {
     /// (`2026-11-27-000001_init`, …), empty when the schema is current.
     pub fn run_migrations(&self) -> Result<Vec<String>, DbError> {
         let mut conn = self.get()?;
-        match &mut *conn {
+        let applied = match &mut *conn {
             DbConn::Pg(pg) => run_pending(pg, POSTGRES_MIGRATIONS),
             DbConn::Sqlite(sqlite) => run_pending(sqlite, SQLITE_MIGRATIONS),
+        }?;
+        // The business items written before the hash chains existed are
+        // chained once, when the chains' migration is applied.
+        if applied
+            .iter()
+            .any(|name| name.contains(item_chain::MIGRATION))
+        {
+            let now = time::OffsetDateTime::now_utc();
+            let now = time::PrimitiveDateTime::new(now.date(), now.time());
+            let sealed = conn::transaction(&mut conn, |c| item_chain::seal_existing(c, now))?;
+            if sealed > 0 {
+                log::info!("chained {sealed} business items recorded before the hash chains");
+            }
         }
+        Ok(applied)
     }
 
     /// Reverts every applied migration, newest first (each `down.sql`);

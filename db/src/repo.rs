@@ -233,8 +233,10 @@ pub fn insert_business_item(
     conn: &mut DbConn,
     item: &NewBusinessItem,
 ) -> Result<BusinessItem, DbError> {
-    Ok(diesel::insert_into(business_items::table)
+    let stored: BusinessItem = diesel::insert_into(business_items::table)
         .values(item)
         .returning(business_items::all_columns)
-        .get_result(conn)?)
+        .get_result(conn)?;
+    crate::item_chain::append(conn, &stored, stored.updated_at)?;
+    Ok(stored)
 }

@@ -475,25 +475,28 @@ pub fn set_business_item_status(
     now: PrimitiveDateTime,
 ) -> Result<(), DbError> {
     let target = business_items::table.find(id);
-    let n = match before_json {
+    let changed: Option<crate::rows::BusinessItem> = match before_json {
         Some(before) => diesel::update(target)
             .set((
                 business_items::status.eq(status),
                 business_items::before_json.eq(Some(before)),
                 business_items::updated_at.eq(now),
             ))
-            .execute(conn)?,
+            .returning(business_items::all_columns)
+            .get_result(conn)
+            .optional()?,
         None => diesel::update(target)
             .set((
                 business_items::status.eq(status),
                 business_items::updated_at.eq(now),
             ))
-            .execute(conn)?,
+            .returning(business_items::all_columns)
+            .get_result(conn)
+            .optional()?,
     };
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(DbError::NotFound)
+    match changed {
+        Some(item) => crate::business_items::chained(conn, Some(&item)),
+        None => Err(DbError::NotFound),
     }
 }
 

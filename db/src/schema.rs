@@ -734,6 +734,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    item_chain_heads (chain) {
+        chain -> BigInt,
+        seq -> BigInt,
+        sha256 -> Text,
+    }
+}
+
+diesel::table! {
+    item_chain_links (chain, seq) {
+        chain -> BigInt,
+        seq -> BigInt,
+        item_id -> BigInt,
+        content_sha256 -> Text,
+        prev_sha256 -> Text,
+        sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (id) {
+        id -> BigInt,
+        code -> Text,
+        kind -> Text,
+        unit_id -> BigInt,
+        person_id -> Nullable<BigInt>,
+        content -> Text,
+        signature -> Text,
+        key_id -> Text,
+        business_item_id -> BigInt,
+        issued_at -> Timestamp,
+        verifiable_until -> Timestamp,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_sums -> orders (order_id));
 diesel::joinable!(tax_feed -> orders (order_id));
@@ -763,6 +799,9 @@ diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(unit_bank_accounts -> units (unit_id));
 diesel::joinable!(unit_deferrals -> units (unit_id));
 diesel::joinable!(unit_deferrals -> business_items (business_item_id));
+diesel::joinable!(certificates -> units (unit_id));
+diesel::joinable!(certificates -> persons (person_id));
+diesel::joinable!(certificates -> business_items (business_item_id));
 
 diesel::joinable!(assessments -> units (unit_id));
 diesel::joinable!(assessments -> persons (person_id));
@@ -827,4 +866,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refund_applications,
     refund_lines,
     unit_deferrals,
+    item_chain_heads,
+    item_chain_links,
+    certificates,
 );

@@ -827,3 +827,178 @@ fn raw_rows_read_domain_values_and_refuse_corrupt_ones() {
         }
     });
 }
+
+fn chain_item(unit_id: Option<UnitId>, kind: &str) -> NewBusinessItem {
+    let now = datetime!(2023-04-10 09:30:00.123456);
+    NewBusinessItem {
+        unit_id,
+        kind: kind.to_owned(),
+        status: "done".to_owned(),
+        actor: "agent:1:甲".to_owned(),
+        channel: "portal".to_owned(),
+        before_json: None,
+        after_json: Some("{\"a\":1}".to_owned()),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+#[test]
+fn the_item_chain_names_each_hand_edit() {
+    use crate::{business_items, item_chain};
+    use diesel::connection::SimpleConnection;
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        let units: Vec<UnitId> = (0..4)
+            .map(|i| {
+                repo::insert_unit(
+                    conn,
+                    &new_unit(&format!("10004751{i}"), &format!("91420500MA4F00000{i}")),
+                )
+                .unwrap()
+                .id
+            })
+            .collect();
+        let later = datetime!(2023-04-11 10:00:00);
+        let mut ids = Vec::new();
+        for &u in &units {
+            let mut mine = Vec::new();
+            for k in 0..3 {
+                mine.push(
+                    repo::insert_business_item(conn, &chain_item(Some(u), &format!("k{k}")))
+                        .unwrap()
+                        .id,
+                );
+            }
+            // The application's own changes are new links, not breaks.
+            assert!(business_items::set_status(conn, mine[0], "done", "revoked", later).unwrap());
+            business_items::set_after(conn, mine[1], "{\"b\":2}", later).unwrap();
+            ids.push(mine);
+        }
+        repo::insert_business_item(conn, &chain_item(None, "policy_change")).unwrap();
+        for &u in &units {
+            let c = item_chain::verify(conn, item_chain::chain_of(Some(u))).unwrap();
+            assert_eq!((c.links, c.items, c.first_break.clone()), (5, 3, None));
+        }
+        assert_eq!(item_chain::verify(conn, 0).unwrap().first_break, None);
+        assert_eq!(item_chain::chains(conn).unwrap().len(), 5);
+
+        // Unit 0: a column changed by hand; unit 1: a row deleted; unit 2:
+        // a row added by hand; unit 3 untouched.
+        conn.batch_execute(&format!(
+            "UPDATE business_items SET actor = 'agent:9:乙' WHERE id = {}",
+            ids[0][1].0
+        ))
+        .unwrap();
+        conn.batch_execute(&format!(
+            "DELETE FROM business_items WHERE id = {}",
+            ids[1][2].0
+        ))
+        .unwrap();
+        conn.batch_execute(&format!(
+            "INSERT INTO business_items (unit_id, kind, status, actor, channel, created_at, updated_at) \
+             VALUES ({}, 'refund', 'done', 'x', 'portal', '2023-04-12 00:00:00', '2023-04-12 00:00:00')",
+            units[2].0
+        ))
+        .unwrap();
+        let first = |conn: &mut crate::DbConn, u: UnitId| {
+            item_chain::verify(conn, item_chain::chain_of(Some(u)))
+                .unwrap()
+                .first_break
+        };
+        assert_eq!(
+            first(conn, units[0]),
+            Some(qibao_core::audit::Break::Changed {
+                item_id: ids[0][1].0,
+                seq: 5
+            })
+        );
+        assert_eq!(
+            first(conn, units[1]),
+            Some(qibao_core::audit::Break::Removed {
+                item_id: ids[1][2].0,
+                seq: 3
+            })
+        );
+        assert!(matches!(
+            first(conn, units[2]),
+            Some(qibao_core::audit::Break::Unrecorded { .. })
+        ));
+        assert_eq!(first(conn, units[3]), None);
+        // A link edited by hand breaks the chain at that link.
+        conn.batch_execute(&format!(
+            "UPDATE item_chain_links SET content_sha256 = '{}' WHERE chain = {} AND seq = 2",
+            "0".repeat(64),
+            units[3].0
+        ))
+        .unwrap();
+        assert_eq!(
+            first(conn, units[3]),
+            Some(qibao_core::audit::Break::LinkAltered {
+                seq: 2,
+                item_id: ids[3][1].0
+            })
+        );
+    });
+}
+
+#[test]
+fn concurrent_items_of_one_unit_make_one_valid_chain() {
+    use crate::item_chain;
+    const THREADS: usize = 20;
+    each_backend(|db| {
+        let pool = db.pool();
+        let unit = pool
+            .transaction(|c| repo::insert_unit(c, &new_unit("100047513", "91420500MA4F000001")))
+            .unwrap();
+        let handles: Vec<_> = (0..THREADS)
+            .map(|i| {
+                let pool = pool.clone();
+                std::thread::spawn(move || {
+                    pool.transaction(|c| {
+                        repo::insert_business_item(c, &chain_item(Some(unit.id), &format!("k{i}")))
+                    })
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+        let mut conn = pool.get().unwrap();
+        let c = item_chain::verify(&mut conn, unit.id.0).unwrap();
+        assert_eq!((c.links, c.items, c.first_break), (THREADS, THREADS, None));
+    });
+}
+
+#[test]
+fn items_recorded_before_the_chains_are_sealed_once() {
+    use crate::item_chain;
+    use diesel::connection::SimpleConnection;
+    each_backend(|db| {
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let conn = &mut *conn;
+        let unit = repo::insert_unit(conn, &new_unit("100047513", "91420500MA4F000001")).unwrap();
+        for k in 0..3 {
+            repo::insert_business_item(conn, &chain_item(Some(unit.id), &format!("k{k}"))).unwrap();
+        }
+        // As a database upgraded from before the chains: items, no links.
+        conn.batch_execute("DELETE FROM item_chain_links; DELETE FROM item_chain_heads;")
+            .unwrap();
+        assert!(
+            item_chain::verify(conn, unit.id.0)
+                .unwrap()
+                .first_break
+                .is_some()
+        );
+        let now = datetime!(2023-05-01 00:00:00);
+        assert_eq!(item_chain::seal_existing(conn, now).unwrap(), 3);
+        assert_eq!(item_chain::seal_existing(conn, now).unwrap(), 0);
+        assert_eq!(
+            item_chain::verify(conn, unit.id.0).unwrap().first_break,
+            None
+        );
+    });
+}

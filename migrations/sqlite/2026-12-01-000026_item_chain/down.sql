@@ -1,0 +1,2 @@
+DROP TABLE item_chain_links;
+DROP TABLE item_chain_heads;
