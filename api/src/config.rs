@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
+use qibao_app::certificates::CertificateSigner;
+
 use crate::auth::esscard::CardPlatformKey;
 
 /// The secret JWT signing key has at least this many bytes.
@@ -101,6 +103,14 @@ pub struct Config {
     /// `QIBAO_HSTS_MAX_AGE`: seconds of `Strict-Transport-Security` to
     /// send, for a deployment served over TLS; unset: no HSTS header.
     pub hsts_max_age: Option<u32>,
+    /// `QIBAO_CERTIFICATE_SIGNING_KEY`: the agency's Ed25519 private key
+    /// (PKCS#8 PEM file) that signs certificates (R-CERT-3); in dev the
+    /// committed DEV-ONLY key when unset; production refuses that one.
+    pub certificate_key: CertificateSigner,
+    /// `QIBAO_PUBLIC_URL`: the address the public reaches this service at,
+    /// printed on certificates for verification (default `http://` + the
+    /// bind address).
+    pub public_url: String,
 }
 
 /// Why the configuration was refused. The messages are meant for operators.
@@ -152,6 +162,27 @@ pub enum ConfigError {
         "QIBAO_CARD_PLATFORM_PUBLIC_KEY ({path}) is the committed DEV-ONLY key, whose private half is public: QIBAO_MODE=production needs the real platform's key"
     )]
     CardKeyIsDev {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Production without `QIBAO_CERTIFICATE_SIGNING_KEY`.
+    #[error(
+        "QIBAO_CERTIFICATE_SIGNING_KEY is required when QIBAO_MODE=production: set it to the path of the agency's Ed25519 private key (PKCS#8 PEM, e.g. made by `openssl genpkey -algorithm ed25519`)"
+    )]
+    CertificateKeyMissing,
+    /// The certificate key file cannot be read or is not an Ed25519 private key.
+    #[error("QIBAO_CERTIFICATE_SIGNING_KEY ({path}) is unusable: {reason}")]
+    CertificateKeyInvalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Production configured with the committed dev-only signing key.
+    #[error(
+        "QIBAO_CERTIFICATE_SIGNING_KEY ({path}) is the committed DEV-ONLY key, which anyone can sign with: QIBAO_MODE=production needs the agency's own key"
+    )]
+    CertificateKeyIsDev {
         /// The file.
         path: PathBuf,
     },
@@ -254,6 +285,28 @@ impl Config {
             }
         };
 
+        let certificate_key = match get("QIBAO_CERTIFICATE_SIGNING_KEY") {
+            None if mode.is_production() => return Err(ConfigError::CertificateKeyMissing),
+            None => CertificateSigner::dev(),
+            Some(v) => {
+                let path = PathBuf::from(v.trim());
+                let key = fs::read_to_string(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|pem| CertificateSigner::from_pem(&pem))
+                    .map_err(|reason| ConfigError::CertificateKeyInvalid {
+                        path: path.clone(),
+                        reason,
+                    })?;
+                if key.is_dev() && mode.is_production() {
+                    return Err(ConfigError::CertificateKeyIsDev { path });
+                }
+                key
+            }
+        };
+        let public_url = get("QIBAO_PUBLIC_URL")
+            .map(|v| v.trim().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{bind}"));
+
         // Checked last: in dev it may create a file, which should only
         // happen once everything else is known to be fine.
         let jwt_secret = match get("QIBAO_JWT_SECRET") {
@@ -273,6 +326,8 @@ impl Config {
             workers,
             card_platform_key,
             hsts_max_age,
+            certificate_key,
+            public_url,
         })
     }
 
@@ -289,6 +344,8 @@ impl Config {
             workers: 1,
             card_platform_key: CardPlatformKey::dev(),
             hsts_max_age: None,
+            certificate_key: CertificateSigner::dev(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }
@@ -426,6 +483,12 @@ MCowBQYDK2VwAyEAR47U9fh8jDdHIZdQEaV69T+034spOQ8nTMEzCr3ZZvg=
 -----END PUBLIC KEY-----
 ";
 
+    /// An Ed25519 private key that is not the dev one (`openssl genpkey -algorithm ed25519`).
+    const OTHER_SIGNING_PRIVATE_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIK+wDSVD/My9DIOeFCKIeIEdMUnPDX6+FU83WVSysg0C
+-----END PRIVATE KEY-----
+";
+
     fn key_file(dir: &tempfile::TempDir, name: &str, pem: &str) -> String {
         let path = dir.path().join(name);
         fs::write(&path, pem).unwrap();
@@ -437,7 +500,10 @@ MCowBQYDK2VwAyEAR47U9fh8jDdHIZdQEaV69T+034spOQ8nTMEzCr3ZZvg=
         let dir = tempfile::tempdir().unwrap();
         let card = key_file(&dir, "card.pem", OTHER_CARD_PUBLIC_PEM);
         let card = ("QIBAO_CARD_PLATFORM_PUBLIC_KEY", card.as_str());
-        let err = Config::from_lookup(lookup(&[("QIBAO_MODE", "production"), card])).unwrap_err();
+        let signing = key_file(&dir, "signing.pem", OTHER_SIGNING_PRIVATE_PEM);
+        let signing = ("QIBAO_CERTIFICATE_SIGNING_KEY", signing.as_str());
+        let err = Config::from_lookup(lookup(&[("QIBAO_MODE", "production"), card, signing]))
+            .unwrap_err();
         assert!(matches!(err, ConfigError::JwtSecretMissing));
         assert!(err.to_string().contains("QIBAO_JWT_SECRET is required"));
 
@@ -445,6 +511,7 @@ MCowBQYDK2VwAyEAR47U9fh8jDdHIZdQEaV69T+034spOQ8nTMEzCr3ZZvg=
             ("QIBAO_MODE", "production"),
             ("QIBAO_JWT_SECRET", "short"),
             card,
+            signing,
         ]))
         .unwrap_err();
         assert!(matches!(err, ConfigError::JwtSecretTooShort { len: 5 }));
@@ -454,10 +521,58 @@ MCowBQYDK2VwAyEAR47U9fh8jDdHIZdQEaV69T+034spOQ8nTMEzCr3ZZvg=
             ("QIBAO_MODE", "production"),
             ("QIBAO_JWT_SECRET", &secret),
             card,
+            signing,
         ]))
         .unwrap();
         assert!(cfg.mode.is_production());
         assert!(!cfg.card_platform_key.is_dev());
+        assert!(!cfg.certificate_key.is_dev());
+    }
+
+    #[test]
+    fn the_certificate_key_is_required_in_production_and_never_the_dev_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = "x".repeat(32);
+        let card = key_file(&dir, "card.pem", OTHER_CARD_PUBLIC_PEM);
+        let prod = [
+            ("QIBAO_MODE", "production"),
+            ("QIBAO_JWT_SECRET", secret.as_str()),
+            ("QIBAO_CARD_PLATFORM_PUBLIC_KEY", card.as_str()),
+        ];
+        let err = Config::from_lookup(lookup(&prod)).unwrap_err();
+        assert!(matches!(err, ConfigError::CertificateKeyMissing), "{err}");
+
+        let dev = key_file(
+            &dir,
+            "dev.pem",
+            qibao_app::certificates::signing::DEV_PRIVATE_KEY_PEM,
+        );
+        let mut vars = prod.to_vec();
+        vars.push(("QIBAO_CERTIFICATE_SIGNING_KEY", &dev));
+        let err = Config::from_lookup(lookup(&vars)).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::CertificateKeyIsDev { .. }),
+            "{err}"
+        );
+
+        // Dev: the dev key by default; a public key or garbage is refused.
+        let cfg = Config::from_lookup(lookup(&[("QIBAO_JWT_SECRET", &secret)])).unwrap();
+        assert!(cfg.certificate_key.is_dev());
+        assert_eq!(cfg.public_url, "http://127.0.0.1:8080");
+        let public = key_file(
+            &dir,
+            "public.pem",
+            qibao_app::certificates::signing::DEV_PUBLIC_KEY_PEM,
+        );
+        let err = Config::from_lookup(lookup(&[
+            ("QIBAO_JWT_SECRET", &secret),
+            ("QIBAO_CERTIFICATE_SIGNING_KEY", &public),
+        ]))
+        .unwrap_err();
+        assert!(
+            matches!(err, ConfigError::CertificateKeyInvalid { .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! (and `utoipa::ToSchema` with the `openapi` feature).
 
 pub mod actor;
+pub mod audit;
 pub mod auth;
 pub mod business_items;
+pub mod certificates;
 pub mod clock;
 pub mod context;
 pub mod declarations;

@@ -68,6 +68,34 @@ pub fn list(
     read_transaction(conn, |c| page_of(c, unit_id, filter))
 }
 
+/// The unit's paid and allocated months (实缴到账) by person and insurance
+/// code, ascending, refunded months left out: the read model that the
+/// paid-months list and certificates share. In the caller's transaction.
+pub(crate) fn paid_by_person(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    insurance: Option<Insurance>,
+    person_id: Option<PersonId>,
+) -> Result<BTreeMap<(PersonId, String), Vec<Period>>, AppError> {
+    let rows = qibao_db::tax::paid_months(conn, unit_id, insurance.map(|i| i.code()), person_id)?;
+    let mut persons: Vec<PersonId> = rows.iter().map(|r| r.1).collect();
+    persons.sort_unstable();
+    persons.dedup();
+    let refunded: HashSet<AssessmentId> =
+        qibao_db::refunds::refunded_assessment_ids(conn, &persons)?
+            .into_iter()
+            .collect();
+    let mut by: BTreeMap<(PersonId, String), Vec<Period>> = BTreeMap::new();
+    for (id, person, ins, period) in rows {
+        if refunded.contains(&id) {
+            continue;
+        }
+        let p = Period::from_yyyymm(period).map_err(|e| corrupt("period", e))?;
+        by.entry((person, ins)).or_default().push(p);
+    }
+    Ok(by)
+}
+
 fn page_of(
     conn: &mut DbConn,
     unit_id: UnitId,
@@ -89,23 +117,7 @@ fn page_of(
             }
         },
     };
-    let insurance = filter.insurance.map(|i| i.code());
-    let rows = qibao_db::tax::paid_months(conn, unit_id, insurance, person_id)?;
-    let mut persons: Vec<PersonId> = rows.iter().map(|r| r.1).collect();
-    persons.sort_unstable();
-    persons.dedup();
-    let refunded: HashSet<AssessmentId> =
-        qibao_db::refunds::refunded_assessment_ids(conn, &persons)?
-            .into_iter()
-            .collect();
-    let mut by: BTreeMap<(PersonId, String), Vec<Period>> = BTreeMap::new();
-    for (id, person, ins, period) in rows {
-        if refunded.contains(&id) {
-            continue;
-        }
-        let p = Period::from_yyyymm(period).map_err(|e| corrupt("period", e))?;
-        by.entry((person, ins)).or_default().push(p);
-    }
+    let by = paid_by_person(conn, unit_id, filter.insurance, person_id)?;
     let total = i64::try_from(by.len()).unwrap_or(i64::MAX);
     let chosen: Vec<((PersonId, String), Vec<Period>)> = by
         .into_iter()

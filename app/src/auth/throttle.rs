@@ -177,3 +177,54 @@ pub fn succeed(conn: &mut DbConn, keys: &Keys) -> Result<(), AppError> {
     store::clear(conn, &keys.account)?;
     Ok(())
 }
+
+/// The key of a lookup throttled by client address alone (no account):
+/// `purpose` keeps the counts of different lookups apart.
+pub fn address_key(purpose: &str, address: &str) -> String {
+    sha256_hex(&format!("{purpose}:address:{address}"))
+}
+
+fn address_throttled(code: ErrorCode, seconds: u32, now: PrimitiveDateTime) -> AppError {
+    let until = china_timestamp(now + time::Duration::seconds(i64::from(seconds)));
+    AppError::new(code)
+        .with_detail(format!("失败次数过多，请于{seconds}秒后（{until}）再试。"))
+        .with_retry_after(seconds)
+}
+
+/// Refuses a lookup from an address whose wait runs (429 `code`).
+pub fn check_address(
+    conn: &mut DbConn,
+    key: &str,
+    now: PrimitiveDateTime,
+    code: ErrorCode,
+) -> Result<(), AppError> {
+    let record = load(conn, key)?;
+    match record.blocked_until(signin::KeyKind::Address, now) {
+        None => Ok(()),
+        Some(_) => match signin::decide(Record::default(), record, now) {
+            Decision::RetryAfter(s) => Err(address_throttled(code, s, now)),
+            Decision::Allowed => Ok(()),
+        },
+    }
+}
+
+/// Counts a failed lookup of the address and returns the answer: `plain`
+/// while failures are free, else 429 `code` with the wait just started.
+pub fn fail_address(
+    conn: &mut DbConn,
+    key: &str,
+    now: PrimitiveDateTime,
+    code: ErrorCode,
+    plain: AppError,
+) -> AppError {
+    let outcome = transaction(conn, |c| {
+        let after = lock(c, key, now)?.after_failure(now);
+        save(c, key, after, now)?;
+        Ok::<_, AppError>(signin::decide(Record::default(), after, now))
+    });
+    match outcome {
+        Ok(Decision::Allowed) => plain,
+        Ok(Decision::RetryAfter(s)) => address_throttled(code, s, now),
+        Err(e) => e,
+    }
+}
