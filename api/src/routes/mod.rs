@@ -26,6 +26,7 @@ pub mod auth;
 pub mod back_pay;
 pub mod bank_accounts;
 pub mod business_items;
+pub mod certificates;
 pub mod declarations;
 pub mod deferrals;
 pub mod employees;
@@ -56,7 +57,9 @@ pub type RouteFn = fn(&mut ServiceConfig);
 /// versioned API under `/api/v1`. `extra` is mounted under `/api/v1` as
 /// well (tests use it for dummy routes; production passes [`no_routes`]).
 pub fn register(cfg: &mut ServiceConfig, extra: RouteFn) {
-    cfg.service(system::healthz).service(system::readyz);
+    cfg.service(system::healthz)
+        .service(system::readyz)
+        .service(certificates::get_certificate_key);
     cfg.service(scope::scope("/api/v1").configure(|v1| {
         configure_v1(v1);
         extra(v1);
@@ -77,7 +80,11 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(policy::configure) // /api/v1/policy/regions[/{code}[/parameters]], …
             .configure(quote::configure), // /api/v1/policy/quotes
     );
-    cfg.service(scope::scope("/public").configure(public::configure));
+    cfg.service(
+        scope::scope("/public")
+            .configure(public::configure) // /api/v1/public/identifier-checks
+            .configure(certificates::configure_public), // /api/v1/public/certificates/{code}
+    );
     // The tax bureau: the feed of orders, its events, reconciliation.
     cfg.service(scope::scope("/tax").configure(tax::configure));
     // ONE scope per audience: every portal / staff module configures into it.
@@ -99,7 +106,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(paid_months::configure) // /api/v1/portal/paid-months
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
-            .configure(business_items::configure), // /api/v1/portal/business-items[/{id}/revocation]
+            .configure(business_items::configure) // /api/v1/portal/business-items[/{id}/revocation]
+            .configure(certificates::configure_portal), // /api/v1/portal/certificates[/unit|/personal|/{code}]
     );
     cfg.service(
         scope::scope("/staff")
@@ -110,7 +118,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(tasks::configure) // /api/v1/staff/tasks[/{id}[/claim|release|approve|reject]]
             .configure(tax::configure_staff) // /api/v1/staff/reconciliation/{date}
             .configure(refunds::configure_staff) // /api/v1/staff/refunds[/{refund_no}[/payout]]
-            .configure(policy_admin::configure), // /api/v1/staff/policy/…
+            .configure(policy_admin::configure) // /api/v1/staff/policy/…
+            .configure(certificates::configure_staff), // /api/v1/staff/units/{unit_no}/audit-verification
     );
 }
 
