@@ -1,0 +1,153 @@
+//! The one embedded font: glyph lookup, text measurement and line fitting.
+//!
+//! Chinese needs no shaping, so a glyph per character with its advance width
+//! is the whole of text layout; widths come from the font's own metrics, so
+//! the measured width is the printed width. krilla embeds the font as a CID
+//! font subset with a ToUnicode map (text stays extractable and searchable).
+
+use krilla::text::{Font, GlyphId, KrillaGlyph};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::GlyphMetrics;
+use skrifa::{FontRef, MetadataProvider};
+
+use crate::error::PdfError;
+
+/// Noto Sans CJK SC Regular, a character subset (see `fonts/README.md`).
+static FONT_BYTES: &[u8] = include_bytes!("../fonts/NotoSansCJKsc-Regular-subset.otf");
+
+/// How much a line of text takes vertically, as a multiple of the font size.
+pub(crate) const LINE_HEIGHT: f32 = 1.3;
+
+/// The font for krilla plus its metrics for layout.
+pub(crate) struct Fonts {
+    pub(crate) pdf_font: Font,
+    face: FontRef<'static>,
+    metrics: GlyphMetrics<'static>,
+    units_per_em: f32,
+    /// Ascender of the ideographic em box (baseline to top), in em.
+    pub(crate) ascent: f32,
+}
+
+/// Text broken into lines at one font size.
+#[derive(Debug, Clone)]
+pub(crate) struct Fitted {
+    pub(crate) size: f32,
+    pub(crate) lines: Vec<String>,
+}
+
+impl Fitted {
+    pub(crate) fn height(&self) -> f32 {
+        line_count(self.lines.len()) * self.size * LINE_HEIGHT
+    }
+}
+fn line_count(n: usize) -> f32 {
+    n.max(1) as f32
+}
+
+impl Fonts {
+    pub(crate) fn load() -> Result<Self, PdfError> {
+        let face = FontRef::new(FONT_BYTES).map_err(|_| PdfError::Font)?;
+        let metrics = face.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let units_per_em = f32::from(
+            face.metrics(Size::unscaled(), LocationRef::default())
+                .units_per_em,
+        );
+        let pdf_font = Font::new(FONT_BYTES.into(), 0).ok_or(PdfError::Font)?;
+        Ok(Self {
+            pdf_font,
+            face,
+            metrics,
+            units_per_em,
+            // Noto Sans CJK's ideographic em box runs from -0.12 em to 0.88 em.
+            ascent: 0.88,
+        })
+    }
+
+    /// The glyph and its advance (in em) for one character; characters the
+    /// font lacks get the empty-box glyph 0.
+    fn glyph(&self, c: char) -> (GlyphId, f32) {
+        let gid = self.face.charmap().map(c).unwrap_or_default();
+        let advance = self.metrics.advance_width(gid).unwrap_or(0.0) / self.units_per_em;
+        (GlyphId::new(gid.to_u32()), advance)
+    }
+
+    /// The printed width of `text` at `size` points.
+    pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
+        text.chars().map(|c| self.glyph(c).1).sum::<f32>() * size
+    }
+
+    /// The glyphs krilla draws for `text`, each tied to its source characters.
+    pub(crate) fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        text.char_indices()
+            .map(|(i, c)| {
+                let (gid, advance) = self.glyph(c);
+                KrillaGlyph::new(gid, advance, 0.0, 0.0, 0.0, i..i + c.len_utf8(), None)
+            })
+            .collect()
+    }
+
+    /// Fits `text` into `width`: one line at `size` if it fits; else one line
+    /// at the largest size down to `min_size` that fits; else wrapped at
+    /// `min_size` (breaking between any two characters, preferring a space).
+    /// Explicit newlines always break.
+    pub(crate) fn fit(&self, text: &str, width: f32, size: f32, min_size: f32) -> Fitted {
+        let paragraphs: Vec<&str> = text.split('\n').collect();
+        let widest = |s: f32| {
+            paragraphs
+                .iter()
+                .map(|p| self.width(p, s))
+                .fold(0.0_f32, f32::max)
+        };
+        let mut s = size;
+        loop {
+            if widest(s) <= width {
+                return Fitted {
+                    size: s,
+                    lines: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+                };
+            }
+            if s <= min_size {
+                break;
+            }
+            s = (s - 0.5).max(min_size);
+        }
+        let lines = paragraphs
+            .iter()
+            .flat_map(|p| self.wrap(p, width, min_size))
+            .collect();
+        Fitted {
+            size: min_size,
+            lines,
+        }
+    }
+
+    /// Greedy line breaking: as many characters as fit; a break at the last
+    /// space in the line is preferred so words and numbers stay whole.
+    fn wrap(&self, text: &str, width: f32, size: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        let mut line_width = 0.0_f32;
+        for c in text.chars() {
+            let w = self.glyph(c).1 * size;
+            if line_width + w > width && !line.is_empty() {
+                let carry = match line.rfind(' ') {
+                    Some(at) if at > 0 => {
+                        let rest = line[at + 1..].to_owned();
+                        line.truncate(at);
+                        rest
+                    }
+                    _ => String::new(),
+                };
+                lines.push(std::mem::take(&mut line));
+                line = carry;
+                line_width = self.width(&line, size);
+            }
+            line.push(c);
+            line_width += w;
+        }
+        if !line.is_empty() || lines.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+}
