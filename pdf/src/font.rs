@@ -15,6 +15,9 @@ use crate::error::PdfError;
 /// Noto Sans CJK SC Regular, a character subset (see `fonts/README.md`).
 static FONT_BYTES: &[u8] = include_bytes!("../fonts/NotoSansCJKsc-Regular-subset.otf");
 
+/// Characters that must not begin a line (Chinese line-breaking rules).
+const NO_LINE_START: &str = "，。、；：！？）》」』】〉”’·…%,.;:!?)]}";
+
 /// How much a line of text takes vertically, as a multiple of the font size.
 pub(crate) const LINE_HEIGHT: f32 = 1.3;
 
@@ -87,9 +90,9 @@ impl Fonts {
     }
 
     /// Fits `text` into `width`: one line at `size` if it fits; else one line
-    /// at the largest size down to `min_size` that fits; else wrapped at
-    /// `min_size` (breaking between any two characters, preferring a space).
-    /// Explicit newlines always break.
+    /// at the largest size down to `min_size` that fits; else as few lines as
+    /// `min_size` needs, at the largest size that needs no more, balanced so
+    /// the last line is not a stray character. Explicit newlines always break.
     pub(crate) fn fit(&self, text: &str, width: f32, size: f32, min_size: f32) -> Fitted {
         let paragraphs: Vec<&str> = text.split('\n').collect();
         let widest = |s: f32| {
@@ -98,26 +101,43 @@ impl Fonts {
                 .map(|p| self.width(p, s))
                 .fold(0.0_f32, f32::max)
         };
-        let mut s = size;
-        loop {
-            if widest(s) <= width {
-                return Fitted {
-                    size: s,
-                    lines: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
-                };
-            }
-            if s <= min_size {
+        // Candidate sizes, largest first: size, size - 0.5, …, min_size.
+        let mut sizes = vec![size];
+        while let Some(&last) = sizes.last() {
+            if last <= min_size {
                 break;
             }
-            s = (s - 0.5).max(min_size);
+            sizes.push((last - 0.5).max(min_size));
         }
-        let lines = paragraphs
+        if let Some(&s) = sizes.iter().find(|s| widest(**s) <= width) {
+            return Fitted {
+                size: s,
+                lines: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+            };
+        }
+        let wrapped = |s: f32, w: f32| -> Vec<String> {
+            paragraphs.iter().flat_map(|p| self.wrap(p, w, s)).collect()
+        };
+        let fewest = wrapped(min_size, width).len();
+        let s = sizes
             .iter()
-            .flat_map(|p| self.wrap(p, width, min_size))
-            .collect();
+            .copied()
+            .find(|s| wrapped(*s, width).len() <= fewest)
+            .unwrap_or(min_size);
+        let count = wrapped(s, width).len();
+        // Balance: the narrowest width that still needs no more lines.
+        let (mut lo, mut hi) = (width / line_count(count), width);
+        for _ in 0..12 {
+            let mid = (lo + hi) / 2.0;
+            if wrapped(s, mid).len() <= count {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
         Fitted {
-            size: min_size,
-            lines,
+            size: s,
+            lines: wrapped(s, hi),
         }
     }
 
@@ -135,6 +155,10 @@ impl Fonts {
                         let rest = line[at + 1..].to_owned();
                         line.truncate(at);
                         rest
+                    }
+                    // Punctuation never starts a line: its neighbour comes along.
+                    _ if NO_LINE_START.contains(c) && line.chars().count() > 1 => {
+                        line.pop().map(String::from).unwrap_or_default()
                     }
                     _ => String::new(),
                 };

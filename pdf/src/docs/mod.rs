@@ -61,6 +61,18 @@ pub(crate) const R: Align = Align::Right;
 pub(crate) const C: Align = Align::Center;
 pub(crate) const L: Align = Align::Left;
 
+/// The issuer's lines at the foot of a notice, right-aligned in the right
+/// half, where a stamp goes on paper.
+pub(crate) fn sign_off(c: &mut Composer<'_>, lines: &[String]) {
+    c.gap(16.0);
+    c.ensure(lines.len() as f32 * (BODY * LINE_HEIGHT + 4.0));
+    let mut y = c.y();
+    for line in lines {
+        y += c.text_at(line, [MARGIN + WIDTH * 0.4, y, WIDTH * 0.6], BODY, R) + 4.0;
+    }
+    c.advance_to(y);
+}
+
 /// Side of the verification QR code.
 const QR_SIDE: f32 = 78.0;
 

@@ -2,7 +2,7 @@
 //! and late fees explained, totals by insurance and the grand total in
 //! figures and in capitals.
 
-use super::{BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes};
+use super::{BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes, sign_off};
 use crate::error::PdfError;
 use crate::layout::{Cell, Composer, Grid, RunningHeader};
 use crate::model::PaymentOrder;
@@ -26,7 +26,7 @@ pub(crate) fn layout(c: &mut Composer<'_>, doc: &PaymentOrder) -> Result<(), Pdf
     c.gap(10.0);
 
     heading(c, "一、应缴明细", 2.0 * ROW);
-    let widths = columns(&[46.0, 60.0, 70.0, 42.0, 52.0, 48.0, 48.0, 40.0, 42.0], 9);
+    let widths = columns(&[48.0, 64.0, 78.0, 40.0, 50.0, 46.0, 46.0, 36.0, 40.0], 9);
     let header = header_row(
         &widths,
         &[
@@ -153,6 +153,13 @@ pub(crate) fn layout(c: &mut Composer<'_>, doc: &PaymentOrder) -> Result<(), Pdf
 
     c.gap(10.0);
     notes(c, &doc.notes);
+    sign_off(
+        c,
+        &[
+            format!("经办机构：{}", doc.agency),
+            format!("开具日期：{}", doc.issued_on),
+        ],
+    );
     Ok(())
 }
 

@@ -1,9 +1,9 @@
 //! 社会保险费退费通知单: what is refunded, to which account, why, and where
 //! the refund stands.
 
-use super::{BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes};
+use super::{BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes, sign_off};
 use crate::error::PdfError;
-use crate::layout::{Align, Cell, Composer, Grid, MARGIN, RunningHeader, WIDTH};
+use crate::layout::{Cell, Composer, Grid, RunningHeader};
 use crate::model::RefundNotice;
 
 pub(crate) fn layout(c: &mut Composer<'_>, doc: &RefundNotice) -> Result<(), PdfError> {
@@ -81,23 +81,13 @@ pub(crate) fn layout(c: &mut Composer<'_>, doc: &RefundNotice) -> Result<(), Pdf
     c.gap(10.0);
     notes(c, &doc.notes);
 
-    c.gap(16.0);
-    c.ensure(2.0 * BODY * 1.3 + 8.0);
-    let y = c.y();
-    let lines = [
-        format!("经办机构：{}", doc.agency),
-        format!("通知日期：{}", doc.issued_on),
-    ];
-    let mut y2 = y;
-    for line in lines {
-        y2 += c.text_at(
-            &line,
-            [MARGIN + WIDTH * 0.5, y2, WIDTH * 0.5],
-            BODY,
-            Align::Right,
-        ) + 4.0;
-    }
-    c.advance_to(y2);
+    sign_off(
+        c,
+        &[
+            format!("经办机构：{}", doc.agency),
+            format!("通知日期：{}", doc.issued_on),
+        ],
+    );
     Ok(())
 }
 
