@@ -124,32 +124,49 @@ impl Fonts {
             .copied()
             .find(|s| wrapped(*s, width).len() <= fewest)
             .unwrap_or(min_size);
-        let count = wrapped(s, width).len();
-        // Balance: the narrowest width that still needs no more lines.
-        let (mut lo, mut hi) = (width / line_count(count), width);
-        for _ in 0..12 {
-            let mid = (lo + hi) / 2.0;
-            if wrapped(s, mid).len() <= count {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
         Fitted {
             size: s,
-            lines: wrapped(s, hi),
+            lines: wrapped(s, width),
         }
     }
 
-    /// Greedy line breaking: as many characters as fit; a break at the last
-    /// space in the line is preferred so words and numbers stay whole.
+    /// Running text: lines filled greedily up to `width` (no balancing).
+    pub(crate) fn fill(&self, text: &str, width: f32, size: f32) -> Vec<String> {
+        text.split('\n')
+            .flat_map(|p| self.break_lines(p, size, |_, _| width))
+            .collect()
+    }
+
+    /// Breaks a paragraph into lines no wider than `width`: as few lines as
+    /// greedy breaking needs, with the characters shared fairly between them
+    /// (so the last line is not a stray character).
     fn wrap(&self, text: &str, width: f32, size: f32) -> Vec<String> {
+        let greedy = self.break_lines(text, size, |_, _| width);
+        let n = greedy.len();
+        if n < 2 {
+            return greedy;
+        }
+        let total = self.width(text, size);
+        let fair = self.break_lines(text, size, |done_lines, done_width| {
+            let left = line_count(n.saturating_sub(done_lines));
+            ((total - done_width) / left + size * 0.5).min(width)
+        });
+        if fair.len() <= n { fair } else { greedy }
+    }
+
+    /// Line breaking: each line takes characters while they fit in
+    /// `limit(lines done, width done)`; a break at the last space in the line
+    /// is preferred so words and numbers stay whole, and punctuation that may
+    /// not start a line takes its neighbour along.
+    fn break_lines(&self, text: &str, size: f32, limit: impl Fn(usize, f32) -> f32) -> Vec<String> {
         let mut lines = Vec::new();
         let mut line = String::new();
         let mut line_width = 0.0_f32;
+        let mut pushed_width = 0.0_f32;
         for c in text.chars() {
             let w = self.glyph(c).1 * size;
-            if line_width + w > width && !line.is_empty() {
+            let max = limit(lines.len(), pushed_width - line_width);
+            if line_width + w > max && !line.is_empty() {
                 let carry = match line.rfind(' ') {
                     Some(at) if at > 0 => {
                         let rest = line[at + 1..].to_owned();
@@ -168,10 +185,107 @@ impl Fonts {
             }
             line.push(c);
             line_width += w;
+            pushed_width += w;
         }
         if !line.is_empty() || lines.is_empty() {
             lines.push(line);
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn fonts() -> Fonts {
+        Fonts::load().unwrap()
+    }
+
+    #[test]
+    fn every_ideograph_of_a_name_has_a_glyph() {
+        let f = fonts();
+        for c in "欧阳䶮堃犇淼龑㛃王秀英".chars() {
+            assert_ne!(f.glyph(c).0.to_u32(), 0, "{c} has no glyph");
+        }
+        // An ideograph is one em wide.
+        assert!((f.width("湖北", 10.0) - 20.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn short_text_keeps_its_size_on_one_line() {
+        let fitted = fonts().fit("实缴到账", 100.0, 9.0, 7.2);
+        assert_eq!(fitted.size, 9.0);
+        assert_eq!(fitted.lines, vec!["实缴到账"]);
+    }
+
+    #[test]
+    fn slightly_long_text_shrinks_before_it_wraps() {
+        // 10 ideographs: 90 pt at 9 pt, 80 pt at 8 pt.
+        let fitted = fonts().fit("企业职工基本养老保险", 82.0, 9.0, 7.2);
+        assert_eq!(fitted.lines.len(), 1);
+        assert!(fitted.size <= 8.2 && fitted.size >= 7.2);
+    }
+
+    #[test]
+    fn long_text_wraps_inside_the_width_in_balanced_lines() {
+        let f = fonts();
+        let text = "湖北省武汉市东湖新技术开发区光谷智能制造产业园区长江智造科技股份有限公司";
+        for width in [40.0, 73.0, 120.0, 200.0] {
+            let fitted = f.fit(text, width, 10.0, 8.0);
+            assert_eq!(fitted.lines.concat(), text);
+            for line in &fitted.lines {
+                assert!(
+                    f.width(line, fitted.size) <= width + 0.01,
+                    "{line} at {width}"
+                );
+            }
+            let shortest = fitted
+                .lines
+                .iter()
+                .map(|l| l.chars().count())
+                .min()
+                .unwrap();
+            let longest = fitted
+                .lines
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap();
+            assert!(longest - shortest <= 2, "{:?}", fitted.lines);
+        }
+    }
+
+    #[test]
+    fn punctuation_does_not_start_a_line() {
+        let f = fonts();
+        for width in 30..90 {
+            #[allow(clippy::cast_precision_loss, clippy::float_arithmetic)]
+            let fitted = f.fit(
+                "阿卜杜热合曼·艾合买提江·买买提依明，男。",
+                width as f32,
+                9.0,
+                9.0,
+            );
+            for line in fitted.lines.iter().skip(1) {
+                let first = line.chars().next().unwrap();
+                assert!(!NO_LINE_START.contains(first), "{:?}", fitted.lines);
+            }
+        }
+    }
+
+    #[test]
+    fn latin_words_break_at_spaces() {
+        let fitted = fonts().fit("2021 1113 1336 29KR IFGN", 60.0, 10.0, 10.0);
+        assert!(fitted.lines.iter().all(|l| !l.starts_with(' ')));
+        assert_eq!(fitted.lines.join(" "), "2021 1113 1336 29KR IFGN");
+    }
+
+    #[test]
+    fn newlines_always_break() {
+        let fitted = fonts().fit("第一行\n第二行", 500.0, 10.0, 8.0);
+        assert_eq!(fitted.lines, vec!["第一行", "第二行"]);
     }
 }

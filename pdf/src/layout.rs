@@ -393,19 +393,15 @@ impl<'f> Composer<'f> {
     /// between lines; `indent` applies to continuation lines (a hanging
     /// indent for numbered notes).
     pub(crate) fn paragraph(&mut self, text: &str, size: f32, bold: bool, indent: f32) {
-        let first = self.fonts.fit(text, WIDTH, size, size);
-        let lines = if first.lines.len() <= 1 || indent <= 0.0 {
-            first.lines
+        let first = self.fonts.fill(text, WIDTH, size);
+        let lines = if first.len() <= 1 || indent <= 0.0 {
+            first
         } else {
-            // Re-wrap: the first line takes the full width, the rest are indented.
-            let head = first.lines[0].clone();
+            // Re-fill: the first line takes the full width, the rest are indented.
+            let head = first[0].clone();
             let rest: String = text.chars().skip(head.chars().count()).collect();
             let mut lines = vec![head];
-            lines.extend(
-                self.fonts
-                    .fit(rest.trim_start(), WIDTH - indent, size, size)
-                    .lines,
-            );
+            lines.extend(self.fonts.fill(rest.trim_start(), WIDTH - indent, size));
             lines
         };
         let line_h = size * LINE_HEIGHT;
