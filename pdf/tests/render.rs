@@ -543,3 +543,34 @@ fn rendering_is_deterministic() {
         render_refund_notice(&doc).unwrap()
     );
 }
+
+#[test]
+fn empty_lists_still_make_a_whole_document() {
+    let mut unit = unit_certificate(0);
+    unit.verification.notes.clear();
+    let pdf = render_unit_certificate(&unit).unwrap();
+    assert_pdf(&pdf, 1);
+    assert_has(
+        &text_of(&pdf),
+        &["序号", "缴费状态", "2021 1113 1336 29KR IFGN"],
+    );
+
+    let mut personal = personal_certificate(0);
+    personal.total_unit = "0.00".into();
+    personal.total_personal = "0.00".into();
+    assert_pdf(&render_personal_certificate(&personal).unwrap(), 1);
+
+    let mut refund = refund_notice();
+    refund.lines.clear();
+    refund.notes.clear();
+    refund.decided_on = None;
+    assert_pdf(&render_refund_notice(&refund).unwrap(), 1);
+}
+
+#[test]
+fn a_payload_too_long_for_a_qr_code_is_an_error() {
+    let mut doc = unit_certificate(1);
+    doc.verification.qr_payload = "x".repeat(5000);
+    let err = render_unit_certificate(&doc).unwrap_err();
+    assert!(matches!(err, qibao_pdf::PdfError::Qr(_)), "{err}");
+}
