@@ -6,7 +6,7 @@ QIBAO := $(TARGET_DIR)/debug/qibao
 QIBAO_SIM := $(TARGET_DIR)/debug/qibao-sim
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build build-sim test test-sqlite test-postgres fuzz openapi bench bench-load bench-decl bench-tax lint fmt clean-db
+.PHONY: run build build-sim pdftools test test-sqlite test-postgres fuzz openapi bench bench-load bench-decl bench-tax lint fmt clean-db
 
 build:
 	$(CARGO) build -p qibao-api --bin qibao
@@ -30,7 +30,13 @@ test: test-sqlite
 	@if [ -n "$$QIBAO_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "QIBAO_TEST_DATABASE_URL not set: PostgreSQL run skipped (see README)"; fi
 
-test-sqlite:
+## poppler-utils (pdftotext, pdfinfo): qibao-pdf's tests read the rendered PDFs back with them.
+pdftools:
+	@if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	fi
+
+test-sqlite: pdftools
 ifeq ($(NEXTEST),yes)
 	env -u QIBAO_TEST_DATABASE_URL $(CARGO) nextest run --workspace --no-fail-fast
 	env -u QIBAO_TEST_DATABASE_URL $(CARGO) test --workspace --doc
