@@ -44,7 +44,7 @@ else
 	env -u QIBAO_TEST_DATABASE_URL $(CARGO) test --workspace --no-fail-fast
 endif
 
-test-postgres:
+test-postgres: pdftools
 	@test -n "$$QIBAO_TEST_DATABASE_URL" || (echo "set QIBAO_TEST_DATABASE_URL=postgres://root@127.0.0.1:5432/test" && exit 2)
 ifeq ($(NEXTEST),yes)
 	$(CARGO) nextest run --workspace --no-fail-fast -E 'package(qibao-db) | package(qibao-api) | package(qibao-e2e)'

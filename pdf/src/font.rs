@@ -168,7 +168,9 @@ impl Fonts {
             let max = limit(lines.len(), pushed_width - line_width);
             if line_width + w > max && !line.is_empty() {
                 let carry = match line.rfind(' ') {
-                    Some(at) if at > 0 => {
+                    // Only a Latin word or a number is kept whole: a run of
+                    // Chinese breaks anywhere, so "1. 社会…" stays on one line.
+                    Some(at) if at > 0 && !line[at + 1..].chars().any(is_cjk) => {
                         let rest = line[at + 1..].to_owned();
                         line.truncate(at);
                         rest
@@ -192,6 +194,12 @@ impl Fonts {
         }
         lines
     }
+}
+
+/// Whether `c` is a CJK character (ideographs, kana, full-width forms and
+/// CJK punctuation), which may break a line anywhere.
+fn is_cjk(c: char) -> bool {
+    matches!(u32::from(c), 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFF)
 }
 
 #[cfg(test)]

@@ -316,6 +316,25 @@ impl App {
         )
     }
 
+    /// GET with a bearer token, the body as bytes (a PDF or a workbook):
+    /// status, content type, bytes.
+    pub fn get_bytes(&self, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .expect("GET");
+        let status = r.status().as_u16();
+        let content_type = r
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, content_type, r.bytes().expect("body").to_vec())
+    }
+
     pub fn request(&self, method: reqwest::Method, path: &str) -> Resp {
         Self::wrap(
             &method,
@@ -325,6 +344,39 @@ impl App {
                 .expect("request"),
         )
     }
+}
+
+/// The text of a PDF as `pdftotext -layout` extracts it (poppler-utils;
+/// `make test` installs it when missing).
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).expect("write the PDF");
+    // To look at what the tests render: QIBAO_PDF_OUT=/some/dir.
+    if let Ok(dir) = std::env::var("QIBAO_PDF_OUT") {
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let _ = std::fs::write(
+            std::path::Path::new(&dir).join(format!("e2e-{n}.pdf")),
+            bytes,
+        );
+    }
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run pdftotext ({e}): install poppler-utils (`make pdftools`)")
+        });
+    assert!(
+        out.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("pdftotext prints UTF-8")
 }
 
 #[cfg(test)]

@@ -7,9 +7,11 @@
 //! - [`middleware`]: app-wide middleware and the fallback service.
 //! - [`security_headers`]: security headers on every answer.
 //! - [`blocking`]: database work off the actix workers.
+//! - [`documents`]: the printable documents (PDF) of certificates, orders and refunds.
 //! - [`openapi`]: the OpenAPI document assembled from the routes.
 
 pub mod blocking;
+pub mod documents;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;

@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{StaffUser, UnitUser};
 use crate::http::blocking::run_db;
+use crate::http::documents;
 use crate::http::extract::{Json, Query};
 use crate::http::paging::{self, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
@@ -285,6 +286,40 @@ pub async fn get_certificate(
     Ok(web::Json(out))
 }
 
+/// One of the unit's certificates as printed (A4 PDF), from its frozen
+/// content: the authorisation code, the verification address and its QR
+/// code, and the print date.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "get_certificate_pdf",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "The authorisation code (授权码).", example = "20230815103012KRHSFG")),
+    responses(
+        (status = 200, description = "The certificate as a PDF.", body = Vec<u8>, content_type = "application/pdf"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No certificate of this unit with the code (`CERTIFICATE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/certificates/{code}/pdf")]
+pub async fn get_certificate_pdf(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let unit_id = user.unit_id;
+    let (bytes, code) = run_db(&state, move |conn| {
+        let cert = certificates::get(conn, unit_id, &code)?;
+        Ok((documents::certificate(&cert)?, cert.code))
+    })
+    .await?;
+    Ok(documents::pdf_response(
+        bytes,
+        &format!("certificate-{code}.pdf"),
+    ))
+}
+
 /// Public verification of a certificate (R-CERT-2): the content as issued
 /// (never current data; ID numbers masked as on the paper), its Ed25519
 /// signature and the key id; check it offline against
@@ -374,7 +409,8 @@ pub fn configure_portal(cfg: &mut ServiceConfig) {
     cfg.service(create_unit_certificate)
         .service(create_personal_certificate)
         .service(list_certificates)
-        .service(get_certificate);
+        .service(get_certificate)
+        .service(get_certificate_pdf);
 }
 
 pub fn configure_public(cfg: &mut ServiceConfig) {

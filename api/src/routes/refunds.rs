@@ -514,6 +514,44 @@ pub async fn get_refund_application(
     Ok(web::Json(doc))
 }
 
+/// One of the unit's refunds as printed (社会保险费退费通知单, A4 PDF): the
+/// lines refunded, the total in figures and capitals, the bank account it
+/// goes to, the reason and where the refund stands.
+#[utoipa::path(
+    tag = "portal",
+    operation_id = "get_refund_application_pdf",
+    security(("bearer" = [])),
+    params(("refund_no" = String, Path, description = "Refund number (退费单号), e.g. `TF20230420000001`.")),
+    responses(
+        (status = 200, description = "The refund notice as a PDF.", body = Vec<u8>, content_type = "application/pdf"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such refund of this unit (`REFUND_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/refund-applications/{refund_no}/pdf")]
+pub async fn get_refund_application_pdf(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let no = path.into_inner();
+    let unit_id = user.unit_id;
+    let today = state.clock.today();
+    let (bytes, no) = run_db(&state, move |conn| {
+        let doc = query::get(conn, &no, Some(unit_id))?;
+        Ok((
+            crate::http::documents::refund_notice(&doc, today)?,
+            doc.refund_no,
+        ))
+    })
+    .await?;
+    Ok(crate::http::documents::pdf_response(
+        bytes,
+        &format!("refund-{no}.pdf"),
+    ))
+}
+
 // ---------------------------------------------------------------- staff
 
 /// 403 unless a reviewer or finance officer.
@@ -672,7 +710,8 @@ pub fn configure_portal(cfg: &mut ServiceConfig) {
     cfg.service(list_refund_candidates)
         .service(create_refund_application)
         .service(list_refund_applications)
-        .service(get_refund_application);
+        .service(get_refund_application)
+        .service(get_refund_application_pdf);
 }
 
 /// Under `/staff`.
