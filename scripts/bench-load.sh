@@ -7,7 +7,9 @@
 #   PROFILE=release (debug for a quick check)
 # Seeds a fresh database (tools/examples/seed_load.rs), starts `qibao serve`
 # with QIBAO_TODAY=2023-08-15, then runs (a) the employee page of 20 at
-# 200 req/s and (b) the portal mix at 1,000 req/s; prints one table each.
+# 200 req/s, (b) the portal mix at 1,000 req/s and (c) unit certificates
+# of 20 persons issued and verified publicly at 100 req/s in all; prints
+# one table each.
 # Bounded: rate × DURATION requests per scenario, loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,3 +40,5 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null &
   --title "(a) employee page of 20 at 200 req/s, $backend, N=$n"
 "$bin/qibao-load" portal --server "http://127.0.0.1:$port" --rate 1000 --duration "$duration" \
   --title "(b) portal mix at 1,000 req/s, $backend, N=$n"
+"$bin/qibao-load" certificates --server "http://127.0.0.1:$port" --rate 100 --duration "$duration" \
+  --title "(c) certificates issued and verified at 100 req/s, $backend, N=$n"

@@ -1,7 +1,8 @@
-//! The `qibao` binary: `qibao [serve|migrate|openapi|demo]` (serve when no
-//! command is given), its arguments parsed by clap. The simulators of the
+//! The `qibao` binary: `qibao [serve|migrate|openapi|demo|verify-certificate|audit verify]`
+//! (serve when no command is given), its arguments parsed by clap. The simulators of the
 //! outside parties are the separate `qibao-sim` binary (crate qibao-tools).
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,12 @@ Environment:
                       path to the e-social-card platform's Ed25519 public key (PEM)
                       that signs QR sign-in confirmations (required in production;
                       in dev the DEV-ONLY key in api/dev-keys/ when unset)
+  QIBAO_CERTIFICATE_SIGNING_KEY
+                      path to the agency's Ed25519 private key (PKCS#8 PEM) that signs
+                      certificates (required in production; in dev the DEV-ONLY key
+                      in app/dev-keys/ when unset)
+  QIBAO_PUBLIC_URL    the address the public reaches the service at, printed on
+                      certificates for verification (default http:// + QIBAO_BIND)
   RUST_LOG            log filter (default info)
 
 The simulated tax bureau and e-social-card platform are `qibao-sim tax` and
@@ -36,7 +43,7 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 enum Command {
     /// Apply pending database migrations, then serve HTTP (the default).
     #[command(after_long_help = ENVIRONMENT)]
@@ -49,6 +56,34 @@ enum Command {
     /// Load demonstration data and development sign-in accounts (dev only).
     #[command(after_long_help = ENVIRONMENT)]
     Demo,
+    /// Check a downloaded certificate offline: the Ed25519 signature over
+    /// its content's canonical JSON (the JSON answered by the public
+    /// verification or the portal). Exit status 0 when it holds.
+    VerifyCertificate {
+        /// The certificate file (JSON).
+        file: PathBuf,
+        /// The agency's public key (PEM, as published at
+        /// /.well-known/qibao-certificate-key.pem); default: the public half of
+        /// QIBAO_CERTIFICATE_SIGNING_KEY, or of the DEV-ONLY key when unset.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// The tamper-evident business record.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+enum AuditCommand {
+    /// Walk every unit's hash chain (or one unit's) and name the first
+    /// business item changed, removed or added by hand in the database.
+    /// Exit status 1 when any chain is broken.
+    #[command(after_long_help = ENVIRONMENT)]
+    Verify {
+        /// Only this unit (单位编号, 9 digits).
+        #[arg(long)]
+        unit: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,6 +106,8 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
+        Command::VerifyCertificate { file, public_key } => verify_certificate(&file, public_key),
+        Command::Audit(AuditCommand::Verify { unit }) => audit_verify(unit.as_deref()),
         Command::Migrate => {
             init_logging();
             let config = match load_config() {
@@ -180,6 +217,96 @@ fn print_demo(s: &qibao_api::demo::DemoSummary, config: &Config) {
     );
 }
 
+fn verify_certificate(file: &Path, public_key: Option<PathBuf>) -> ExitCode {
+    use qibao_app::certificates::{CertificateSigner, signing, verify_offline};
+    let document = match std::fs::read_to_string(file) {
+        Ok(d) => d,
+        Err(e) => return fail(&format!("cannot read {}: {e}", file.display())),
+    };
+    let key = match public_key {
+        Some(path) => match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|pem| signing::public_key_from_pem(&pem))
+        {
+            Ok(k) => k,
+            Err(e) => {
+                return fail(&format!(
+                    "cannot use the public key {}: {e}",
+                    path.display()
+                ));
+            }
+        },
+        None => match std::env::var("QIBAO_CERTIFICATE_SIGNING_KEY") {
+            Ok(path) if !path.trim().is_empty() => match std::fs::read_to_string(path.trim())
+                .map_err(|e| e.to_string())
+                .and_then(|pem| CertificateSigner::from_pem(&pem))
+            {
+                Ok(s) => s.verifying_key(),
+                Err(e) => return fail(&format!("cannot use QIBAO_CERTIFICATE_SIGNING_KEY: {e}")),
+            },
+            _ => CertificateSigner::dev().verifying_key(),
+        },
+    };
+    match verify_offline(&document, &key) {
+        Ok(check) => {
+            println!(
+                "valid: {} certificate {} signed by key {}",
+                check.kind.code(),
+                check.code,
+                check.key_id
+            );
+            ExitCode::SUCCESS
+        }
+        Err(reason) => fail(&format!("INVALID: {reason}")),
+    }
+}
+
+fn audit_verify(unit: Option<&str>) -> ExitCode {
+    init_logging();
+    let config = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let pool = match server::open_pool(&config) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let reports = pool
+        .get()
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| match unit {
+            Some(no) => qibao_core::ids::UnitNo::parse(no)
+                .map_err(|e| e.to_string())
+                .and_then(|no| {
+                    qibao_app::audit::verify_unit(&mut conn, &no)
+                        .map(|r| vec![r])
+                        .map_err(|e| e.detail().to_owned())
+                }),
+            None => qibao_app::audit::verify_all(&mut conn).map_err(|e| e.detail().to_owned()),
+        });
+    let reports = match reports {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let mut broken = 0;
+    for r in &reports {
+        let who = r.unit_no.as_deref().unwrap_or("(no unit)");
+        match &r.first_problem {
+            None => println!("unit {who}: intact ({} links, {} items)", r.links, r.items),
+            Some(p) => {
+                broken += 1;
+                println!("unit {who}: BROKEN [{}] {}", p.code, p.message);
+            }
+        }
+    }
+    println!("{} chains walked, {broken} broken", reports.len());
+    if broken == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 fn init_logging() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
 }
@@ -208,7 +335,14 @@ mod tests {
             Cli::try_parse_from(["qibao", "migrate"]).unwrap().command,
             Some(Command::Migrate)
         );
-        for sub in ["serve", "migrate", "openapi", "demo"] {
+        for sub in [
+            "serve",
+            "migrate",
+            "openapi",
+            "demo",
+            "verify-certificate",
+            "audit",
+        ] {
             let e = Cli::try_parse_from(["qibao", sub, "--version"]).unwrap_err();
             assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
             let e = Cli::try_parse_from(["qibao", sub, "--help"]).unwrap_err();
@@ -216,5 +350,13 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["qibao", "serve", "--tax-sim"]).is_err());
         assert!(Cli::try_parse_from(["qibao", "tax-sim"]).is_err());
+        assert_eq!(
+            Cli::try_parse_from(["qibao", "audit", "verify", "--unit", "100047500"])
+                .unwrap()
+                .command,
+            Some(Command::Audit(AuditCommand::Verify {
+                unit: Some("100047500".to_owned())
+            }))
+        );
     }
 }

@@ -75,9 +75,12 @@ pub(crate) fn paid_by_person(
     conn: &mut DbConn,
     unit_id: UnitId,
     insurance: Option<Insurance>,
-    person_id: Option<PersonId>,
+    persons: Option<&[PersonId]>,
+    periods: Option<(Period, Period)>,
 ) -> Result<BTreeMap<(PersonId, String), Vec<Period>>, AppError> {
-    let rows = qibao_db::tax::paid_months(conn, unit_id, insurance.map(|i| i.code()), person_id)?;
+    let periods = periods.map(|(from, to)| (from.yyyymm(), to.yyyymm()));
+    let rows =
+        qibao_db::tax::paid_months(conn, unit_id, insurance.map(|i| i.code()), persons, periods)?;
     let mut persons: Vec<PersonId> = rows.iter().map(|r| r.1).collect();
     persons.sort_unstable();
     persons.dedup();
@@ -117,7 +120,13 @@ fn page_of(
             }
         },
     };
-    let by = paid_by_person(conn, unit_id, filter.insurance, person_id)?;
+    let by = paid_by_person(
+        conn,
+        unit_id,
+        filter.insurance,
+        person_id.as_ref().map(std::slice::from_ref),
+        None,
+    )?;
     let total = i64::try_from(by.len()).unwrap_or(i64::MAX);
     let chosen: Vec<((PersonId, String), Vec<Period>)> = by
         .into_iter()

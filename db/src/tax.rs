@@ -569,7 +569,8 @@ pub fn paid_months(
     conn: &mut DbConn,
     unit_id: UnitId,
     insurance: Option<&str>,
-    person_id: Option<PersonId>,
+    persons: Option<&[PersonId]>,
+    periods: Option<(i32, i32)>,
 ) -> Result<Vec<(AssessmentId, PersonId, String, i32)>, DbError> {
     let mut q = assessments::table
         .filter(assessments::unit_id.eq(unit_id))
@@ -578,8 +579,11 @@ pub fn paid_months(
     if let Some(i) = insurance {
         q = q.filter(assessments::insurance.eq(i.to_owned()));
     }
-    if let Some(p) = person_id {
-        q = q.filter(assessments::person_id.eq(p));
+    if let Some(p) = persons {
+        q = q.filter(assessments::person_id.eq_any(p.to_vec()));
+    }
+    if let Some((from, to)) = periods {
+        q = q.filter(assessments::period.between(from, to));
     }
     Ok(q.order((
         assessments::person_id,

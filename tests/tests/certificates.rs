@@ -418,3 +418,61 @@ fn the_audit_verification_names_a_hand_edited_item() {
             .contains(&victim.to_string())
     );
 }
+
+#[test]
+fn orders_and_paid_months_export_as_csv_and_xlsx() {
+    let app = App::start("2022-05-10");
+    let (u, nos, _) = paid_unit(&app, "91420500MA0CERT07X");
+    let orders = app.get_as("/api/v1/portal/orders", &u.token).body;
+    let no = orders["items"][0]["order_no"].as_str().unwrap();
+    let lines = app.order_lines(&u.token, no);
+    let (status, ct, csv) = app.get_bytes(
+        &format!("/api/v1/portal/orders/{no}/lines?format=csv"),
+        &u.token,
+    );
+    assert_eq!((status, ct.as_str()), (200, "text/csv; charset=utf-8"));
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.starts_with("\u{feff}姓名,个人编号,险种,所属期"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), lines.as_array().unwrap().len() + 1);
+    for l in lines.as_array().unwrap() {
+        let row = format!(
+            "{},{},{},{}",
+            l["name"].as_str().unwrap(),
+            l["person_no"].as_str().unwrap(),
+            l["insurance_name"].as_str().unwrap(),
+            l["period"].as_str().unwrap()
+        );
+        assert!(csv.contains(&row), "{row} not in {csv}");
+        assert!(csv.contains(l["total"].as_str().unwrap()));
+    }
+    let (status, ct, xlsx) = app.get_bytes(
+        &format!("/api/v1/portal/orders/{no}/lines?format=xlsx"),
+        &u.token,
+    );
+    assert_eq!(status, 200);
+    assert!(ct.starts_with("application/vnd.openxmlformats"));
+    assert!(xlsx.starts_with(b"PK"));
+    app.get_as(
+        &format!("/api/v1/portal/orders/{no}/lines?format=pdf"),
+        &u.token,
+    )
+    .assert_problem(400, "VALIDATION_FAILED");
+
+    let (status, _, paid) = app.get_bytes(
+        "/api/v1/portal/paid-months?format=csv&insurance=110",
+        &u.token,
+    );
+    assert_eq!(status, 200);
+    let paid = String::from_utf8(paid).unwrap();
+    assert_eq!(paid.lines().count(), nos.len() + 1, "{paid}");
+    for n in &nos {
+        assert!(paid.contains(&format!("{n},")), "{paid}");
+    }
+    assert!(paid.contains("202208-202210,3,202210"), "{paid}");
+    let (status, _, x) = app.get_bytes("/api/v1/portal/paid-months?format=xlsx", &u.token);
+    assert_eq!(status, 200);
+    assert!(x.starts_with(b"PK"));
+}

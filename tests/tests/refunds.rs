@@ -835,6 +835,23 @@ fn another_unit_cannot_see_or_touch_a_refund() {
     .assert_problem(403, "FORBIDDEN");
     // Its own document, and a made-up number.
     ok(app.get_as(&format!("{APPS}/{refund_no}"), &u.token), 200);
+    // The refund notice prints the same lines, total and capitals; not for
+    // another unit.
+    let (status, ct, pdf) = app.get_bytes(&format!("{APPS}/{refund_no}/pdf"), &u.token);
+    assert_eq!((status, ct.as_str()), (200, "application/pdf"));
+    let text = qibao_e2e::pdf_text(&pdf);
+    for needle in [
+        "社会保险费退费通知单",
+        refund_no,
+        doc["totals"]["total"].as_str().unwrap(),
+        doc["total_in_capitals"].as_str().unwrap(),
+        doc["bank_account"]["account_no"].as_str().unwrap(),
+        "202302",
+    ] {
+        assert!(text.contains(needle), "{needle} not in\n{text}");
+    }
+    let (status, _, _) = app.get_bytes(&format!("{APPS}/{refund_no}/pdf"), &other.token);
+    assert_eq!(status, 404);
     app.get_as(&format!("{APPS}/TF20230420000009"), &u.token)
         .assert_problem(404, "REFUND_NOT_FOUND");
     app.get_as(&format!("{APPS}/x"), &u.token)

@@ -246,6 +246,22 @@ pub fn login(base: &str, uscc: &str, password: &str) -> Result<String, String> {
 }
 
 /// GETs a JSON document (setting up a run).
+/// POSTs `body` as the unit and returns the JSON answer (2xx only).
+pub fn send_json(base: &str, token: &str, path: &str, body: &Value) -> Result<Value, String> {
+    let r = Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .map_err(|e| format!("POST {path}: {e}"))?;
+    let status = r.status();
+    let text = r.text().map_err(|e| format!("POST {path}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("POST {path}: {status}: {text}"));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("POST {path}: {e}"))
+}
+
 pub fn get_json(base: &str, token: &str, path: &str) -> Result<Value, String> {
     let r = Client::new()
         .get(format!("{base}{path}"))

@@ -2,6 +2,7 @@
 //!
 //! - [`problem`]: RFC 9457 problem details, the one error type of the API.
 //! - [`rule_errors`]: the rule errors of `qibao-core` as problems.
+//! - [`export`]: CSV and XLSX exports of lists (amounts as numbers, identifiers as text).
 //! - [`extract`]: extractor configuration (bad body, query or path → problem).
 //! - [`paging`]: the paging parameters of every list and the page info of its answer.
 //! - [`middleware`]: app-wide middleware and the fallback service.
@@ -12,6 +13,7 @@
 
 pub mod blocking;
 pub mod documents;
+pub mod export;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;

@@ -29,6 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
+use crate::http::export::{Format, csv_cell};
 use crate::http::extract::{Json, Query};
 use crate::http::paging::{self, Page, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
@@ -705,12 +706,6 @@ pub struct EmployeeQuery {
     pub format: Option<String>,
 }
 
-enum Format {
-    Json,
-    Csv,
-    Xlsx,
-}
-
 fn parse_list_query(q: &EmployeeQuery) -> Result<(ListFilter, Page, Format), ApiError> {
     let mut errors = Vec::new();
     let opt = |v: &Option<String>| {
@@ -769,15 +764,7 @@ fn parse_list_query(q: &EmployeeQuery) -> Result<(ListFilter, Page, Format), Api
             None
         }
     });
-    let format = match opt(&q.format).as_deref() {
-        None | Some("json") => Format::Json,
-        Some("csv") => Format::Csv,
-        Some("xlsx") => Format::Xlsx,
-        Some(_) => {
-            errors.push(FieldError::new("format", "导出格式应为json、csv或xlsx"));
-            Format::Json
-        }
-    };
+    let format = Format::parse(opt(&q.format).as_deref(), &mut errors);
     let paging = PageQuery::from_text(q.page.as_deref(), q.page_size.as_deref())
         .check_into(&paging::TEXT, &mut errors);
     if !errors.is_empty() {
@@ -851,21 +838,6 @@ fn export_cells(r: &EmployeeRow) -> Vec<String> {
             .unwrap_or_default(),
         r.unpaid_periods.len().to_string(),
     ]
-}
-
-/// One CSV cell: quoted when needed; a leading =, +, - or @ is neutralised so
-/// a spreadsheet never runs it as a formula.
-fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 fn to_csv(rows: &[EmployeeRow]) -> String {

@@ -24,6 +24,7 @@ use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
+use crate::http::export::{self, Cell, Format};
 use crate::http::extract::Query;
 use crate::http::paging::{self, Page, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
@@ -259,18 +260,61 @@ pub struct LinesQuery {
     pub page: Option<i64>,
     /// 1–200 (default 20).
     pub page_size: Option<i64>,
+    /// json (default), csv (UTF-8 with BOM) or xlsx: every line of the
+    /// order as a file (amounts as numbers, numbers of persons as text).
+    pub format: Option<String>,
+}
+
+/// The export's columns.
+const LINE_HEADERS: &[&str] = &[
+    "姓名",
+    "个人编号",
+    "险种",
+    "所属期",
+    "数据类型",
+    "缴费基数",
+    "单位费率",
+    "个人费率",
+    "单位缴费",
+    "个人缴费",
+    "利息",
+    "滞纳金",
+    "合计",
+];
+
+fn line_cells(l: &qibao_app::orders::OrderLineDto) -> Vec<Cell> {
+    vec![
+        Cell::Text(l.name.clone()),
+        Cell::Id(l.person_no.clone()),
+        Cell::Text(l.insurance_name.clone()),
+        Cell::Id(l.period.clone()),
+        Cell::Text(l.data_type.clone()),
+        Cell::Money(l.base),
+        Cell::Text(l.unit_rate.percent_text()),
+        Cell::Text(l.individual_rate.percent_text()),
+        Cell::Money(l.unit_amount),
+        Cell::Money(l.individual_amount),
+        Cell::Money(l.interest),
+        Cell::Money(l.late_fee),
+        Cell::Money(l.total),
+    ]
 }
 
 /// A page of an order's lines (每人每险种每月一行), in the order's order,
-/// with each person's base, rates, amounts, interest and late fee.
+/// with each person's base, rates, amounts, interest and late fee; or, with
+/// `format=csv|xlsx`, every line as a file.
 #[utoipa::path(
     tag = "portal",
     operation_id = "list_order_lines",
     params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), LinesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = OrderLinePage),
-        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "A page of lines, or the export file.", content(
+            (OrderLinePage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Bad `page`, `page_size` or `format`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such order of this unit (`ORDER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -282,18 +326,40 @@ pub async fn list_order_lines(
     user: UnitUser,
     path: web::Path<String>,
     q: Query<LinesQuery>,
-) -> Result<web::Json<OrderLinePage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let format = Format::parse(q.format.as_deref(), &mut errors);
     let Page { page, page_size } = PageQuery {
         page: q.page,
         page_size: q.page_size,
     }
-    .check(&paging::LIST)?;
+    .check_into(&paging::LIST, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let no = path.into_inner();
-    let out = run_db(&state, move |conn| {
-        Ok(orders::lines(conn, user.unit_id, &no, page, page_size)?)
+    if format == Format::Json {
+        let out = run_db(&state, move |conn| {
+            Ok(orders::lines(conn, user.unit_id, &no, page, page_size)?)
+        })
+        .await?;
+        return Ok(HttpResponse::Ok().json(out));
+    }
+    let stem = format!("order-{}-lines", no.trim());
+    let rows = run_db(&state, move |conn| {
+        let mut rows = Vec::new();
+        for page in 1.. {
+            let got = orders::lines(conn, user.unit_id, &no, page, orders::MAX_PAGE_SIZE)?;
+            let done = got.items.len() < usize::try_from(orders::MAX_PAGE_SIZE).unwrap_or(0);
+            rows.extend(got.items.iter().map(line_cells));
+            if done {
+                break;
+            }
+        }
+        Ok(rows)
     })
     .await?;
-    Ok(web::Json(out))
+    export::file(format, &stem, LINE_HEADERS, &rows)
 }
 
 /// Revokes an unpaid order (R-DECL-5): its lines are free for a new order.

@@ -3,7 +3,7 @@
 //! (R-PAY-3, R-CERT-1). A month counts once its line is allocated; a month
 //! refunded (退费) no longer counts.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 use qibao_app::paid_months::{self, PaidMonthsFilter, PaidMonthsPage};
 use qibao_core::insurance::Insurance;
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use crate::auth::UnitUser;
 use crate::http::blocking::run_db;
+use crate::http::export::{self, Cell, Format};
 use crate::http::extract::Query;
 use crate::http::paging::{self, Page, PageQuery};
 use crate::http::problem::{ApiError, ProblemDoc};
@@ -25,16 +26,54 @@ pub struct PaidMonthsQuery {
     pub person_no: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// json (default), csv (UTF-8 with BOM) or xlsx: every matching row as a file.
+    pub format: Option<String>,
 }
 
-/// Each person's paid months at this unit, by insurance (实缴到账明细).
+const HEADERS: &[&str] = &[
+    "个人编号",
+    "姓名",
+    "险种",
+    "缴费起止时间",
+    "实缴月数",
+    "最近到账期",
+];
+
+fn cells(p: &qibao_app::paid_months::PaidMonthsDto) -> Vec<Cell> {
+    let spans: Vec<String> = p
+        .spans
+        .iter()
+        .map(|s| {
+            if s.from == s.to {
+                s.from.to_string()
+            } else {
+                format!("{}-{}", s.from, s.to)
+            }
+        })
+        .collect();
+    vec![
+        Cell::Id(p.person_no.clone()),
+        Cell::Text(p.name.clone()),
+        Cell::Text(p.insurance_name.clone()),
+        Cell::Text(spans.join("；")),
+        Cell::Int(i64::try_from(p.months.len()).unwrap_or(i64::MAX)),
+        Cell::Id(p.latest_paid_period.to_string()),
+    ]
+}
+
+/// Each person's paid months at this unit, by insurance (实缴到账明细); with
+/// `format=csv|xlsx`, every matching row as a file.
 #[utoipa::path(
     tag = "portal",
     operation_id = "list_paid_months",
     params(PaidMonthsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = PaidMonthsPage),
+        (status = 200, description = "A page, or the export file.", content(
+            (PaidMonthsPage = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 400, description = "Bad filter or paging (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -45,7 +84,7 @@ pub async fn list_paid_months(
     state: web::Data<AppState>,
     user: UnitUser,
     q: Query<PaidMonthsQuery>,
-) -> Result<web::Json<PaidMonthsPage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let insurance = q
         .insurance
         .as_deref()
@@ -55,6 +94,7 @@ pub async fn list_paid_months(
         })
         .transpose()?;
     let mut errors = Vec::new();
+    let format = Format::parse(q.format.as_deref(), &mut errors);
     let Page {
         page,
         page_size: per_page,
@@ -74,11 +114,34 @@ pub async fn list_paid_months(
         per_page,
     };
     let unit_id = user.unit_id;
-    let out = run_db(&state, move |conn| {
-        Ok(paid_months::list(conn, unit_id, &filter)?)
+    if format == Format::Json {
+        let out = run_db(&state, move |conn| {
+            Ok(paid_months::list(conn, unit_id, &filter)?)
+        })
+        .await?;
+        return Ok(HttpResponse::Ok().json(out));
+    }
+    let rows = run_db(&state, move |conn| {
+        let mut rows = Vec::new();
+        for page in 1.. {
+            let got = paid_months::list(
+                conn,
+                unit_id,
+                &PaidMonthsFilter {
+                    page,
+                    per_page: 200,
+                    ..filter.clone()
+                },
+            )?;
+            rows.extend(got.items.iter().map(cells));
+            if got.items.len() < 200 {
+                break;
+            }
+        }
+        Ok(rows)
     })
     .await?;
-    Ok(web::Json(out))
+    export::file(format, "paid-months", HEADERS, &rows)
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

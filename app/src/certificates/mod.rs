@@ -323,15 +323,30 @@ pub fn issue_unit(
             ))
         })?;
         let window = input.span.window(accounted);
-        let paid = paid_by_person(c, unit_id, Some(input.insurance), None)?;
+        // Chosen persons: only their months are read (a few rows, whatever
+        // the unit's size); all persons: the window's months of the unit.
+        let chosen = match &input.persons {
+            PersonChoice::All => None,
+            PersonChoice::Chosen(nos) => Some(resolve_persons(c, nos)?),
+        };
+        let ids: Option<Vec<PersonId>> = chosen
+            .as_ref()
+            .map(|v| v.iter().filter_map(|(_, id)| *id).collect());
+        let paid = paid_by_person(
+            c,
+            unit_id,
+            Some(input.insurance),
+            ids.as_deref(),
+            Some(window),
+        )?;
         let spans: BTreeMap<PersonId, Vec<(Period, Period)>> = paid
             .into_iter()
             .map(|((person, _), months)| (person, rule::spans_within(&months, window)))
             .filter(|(_, s)| !s.is_empty())
             .collect();
-        let order: Vec<PersonId> = match &input.persons {
-            PersonChoice::All => spans.keys().copied().collect(),
-            PersonChoice::Chosen(nos) => chosen_persons(c, nos, &spans, window)?,
+        let order: Vec<PersonId> = match &chosen {
+            None => spans.keys().copied().collect(),
+            Some(resolved) => chosen_persons(resolved, &spans, window)?,
         };
         if order.is_empty() {
             return Err(
@@ -404,25 +419,37 @@ pub fn issue_unit(
     })
 }
 
-/// The chosen persons, in the order given (duplicates once): each must be
-/// a person with paid months of the insurance at the unit in the window.
-fn chosen_persons(
+/// The chosen person numbers, in the order given (duplicates once), with
+/// the person each names, if any.
+fn resolve_persons(
     conn: &mut DbConn,
     nos: &[String],
+) -> Result<Vec<(String, Option<PersonId>)>, AppError> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for no in nos {
+        let no = no.trim();
+        if seen.insert(no.to_owned()) {
+            let id = emp_db::find_by_person_no(conn, no)?.map(|p| p.id);
+            out.push((no.to_owned(), id));
+        }
+    }
+    Ok(out)
+}
+
+/// The chosen persons in order: each must have paid months of the
+/// insurance at the unit in the window.
+fn chosen_persons(
+    resolved: &[(String, Option<PersonId>)],
     spans: &BTreeMap<PersonId, Vec<(Period, Period)>>,
     window: (Period, Period),
 ) -> Result<Vec<PersonId>, AppError> {
-    let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     let mut unknown = Vec::new();
-    for no in nos {
-        let no = no.trim();
-        if !seen.insert(no.to_owned()) {
-            continue;
-        }
-        match emp_db::find_by_person_no(conn, no)? {
-            Some(p) if spans.contains_key(&p.id) => out.push(p.id),
-            _ => unknown.push(no.to_owned()),
+    for (no, id) in resolved {
+        match id {
+            Some(id) if spans.contains_key(id) => out.push(*id),
+            _ => unknown.push(no.clone()),
         }
     }
     if unknown.is_empty() {

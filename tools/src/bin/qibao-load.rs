@@ -19,6 +19,8 @@ use reqwest::Method;
 enum Scenario {
     Employees,
     Portal,
+    /// Unit certificates of 20 persons issued (portal) and verified (public).
+    Certificates,
 }
 
 /// Open-loop load against a qibao server on loopback.
@@ -86,6 +88,37 @@ fn run(cli: &Cli) -> Result<(), String> {
             paths: emp_pages,
             body: None,
         }],
+        Scenario::Certificates => {
+            let first =
+                load::get_json(base, &token, "/api/v1/portal/employees?page=1&page_size=20")?;
+            let nos: Vec<serde_json::Value> = first["items"]
+                .as_array()
+                .ok_or("no employees")?
+                .iter()
+                .map(|e| e["person_no"].clone())
+                .collect();
+            let body =
+                serde_json::json!({"insurance": "110", "span_months": 12, "person_nos": nos});
+            let issued = load::send_json(base, &token, "/api/v1/portal/certificates/unit", &body)?;
+            let code = issued["code"]
+                .as_str()
+                .ok_or("no certificate issued")?
+                .to_owned();
+            vec![
+                Kind {
+                    name: "issue unit certificate (20 persons, 12 months)",
+                    method: Method::POST,
+                    paths: vec!["/api/v1/portal/certificates/unit".into()],
+                    body: Some(body),
+                },
+                Kind {
+                    name: "public verification",
+                    method: Method::GET,
+                    paths: vec![format!("/api/v1/public/certificates/{code}")],
+                    body: None,
+                },
+            ]
+        }
         Scenario::Portal => {
             let list = load::get_json(base, &token, "/api/v1/portal/orders?page_size=1")?;
             let no = list["items"][0]["order_no"]
