@@ -85,22 +85,25 @@ pub fn list_for_unit(
     Ok((rows, total))
 }
 
-/// 缴费总人数: the persons with a live line of `insurance` for `period` at
-/// the unit.
+/// 缴费总人数: the persons billed for `insurance` and `period` on the
+/// unit's live or paid orders, from the orders' stored sums (one line per
+/// person, insurance and month; a few rows whatever the unit's size).
 pub fn headcount(
     conn: &mut DbConn,
     unit_id: UnitId,
     insurance: &str,
     period: i32,
 ) -> Result<i64, DbError> {
-    use crate::schema::assessments;
-    Ok(assessments::table
-        .filter(assessments::unit_id.eq(unit_id))
-        .filter(assessments::insurance.eq(insurance))
-        .filter(assessments::period.eq(period))
-        .filter(assessments::live.eq(true))
-        .select(diesel::dsl::count(assessments::person_id).aggregate_distinct())
-        .get_result(conn)?)
+    use crate::schema::{order_sums, orders};
+    let lines: Vec<i64> = order_sums::table
+        .inner_join(orders::table)
+        .filter(orders::unit_id.eq(unit_id))
+        .filter(orders::status.eq_any([crate::orders::LIVE, crate::orders::PAID]))
+        .filter(order_sums::insurance.eq(insurance))
+        .filter(order_sums::period.eq(period))
+        .select(order_sums::lines)
+        .load(conn)?;
+    Ok(lines.into_iter().sum())
 }
 
 /// The periods with an unpaid (pending or billed) line of `insurance` at

@@ -127,7 +127,8 @@ pub struct UnitCertificateContent {
     pub region: CodeName,
     /// 做账期号: the latest accounted period.
     pub accounted_period: Period,
-    /// 缴费总人数: persons with a declared line of the insurance in that period.
+    /// 缴费总人数: persons billed for the insurance and that period on the
+    /// unit's live or paid orders.
     pub headcount: i64,
     /// 单位欠费(是/否).
     pub in_arrears: bool,
