@@ -33,7 +33,7 @@ use crate::clock::{CHINA_OFFSET, china_timestamp};
 use crate::error::{AppError, ErrorCode, corrupt};
 use crate::items::{self, DONE, ItemRecord};
 use crate::paid_months::paid_by_person;
-use crate::tx::{conflict_as_retry, read_transaction, transaction, transaction_with_retry};
+use crate::tx::{conflict_as_retry, read_transaction, transaction_with_retry};
 use crate::units::get_unit;
 pub use signing::CertificateSigner;
 
@@ -720,7 +720,7 @@ pub fn verify_public(
     crate::auth::throttle::check_address(conn, &key, now, ErrorCode::CertificateLookupThrottled)?;
     let found = match rule::normalise_code(code) {
         None => None,
-        Some(code) => transaction(conn, |c| cert_db::find_by_code(c, &code))?,
+        Some(code) => read_transaction(conn, |c| cert_db::find_by_code(c, &code))?,
     };
     match found {
         None => Err(crate::auth::throttle::fail_address(
