@@ -974,6 +974,16 @@ pub fn lines(
     })
 }
 
+/// Every line of one of the unit's orders, in one read snapshot and one
+/// page (for printing and exporting the order).
+pub fn all_lines(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    order_no: &str,
+) -> Result<Vec<OrderLineDto>, AppError> {
+    Ok(lines(conn, unit_id, order_no, 1, i64::MAX)?.items)
+}
+
 /// What a unit's order list is filtered by.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OrderFilter {

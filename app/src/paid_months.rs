@@ -99,6 +99,21 @@ pub(crate) fn paid_by_person(
     Ok(by)
 }
 
+/// Every matching row (the export), in one read snapshot: the read model
+/// is built once, not once per page.
+pub fn export(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    filter: &PaidMonthsFilter,
+) -> Result<Vec<PaidMonthsDto>, AppError> {
+    let all = PaidMonthsFilter {
+        page: 1,
+        per_page: i64::MAX,
+        ..filter.clone()
+    };
+    Ok(list(conn, unit_id, &all)?.items)
+}
+
 fn page_of(
     conn: &mut DbConn,
     unit_id: UnitId,

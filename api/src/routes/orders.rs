@@ -234,19 +234,11 @@ pub async fn get_order_pdf(
     let filename = format!("order-{}.pdf", no.trim());
     let bytes = run_db(&state, move |conn| {
         let order = orders::get(conn, user.unit_id, &no, today)?;
-        let mut lines = Vec::new();
-        if order.lines_total <= ORDER_PDF_MAX_LINES {
-            let mut page = 1;
-            loop {
-                let got = orders::lines(conn, user.unit_id, &no, page, orders::MAX_PAGE_SIZE)?;
-                let done = got.items.len() < usize::try_from(orders::MAX_PAGE_SIZE).unwrap_or(0);
-                lines.extend(got.items);
-                if done {
-                    break;
-                }
-                page += 1;
-            }
-        }
+        let lines = if order.lines_total <= ORDER_PDF_MAX_LINES {
+            orders::all_lines(conn, user.unit_id, &no)?
+        } else {
+            Vec::new()
+        };
         documents::payment_order(&order, &lines)
     })
     .await?;
@@ -347,16 +339,8 @@ pub async fn list_order_lines(
     }
     let stem = format!("order-{}-lines", no.trim());
     let rows = run_db(&state, move |conn| {
-        let mut rows = Vec::new();
-        for page in 1.. {
-            let got = orders::lines(conn, user.unit_id, &no, page, orders::MAX_PAGE_SIZE)?;
-            let done = got.items.len() < usize::try_from(orders::MAX_PAGE_SIZE).unwrap_or(0);
-            rows.extend(got.items.iter().map(line_cells));
-            if done {
-                break;
-            }
-        }
-        Ok(rows)
+        let lines = orders::all_lines(conn, user.unit_id, &no)?;
+        Ok(lines.iter().map(line_cells).collect::<Vec<_>>())
     })
     .await?;
     export::file(format, &stem, LINE_HEADERS, &rows)

@@ -122,23 +122,8 @@ pub async fn list_paid_months(
         return Ok(HttpResponse::Ok().json(out));
     }
     let rows = run_db(&state, move |conn| {
-        let mut rows = Vec::new();
-        for page in 1.. {
-            let got = paid_months::list(
-                conn,
-                unit_id,
-                &PaidMonthsFilter {
-                    page,
-                    per_page: 200,
-                    ..filter.clone()
-                },
-            )?;
-            rows.extend(got.items.iter().map(cells));
-            if got.items.len() < 200 {
-                break;
-            }
-        }
-        Ok(rows)
+        let all = paid_months::export(conn, unit_id, &filter)?;
+        Ok(all.iter().map(cells).collect::<Vec<_>>())
     })
     .await?;
     export::file(format, "paid-months", HEADERS, &rows)

@@ -198,13 +198,9 @@ pub fn check_address(
     now: PrimitiveDateTime,
     code: ErrorCode,
 ) -> Result<(), AppError> {
-    let record = load(conn, key)?;
-    match record.blocked_until(signin::KeyKind::Address, now) {
-        None => Ok(()),
-        Some(_) => match signin::decide(Record::default(), record, now) {
-            Decision::RetryAfter(s) => Err(address_throttled(code, s, now)),
-            Decision::Allowed => Ok(()),
-        },
+    match signin::decide(Record::default(), load(conn, key)?, now) {
+        Decision::Allowed => Ok(()),
+        Decision::RetryAfter(s) => Err(address_throttled(code, s, now)),
     }
 }
 
