@@ -683,6 +683,7 @@ fn invalid(col: &Column, shown: &str) -> Issue {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::template::TemplateKind;
@@ -850,7 +851,7 @@ mod tests {
         }
         let f = |v: f64| convert(c, Raw::Float(v));
         assert_eq!(f(5234.56).unwrap(), Some("5234.56".into()));
-        assert_eq!(f(5234.560_000_000_1).unwrap(), Some("5234.56".into()));
+        assert_eq!(f(5_234.560_000_000_1).unwrap(), Some("5234.56".into()));
         assert_eq!(f(0.300_000_000_000_000_04).unwrap(), Some("0.3".into()));
         assert_eq!(f(6000.0).unwrap(), Some("6000".into()));
         assert_eq!(f(-0.0).unwrap(), Some("0".into()));

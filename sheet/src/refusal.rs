@@ -102,7 +102,7 @@ pub enum Mismatch {
 
 fn mib(bytes: usize) -> String {
     let tenths = bytes.saturating_mul(10) / (1024 * 1024);
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{}", tenths / 10)
     } else {
         format!("{}.{}", tenths / 10, tenths % 10)
@@ -151,6 +151,7 @@ impl Refusal {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

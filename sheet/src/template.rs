@@ -598,6 +598,7 @@ const INSURANCE_CHANGE: &[Column] = &[
 ];
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::collections::HashSet;

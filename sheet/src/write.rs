@@ -398,6 +398,7 @@ fn marker_sheet(kind: TemplateKind) -> Result<Worksheet, SheetError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

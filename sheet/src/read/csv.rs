@@ -45,7 +45,7 @@ pub(crate) fn read_csv(
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut record = csv::StringRecord::new();
-    let mut rows = Rows::default();
+    let mut rows = Rows::new(text);
 
     if !rows.next(&mut reader, &mut record)? {
         return Err(Refusal::Empty);
@@ -87,7 +87,7 @@ pub(crate) fn read_csv(
                     None => field,
                 };
                 cells.push((i, Raw::Text(Cow::Borrowed(value))));
-            } else if !(i == ncols && has_error_column) && !cell::is_blank_text(field) {
+            } else if !(cell::is_blank_text(field) || i == ncols && has_error_column) {
                 extra_column = Some(extra_column.map_or(i, |c| c.min(i)));
             }
         }
@@ -100,17 +100,35 @@ pub(crate) fn read_csv(
     builder.finish(Some(version), notices, allow_empty)
 }
 
-/// Tracks the spreadsheet row of each record: one more than the previous
-/// record's, plus any blank lines the CSV reader skipped between them.
-#[derive(Default)]
-struct Rows {
+/// Tracks the spreadsheet row of each record: 1 + the line breaks before
+/// the record's first byte − the line breaks inside quoted cells of earlier
+/// records. (The csv crate skips blank lines; its own line count and start
+/// offsets do not match spreadsheet rows with CRLF endings: the offset it
+/// reports may sit before the rest of a CRLF and before skipped blank lines,
+/// so the true start is found by skipping CR/LF bytes from it.)
+struct Rows<'t> {
+    text: &'t [u8],
     /// Spreadsheet row (1-based) of the current record.
     row: u32,
-    /// Text line (1-based) on which the previous record ended.
-    last_line: u64,
+    /// True start byte of the current record.
+    start: usize,
+    /// Line breaks in `text[..start]`.
+    breaks: u64,
+    /// Line breaks inside quoted cells of the records read so far.
+    quoted: u64,
 }
 
-impl Rows {
+impl<'t> Rows<'t> {
+    fn new(text: &'t str) -> Rows<'t> {
+        Rows {
+            text: text.as_bytes(),
+            row: 0,
+            start: 0,
+            breaks: 0,
+            quoted: 0,
+        }
+    }
+
     fn next(
         &mut self,
         reader: &mut csv::Reader<&[u8]>,
@@ -122,17 +140,27 @@ impl Rows {
         {
             return Ok(false);
         }
-        let start = record.position().map_or(self.last_line + 1, |p| p.line());
-        let skipped = start.saturating_sub(self.last_line + 1);
-        let inner_lines: u64 = record
+        let reported = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(self.start)
+            .clamp(self.start, self.text.len());
+        let skip = self.text[reported..]
             .iter()
-            .map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64)
-            .sum();
-        self.last_line = start + inner_lines;
-        let step = u32::try_from(skipped.saturating_add(1)).unwrap_or(u32::MAX);
-        self.row = self.row.saturating_add(step);
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .count();
+        let start = reported + skip;
+        self.breaks += newlines(&self.text[self.start..start]);
+        self.start = start;
+        let row = (self.breaks + 1).saturating_sub(self.quoted);
+        self.row = u32::try_from(row).unwrap_or(u32::MAX);
+        self.quoted += record.iter().map(|f| newlines(f.as_bytes())).sum::<u64>();
         Ok(true)
     }
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|b| **b == b'\n').count() as u64
 }
 
 /// Refuses a record whose last non-empty cell is past the column limit.
@@ -167,6 +195,7 @@ fn unquote_formula(field: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -188,6 +217,36 @@ mod tests {
                 version: None
             })
         );
+    }
+
+    fn rows_of(text: &str) -> Vec<(u32, String)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let mut rows = Rows::new(text);
+        let mut out = Vec::new();
+        while rows.next(&mut reader, &mut record).unwrap() {
+            out.push((rows.row, record.get(0).unwrap_or("").to_string()));
+        }
+        out
+    }
+
+    #[test]
+    fn records_are_numbered_as_spreadsheet_rows() {
+        let want: Vec<(u32, String)> = [(1, "a"), (2, "1"), (4, "3"), (5, ""), (6, "5")]
+            .iter()
+            .map(|(r, s)| (*r, s.to_string()))
+            .collect();
+        for eol in ["\n", "\r\n"] {
+            let text = ["a,b", "1,\"x\ny\"", "", "3,4", ",", "5,6", ""].join(eol);
+            assert_eq!(rows_of(&text), want, "{eol:?}");
+            let quoted_crlf = text.replace("x\ny", "x\r\ny\r\nz");
+            assert_eq!(rows_of(&quoted_crlf), want, "{eol:?}");
+        }
+        assert_eq!(rows_of("\n\na\n")[0].0, 3);
+        assert_eq!(rows_of("a\n\"b\"")[1].0, 2);
     }
 
     #[test]

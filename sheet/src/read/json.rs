@@ -118,6 +118,7 @@ fn keys(kind: TemplateKind) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

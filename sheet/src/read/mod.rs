@@ -462,6 +462,7 @@ pub(crate) fn extra_columns_notice(first: usize) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -165,6 +165,7 @@ pub(crate) fn check_claims(declared: &[Declared], content: Content) -> Result<()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::read::Upload;

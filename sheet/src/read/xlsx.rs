@@ -358,6 +358,7 @@ fn inspect_zip(bytes: &[u8], limits: &Limits) -> Result<(), Refusal> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
