@@ -53,7 +53,8 @@
 //! sizes over `max_uncompressed_bytes` or a part over 1 MiB with a ratio over
 //! `max_ratio` is a zip bomb, a `vbaProject.bin` or macro-enabled content
 //! type is `MacroEnabled`. While calamine reads, the `zip` crate refuses to
-//! inflate a part past its declared size.
+//! inflate a part past its declared size (an archive that lies about its
+//! sizes is refused as a zip bomb too).
 //!
 //! Then the template: the marker must name the expected kind (another kind:
 //! `WrongTemplate` naming both; none: `WrongTemplate`, "请使用系统提供的模板";

@@ -399,6 +399,47 @@ fn zip_bombs() {
     assert!(read(k, &upload(&fine), &Limits::default()).is_ok());
 }
 
+/// Sets the declared uncompressed size of an entry (local and central
+/// headers) to `size`: an archive that lies about its sizes.
+fn lie_about_size(bytes: &mut [u8], name: &str, size: u32) {
+    let name = name.as_bytes();
+    let mut patched = 0;
+    for pos in 0..bytes.len().saturating_sub(name.len()) {
+        if &bytes[pos..pos + name.len()] != name {
+            continue;
+        }
+        if pos >= 30 && bytes[pos - 30..pos - 26] == *b"PK\x03\x04" {
+            bytes[pos - 30 + 22..pos - 30 + 26].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        } else if pos >= 46 && bytes[pos - 46..pos - 42] == *b"PK\x01\x02" {
+            bytes[pos - 46 + 24..pos - 46 + 28].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2);
+}
+
+#[test]
+fn a_part_larger_than_declared_is_stopped_while_reading() {
+    let k = TemplateKind::Suspension;
+    let xlsx = filled(k, |ws| write_row(ws, 2, &STOP));
+    let sheet = zip_entry(&xlsx, "xl/worksheets/sheet1.xml");
+    // 3 MB of whitespace inside the worksheet XML: well-formed, and ~1000:1.
+    let padded = sheet.replace(
+        "</worksheet>",
+        &format!("{}</worksheet>", " ".repeat(3 << 20)),
+    );
+    let honest = rezip(
+        &xlsx,
+        &[("xl/worksheets/sheet1.xml", padded.as_bytes())],
+        &["xl/worksheets/sheet1.xml"],
+    );
+    assert_eq!(refused(k, &honest), Refusal::ZipBomb, "declared ratio");
+    let mut lying = honest;
+    lie_about_size(&mut lying, "xl/worksheets/sheet1.xml", 4096);
+    assert_eq!(refused(k, &lying), Refusal::ZipBomb, "actual size");
+}
+
 // ---------------------------------------------------------------------------
 // Template identity
 // ---------------------------------------------------------------------------
@@ -988,8 +1029,28 @@ fn error_report_shows_every_problem_and_can_be_uploaded_again() {
     assert!(lines[1].starts_with("“停保时间”不是有效日期"), "{e4}");
     assert_eq!(cell(4, 3), "");
     assert!(cell(4, 7).contains("“停保原因”只能填写：解除劳动合同、终止劳动合同"));
-    let styles = zip_entry(&report, "xl/styles.xml");
-    assert!(styles.contains("FFC7CE"), "light red fill");
+    let styles = wb.worksheet_style("职工停保").unwrap();
+    let fill = |r: u32, c: u32| {
+        styles
+            .get((r, c))
+            .and_then(|s| s.fill.as_ref())
+            .and_then(|f| f.foreground_color)
+            .map(|c| (c.red, c.green, c.blue))
+    };
+    let light_red = Some((0xFF, 0xC7, 0xCE));
+    assert_eq!(fill(3, 1), light_red, "the missing name");
+    assert_eq!(fill(3, 2), light_red, "the impossible date");
+    assert_eq!(fill(2, 0), light_red, "the application's problem");
+    assert_eq!(fill(2, 1), None, "a good cell stays plain");
+    assert_eq!(fill(3, 0), None);
+    let font = |r: u32, c: u32| {
+        styles
+            .get((r, c))
+            .and_then(|s| s.font.as_ref())
+            .and_then(|f| f.color)
+            .map(|c| (c.red, c.green, c.blue))
+    };
+    assert_eq!(font(3, 7), Some((0xC0, 0x00, 0x00)), "red error text");
     let sheet1 = zip_entry(&report, "xl/worksheets/sheet1.xml");
     assert!(sheet1.contains(r#"hidden="1""#));
 

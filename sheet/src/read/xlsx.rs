@@ -283,12 +283,18 @@ fn marker_from_properties(wb: &mut Xlsx<Cursor<&[u8]>>) -> Option<Marker> {
     Some(Marker { kind, version })
 }
 
-/// Maps calamine's errors: a password is `Encrypted`, a broken archive or
-/// stream `Truncated`, anything else `NotAWorkbook`.
+/// Maps calamine's errors: a password is `Encrypted`; a part that inflates
+/// past its declared size (the `zip` crate stops it) is `ZipBomb`; a broken
+/// archive or stream `Truncated`; anything else `NotAWorkbook`.
 fn refusal(e: XlsxError) -> Refusal {
+    // The zip crate's and quick-xml's I/O errors arrive wrapped; their text
+    // is the only stable thing to tell them apart by.
+    let text = e.to_string();
     match e {
         XlsxError::Password => Refusal::Encrypted,
+        _ if text.contains("declared uncompressed size") => Refusal::ZipBomb,
         XlsxError::Io(_) | XlsxError::Zip(_) | XlsxError::XmlEof(_) => Refusal::Truncated,
+        XlsxError::Xml(_) if text.contains("I/O error") => Refusal::Truncated,
         _ => Refusal::NotAWorkbook,
     }
 }
