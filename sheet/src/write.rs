@@ -251,7 +251,13 @@ impl TemplateBook {
             let fmt = if flagged { problem } else { plain };
             match values.get(col.key) {
                 Some(v) => {
-                    self.data.write_string_with_format(r, c, v, fmt)?;
+                    // A choice is shown as the clerk chose it (its label).
+                    let shown = col
+                        .choices
+                        .iter()
+                        .find(|ch| ch.value == v.as_str())
+                        .map_or(v.as_str(), |ch| ch.label_zh);
+                    self.data.write_string_with_format(r, c, shown, fmt)?;
                 }
                 None if flagged => {
                     self.data.write_blank(r, c, fmt)?;
