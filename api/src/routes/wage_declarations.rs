@@ -6,54 +6,17 @@
 //!
 //! HTTP only: the use cases are in [`qibao_app::wage_declarations`].
 
-use std::collections::BTreeSet;
-
 use actix_web::{HttpResponse, get, put, web};
 use qibao_app::error::ErrorCode;
-use qibao_app::wage_declarations::{self as wages, WageDeclarationDto, WagePersonInput};
+use qibao_app::wage_declarations::{self as wages, WageDeclarationDto, WageDeclarationRequest};
 use qibao_core::SiYear;
-use qibao_core::contribution::WageBasis;
-use serde::Deserialize;
-use serde_json::Value;
-use utoipa::ToSchema;
 
 use crate::auth::UnitUser;
 use crate::http::blocking::run_db;
 use crate::http::extract::Json;
-use crate::http::problem::{ApiError, FieldError, ProblemDoc};
+use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::employees::wage_field;
 use crate::state::AppState;
-
-/// One employee's declared wage. Give exactly one of: the previous year's
-/// total wages with the months paid, the first month's wage (new hires), or
-/// an average monthly wage.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WagePersonRequest {
-    /// Person number (个人编号, AAC001), 11 digits.
-    #[schema(example = "10003726000")]
-    pub person_no: Option<String>,
-    /// The previous calendar year's total wages (上年工资总额), yuan as a string.
-    #[schema(value_type = Option<String>, example = "62815.20")]
-    pub previous_year_total_wages: Option<Value>,
-    /// Months actually paid in the previous year (实发月数), 1–12.
-    #[schema(value_type = Option<i64>, example = 12)]
-    pub months_paid: Option<Value>,
-    /// A new hire's first month's wage (首月工资).
-    #[schema(value_type = Option<String>, example = "5234.56")]
-    pub first_month_wage: Option<Value>,
-    /// An average monthly wage computed by the unit (月平均工资).
-    #[schema(value_type = Option<String>, example = "5234.56")]
-    pub monthly_wage: Option<Value>,
-}
-
-/// 缴费工资申报 with the commitment statement (申报承诺书, R-WAGE-4).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct WageDeclarationRequest {
-    /// Must be true: the unit confirms the commitment statement (申报承诺书).
-    pub commitment_confirmed: Option<bool>,
-    pub persons: Option<Vec<WagePersonRequest>>,
-}
 
 fn parse_si_year(s: &str) -> Result<SiYear, ApiError> {
     match s.parse::<i32>() {
@@ -63,108 +26,6 @@ fn parse_si_year(s: &str) -> Result<SiYear, ApiError> {
             "社保年度应为四位年份，如 2022（2022年7月至2023年6月）",
         )),
     }
-}
-
-fn months_field(v: &Option<Value>, field: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
-    match v {
-        None | Some(Value::Null) => {
-            errors.push(FieldError::new(field, "缺少必填字段。"));
-            None
-        }
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(m) if (1..=12).contains(&m) => Some(m),
-            _ => {
-                errors.push(FieldError::new(field, "实发月数应为1至12的整数"));
-                None
-            }
-        },
-        Some(_) => {
-            errors.push(FieldError::new(field, "实发月数应为1至12的整数"));
-            None
-        }
-    }
-}
-
-fn parse_request(req: &WageDeclarationRequest) -> Result<Vec<WagePersonInput>, ApiError> {
-    let mut errors = Vec::new();
-    let Some(persons) = req.persons.as_ref() else {
-        return Err(ApiError::invalid_field("persons", "缺少必填字段。"));
-    };
-    if persons.is_empty() {
-        return Err(ApiError::invalid_field("persons", "至少申报一名职工"));
-    }
-    let mut out = Vec::with_capacity(persons.len());
-    let mut seen = BTreeSet::new();
-    for (i, p) in persons.iter().enumerate() {
-        let f = |name: &str| format!("persons[{i}].{name}");
-        let person_no = match p.person_no.as_deref().map(str::trim) {
-            None | Some("") => {
-                errors.push(FieldError::new(f("person_no"), "缺少必填字段。"));
-                None
-            }
-            Some(s) => match qibao_core::ids::PersonNo::parse(s) {
-                Ok(_) if !seen.insert(s.to_string()) => {
-                    errors.push(FieldError::new(f("person_no"), "同一人员不能重复申报"));
-                    None
-                }
-                Ok(_) => Some(s.to_string()),
-                Err(e) => {
-                    errors.push(FieldError::new(f("person_no"), e.to_string()));
-                    None
-                }
-            },
-        };
-        let given = [
-            p.previous_year_total_wages
-                .as_ref()
-                .is_some_and(|v| !v.is_null()),
-            p.first_month_wage.as_ref().is_some_and(|v| !v.is_null()),
-            p.monthly_wage.as_ref().is_some_and(|v| !v.is_null()),
-        ];
-        let basis = match given {
-            [true, false, false] => {
-                let total = wage_field(
-                    &p.previous_year_total_wages,
-                    &f("previous_year_total_wages"),
-                    true,
-                    &mut errors,
-                );
-                let months = months_field(&p.months_paid, &f("months_paid"), &mut errors);
-                match (total, months) {
-                    (Some(total_wages), Some(months_paid)) => Some(WageBasis::PreviousYear {
-                        total_wages,
-                        months_paid,
-                    }),
-                    _ => None,
-                }
-            }
-            [false, true, false] => wage_field(
-                &p.first_month_wage,
-                &f("first_month_wage"),
-                true,
-                &mut errors,
-            )
-            .map(|wage| WageBasis::FirstMonth { wage }),
-            [false, false, true] => {
-                wage_field(&p.monthly_wage, &f("monthly_wage"), true, &mut errors)
-                    .map(|wage| WageBasis::Monthly { wage })
-            }
-            _ => {
-                errors.push(FieldError::new(
-                    format!("persons[{i}]"),
-                    "请填写且只填写一种工资：上年工资总额和实发月数、首月工资或月平均工资",
-                ));
-                None
-            }
-        };
-        if let (Some(person_no), Some(basis)) = (person_no, basis) {
-            out.push(WagePersonInput { person_no, basis });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    Ok(out)
 }
 
 /// Declares (or corrects, inside the window) the unit's wage bases for a
@@ -194,7 +55,7 @@ pub async fn update_wage_declaration(
     body: Json<WageDeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let si_year = parse_si_year(&path)?;
-    let persons = parse_request(&body)?;
+    let persons = wages::parse_persons(&body).map_err(ApiError::validation)?;
     if body.commitment_confirmed != Some(true) {
         return Err(ApiError::new(ErrorCode::CommitmentNotConfirmed));
     }

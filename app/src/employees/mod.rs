@@ -39,6 +39,7 @@ pub mod fields;
 pub mod info_change;
 pub mod lines;
 pub mod list;
+pub mod requests;
 pub mod revoke;
 pub mod staff_changes;
 pub mod stop;
