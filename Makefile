@@ -6,7 +6,7 @@ QIBAO := $(TARGET_DIR)/debug/qibao
 QIBAO_SIM := $(TARGET_DIR)/debug/qibao-sim
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build build-sim pdftools test test-sqlite test-postgres fuzz openapi bench bench-load bench-decl bench-tax lint fmt clean-db
+.PHONY: run build build-sim pdftools test test-sqlite test-postgres fuzz openapi bench bench-load bench-decl bench-import bench-tax lint fmt clean-db
 
 build:
 	$(CARGO) build -p qibao-api --bin qibao
@@ -76,6 +76,11 @@ bench-load:
 bench-decl:
 	QIBAO_TEST_DATABASE_URL=$${QIBAO_TEST_DATABASE_URL:-postgres://root@127.0.0.1:5432/test} \
 	  $(CARGO) run --release -q -p qibao-tools --example bench_declare -- $(or $(N),50000)
+
+## Batch import: validate + commit of an N-row enrolment XLSX (default 50,000), release, SQLite and the local PostgreSQL
+bench-import:
+	QIBAO_TEST_DATABASE_URL=$${QIBAO_TEST_DATABASE_URL:-postgres://root@127.0.0.1:5432/test} \
+	  $(CARGO) run --release -q -p qibao-tools --example bench_import -- $(or $(N),50000)
 
 ## Tax latency under load: U units issue orders while the feed is polled and the tax side pays (default 200)
 bench-tax:

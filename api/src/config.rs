@@ -111,6 +111,9 @@ pub struct Config {
     /// printed on certificates for verification (default `http://` + the
     /// bind address).
     pub public_url: String,
+    /// `QIBAO_JOB_WORKERS`: background job workers in this process (0: this
+    /// node runs no jobs; another node of the same PostgreSQL does).
+    pub job_workers: usize,
 }
 
 /// Why the configuration was refused. The messages are meant for operators.
@@ -262,6 +265,17 @@ impl Config {
             .map(|n| n.get())
             .unwrap_or(1);
         let workers = parse_positive::<usize>(&get, "QIBAO_WORKERS", default_workers)?;
+        let job_workers =
+            match get("QIBAO_JOB_WORKERS") {
+                None => 1,
+                Some(v) => v.trim().parse::<usize>().ok().filter(|n| *n <= 16).ok_or(
+                    ConfigError::Invalid {
+                        var: "QIBAO_JOB_WORKERS",
+                        value: v,
+                        reason: "expected a whole number from 0 to 16".into(),
+                    },
+                )?,
+            };
         let hsts_max_age = match get("QIBAO_HSTS_MAX_AGE") {
             None => None,
             Some(_) => Some(parse_positive::<u32>(&get, "QIBAO_HSTS_MAX_AGE", 1)?),
@@ -328,6 +342,7 @@ impl Config {
             hsts_max_age,
             certificate_key,
             public_url,
+            job_workers,
         })
     }
 
@@ -346,6 +361,7 @@ impl Config {
             hsts_max_age: None,
             certificate_key: CertificateSigner::dev(),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            job_workers: 1,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod review;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod workers;
 
 pub use config::Config;
 pub use http::{openapi, security_headers};

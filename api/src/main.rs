@@ -19,6 +19,7 @@ Environment:
   QIBAO_TODAY         pin the server's date, YYYY-MM-DD (dev only)
   QIBAO_POOL_SIZE     database connections (default 8)
   QIBAO_WORKERS       HTTP worker threads (default: number of CPUs)
+  QIBAO_JOB_WORKERS   background job workers, 0-16 (default 1; 0: this node runs no jobs)
   QIBAO_CARD_PLATFORM_PUBLIC_KEY
                       path to the e-social-card platform's Ed25519 public key (PEM)
                       that signs QR sign-in confirmations (required in production;

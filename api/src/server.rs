@@ -58,7 +58,14 @@ pub async fn serve(config: Config) -> io::Result<()> {
     let clock = clock_for(&config);
     let (bind, workers, mode) = (config.bind, config.workers, config.mode);
     let _expiry = spawn_expiry_job(pool.clone(), clock.clone(), EXPIRY_EVERY)?;
+    let job_workers = config.job_workers;
     let state = AppState::new(pool, clock, config);
+    let _workers = crate::workers::spawn_workers(
+        state.pool.clone(),
+        state.clock.clone(),
+        state.jobs.clone(),
+        job_workers,
+    )?;
 
     let server = HttpServer::new(move || app::build_app(state.clone()))
         .workers(workers)
@@ -135,6 +142,8 @@ pub struct TestServer {
     pub clock: Clock,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
+    /// The background job workers, as `qibao serve` runs them.
+    workers: Option<crate::workers::Workers>,
 }
 
 impl TestServer {
@@ -146,6 +155,7 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        drop(self.workers.take());
         // `stop` sends the command at once; the returned future only waits.
         drop(self.handle.stop(false));
         if let Some(thread) = self.thread.take() {
@@ -177,6 +187,15 @@ pub fn spawn_test_server_with(state: AppState, extra: RouteFn) -> TestServer {
         Err(e) => panic!("test server: no local address: {e}"),
     };
     let clock = state.clock.clone();
+    let workers = match crate::workers::spawn_workers(
+        state.pool.clone(),
+        state.clock.clone(),
+        state.jobs.clone(),
+        state.config.job_workers,
+    ) {
+        Ok(w) => w,
+        Err(e) => panic!("test server: cannot start the job workers: {e}"),
+    };
     let (tx, rx) = mpsc::channel::<io::Result<ServerHandle>>();
 
     let spawned = std::thread::Builder::new()
@@ -218,6 +237,7 @@ pub fn spawn_test_server_with(state: AppState, extra: RouteFn) -> TestServer {
         clock,
         handle,
         thread: Some(thread),
+        workers: Some(workers),
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db_glue::Pool;
+use crate::workers::JobBoard;
 
 /// Shared application state: cheap to clone.
 #[derive(Clone)]
@@ -15,6 +16,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The configuration the server started with.
     pub config: Arc<Config>,
+    /// This node's background jobs: wake-ups and live progress.
+    pub jobs: JobBoard,
 }
 
 impl AppState {
@@ -24,6 +27,7 @@ impl AppState {
             pool,
             clock,
             config: Arc::new(config),
+            jobs: JobBoard::new(),
         }
     }
 }

@@ -175,6 +175,8 @@ codes! {
     MalformedJson = "MALFORMED_JSON", BadRequest, "请求体不是有效的 JSON。";
     /// `Idempotency-Key` is not 1 to 200 visible characters.
     InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY", BadRequest, "Idempotency-Key 应为1至200个可见字符";
+    /// The key was used for a request with another body (another file).
+    IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED", Conflict, "该幂等键已用于另一请求；新的请求请使用新的幂等键。";
     /// A 401 the server answered before any of our checks.
     Unauthorized = "UNAUTHORIZED", Unauthorized, "请先登录。";
     /// The caller's role may not use this operation.
@@ -414,6 +416,27 @@ codes! {
     CertificateNoPaidMonths = "CERTIFICATE_NO_PAID_MONTHS", Unprocessable, "所选时间内没有实缴到账的缴费记录，不能开具参保证明。";
     CertificatePersonUnknown = "CERTIFICATE_PERSON_UNKNOWN", Unprocessable, "所选人员不是本单位的参保缴费人员。";
     CertificateLookupThrottled = "CERTIFICATE_LOOKUP_THROTTLED", TooManyRequests, "验证失败次数过多，请稍后再试。";
+
+    // ------------------------------------------------ batch imports (导盘) and jobs
+    ImportFileTooLarge = "IMPORT_FILE_TOO_LARGE", PayloadTooLarge, "导入文件过大，请拆分后分批导入。";
+    ImportTooManyRows = "IMPORT_TOO_MANY_ROWS", PayloadTooLarge, "导入文件行数过多，请拆分后分批导入。";
+    ImportTypeMismatch = "IMPORT_TYPE_MISMATCH", UnsupportedMediaType, "文件类型与文件内容不符，请上传由模板填写的.xlsx或.csv文件。";
+    ImportNotAWorkbook = "IMPORT_NOT_A_WORKBOOK", Unprocessable, "文件不是Excel工作簿(.xlsx)或CSV文件，请使用系统提供的模板填写后上传。";
+    ImportTruncated = "IMPORT_TRUNCATED", Unprocessable, "文件已损坏或不完整，请重新保存后上传。";
+    ImportZipBomb = "IMPORT_ZIP_BOMB", Unprocessable, "文件解压后过大，不能导入。";
+    ImportMacroEnabled = "IMPORT_MACRO_ENABLED", Unprocessable, "不接受含宏的工作簿(.xlsm)，请另存为.xlsx后上传。";
+    ImportEncrypted = "IMPORT_ENCRYPTED", Unprocessable, "工作簿设置了打开密码，请取消密码后上传。";
+    ImportLegacyXls = "IMPORT_LEGACY_XLS", Unprocessable, "不接受旧版.xls文件，请另存为.xlsx后上传。";
+    ImportWrongTemplate = "IMPORT_WRONG_TEMPLATE", Unprocessable, "文件不是由本业务的导入模板填写的，请下载系统提供的模板。";
+    ImportTemplateOutdated = "IMPORT_TEMPLATE_OUTDATED", Unprocessable, "导入模板版本已更新，请下载最新模板后重新填写。";
+    ImportTooManyColumns = "IMPORT_TOO_MANY_COLUMNS", Unprocessable, "文件列数过多，请使用系统提供的模板。";
+    ImportEmpty = "IMPORT_EMPTY", Unprocessable, "文件中没有数据行。";
+    ImportBadJson = "IMPORT_BAD_JSON", BadRequest, "导入数据格式不正确：rows应为对象数组。";
+    ImportNotFound = "IMPORT_NOT_FOUND", NotFound, "没有找到该导盘记录。";
+    ImportTemplateNotFound = "IMPORT_TEMPLATE_NOT_FOUND", NotFound, "没有该导入模板。可下载的模板：enrolment（职工参保登记）、suspension（职工停保）、wage_declaration（缴费工资申报）、insurance_change（职工险种增减）。";
+    ImportNotValid = "IMPORT_NOT_VALID", Conflict, "导盘尚未校验通过，不能提交；请按校验报告修改后重新上传。";
+    ImportDataChanged = "IMPORT_DATA_CHANGED", Conflict, "自校验以来单位数据已发生变化，部分行已不能办理，未提交任何数据；请查看校验报告。";
+    JobNotFound = "JOB_NOT_FOUND", NotFound, "没有找到该后台任务。";
 
     // ------------------------------------------------ public services
     /// A certificate's verification value is not an identifier we issue.

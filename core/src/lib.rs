@@ -17,6 +17,7 @@ pub mod employment;
 pub mod error_code;
 pub mod ids;
 pub mod insurance;
+pub mod job;
 pub mod late;
 pub mod money;
 pub mod order;

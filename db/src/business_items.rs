@@ -146,3 +146,31 @@ pub fn set_after(
         .optional()?;
     chained(conn, changed.as_ref())
 }
+
+/// The unit's newest item id (before a batch, to find what it created).
+pub fn max_id(conn: &mut DbConn, unit_id: UnitId) -> Result<Option<BusinessItemId>, DbError> {
+    Ok(business_items::table
+        .filter(business_items::unit_id.eq(unit_id))
+        .select(diesel::dsl::max(business_items::id))
+        .first(conn)?)
+}
+
+/// The unit's items after `after_id` recorded at `at` by `actor`, oldest
+/// first: what a batch created (the batch passes one `now` to each of its
+/// actions).
+pub fn created_since(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    after_id: Option<BusinessItemId>,
+    actor: &str,
+    at: time::PrimitiveDateTime,
+) -> Result<Vec<BusinessItemId>, DbError> {
+    Ok(business_items::table
+        .filter(business_items::unit_id.eq(unit_id))
+        .filter(business_items::id.gt(after_id.unwrap_or(BusinessItemId(0))))
+        .filter(business_items::actor.eq(actor))
+        .filter(business_items::created_at.eq(at))
+        .order(business_items::id)
+        .select(business_items::id)
+        .load(conn)?)
+}

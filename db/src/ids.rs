@@ -124,6 +124,10 @@ define_ids! {
     WageDeclarationId;
     /// `certificates.id`: an issued certificate.
     CertificateId;
+    /// `jobs.id`: a background job.
+    JobId;
+    /// `imports.id`: a batch import (导盘).
+    ImportId;
 }
 
 #[cfg(test)]

@@ -770,6 +770,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        unit_id -> Nullable<BigInt>,
+        state -> Text,
+        subject_id -> BigInt,
+        done -> BigInt,
+        total -> BigInt,
+        result -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        error_detail -> Nullable<Text>,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        claimed_by -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        kind -> Text,
+        state -> Text,
+        format -> Text,
+        file_name -> Nullable<Text>,
+        file_sha256 -> Text,
+        byte_size -> BigInt,
+        template_version -> Nullable<Integer>,
+        options -> Text,
+        rows -> Text,
+        row_count -> Integer,
+        problem_count -> Integer,
+        problem_rows -> Integer,
+        notices -> Text,
+        report -> Nullable<Text>,
+        result -> Nullable<Text>,
+        item_ids -> Nullable<Text>,
+        created_by -> Text,
+        channel -> Text,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        validated_at -> Nullable<Timestamp>,
+        commit_requested_at -> Nullable<Timestamp>,
+        committed_by -> Nullable<Text>,
+        commit_channel -> Nullable<Text>,
+        committed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_sums -> orders (order_id));
 diesel::joinable!(tax_feed -> orders (order_id));
@@ -802,6 +857,8 @@ diesel::joinable!(unit_deferrals -> business_items (business_item_id));
 diesel::joinable!(certificates -> units (unit_id));
 diesel::joinable!(certificates -> persons (person_id));
 diesel::joinable!(certificates -> business_items (business_item_id));
+diesel::joinable!(jobs -> units (unit_id));
+diesel::joinable!(imports -> units (unit_id));
 
 diesel::joinable!(assessments -> units (unit_id));
 diesel::joinable!(assessments -> persons (person_id));
@@ -869,4 +926,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     item_chain_heads,
     item_chain_links,
     certificates,
+    jobs,
+    imports,
 );

@@ -83,6 +83,8 @@ pub const BEARER_401: &[ErrorCode] = &[
         (name = "auth", description = "Logging in and out: password, QR code, social security card; tokens."),
         (name = "policy", description = "Contribution policy by region: rates, base bounds, windows; contribution quotes."),
         (name = "portal", description = "The unit's online service hall; the unit comes from the token."),
+        (name = "imports", description = "批量导入（导盘）: templates, uploads, validation reports, commits; the unit comes from the token."),
+        (name = "jobs", description = "后台任务: long work (an import's validation or commit) and its progress."),
         (name = "staff", description = "Back office for social-insurance staff."),
         (name = "tax", description = "Interface for the tax bureau: order feed, events, reconciliation."),
         (name = "public", description = "Public services without login, such as certificate verification."),
