@@ -144,7 +144,14 @@ fn rows(from: usize, n: usize) -> Value {
     Value::Array(
         (from..from + n)
             .map(|i| {
-                let first17 = format!("4205001991{:02}{:02}{:03}", 1 + (i / 28) % 12, 1 + i % 28, i % 1000);
+                let first17 = format!(
+                    "42050{}19{:02}{:02}{:02}{:03}",
+                    i / 100_000,
+                    80 + (i / 1000) % 12,
+                    1 + (i / 28) % 12,
+                    1 + i % 28,
+                    i % 1000
+                );
                 let id = format!("{first17}{}", qibao_core::ids::resident_id_check_char(&first17).unwrap());
                 json!({"id_number": id, "name": cname("职工", i), "phone": "13807171234",
                        "first_work_date": "2012-07-01", "start_date": "2023-04-01", "monthly_wage": "5000"})
@@ -175,7 +182,8 @@ fn a_commit_killed_mid_way_stores_nothing_and_is_taken_up_after_a_restart() {
     run(&db.url, data.path(), "demo");
     let node = start(&db.url, data.path(), 1);
     let token = sign_in(&node);
-    let n = 1500;
+    // Ten batches of the enrolment use case: time to be killed between two.
+    let n = 20_000;
     let (status, body, job) = post(
         &node,
         &token,
@@ -204,7 +212,7 @@ fn a_commit_killed_mid_way_stores_nothing_and_is_taken_up_after_a_restart() {
             j["state"], "succeeded",
             "the commit ended before it could be killed: {j}"
         );
-        if j["state"] == "running" && j["done"].as_i64().unwrap() >= 100 {
+        if j["state"] == "running" && j["done"].as_i64().unwrap() >= 2_000 {
             break;
         }
         assert!(t.elapsed() < Duration::from_secs(120), "{j}");

@@ -29,6 +29,32 @@ pub struct ItemRecord<'a> {
     pub after: Option<Value>,
 }
 
+/// Records many business items at once (a batch's), in this order, in the
+/// caller's transaction; returns them as stored.
+pub fn record_many(
+    conn: &mut DbConn,
+    who: &(impl AsActor + ?Sized),
+    records: Vec<ItemRecord<'_>>,
+    now: PrimitiveDateTime,
+) -> Result<Vec<BusinessItem>, AppError> {
+    let who = who.as_actor();
+    let rows: Vec<NewBusinessItem> = records
+        .into_iter()
+        .map(|item| NewBusinessItem {
+            unit_id: item.unit_id,
+            kind: item.kind.code().to_owned(),
+            status: item.status.to_owned(),
+            actor: who.name.clone(),
+            channel: who.channel.as_str().to_owned(),
+            before_json: item.before.map(|v| v.to_string()),
+            after_json: item.after.map(|v| v.to_string()),
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    Ok(qibao_db::bulk::insert_business_items(conn, &rows)?)
+}
+
 /// Records a business item in the caller's transaction.
 pub fn record(
     conn: &mut DbConn,

@@ -54,6 +54,123 @@ macro_rules! insert_all {
     }};
 }
 
+/// Inserts `rows` into `$table` in multi-row `INSERT … RETURNING` statements
+/// (chunked under the backend's bind-parameter limit: SQLite 32,766,
+/// PostgreSQL 65,535) and returns the stored rows; `$columns` is the number
+/// of inserted columns. For writes whose ids the caller needs (a batch of
+/// enrolments records each created row in its business item).
+macro_rules! insert_returning {
+    ($conn:expr, $table:expr, $rows:expr, $columns:expr, $returning:expr) => {{
+        let rows = $rows;
+        let mut out = Vec::with_capacity(rows.len());
+        match $conn {
+            DbConn::Pg(c) => {
+                for chunk in rows.chunks(pg_chunk($columns)) {
+                    out.extend(
+                        diesel::insert_into($table)
+                            .values(chunk)
+                            .returning($returning)
+                            .get_results(c)?,
+                    );
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for chunk in rows.chunks(sqlite_chunk($columns)) {
+                    out.extend(
+                        diesel::insert_into($table)
+                            .values(chunk)
+                            .returning($returning)
+                            .get_results(c)?,
+                    );
+                }
+            }
+        }
+        Ok::<_, DbError>(out)
+    }};
+}
+
+/// PostgreSQL's limit of bind parameters per statement.
+pub const PG_MAX_PARAMS: usize = 65_535;
+
+/// Rows per PostgreSQL statement for a table of `columns` inserted columns.
+pub const fn pg_chunk(columns: usize) -> usize {
+    let n = PG_MAX_PARAMS / columns;
+    if n == 0 { 1 } else { n }
+}
+
+/// Persons ([`crate::rows::NewPerson`], 12 columns), returned as stored. A
+/// person number twice is [`DbError::Conflict`].
+pub fn insert_persons(
+    conn: &mut DbConn,
+    rows: &[crate::rows::NewPerson],
+) -> Result<Vec<crate::rows::Person>, DbError> {
+    use crate::schema::persons;
+    insert_returning!(conn, persons::table, rows, 12, persons::all_columns)
+}
+
+/// Relations ([`crate::rows::NewEmployment`], 10 columns), returned as
+/// stored. A second active relation of a person and insurance is
+/// [`DbError::Conflict`].
+pub fn insert_employments(
+    conn: &mut DbConn,
+    rows: &[crate::rows::NewEmployment],
+) -> Result<Vec<crate::rows::Employment>, DbError> {
+    use crate::schema::employments;
+    insert_returning!(conn, employments::table, rows, 10, employments::all_columns)
+}
+
+/// Assessment lines returned as stored (their ids go into the business
+/// items that created them).
+pub fn insert_assessments_returning(
+    conn: &mut DbConn,
+    rows: &[NewAssessment],
+) -> Result<Vec<crate::assessments::Assessment>, DbError> {
+    insert_returning!(
+        conn,
+        assessments::table,
+        rows,
+        15,
+        <crate::assessments::Assessment as Selectable<diesel::pg::Pg>>::construct_selection()
+    )
+}
+
+/// Business items, returned as stored and appended to their units' hash
+/// chains ([`crate::item_chain::append_many`]) in the caller's transaction.
+pub fn insert_business_items(
+    conn: &mut DbConn,
+    rows: &[crate::rows::NewBusinessItem],
+) -> Result<Vec<crate::rows::BusinessItem>, DbError> {
+    use crate::schema::business_items;
+    let stored: Vec<crate::rows::BusinessItem> = insert_returning!(
+        conn,
+        business_items::table,
+        rows,
+        9,
+        business_items::all_columns
+    )?;
+    crate::item_chain::append_many(conn, &stored)?;
+    Ok(stored)
+}
+
+/// ID-number claims (`person_id_keys`): one person per ID. A claimed ID is
+/// [`DbError::Conflict`].
+pub fn claim_id_keys(
+    conn: &mut DbConn,
+    rows: &[(String, crate::ids::PersonId)],
+) -> Result<usize, DbError> {
+    use crate::schema::person_id_keys;
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(k, p)| {
+            (
+                person_id_keys::id_key.eq(k),
+                person_id_keys::person_id.eq(*p),
+            )
+        })
+        .collect();
+    insert_all!(conn, person_id_keys::table, &values, 2)
+}
+
 /// Assessment lines ([`NewAssessment`], 15 columns). A second live line of
 /// the same unit, person, insurance and period is [`DbError::Conflict`]
 /// ([`crate::assessments::LIVE_LINE_KEY`]).

@@ -147,6 +147,56 @@ pub fn set_after(
     chained(conn, changed.as_ref())
 }
 
+/// Replaces the after-values of many items (a batch's, completed once
+/// their effects are known) and appends the new versions to their chains.
+pub fn set_after_many(
+    conn: &mut DbConn,
+    after: &[(BusinessItemId, String)],
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    let ids: Vec<BusinessItemId> = after.iter().map(|(id, _)| *id).collect();
+    match conn {
+        // One statement per chunk: the pairs travel as two arrays.
+        DbConn::Pg(c) => {
+            use diesel::sql_types::{Array, BigInt, Text, Timestamp};
+            for chunk in after.chunks(10_000) {
+                let ids: Vec<i64> = chunk.iter().map(|(id, _)| id.0).collect();
+                let jsons: Vec<&str> = chunk.iter().map(|(_, j)| j.as_str()).collect();
+                diesel::sql_query(
+                    "UPDATE business_items AS b SET after_json = v.after_json, updated_at = $3 \
+                     FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::text[]) AS after_json) AS v \
+                     WHERE b.id = v.id",
+                )
+                .bind::<Array<BigInt>, _>(ids)
+                .bind::<Array<Text>, _>(jsons)
+                .bind::<Timestamp, _>(now)
+                .execute(c)?;
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for (id, json) in after {
+                diesel::update(business_items::table.find(*id))
+                    .set((
+                        business_items::after_json.eq(json),
+                        business_items::updated_at.eq(now),
+                    ))
+                    .execute(c)?;
+            }
+        }
+    }
+    let mut changed: Vec<BusinessItem> = Vec::with_capacity(after.len());
+    for chunk in ids.chunks(10_000) {
+        changed.extend(
+            business_items::table
+                .filter(business_items::id.eq_any(chunk))
+                .order(business_items::id)
+                .select(BusinessItem::as_select())
+                .load(conn)?,
+        );
+    }
+    crate::item_chain::append_many(conn, &changed)
+}
+
 /// The unit's newest item id (before a batch, to find what it created).
 pub fn max_id(conn: &mut DbConn, unit_id: UnitId) -> Result<Option<BusinessItemId>, DbError> {
     Ok(business_items::table

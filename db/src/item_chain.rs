@@ -106,6 +106,75 @@ pub fn append(
     Ok(())
 }
 
+/// Appends the current versions of `items` (as stored, in this order) to
+/// their chains: per chain one head lock, one multi-row insert of the
+/// links and one head update, the same links as [`append`] item by item.
+pub fn append_many(conn: &mut DbConn, items: &[BusinessItem]) -> Result<(), DbError> {
+    use diesel::sql_types::{BigInt, Text};
+    const SQL: &str = "INSERT INTO item_chain_heads (chain, seq, sha256) VALUES ({c}, 0, {g}) \
+        ON CONFLICT (chain) DO UPDATE SET seq = item_chain_heads.seq \
+        RETURNING seq, sha256";
+    let mut by_chain: BTreeMap<i64, Vec<&BusinessItem>> = BTreeMap::new();
+    for item in items {
+        by_chain
+            .entry(chain_of(item.unit_id))
+            .or_default()
+            .push(item);
+    }
+    for (chain, items) in by_chain {
+        let head: Head = match conn {
+            DbConn::Pg(c) => diesel::sql_query(SQL.replace("{c}", "$1").replace("{g}", "$2"))
+                .bind::<BigInt, _>(chain)
+                .bind::<Text, _>(GENESIS)
+                .get_result(c)?,
+            DbConn::Sqlite(c) => diesel::sql_query(SQL.replace("{c}", "?").replace("{g}", "?"))
+                .bind::<BigInt, _>(chain)
+                .bind::<Text, _>(GENESIS)
+                .get_result(c)?,
+        };
+        let (mut seq, mut prev) = (head.seq, head.sha256);
+        let mut links = Vec::with_capacity(items.len());
+        for item in items {
+            seq += 1;
+            let content = content_sha256(item);
+            let sha256 = audit::link_hash(chain, seq, item.id.0, &content, &prev);
+            links.push((
+                item_chain_links::chain.eq(chain),
+                item_chain_links::seq.eq(seq),
+                item_chain_links::item_id.eq(item.id.0),
+                item_chain_links::content_sha256.eq(content),
+                item_chain_links::prev_sha256.eq(prev),
+                item_chain_links::sha256.eq(sha256.clone()),
+                item_chain_links::created_at.eq(item.updated_at),
+            ));
+            prev = sha256;
+        }
+        match conn {
+            DbConn::Pg(c) => {
+                for chunk in links.chunks(crate::bulk::pg_chunk(7)) {
+                    diesel::insert_into(item_chain_links::table)
+                        .values(chunk)
+                        .execute(c)?;
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for chunk in links.chunks(crate::bulk::sqlite_chunk(7)) {
+                    diesel::insert_into(item_chain_links::table)
+                        .values(chunk)
+                        .execute(c)?;
+                }
+            }
+        }
+        diesel::update(item_chain_heads::table.find(chain))
+            .set((
+                item_chain_heads::seq.eq(seq),
+                item_chain_heads::sha256.eq(&prev),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Walks one chain: its links, its head and the items stored in it now.
 pub fn verify(conn: &mut DbConn, chain: i64) -> Result<ChainCheck, DbError> {
     let links: Vec<Link> = item_chain_links::table

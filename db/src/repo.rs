@@ -139,6 +139,16 @@ pub fn next_sequence(conn: &mut DbConn, name: &str) -> Result<i64, DbError> {
     Ok(after - 1)
 }
 
+/// Reserves `count` consecutive numbers of the sequence `name` at once;
+/// returns the first.
+pub fn reserve_sequence(conn: &mut DbConn, name: &str, count: i64) -> Result<i64, DbError> {
+    let after: i64 = diesel::update(number_sequences::table.find(name))
+        .set(number_sequences::next_value.eq(number_sequences::next_value + count))
+        .returning(number_sequences::next_value)
+        .get_result(conn)?;
+    Ok(after - count)
+}
+
 /// A duplicate unit number or USCC is [`DbError::Conflict`]
 /// (`units_unit_no_key`, `units_uscc_key`).
 pub fn insert_unit(conn: &mut DbConn, unit: &NewUnit) -> Result<Unit, DbError> {

@@ -13,23 +13,29 @@ use std::collections::HashMap;
 
 use qibao_core::contribution::{WageBasis, declared_monthly_wage};
 use qibao_core::employment::{
-    ActiveRelation, EmployeeItemKind, EnrolmentRefusal, IdType, check_identity,
-    check_no_active_relation, enrolment_periods, id_spellings, name_matches,
+    ActiveRelation, AssessmentKind, EmployeeItemKind, EnrolmentRefusal, ExcludedLine, IdType,
+    PlannedLine, check_identity, check_no_active_relation, enrolment_periods, id_spellings,
+    name_matches,
 };
 use qibao_core::ids::Gender;
 use qibao_core::insurance::Insurance;
-use qibao_core::rules::{check_first_work_date, clamp_labour_contract, enrolment_plan};
+use qibao_core::rules::{
+    EnrolmentPlan, check_first_work_date, clamp_labour_contract, enrolment_plan,
+};
 use qibao_core::{Money, Period};
+use qibao_db::assessments::Assessment;
 use qibao_db::business_items as items_db;
 use qibao_db::employees as emp_db;
-use qibao_db::ids::{PersonId, UnitId};
-use qibao_db::rows::{NewEmployment, NewPerson};
+use qibao_db::ids::{BusinessItemId, EmploymentId, PersonId, UnitId};
+use qibao_db::rows::{Employment, NewEmployment, NewPerson, Person};
 use qibao_db::{DbConn, repo};
 use serde_json::json;
 use time::{Date, PrimitiveDateTime};
 
 use super::effects::{Effects, GeneralFields, after_json};
-use super::lines::{create_lines, line_summary, plan_error, plan_for, refusal};
+use super::lines::{
+    PersonHistory, create_lines, line_summary, plan_error, plan_for, planned_rows, refusal,
+};
 use super::{
     DONE, EnrolmentResult, LabourContractNotice, LineDto, LineTotals, PersonDto, RelationDto,
     active_relations, retryable,
@@ -61,7 +67,8 @@ pub struct EnrolInput {
 }
 
 /// 单位职工参保登记/续保 (R-EMP-1…4), in one transaction, run once more
-/// when a concurrent request took the same ID or relation first.
+/// when a concurrent request took the same ID or relation first. One
+/// enrolment is a batch of one ([`enrol_batch`]).
 pub fn enrol(
     conn: &mut DbConn,
     who: &Actor,
@@ -70,18 +77,160 @@ pub fn enrol(
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<EnrolmentResult, AppError> {
-    transaction_with_retry(conn, |c| enrol_in(c, who, unit_id, input, today, now))
+    transaction_with_retry(conn, |c| {
+        let mut out = enrol_batch(
+            c,
+            who,
+            unit_id,
+            std::slice::from_ref(input),
+            BatchMode::Write,
+            today,
+            now,
+        )?;
+        match out.pop() {
+            Some(Ok(Some(result))) => Ok(result),
+            Some(Err(e)) => Err(e),
+            _ => Err(AppError::internal_cause("an enrolment without its result")),
+        }
+    })
 }
 
-fn enrol_in(
+/// Whether a batch stores what it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchMode {
+    /// Decide and store (the endpoint, an import's commit).
+    Write,
+    /// Decide every rule, store nothing for persons new to the system (an
+    /// import's validation; a continued person is still run through its
+    /// writes, in the caller's transaction, which the caller rolls back).
+    Check,
+}
+
+/// 单位职工参保登记/续保 of many persons in the caller's transaction (an
+/// import, or one request): every rule of [`enrol`] for each input, one
+/// answer per input, in order (`Ok(None)`: checked only). A refused input
+/// writes nothing and does not stop the others. A person already known to
+/// the system (any spelling of the ID) is continued on its own, in a
+/// savepoint; persons new to the system are decided from the unit's
+/// parameters alone and written together, a few multi-row statements for
+/// the whole batch. An `Err` of the whole batch is a failure of storage
+/// (or a concurrent change): the caller rolls back.
+pub fn enrol_batch(
     conn: &mut DbConn,
     who: &Actor,
     unit_id: UnitId,
-    input: &EnrolInput,
+    inputs: &[EnrolInput],
+    mode: BatchMode,
     today: Date,
     now: PrimitiveDateTime,
-) -> Result<EnrolmentResult, AppError> {
+) -> Result<Vec<Result<Option<EnrolmentResult>, AppError>>, AppError> {
     let mut ctx = UnitContext::load(conn, unit_id)?;
+    // Who is known already: one lookup for the batch.
+    let spellings: Vec<Vec<String>> = inputs.iter().map(|i| id_spellings(&i.id_number)).collect();
+    let all: Vec<String> = spellings.iter().flatten().cloned().collect();
+    let known = emp_db::find_by_id_spellings(conn, &all)?;
+    let mut out: Vec<Result<Option<EnrolmentResult>, AppError>> = Vec::with_capacity(inputs.len());
+    let mut new_rows: Vec<(usize, Decided)> = Vec::new();
+    let mut first_of: HashMap<String, usize> = HashMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let existing: Vec<Person> = known
+            .iter()
+            .filter(|p| spellings[i].contains(&p.id_number))
+            .cloned()
+            .collect();
+        if !existing.is_empty() {
+            let r = qibao_db::conn::transaction(conn, |c| {
+                enrol_known(c, &mut ctx, who, unit_id, input, existing, today, now)
+            });
+            match r {
+                Err(e) if e.code() == ErrorCode::RetryConflict => return Err(e),
+                Err(e) if matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) => {
+                    return Err(e);
+                }
+                r => out.push(r.map(Some)),
+            }
+            continue;
+        }
+        // The same new person twice in one batch: the later one is refused
+        // as the second request would be.
+        let key = spellings[i].first().cloned().unwrap_or_default();
+        if let Some(first) = first_of.get(&key) {
+            let msg = format!(
+                "与本批第{}条是同一人员（证件号码相同），不能重复参保",
+                first + 1
+            );
+            out.push(Err(AppError::new(ErrorCode::AlreadyEnrolled)
+                .with_detail(msg.clone())
+                .with_field_error("id_number", msg)));
+            continue;
+        }
+        first_of.insert(key, i);
+        let decided = decide(&mut ctx, unit_id, input, &Known::default(), today).and_then(|d| {
+            let planned = PersonHistory::default().plan(&d.periods, &d.insurances, &d.unit_starts);
+            d.with_plan(planned)
+        });
+        match decided {
+            Ok(d) => {
+                out.push(Ok(None));
+                new_rows.push((i, d));
+            }
+            Err(e) => out.push(Err(e)),
+        }
+    }
+    if mode == BatchMode::Write && !new_rows.is_empty() {
+        for (i, result) in write_new(conn, &mut ctx, who, unit_id, inputs, new_rows, now)? {
+            out[i] = Ok(Some(result));
+        }
+    }
+    Ok(out)
+}
+
+/// What is known of a person before the enrolment.
+#[derive(Debug, Clone, Default)]
+struct Known {
+    /// The persons registered under any spelling of the ID.
+    existing: Vec<Person>,
+    /// Whether this unit employs or employed one of them.
+    employed_here: bool,
+    /// Their active relations.
+    active: Vec<(Employment, ActiveRelation)>,
+}
+
+/// An enrolment decided by the rules: everything it will write.
+struct Decided {
+    insurances: Vec<Insurance>,
+    primary: Option<Person>,
+    name_differs: bool,
+    plan: EnrolmentPlan,
+    window: u8,
+    labour_contract_periods: Option<(Period, Period)>,
+    periods: Vec<(Period, AssessmentKind)>,
+    unit_starts: HashMap<Insurance, Period>,
+    planned: Vec<PlannedLine>,
+    excluded: Vec<ExcludedLine>,
+    declared: Money,
+}
+
+impl Decided {
+    fn with_plan(
+        mut self,
+        (planned, excluded): (Vec<PlannedLine>, Vec<ExcludedLine>),
+    ) -> Result<Decided, AppError> {
+        self.planned = planned;
+        self.excluded = excluded;
+        Ok(self)
+    }
+}
+
+/// Every rule of an enrolment on what is known (R-EMP-1…3, R-ID, R-WAGE-2);
+/// the lines are planned by the caller from the person's history.
+fn decide(
+    ctx: &mut UnitContext,
+    unit_id: UnitId,
+    input: &EnrolInput,
+    known: &Known,
+    today: Date,
+) -> Result<Decided, AppError> {
     let insurances: Vec<Insurance> = match &input.insurances {
         Some(list) => list.clone(),
         None => ctx
@@ -110,18 +259,14 @@ fn enrol_in(
     // its identity is proven (身份验证): the registered name, or a unit
     // that employs or employed the person. A mismatch shows nothing of the
     // record, whatever it holds (paying elsewhere or not).
-    let existing = emp_db::find_by_id_spellings(conn, &id_spellings(&input.id_number))?;
-    let ids: Vec<PersonId> = existing.iter().map(|p| p.id).collect();
+    let existing = &known.existing;
     let name_matched = if existing.is_empty() {
         true
     } else {
         let names: Vec<&str> = existing.iter().map(|p| p.name.as_str()).collect();
-        let employed_here = emp_db::employments_of_persons(conn, &ids)?
-            .iter()
-            .any(|e| e.unit_id == unit_id);
-        check_identity(&names, &input.name, employed_here).map_err(refusal)?
+        check_identity(&names, &input.name, known.employed_here).map_err(refusal)?
     };
-    let active = active_relations(conn, &ids)?;
+    let active = &known.active;
     let primary = existing
         .iter()
         .find(|p| active.iter().any(|(e, _)| e.person_id == p.id))
@@ -157,84 +302,95 @@ fn enrol_in(
     let unit_starts = ctx.starts(&insurances);
     let labour_contract_periods = clamp_labour_contract(&plan, unit_starts.values().min().copied());
     let periods = enrolment_periods(&plan);
-    let (planned, excluded) = plan_for(conn, unit_id, &ids, &periods, &insurances, &unit_starts)?;
-
-    // The person: continued, or created with the ID claimed.
-    let (person, created, person_before, person_after) = match primary {
-        Some(p) => {
-            let before = GeneralFields::of(&p);
-            let after = GeneralFields {
-                phone: Some(input.phone.clone()),
-                address: input.address.clone().or(p.address.clone()),
-                first_work_date: p.first_work_date.or(input.first_work_date),
-            };
-            if after == before {
-                (p, false, None, None)
-            } else {
-                let updated = emp_db::update_general(
-                    conn,
-                    p.id,
-                    &emp_db::PersonGeneralChange {
-                        phone: after.phone.clone(),
-                        address: after.address.clone(),
-                        first_work_date: after.first_work_date,
-                        updated_at: now,
-                    },
-                )?;
-                (updated, false, Some(before), Some(after))
-            }
-        }
-        None => {
-            let person_no = repo::next_sequence(conn, "person_no")?.to_string();
-            let p = repo::insert_person(
-                conn,
-                &NewPerson {
-                    person_no,
-                    id_type: input.id_type.code().to_string(),
-                    id_number: input.id_number.clone(),
-                    name: input.name.clone(),
-                    gender: input.gender.code().to_string(),
-                    birth_date: input.birth_date,
-                    nationality: input.nationality.clone(),
-                    phone: Some(input.phone.clone()),
-                    address: input.address.clone(),
-                    first_work_date: input.first_work_date,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .map_err(retryable)?;
-            emp_db::claim_id_key(conn, &input.id_number, p.id).map_err(retryable)?;
-            (p, true, None, None)
-        }
-    };
-
     let declared = declared_monthly_wage(WageBasis::Monthly {
         wage: input.monthly_wage,
     })?;
-    let mut relations = Vec::new();
-    let mut relation_of = HashMap::new();
-    for ins in &insurances {
-        let e = repo::insert_employment(
+    Ok(Decided {
+        insurances,
+        primary,
+        name_differs,
+        plan,
+        window,
+        labour_contract_periods,
+        periods,
+        unit_starts,
+        planned: Vec::new(),
+        excluded: Vec::new(),
+        declared,
+    })
+}
+
+/// The enrolment of a person the system knows (续保), on its own.
+#[allow(clippy::too_many_arguments)]
+fn enrol_known(
+    conn: &mut DbConn,
+    ctx: &mut UnitContext,
+    who: &Actor,
+    unit_id: UnitId,
+    input: &EnrolInput,
+    existing: Vec<Person>,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<EnrolmentResult, AppError> {
+    let ids: Vec<PersonId> = existing.iter().map(|p| p.id).collect();
+    let employed_here = emp_db::employments_of_persons(conn, &ids)?
+        .iter()
+        .any(|e| e.unit_id == unit_id);
+    let known = Known {
+        active: active_relations(conn, &ids)?,
+        existing,
+        employed_here,
+    };
+    let d = decide(ctx, unit_id, input, &known, today)?;
+    let planned = plan_for(
+        conn,
+        unit_id,
+        &ids,
+        &d.periods,
+        &d.insurances,
+        &d.unit_starts,
+    )?;
+    let d = d.with_plan(planned)?;
+    let p = d
+        .primary
+        .clone()
+        .ok_or_else(|| AppError::internal_cause("a known person without a record"))?;
+
+    // The person continued; general fields as given.
+    let before = GeneralFields::of(&p);
+    let after = GeneralFields {
+        phone: Some(input.phone.clone()),
+        address: input.address.clone().or(p.address.clone()),
+        first_work_date: p.first_work_date.or(input.first_work_date),
+    };
+    let (person, person_before, person_after) = if after == before {
+        (p, None, None)
+    } else {
+        let updated = emp_db::update_general(
             conn,
-            &NewEmployment {
-                unit_id,
-                person_id: person.id,
-                insurance: ins.code().to_string(),
-                start_date: input.start_date,
-                stop_date: None,
-                stop_reason: None,
-                status: repo::ACTIVE.to_string(),
-                monthly_wage_fen: declared.fen(),
-                created_at: now,
+            p.id,
+            &emp_db::PersonGeneralChange {
+                phone: after.phone.clone(),
+                address: after.address.clone(),
+                first_work_date: after.first_work_date,
                 updated_at: now,
             },
-        )
+        )?;
+        (updated, Some(before), Some(after))
+    };
+    let relations: Vec<Employment> = d
+        .insurances
+        .iter()
+        .map(|ins| {
+            repo::insert_employment(
+                conn,
+                &new_relation(unit_id, person.id, *ins, input, &d, now),
+            )
+        })
+        .collect::<Result<_, _>>()
         .map_err(retryable)?;
-        relation_of.insert(*ins, e.id);
-        relations.push(e);
-    }
-
+    let relation_of: HashMap<Insurance, EmploymentId> =
+        relations.iter().map(|e| (e.insurance, e.id)).collect();
     let item = items::record(
         conn,
         who,
@@ -249,27 +405,220 @@ fn enrol_in(
     )?;
     let rows = create_lines(
         conn,
-        &mut ctx,
+        ctx,
         person.id,
         &relation_of,
-        declared,
-        &planned,
+        d.declared,
+        &d.planned,
         item.id,
         now,
     )?;
-    let lines = LineDto::many(&rows)?;
+    let enrolled = Enrolled {
+        person,
+        created: false,
+        person_before,
+        person_after,
+        relations,
+        rows,
+        item_id: item.id,
+    };
+    let (result, after) = outcome(input, &d, enrolled)?;
+    items_db::set_after(conn, item.id, &after, now)?;
+    Ok(result)
+}
 
+fn new_relation(
+    unit_id: UnitId,
+    person_id: PersonId,
+    insurance: Insurance,
+    input: &EnrolInput,
+    d: &Decided,
+    now: PrimitiveDateTime,
+) -> NewEmployment {
+    NewEmployment {
+        unit_id,
+        person_id,
+        insurance: insurance.code().to_string(),
+        start_date: input.start_date,
+        stop_date: None,
+        stop_reason: None,
+        status: repo::ACTIVE.to_string(),
+        monthly_wage_fen: d.declared.fen(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// What one enrolment wrote.
+struct Enrolled {
+    person: Person,
+    created: bool,
+    person_before: Option<GeneralFields>,
+    person_after: Option<GeneralFields>,
+    relations: Vec<Employment>,
+    rows: Vec<Assessment>,
+    item_id: BusinessItemId,
+}
+
+/// Persons new to the system, written together: person numbers reserved
+/// at once, then persons, ID claims, relations, business items, lines and
+/// the items' after-values, each as multi-row statements for the batch.
+fn write_new(
+    conn: &mut DbConn,
+    ctx: &mut UnitContext,
+    who: &Actor,
+    unit_id: UnitId,
+    inputs: &[EnrolInput],
+    rows: Vec<(usize, Decided)>,
+    now: PrimitiveDateTime,
+) -> Result<Vec<(usize, EnrolmentResult)>, AppError> {
+    let count = i64::try_from(rows.len()).map_err(AppError::internal_cause)?;
+    let first_no = repo::reserve_sequence(conn, "person_no", count)?;
+    let new_persons: Vec<NewPerson> = rows
+        .iter()
+        .zip(first_no..)
+        .map(|((i, _), no)| {
+            let input = &inputs[*i];
+            NewPerson {
+                person_no: no.to_string(),
+                id_type: input.id_type.code().to_string(),
+                id_number: input.id_number.clone(),
+                name: input.name.clone(),
+                gender: input.gender.code().to_string(),
+                birth_date: input.birth_date,
+                nationality: input.nationality.clone(),
+                phone: Some(input.phone.clone()),
+                address: input.address.clone(),
+                first_work_date: input.first_work_date,
+                created_at: now,
+                updated_at: now,
+            }
+        })
+        .collect();
+    let persons: HashMap<String, Person> = qibao_db::bulk::insert_persons(conn, &new_persons)
+        .map_err(retryable)?
+        .into_iter()
+        .map(|p| (p.person_no.clone(), p))
+        .collect();
+    let persons: Vec<Person> = new_persons
+        .iter()
+        .map(|n| {
+            persons
+                .get(&n.person_no)
+                .cloned()
+                .ok_or_else(|| AppError::internal_cause("a batch person not returned"))
+        })
+        .collect::<Result<_, _>>()?;
+    let claims: Vec<(String, PersonId)> = persons
+        .iter()
+        .map(|p| (p.id_number.clone(), p.id))
+        .collect();
+    qibao_db::bulk::claim_id_keys(conn, &claims).map_err(retryable)?;
+
+    let mut new_relations = Vec::new();
+    for ((i, d), person) in rows.iter().zip(&persons) {
+        for ins in &d.insurances {
+            new_relations.push(new_relation(unit_id, person.id, *ins, &inputs[*i], d, now));
+        }
+    }
+    let mut relations_of: HashMap<PersonId, Vec<Employment>> = HashMap::new();
+    for e in qibao_db::bulk::insert_employments(conn, &new_relations).map_err(retryable)? {
+        relations_of.entry(e.person_id).or_default().push(e);
+    }
+
+    // One business item each; the marker in `after` pairs each stored item
+    // with its row until the after-values replace it below.
+    let records: Vec<ItemRecord<'_>> = (0..rows.len())
+        .map(|k| ItemRecord {
+            unit_id: Some(unit_id),
+            kind: EmployeeItemKind::Enrolment.item_kind(),
+            status: DONE,
+            before: None,
+            after: Some(json!({ "batch_row": k })),
+        })
+        .collect();
+    let mut item_of: Vec<Option<BusinessItemId>> = vec![None; rows.len()];
+    for item in items::record_many(conn, who, records, now)? {
+        let k = item
+            .after_json
+            .as_deref()
+            .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+            .and_then(|v| v["batch_row"].as_u64())
+            .and_then(|k| usize::try_from(k).ok())
+            .ok_or_else(|| AppError::internal_cause("a batch item without its row"))?;
+        if let Some(slot) = item_of.get_mut(k) {
+            *slot = Some(item.id);
+        }
+    }
+
+    let mut new_lines = Vec::new();
+    for (k, ((_, d), person)) in rows.iter().zip(&persons).enumerate() {
+        let item_id =
+            item_of[k].ok_or_else(|| AppError::internal_cause("a batch row without its item"))?;
+        let relation_of: HashMap<Insurance, EmploymentId> = relations_of
+            .get(&person.id)
+            .map(|v| v.iter().map(|e| (e.insurance, e.id)).collect())
+            .unwrap_or_default();
+        new_lines.extend(planned_rows(
+            ctx,
+            person.id,
+            &relation_of,
+            d.declared,
+            &d.planned,
+            item_id,
+            now,
+        )?);
+    }
+    let mut lines_of: HashMap<PersonId, Vec<Assessment>> = HashMap::new();
+    for l in qibao_db::bulk::insert_assessments_returning(conn, &new_lines).map_err(retryable)? {
+        lines_of.entry(l.person_id).or_default().push(l);
+    }
+
+    let mut out = Vec::with_capacity(rows.len());
+    let mut afters = Vec::with_capacity(rows.len());
+    for (k, ((i, d), person)) in rows.into_iter().zip(persons).enumerate() {
+        let item_id =
+            item_of[k].ok_or_else(|| AppError::internal_cause("a batch row without its item"))?;
+        let mut lines = lines_of.remove(&person.id).unwrap_or_default();
+        lines.sort_by_key(|l| l.id);
+        let mut relations = relations_of.remove(&person.id).unwrap_or_default();
+        relations.sort_by_key(|e| e.id);
+        let enrolled = Enrolled {
+            person,
+            created: true,
+            person_before: None,
+            person_after: None,
+            relations,
+            rows: lines,
+            item_id,
+        };
+        let (result, after) = outcome(&inputs[i], &d, enrolled)?;
+        afters.push((item_id, after));
+        out.push((i, result));
+    }
+    items_db::set_after_many(conn, &afters, now)?;
+    Ok(out)
+}
+
+/// The answer to the unit and the item's after-values (summary and
+/// effects, what a revocation undoes), from what was written.
+fn outcome(
+    input: &EnrolInput,
+    d: &Decided,
+    e: Enrolled,
+) -> Result<(EnrolmentResult, String), AppError> {
+    let lines = LineDto::many(&e.rows)?;
     let mut messages = Vec::new();
-    if !created {
+    if !e.created {
         messages.push(format!(
             "该人员已有个人编号{}，本次为续保，未新建人员",
-            person.person_no
+            e.person.person_no
         ));
     }
-    if name_differs {
+    if d.name_differs {
         messages.push(format!(
             "填写的姓名“{}”与登记的姓名“{}”不一致，已按登记信息办理；如登记有误，请携带证明材料到经办机构柜台变更",
-            input.name, person.name
+            input.name, e.person.name
         ));
     }
     if let Some(from) = &input.converted_from {
@@ -278,58 +627,60 @@ fn enrol_in(
             input.id_number
         ));
     }
-    let labour_contract = labour_contract_periods.map(|(from, to)| {
+    let labour_contract = d.labour_contract_periods.map(|(from, to)| {
         let message = format!(
-            "本次参工时间早于可自动补缴的期间（当月及前{window}个月），已从{}起参保；{from}至{to}的缴费须另行申请劳动合同补缴",
-            plan.current_period
+            "本次参工时间早于可自动补缴的期间（当月及前{}个月），已从{}起参保；{from}至{to}的缴费须另行申请劳动合同补缴",
+            d.window, d.plan.current_period
         );
         messages.push(message.clone());
         LabourContractNotice { from, to, message }
     });
-    if excluded.iter().any(|e| e.reason == "paid_elsewhere") {
+    if d.excluded.iter().any(|x| x.reason == "paid_elsewhere") {
         messages.push(
             "该人员当月养老保险已在原单位缴纳，本单位当月只核定工伤保险，该工伤保险费不予退费"
                 .to_string(),
         );
     }
-
     let effects = Effects {
-        person_id: person.id,
-        person_no: person.person_no.clone(),
-        person_created: created,
-        person_before,
-        person_after,
-        employments_created: relations.iter().map(|e| e.id).collect(),
+        person_id: e.person.id,
+        person_no: e.person.person_no.clone(),
+        person_created: e.created,
+        person_before: e.person_before,
+        person_after: e.person_after,
+        employments_created: e.relations.iter().map(|r| r.id).collect(),
         employments_changed: Vec::new(),
-        lines_created: rows.iter().map(|r| r.id).collect(),
+        lines_created: e.rows.iter().map(|r| r.id).collect(),
         lines_cancelled: Vec::new(),
     };
     let summary = json!({
-        "person_no": person.person_no, "name": person.name, "id_number": person.id_number,
-        "person_created": created, "start_date": input.start_date,
-        "insurances": insurances, "declared_wage": declared,
+        "person_no": e.person.person_no, "name": e.person.name, "id_number": e.person.id_number,
+        "person_created": e.created, "start_date": input.start_date,
+        "insurances": d.insurances, "declared_wage": d.declared,
         "lines": line_summary(&lines),
         "labour_contract_back_pay": labour_contract.as_ref().map(|l| json!({"from": l.from, "to": l.to})),
     });
-    items_db::set_after(conn, item.id, &after_json(summary, &effects)?, now)?;
-
-    Ok(EnrolmentResult {
-        business_item_id: item.id.0,
-        person: PersonDto::of(&person),
-        person_created: created,
-        id_number_converted_from: input.converted_from.clone(),
-        declared_wage: declared,
-        relations: relations
-            .iter()
-            .map(RelationDto::of)
-            .collect::<Result<_, _>>()?,
-        start_period: plan.start_period,
-        current_period: plan.current_period,
-        back_pay_periods: plan.back_pay_periods.clone(),
-        totals: LineTotals::of(&lines),
-        lines,
-        excluded,
-        labour_contract_back_pay: labour_contract,
-        messages,
-    })
+    let after = after_json(summary, &effects)?;
+    Ok((
+        EnrolmentResult {
+            business_item_id: e.item_id.0,
+            person: PersonDto::of(&e.person),
+            person_created: e.created,
+            id_number_converted_from: input.converted_from.clone(),
+            declared_wage: d.declared,
+            relations: e
+                .relations
+                .iter()
+                .map(RelationDto::of)
+                .collect::<Result<_, _>>()?,
+            start_period: d.plan.start_period,
+            current_period: d.plan.current_period,
+            back_pay_periods: d.plan.back_pay_periods.clone(),
+            totals: LineTotals::of(&lines),
+            lines,
+            excluded: d.excluded.clone(),
+            labour_contract_back_pay: labour_contract,
+            messages,
+        },
+        after,
+    ))
 }

@@ -64,7 +64,8 @@ pub(crate) fn plan_error(e: EnrolmentError) -> AppError {
 
 // ---------------------------------------------------------------- lines
 
-/// Creates the planned lines as pending, at each period's parameters.
+/// Creates the planned lines as pending, at each period's parameters (one
+/// multi-row statement).
 #[allow(clippy::too_many_arguments)]
 pub fn create_lines(
     conn: &mut DbConn,
@@ -76,6 +77,25 @@ pub fn create_lines(
     item_id: BusinessItemId,
     now: PrimitiveDateTime,
 ) -> Result<Vec<Assessment>, AppError> {
+    let rows = planned_rows(ctx, person_id, relation_of, declared, planned, item_id, now)?;
+    let mut stored =
+        qibao_db::bulk::insert_assessments_returning(conn, &rows).map_err(retryable)?;
+    stored.sort_by_key(|l| l.id);
+    Ok(stored)
+}
+
+/// The planned lines as rows to store: pending, each at its period's
+/// base, rates and work-injury rating (R-MON-2, R-POL-3).
+#[allow(clippy::too_many_arguments)]
+pub fn planned_rows(
+    ctx: &mut UnitContext,
+    person_id: PersonId,
+    relation_of: &HashMap<Insurance, EmploymentId>,
+    declared: Money,
+    planned: &[PlannedLine],
+    item_id: BusinessItemId,
+    now: PrimitiveDateTime,
+) -> Result<Vec<NewAssessment>, AppError> {
     let mut out = Vec::with_capacity(planned.len());
     for pl in planned {
         let employment_id = *relation_of
@@ -88,28 +108,23 @@ pub fn create_lines(
             None
         };
         let line = assess_one(ctx.params(pl.period)?, base, pl.insurance, injury)?;
-        let row = lines_db::insert(
-            conn,
-            &NewAssessment {
-                unit_id: ctx.unit.id,
-                person_id,
-                employment_id,
-                insurance: pl.insurance.code().to_string(),
-                period: pl.period.yyyymm(),
-                kind: pl.kind.code().to_string(),
-                base_fen: line.base.fen(),
-                unit_rate_ppm: line.unit_rate.ppm(),
-                individual_rate_ppm: line.individual_rate.ppm(),
-                unit_fen: line.unit_amount.fen(),
-                individual_fen: line.individual_amount.fen(),
-                status: lines_db::PENDING.to_string(),
-                source_item_id: Some(item_id),
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .map_err(retryable)?;
-        out.push(row);
+        out.push(NewAssessment {
+            unit_id: ctx.unit.id,
+            person_id,
+            employment_id,
+            insurance: pl.insurance.code().to_string(),
+            period: pl.period.yyyymm(),
+            kind: pl.kind.code().to_string(),
+            base_fen: line.base.fen(),
+            unit_rate_ppm: line.unit_rate.ppm(),
+            individual_rate_ppm: line.individual_rate.ppm(),
+            unit_fen: line.unit_amount.fen(),
+            individual_fen: line.individual_amount.fen(),
+            status: lines_db::PENDING.to_string(),
+            source_item_id: Some(item_id),
+            created_at: now,
+            updated_at: now,
+        });
     }
     Ok(out)
 }
@@ -136,9 +151,6 @@ pub fn plan_for(
             .into_iter()
             .filter_map(|p| Period::from_yyyymm(p).ok())
             .collect();
-    let plan = plan_lines(periods, insurances, &statuses, &|p| {
-        pension_elsewhere(p, &spans, &assessed)
-    });
     let first = periods.iter().map(|(p, _)| p.yyyymm()).min().unwrap_or(0);
     let mut here: Vec<(Period, Insurance)> = Vec::new();
     for ins in insurances {
@@ -146,10 +158,44 @@ pub fn plan_for(
             here.push((l.period, *ins));
         }
     }
-    let (lines, mut excluded) = exclude_at_unit(plan.lines, unit_starts, &here);
-    let mut all = plan.excluded;
-    all.append(&mut excluded);
-    Ok((lines, all))
+    let history = PersonHistory {
+        statuses,
+        spans,
+        assessed,
+        here,
+    };
+    Ok(history.plan(periods, insurances, unit_starts))
+}
+
+/// What the planning of a person's lines reads: statuses (R-EMP-7), the
+/// pension relations and lines at other units (R-EMP-4) and the live lines
+/// here. A person new to the system has none of them
+/// ([`PersonHistory::default`]).
+#[derive(Debug, Clone, Default)]
+pub struct PersonHistory {
+    pub statuses: Vec<qibao_core::employment::PersonStatus>,
+    pub spans: Vec<CoverSpan>,
+    pub assessed: Vec<Period>,
+    pub here: Vec<(Period, Insurance)>,
+}
+
+impl PersonHistory {
+    /// The lines to create and those left out, decided by the rules of
+    /// `qibao_core::employment`.
+    pub fn plan(
+        &self,
+        periods: &[(Period, AssessmentKind)],
+        insurances: &[Insurance],
+        unit_starts: &HashMap<Insurance, Period>,
+    ) -> (Vec<PlannedLine>, Vec<ExcludedLine>) {
+        let plan = plan_lines(periods, insurances, &self.statuses, &|p| {
+            pension_elsewhere(p, &self.spans, &self.assessed)
+        });
+        let (lines, mut excluded) = exclude_at_unit(plan.lines, unit_starts, &self.here);
+        let mut all = plan.excluded;
+        all.append(&mut excluded);
+        (lines, all)
+    }
 }
 
 pub(crate) fn line_summary(lines: &[LineDto]) -> Value {

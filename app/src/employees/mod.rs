@@ -48,7 +48,7 @@ pub mod verify;
 pub use add_insurance::{AddInsuranceInput, add_insurance};
 pub use detail::{EmployeeDetail, SpecialStatusDto, YearBase, bases_by_year};
 pub use effects::{Effects, GeneralFields, RelationChange, RelationState};
-pub use enrol::{EnrolInput, enrol};
+pub use enrol::{BatchMode, EnrolInput, enrol, enrol_batch};
 pub use info_change::{GeneralChange, update_general};
 pub use lines::{create_lines, plan_for};
 pub use list::{EmployeePage, EmployeeRow, ListFilter};

@@ -18,7 +18,7 @@ use time::{Date, PrimitiveDateTime};
 use super::rows::{self, StoredRow};
 use super::{ImportProblem, Stored, kind_of, stored_of};
 use crate::actor::{Actor, Channel};
-use crate::employees::{self, requests};
+use crate::employees::{self, BatchMode, requests};
 use crate::error::{AppError, ErrorCode, ErrorKind, corrupt};
 use crate::jobs::Progress;
 use crate::wage_declarations::{self as wages, WageDeclarationRequest};
@@ -72,6 +72,8 @@ fn is_row_refusal(e: &AppError) -> bool {
 }
 
 struct Run<'a> {
+    /// Validation checks; the commit writes.
+    mode: BatchMode,
     kind: TemplateKind,
     import: &'a Import,
     stored: &'a Stored,
@@ -200,6 +202,8 @@ fn run_rows(
     };
     if run.kind == TemplateKind::WageDeclaration {
         wage_rows(conn, run, &runnable, &mut out)?;
+    } else if run.kind == TemplateKind::Enrolment {
+        enrolment_rows(conn, run, &runnable, &mut out, progress, total)?;
     } else {
         for (i, row) in runnable.iter().enumerate() {
             one_row(conn, run, row, &mut out)?;
@@ -213,6 +217,54 @@ fn run_rows(
     problems.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     out.problems = problems;
     Ok(out)
+}
+
+/// Rows per enrolment batch: bounds the memory of a large file.
+const ENROLMENT_BATCH: usize = 2_000;
+
+/// Enrolment rows go through [`employees::enrol_batch`] (the use case of
+/// the endpoint) a batch at a time.
+fn enrolment_rows(
+    conn: &mut DbConn,
+    run: &Run<'_>,
+    rows: &[&StoredRow],
+    out: &mut Outcome,
+    progress: &dyn Progress,
+    total: i64,
+) -> Result<(), AppError> {
+    let mut parsed = Vec::with_capacity(rows.len());
+    for row in rows {
+        match requests::parse_enrolment(&rows::enrolment(row), run.today) {
+            Ok(input) => parsed.push((row.n, input)),
+            Err(errors) => run.field_errors(row.n, &errors, &mut out.problems),
+        }
+    }
+    let mut done = rows.len() - parsed.len();
+    for chunk in parsed.chunks(ENROLMENT_BATCH) {
+        let inputs: Vec<employees::EnrolInput> = chunk.iter().map(|(_, i)| i.clone()).collect();
+        let results = employees::enrol_batch(
+            conn,
+            &run.who,
+            run.import.unit_id,
+            &inputs,
+            run.mode,
+            run.today,
+            run.now,
+        )?;
+        for ((n, _), r) in chunk.iter().zip(results) {
+            match r {
+                Ok(Some(result)) => {
+                    out.persons_created += usize::from(result.person_created);
+                    out.lines_created += result.lines.len();
+                }
+                Ok(None) => {}
+                Err(e) => run.refusal(*n, &e, &mut out.problems)?,
+            }
+        }
+        done += chunk.len();
+        progress.set(i64::try_from(done).unwrap_or(0), total);
+    }
+    Ok(())
 }
 
 /// The registered name of a person number must be the row's name.
@@ -248,22 +300,7 @@ fn one_row(
     let (who, today, now) = (&run.who, run.today, run.now);
     let unit_id = run.import.unit_id;
     match run.kind {
-        TemplateKind::Enrolment => {
-            let input = match requests::parse_enrolment(&rows::enrolment(row), today) {
-                Ok(i) => i,
-                Err(errors) => {
-                    run.field_errors(row.n, &errors, &mut out.problems);
-                    return Ok(());
-                }
-            };
-            match employees::enrol(conn, who, unit_id, &input, today, now) {
-                Ok(r) => {
-                    out.persons_created += usize::from(r.person_created);
-                    out.lines_created += r.lines.len();
-                }
-                Err(e) => run.refusal(row.n, &e, &mut out.problems)?,
-            }
-        }
+        TemplateKind::Enrolment | TemplateKind::WageDeclaration => {}
         TemplateKind::Suspension => {
             if !check_name(conn, run, row, out)? {
                 return Ok(());
@@ -332,7 +369,6 @@ fn one_row(
                 run.refusal(row.n, &e, &mut out.problems)?;
             }
         }
-        TemplateKind::WageDeclaration => {}
     }
     Ok(())
 }
@@ -445,6 +481,7 @@ pub(crate) fn run_validation(
     let (import, stored, rows) = load(conn, job)?;
     let kind = kind_of(&import)?;
     let run = Run {
+        mode: BatchMode::Check,
         kind,
         import: &import,
         stored: &stored,
@@ -516,6 +553,7 @@ pub(crate) fn run_commit(
     let (import, stored, rows) = load(conn, job)?;
     let kind = kind_of(&import)?;
     let run = Run {
+        mode: BatchMode::Write,
         kind,
         import: &import,
         stored: &stored,
