@@ -42,6 +42,10 @@ pub const RECOVER_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 struct Board {
+    /// Held while a worker claims a job and registers it as running here,
+    /// and while interrupted jobs are looked for: a job just claimed is
+    /// never taken for an interrupted one.
+    claiming: Mutex<()>,
     wake: Mutex<u64>,
     cv: Condvar,
     running: Mutex<HashMap<i64, Arc<(AtomicI64, AtomicI64)>>>,
@@ -230,11 +234,15 @@ fn run_one(
     node: &str,
 ) -> Result<bool, qibao_app::AppError> {
     let mut conn = pool.get()?;
-    let Some(job) = jobs::claim(&mut conn, node, clock.now_utc())? else {
-        return Ok(false);
+    let (job, cell) = {
+        let _claiming = board.inner.claiming.lock();
+        let Some(job) = jobs::claim(&mut conn, node, clock.now_utc())? else {
+            return Ok(false);
+        };
+        let cell = board.start(job.id, job.total);
+        (job, cell)
     };
     log::info!("job {} ({}) started on {node}", job.id, job.kind);
-    let cell = board.start(job.id, job.total);
     let done = Arc::new(AtomicBool::new(false));
     let beat = match pool.backend() {
         Backend::Postgres => Some(spawn_heartbeat(

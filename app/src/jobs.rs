@@ -91,7 +91,9 @@ pub fn job_path(id: JobId) -> String {
 impl JobDto {
     pub fn of(job: &Job) -> JobDto {
         let subject = match job.kind {
-            JobKind::ImportValidate | JobKind::ImportCommit => imports::import_path(job.subject_id),
+            JobKind::ImportValidate | JobKind::ImportCommit | JobKind::ImportRevoke => {
+                imports::import_path(job.subject_id)
+            }
         };
         JobDto {
             id: job.id.0,
@@ -179,6 +181,7 @@ pub fn run(
     let outcome = match job.kind {
         JobKind::ImportValidate => imports::run_validation(conn, job, node, today, now, progress),
         JobKind::ImportCommit => imports::run_commit(conn, job, node, today, now, progress),
+        JobKind::ImportRevoke => imports::run_revoke(conn, job, node, now, progress),
     };
     match outcome {
         Ok(state) => Ok(state),

@@ -436,6 +436,8 @@ codes! {
     ImportTemplateNotFound = "IMPORT_TEMPLATE_NOT_FOUND", NotFound, "没有该导入模板。可下载的模板：enrolment（职工参保登记）、suspension（职工停保）、wage_declaration（缴费工资申报）、insurance_change（职工险种增减）。";
     ImportNotValid = "IMPORT_NOT_VALID", Conflict, "导盘尚未校验通过，不能提交；请按校验报告修改后重新上传。";
     ImportDataChanged = "IMPORT_DATA_CHANGED", Conflict, "自校验以来单位数据已发生变化，部分行已不能办理，未提交任何数据；请查看校验报告。";
+    ImportNotCommitted = "IMPORT_NOT_COMMITTED", Conflict, "只有已提交的导盘可以撤销。";
+    ImportNotRevocable = "IMPORT_NOT_REVOCABLE", Conflict, "该导盘办理的业务已不能全部撤销，未撤销任何业务。";
     JobNotFound = "JOB_NOT_FOUND", NotFound, "没有找到该后台任务。";
 
     // ------------------------------------------------ public services

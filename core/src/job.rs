@@ -59,6 +59,8 @@ code_enum!(
         ImportValidate = "import_validate" / "导盘校验",
         /// Commits a validated import, all or nothing.
         ImportCommit = "import_commit" / "导盘提交",
+        /// Revokes every business item a committed import created, all or nothing (R-UNDO-1).
+        ImportRevoke = "import_revoke" / "导盘撤销",
     }
 );
 
@@ -87,6 +89,10 @@ code_enum!(
         Committed = "committed" / "已提交",
         /// A job failed for a reason of the system (not of a row); nothing was stored.
         Failed = "failed" / "处理失败",
+        /// Its revocation job is queued or running.
+        Revoking = "revoking" / "撤销中",
+        /// Every business item its commit created was revoked (R-UNDO-1).
+        Revoked = "revoked" / "已撤销",
     }
 );
 

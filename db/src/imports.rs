@@ -48,6 +48,9 @@ pub struct Import {
     pub committed_by: Option<String>,
     pub commit_channel: Option<String>,
     pub committed_at: Option<PrimitiveDateTime>,
+    pub revoked_at: Option<PrimitiveDateTime>,
+    pub revoked_by: Option<String>,
+    pub revoke_channel: Option<String>,
     pub updated_at: PrimitiveDateTime,
 }
 
@@ -206,6 +209,27 @@ pub fn request_commit(
     Ok(())
 }
 
+/// A revocation was asked for by `actor` (the import becomes `revoking`;
+/// the actor is kept where the commit's was: the revocation's items name
+/// them).
+pub fn request_revoke(
+    conn: &mut DbConn,
+    id: ImportId,
+    actor: &str,
+    channel: &str,
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(imports::table.find(id))
+        .set((
+            imports::state.eq(ImportState::Revoking.code()),
+            imports::revoked_by.eq(actor),
+            imports::revoke_channel.eq(channel),
+            imports::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The commit's outcome (in the commit's transaction).
 pub fn set_committed(
     conn: &mut DbConn,
@@ -220,6 +244,19 @@ pub fn set_committed(
             imports::result.eq(result),
             imports::item_ids.eq(item_ids),
             imports::committed_at.eq(now),
+            imports::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every item the import's commit created was revoked (in the revocation's
+/// transaction).
+pub fn set_revoked(conn: &mut DbConn, id: ImportId, now: PrimitiveDateTime) -> Result<(), DbError> {
+    diesel::update(imports::table.find(id))
+        .set((
+            imports::state.eq(ImportState::Revoked.code()),
+            imports::revoked_at.eq(now),
             imports::updated_at.eq(now),
         ))
         .execute(conn)?;

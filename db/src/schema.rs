@@ -821,6 +821,9 @@ diesel::table! {
         committed_by -> Nullable<Text>,
         commit_channel -> Nullable<Text>,
         committed_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        revoke_channel -> Nullable<Text>,
         updated_at -> Timestamp,
     }
 }

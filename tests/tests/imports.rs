@@ -890,3 +890,80 @@ fn cname(prefix: &str, i: usize) -> String {
         .collect();
     format!("{prefix}{digits}")
 }
+
+#[test]
+fn a_committed_import_is_revoked_all_or_nothing() {
+    let app = App::start("2023-04-20");
+    let tok = unit(&app, "91420500MA0IMPRT6X");
+    let rows: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({"id_number": person_id(800 + i), "name": cname("赵", i), "phone": "13807171234",
+                   "first_work_date": "2010-07-01", "start_date": "2023-04-01", "monthly_wage": "5000"})
+        })
+        .collect();
+    let commit_rows = |rows: &[Value]| {
+        let r = app.post_as(IMPORTS, &tok, &json!({"kind": "enrolment", "rows": rows}));
+        let import = validated(&app, &tok, &r);
+        assert_eq!(import["state"], "valid", "{import}");
+        let id = import["id"].as_i64().unwrap();
+        let (_, job) = commit(&app, &tok, id);
+        assert_eq!(job["state"], "succeeded", "{job}");
+        id
+    };
+    let before = row_count(&app, "persons");
+    let id = commit_rows(&rows);
+    assert_eq!(row_count(&app, "persons"), before + 3);
+    // Revoked: the persons it created and their lines are gone.
+    let r = app.post_as(&format!("{IMPORTS}/{id}/revocation"), &tok, &json!({}));
+    assert_eq!(r.status, 202, "{}", r.text);
+    let job = wait_job(&app, &tok, &location(&r));
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let import = app.get_as(&format!("{IMPORTS}/{id}"), &tok).body;
+    assert_eq!(import["state"], "revoked", "{import}");
+    assert!(import["revoked_at"].is_string());
+    assert_eq!(
+        app.get_as("/api/v1/portal/employees", &tok).body["total"],
+        0
+    );
+    let again = app.post_as(&format!("{IMPORTS}/{id}/revocation"), &tok, &json!({}));
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["job"]["id"], r.body["job"]["id"]);
+    app.post_as(&format!("{IMPORTS}/{id}/commit"), &tok, &json!({}))
+        .assert_problem(409, "IMPORT_NOT_VALID");
+
+    // A person suspended since: nothing of the import is revoked.
+    let id = commit_rows(&rows);
+    let list = app.get_as("/api/v1/portal/employees", &tok).body;
+    let no = list["items"][1]["person_no"].as_str().unwrap().to_owned();
+    let s = app.post_as(
+        &format!("/api/v1/portal/employees/{no}/suspensions"),
+        &tok,
+        &json!({"stop_date": "2023-04-15", "reason": "解除劳动合同"}),
+    );
+    assert_eq!(s.status, 201, "{}", s.text);
+    let r = app.post_as(&format!("{IMPORTS}/{id}/revocation"), &tok, &json!({}));
+    let job = wait_job(&app, &tok, &location(&r));
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["error"]["code"], "IMPORT_NOT_REVOCABLE");
+    assert!(
+        job["error"]["detail"].as_str().unwrap().contains(&no),
+        "{job}"
+    );
+    assert_eq!(
+        app.get_as("/api/v1/portal/employees", &tok).body["total"],
+        3
+    );
+    assert_eq!(
+        app.get_as(&format!("{IMPORTS}/{id}"), &tok).body["state"],
+        "committed"
+    );
+    // Not committed: refused.
+    let r = app.post_as(IMPORTS, &tok, &json!({"kind": "enrolment", "rows": rows}));
+    let open = validated(&app, &tok, &r);
+    app.post_as(
+        &format!("{IMPORTS}/{}/revocation", open["id"]),
+        &tok,
+        &json!({}),
+    )
+    .assert_problem(409, "IMPORT_NOT_COMMITTED");
+}

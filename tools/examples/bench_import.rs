@@ -63,7 +63,7 @@ fn workbook(n: usize) -> Vec<u8> {
                 ("id_number", id_number(i)),
                 ("name", cname("职工", i % 10_000)),
                 ("phone", format!("138{:08}", i)),
-                ("first_work_date", "2010-07-01".to_owned()),
+                ("first_work_date", "2015-07-01".to_owned()),
                 ("start_date", "2022-08-01".to_owned()),
                 ("monthly_wage", format!("{}.00", 4000 + i % 5000)),
             ]),

@@ -562,6 +562,44 @@ pub async fn create_import_commit(
     Ok(accepted(&out))
 }
 
+/// Revokes (撤销) every business item a committed import created, all or
+/// nothing, as a job (`Location`: the job): each item as its own
+/// revocation would (R-UNDO-1: not after a later change of the person, a
+/// line billed or paid since…); one item that cannot be revoked refuses
+/// the whole revocation (the job fails with `IMPORT_NOT_REVOCABLE`, naming
+/// the person). Asking again answers the first revocation's job.
+#[utoipa::path(
+    tag = "imports",
+    operation_id = "create_import_revocation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The import's id.")),
+    responses(
+        (status = 202, description = "The revocation job is queued (`Location`: the job).", body = ImportAccepted),
+        (status = 200, description = "Revoked or revoking already: the first revocation's job (`Idempotent-Replayed: true`).", body = ImportAccepted),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such import of this unit (`IMPORT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not committed (`IMPORT_NOT_COMMITTED`); a wage-base declaration, corrected by declaring again (`IMPORT_NOT_REVOCABLE`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/imports/{id}/revocation")]
+pub async fn create_import_revocation(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = import_id(&path)?;
+    let now = state.clock.now_utc();
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
+    let out = run_db(&state, move |conn| {
+        Ok(imports::revoke(conn, &who, unit_id, id, now)?)
+    })
+    .await?;
+    state.jobs.wake();
+    Ok(accepted(&out))
+}
+
 fn job_id(s: &str) -> Result<JobId, ApiError> {
     s.parse::<i64>()
         .ok()
@@ -636,6 +674,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_import)
         .service(get_import_report)
         .service(create_import_commit)
+        .service(create_import_revocation)
         .service(list_jobs)
         .service(get_job);
 }

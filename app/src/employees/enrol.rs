@@ -78,7 +78,8 @@ pub fn enrol(
     now: PrimitiveDateTime,
 ) -> Result<EnrolmentResult, AppError> {
     transaction_with_retry(conn, |c| {
-        let mut out = enrol_batch(
+        let mut out = None;
+        enrol_batch(
             c,
             who,
             unit_id,
@@ -86,8 +87,9 @@ pub fn enrol(
             BatchMode::Write,
             today,
             now,
+            &mut |_, r| out = Some(r),
         )?;
-        match out.pop() {
+        match out {
             Some(Ok(Some(result))) => Ok(result),
             Some(Err(e)) => Err(e),
             _ => Err(AppError::internal_cause("an enrolment without its result")),
@@ -108,13 +110,16 @@ pub enum BatchMode {
 
 /// 单位职工参保登记/续保 of many persons in the caller's transaction (an
 /// import, or one request): every rule of [`enrol`] for each input, one
-/// answer per input, in order (`Ok(None)`: checked only). A refused input
+/// answer per input to `answer` with the input's index, not in order
+/// (`Ok(None)`: checked only). Who is known is looked up once for the
+/// whole batch, before anything is written. A refused input
 /// writes nothing and does not stop the others. A person already known to
 /// the system (any spelling of the ID) is continued on its own, in a
 /// savepoint; persons new to the system are decided from the unit's
 /// parameters alone and written together, a few multi-row statements for
 /// the whole batch. An `Err` of the whole batch is a failure of storage
 /// (or a concurrent change): the caller rolls back.
+#[allow(clippy::too_many_arguments)]
 pub fn enrol_batch(
     conn: &mut DbConn,
     who: &Actor,
@@ -123,13 +128,13 @@ pub fn enrol_batch(
     mode: BatchMode,
     today: Date,
     now: PrimitiveDateTime,
-) -> Result<Vec<Result<Option<EnrolmentResult>, AppError>>, AppError> {
+    answer: &mut dyn FnMut(usize, Result<Option<EnrolmentResult>, AppError>),
+) -> Result<(), AppError> {
     let mut ctx = UnitContext::load(conn, unit_id)?;
     // Who is known already: one lookup for the batch.
     let spellings: Vec<Vec<String>> = inputs.iter().map(|i| id_spellings(&i.id_number)).collect();
     let all: Vec<String> = spellings.iter().flatten().cloned().collect();
     let known = emp_db::find_by_id_spellings(conn, &all)?;
-    let mut out: Vec<Result<Option<EnrolmentResult>, AppError>> = Vec::with_capacity(inputs.len());
     let mut new_rows: Vec<(usize, Decided)> = Vec::new();
     let mut first_of: HashMap<String, usize> = HashMap::new();
     for (i, input) in inputs.iter().enumerate() {
@@ -147,7 +152,7 @@ pub fn enrol_batch(
                 Err(e) if matches!(e.kind(), ErrorKind::Internal | ErrorKind::Unavailable) => {
                     return Err(e);
                 }
-                r => out.push(r.map(Some)),
+                r => answer(i, r.map(Some)),
             }
             continue;
         }
@@ -159,9 +164,12 @@ pub fn enrol_batch(
                 "与本批第{}条是同一人员（证件号码相同），不能重复参保",
                 first + 1
             );
-            out.push(Err(AppError::new(ErrorCode::AlreadyEnrolled)
-                .with_detail(msg.clone())
-                .with_field_error("id_number", msg)));
+            answer(
+                i,
+                Err(AppError::new(ErrorCode::AlreadyEnrolled)
+                    .with_detail(msg.clone())
+                    .with_field_error("id_number", msg)),
+            );
             continue;
         }
         first_of.insert(key, i);
@@ -170,20 +178,27 @@ pub fn enrol_batch(
             d.with_plan(planned)
         });
         match decided {
-            Ok(d) => {
-                out.push(Ok(None));
-                new_rows.push((i, d));
+            Ok(d) if mode == BatchMode::Check => {
+                drop(d);
+                answer(i, Ok(None));
             }
-            Err(e) => out.push(Err(e)),
+            Ok(d) => new_rows.push((i, d)),
+            Err(e) => answer(i, Err(e)),
         }
     }
-    if mode == BatchMode::Write && !new_rows.is_empty() {
+    // Written a slice at a time: bounded statements and memory.
+    while !new_rows.is_empty() {
+        let rest = new_rows.split_off(new_rows.len().min(WRITE_SLICE));
         for (i, result) in write_new(conn, &mut ctx, who, unit_id, inputs, new_rows, now)? {
-            out[i] = Ok(Some(result));
+            answer(i, Ok(Some(result)));
         }
+        new_rows = rest;
     }
-    Ok(out)
+    Ok(())
 }
+
+/// Persons new to the system written per slice of the batch.
+const WRITE_SLICE: usize = 2_000;
 
 /// What is known of a person before the enrolment.
 #[derive(Debug, Clone, Default)]

@@ -31,7 +31,7 @@ use crate::error::{AppError, ErrorCode, ErrorKind, corrupt};
 use crate::jobs::JobDto;
 use crate::tx::{read_transaction, transaction};
 pub use rows::StoredRow;
-pub(crate) use run::{mark_failed, run_commit, run_validation};
+pub(crate) use run::{mark_failed, run_commit, run_revoke, run_validation};
 
 /// The address of an import.
 pub fn import_path(id: i64) -> String {
@@ -129,6 +129,9 @@ pub struct ImportDto {
     pub committed_at: Option<String>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub committed_by: Option<String>,
+    /// When its business items were revoked (R-UNDO-1).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub revoked_at: Option<String>,
     /// The commit's outcome (counts) once committed.
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub result: Option<Value>,
@@ -213,11 +216,7 @@ fn problems_of(import: &Import) -> Result<Vec<ImportProblem>, AppError> {
 
 fn dto(conn: &mut DbConn, import: &Import) -> Result<ImportDto, AppError> {
     let kind = kind_of(import)?;
-    let jobs = jobs_db::of_subject(
-        conn,
-        &[JobKind::ImportValidate, JobKind::ImportCommit],
-        import.id.0,
-    )?;
+    let jobs = jobs_db::of_subject(conn, JobKind::ALL, import.id.0)?;
     Ok(ImportDto {
         id: import.id.0,
         kind: kind.code().to_string(),
@@ -240,6 +239,7 @@ fn dto(conn: &mut DbConn, import: &Import) -> Result<ImportDto, AppError> {
         validated_at: import.validated_at.map(china_timestamp),
         committed_at: import.committed_at.map(china_timestamp),
         committed_by: import.committed_by.clone(),
+        revoked_at: import.revoked_at.map(china_timestamp),
         result: import
             .result
             .as_deref()
@@ -560,6 +560,10 @@ pub fn commit(
                 });
             }
             ImportState::Valid => {}
+            ImportState::Revoking | ImportState::Revoked => {
+                return Err(AppError::new(ErrorCode::ImportNotValid)
+                    .with_detail("该导盘已撤销，不能再提交；请重新上传"));
+            }
             ImportState::Validating => {
                 return Err(AppError::new(ErrorCode::ImportNotValid)
                     .with_detail("导盘正在校验，请等校验完成后再提交"));
@@ -584,6 +588,63 @@ pub fn commit(
             Some(unit_id),
             id.0,
             i64::from(import.row_count),
+            now,
+        )?;
+        let import = own(c, unit_id, id)?;
+        Ok(ImportAccepted {
+            import: dto(c, &import)?,
+            job: JobDto::of(&job),
+            replayed: false,
+        })
+    })
+}
+
+/// Asks for the revocation (撤销) of everything a committed import created
+/// (a job; R-UNDO-1 decides each item, all or nothing). Asking again
+/// answers the first revocation's job.
+pub fn revoke(
+    conn: &mut DbConn,
+    who: &Actor,
+    unit_id: UnitId,
+    id: ImportId,
+    now: PrimitiveDateTime,
+) -> Result<ImportAccepted, AppError> {
+    transaction(conn, |c| {
+        own(c, unit_id, id)?;
+        let import = imports_db::get_for_update(c, id)?.ok_or_else(not_found)?;
+        match import.state {
+            ImportState::Revoking | ImportState::Revoked => {
+                let revocations = jobs_db::of_subject(c, &[JobKind::ImportRevoke], id.0)?;
+                let job = revocations
+                    .last()
+                    .ok_or_else(|| AppError::internal_cause("revocation without its job"))?;
+                return Ok(ImportAccepted {
+                    import: dto(c, &import)?,
+                    job: JobDto::of(job),
+                    replayed: true,
+                });
+            }
+            ImportState::Committed => {}
+            _ => return Err(AppError::new(ErrorCode::ImportNotCommitted)),
+        }
+        if kind_of(&import)? == TemplateKind::WageDeclaration {
+            return Err(AppError::new(ErrorCode::ImportNotRevocable)
+                .with_detail("缴费工资申报导盘不能撤销；申报期内可重新申报更正"));
+        }
+        imports_db::request_revoke(c, id, &who.name, who.channel.as_str(), now)?;
+        let items: Vec<i64> = import
+            .item_ids
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| corrupt("imports.item_ids", e))?
+            .unwrap_or_default();
+        let job = jobs_db::enqueue(
+            c,
+            JobKind::ImportRevoke,
+            Some(unit_id),
+            id.0,
+            i64::try_from(items.len()).map_err(AppError::internal_cause)?,
             now,
         )?;
         let import = own(c, unit_id, id)?;

@@ -52,6 +52,8 @@ enum Stop {
     App(AppError),
     /// The rows ran (a validation, or a commit with refused rows): roll back.
     Rollback(Outcome),
+    /// A revocation refused by an item: roll back, say why.
+    Refused(String),
 }
 
 impl From<DbError> for Stop {
@@ -219,11 +221,8 @@ fn run_rows(
     Ok(out)
 }
 
-/// Rows per enrolment batch: bounds the memory of a large file.
-const ENROLMENT_BATCH: usize = 2_000;
-
 /// Enrolment rows go through [`employees::enrol_batch`] (the use case of
-/// the endpoint) a batch at a time.
+/// the endpoint) as one batch.
 fn enrolment_rows(
     conn: &mut DbConn,
     run: &Run<'_>,
@@ -240,31 +239,36 @@ fn enrolment_rows(
         }
     }
     let mut done = rows.len() - parsed.len();
-    for chunk in parsed.chunks(ENROLMENT_BATCH) {
-        let inputs: Vec<employees::EnrolInput> = chunk.iter().map(|(_, i)| i.clone()).collect();
-        let results = employees::enrol_batch(
-            conn,
-            &run.who,
-            run.import.unit_id,
-            &inputs,
-            run.mode,
-            run.today,
-            run.now,
-        )?;
-        for ((n, _), r) in chunk.iter().zip(results) {
+    let (numbers, inputs): (Vec<u32>, Vec<employees::EnrolInput>) = parsed.into_iter().unzip();
+    let mut failure = None;
+    employees::enrol_batch(
+        conn,
+        &run.who,
+        run.import.unit_id,
+        &inputs,
+        run.mode,
+        run.today,
+        run.now,
+        &mut |i, r| {
             match r {
                 Ok(Some(result)) => {
                     out.persons_created += usize::from(result.person_created);
                     out.lines_created += result.lines.len();
                 }
                 Ok(None) => {}
-                Err(e) => run.refusal(*n, &e, &mut out.problems)?,
+                Err(e) => {
+                    if let Err(system) = run.refusal(numbers[i], &e, &mut out.problems) {
+                        failure.get_or_insert(system);
+                    }
+                }
             }
-        }
-        done += chunk.len();
-        progress.set(i64::try_from(done).unwrap_or(0), total);
-    }
-    Ok(())
+            done += 1;
+            if done.is_multiple_of(PROGRESS_EVERY) {
+                progress.set(i64::try_from(done).unwrap_or(0), total);
+            }
+        },
+    )?;
+    failure.map_or(Ok(()), Err)
 }
 
 /// The registered name of a person number must be the row's name.
@@ -496,6 +500,7 @@ pub(crate) fn run_validation(
     }) {
         Err(Stop::Rollback(o)) => o,
         Err(Stop::App(e)) => return Err(e),
+        Err(Stop::Refused(d)) => return Err(AppError::internal_cause(d)),
         Ok(()) => return Err(AppError::internal_cause("validation kept its work")),
     };
     let state = if outcome.problems.is_empty() {
@@ -623,6 +628,7 @@ pub(crate) fn run_commit(
     let refused = match committed {
         Ok(state) => return Ok(state),
         Err(Stop::App(e)) => return Err(e),
+        Err(Stop::Refused(d)) => return Err(AppError::internal_cause(d)),
         Err(Stop::Rollback(o)) => o,
     };
     let report = serde_json::to_string(&refused.problems).map_err(AppError::internal_cause)?;
@@ -658,6 +664,110 @@ pub(crate) fn run_commit(
     })
 }
 
+/// The revocation job: every business item the commit created, newest
+/// first, through the revocation of a single item (R-UNDO-1 decides each),
+/// in one transaction: all are revoked or none. An item that can no longer
+/// be revoked (a later change of the person, a line paid since…) refuses
+/// the whole revocation, naming the person.
+pub(crate) fn run_revoke(
+    conn: &mut DbConn,
+    job: &Job,
+    node: &str,
+    now: PrimitiveDateTime,
+    progress: &dyn Progress,
+) -> Result<JobState, AppError> {
+    let id = ImportId(job.subject_id);
+    let import = imports_db::get(conn, id)?
+        .ok_or_else(|| AppError::internal_cause(format!("job {} without import {id}", job.id)))?;
+    let who = actor(
+        import.revoked_by.as_deref().unwrap_or(&import.created_by),
+        import.revoke_channel.as_deref().unwrap_or(&import.channel),
+    );
+    let items: Vec<i64> = import
+        .item_ids
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt("imports.item_ids", e))?
+        .unwrap_or_default();
+    let total = i64::try_from(items.len()).unwrap_or(0);
+    let revoked = qibao_db::conn::transaction(conn, |c| {
+        let current = imports_db::get_for_update(c, id)?
+            .ok_or_else(|| AppError::internal_cause("import vanished"))?;
+        if current.state == ImportState::Revoked {
+            jobs_db::finish(
+                c,
+                job.id,
+                node,
+                JobState::Succeeded,
+                current.result.as_deref(),
+                None,
+                total,
+                now,
+            )?;
+            return Ok(JobState::Succeeded);
+        }
+        for (k, item) in items.iter().rev().enumerate() {
+            let item_id = qibao_db::ids::BusinessItemId(*item);
+            if let Err(e) = employees::revoke::revoke(c, &who, import.unit_id, item_id, now) {
+                if !is_row_refusal(&e) {
+                    return Err(Stop::App(e));
+                }
+                let person = items_db::get(c, item_id)?
+                    .and_then(|i| employees::effects::Effects::of_item(&i))
+                    .map(|e| e.person_no)
+                    .unwrap_or_default();
+                return Err(Stop::Refused(format!(
+                    "个人编号{person}的业务不能撤销：{}；未撤销任何业务",
+                    e.detail()
+                )));
+            }
+            if k % PROGRESS_EVERY == 0 {
+                progress.set(i64::try_from(k).unwrap_or(0), total);
+            }
+        }
+        progress.set(total, total);
+        imports_db::set_revoked(c, id, now)?;
+        let result = json!({"import_id": id.0, "state": ImportState::Revoked, "business_items_revoked": items.len()})
+            .to_string();
+        if !jobs_db::finish(
+            c,
+            job.id,
+            node,
+            JobState::Succeeded,
+            Some(&result),
+            None,
+            total,
+            now,
+        )? {
+            return Err(Stop::App(AppError::internal_cause(
+                "the job was taken from this node",
+            )));
+        }
+        Ok(JobState::Succeeded)
+    });
+    let detail = match revoked {
+        Ok(state) => return Ok(state),
+        Err(Stop::App(e)) => return Err(e),
+        Err(Stop::Rollback(_)) => return Err(AppError::internal_cause("a revocation rolled back")),
+        Err(Stop::Refused(detail)) => detail,
+    };
+    qibao_db::conn::transaction(conn, |c| {
+        imports_db::set_state(c, id, ImportState::Committed, now)?;
+        jobs_db::finish(
+            c,
+            job.id,
+            node,
+            JobState::Failed,
+            None,
+            Some((ErrorCode::ImportNotRevocable.as_str(), &detail)),
+            0,
+            now,
+        )?;
+        Ok(JobState::Failed)
+    })
+}
+
 /// After a job of the import failed for a reason of the system: a failed
 /// validation fails the import (upload again); a failed commit leaves it
 /// valid (commit again).
@@ -670,6 +780,7 @@ pub(crate) fn mark_failed(
     let state = match job.kind {
         qibao_core::job::JobKind::ImportValidate => ImportState::Failed,
         qibao_core::job::JobKind::ImportCommit => ImportState::Valid,
+        qibao_core::job::JobKind::ImportRevoke => ImportState::Committed,
     };
     imports_db::set_state(conn, id, state, now)?;
     Ok(())

@@ -6,7 +6,7 @@
 -- again (attempts < max) or failed.
 CREATE TABLE jobs (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind          TEXT NOT NULL CHECK (kind IN ('import_validate', 'import_commit')),
+    kind          TEXT NOT NULL CHECK (kind IN ('import_validate', 'import_commit', 'import_revoke')),
     unit_id       BIGINT REFERENCES units (id),
     state         TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
     subject_id    BIGINT NOT NULL,
@@ -35,7 +35,7 @@ CREATE TABLE imports (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     unit_id          BIGINT NOT NULL REFERENCES units (id),
     kind             TEXT NOT NULL CHECK (kind IN ('enrolment', 'suspension', 'wage_declaration', 'insurance_change')),
-    state            TEXT NOT NULL CHECK (state IN ('validating', 'invalid', 'valid', 'committing', 'committed', 'failed')),
+    state            TEXT NOT NULL CHECK (state IN ('validating', 'invalid', 'valid', 'committing', 'committed', 'failed', 'revoking', 'revoked')),
     format           TEXT NOT NULL CHECK (format IN ('xlsx', 'csv', 'json')),
     file_name        TEXT,
     file_sha256      TEXT NOT NULL CHECK (length(file_sha256) = 64),
@@ -59,6 +59,9 @@ CREATE TABLE imports (
     committed_by     TEXT,
     commit_channel   TEXT,
     committed_at     TIMESTAMP,
+    revoked_at       TIMESTAMP,
+    revoked_by       TEXT,
+    revoke_channel   TEXT,
     updated_at       TIMESTAMP NOT NULL
 );
 CREATE INDEX imports_unit_id_idx ON imports (unit_id, id);
