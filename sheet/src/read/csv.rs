@@ -40,6 +40,7 @@ pub(crate) fn read_csv(
     allow_empty: bool,
 ) -> Result<Sheet, Refusal> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    check_row_count(text, limits)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -157,6 +158,34 @@ impl<'t> Rows<'t> {
         self.quoted += record.iter().map(|f| newlines(f.as_bytes())).sum::<u64>();
         Ok(true)
     }
+}
+
+/// Counts the non-blank records first, keeping none (one reused buffer):
+/// a file over the row limit is refused before any row is built, so its
+/// size, not its rows, bounds the memory it takes.
+fn check_row_count(text: &str, limits: &Limits) -> Result<(), Refusal> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::ByteRecord::new();
+    // The header and code lines are not data rows.
+    let allowed = limits.max_rows.saturating_add(2);
+    let mut count = 0usize;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|_| Refusal::NotAWorkbook)?
+    {
+        if record.iter().any(|f| !f.trim_ascii().is_empty()) {
+            count += 1;
+            if count > allowed {
+                return Err(Refusal::TooManyRows {
+                    max: limits.max_rows,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn newlines(bytes: &[u8]) -> u64 {
