@@ -94,6 +94,9 @@ impl JobDto {
             JobKind::ImportValidate | JobKind::ImportCommit | JobKind::ImportRevoke => {
                 imports::import_path(job.subject_id)
             }
+            JobKind::Declaration | JobKind::BackPayDeclaration => {
+                format!("/api/v1/portal/declarations/{}", job.subject_id)
+            }
         };
         JobDto {
             id: job.id.0,
@@ -182,6 +185,9 @@ pub fn run(
         JobKind::ImportValidate => imports::run_validation(conn, job, node, today, now, progress),
         JobKind::ImportCommit => imports::run_commit(conn, job, node, today, now, progress),
         JobKind::ImportRevoke => imports::run_revoke(conn, job, node, now, progress),
+        JobKind::Declaration | JobKind::BackPayDeclaration => {
+            crate::declarations::run_job(conn, job, node, today, now)
+        }
     };
     match outcome {
         Ok(state) => Ok(state),
@@ -203,7 +209,8 @@ pub fn run(
                     Some((e.code().as_str(), &detail)),
                     job.done,
                     now,
-                )? {
+                )? && is_import(job.kind)
+                {
                     imports::mark_failed(c, job, now)?;
                 }
                 Ok::<_, AppError>(())
@@ -211,6 +218,13 @@ pub fn run(
             Err(e)
         }
     }
+}
+
+fn is_import(kind: JobKind) -> bool {
+    matches!(
+        kind,
+        JobKind::ImportValidate | JobKind::ImportCommit | JobKind::ImportRevoke
+    )
 }
 
 /// Claims the oldest queued job for `node`, if any.
@@ -262,7 +276,7 @@ pub fn recover_interrupted(
                         &interrupted_message(job.attempts),
                         now,
                     )?;
-                    if failed {
+                    if failed && is_import(job.kind) {
                         imports::mark_failed(c, &job, now)?;
                     }
                     Ok::<_, AppError>(failed)

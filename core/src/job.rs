@@ -61,6 +61,10 @@ code_enum!(
         ImportCommit = "import_commit" / "导盘提交",
         /// Revokes every business item a committed import created, all or nothing (R-UNDO-1).
         ImportRevoke = "import_revoke" / "导盘撤销",
+        /// Declares the current month of a unit (单位社会保险缴费申报, R-DECL-1…3).
+        Declaration = "declaration" / "单位缴费申报",
+        /// Declares an earlier month (单位补缴申报, R-BACK-1).
+        BackPayDeclaration = "back_pay_declaration" / "单位补缴申报",
     }
 );
 

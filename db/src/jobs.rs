@@ -27,8 +27,11 @@ pub struct Job {
     pub unit_id: Option<UnitId>,
     #[diesel(deserialize_as = String)]
     pub state: JobState,
-    /// The row the job works on (an import's id).
+    /// What the job works on: an import's id, or a declaration's YYYYMM.
     pub subject_id: i64,
+    /// Who asked (`role:subject:name`), when the job records business items.
+    pub actor: Option<String>,
+    pub channel: Option<String>,
     pub done: i64,
     pub total: i64,
     /// JSON, set when succeeded.
@@ -53,9 +56,24 @@ pub fn enqueue(
     total: i64,
     now: PrimitiveDateTime,
 ) -> Result<Job, DbError> {
+    enqueue_for(conn, kind, unit_id, subject_id, total, None, now)
+}
+
+/// Queues a job that acts for `actor` (name, channel); returns it.
+pub fn enqueue_for(
+    conn: &mut DbConn,
+    kind: JobKind,
+    unit_id: Option<UnitId>,
+    subject_id: i64,
+    total: i64,
+    actor: Option<(&str, &str)>,
+    now: PrimitiveDateTime,
+) -> Result<Job, DbError> {
     Ok(diesel::insert_into(jobs::table)
         .values((
             jobs::kind.eq(kind.code()),
+            jobs::actor.eq(actor.map(|a| a.0)),
+            jobs::channel.eq(actor.map(|a| a.1)),
             jobs::unit_id.eq(unit_id),
             jobs::state.eq(JobState::Queued.code()),
             jobs::subject_id.eq(subject_id),
@@ -228,6 +246,25 @@ pub fn fail_interrupted(
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// The unit's queued or running job of `kind` on `subject_id`, if any (a
+/// second request for the same work answers it).
+pub fn open_of(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    kind: JobKind,
+    subject_id: i64,
+) -> Result<Option<Job>, DbError> {
+    Ok(jobs::table
+        .filter(jobs::unit_id.eq(unit_id))
+        .filter(jobs::kind.eq(kind.code()))
+        .filter(jobs::subject_id.eq(subject_id))
+        .filter(jobs::state.eq_any([JobState::Queued.code(), JobState::Running.code()]))
+        .order(jobs::id.desc())
+        .select(Job::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// The jobs of one subject (an import's), oldest first.

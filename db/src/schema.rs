@@ -777,6 +777,8 @@ diesel::table! {
         unit_id -> Nullable<BigInt>,
         state -> Text,
         subject_id -> BigInt,
+        actor -> Nullable<Text>,
+        channel -> Nullable<Text>,
         done -> BigInt,
         total -> BigInt,
         result -> Nullable<Text>,

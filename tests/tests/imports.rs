@@ -562,6 +562,14 @@ fn json_rows_from_payroll_software_and_every_other_kind_of_import() {
     let import = validated(&app, &tok, &r);
     assert_eq!(import["state"], "valid", "{import}");
     assert_eq!(import["format"], "json");
+    // The file's totals, to reconcile with the payroll.
+    let report = app
+        .get_as(&format!("{IMPORTS}/{}/report", import["id"]), &tok)
+        .body;
+    assert_eq!(
+        report["amount_totals"]["monthly_wage"], "18000.00",
+        "{report}"
+    );
     let (_, job) = commit(&app, &tok, import["id"].as_i64().unwrap());
     assert_eq!(job["state"], "succeeded", "{job}");
     let list = app.get_as("/api/v1/portal/employees", &tok);
@@ -966,4 +974,73 @@ fn a_committed_import_is_revoked_all_or_nothing() {
         &json!({}),
     )
     .assert_problem(409, "IMPORT_NOT_COMMITTED");
+}
+
+fn post_async(app: &App, token: &str, path: &str, body: &Value) -> Resp {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("Prefer", "respond-async")
+        .json(body)
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().unwrap();
+    Resp {
+        status,
+        content_type: String::new(),
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        text,
+        headers,
+    }
+}
+
+#[test]
+fn a_month_is_declared_as_a_job_when_the_client_prefers_to_wait_for_it() {
+    use qibao_e2e::fixtures::{declare_wages, set_today, unit_with_staff};
+    let app = App::start("2022-05-10");
+    let (mut u, nos) = unit_with_staff(&app, "91420500MA0IMPRT7X", Some(202207), 3);
+    declare_wages(&app, &u.token, 2022, &nos, "5000");
+    set_today(&app, "2022-08-15", &mut [&mut u]);
+    // A month with a gap is refused by the job, with the rule's code.
+    let r = post_async(
+        &app,
+        &u.token,
+        "/api/v1/portal/declarations",
+        &json!({"period": "202209"}),
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    let job = wait_job(&app, &u.token, &location(&r));
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["kind"], "declaration");
+    assert!(!job["error"]["detail"].as_str().unwrap().is_empty());
+    // The current month.
+    let r = post_async(
+        &app,
+        &u.token,
+        "/api/v1/portal/declarations",
+        &json!({"period": "202208"}),
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    assert_eq!(r.headers["preference-applied"], "respond-async");
+    assert_eq!(r.body["subject"], "/api/v1/portal/declarations/202208");
+    let job = wait_job(&app, &u.token, &location(&r));
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["result"]["persons"], 3);
+    assert_eq!(job["result"]["declared_now"], true);
+    let d = app.get_as("/api/v1/portal/declarations/202208", &u.token);
+    assert_eq!(d.status, 200, "{}", d.text);
+    assert_eq!(d.body["persons"], 3);
+    // Declared already: the job answers the stored declaration.
+    let again = post_async(
+        &app,
+        &u.token,
+        "/api/v1/portal/declarations",
+        &json!({"period": "202208"}),
+    );
+    let job = wait_job(&app, &u.token, &location(&again));
+    assert_eq!(job["result"]["declared_now"], false, "{job}");
+    assert_eq!(row_count(&app, "declarations"), 1);
 }

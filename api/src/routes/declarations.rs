@@ -2,9 +2,12 @@
 //! and 单位补缴申报 (unit back-pay, R-BACK-1): parse, call
 //! [`qibao_app::declarations`], render.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use qibao_app::declarations::{self, DeclarationDto, DeclarationKind};
 pub use qibao_app::declarations::{DeclaredLineDto, ExcludedPersonDto};
+use qibao_app::ids::JobId;
+use qibao_app::jobs::{JobDto, job_path};
 use qibao_core::Period;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -30,14 +33,51 @@ fn parse_period(v: &Option<String>) -> Result<Period, ApiError> {
     }
 }
 
+/// Whether the client asked for the work to run as a job (RFC 7240
+/// `Prefer: respond-async`).
+fn respond_async(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all("Prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+}
+
 async fn run_declare(
     state: web::Data<AppState>,
     user: UnitUser,
+    req: HttpRequest,
     period: Period,
     kind: DeclarationKind,
 ) -> Result<HttpResponse, ApiError> {
     let today = state.clock.today();
     let now = state.clock.now_utc();
+    if respond_async(&req) {
+        let (job, replayed) = run_db(&state, move |conn| {
+            let who = user.principal.as_actor();
+            Ok(declarations::enqueue(
+                conn,
+                &who,
+                user.unit_id,
+                period,
+                kind,
+                now,
+            )?)
+        })
+        .await?;
+        state.jobs.wake();
+        let mut res = if replayed {
+            HttpResponse::Ok()
+        } else {
+            HttpResponse::Accepted()
+        };
+        res.insert_header((header::LOCATION, job_path(JobId(job.id))))
+            .insert_header(("Preference-Applied", "respond-async"));
+        if replayed {
+            res.insert_header(("Idempotent-Replayed", "true"));
+        }
+        return Ok(res.json(job));
+    }
     let (dto, created) = run_db(&state, move |conn| {
         let who = user.principal.as_actor();
         Ok(declarations::declare(
@@ -65,10 +105,12 @@ async fn run_declare(
     tag = "portal",
     operation_id = "create_declaration",
     request_body = DeclarationRequest,
+    params(("Prefer" = Option<String>, Header, description = "`respond-async`: declare as a background job (a large unit); answers 202 with the job (`Location`).")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Declared now.", body = DeclarationDto),
-        (status = 200, description = "Already declared: the stored result.", body = DeclarationDto),
+        (status = 200, description = "Already declared: the stored result (with `Prefer: respond-async`: the job already queued or running for this month).", body = DeclarationDto),
+        (status = 202, description = "`Prefer: respond-async`: the declaration job is queued (`Location`: the job, whose result names the declaration).", body = JobDto),
         (status = 400, description = "Malformed period (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
@@ -82,10 +124,11 @@ async fn run_declare(
 pub async fn create_declaration(
     state: web::Data<AppState>,
     user: UnitUser,
+    req: HttpRequest,
     body: Json<DeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&body.period)?;
-    run_declare(state, user, period, DeclarationKind::Regular).await
+    run_declare(state, user, req, period, DeclarationKind::Regular).await
 }
 
 /// Unit back-pay (单位补缴申报, R-BACK-1): an undeclared month within the
@@ -95,10 +138,12 @@ pub async fn create_declaration(
     tag = "portal",
     operation_id = "create_back_pay_declaration",
     request_body = DeclarationRequest,
+    params(("Prefer" = Option<String>, Header, description = "`respond-async`: declare as a background job; answers 202 with the job (`Location`).")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Declared now.", body = DeclarationDto),
-        (status = 200, description = "Already back-paid: the stored result.", body = DeclarationDto),
+        (status = 200, description = "Already back-paid: the stored result (with `Prefer: respond-async`: the job already queued or running for this month).", body = DeclarationDto),
+        (status = 202, description = "`Prefer: respond-async`: the declaration job is queued (`Location`: the job).", body = JobDto),
         (status = 400, description = "Malformed period (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
@@ -112,10 +157,11 @@ pub async fn create_declaration(
 pub async fn create_back_pay_declaration(
     state: web::Data<AppState>,
     user: UnitUser,
+    req: HttpRequest,
     body: Json<DeclarationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period(&body.period)?;
-    run_declare(state, user, period, DeclarationKind::BackPay).await
+    run_declare(state, user, req, period, DeclarationKind::BackPay).await
 }
 
 /// A month's declaration result: that month's lines (R-DECL-7) and the

@@ -408,3 +408,96 @@ pub fn get(conn: &mut DbConn, unit_id: UnitId, period: Period) -> Result<Declara
     })?;
     result_of(conn, &d)
 }
+
+/// Asks for the declaration of `period` as a background job (a large unit's
+/// month; `Prefer: respond-async`): the job declares as [`declare`] does
+/// and its result names the declaration. Asking again while it is queued or
+/// running answers the same job (`true`: a replay).
+pub fn enqueue(
+    conn: &mut DbConn,
+    who: &Actor,
+    unit_id: UnitId,
+    period: Period,
+    kind: DeclarationKind,
+    now: PrimitiveDateTime,
+) -> Result<(crate::jobs::JobDto, bool), AppError> {
+    use qibao_core::job::JobKind;
+    let job_kind = match kind {
+        DeclarationKind::Regular => JobKind::Declaration,
+        DeclarationKind::BackPay => JobKind::BackPayDeclaration,
+    };
+    crate::tx::transaction(conn, |c| {
+        let subject = i64::from(period.yyyymm());
+        if let Some(open) = qibao_db::jobs::open_of(c, unit_id, job_kind, subject)? {
+            return Ok((crate::jobs::JobDto::of(&open), true));
+        }
+        let job = qibao_db::jobs::enqueue_for(
+            c,
+            job_kind,
+            Some(unit_id),
+            subject,
+            1,
+            Some((&who.name, who.channel.as_str())),
+            now,
+        )?;
+        Ok((crate::jobs::JobDto::of(&job), false))
+    })
+}
+
+/// The declaration job: declares in one transaction with the job's end
+/// (once more after a concurrent change); a refusal (a gap of months, no
+/// wage-base declaration…) fails the job with its code and detail.
+pub(crate) fn run_job(
+    conn: &mut DbConn,
+    job: &qibao_db::jobs::Job,
+    node: &str,
+    today: Date,
+    now: PrimitiveDateTime,
+) -> Result<qibao_core::job::JobState, AppError> {
+    use qibao_core::job::{JobKind, JobState};
+    let kind = match job.kind {
+        JobKind::BackPayDeclaration => DeclarationKind::BackPay,
+        _ => DeclarationKind::Regular,
+    };
+    let period = i32::try_from(job.subject_id)
+        .ok()
+        .and_then(|p| Period::from_yyyymm(p).ok())
+        .ok_or_else(|| crate::error::corrupt("jobs.subject_id", job.subject_id))?;
+    let unit_id = job
+        .unit_id
+        .ok_or_else(|| crate::error::corrupt("jobs.unit_id", "none"))?;
+    let who = Actor {
+        name: job.actor.clone().unwrap_or_default(),
+        channel: job
+            .channel
+            .as_deref()
+            .and_then(crate::actor::Channel::parse)
+            .unwrap_or(crate::actor::Channel::Portal),
+    };
+    crate::tx::transaction_with_retry(conn, |c| {
+        let (d, created) = declare_period(c, &who, unit_id, period, kind, today, now)?;
+        let dto = result_of(c, &d)?;
+        let result = serde_json::json!({
+            "period": period,
+            "declared_now": created,
+            "declaration": format!("/api/v1/portal/declarations/{period}"),
+            "persons": dto.persons,
+            "lines": dto.lines.len(),
+            "total": dto.total,
+        })
+        .to_string();
+        if !qibao_db::jobs::finish(
+            c,
+            job.id,
+            node,
+            JobState::Succeeded,
+            Some(&result),
+            None,
+            1,
+            now,
+        )? {
+            return Err(AppError::internal_cause("the job was taken from this node"));
+        }
+        Ok(JobState::Succeeded)
+    })
+}

@@ -150,6 +150,11 @@ pub struct ImportReport {
     pub row_count: i32,
     pub problem_rows: i32,
     pub notices: Vec<String>,
+    /// The file's totals, to reconcile with the payroll: the sum of each
+    /// amount column over the rows read (in yuan; cells that are not an
+    /// amount left out), by column key (`monthly_wage`…).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"monthly_wage": "261730000.00"})))]
+    pub amount_totals: std::collections::BTreeMap<String, qibao_core::Money>,
     /// Every problem, by row then column.
     pub problems: Vec<ImportProblem>,
 }
@@ -458,11 +463,35 @@ pub fn list(
     })
 }
 
+/// The sum of each amount column of the rows.
+fn amount_totals(
+    kind: TemplateKind,
+    rows: &[StoredRow],
+) -> std::collections::BTreeMap<String, qibao_core::Money> {
+    let mut out = std::collections::BTreeMap::new();
+    for col in kind
+        .columns()
+        .iter()
+        .filter(|c| c.cell == qibao_sheet::CellKind::Money)
+    {
+        let total = rows
+            .iter()
+            .filter_map(|r| r.v.get(col.key))
+            .filter_map(|v| qibao_core::Money::parse_non_negative(v).ok())
+            .fold(qibao_core::Money::ZERO, |a, b| a + b);
+        out.insert(col.key.to_string(), total);
+    }
+    out
+}
+
 /// The validation report as JSON.
 pub fn report(conn: &mut DbConn, unit_id: UnitId, id: ImportId) -> Result<ImportReport, AppError> {
     read_transaction(conn, |c| {
         let import = own(c, unit_id, id)?;
+        let rows: Vec<StoredRow> = serde_json::from_str(&imports_db::rows(c, id)?)
+            .map_err(|e| corrupt("imports.rows", e))?;
         Ok(ImportReport {
+            amount_totals: amount_totals(kind_of(&import)?, &rows),
             import_id: import.id.0,
             state: import.state,
             row_count: import.row_count,

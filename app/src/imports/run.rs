@@ -781,6 +781,7 @@ pub(crate) fn mark_failed(
         qibao_core::job::JobKind::ImportValidate => ImportState::Failed,
         qibao_core::job::JobKind::ImportCommit => ImportState::Valid,
         qibao_core::job::JobKind::ImportRevoke => ImportState::Committed,
+        _ => return Ok(()),
     };
     imports_db::set_state(conn, id, state, now)?;
     Ok(())

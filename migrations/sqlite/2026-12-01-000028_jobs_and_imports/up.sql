@@ -1,4 +1,6 @@
--- Background jobs (issue 12): long work (an import's validation or commit)
+-- Background jobs (issue 12): long work (an import's validation or commit,
+-- a large unit's monthly declaration; subject_id: the import's id or the
+-- YYYYMM period; actor and channel: who asked, for the job's business items)
 -- runs as a row here, claimed by one worker of any server node (PostgreSQL:
 -- FOR UPDATE SKIP LOCKED; SQLite: one writer). A job's work and its
 -- terminal state commit in one transaction, so a crash leaves it 'running'
@@ -6,10 +8,12 @@
 -- again (attempts < max) or failed.
 CREATE TABLE jobs (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind          TEXT NOT NULL CHECK (kind IN ('import_validate', 'import_commit', 'import_revoke')),
+    kind          TEXT NOT NULL CHECK (kind IN ('import_validate', 'import_commit', 'import_revoke', 'declaration', 'back_pay_declaration')),
     unit_id       BIGINT REFERENCES units (id),
     state         TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
     subject_id    BIGINT NOT NULL,
+    actor         TEXT,
+    channel       TEXT,
     done          BIGINT NOT NULL DEFAULT 0 CHECK (done >= 0),
     total         BIGINT NOT NULL DEFAULT 0 CHECK (total >= 0),
     result        TEXT,
