@@ -121,10 +121,7 @@ fn bench(name: &str, db: &TestDb, n: usize, file: &[u8]) {
         channel: Channel::Portal,
     };
     let t = Instant::now();
-    let accepted = imports::create(
-        conn,
-        &who,
-        unit_id,
+    let file = imports::read(
         TemplateKind::Enrolment,
         &Source::File(Upload {
             bytes: file,
@@ -132,11 +129,10 @@ fn bench(name: &str, db: &TestDb, n: usize, file: &[u8]) {
             content_type: None,
         }),
         &ImportOptions::default(),
-        None,
         &Limits::default(),
-        now,
     )
     .unwrap();
+    let accepted = imports::create(conn, &who, unit_id, &file, None, now).unwrap();
     let read = t.elapsed().as_secs_f64();
     let validate = run_job(conn);
     let id = qibao_db::ids::ImportId(accepted.import.id);

@@ -374,10 +374,8 @@ pub async fn create_import(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&req)?;
     let received = receive(&req, payload).await?;
-    let now = state.clock.now_utc();
-    let who = user.principal.as_actor();
-    let unit_id = user.unit_id;
-    let out = run_db(&state, move |conn| {
+    // Read (a large file takes a while) without holding a connection.
+    let file = web::block(move || {
         let source = match &received.body {
             Body::File {
                 bytes,
@@ -390,15 +388,20 @@ pub async fn create_import(
             }),
             Body::Json { rows, raw } => Source::Json { rows, raw },
         };
+        imports::read(received.kind, &source, &received.options, &limits())
+    })
+    .await
+    .map_err(ApiError::internal_cause)??;
+    let now = state.clock.now_utc();
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
+    let out = run_db(&state, move |conn| {
         Ok(imports::create(
             conn,
             &who,
             unit_id,
-            received.kind,
-            &source,
-            &received.options,
+            &file,
             key.as_deref(),
-            &limits(),
             now,
         )?)
     })

@@ -290,22 +290,30 @@ fn check_options(kind: TemplateKind, options: &ImportOptions) -> Result<(), AppE
     Ok(())
 }
 
-/// Reads the upload (refusing a bad file with nothing stored), stores the
-/// import and queues its validation. Under an `idempotency_key` already
-/// used by the unit, answers the first import (the same file) or refuses
-/// another file (`IDEMPOTENCY_KEY_REUSED`).
-#[allow(clippy::too_many_arguments)]
-pub fn create(
-    conn: &mut DbConn,
-    who: &Actor,
-    unit_id: UnitId,
+/// An upload read and checked, ready to store (no database needed: the
+/// reading of a large file holds no connection).
+#[derive(Debug, Clone)]
+pub struct ReadFile {
+    kind: TemplateKind,
+    sha: String,
+    byte_size: i64,
+    file_name: Option<String>,
+    format: &'static str,
+    template_version: Option<i32>,
+    options_json: String,
+    rows_json: String,
+    report_json: String,
+    notices: String,
+    row_count: i32,
+}
+
+/// Reads the upload, refusing a bad file (nothing is stored).
+pub fn read(
     kind: TemplateKind,
     source: &Source<'_>,
     options: &ImportOptions,
-    idempotency_key: Option<&str>,
     limits: &Limits,
-    now: PrimitiveDateTime,
-) -> Result<ImportAccepted, AppError> {
+) -> Result<ReadFile, AppError> {
     check_options(kind, options)?;
     let (sheet, bytes, file_name) = match source {
         Source::File(upload) => (
@@ -319,7 +327,6 @@ pub fn create(
             None,
         ),
     };
-    let sha = hex::encode(Sha256::digest(bytes));
     let stored_rows: Vec<StoredRow> = sheet
         .rows
         .iter()
@@ -332,26 +339,60 @@ pub fn create(
         })
         .collect();
     let problems: Vec<ImportProblem> = sheet.problems.iter().map(run::problem_of).collect();
-    let rows_json = serde_json::to_string(&stored_rows).map_err(AppError::internal_cause)?;
-    let report_json = serde_json::to_string(&problems).map_err(AppError::internal_cause)?;
-    let options_json = serde_json::to_string(&Stored {
-        options: options.clone(),
-        sheet: sheet.sheet_name.clone(),
-        read_problems: problems.clone(),
+    Ok(ReadFile {
+        kind,
+        sha: hex::encode(Sha256::digest(bytes)),
+        byte_size: i64::try_from(bytes.len()).map_err(AppError::internal_cause)?,
+        file_name: file_name.map(str::to_owned),
+        format: match sheet.format {
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+            Format::Json => "json",
+        },
+        template_version: sheet.template_version.and_then(|v| i32::try_from(v).ok()),
+        options_json: serde_json::to_string(&Stored {
+            options: options.clone(),
+            sheet: sheet.sheet_name.clone(),
+            read_problems: problems.clone(),
+        })
+        .map_err(AppError::internal_cause)?,
+        rows_json: serde_json::to_string(&stored_rows).map_err(AppError::internal_cause)?,
+        report_json: serde_json::to_string(&problems).map_err(AppError::internal_cause)?,
+        notices: serde_json::to_string(&sheet.notices).map_err(AppError::internal_cause)?,
+        row_count: i32::try_from(stored_rows.len()).map_err(AppError::internal_cause)?,
     })
-    .map_err(AppError::internal_cause)?;
-    let notices = serde_json::to_string(&sheet.notices).map_err(AppError::internal_cause)?;
-    let format = match sheet.format {
-        Format::Xlsx => "xlsx",
-        Format::Csv => "csv",
-        Format::Json => "json",
-    };
-    let row_count = i32::try_from(stored_rows.len()).map_err(AppError::internal_cause)?;
+}
+
+/// Stores a read upload as the unit's import and queues its validation.
+/// Under an `idempotency_key` already used by the unit, answers the first
+/// import (the same file) or refuses another file (`IDEMPOTENCY_KEY_REUSED`).
+pub fn create(
+    conn: &mut DbConn,
+    who: &Actor,
+    unit_id: UnitId,
+    file: &ReadFile,
+    idempotency_key: Option<&str>,
+    now: PrimitiveDateTime,
+) -> Result<ImportAccepted, AppError> {
+    let ReadFile {
+        kind,
+        sha,
+        byte_size,
+        file_name,
+        format,
+        template_version,
+        options_json,
+        rows_json,
+        report_json,
+        notices,
+        row_count,
+    } = file;
+    let (kind, row_count) = (*kind, *row_count);
     transaction(conn, |c| {
         if let Some(key) = idempotency_key
             && let Some(first) = imports_db::find_by_key(c, unit_id, key)?
         {
-            return replay(c, &first, &sha);
+            return replay(c, &first, sha);
         }
         let inserted = imports_db::insert(
             c,
@@ -360,17 +401,17 @@ pub fn create(
                 kind: kind.code(),
                 state: ImportState::Validating.code(),
                 format,
-                file_name,
-                file_sha256: &sha,
-                byte_size: i64::try_from(bytes.len()).map_err(AppError::internal_cause)?,
-                template_version: sheet.template_version.and_then(|v| i32::try_from(v).ok()),
-                options: &options_json,
-                rows: &rows_json,
+                file_name: file_name.as_deref(),
+                file_sha256: sha,
+                byte_size: *byte_size,
+                template_version: *template_version,
+                options: options_json,
+                rows: rows_json,
                 row_count,
                 problem_count: 0,
                 problem_rows: 0,
-                notices: &notices,
-                report: Some(&report_json),
+                notices,
+                report: Some(report_json),
                 created_by: &who.name,
                 channel: who.channel.as_str(),
                 idempotency_key,
@@ -404,7 +445,7 @@ pub fn create(
         if e.code() == ErrorCode::RetryConflict {
             let key = idempotency_key.unwrap_or_default();
             read_transaction(conn, |c| match imports_db::find_by_key(c, unit_id, key)? {
-                Some(first) => replay(c, &first, &sha),
+                Some(first) => replay(c, &first, sha),
                 None => Err(AppError::new(ErrorCode::ConcurrentChange)),
             })
         } else {
