@@ -5,7 +5,7 @@
 //! `pool.run_migrations()`, `pool.ping()`, `pool.get()`; `PooledConn`; and
 //! `DbError { Busy, NotFound, Conflict { constraint }, Config(String), Other(String) }`.
 
-pub use qibao_db::{DbError, Pool, PooledConn};
+pub use qibao_db::{DbConn, DbError, Pool, PooledConn};
 
 /// Opens a pool of at most `max_size` connections.
 pub fn connect(url: &str, max_size: u32) -> Result<Pool, DbError> {

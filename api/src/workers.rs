@@ -123,6 +123,39 @@ impl Progress for CellProgress {
     }
 }
 
+/// The exports a job can make: the lists' own CSV / XLSX files.
+struct ServerExports;
+
+impl jobs::Exporter for ServerExports {
+    fn render(
+        &self,
+        conn: &mut DbConn,
+        job: &qibao_db::jobs::Job,
+        today: time::Date,
+    ) -> Result<jobs::ExportFile, qibao_app::AppError> {
+        let input: serde_json::Value = job
+            .input
+            .as_deref()
+            .and_then(|i| serde_json::from_str(i).ok())
+            .unwrap_or_default();
+        let unit_id = job
+            .unit_id
+            .ok_or_else(|| qibao_app::AppError::internal_cause("an export of no unit"))?;
+        let query = input["query"].as_str().unwrap_or_default();
+        match input["export"].as_str() {
+            Some("employees") => {
+                crate::routes::employees::export_job_file(conn, unit_id, query, today)
+            }
+            Some("paid_months") => {
+                crate::routes::paid_months::export_job_file(conn, unit_id, query)
+            }
+            other => Err(qibao_app::AppError::internal_cause(format!(
+                "unknown export {other:?}"
+            ))),
+        }
+    }
+}
+
 /// The worker threads; stopped (and joined) when dropped. A job running
 /// when they stop finishes first.
 pub struct Workers {
@@ -263,6 +296,7 @@ fn run_one(
         clock.today(),
         clock.now_utc(),
         &CellProgress(cell),
+        &ServerExports,
     );
     done.store(true, Ordering::SeqCst);
     if let Some(Ok(beat)) = beat {

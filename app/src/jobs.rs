@@ -97,6 +97,7 @@ impl JobDto {
             JobKind::Declaration | JobKind::BackPayDeclaration => {
                 format!("/api/v1/portal/declarations/{}", job.subject_id)
             }
+            JobKind::Export => format!("{}/file", job_path(job.id)),
         };
         JobDto {
             id: job.id.0,
@@ -169,10 +170,125 @@ impl Progress for NoProgress {
     fn set(&self, _done: i64, _total: i64) {}
 }
 
+/// A file an export job made.
+#[derive(Debug, Clone)]
+pub struct ExportFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    /// Rows written.
+    pub rows: i64,
+}
+
+/// What renders an export job's file (the server's list exports: the same
+/// code as their CSV / XLSX answers).
+pub trait Exporter {
+    fn render(&self, conn: &mut DbConn, job: &Job, today: Date) -> Result<ExportFile, AppError>;
+}
+
+/// No exports (a runner that only runs the other kinds).
+pub struct NoExports;
+
+impl Exporter for NoExports {
+    fn render(&self, _: &mut DbConn, job: &Job, _: Date) -> Result<ExportFile, AppError> {
+        Err(AppError::internal_cause(format!(
+            "no exporter for job {}",
+            job.id
+        )))
+    }
+}
+
+/// Queues an export of the unit's `input` (JSON naming the list and its
+/// filters), asked by `who`; returns the job.
+pub fn enqueue_export(
+    conn: &mut DbConn,
+    who: &crate::actor::Actor,
+    unit_id: UnitId,
+    input: &Value,
+    now: PrimitiveDateTime,
+) -> Result<JobDto, AppError> {
+    let input = input.to_string();
+    crate::tx::transaction(conn, |c| {
+        let job = jobs_db::enqueue_for(
+            c,
+            JobKind::Export,
+            Some(unit_id),
+            0,
+            0,
+            Some((&who.name, who.channel.as_str())),
+            Some(&input),
+            now,
+        )?;
+        Ok(JobDto::of(&job))
+    })
+}
+
+/// The file of one of the unit's jobs: (name, content type, bytes);
+/// `JOB_NOT_FOUND` for another unit's job or one without a file (yet).
+pub fn file(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    id: JobId,
+) -> Result<(String, String, Vec<u8>), AppError> {
+    read_transaction(conn, |c| match jobs_db::get(c, id)? {
+        Some(job) if job.unit_id == Some(unit_id) => jobs_db::file(c, id)?.ok_or_else(|| {
+            AppError::new(ErrorCode::JobNotFound).with_detail(match job.state {
+                JobState::Queued | JobState::Running => "导出文件尚未生成，请稍后再试",
+                _ => "该后台任务没有文件",
+            })
+        }),
+        _ => Err(not_found()),
+    })
+}
+
+fn run_export(
+    conn: &mut DbConn,
+    job: &Job,
+    node: &str,
+    today: Date,
+    now: PrimitiveDateTime,
+    exporter: &dyn Exporter,
+) -> Result<JobState, AppError> {
+    crate::tx::transaction(conn, |c| {
+        let file = exporter.render(c, job, today)?;
+        jobs_db::store_file(
+            c,
+            job.id,
+            &file.file_name,
+            &file.content_type,
+            &file.bytes,
+            now,
+        )?;
+        // An export's size is known only once written.
+        jobs_db::heartbeat(c, job.id, node, file.rows, file.rows, now)?;
+        let result = serde_json::json!({
+            "file": format!("{}/file", job_path(job.id)),
+            "file_name": file.file_name,
+            "rows": file.rows,
+            "bytes": file.bytes.len(),
+        })
+        .to_string();
+        if !jobs_db::finish(
+            c,
+            job.id,
+            node,
+            JobState::Succeeded,
+            Some(&result),
+            None,
+            file.rows,
+            now,
+        )? {
+            return Err(AppError::internal_cause("the job was taken from this node"));
+        }
+        Ok(JobState::Succeeded)
+    })
+}
+
 /// Runs one claimed job to its end: its work and its terminal state in one
 /// transaction (see the job's kind). A failure of the system (not of the
 /// job's input) marks the job failed on a fresh transaction; the returned
 /// error is only for the log.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     conn: &mut DbConn,
     job: &Job,
@@ -180,6 +296,7 @@ pub fn run(
     today: Date,
     now: PrimitiveDateTime,
     progress: &dyn Progress,
+    exporter: &dyn Exporter,
 ) -> Result<JobState, AppError> {
     let outcome = match job.kind {
         JobKind::ImportValidate => imports::run_validation(conn, job, node, today, now, progress),
@@ -188,6 +305,7 @@ pub fn run(
         JobKind::Declaration | JobKind::BackPayDeclaration => {
             crate::declarations::run_job(conn, job, node, today, now)
         }
+        JobKind::Export => run_export(conn, job, node, today, now, exporter),
     };
     match outcome {
         Ok(state) => Ok(state),

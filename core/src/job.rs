@@ -65,6 +65,8 @@ code_enum!(
         Declaration = "declaration" / "单位缴费申报",
         /// Declares an earlier month (单位补缴申报, R-BACK-1).
         BackPayDeclaration = "back_pay_declaration" / "单位补缴申报",
+        /// Writes a large export (CSV or XLSX) to fetch from the job.
+        Export = "export" / "数据导出",
     }
 );
 

@@ -32,6 +32,8 @@ pub struct Job {
     /// Who asked (`role:subject:name`), when the job records business items.
     pub actor: Option<String>,
     pub channel: Option<String>,
+    /// JSON: what the job was asked (an export's list and filters).
+    pub input: Option<String>,
     pub done: i64,
     pub total: i64,
     /// JSON, set when succeeded.
@@ -56,10 +58,11 @@ pub fn enqueue(
     total: i64,
     now: PrimitiveDateTime,
 ) -> Result<Job, DbError> {
-    enqueue_for(conn, kind, unit_id, subject_id, total, None, now)
+    enqueue_for(conn, kind, unit_id, subject_id, total, None, None, now)
 }
 
-/// Queues a job that acts for `actor` (name, channel); returns it.
+/// Queues a job that acts for `actor` (name, channel) on `input`; returns it.
+#[allow(clippy::too_many_arguments)]
 pub fn enqueue_for(
     conn: &mut DbConn,
     kind: JobKind,
@@ -67,11 +70,13 @@ pub fn enqueue_for(
     subject_id: i64,
     total: i64,
     actor: Option<(&str, &str)>,
+    input: Option<&str>,
     now: PrimitiveDateTime,
 ) -> Result<Job, DbError> {
     Ok(diesel::insert_into(jobs::table)
         .values((
             jobs::kind.eq(kind.code()),
+            jobs::input.eq(input),
             jobs::actor.eq(actor.map(|a| a.0)),
             jobs::channel.eq(actor.map(|a| a.1)),
             jobs::unit_id.eq(unit_id),
@@ -280,4 +285,40 @@ pub fn of_subject(
         .order(jobs::id)
         .select(Job::as_select())
         .load(conn)?)
+}
+
+/// The file a job made (name, content type, bytes).
+pub fn store_file(
+    conn: &mut DbConn,
+    id: JobId,
+    file_name: &str,
+    content_type: &str,
+    content: &[u8],
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    use crate::schema::job_files;
+    diesel::insert_into(job_files::table)
+        .values((
+            job_files::job_id.eq(id),
+            job_files::file_name.eq(file_name),
+            job_files::content_type.eq(content_type),
+            job_files::content.eq(content),
+            job_files::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The file of a job, if it made one: (name, content type, bytes).
+pub fn file(conn: &mut DbConn, id: JobId) -> Result<Option<(String, String, Vec<u8>)>, DbError> {
+    use crate::schema::job_files;
+    Ok(job_files::table
+        .find(id)
+        .select((
+            job_files::file_name,
+            job_files::content_type,
+            job_files::content,
+        ))
+        .first(conn)
+        .optional()?)
 }

@@ -779,6 +779,7 @@ diesel::table! {
         subject_id -> BigInt,
         actor -> Nullable<Text>,
         channel -> Nullable<Text>,
+        input -> Nullable<Text>,
         done -> BigInt,
         total -> BigInt,
         result -> Nullable<Text>,
@@ -791,6 +792,16 @@ diesel::table! {
         created_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    job_files (job_id) {
+        job_id -> BigInt,
+        file_name -> Text,
+        content_type -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
     }
 }
 
@@ -863,6 +874,7 @@ diesel::joinable!(certificates -> units (unit_id));
 diesel::joinable!(certificates -> persons (person_id));
 diesel::joinable!(certificates -> business_items (business_item_id));
 diesel::joinable!(jobs -> units (unit_id));
+diesel::joinable!(job_files -> jobs (job_id));
 diesel::joinable!(imports -> units (unit_id));
 
 diesel::joinable!(assessments -> units (unit_id));
@@ -932,5 +944,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     item_chain_links,
     certificates,
     jobs,
+    job_files,
     imports,
 );

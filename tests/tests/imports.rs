@@ -586,6 +586,37 @@ fn json_rows_from_payroll_software_and_every_other_kind_of_import() {
         .collect();
     assert_eq!(nos.len(), 3);
 
+    // A large export as a job: the same file as the list's own answer.
+    let r = app
+        .client
+        .get(app.url("/api/v1/portal/employees?format=csv"))
+        .bearer_auth(&tok)
+        .header("Prefer", "respond-async")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    let job = wait_job(&app, &tok, &loc);
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["kind"], "export");
+    assert_eq!(job["result"]["rows"], 3);
+    let (status, ct, file) = app.get_bytes(&format!("{loc}/file"), &tok);
+    assert_eq!((status, ct.as_str()), (200, "text/csv; charset=utf-8"));
+    let (_, _, direct) = app.get_bytes("/api/v1/portal/employees?format=csv", &tok);
+    assert_eq!(file, direct);
+    let r = app
+        .client
+        .get(app.url("/api/v1/portal/paid-months?format=xlsx"))
+        .bearer_auth(&tok)
+        .header("Prefer", "respond-async")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(wait_job(&app, &tok, &loc)["state"], "succeeded");
+    let (status, ct, _) = app.get_bytes(&format!("{loc}/file"), &tok);
+    assert_eq!((status, ct.as_str()), (200, XLSX));
+
     // A JSON row with an unknown key or an ID number sent as a number.
     let r = app.post_as(
         IMPORTS,

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use qibao_app::imports::{self, ImportOptions, Limits, Source, TemplateKind, Upload};
-use qibao_app::jobs::{self, NoProgress};
+use qibao_app::jobs::{self, NoExports, NoProgress};
 use qibao_app::{Actor, Channel};
 use qibao_db::DbConn;
 use qibao_db::conn::transaction;
@@ -96,6 +96,7 @@ fn run_job(conn: &mut DbConn) -> f64 {
         date!(2022 - 08 - 20),
         datetime!(2022-08-20 02:00),
         &NoProgress,
+        &NoExports,
     )
     .unwrap();
     assert_eq!(state, qibao_core::job::JobState::Succeeded);

@@ -35,7 +35,7 @@ fn parse_period(v: &Option<String>) -> Result<Period, ApiError> {
 
 /// Whether the client asked for the work to run as a job (RFC 7240
 /// `Prefer: respond-async`).
-fn respond_async(req: &HttpRequest) -> bool {
+pub(crate) fn respond_async(req: &HttpRequest) -> bool {
     req.headers()
         .get_all("Prefer")
         .filter_map(|v| v.to_str().ok())

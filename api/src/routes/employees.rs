@@ -8,7 +8,7 @@
 //! agent or payroll API key); another unit's person is 404.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 pub(crate) use qibao_app::employees::fields::date_field;
 use qibao_app::employees::requests::{
     AddInsuranceRequest, EnrolmentRequest, SuspensionRequest, parse_add_insurance, parse_enrolment,
@@ -23,6 +23,7 @@ use qibao_app::employees::{
     verify,
 };
 use qibao_app::error::ErrorCode;
+use qibao_app::jobs::ExportFile;
 use qibao_core::Period;
 use qibao_core::employment::{IdType, InsuredStatus, PaymentStatus, id_key};
 use qibao_core::insurance::Insurance;
@@ -33,7 +34,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
-use crate::http::export::{Format, csv_cell};
+use crate::http::export::{Format, XLSX, csv_cell};
 use crate::http::extract::{Json, Query};
 use crate::http::paging::{self, Page, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
@@ -584,9 +585,13 @@ fn to_xlsx(rows: &[EmployeeRow]) -> Result<Vec<u8>, ApiError> {
 #[utoipa::path(
     tag = "portal",
     operation_id = "list_employees",
-    params(EmployeeQuery),
+    params(
+        EmployeeQuery,
+        ("Prefer" = Option<String>, Header, description = "With `format=csv|xlsx`, `respond-async`: write the export as a background job; answers 202 with the job, whose file is at `/api/v1/portal/jobs/{id}/file`."),
+    ),
     security(("bearer" = [])),
     responses(
+        (status = 202, description = "`Prefer: respond-async` with `format=csv|xlsx`: the export job (`Location`).", body = qibao_app::jobs::JobDto),
         (status = 200, description = "A page of persons, or the export file.", content(
             (EmployeePage = "application/json"),
             (String = "text/csv"),
@@ -601,43 +606,80 @@ fn to_xlsx(rows: &[EmployeeRow]) -> Result<Vec<u8>, ApiError> {
 pub async fn list_employees(
     state: web::Data<AppState>,
     user: UnitUser,
+    req: HttpRequest,
     query: Query<EmployeeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, paging, format) = parse_list_query(&query)?;
-    let current = Period::of(state.clock.today());
+    let today = state.clock.today();
+    let current = Period::of(today);
     let unit_id = user.unit_id;
-    let (content_type, file_name) = match format {
-        Format::Json => {
-            let page = run_db(&state, move |conn| {
-                let (page, page_size) = paging.to_usize();
-                Ok(list::list(
-                    conn, unit_id, &filter, page, page_size, current,
-                )?)
-            })
-            .await?;
-            return Ok(HttpResponse::Ok().json(page));
-        }
-        Format::Csv => ("text/csv; charset=utf-8", "employees.csv"),
-        Format::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "employees.xlsx",
-        ),
-    };
-    let rows = run_db(&state, move |conn| {
-        Ok(list::export(conn, unit_id, &filter, current)?)
+    if format == Format::Json {
+        let page = run_db(&state, move |conn| {
+            let (page, page_size) = paging.to_usize();
+            Ok(list::list(
+                conn, unit_id, &filter, page, page_size, current,
+            )?)
+        })
+        .await?;
+        return Ok(HttpResponse::Ok().json(page));
+    }
+    if crate::routes::declarations::respond_async(&req) {
+        let input = serde_json::json!({"export": "employees", "query": req.query_string()});
+        return crate::routes::imports::export_job(&state, &user, input).await;
+    }
+    let file = run_db(&state, move |conn| {
+        Ok(employees_file(conn, unit_id, &filter, format, current)?)
     })
     .await?;
-    let body = match format {
-        Format::Xlsx => to_xlsx(&rows)?,
-        Format::Json | Format::Csv => to_csv(&rows).into_bytes(),
-    };
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CONTENT_TYPE, file.content_type))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file_name}\""),
+            format!("attachment; filename=\"{}\"", file.file_name),
         ))
-        .body(body))
+        .body(file.bytes))
+}
+
+/// The insured-persons export of the unit as a file (CSV or XLSX): the
+/// list's answer with `format`, and the export job's file.
+fn employees_file(
+    conn: &mut crate::db_glue::DbConn,
+    unit_id: qibao_app::ids::UnitId,
+    filter: &ListFilter,
+    format: Format,
+    current: Period,
+) -> Result<ExportFile, qibao_app::AppError> {
+    let rows = list::export(conn, unit_id, filter, current)?;
+    let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    Ok(match format {
+        Format::Xlsx => ExportFile {
+            file_name: "employees.xlsx".to_owned(),
+            content_type: XLSX.to_owned(),
+            bytes: to_xlsx(&rows).map_err(qibao_app::AppError::internal_cause)?,
+            rows: n,
+        },
+        Format::Json | Format::Csv => ExportFile {
+            file_name: "employees.csv".to_owned(),
+            content_type: "text/csv; charset=utf-8".to_owned(),
+            bytes: to_csv(&rows).into_bytes(),
+            rows: n,
+        },
+    })
+}
+
+/// The export job's file of the insured-persons list, from the query the
+/// list was asked with.
+pub(crate) fn export_job_file(
+    conn: &mut crate::db_glue::DbConn,
+    unit_id: qibao_app::ids::UnitId,
+    query: &str,
+    today: time::Date,
+) -> Result<ExportFile, qibao_app::AppError> {
+    let q = web::Query::<EmployeeQuery>::from_query(query)
+        .map_err(|e| qibao_app::AppError::internal_cause(format!("stored export query: {e}")))?;
+    let (filter, _, format) =
+        parse_list_query(&q).map_err(|e| qibao_app::AppError::internal_cause(format!("{e:?}")))?;
+    employees_file(conn, unit_id, &filter, format, Period::of(today))
 }
 
 /// One employee of the unit: details, base per year, relations and lines.

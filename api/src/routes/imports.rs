@@ -603,6 +603,54 @@ pub async fn create_import_revocation(
     Ok(accepted(&out))
 }
 
+/// Queues an export as a job (a list asked with `format=csv|xlsx` and
+/// `Prefer: respond-async`): 202 with the job; its file at
+/// `/api/v1/portal/jobs/{id}/file` once it succeeded.
+pub(crate) async fn export_job(
+    state: &web::Data<AppState>,
+    user: &UnitUser,
+    input: Value,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now_utc();
+    let who = user.principal.as_actor();
+    let unit_id = user.unit_id;
+    let job = run_db(state, move |conn| {
+        Ok(jobs::enqueue_export(conn, &who, unit_id, &input, now)?)
+    })
+    .await?;
+    state.jobs.wake();
+    Ok(HttpResponse::Accepted()
+        .insert_header((header::LOCATION, job_path(JobId(job.id))))
+        .insert_header(("Preference-Applied", "respond-async"))
+        .json(job))
+}
+
+/// The file an export job made (CSV or XLSX), once it succeeded.
+#[utoipa::path(
+    tag = "jobs",
+    operation_id = "get_job_file",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The file.", content_type = "application/octet-stream"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such job of this unit, or no file (yet) (`JOB_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/jobs/{id}/file")]
+pub async fn get_job_file(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = job_id(&path)?;
+    let unit_id = user.unit_id;
+    let (name, content_type, bytes) =
+        run_db(&state, move |conn| Ok(jobs::file(conn, unit_id, id)?)).await?;
+    Ok(attachment(bytes, &content_type, &name))
+}
+
 fn job_id(s: &str) -> Result<JobId, ApiError> {
     s.parse::<i64>()
         .ok()
@@ -679,5 +727,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_import_commit)
         .service(create_import_revocation)
         .service(list_jobs)
+        .service(get_job_file)
         .service(get_job);
 }

@@ -3,7 +3,7 @@
 //! (R-PAY-3, R-CERT-1). A month counts once its line is allocated; a month
 //! refunded (退费) no longer counts.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use qibao_app::paid_months::{self, PaidMonthsFilter, PaidMonthsPage};
 use qibao_core::insurance::Insurance;
 use serde::Deserialize;
@@ -66,9 +66,13 @@ fn cells(p: &qibao_app::paid_months::PaidMonthsDto) -> Vec<Cell> {
 #[utoipa::path(
     tag = "portal",
     operation_id = "list_paid_months",
-    params(PaidMonthsQuery),
+    params(
+        PaidMonthsQuery,
+        ("Prefer" = Option<String>, Header, description = "With `format=csv|xlsx`, `respond-async`: write the export as a background job; answers 202 with the job, whose file is at `/api/v1/portal/jobs/{id}/file`."),
+    ),
     security(("bearer" = [])),
     responses(
+        (status = 202, description = "`Prefer: respond-async` with `format=csv|xlsx`: the export job (`Location`).", body = qibao_app::jobs::JobDto),
         (status = 200, description = "A page, or the export file.", content(
             (PaidMonthsPage = "application/json"),
             (String = "text/csv"),
@@ -83,8 +87,31 @@ fn cells(p: &qibao_app::paid_months::PaidMonthsDto) -> Vec<Cell> {
 pub async fn list_paid_months(
     state: web::Data<AppState>,
     user: UnitUser,
+    req: HttpRequest,
     q: Query<PaidMonthsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (filter, format) = parse_query(&q)?;
+    let unit_id = user.unit_id;
+    if format == Format::Json {
+        let out = run_db(&state, move |conn| {
+            Ok(paid_months::list(conn, unit_id, &filter)?)
+        })
+        .await?;
+        return Ok(HttpResponse::Ok().json(out));
+    }
+    if crate::routes::declarations::respond_async(&req) {
+        let input = serde_json::json!({"export": "paid_months", "query": req.query_string()});
+        return crate::routes::imports::export_job(&state, &user, input).await;
+    }
+    let rows = run_db(&state, move |conn| {
+        let all = paid_months::export(conn, unit_id, &filter)?;
+        Ok(all.iter().map(cells).collect::<Vec<_>>())
+    })
+    .await?;
+    export::file(format, "paid-months", HEADERS, &rows)
+}
+
+fn parse_query(q: &PaidMonthsQuery) -> Result<(PaidMonthsFilter, Format), ApiError> {
     let insurance = q
         .insurance
         .as_deref()
@@ -107,26 +134,46 @@ pub async fn list_paid_months(
     if let Some(first) = errors.into_iter().next() {
         return Err(ApiError::validation(vec![first]));
     }
-    let filter = PaidMonthsFilter {
-        insurance,
-        person_no: q.person_no.clone(),
-        page,
-        per_page,
-    };
-    let unit_id = user.unit_id;
-    if format == Format::Json {
-        let out = run_db(&state, move |conn| {
-            Ok(paid_months::list(conn, unit_id, &filter)?)
-        })
-        .await?;
-        return Ok(HttpResponse::Ok().json(out));
-    }
-    let rows = run_db(&state, move |conn| {
-        let all = paid_months::export(conn, unit_id, &filter)?;
-        Ok(all.iter().map(cells).collect::<Vec<_>>())
+    Ok((
+        PaidMonthsFilter {
+            insurance,
+            person_no: q.person_no.clone(),
+            page,
+            per_page,
+        },
+        format,
+    ))
+}
+
+/// The export job's file of the paid months, from the query the list was
+/// asked with (the same rows and cells as its CSV / XLSX answer).
+pub(crate) fn export_job_file(
+    conn: &mut crate::db_glue::DbConn,
+    unit_id: qibao_app::ids::UnitId,
+    query: &str,
+) -> Result<qibao_app::jobs::ExportFile, qibao_app::AppError> {
+    let q = web::Query::<PaidMonthsQuery>::from_query(query)
+        .map_err(|e| qibao_app::AppError::internal_cause(format!("stored export query: {e}")))?;
+    let (filter, format) =
+        parse_query(&q).map_err(|e| qibao_app::AppError::internal_cause(format!("{e:?}")))?;
+    let all = paid_months::export(conn, unit_id, &filter)?;
+    let rows: Vec<Vec<Cell>> = all.iter().map(cells).collect();
+    let n = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    Ok(match format {
+        Format::Xlsx => qibao_app::jobs::ExportFile {
+            file_name: "paid-months.xlsx".to_owned(),
+            content_type: export::XLSX.to_owned(),
+            bytes: export::xlsx("paid-months", HEADERS, &rows)
+                .map_err(|e| qibao_app::AppError::internal_cause(format!("{e:?}")))?,
+            rows: n,
+        },
+        Format::Json | Format::Csv => qibao_app::jobs::ExportFile {
+            file_name: "paid-months.csv".to_owned(),
+            content_type: "text/csv; charset=utf-8".to_owned(),
+            bytes: export::csv(HEADERS, &rows).into_bytes(),
+            rows: n,
+        },
     })
-    .await?;
-    export::file(format, "paid-months", HEADERS, &rows)
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

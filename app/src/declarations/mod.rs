@@ -438,6 +438,7 @@ pub fn enqueue(
             subject,
             1,
             Some((&who.name, who.channel.as_str())),
+            None,
             now,
         )?;
         Ok((crate::jobs::JobDto::of(&job), false))

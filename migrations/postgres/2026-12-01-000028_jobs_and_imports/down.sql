@@ -1,2 +1,3 @@
 DROP TABLE imports;
+DROP TABLE job_files;
 DROP TABLE jobs;

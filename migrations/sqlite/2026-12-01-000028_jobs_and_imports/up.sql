@@ -8,12 +8,13 @@
 -- again (attempts < max) or failed.
 CREATE TABLE jobs (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind          TEXT NOT NULL CHECK (kind IN ('import_validate', 'import_commit', 'import_revoke', 'declaration', 'back_pay_declaration')),
+    kind          TEXT NOT NULL CHECK (kind IN ('import_validate', 'import_commit', 'import_revoke', 'declaration', 'back_pay_declaration', 'export')),
     unit_id       BIGINT REFERENCES units (id),
     state         TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
     subject_id    BIGINT NOT NULL,
     actor         TEXT,
     channel       TEXT,
+    input         TEXT,
     done          BIGINT NOT NULL DEFAULT 0 CHECK (done >= 0),
     total         BIGINT NOT NULL DEFAULT 0 CHECK (total >= 0),
     result        TEXT,
@@ -31,6 +32,15 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_queued_idx ON jobs (id) WHERE state = 'queued';
 CREATE INDEX jobs_running_idx ON jobs (heartbeat_at) WHERE state = 'running';
 CREATE INDEX jobs_unit_id_idx ON jobs (unit_id, id);
+
+-- The file a job made (an export), kept with the job for its unit to fetch.
+CREATE TABLE job_files (
+    job_id       BIGINT PRIMARY KEY REFERENCES jobs (id),
+    file_name    TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    content      BLOB NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);
 
 -- Batch imports (导盘, R-IMP-1): the file's rows as read (normalised text
 -- per column, JSON), its SHA-256, the validation report, and what the
