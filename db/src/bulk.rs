@@ -171,6 +171,15 @@ pub fn claim_id_keys(
     insert_all!(conn, person_id_keys::table, &values, 2)
 }
 
+/// Hash-chain links ([`crate::item_chain::NewLink`], 7 columns).
+pub fn insert_chain_links(
+    conn: &mut DbConn,
+    rows: &[crate::item_chain::NewLink],
+) -> Result<usize, DbError> {
+    use crate::schema::item_chain_links;
+    insert_all!(conn, item_chain_links::table, rows, 7)
+}
+
 /// Assessment lines ([`NewAssessment`], 15 columns). A second live line of
 /// the same unit, person, insurance and period is [`DbError::Conflict`]
 /// ([`crate::assessments::LIVE_LINE_KEY`]).

@@ -54,6 +54,19 @@ pub fn content_sha256(item: &BusinessItem) -> String {
     audit::sha256_hex(canonical_content(item).as_bytes())
 }
 
+/// A link of a chain as stored ([`crate::bulk::insert_chain_links`]).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = item_chain_links, treat_none_as_default_value = false)]
+pub struct NewLink {
+    pub chain: i64,
+    pub seq: i64,
+    pub item_id: i64,
+    pub content_sha256: String,
+    pub prev_sha256: String,
+    pub sha256: String,
+    pub created_at: PrimitiveDateTime,
+}
+
 #[derive(QueryableByName)]
 struct Head {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -138,33 +151,18 @@ pub fn append_many(conn: &mut DbConn, items: &[BusinessItem]) -> Result<(), DbEr
             seq += 1;
             let content = content_sha256(item);
             let sha256 = audit::link_hash(chain, seq, item.id.0, &content, &prev);
-            links.push((
-                item_chain_links::chain.eq(chain),
-                item_chain_links::seq.eq(seq),
-                item_chain_links::item_id.eq(item.id.0),
-                item_chain_links::content_sha256.eq(content),
-                item_chain_links::prev_sha256.eq(prev),
-                item_chain_links::sha256.eq(sha256.clone()),
-                item_chain_links::created_at.eq(item.updated_at),
-            ));
+            links.push(NewLink {
+                chain,
+                seq,
+                item_id: item.id.0,
+                content_sha256: content,
+                prev_sha256: prev,
+                sha256: sha256.clone(),
+                created_at: item.updated_at,
+            });
             prev = sha256;
         }
-        match conn {
-            DbConn::Pg(c) => {
-                for chunk in links.chunks(crate::bulk::pg_chunk(7)) {
-                    diesel::insert_into(item_chain_links::table)
-                        .values(chunk)
-                        .execute(c)?;
-                }
-            }
-            DbConn::Sqlite(c) => {
-                for chunk in links.chunks(crate::bulk::sqlite_chunk(7)) {
-                    diesel::insert_into(item_chain_links::table)
-                        .values(chunk)
-                        .execute(c)?;
-                }
-            }
-        }
+        crate::bulk::insert_chain_links(conn, &links)?;
         diesel::update(item_chain_heads::table.find(chain))
             .set((
                 item_chain_heads::seq.eq(seq),

@@ -190,7 +190,11 @@ fn upload_with(
     if let Some(k) = key {
         rb = rb.header("Idempotency-Key", k);
     }
-    let r = rb.send().unwrap();
+    resp(rb.send().unwrap())
+}
+
+/// The answer to a request built by hand (a header of its own).
+fn resp(r: reqwest::blocking::Response) -> Resp {
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     let content_type = headers
@@ -1016,16 +1020,7 @@ fn post_async(app: &App, token: &str, path: &str, body: &Value) -> Resp {
         .json(body)
         .send()
         .unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let text = r.text().unwrap();
-    Resp {
-        status,
-        content_type: String::new(),
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-        headers,
-    }
+    resp(r)
 }
 
 #[test]

@@ -380,6 +380,16 @@ pub fn path_error(err: PathError, req: &HttpRequest) -> ApiError {
     ApiError::invalid_field(field, format!("路径参数不正确（{message}）。"))
 }
 
+/// Whether the client asked for the work to run as a job (RFC 7240
+/// `Prefer: respond-async`).
+pub fn respond_async(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all("Prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::Json;
+use crate::http::extract::{Json, respond_async};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -31,16 +31,6 @@ fn parse_period(v: &Option<String>) -> Result<Period, ApiError> {
         None | Some("") => Err(ApiError::invalid_field("period", "缺少必填字段。")),
         Some(s) => Period::parse(s).map_err(|e| ApiError::invalid_field("period", e.to_string())),
     }
-}
-
-/// Whether the client asked for the work to run as a job (RFC 7240
-/// `Prefer: respond-async`).
-pub(crate) fn respond_async(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all("Prefer")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
 }
 
 async fn run_declare(

@@ -623,7 +623,7 @@ pub async fn list_employees(
         .await?;
         return Ok(HttpResponse::Ok().json(page));
     }
-    if crate::routes::declarations::respond_async(&req) {
+    if crate::http::extract::respond_async(&req) {
         let input = serde_json::json!({"export": "employees", "query": req.query_string()});
         return crate::routes::imports::export_job(&state, &user, input).await;
     }

@@ -99,7 +99,7 @@ pub async fn list_paid_months(
         .await?;
         return Ok(HttpResponse::Ok().json(out));
     }
-    if crate::routes::declarations::respond_async(&req) {
+    if crate::http::extract::respond_async(&req) {
         let input = serde_json::json!({"export": "paid_months", "query": req.query_string()});
         return crate::routes::imports::export_job(&state, &user, input).await;
     }

@@ -212,6 +212,29 @@ fn stored_of(import: &Import) -> Result<Stored, AppError> {
     serde_json::from_str(&import.options).map_err(|e| corrupt("imports.options", e))
 }
 
+fn notices_of(import: &Import) -> Result<Vec<String>, AppError> {
+    serde_json::from_str(&import.notices).map_err(|e| corrupt("imports.notices", e))
+}
+
+/// The business items the import's commit created, in row order.
+fn item_ids_of(import: &Import) -> Result<Vec<i64>, AppError> {
+    Ok(import
+        .item_ids
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| corrupt("imports.item_ids", e))?
+        .unwrap_or_default())
+}
+
+fn format_of(import: &Import) -> Format {
+    match import.format.as_str() {
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        _ => Format::Xlsx,
+    }
+}
+
 fn problems_of(import: &Import) -> Result<Vec<ImportProblem>, AppError> {
     match &import.report {
         None => Ok(Vec::new()),
@@ -237,8 +260,7 @@ fn dto(conn: &mut DbConn, import: &Import) -> Result<ImportDto, AppError> {
         row_count: import.row_count,
         problem_count: import.problem_count,
         problem_rows: import.problem_rows,
-        notices: serde_json::from_str(&import.notices)
-            .map_err(|e| corrupt("imports.notices", e))?,
+        notices: notices_of(import)?,
         created_by: import.created_by.clone(),
         created_at: china_timestamp(import.created_at),
         validated_at: import.validated_at.map(china_timestamp),
@@ -251,13 +273,7 @@ fn dto(conn: &mut DbConn, import: &Import) -> Result<ImportDto, AppError> {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|e| corrupt("imports.result", e))?,
-        business_item_ids: import
-            .item_ids
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| corrupt("imports.item_ids", e))?
-            .unwrap_or_default(),
+        business_item_ids: item_ids_of(import)?,
         jobs: jobs.iter().map(JobDto::of).collect(),
     })
 }
@@ -459,12 +475,18 @@ fn replay(conn: &mut DbConn, first: &Import, sha: &str) -> Result<ImportAccepted
         return Err(AppError::new(ErrorCode::IdempotencyKeyReused)
             .with_detail("该幂等键已用于另一个文件的导盘；上传新文件请使用新的幂等键"));
     }
-    let jobs = jobs_db::of_subject(conn, &[JobKind::ImportValidate], first.id.0)?;
-    let job = jobs
-        .last()
-        .ok_or_else(|| AppError::internal_cause("import without its validation job"))?;
+    replayed(conn, first, JobKind::ImportValidate)
+}
+
+/// The answer to a request already made: the import and its latest job of
+/// `kind` (the one the first request queued).
+fn replayed(conn: &mut DbConn, import: &Import, kind: JobKind) -> Result<ImportAccepted, AppError> {
+    let jobs = jobs_db::of_subject(conn, &[kind], import.id.0)?;
+    let job = jobs.last().ok_or_else(|| {
+        AppError::internal_cause(format!("import {} without its {kind} job", import.id))
+    })?;
     Ok(ImportAccepted {
-        import: dto(conn, first)?,
+        import: dto(conn, import)?,
         job: JobDto::of(job),
         replayed: true,
     })
@@ -537,8 +559,7 @@ pub fn report(conn: &mut DbConn, unit_id: UnitId, id: ImportId) -> Result<Import
             state: import.state,
             row_count: import.row_count,
             problem_rows: import.problem_rows,
-            notices: serde_json::from_str(&import.notices)
-                .map_err(|e| corrupt("imports.notices", e))?,
+            notices: notices_of(&import)?,
             problems: problems_of(&import)?,
         })
     })
@@ -560,11 +581,7 @@ pub fn report_workbook(
     let stored = stored_of(&import)?;
     let rows: Vec<StoredRow> =
         serde_json::from_str(&rows).map_err(|e| corrupt("imports.rows", e))?;
-    let format = match import.format.as_str() {
-        "csv" => Format::Csv,
-        "json" => Format::Json,
-        _ => Format::Xlsx,
-    };
+    let format = format_of(&import);
     let sheet = qibao_sheet::Sheet {
         kind,
         format,
@@ -582,8 +599,7 @@ pub fn report_workbook(
             })
             .collect(),
         problems: Vec::new(),
-        notices: serde_json::from_str(&import.notices)
-            .map_err(|e| corrupt("imports.notices", e))?,
+        notices: notices_of(&import)?,
     };
     let problems: Vec<qibao_sheet::Problem> = problems_of(&import)?
         .iter()
@@ -617,17 +633,9 @@ pub fn commit(
     transaction(conn, |c| {
         own(c, unit_id, id)?;
         let import = imports_db::get_for_update(c, id)?.ok_or_else(not_found)?;
-        let commits = jobs_db::of_subject(c, &[JobKind::ImportCommit], id.0)?;
         match import.state {
             ImportState::Committed | ImportState::Committing => {
-                let job = commits
-                    .last()
-                    .ok_or_else(|| AppError::internal_cause("commit without its job"))?;
-                return Ok(ImportAccepted {
-                    import: dto(c, &import)?,
-                    job: JobDto::of(job),
-                    replayed: true,
-                });
+                return replayed(c, &import, JobKind::ImportCommit);
             }
             ImportState::Valid => {}
             ImportState::Revoking | ImportState::Revoked => {
@@ -684,15 +692,7 @@ pub fn revoke(
         let import = imports_db::get_for_update(c, id)?.ok_or_else(not_found)?;
         match import.state {
             ImportState::Revoking | ImportState::Revoked => {
-                let revocations = jobs_db::of_subject(c, &[JobKind::ImportRevoke], id.0)?;
-                let job = revocations
-                    .last()
-                    .ok_or_else(|| AppError::internal_cause("revocation without its job"))?;
-                return Ok(ImportAccepted {
-                    import: dto(c, &import)?,
-                    job: JobDto::of(job),
-                    replayed: true,
-                });
+                return replayed(c, &import, JobKind::ImportRevoke);
             }
             ImportState::Committed => {}
             _ => return Err(AppError::new(ErrorCode::ImportNotCommitted)),
@@ -702,13 +702,7 @@ pub fn revoke(
                 .with_detail("缴费工资申报导盘不能撤销；申报期内可重新申报更正"));
         }
         imports_db::request_revoke(c, id, &who.name, who.channel.as_str(), now)?;
-        let items: Vec<i64> = import
-            .item_ids
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| corrupt("imports.item_ids", e))?
-            .unwrap_or_default();
+        let items = item_ids_of(&import)?;
         let job = jobs_db::enqueue(
             c,
             JobKind::ImportRevoke,

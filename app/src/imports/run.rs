@@ -16,7 +16,7 @@ use serde_json::json;
 use time::{Date, PrimitiveDateTime};
 
 use super::rows::{self, StoredRow};
-use super::{ImportProblem, Stored, kind_of, stored_of};
+use super::{ImportProblem, Stored, format_of, item_ids_of, kind_of, stored_of};
 use crate::actor::{Actor, Channel};
 use crate::employees::{self, BatchMode, requests};
 use crate::error::{AppError, ErrorCode, ErrorKind, corrupt};
@@ -82,23 +82,21 @@ struct Run<'a> {
     who: Actor,
     today: Date,
     now: PrimitiveDateTime,
-    column_letters: HashMap<&'static str, String>,
 }
 
 impl Run<'_> {
+    /// A problem of a row, in the shape of the file's own (the column's
+    /// letter, or its key for JSON rows).
     fn problem(&self, row: u32, field: Option<&str>, code: &str, message: String) -> ImportProblem {
-        let column = field.and_then(|f| match self.import.format.as_str() {
-            "json" => Some(f.to_string()),
-            _ => self.column_letters.get(f).cloned(),
-        });
-        ImportProblem {
-            sheet: self.stored.sheet.clone(),
+        problem_of(&qibao_sheet::Problem::new(
+            self.stored.sheet.clone(),
             row,
-            column,
-            field: field.map(str::to_string),
-            code: code.to_string(),
+            field,
+            self.kind,
+            format_of(self.import),
+            code,
             message,
-        }
+        ))
     }
 
     fn refusal(
@@ -128,14 +126,6 @@ impl Run<'_> {
             out.push(self.problem(row, field, &code, message));
         }
     }
-}
-
-fn letters(kind: TemplateKind) -> HashMap<&'static str, String> {
-    kind.columns()
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.key, qibao_sheet::column_letter(i)))
-        .collect()
 }
 
 /// The key that makes two rows the same person (or the same person and
@@ -492,7 +482,6 @@ pub(crate) fn run_validation(
         who: actor(&import.created_by, &import.channel),
         today,
         now,
-        column_letters: letters(kind),
     };
     let outcome = match qibao_db::conn::transaction(conn, |c| {
         let o = run_rows(c, &run, &rows, progress)?;
@@ -568,7 +557,6 @@ pub(crate) fn run_commit(
         ),
         today,
         now,
-        column_letters: letters(kind),
     };
     let done = i64::try_from(rows.len()).unwrap_or(0);
     let committed = qibao_db::conn::transaction(conn, |c| {
@@ -683,13 +671,7 @@ pub(crate) fn run_revoke(
         import.revoked_by.as_deref().unwrap_or(&import.created_by),
         import.revoke_channel.as_deref().unwrap_or(&import.channel),
     );
-    let items: Vec<i64> = import
-        .item_ids
-        .as_deref()
-        .map(serde_json::from_str)
-        .transpose()
-        .map_err(|e| corrupt("imports.item_ids", e))?
-        .unwrap_or_default();
+    let items = item_ids_of(&import)?;
     let total = i64::try_from(items.len()).unwrap_or(0);
     let revoked = qibao_db::conn::transaction(conn, |c| {
         let current = imports_db::get_for_update(c, id)?
