@@ -143,12 +143,23 @@ fn unit_of(app: &App, u: usize, n: usize) -> (String, Vec<String>) {
 }
 
 /// The statements the pool ran for one GET, and its answer (200 expected).
+/// The counter is the pool's, which the server's background threads (the
+/// job workers' polls, the minute's expiry run) share: what they run while
+/// the GET is served adds to its count, never takes away. So the GET is
+/// counted three times and the least count is its own.
 fn counted(app: &App, path: &str, token: &str) -> (u64, Resp) {
-    let before = app.pool.statements();
-    let r = app.get_as(path, token);
-    let n = app.pool.statements() - before;
-    assert_eq!(r.status, 200, "{path}: {}", r.text);
-    (n, r)
+    let mut least = None;
+    for _ in 0..3 {
+        let before = app.pool.statements();
+        let r = app.get_as(path, token);
+        let n = app.pool.statements() - before;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        least = match least {
+            Some((m, _)) if m <= n => least,
+            _ => Some((n, r)),
+        };
+    }
+    least.unwrap()
 }
 
 /// Statement counts of the employee reads and the unit's information for a
