@@ -4,13 +4,13 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, Error, HttpResponse, guard, http::header, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::middleware::{self, RouteTable};
-use crate::http::{extract, openapi, security_headers};
+use crate::http::{cors, etag, extract, idempotency, openapi, request_id, security_headers};
 use crate::routes::{self, RouteFn};
 use crate::state::AppState;
 
@@ -51,6 +51,7 @@ pub fn build_app_with(
 > {
     let spec = openapi::openapi_with(extra);
     let table = RouteTable::from_openapi(&spec);
+    let cors = cors::layer(&state.config.cors_origins);
 
     App::new()
         .app_data(web::Data::new(state))
@@ -67,14 +68,22 @@ pub fn build_app_with(
         .configure(|cfg| routes::register(cfg, extra))
         .into_app()
         .default_service(web::to(middleware::fallback))
-        // Innermost first: panics become 500s, then every error becomes a
-        // problem with `instance`, HEAD is routed as GET, and the access log
-        // sees the original request line and the final status.
+        // Innermost first: panics become 500s, a keyed POST is run once and
+        // its answer kept (or replayed), then every error becomes a
+        // problem with `instance`, HEAD is routed as GET, GETs get their
+        // validator (on the uncompressed body) and 304s, every answer its
+        // security headers, then compression, CORS (preflights answered
+        // before routing) and, outermost, the request id, its log span and
+        // the access line with the final status.
         .wrap(from_fn(middleware::catch_panic))
+        .wrap(from_fn(idempotency::keyed))
         .wrap(from_fn(middleware::problems))
         .wrap(from_fn(middleware::head_as_get))
+        .wrap(from_fn(etag::conditional))
         .wrap(from_fn(security_headers::add))
-        .wrap(crate::http::middleware::access_log())
+        .wrap(Compress::default())
+        .wrap(cors)
+        .wrap(from_fn(request_id::track))
 }
 
 async fn to_docs() -> HttpResponse {

@@ -114,6 +114,9 @@ pub struct Config {
     /// `QIBAO_JOB_WORKERS`: background job workers in this process (0: this
     /// node runs no jobs; another node of the same PostgreSQL does).
     pub job_workers: usize,
+    /// `QIBAO_CORS_ORIGINS`: the browser origins (`https://host[:port]`,
+    /// comma-separated) whose pages may call the API; none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// Why the configuration was refused. The messages are meant for operators.
@@ -317,6 +320,14 @@ impl Config {
                 key
             }
         };
+        let cors_origins = match get("QIBAO_CORS_ORIGINS") {
+            None => Vec::new(),
+            Some(v) => parse_origins(&v).map_err(|reason| ConfigError::Invalid {
+                var: "QIBAO_CORS_ORIGINS",
+                value: v.clone(),
+                reason,
+            })?,
+        };
         let public_url = get("QIBAO_PUBLIC_URL")
             .map(|v| v.trim().trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{bind}"));
@@ -343,6 +354,7 @@ impl Config {
             certificate_key,
             public_url,
             job_workers,
+            cors_origins,
         })
     }
 
@@ -362,8 +374,32 @@ impl Config {
             certificate_key: CertificateSigner::dev(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             job_workers: 1,
+            cors_origins: Vec::new(),
         }
     }
+}
+
+/// `QIBAO_CORS_ORIGINS`: comma-separated origins, each `http(s)://host[:port]`
+/// exactly as a browser sends it in `Origin` (no path, no trailing slash).
+fn parse_origins(value: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let rest = part
+            .strip_prefix("https://")
+            .or_else(|| part.strip_prefix("http://"))
+            .ok_or_else(|| format!("{part}: an origin starts with http:// or https://"))?;
+        let host_ok = !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !host_ok {
+            return Err(format!(
+                "{part}: expected scheme://host[:port] with no path, e.g. https://hr.example.com"
+            ));
+        }
+        out.push(part.to_ascii_lowercase());
+    }
+    Ok(out)
 }
 
 fn parse_date(value: &str) -> Option<Date> {
@@ -459,6 +495,42 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn cors_origins_are_checked_and_normalised() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_s = dir.path().to_str().unwrap().to_owned();
+        let cfg = Config::from_lookup(lookup(&[
+            ("QIBAO_DATA_DIR", &data_s),
+            (
+                "QIBAO_CORS_ORIGINS",
+                " https://HR.example.com , http://localhost:5173,",
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(
+            cfg.cors_origins,
+            ["https://hr.example.com", "http://localhost:5173"]
+        );
+        for bad in [
+            "*",
+            "hr.example.com",
+            "https://hr.example.com/",
+            "https://x/app",
+        ] {
+            let err = Config::from_lookup(lookup(&[
+                ("QIBAO_DATA_DIR", &data_s),
+                ("QIBAO_CORS_ORIGINS", bad),
+            ]))
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("QIBAO_CORS_ORIGINS"),
+                "{bad}: {err}"
+            );
+        }
+        let none = Config::from_lookup(lookup(&[("QIBAO_DATA_DIR", &data_s)])).unwrap();
+        assert!(none.cors_origins.is_empty());
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod config;
 pub mod db_glue;
 pub mod demo;
 pub mod http;
+pub mod logging;
 pub mod review;
 pub mod routes;
 pub mod server;

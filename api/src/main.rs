@@ -309,7 +309,7 @@ fn audit_verify(unit: Option<&str>) -> ExitCode {
 }
 
 fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    qibao_api::logging::init();
 }
 
 fn load_config() -> Result<Config, ExitCode> {

@@ -2,7 +2,8 @@
 //! end-to-end tests, and the server's one background job,
 //! [`spawn_expiry_job`]: every minute it closes the live orders past their
 //! due date (R-DECL-4, R-DECL-5) of every unit, in short transactions, so
-//! that no read ever has to write.
+//! that no read ever has to write, and forgets the answers kept for
+//! `Idempotency-Key`s once they are 24 hours old.
 
 use std::io;
 use std::net::TcpListener;
@@ -130,6 +131,16 @@ pub fn expire_once(pool: &Pool, clock: &Clock) {
         Ok(0) => {}
         Ok(n) => log::info!("expired {n} overdue payment orders"),
         Err(e) => log::warn!("expiring overdue payment orders failed: {e}"),
+    }
+    // Answers kept for Idempotency-Keys live 24 hours.
+    let purged = pool
+        .get()
+        .map_err(qibao_app::AppError::from)
+        .and_then(|mut conn| qibao_app::idempotency::purge(&mut conn, clock.now_utc()));
+    match purged {
+        Ok(0) => {}
+        Ok(n) => log::info!("forgot {n} idempotency keys older than 24 hours"),
+        Err(e) => log::warn!("purging idempotency keys failed: {e}"),
     }
 }
 

@@ -474,3 +474,197 @@ async fn every_answer_carries_the_security_headers() {
         "max-age=31536000; includeSubDomains"
     );
 }
+
+fn fixture_with_origins(origins: &[&str]) -> Fixture {
+    let db = TestDb::new();
+    let pool = qibao_db::Pool::connect(&db.url, 2).unwrap();
+    let mut config = Config::for_tests(db.url.clone());
+    config.cors_origins = origins.iter().map(|o| (*o).to_owned()).collect();
+    let state = AppState::new(pool, Clock::system(), config);
+    Fixture { state, _db: db }
+}
+
+#[actix_web::test]
+async fn a_configured_origin_gets_its_preflight_and_cors_headers() {
+    let f = fixture_with_origins(&["https://hr.example.com"]);
+    // The preflight of a keyed JSON POST with a token.
+    let (status, headers, _) = call(
+        &f.state,
+        at::TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri("/api/v1/test/echo")
+            .insert_header((header::ORIGIN, "https://hr.example.com"))
+            .insert_header((header::ACCESS_CONTROL_REQUEST_METHOD, "POST"))
+            .insert_header((
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization, content-type, idempotency-key",
+            )),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
+        "https://hr.example.com"
+    );
+    let allowed = headers
+        .get(header::ACCESS_CONTROL_ALLOW_HEADERS)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for h in ["authorization", "content-type", "idempotency-key"] {
+        assert!(allowed.contains(h), "{allowed}");
+    }
+    assert!(headers.get("x-request-id").is_some());
+
+    // The request itself: the origin is allowed and the headers a client
+    // reads are exposed.
+    let (status, headers, _) = call(
+        &f.state,
+        at::TestRequest::get()
+            .uri("/api/v1/test/orders/12?page=1")
+            .insert_header((header::ORIGIN, "https://hr.example.com")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
+        "https://hr.example.com"
+    );
+    let exposed = headers
+        .get(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for h in [
+        "location",
+        "etag",
+        "x-request-id",
+        "idempotent-replayed",
+        "retry-after",
+    ] {
+        assert!(exposed.contains(h), "{exposed}");
+    }
+
+    // Another origin: served, but no CORS header, so a browser withholds it.
+    let (status, headers, _) = call(
+        &f.state,
+        at::TestRequest::get()
+            .uri("/api/v1/test/orders/12?page=1")
+            .insert_header((header::ORIGIN, "https://evil.example.net")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
+
+#[actix_web::test]
+async fn without_configured_origins_no_origin_is_allowed() {
+    let f = fixture(2);
+    let (_, headers, _) = call(
+        &f.state,
+        at::TestRequest::get()
+            .uri("/api/v1/test/orders/12?page=1")
+            .insert_header((header::ORIGIN, "https://hr.example.com")),
+    )
+    .await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
+
+#[actix_web::test]
+async fn the_request_id_is_echoed_or_made() {
+    let f = fixture(2);
+    let (_, headers, _) = call(
+        &f.state,
+        at::TestRequest::get()
+            .uri("/healthz")
+            .insert_header(("X-Request-Id", "payroll-7f3a:42")),
+    )
+    .await;
+    assert_eq!(headers.get("x-request-id").unwrap(), "payroll-7f3a:42");
+    // Not a token (spaces, too long): replaced by a new one; errors too.
+    let (status, headers, _) = call(
+        &f.state,
+        at::TestRequest::get()
+            .uri("/api/v1/nowhere")
+            .insert_header(("X-Request-Id", "a b")),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let made = headers.get("x-request-id").unwrap().to_str().unwrap();
+    assert_eq!(made.len(), 32);
+    assert!(made.bytes().all(|b| b.is_ascii_hexdigit()));
+}
+
+#[actix_web::test]
+async fn gets_carry_a_validator_and_answer_304_when_unchanged() {
+    let f = fixture(2);
+    let (status, headers, body) = call(
+        &f.state,
+        at::TestRequest::get().uri("/api/v1/test/orders/12?page=1"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let etag = headers
+        .get(header::ETAG)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    assert_eq!(
+        headers.get(header::CACHE_CONTROL).unwrap(),
+        "private, no-cache"
+    );
+    assert!(!body.is_empty());
+    let (status, headers, body) = call(
+        &f.state,
+        at::TestRequest::get()
+            .uri("/api/v1/test/orders/12?page=1")
+            .insert_header((header::IF_NONE_MATCH, etag.as_str())),
+    )
+    .await;
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    assert_eq!(headers.get(header::ETAG).unwrap(), etag.as_str());
+    // Other content, other validator.
+    let (status, headers, _) = call(
+        &f.state,
+        at::TestRequest::get()
+            .uri("/api/v1/test/orders/13?page=1")
+            .insert_header((header::IF_NONE_MATCH, etag.as_str())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_ne!(headers.get(header::ETAG).unwrap(), etag.as_str());
+}
+
+#[actix_web::test]
+async fn answers_are_compressed_when_the_client_accepts_it() {
+    let f = fixture(2);
+    let (_, headers, plain) =
+        call(&f.state, at::TestRequest::get().uri("/api/v1/openapi.json")).await;
+    assert!(headers.get(header::CONTENT_ENCODING).is_none());
+    for (accept, encoding) in [("gzip", "gzip"), ("br", "br"), ("br;q=0.5, gzip", "gzip")] {
+        let (status, headers, body) = call(
+            &f.state,
+            at::TestRequest::get()
+                .uri("/api/v1/openapi.json")
+                .insert_header((header::ACCEPT_ENCODING, accept)),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            headers.get(header::CONTENT_ENCODING).unwrap(),
+            encoding,
+            "{accept}"
+        );
+        assert!(
+            body.len() * 3 < plain.len(),
+            "{accept}: {} of {} bytes",
+            body.len(),
+            plain.len()
+        );
+    }
+}

@@ -891,36 +891,18 @@ fn stored_line_dto(
 }
 
 /// Issues the unit's order (create_order) in transactions of its own: the
-/// overdue orders expire first, then the issue runs with one retry. Under an
-/// `Idempotency-Key` the first response is stored with the order and any
-/// repeat returns it. Returns the response body (JSON).
+/// overdue orders expire first, then the issue runs with one retry. (A
+/// retry under an `Idempotency-Key` is answered by [`crate::idempotency`].)
 pub fn create(
     conn: &mut DbConn,
     who: &Actor,
     unit_id: UnitId,
-    key: Option<&str>,
     today: Date,
     local_now: OffsetDateTime,
     now: PrimitiveDateTime,
-) -> Result<String, AppError> {
+) -> Result<OrderDto, AppError> {
     crate::tx::transaction(conn, |c| expire_overdue(c, unit_id, today, now))?;
-    let mut first = true;
-    crate::tx::transaction_with_retry(conn, |c| {
-        let first_run = std::mem::replace(&mut first, false);
-        if let Some(k) = key
-            && let Some(stored) = orders_db::find_key(c, unit_id, k)?
-        {
-            return Ok(stored.response_json);
-        }
-        let dto = issue(c, who, unit_id, today, local_now, now).map_err(|e| {
-            crate::tx::keyed_race(e, key.is_some(), first_run, ErrorCode::NothingToBill)
-        })?;
-        let text = serde_json::to_string(&dto).map_err(AppError::internal_cause)?;
-        if let Some(k) = key {
-            orders_db::store_key(c, unit_id, k, 201, &text, now).map_err(retryable)?;
-        }
-        Ok(text)
-    })
+    crate::tx::transaction_with_retry(conn, |c| issue(c, who, unit_id, today, local_now, now))
 }
 
 /// One of the unit's orders with its sums and progress, without its lines;

@@ -177,6 +177,9 @@ codes! {
     InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY", BadRequest, "Idempotency-Key 应为1至200个可见字符";
     /// The key was used for a request with another body (another file).
     IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED", Conflict, "该幂等键已用于另一请求；新的请求请使用新的幂等键。";
+    /// The first request under this `Idempotency-Key` is still being served
+    /// (another node or connection): retry after `Retry-After`.
+    IdempotencyKeyInFlight = "IDEMPOTENCY_KEY_IN_FLIGHT", Conflict, "使用同一幂等键（Idempotency-Key）的请求正在办理，请稍后重试。";
     /// A 401 the server answered before any of our checks.
     Unauthorized = "UNAUTHORIZED", Unauthorized, "请先登录。";
     /// The caller's role may not use this operation.

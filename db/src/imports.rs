@@ -40,7 +40,6 @@ pub struct Import {
     pub item_ids: Option<String>,
     pub created_by: String,
     pub channel: String,
-    pub idempotency_key: Option<String>,
     pub created_at: PrimitiveDateTime,
     pub validated_at: Option<PrimitiveDateTime>,
     pub commit_requested_at: Option<PrimitiveDateTime>,
@@ -74,7 +73,6 @@ pub struct NewImport<'a> {
     pub report: Option<&'a str>,
     pub created_by: &'a str,
     pub channel: &'a str,
-    pub idempotency_key: Option<&'a str>,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }
@@ -108,23 +106,6 @@ pub fn get_for_update(conn: &mut DbConn, id: ImportId) -> Result<Option<Import>,
             .optional()?;
     }
     get(conn, id)
-}
-
-/// The unique index on (unit, Idempotency-Key).
-pub const IDEMPOTENCY_KEY: &str = "imports_idempotency_key";
-
-/// The unit's import made under this Idempotency-Key.
-pub fn find_by_key(
-    conn: &mut DbConn,
-    unit_id: UnitId,
-    key: &str,
-) -> Result<Option<Import>, DbError> {
-    Ok(imports::table
-        .filter(imports::unit_id.eq(unit_id))
-        .filter(imports::idempotency_key.eq(key))
-        .select(Import::as_select())
-        .first(conn)
-        .optional()?)
 }
 
 /// The rows as read (JSON).

@@ -28,6 +28,7 @@ pub mod deferrals;
 pub mod employees;
 mod error;
 pub mod feed;
+pub mod idempotency;
 pub mod ids;
 pub mod imports;
 pub mod item_chain;

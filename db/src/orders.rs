@@ -1,5 +1,4 @@
-//! Payment orders (应缴认定单, R-DECL-4…6), their lines and the stored
-//! responses of `Idempotency-Key`s. A line is on at most one live order:
+//! Payment orders (应缴认定单, R-DECL-4…6) and their lines. A line is on at most one live order:
 //! the partial unique index [`LIVE_LINE_KEY`] refuses a second.
 //!
 //! Reads of an order never load every line: its sums by insurance, kind
@@ -18,13 +17,12 @@ use time::{Date, PrimitiveDateTime};
 
 use crate::assessments::{BILLED, PENDING};
 use crate::ids::{AssessmentId, OrderId, OrderLineId, UnitId};
-use crate::schema::{assessments, idempotency_keys, order_lines, order_sums, orders, persons};
+use crate::schema::{assessments, order_lines, order_sums, orders, persons};
 use crate::typed::Stored;
 use crate::{DbConn, DbError};
 
 pub const ORDER_NO_KEY: &str = "orders_order_no_key";
 pub const LIVE_LINE_KEY: &str = "order_lines_assessment_id_key";
-pub const IDEMPOTENCY_KEY: &str = "idempotency_keys_unit_id_key_key";
 
 pub const LIVE: &str = "live";
 pub const PAID: &str = "paid";
@@ -600,49 +598,4 @@ pub fn bill_pending(
         assessments::updated_at.eq(now),
     ))
     .execute(conn)?)
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = idempotency_keys)]
-pub struct StoredResponse {
-    pub id: i64,
-    pub unit_id: UnitId,
-    pub key: String,
-    pub status: i32,
-    pub response_json: String,
-    pub created_at: PrimitiveDateTime,
-}
-
-pub fn find_key(
-    conn: &mut DbConn,
-    unit_id: UnitId,
-    key: &str,
-) -> Result<Option<StoredResponse>, DbError> {
-    Ok(idempotency_keys::table
-        .filter(idempotency_keys::unit_id.eq(unit_id))
-        .filter(idempotency_keys::key.eq(key))
-        .select(StoredResponse::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// A key stored already is [`DbError::Conflict`] ([`IDEMPOTENCY_KEY`]).
-pub fn store_key(
-    conn: &mut DbConn,
-    unit_id: UnitId,
-    key: &str,
-    status: i32,
-    response_json: &str,
-    now: PrimitiveDateTime,
-) -> Result<(), DbError> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::unit_id.eq(unit_id),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::status.eq(status),
-            idempotency_keys::response_json.eq(response_json),
-            idempotency_keys::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
 }

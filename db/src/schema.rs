@@ -617,13 +617,19 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (id) {
+    idempotent_requests (id) {
         id -> BigInt,
-        unit_id -> BigInt,
+        scope -> Text,
         key -> Text,
-        status -> Integer,
-        response_json -> Text,
+        fingerprint -> Text,
+        method -> Text,
+        path -> Text,
+        status -> Nullable<Integer>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        locked_until -> Timestamp,
         created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -827,7 +833,6 @@ diesel::table! {
         item_ids -> Nullable<Text>,
         created_by -> Text,
         channel -> Text,
-        idempotency_key -> Nullable<Text>,
         created_at -> Timestamp,
         validated_at -> Nullable<Timestamp>,
         commit_requested_at -> Nullable<Timestamp>,
@@ -890,7 +895,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     order_lines,
     order_sums,
-    idempotency_keys,
+    idempotent_requests,
     wage_declarations,
     wage_declaration_persons,
     declarations,

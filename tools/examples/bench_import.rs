@@ -133,7 +133,7 @@ fn bench(name: &str, db: &TestDb, n: usize, file: &[u8]) {
         &Limits::default(),
     )
     .unwrap();
-    let accepted = imports::create(conn, &who, unit_id, &file, None, now).unwrap();
+    let accepted = imports::create(conn, &who, unit_id, &file, now).unwrap();
     let read = t.elapsed().as_secs_f64();
     let validate = run_job(conn);
     let id = qibao_db::ids::ImportId(accepted.import.id);

@@ -47,10 +47,12 @@ where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    match web::block(f).await {
+    // Log lines written on the blocking pool belong to the request too.
+    let span = tracing::Span::current();
+    match web::block(move || span.in_scope(f)).await {
         Ok(result) => result,
         Err(err) => {
-            log::error!("blocking task failed: {err}");
+            tracing::error!("blocking task failed: {err}");
             Err(ApiError::new(ErrorCode::ServiceUnavailable))
         }
     }

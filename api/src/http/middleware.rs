@@ -6,7 +6,7 @@
 //! - [`head_as_get`]: HEAD is answered like GET (the server sends no body).
 //! - [`fallback`]: unknown path → 404 `NOT_FOUND`; known path with a method
 //!   it does not serve → 405 `METHOD_NOT_ALLOWED` with `Allow`.
-//! - [`access_log`]: the access log, with QR sign-in tickets redacted.
+//! - [`redact_path`]: a path fit for the access log, QR sign-in tickets redacted.
 
 use std::any::Any;
 use std::future::Future;
@@ -18,26 +18,11 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::{Logger, Next};
+use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, web};
 use qibao_app::error::ErrorCode;
 
 use crate::http::problem::{ApiError, PROBLEM_JSON, problem_for_status};
-
-/// The access log (actix's default format) with the request line's path
-/// passed through [`redact_path`], so that QR sign-in tickets, which are
-/// credentials while they live, never reach the log.
-pub fn access_log() -> Logger {
-    Logger::new(r#"%a "%{request_line}xi" %s %b "%{Referer}i" "%{User-Agent}i" %T"#)
-        .custom_request_replace("request_line", |req| {
-            let path = req
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            format!("{} {} {:?}", req.method(), redact_path(path), req.version())
-        })
-}
 
 /// `/api/v1/auth/qr-sessions/<ticket>[/…]` → `/api/v1/auth/qr-sessions/[redacted][/…]`;
 /// any other path as it is.

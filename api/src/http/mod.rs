@@ -7,17 +7,25 @@
 //! - [`paging`]: the paging parameters of every list and the page info of its answer.
 //! - [`middleware`]: app-wide middleware and the fallback service.
 //! - [`security_headers`]: security headers on every answer.
+//! - [`request_id`]: the request id, the request's log span and the access log.
+//! - [`etag`]: validators and `304 Not Modified` on GETs.
+//! - [`idempotency`]: `Idempotency-Key` on every authenticated POST.
+//! - [`cors`]: cross-origin calls from the configured browser origins.
 //! - [`blocking`]: database work off the actix workers.
 //! - [`documents`]: the printable documents (PDF) of certificates, orders and refunds.
 //! - [`openapi`]: the OpenAPI document assembled from the routes.
 
 pub mod blocking;
+pub mod cors;
 pub mod documents;
+pub mod etag;
 pub mod export;
 pub mod extract;
+pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod paging;
 pub mod problem;
+pub mod request_id;
 mod rule_errors;
 pub mod security_headers;

@@ -175,6 +175,8 @@ pub fn openapi_with(extra: RouteFn) -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut api = api;
     document_unsupported_media_type(&mut api);
+    document_idempotency(&mut api);
+    document_not_modified(&mut api);
     document_error_codes(&mut api);
     // After the routes' schemas are merged (they bring `ErrorCode` again).
     ErrorCodeTable.modify(&mut api);
@@ -381,6 +383,94 @@ fn document_unsupported_media_type(api: &mut utoipa::openapi::OpenApi) {
             op.responses
                 .responses
                 .insert("415".to_owned(), response.into());
+        }
+    }
+}
+
+/// What a keyed request may answer besides the operation's own answers.
+const IDEMPOTENCY_ANSWERS: [(&str, &str); 3] = [
+    (
+        "400",
+        "A bad `Idempotency-Key` (`INVALID_IDEMPOTENCY_KEY`).",
+    ),
+    (
+        "409",
+        "The `Idempotency-Key` was used for another request (`IDEMPOTENCY_KEY_REUSED`), or the first request with it is still running (`IDEMPOTENCY_KEY_IN_FLIGHT`, retry after `Retry-After`).",
+    ),
+    (
+        "413",
+        "A keyed request's body over 24 MiB (`PAYLOAD_TOO_LARGE`).",
+    ),
+];
+
+/// Every POST that takes a bearer token accepts `Idempotency-Key`
+/// ([`crate::http::idempotency`]): the header, and the answers it adds,
+/// documented on each.
+fn document_idempotency(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    for item in api.paths.paths.values_mut() {
+        let Some(op) = item.post.as_mut() else {
+            continue;
+        };
+        if !takes_bearer(op) {
+            continue;
+        }
+        let params = op.parameters.get_or_insert_with(Vec::new);
+        if !params
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case("Idempotency-Key"))
+        {
+            params.push(
+                ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .description(Some(
+                        "1–200 visible characters, unique per intended action (a UUID). A retry with the same key and request gets the first 2xx answer again (kept 24 hours) with `Idempotent-Replayed: true`, without the action running twice; a refused request keeps nothing, so its retry runs afresh.",
+                    ))
+                    .schema(Some(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(200)),
+                    ))
+                    .build(),
+            );
+        }
+        for (status, text) in IDEMPOTENCY_ANSWERS {
+            match op.responses.responses.get_mut(status) {
+                Some(RefOr::T(response)) => {
+                    let old = response.description.trim_end().to_owned();
+                    response.description = format!("{old} {text}");
+                }
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    op.responses
+                        .responses
+                        .insert(status.to_owned(), problem_response(text).into());
+                }
+            }
+        }
+    }
+}
+
+/// Every GET answered 200 carries an `ETag` and answers a matching
+/// `If-None-Match` with 304 ([`crate::http::etag`]): documented on each.
+fn document_not_modified(api: &mut utoipa::openapi::OpenApi) {
+    for item in api.paths.paths.values_mut() {
+        let Some(op) = item.get.as_mut() else {
+            continue;
+        };
+        if op.responses.responses.contains_key("200") && !op.responses.responses.contains_key("304")
+        {
+            op.responses.responses.insert(
+                "304".to_owned(),
+                ResponseBuilder::new()
+                    .description(
+                        "Not modified: `If-None-Match` names the current `ETag` (sent with every 200); no body.",
+                    )
+                    .build()
+                    .into(),
+            );
         }
     }
 }

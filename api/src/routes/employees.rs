@@ -70,7 +70,7 @@ pub(crate) fn parse_person_no(s: &str) -> Result<String, ApiError> {
     request_body = EnrolmentRequest,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Enrolled; the lines created and the business item.", body = EnrolmentResult),
+        (status = 201, description = "Enrolled; the lines created and the business item; `Location` names the employee.", body = EnrolmentResult),
         (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`): bad or 17-digit ID, gender or birth date contradicting the ID, unknown insurance code, missing field…; `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -101,7 +101,12 @@ pub async fn create_employee(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created().json(result))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/portal/employees/{}", result.person.person_no),
+        ))
+        .json(result))
 }
 
 // ---------------------------------------------------------------- suspension

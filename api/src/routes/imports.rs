@@ -29,7 +29,6 @@ use crate::http::extract::Query;
 use crate::http::paging::{self, PageQuery};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
-use crate::routes::orders::idempotency_key;
 use crate::state::AppState;
 
 /// The largest file (and JSON body) an import reads (20 MiB).
@@ -342,24 +341,20 @@ fn accepted(out: &ImportAccepted) -> HttpResponse {
 /// `multipart/form-data` with `kind` and `file`), or the same rows as JSON
 /// from payroll software. A bad file is refused at once and nothing is
 /// stored; otherwise the import is stored with its file's SHA-256 and its
-/// validation runs as a job (`Location`: the job to poll). The same
-/// `Idempotency-Key` with the same file answers the first import.
+/// validation runs as a job (`Location`: the job to poll).
 #[utoipa::path(
     tag = "imports",
     operation_id = "create_import",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried upload with the same key and file answers the first import.")),
     request_body(content(
         (ImportUpload = "multipart/form-data"),
         (ImportJson = "application/json"),
     )),
     responses(
         (status = 202, description = "Stored; its validation job is queued (`Location`: the job).", body = ImportAccepted),
-        (status = 200, description = "The first import of this `Idempotency-Key` (`Idempotent-Replayed: true`).", body = ImportAccepted),
-        (status = 400, description = "A missing or bad `kind`, `file`, `si_year` (`VALIDATION_FAILED`), a malformed form (`BAD_MULTIPART`) or JSON (`MALFORMED_JSON`), `rows` not an array of objects (`IMPORT_BAD_JSON`), a bad key (`INVALID_IDEMPOTENCY_KEY`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "A missing or bad `kind`, `file`, `si_year` (`VALIDATION_FAILED`), a malformed form (`BAD_MULTIPART`) or JSON (`MALFORMED_JSON`), `rows` not an array of objects (`IMPORT_BAD_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "The key was used for another file (`IDEMPOTENCY_KEY_REUSED`), or a concurrent upload with it (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Over 20 MiB (`IMPORT_FILE_TOO_LARGE`) or over 100,000 rows (`IMPORT_TOO_MANY_ROWS`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Neither multipart nor JSON (`UNSUPPORTED_MEDIA_TYPE`); a name or declared type that contradicts the content (`IMPORT_TYPE_MISMATCH`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Not a workbook or CSV (`IMPORT_NOT_A_WORKBOOK`), damaged (`IMPORT_TRUNCATED`), a zip bomb (`IMPORT_ZIP_BOMB`), macros (`IMPORT_MACRO_ENABLED`), a password (`IMPORT_ENCRYPTED`), an .xls (`IMPORT_LEGACY_XLS`), another or a hand-made template (`IMPORT_WRONG_TEMPLATE`), an old template version (`IMPORT_TEMPLATE_OUTDATED`), too many columns (`IMPORT_TOO_MANY_COLUMNS`), no data rows (`IMPORT_EMPTY`), a wage declaration without the commitment (`COMMITMENT_NOT_CONFIRMED`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -372,7 +367,6 @@ pub async fn create_import(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
     let received = receive(&req, payload).await?;
     // Read (a large file takes a while) without holding a connection.
     let file = web::block(move || {
@@ -396,14 +390,7 @@ pub async fn create_import(
     let who = user.principal.as_actor();
     let unit_id = user.unit_id;
     let out = run_db(&state, move |conn| {
-        Ok(imports::create(
-            conn,
-            &who,
-            unit_id,
-            &file,
-            key.as_deref(),
-            now,
-        )?)
+        Ok(imports::create(conn, &who, unit_id, &file, now)?)
     })
     .await?;
     state.jobs.wake();
@@ -531,14 +518,10 @@ pub async fn get_import_report(
     tag = "imports",
     operation_id = "create_import_commit",
     security(("bearer" = [])),
-    params(
-        ("id" = i64, Path, description = "The import's id."),
-        ("Idempotency-Key" = Option<String>, Header, description = "Accepted; a commit is idempotent by itself."),
-    ),
+    params(("id" = i64, Path, description = "The import's id.")),
     responses(
         (status = 202, description = "The commit job is queued (`Location`: the job).", body = ImportAccepted),
         (status = 200, description = "Committed or committing already: the first commit's job (`Idempotent-Replayed: true`).", body = ImportAccepted),
-        (status = 400, description = "A bad key (`INVALID_IDEMPOTENCY_KEY`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such import of this unit (`IMPORT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -550,9 +533,7 @@ pub async fn create_import_commit(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<String>,
-    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    idempotency_key(&req)?;
     let id = import_id(&path)?;
     let now = state.clock.now_utc();
     let who = user.principal.as_actor();

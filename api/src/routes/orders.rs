@@ -11,8 +11,7 @@
 //! overdue orders first, and the server's job closes every unit's each
 //! minute. Unknown query parameters are refused (400).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use qibao_app::error::ErrorCode;
+use actix_web::{HttpResponse, get, post, web};
 use qibao_app::orders::{self, OrderFilter};
 pub use qibao_app::orders::{
     ArrearsDto, OrderDto, OrderLinePage, OrderPage, OrderSummaryDto, OrderWithLines, load,
@@ -36,26 +35,15 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NoQuery {}
 
-pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    match req.headers().get("Idempotency-Key") {
-        None => Ok(None),
-        Some(v) => match v.to_str().map(str::trim) {
-            Ok(s) if !s.is_empty() && s.len() <= 200 => Ok(Some(s.to_string())),
-            _ => Err(ApiError::new(ErrorCode::InvalidIdempotencyKey)),
-        },
-    }
-}
-
 /// Issues a payment order billing every pending line of the unit (this
 /// month's and back-pay), with interest and late fees as of today.
 #[utoipa::path(
     tag = "portal",
     operation_id = "create_order",
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first response.")),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Issued (or the first response for this Idempotency-Key): the order's sums and `lines_total`; its lines at `/orders/{order_no}/lines`.", body = OrderDto),
-        (status = 400, description = "Bad Idempotency-Key (`INVALID_IDEMPOTENCY_KEY`); an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "Issued: the order's sums and `lines_total`; its lines at `/orders/{order_no}/lines`.", body = OrderDto),
+        (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A concurrent issue could not be resolved (`CONCURRENT_CHANGE`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -67,29 +55,24 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
 pub async fn create_order(
     state: web::Data<AppState>,
     user: UnitUser,
-    req: HttpRequest,
     _q: Query<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
     let today = state.clock.today();
     let local_now = state.clock.now();
     let now = state.clock.now_utc();
-    let body = run_db(&state, move |conn| {
+    let order = run_db(&state, move |conn| {
         let who = user.principal.as_actor();
         Ok(orders::create(
             conn,
             &who,
             user.unit_id,
-            key.as_deref(),
             today,
             local_now,
             now,
         )?)
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .content_type("application/json")
-        .body(body))
+    Ok(HttpResponse::Created().json(order))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -14,7 +14,7 @@
 //!
 //! HTTP only: the use cases are in [`qibao_app::refunds`].
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use actix_web::{HttpResponse, get, http::header, post, web};
 use qibao_app::error::ErrorCode;
 use qibao_app::refunds::apply::Application;
 use qibao_app::refunds::{self as refunds, candidates, payout, query};
@@ -33,7 +33,6 @@ use crate::http::paging::{self, Page, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::employees::{insurances_field, parse_person_no};
-use crate::routes::orders::idempotency_key;
 use crate::state::AppState;
 use qibao_app::review::material::check_material_ids;
 
@@ -342,11 +341,10 @@ fn parse(body: &RefundApplicationInput) -> Result<Application, ApiError> {
     tag = "portal",
     operation_id = "create_refund_application",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retried request with the same key returns the first response.")),
     request_body = RefundApplicationInput,
     responses(
-        (status = 201, description = "Submitted for review (or the first response for this Idempotency-Key); `Location` names it.", body = RefundDocument),
-        (status = 400, description = "Malformed body or fields: person number, months, insurances, lines, amounts, document type, material ids, reason (`VALIDATION_FAILED`, `MALFORMED_JSON`), bad Idempotency-Key (`INVALID_IDEMPOTENCY_KEY`); `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "Submitted for review; `Location` names it.", body = RefundDocument),
+        (status = 400, description = "Malformed body or fields: person number, months, insurances, lines, amounts, document type, material ids, reason (`VALIDATION_FAILED`, `MALFORMED_JSON`); `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
@@ -361,21 +359,18 @@ fn parse(body: &RefundApplicationInput) -> Result<Application, ApiError> {
 pub async fn create_refund_application(
     state: web::Data<AppState>,
     user: UnitUser,
-    req: HttpRequest,
     body: Json<RefundApplicationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req)?;
     let parsed = parse(&body)?;
     let today = state.clock.today();
     let now = state.clock.now_utc();
-    let applied = run_db(&state, move |conn| {
+    let doc = run_db(&state, move |conn| {
         let who = user.principal.as_actor();
         Ok(qibao_app::refunds::apply::create(
             conn,
             &who,
             user.unit_id,
             &parsed,
-            key.as_deref(),
             today,
             now,
         )?)
@@ -384,10 +379,9 @@ pub async fn create_refund_application(
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
-            format!("/api/v1/portal/refund-applications/{}", applied.refund_no),
+            format!("/api/v1/portal/refund-applications/{}", doc.refund_no),
         ))
-        .content_type("application/json")
-        .body(applied.body))
+        .json(doc))
 }
 
 fn status_filter(s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {

@@ -380,14 +380,13 @@ pub fn read(
 }
 
 /// Stores a read upload as the unit's import and queues its validation.
-/// Under an `idempotency_key` already used by the unit, answers the first
-/// import (the same file) or refuses another file (`IDEMPOTENCY_KEY_REUSED`).
+/// (A retried upload under an `Idempotency-Key` is answered by
+/// [`crate::idempotency`] before it gets here.)
 pub fn create(
     conn: &mut DbConn,
     who: &Actor,
     unit_id: UnitId,
     file: &ReadFile,
-    idempotency_key: Option<&str>,
     now: PrimitiveDateTime,
 ) -> Result<ImportAccepted, AppError> {
     let ReadFile {
@@ -405,12 +404,7 @@ pub fn create(
     } = file;
     let (kind, row_count) = (*kind, *row_count);
     transaction(conn, |c| {
-        if let Some(key) = idempotency_key
-            && let Some(first) = imports_db::find_by_key(c, unit_id, key)?
-        {
-            return replay(c, &first, sha);
-        }
-        let inserted = imports_db::insert(
+        let import = imports_db::insert(
             c,
             &NewImport {
                 unit_id,
@@ -430,19 +424,10 @@ pub fn create(
                 report: Some(report_json),
                 created_by: &who.name,
                 channel: who.channel.as_str(),
-                idempotency_key,
                 created_at: now,
                 updated_at: now,
             },
-        );
-        let import = match inserted {
-            Ok(i) => i,
-            // The same key at the same instant: the first one won.
-            Err(qibao_db::DbError::Conflict { .. }) => {
-                return Err(crate::tx::retry("同一幂等键的导盘正在办理"));
-            }
-            Err(e) => return Err(e.into()),
-        };
+        )?;
         let job = jobs_db::enqueue(
             c,
             JobKind::ImportValidate,
@@ -457,25 +442,6 @@ pub fn create(
             replayed: false,
         })
     })
-    .or_else(|e| {
-        if e.code() == ErrorCode::RetryConflict {
-            let key = idempotency_key.unwrap_or_default();
-            read_transaction(conn, |c| match imports_db::find_by_key(c, unit_id, key)? {
-                Some(first) => replay(c, &first, sha),
-                None => Err(AppError::new(ErrorCode::ConcurrentChange)),
-            })
-        } else {
-            Err(e)
-        }
-    })
-}
-
-fn replay(conn: &mut DbConn, first: &Import, sha: &str) -> Result<ImportAccepted, AppError> {
-    if first.file_sha256 != sha {
-        return Err(AppError::new(ErrorCode::IdempotencyKeyReused)
-            .with_detail("该幂等键已用于另一个文件的导盘；上传新文件请使用新的幂等键"));
-    }
-    replayed(conn, first, JobKind::ImportValidate)
 }
 
 /// The answer to a request already made: the import and its latest job of

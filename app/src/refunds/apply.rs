@@ -10,7 +10,6 @@
 use qibao_core::refund::{PlanError, RefundRequest, RequestPart, plan, refund_number};
 use qibao_db::assessments as lines_db;
 use qibao_db::ids::{AssessmentId, MaterialId, UnitId};
-use qibao_db::orders as orders_db;
 use qibao_db::refunds::{self as refunds_db, NewRefundApplication, NewRefundLine};
 use qibao_db::units::{self as unit_db, PURPOSE_REFUND};
 use qibao_db::{DbConn, DbError, repo};
@@ -38,14 +37,6 @@ pub struct Application {
     pub reason: Option<String>,
 }
 
-/// What an application answers: the refund number (for `Location`) and the
-/// refund document's JSON (the first one, under a repeated key).
-#[derive(Debug, Clone)]
-pub struct Applied {
-    pub refund_no: String,
-    pub body: String,
-}
-
 /// A refusal of the plan: 422 (a rule), 409 (lines under a live refund),
 /// as its code says; `errors` names each month or line refused.
 fn plan_error(e: &PlanError) -> AppError {
@@ -65,12 +56,6 @@ fn plan_error(e: &PlanError) -> AppError {
 
 fn retryable(e: DbError) -> AppError {
     crate::tx::conflict_as_retry(e, "该人员的缴费记录正在被其他退费申请办理，请刷新后核对。")
-}
-
-/// The key an `Idempotency-Key` is stored under (the store is shared with
-/// payment orders).
-fn stored_key(key: &str) -> String {
-    format!("refund:{key}")
 }
 
 /// Applies, in the caller's transaction; returns the document.
@@ -195,47 +180,16 @@ fn apply(
 }
 
 /// Applies for the refund (create_refund_application) in one transaction
-/// with its retry; nothing is written when refused. Under an
-/// `Idempotency-Key` the first document is stored and any repeat returns it;
-/// without one, a second identical application is 409 `LINE_UNDER_REFUND`.
+/// with its retry; nothing is written when refused. A second identical
+/// application is 409 `LINE_UNDER_REFUND` (a retry under an
+/// `Idempotency-Key` is answered by [`crate::idempotency`] instead).
 pub fn create(
     conn: &mut DbConn,
     who: &Actor,
     unit_id: UnitId,
     application: &Application,
-    key: Option<&str>,
     today: Date,
     now: PrimitiveDateTime,
-) -> Result<Applied, AppError> {
-    let mut first = true;
-    crate::tx::transaction_with_retry(conn, |c| {
-        let first_run = std::mem::replace(&mut first, false);
-        if let Some(k) = key
-            && let Some(stored) = orders_db::find_key(c, unit_id, &stored_key(k))?
-        {
-            let no = serde_json::from_str::<Value>(&stored.response_json)
-                .ok()
-                .and_then(|v| {
-                    v.get("refund_no")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
-                .unwrap_or_default();
-            return Ok(Applied {
-                refund_no: no,
-                body: stored.response_json,
-            });
-        }
-        let doc = apply(c, who, unit_id, application, today, now).map_err(|e| {
-            crate::tx::keyed_race(e, key.is_some(), first_run, ErrorCode::LineUnderRefund)
-        })?;
-        let text = serde_json::to_string(&doc).map_err(AppError::internal_cause)?;
-        if let Some(k) = key {
-            orders_db::store_key(c, unit_id, &stored_key(k), 201, &text, now).map_err(retryable)?;
-        }
-        Ok(Applied {
-            refund_no: doc.refund_no,
-            body: text,
-        })
-    })
+) -> Result<RefundDocument, AppError> {
+    crate::tx::transaction_with_retry(conn, |c| apply(c, who, unit_id, application, today, now))
 }
