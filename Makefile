@@ -8,12 +8,13 @@ NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
 .PHONY: run build build-sim pdftools test test-sqlite test-postgres fuzz openapi bench bench-load bench-decl bench-import bench-tax lint fmt clean-db
 
+## The server and the simulators of the outside parties (qibao-sim tax | card), in one cargo
+## call whose feature set is the test build's (hack/, checked by make lint): `make test` after
+## `make run`, or the reverse, reuses every dependency built.
 build:
-	$(CARGO) build -p qibao-api --bin qibao
+	$(CARGO) build -p qibao-api -p qibao-tools --bins
 
-## The simulators of the outside parties (qibao-sim tax | card).
-build-sim:
-	$(CARGO) build -p qibao-tools --bin qibao-sim
+build-sim: build
 
 ## Serve on http://127.0.0.1:8080 with embedded SQLite (./qibao.db) and the demo data; docs at /docs.
 ## A simulated tax bureau (qibao-sim tax, a process beside the server) collects every payment
@@ -89,6 +90,7 @@ bench-tax:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	scripts/check-features.sh
 
 fmt:
 	$(CARGO) fmt --all
