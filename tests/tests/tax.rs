@@ -924,3 +924,30 @@ fn the_simulator_replays_and_reverses_and_every_order_ends_paid() {
     assert_eq!(rec["balanced"], true, "{rec}");
     assert_eq!(rec["differences"], json!([]));
 }
+
+/// A restarted simulator (as after restarting `make run`) reads the feed
+/// from its start and sends each order's messages again: the same serials
+/// with the same content, which the server answers as replays, so nothing
+/// is refused and nothing is booked twice.
+#[test]
+fn a_restarted_simulator_replays_instead_of_reusing_serials() {
+    let app = App::start("2022-05-10");
+    let (mut u, nos) = unit_with_staff(&app, "91420500MA0TAX009X", Some(202207), 2);
+    declare_wages(&app, &u.token, 2022, &nos, "5000");
+    set_today(&app, "2022-08-15", &mut [&mut u]);
+    declare(&app, &u, "202208");
+    let o = issue(&app, &u);
+    let no = o["order_no"].as_str().unwrap();
+    let stats = tax_sim(&app, "2022-08-15").round().unwrap();
+    assert_eq!((stats.paid, stats.refused), (1, 0));
+    let before = snapshot(&app, &u);
+
+    // Restarted a while later (a bank time taken from the clock would
+    // differ now, making the same serial another message).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = tax_sim(&app, "2022-08-15").round().unwrap();
+    assert_eq!((again.entries, again.refused), (1, 0), "{again:?}");
+    assert_eq!(snapshot(&app, &u), before);
+    let paid = app.get_as(&format!("{ORDERS}/{no}"), &u.token).body;
+    assert_eq!(paid["payment_serial"], format!("PAY{no}-1"));
+}

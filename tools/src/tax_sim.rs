@@ -141,6 +141,11 @@ struct Open {
     total: String,
     invoiced: bool,
     payments: u32,
+    /// When the order was issued (the feed's `recorded_at`): its payments'
+    /// bank times are counted from it, so that each message is the same
+    /// whenever it is sent (a restarted simulator sends the same serial
+    /// with the same content, which the server answers as a replay).
+    issued_at: Option<OffsetDateTime>,
 }
 
 /// The simulated tax bureau.
@@ -263,6 +268,13 @@ impl TaxSim {
                                 .to_owned(),
                             invoiced: false,
                             payments: 0,
+                            issued_at: e["recorded_at"].as_str().and_then(|t| {
+                                OffsetDateTime::parse(
+                                    t,
+                                    &time::format_description::well_known::Rfc3339,
+                                )
+                                .ok()
+                            }),
                         });
                     }
                     _ => {
@@ -278,9 +290,15 @@ impl TaxSim {
         }
     }
 
-    fn bank_time(&self) -> String {
-        let now = OffsetDateTime::now_utc().to_offset(CHINA_OFFSET);
-        let now = now.replace_nanosecond(0).unwrap_or(now);
+    /// The bank time of an order's `n`th payment: `n` seconds after its
+    /// issue (now, for an order whose issue time is unknown), on the bank
+    /// date when one is set.
+    fn bank_time(&self, issued_at: Option<OffsetDateTime>, n: u32) -> String {
+        let base = issued_at
+            .unwrap_or_else(OffsetDateTime::now_utc)
+            .to_offset(CHINA_OFFSET);
+        let base = base.replace_nanosecond(0).unwrap_or(base);
+        let now = base + time::Duration::seconds(i64::from(n));
         let t = match self.cfg.bank_date {
             Some(d) => d.with_time(now.time()).assume_offset(CHINA_OFFSET),
             None => now,
@@ -355,7 +373,7 @@ impl TaxSim {
             let serial = format!("PAY{no}-{n}");
             let msg = json!({
                 "serial": serial, "type": "paid", "order_no": no,
-                "amount": o.total, "bank_time": self.bank_time(),
+                "amount": o.total, "bank_time": self.bank_time(o.issued_at, n),
             });
             let (status, answer) = self.send(&msg, &mut stats)?;
             if Self::final_refusal(status, &answer) {
@@ -382,6 +400,7 @@ impl TaxSim {
                                 total: o.total.clone(),
                                 invoiced: true,
                                 payments: n,
+                                issued_at: o.issued_at,
                             },
                         );
                         continue;
