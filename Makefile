@@ -6,7 +6,7 @@ QIBAO := $(TARGET_DIR)/debug/qibao
 QIBAO_SIM := $(TARGET_DIR)/debug/qibao-sim
 NEXTEST := $(shell command -v cargo-nextest >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build build-sim pdftools test test-sqlite test-postgres fuzz openapi bench bench-load bench-decl bench-import bench-tax lint fmt clean-db
+.PHONY: run build build-sim ts-client pdftools test test-sqlite test-postgres fuzz openapi bench bench-load bench-decl bench-import bench-tax lint fmt clean-db
 
 ## The server and the simulators of the outside parties (qibao-sim tax | card), in one cargo
 ## call whose feature set is the test build's (hack/, checked by make lint): `make test` after
@@ -59,6 +59,12 @@ endif
 ## as the spec says. A few minutes; see scripts/schemathesis.sh for its knobs.
 fuzz: build
 	scripts/schemathesis.sh
+
+## The TypeScript client: types generated from openapi.yaml (openapi-typescript, pinned in
+## clients/typescript/package-lock.json) and a front end's usage of them type-checked (tsc), so a
+## spec change that would break such a client fails here. Needs Node.js and npm.
+ts-client:
+	cd clients/typescript && npm ci --no-audit --no-fund --silent && npm run -s check
 
 ## Regenerate the committed OpenAPI spec from the code.
 openapi: build

@@ -193,3 +193,10 @@ mod tests {
         assert_eq!(errors.len(), 1);
     }
 }
+
+/// A file in an answer (XLSX, PDF): raw bytes, as the spec declares them
+/// (`type: string, format: binary`), so that generated clients read it as
+/// a file, not as a list of numbers.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBody(pub Vec<u8>);

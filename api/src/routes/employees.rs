@@ -600,7 +600,7 @@ fn to_xlsx(rows: &[EmployeeRow]) -> Result<Vec<u8>, ApiError> {
         (status = 200, description = "A page of persons, or the export file.", content(
             (EmployeePage = "application/json"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::http::export::FileBody = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 400, description = "Malformed filter, page or format (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),

@@ -287,7 +287,7 @@ fn line_cells(l: &qibao_app::orders::OrderLineDto) -> Vec<Cell> {
         (status = 200, description = "A page of lines, or the export file.", content(
             (OrderLinePage = "application/json"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::http::export::FileBody = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 400, description = "Bad `page`, `page_size` or `format`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),

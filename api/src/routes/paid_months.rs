@@ -76,7 +76,7 @@ fn cells(p: &qibao_app::paid_months::PaidMonthsDto) -> Vec<Cell> {
         (status = 200, description = "A page, or the export file.", content(
             (PaidMonthsPage = "application/json"),
             (String = "text/csv"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::http::export::FileBody = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
         (status = 400, description = "Bad filter or paging (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),

@@ -1,0 +1,97 @@
+// What a payroll vendor's or a unit's front end writes against the
+// generated types: `npm run check` regenerates src/schema.d.ts from
+// ../../openapi.yaml and type-checks this file, so a spec change that would
+// break such a client (a renamed field, a path gone, a looser type) fails
+// the build (make ts-client, run by .ci/run).
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+type Problem = components["schemas"]["ProblemDoc"];
+type ErrorCode = components["schemas"]["ErrorCode"];
+type OrderSummary = components["schemas"]["OrderSummaryDto"];
+
+export function client(baseUrl: string, token: string) {
+  return createClient<paths>({
+    baseUrl,
+    headers: { Authorization: `Bearer ${token}` },
+  });
+}
+
+/** Signs payroll software in with its API key. */
+export async function signIn(baseUrl: string, apiKey: string): Promise<string> {
+  const anon = createClient<paths>({ baseUrl });
+  const { data, error } = await anon.POST("/api/v1/auth/api-key-tokens", {
+    body: { api_key: apiKey },
+  });
+  if (error) throw new Error(describe(error as Problem));
+  const seconds: number = data.expires_in;
+  void seconds;
+  return data.access_token;
+}
+
+/** A problem as a unit agent reads it: the Chinese detail, then each field. */
+export function describe(p: Problem): string {
+  const code: ErrorCode = p.code;
+  const fields = (p.errors ?? []).map((e) => `${e.field}: ${e.message}`);
+  return [`${p.detail}（${code}）`, ...fields].join("\n");
+}
+
+/** Enrols an employee once, even when the request is retried. */
+export async function enrol(api: ReturnType<typeof client>, key: string) {
+  const { data, error, response } = await api.POST("/api/v1/portal/employees", {
+    params: { header: { "Idempotency-Key": key } },
+    body: {
+      id_type: "resident",
+      id_number: "420500199001010012",
+      name: "张三",
+      phone: "13807171234",
+      address: "湖北省宜昌市西陵区",
+      first_work_date: "2010-07-01",
+      start_date: "2023-04-01",
+      insurances: ["110", "210", "410"],
+      monthly_wage: "5000",
+    },
+  });
+  if (error) throw new Error(describe(error as Problem));
+  const replayed = response.headers.get("Idempotent-Replayed") === "true";
+  const personNo: string = data.person.person_no;
+  return { personNo, replayed, location: response.headers.get("Location") };
+}
+
+/** Issues the month's order and pages through the unit's live orders. */
+export async function bill(api: ReturnType<typeof client>): Promise<OrderSummary[]> {
+  const issued = await api.POST("/api/v1/portal/orders", {
+    params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+  });
+  if (issued.error) {
+    const p = issued.error as Problem;
+    if (p.code !== "NOTHING_TO_BILL") throw new Error(describe(p));
+  }
+  const out: OrderSummary[] = [];
+  for (let page = 1; ; page++) {
+    const { data, error } = await api.GET("/api/v1/portal/orders", {
+      params: { query: { status: "live", page, page_size: 50 } },
+    });
+    if (error) throw new Error(describe(error as Problem));
+    out.push(...data.items);
+    if (out.length >= data.total) return out;
+  }
+}
+
+/** An order's lines, a page at a time, with the totals it carries. */
+export async function lines(api: ReturnType<typeof client>, orderNo: string) {
+  const order = await api.GET("/api/v1/portal/orders/{order_no}", {
+    params: { path: { order_no: orderNo } },
+  });
+  if (order.error) throw new Error(describe(order.error as Problem));
+  const total: string = order.data.totals.total;
+  const page = await api.GET("/api/v1/portal/orders/{order_no}/lines", {
+    params: { path: { order_no: orderNo }, query: { page: 1, page_size: 200 } },
+  });
+  if (page.error) throw new Error(describe(page.error as Problem));
+  // The same operation answers text/csv when asked (Accept); JSON here.
+  if (typeof page.data === "string") throw new Error("expected JSON");
+  const first = page.data.items[0];
+  const base: string | undefined = first?.base;
+  return { total, base, lines: page.data.items, due: order.data.due_date };
+}
