@@ -17,6 +17,7 @@ pub mod context;
 pub mod declarations;
 pub mod employees;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod imports;
 pub mod items;

@@ -15,6 +15,7 @@ pub mod declaration;
 pub mod deferral;
 pub mod employment;
 pub mod error_code;
+pub mod event;
 pub mod ids;
 pub mod insurance;
 pub mod job;

@@ -51,6 +51,21 @@ impl PartialSchema for Period {
 }
 impl ToSchema for Period {}
 
+impl PartialSchema for crate::event::UnitEventType {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .description(Some(
+                "Type of a unit event (单位业务动态): `business_item.recorded`, `business_item.status_changed`, `order.issued`, `order.paid`, `order.expired`, `order.revoked`, `order.reopened`, `job.finished`.",
+            ))
+            .enum_values(Some(
+                crate::event::UnitEventType::ALL.iter().map(|t| t.code()),
+            ))
+            .into()
+    }
+}
+impl ToSchema for crate::event::UnitEventType {}
+
 impl PartialSchema for Insurance {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()

@@ -149,7 +149,18 @@ pub fn insert_business_items(
         business_items::all_columns
     )?;
     crate::item_chain::append_many(conn, &stored)?;
+    if let Some(first) = stored.first() {
+        crate::events::items(conn, &stored, None, first.updated_at)?;
+    }
     Ok(stored)
+}
+
+/// Events of a unit's feed ([`crate::events`], 6 columns).
+pub fn insert_unit_events(
+    conn: &mut DbConn,
+    rows: &[crate::events::EventRow],
+) -> Result<usize, DbError> {
+    insert_all!(conn, crate::schema::unit_events::table, rows, 6)
 }
 
 /// ID-number claims (`person_id_keys`): one person per ID. A claimed ID is

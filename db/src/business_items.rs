@@ -118,6 +118,9 @@ pub fn set_status(
     .get_result(conn)
     .optional()?;
     chained(conn, moved.as_ref())?;
+    if let Some(item) = &moved {
+        crate::events::items(conn, std::slice::from_ref(item), Some(from), now)?;
+    }
     Ok(moved.is_some())
 }
 

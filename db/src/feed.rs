@@ -46,6 +46,8 @@ pub fn append_feed(
             tax_feed::created_at.eq(now),
         ))
         .execute(conn)?;
+    // The unit's own feed learns it in the same transaction.
+    crate::events::order(conn, order_id, event, now)?;
     Ok(seq)
 }
 

@@ -203,8 +203,21 @@ pub fn finish(
             jobs::heartbeat_at.eq(now),
             jobs::finished_at.eq(now),
         ))
-        .execute(conn)?;
-    Ok(n == 1)
+        .returning((jobs::unit_id, jobs::kind))
+        .get_result::<(Option<UnitId>, String)>(conn)
+        .optional()?;
+    let Some((unit_id, kind)) = n else {
+        return Ok(false);
+    };
+    if let Some(unit_id) = unit_id {
+        let event = crate::events::NewEvent {
+            event_type: qibao_core::event::UnitEventType::JobFinished,
+            subject: format!("/api/v1/portal/jobs/{}", id.0),
+            data: serde_json::json!({"job_id": id.0, "kind": kind, "state": state.code()}),
+        };
+        crate::events::append_many(conn, unit_id, &[event], now)?;
+    }
+    Ok(true)
 }
 
 /// The running jobs whose heartbeat is older than `stale_before`

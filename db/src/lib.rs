@@ -27,6 +27,7 @@ pub mod declarations;
 pub mod deferrals;
 pub mod employees;
 mod error;
+pub mod events;
 pub mod feed;
 pub mod idempotency;
 pub mod ids;

@@ -248,5 +248,6 @@ pub fn insert_business_item(
         .returning(business_items::all_columns)
         .get_result(conn)?;
     crate::item_chain::append(conn, &stored, stored.updated_at)?;
+    crate::events::items(conn, std::slice::from_ref(&stored), None, stored.updated_at)?;
     Ok(stored)
 }

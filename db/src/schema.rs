@@ -634,6 +634,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    unit_event_counters (unit_id) {
+        unit_id -> BigInt,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    unit_events (unit_id, seq) {
+        unit_id -> BigInt,
+        seq -> BigInt,
+        event_type -> Text,
+        subject -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     materials (id) {
         id -> BigInt,
         unit_id -> BigInt,
@@ -896,6 +914,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_lines,
     order_sums,
     idempotent_requests,
+    unit_event_counters,
+    unit_events,
     wage_declarations,
     wage_declaration_persons,
     declarations,

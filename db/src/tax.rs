@@ -346,6 +346,7 @@ pub fn book_and_allocate(
     diesel::update(orders::table.filter(orders::id.eq(order_id)))
         .set(orders::allocated_at.eq(Some(now)))
         .execute(conn)?;
+    crate::events::order(conn, order_id, crate::orders::PAID, now)?;
     Ok(Some(lines))
 }
 
@@ -399,6 +400,8 @@ pub fn unbook(
             .set(order_lines::live.eq(false))
             .execute(conn)?;
         crate::feed::append_feed(conn, order_id, crate::orders::EXPIRED, now)?;
+    } else {
+        crate::events::order(conn, order_id, LIVE, now)?;
     }
     Ok(true)
 }

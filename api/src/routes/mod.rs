@@ -30,6 +30,7 @@ pub mod certificates;
 pub mod declarations;
 pub mod deferrals;
 pub mod employees;
+pub mod events;
 pub mod imports;
 pub mod key_changes;
 pub mod materials;
@@ -109,7 +110,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
             .configure(business_items::configure) // /api/v1/portal/business-items[/{id}/revocation]
             .configure(certificates::configure_portal) // /api/v1/portal/certificates[/unit|/personal|/{code}]
-            .configure(imports::configure), // /api/v1/portal/import-templates/{kind}, imports[/{id}[/report|/commit]], jobs[/{id}]
+            .configure(imports::configure) // /api/v1/portal/import-templates/{kind}, imports[/{id}[/report|/commit]], jobs[/{id}]
+            .configure(events::configure), // /api/v1/portal/events
     );
     cfg.service(
         scope::scope("/staff")

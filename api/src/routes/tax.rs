@@ -29,6 +29,7 @@ use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     /// The last cursor already processed (0 to start).
     pub after: Option<i64>,

@@ -95,3 +95,23 @@ export async function lines(api: ReturnType<typeof client>, orderNo: string) {
   const base: string | undefined = first?.base;
   return { total, base, lines: page.data.items, due: order.data.due_date };
 }
+
+/** Follows the unit's event feed from a stored cursor; returns the new one. */
+export async function follow(
+  api: ReturnType<typeof client>,
+  after: number,
+  onPaid: (orderNo: string) => void,
+): Promise<number> {
+  for (;;) {
+    const { data, error } = await api.GET("/api/v1/portal/events", {
+      params: { query: { after, limit: 500 } },
+    });
+    if (error) throw new Error(describe(error as Problem));
+    for (const e of data.events) {
+      const type: components["schemas"]["UnitEventType"] = e.type;
+      if (type === "order.paid") onPaid(String(e.data["order_no"]));
+    }
+    after = data.next_after;
+    if (!data.has_more) return after;
+  }
+}

@@ -1,0 +1,2 @@
+DROP TABLE unit_events;
+DROP TABLE unit_event_counters;
