@@ -27,7 +27,10 @@ pub struct UnitEventDto {
     /// What changed: ids, kind, status (by type: `business_item_id`, `kind`,
     /// `kind_label`, `status`[, `from_status`]; `order_no`, `status`;
     /// `job_id`, `kind`, `state`).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)
+    )]
     pub data: serde_json::Value,
     /// When it was committed (ISO 8601, China time).
     pub created_at: String,
