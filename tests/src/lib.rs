@@ -40,6 +40,26 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// An answer as read, without the spec checks of [`App`]'s calls (for
+    /// requests built by hand, with headers of their own).
+    pub fn read(r: reqwest::blocking::Response) -> Resp {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let content_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = r.text().unwrap_or_default();
+        Resp {
+            status,
+            content_type,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
+    }
+
     /// Asserts a problem+json answer with this status and code.
     pub fn assert_problem(&self, status: u16, code: &str) -> &Self {
         assert_eq!(
@@ -255,29 +275,20 @@ impl App {
     /// Reads the answer to `method`; a problem must carry a code its
     /// operation documents (see [`check_documented`]).
     fn wrap(method: &reqwest::Method, r: reqwest::blocking::Response) -> Resp {
-        let status = r.status().as_u16();
         let path = r.url().path().to_owned();
-        let headers = r.headers().clone();
-        let content_type = headers
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let text = r.text().unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if let Some(Err(violation)) =
-            spec::spec().check(method.as_str(), &path, status, &content_type, &body, &text)
-        {
+        let resp = Resp::read(r);
+        if let Some(Err(violation)) = spec::spec().check(
+            method.as_str(),
+            &path,
+            resp.status,
+            &resp.content_type,
+            &resp.body,
+            &resp.text,
+        ) {
             panic!("the answer does not match the spec: {violation}");
         }
-        check_documented(method, &path, status, &content_type, &body);
-        Resp {
-            status,
-            content_type,
-            headers,
-            body,
-            text,
-        }
+        check_documented(method, &path, resp.status, &resp.content_type, &resp.body);
+        resp
     }
 
     pub fn get(&self, path: &str) -> Resp {

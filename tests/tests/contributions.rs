@@ -355,22 +355,7 @@ fn issue(app: &App, token: &str, key: Option<&str>) -> Resp {
     if let Some(k) = key {
         rb = rb.header("Idempotency-Key", k);
     }
-    let r = rb.send().unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let text = r.text().unwrap();
-    Resp {
-        status,
-        content_type,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    Resp::read(rb.send().unwrap())
 }
 
 /// Half-up rounding of `num / den` (non-negative).

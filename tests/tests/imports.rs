@@ -190,26 +190,7 @@ fn upload_with(
     if let Some(k) = key {
         rb = rb.header("Idempotency-Key", k);
     }
-    resp(rb.send().unwrap())
-}
-
-/// The answer to a request built by hand (a header of its own).
-fn resp(r: reqwest::blocking::Response) -> Resp {
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = r.text().unwrap();
-    Resp {
-        status,
-        content_type,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-        headers,
-    }
+    Resp::read(rb.send().unwrap())
 }
 
 /// Polls the job at `location` until it ends; returns it.
@@ -1022,7 +1003,7 @@ fn post_async(app: &App, token: &str, path: &str, body: &Value) -> Resp {
         .json(body)
         .send()
         .unwrap();
-    resp(r)
+    Resp::read(r)
 }
 
 #[test]

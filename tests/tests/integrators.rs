@@ -25,29 +25,15 @@ fn enrol_body(id17: &str, name: &str) -> Value {
 }
 
 fn keyed(app: &App, token: &str, path: &str, key: &str, body: &Value) -> Resp {
-    let r = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let text = r.text().unwrap();
-    Resp {
-        status,
-        content_type,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    }
+    Resp::read(
+        app.client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .unwrap(),
+    )
 }
 
 fn unit(app: &App, uscc: &str) -> String {

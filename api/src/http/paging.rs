@@ -174,6 +174,20 @@ impl Page {
     }
 }
 
+/// The cursor and page size of a feed (`after` from 0, `limit` 1–500,
+/// default 100): the tax bureau's order feed and a unit's event feed.
+pub fn feed_cursor(after: Option<i64>, limit: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let after = after.unwrap_or(0);
+    let limit = limit.unwrap_or(100);
+    if after < 0 {
+        return Err(ApiError::invalid_field("after", "游标应为不小于0的整数"));
+    }
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "每页条数应为1至500"));
+    }
+    Ok((after, limit))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

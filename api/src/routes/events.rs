@@ -44,14 +44,7 @@ pub async fn list_events(
     user: UnitUser,
     q: Query<EventQuery>,
 ) -> Result<web::Json<EventPage>, ApiError> {
-    let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(100);
-    if after < 0 {
-        return Err(ApiError::invalid_field("after", "游标应为不小于0的整数"));
-    }
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "每页条数应为1至500"));
-    }
+    let (after, limit) = crate::http::paging::feed_cursor(q.after, q.limit)?;
     let unit_id = user.unit_id;
     let page = run_db(&state, move |conn| {
         Ok(events::page(conn, unit_id, after, limit)?)

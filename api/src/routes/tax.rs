@@ -86,14 +86,7 @@ pub async fn list_feed(
     _user: TaxUser,
     q: Query<FeedQuery>,
 ) -> Result<web::Json<FeedPage>, ApiError> {
-    let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(100);
-    if after < 0 {
-        return Err(ApiError::invalid_field("after", "游标应为不小于0的整数"));
-    }
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "每页条数应为1至500"));
-    }
+    let (after, limit) = crate::http::paging::feed_cursor(q.after, q.limit)?;
     let today = state.clock.today();
     let now = state.clock.now_utc();
     let page = run_db(&state, move |conn| {
