@@ -278,6 +278,10 @@ codes! {
     AccountNameMismatch = "ACCOUNT_NAME_MISMATCH", Unprocessable, "退收银行账户的户名须为本单位名称。";
     ApiKeyNotFound = "API_KEY_NOT_FOUND", NotFound, "未找到该接口凭证。";
     ApiKeyAlreadyRevoked = "API_KEY_ALREADY_REVOKED", Conflict, "该接口凭证已于此前作废。";
+    WebhookNotFound = "WEBHOOK_NOT_FOUND", NotFound, "未找到该事件推送地址。";
+    WebhookRemoved = "WEBHOOK_REMOVED", Conflict, "该事件推送地址已删除。";
+    WebhookLimitReached = "WEBHOOK_LIMIT_REACHED", Conflict, "本单位已登记10个事件推送地址，请先删除不用的地址。";
+    WebhookDeliveryNotFound = "WEBHOOK_DELIVERY_NOT_FOUND", NotFound, "未找到该条推送记录。";
     InsuranceAlreadyRegistered = "INSURANCE_ALREADY_REGISTERED", Conflict, "本单位已参加该险种，无需重复登记。";
     /// 404 for the unit's insurance addressed; 422 for one named in an enrolment.
     InsuranceNotRegistered = "INSURANCE_NOT_REGISTERED", NotFound | Unprocessable, "本单位未参加该险种。";

@@ -51,6 +51,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum!(
     /// What a job does (`jobs.kind`).

@@ -34,6 +34,7 @@ pub mod signin;
 pub mod stored;
 pub mod text;
 pub mod unit;
+pub mod webhook;
 
 pub use error_code::{ErrorCode, ErrorKind};
 pub use money::{Money, Rate};
