@@ -128,6 +128,10 @@ define_ids! {
     JobId;
     /// `imports.id`: a batch import (导盘).
     ImportId;
+    /// `webhook_endpoints.id`: a unit's registered webhook address.
+    WebhookEndpointId;
+    /// `webhook_deliveries.id`: one event's delivery to one endpoint.
+    WebhookDeliveryId;
 }
 
 #[cfg(test)]

@@ -47,6 +47,7 @@ pub mod tax;
 pub mod testing;
 pub mod typed;
 pub mod units;
+pub mod webhooks;
 
 pub use conn::{Backend, DbConn};
 pub use error::{DbError, OptionalExt};

@@ -641,6 +641,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        url -> Text,
+        event_types -> Text,
+        description -> Text,
+        secret -> Text,
+        cursor_seq -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        unit_id -> BigInt,
+        seq -> BigInt,
+        event_type -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        give_up_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (delivery_id, n) {
+        delivery_id -> BigInt,
+        n -> Integer,
+        at -> Timestamp,
+        node -> Text,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::table! {
     unit_events (unit_id, seq) {
         unit_id -> BigInt,
         seq -> BigInt,
@@ -865,6 +913,8 @@ diesel::table! {
 }
 
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(order_sums -> orders (order_id));
 diesel::joinable!(tax_feed -> orders (order_id));
 diesel::joinable!(tax_events -> orders (order_id));
@@ -916,6 +966,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotent_requests,
     unit_event_counters,
     unit_events,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
     wage_declarations,
     wage_declaration_persons,
     declarations,
