@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// China Standard Time; China has no daylight saving time.
 pub const CHINA_OFFSET: UtcOffset = time::macros::offset!(+8);
@@ -17,6 +17,8 @@ pub const CHINA_OFFSET: UtcOffset = time::macros::offset!(+8);
 #[derive(Clone, Debug)]
 pub struct Clock {
     fixed: Arc<RwLock<Option<Date>>>,
+    /// Added to the real time (tests: what a delay would do, without waiting).
+    ahead: Arc<RwLock<Duration>>,
 }
 
 impl Clock {
@@ -24,6 +26,7 @@ impl Clock {
     pub fn system() -> Self {
         Self {
             fixed: Arc::new(RwLock::new(None)),
+            ahead: Arc::new(RwLock::new(Duration::ZERO)),
         }
     }
 
@@ -31,6 +34,7 @@ impl Clock {
     pub fn fixed(today: Date) -> Self {
         Self {
             fixed: Arc::new(RwLock::new(Some(today))),
+            ahead: Arc::new(RwLock::new(Duration::ZERO)),
         }
     }
 
@@ -44,6 +48,13 @@ impl Clock {
         *self.fixed.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
+    /// Moves this clock and its clones `by` ahead of real time, for
+    /// tests of what waits (a webhook retry's back-off).
+    pub fn advance(&self, by: Duration) {
+        let mut ahead = self.ahead.write().unwrap_or_else(|e| e.into_inner());
+        *ahead += by;
+    }
+
     /// The pinned date, if any.
     pub fn fixed_today(&self) -> Option<Date> {
         *self.fixed.read().unwrap_or_else(|e| e.into_inner())
@@ -55,13 +66,16 @@ impl Clock {
     }
 
     /// Now in China time (offset +08:00). With a pinned date, the pinned
-    /// date combined with the real time of day.
+    /// date combined with the real time of day; then moved ahead by
+    /// [`Clock::advance`].
     pub fn now(&self) -> OffsetDateTime {
+        let ahead = *self.ahead.read().unwrap_or_else(|e| e.into_inner());
         let real = OffsetDateTime::now_utc().to_offset(CHINA_OFFSET);
-        match self.fixed_today() {
+        let now = match self.fixed_today() {
             None => real,
             Some(date) => PrimitiveDateTime::new(date, real.time()).assume_offset(CHINA_OFFSET),
-        }
+        };
+        now + ahead
     }
 }
 

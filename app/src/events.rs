@@ -59,24 +59,29 @@ pub fn page(
     crate::tx::read_transaction(conn, |c| {
         let rows = qibao_db::events::after(c, unit_id, after, limit + 1)?;
         let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
-        let mut events = Vec::with_capacity(rows.len());
-        for e in rows.into_iter().take(usize::try_from(limit).unwrap_or(0)) {
-            let event_type = UnitEventType::parse(&e.event_type).ok_or_else(|| {
-                AppError::internal_cause(format!("unknown event type {}", e.event_type))
-            })?;
-            events.push(UnitEventDto {
-                seq: e.seq,
-                event_type,
-                type_label: event_type.label_zh(),
-                subject: e.subject,
-                data: serde_json::from_str(&e.data).map_err(AppError::internal_cause)?,
-                created_at: crate::clock::china_timestamp(e.created_at),
-            });
-        }
+        let events = rows
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(0))
+            .map(to_dto)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok::<_, AppError>(EventPage {
             next_after: events.last().map_or(after, |e| e.seq),
             events,
             has_more,
         })
+    })
+}
+
+/// A stored event as the feed and webhooks show it.
+pub fn to_dto(e: qibao_db::events::UnitEvent) -> Result<UnitEventDto, AppError> {
+    let event_type = UnitEventType::parse(&e.event_type)
+        .ok_or_else(|| AppError::internal_cause(format!("unknown event type {}", e.event_type)))?;
+    Ok(UnitEventDto {
+        seq: e.seq,
+        event_type,
+        type_label: event_type.label_zh(),
+        subject: e.subject,
+        data: serde_json::from_str(&e.data).map_err(AppError::internal_cause)?,
+        created_at: crate::clock::china_timestamp(e.created_at),
     })
 }

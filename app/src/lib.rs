@@ -35,6 +35,7 @@ pub mod tx;
 pub mod units;
 pub mod wage_base;
 pub mod wage_declarations;
+pub mod webhooks;
 
 pub use actor::{Actor, Channel};
 pub use error::{AppError, ErrorKind, FieldError};
