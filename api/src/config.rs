@@ -117,6 +117,22 @@ pub struct Config {
     /// `QIBAO_CORS_ORIGINS`: the browser origins (`https://host[:port]`,
     /// comma-separated) whose pages may call the API; none by default.
     pub cors_origins: Vec<String>,
+    /// `QIBAO_WEBHOOK_WORKERS`: threads of this process that deliver
+    /// webhooks (0: none here; another node of the same PostgreSQL does).
+    pub webhook_workers: usize,
+}
+
+impl Config {
+    /// Which webhook addresses may be registered and reached: in production
+    /// public https addresses only (no SSRF into the agency's network); in
+    /// dev any, so a receiver on this machine works.
+    pub fn webhook_targets(&self) -> qibao_core::webhook::TargetPolicy {
+        if self.mode.is_production() {
+            qibao_core::webhook::TargetPolicy::PublicHttps
+        } else {
+            qibao_core::webhook::TargetPolicy::Any
+        }
+    }
 }
 
 /// Why the configuration was refused. The messages are meant for operators.
@@ -268,17 +284,8 @@ impl Config {
             .map(|n| n.get())
             .unwrap_or(1);
         let workers = parse_positive::<usize>(&get, "QIBAO_WORKERS", default_workers)?;
-        let job_workers =
-            match get("QIBAO_JOB_WORKERS") {
-                None => 1,
-                Some(v) => v.trim().parse::<usize>().ok().filter(|n| *n <= 16).ok_or(
-                    ConfigError::Invalid {
-                        var: "QIBAO_JOB_WORKERS",
-                        value: v,
-                        reason: "expected a whole number from 0 to 16".into(),
-                    },
-                )?,
-            };
+        let job_workers = parse_workers(&get, "QIBAO_JOB_WORKERS", 1)?;
+        let webhook_workers = parse_workers(&get, "QIBAO_WEBHOOK_WORKERS", 2)?;
         let hsts_max_age = match get("QIBAO_HSTS_MAX_AGE") {
             None => None,
             Some(_) => Some(parse_positive::<u32>(&get, "QIBAO_HSTS_MAX_AGE", 1)?),
@@ -355,6 +362,7 @@ impl Config {
             public_url,
             job_workers,
             cors_origins,
+            webhook_workers,
         })
     }
 
@@ -375,6 +383,29 @@ impl Config {
             public_url: "http://127.0.0.1:8080".to_owned(),
             job_workers: 1,
             cors_origins: Vec::new(),
+            webhook_workers: 1,
+        }
+    }
+}
+
+/// A count of worker threads, 0–16, `default` when unset.
+fn parse_workers(
+    get: &dyn Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) => {
+            v.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 16)
+                .ok_or(ConfigError::Invalid {
+                    var,
+                    value: v,
+                    reason: "expected a whole number from 0 to 16".into(),
+                })
         }
     }
 }

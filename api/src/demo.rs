@@ -72,7 +72,13 @@ pub struct DemoSummary {
     pub legal_rep_account_created: bool,
     pub staff_account_created: bool,
     pub tax_client_created: bool,
+    /// The demo unit's webhook address ([`DEMO_WEBHOOK_URL`]) and its
+    /// signing secret, for `qibao-sim webhook-sink`.
+    pub webhook_secret: String,
 }
+
+/// Where `make run`'s webhook receiver (`qibao-sim webhook-sink`) listens.
+pub const DEMO_WEBHOOK_URL: &str = "http://127.0.0.1:8090/hooks";
 
 fn date(y: i32, m: u8, d: u8) -> Result<Date, DbError> {
     time::Month::try_from(m)
@@ -147,7 +153,9 @@ pub fn load(pool: &Pool, today: Date, now: PrimitiveDateTime) -> Result<DemoSumm
                 true
             }
         };
+        let webhook_secret = demo_webhook(conn, unit.id, now)?;
         Ok(DemoSummary {
+            webhook_secret,
             unit_id: unit.id,
             unit_no: unit.unit_no,
             uscc: uscc.to_string(),
@@ -160,6 +168,37 @@ pub fn load(pool: &Pool, today: Date, now: PrimitiveDateTime) -> Result<DemoSumm
             tax_client_created,
         })
     })
+}
+
+/// The demo unit's webhook address for `make run`'s receiver: registered
+/// (from the unit's first event on) unless it is; returns its secret.
+fn demo_webhook(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    now: PrimitiveDateTime,
+) -> Result<String, DbError> {
+    use qibao_db::webhooks;
+    if let Some(e) = webhooks::endpoints_of(conn, unit_id)?
+        .into_iter()
+        .find(|e| e.url == DEMO_WEBHOOK_URL)
+    {
+        return Ok(e.secret);
+    }
+    let secret = qibao_app::webhooks::fresh_secret();
+    webhooks::insert_endpoint(
+        conn,
+        &webhooks::NewEndpoint {
+            unit_id,
+            url: DEMO_WEBHOOK_URL.to_owned(),
+            event_types: String::new(),
+            description: "make run 的演示接收方（qibao-sim webhook-sink）".to_owned(),
+            secret: secret.clone(),
+            cursor_seq: 0,
+            created_by: "system:demo:演示数据".to_owned(),
+            created_at: now,
+        },
+    )?;
+    Ok(secret)
 }
 
 fn hash(password: &str) -> Result<String, DbError> {

@@ -19,6 +19,7 @@ pub mod review;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod webhook_worker;
 pub mod workers;
 
 pub use config::Config;

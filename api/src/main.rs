@@ -152,6 +152,17 @@ fn main() -> ExitCode {
             match qibao_api::demo::load(&pool, clock.today(), clock.now_utc()) {
                 Ok(s) => {
                     print_demo(&s, &config);
+                    let secret_file = config.data_dir.join("webhook-sink.secret");
+                    match std::fs::create_dir_all(&config.data_dir)
+                        .and_then(|()| std::fs::write(&secret_file, &s.webhook_secret))
+                    {
+                        Ok(()) => println!(
+                            "the demo unit's events are pushed to {} (`make run` starts qibao-sim webhook-sink there; its secret is in {})",
+                            qibao_api::demo::DEMO_WEBHOOK_URL,
+                            secret_file.display()
+                        ),
+                        Err(e) => eprintln!("cannot write {}: {e}", secret_file.display()),
+                    }
                     if s.created {
                         match qibao_api::demo::first_month(
                             &pool,

@@ -60,7 +60,15 @@ pub async fn serve(config: Config) -> io::Result<()> {
     let (bind, workers, mode) = (config.bind, config.workers, config.mode);
     let _expiry = spawn_expiry_job(pool.clone(), clock.clone(), EXPIRY_EVERY)?;
     let job_workers = config.job_workers;
+    let (webhook_workers, webhook_targets) = (config.webhook_workers, config.webhook_targets());
     let state = AppState::new(pool, clock, config);
+    let _webhooks = crate::webhook_worker::spawn(
+        state.pool.clone(),
+        state.clock.clone(),
+        state.webhooks.clone(),
+        webhook_targets,
+        webhook_workers,
+    )?;
     let _workers = crate::workers::spawn_workers(
         state.pool.clone(),
         state.clock.clone(),
@@ -155,6 +163,8 @@ pub struct TestServer {
     thread: Option<JoinHandle<()>>,
     /// The background job workers, as `qibao serve` runs them.
     workers: Option<crate::workers::Workers>,
+    /// The webhook workers, likewise.
+    webhooks: Option<crate::webhook_worker::WebhookWorkers>,
 }
 
 impl TestServer {
@@ -166,6 +176,7 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        drop(self.webhooks.take());
         drop(self.workers.take());
         // `stop` sends the command at once; the returned future only waits.
         drop(self.handle.stop(false));
@@ -206,6 +217,16 @@ pub fn spawn_test_server_with(state: AppState, extra: RouteFn) -> TestServer {
     ) {
         Ok(w) => w,
         Err(e) => panic!("test server: cannot start the job workers: {e}"),
+    };
+    let webhooks = match crate::webhook_worker::spawn(
+        state.pool.clone(),
+        state.clock.clone(),
+        state.webhooks.clone(),
+        state.config.webhook_targets(),
+        state.config.webhook_workers,
+    ) {
+        Ok(w) => w,
+        Err(e) => panic!("test server: cannot start the webhook workers: {e}"),
     };
     let (tx, rx) = mpsc::channel::<io::Result<ServerHandle>>();
 
@@ -249,6 +270,7 @@ pub fn spawn_test_server_with(state: AppState, extra: RouteFn) -> TestServer {
         handle,
         thread: Some(thread),
         workers: Some(workers),
+        webhooks: Some(webhooks),
     }
 }
 

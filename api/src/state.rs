@@ -18,6 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This node's background jobs: wake-ups and live progress.
     pub jobs: JobBoard,
+    /// Wakes this node's webhook workers.
+    pub webhooks: crate::webhook_worker::Wake,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             jobs: JobBoard::new(),
+            webhooks: crate::webhook_worker::Wake::new(),
         }
     }
 }

@@ -7,6 +7,8 @@
 //! - [`fallback`]: unknown path → 404 `NOT_FOUND`; known path with a method
 //!   it does not serve → 405 `METHOD_NOT_ALLOWED` with `Allow`.
 //! - [`redact_path`]: a path fit for the access log, QR sign-in tickets redacted.
+//! - [`wake_webhooks`]: a write that succeeded may have raised unit events:
+//!   this node's webhook workers look at once instead of at their next poll.
 
 use std::any::Any;
 use std::future::Future;
@@ -113,6 +115,25 @@ pub async fn head_as_get(
         req.head_mut().method = Method::GET;
     }
     next.call(req).await
+}
+
+/// After a successful request that is not a read, wakes this node's
+/// webhook workers ([`crate::webhook_worker`]).
+pub async fn wake_webhooks(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let state = write
+        .then(|| req.app_data::<web::Data<crate::state::AppState>>().cloned())
+        .flatten();
+    let res = next.call(req).await?.map_into_boxed_body();
+    if let Some(state) = state
+        && res.status().is_success()
+    {
+        state.webhooks.wake();
+    }
+    Ok(res)
 }
 
 /// Catches a panic in the services below and answers 500 `INTERNAL`; the

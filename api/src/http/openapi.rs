@@ -84,13 +84,14 @@ pub const BEARER_401: &[ErrorCode] = &[
         (name = "policy", description = "Contribution policy by region: rates, base bounds, windows; contribution quotes."),
         (name = "portal", description = "The unit's online service hall; the unit comes from the token."),
         (name = "imports", description = "批量导入（导盘）: templates, uploads, validation reports, commits; the unit comes from the token."),
+        (name = "webhooks", description = "事件推送: addresses that receive the unit's events as signed POSTs (schema `WebhookEvent`), their delivery logs and redelivery; legal representative only."),
         (name = "jobs", description = "后台任务: long work (an import's validation or commit) and its progress."),
         (name = "staff", description = "Back office for social-insurance staff."),
         (name = "tax", description = "Interface for the tax bureau: order feed, events, reconciliation."),
         (name = "public", description = "Public services without login, such as certificate verification."),
         (name = "system", description = "Health and readiness probes."),
     ),
-    components(schemas(ProblemDoc, FieldError, ErrorCode)),
+    components(schemas(ProblemDoc, FieldError, ErrorCode, qibao_app::webhooks::WebhookEvent)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

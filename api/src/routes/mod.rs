@@ -48,6 +48,7 @@ pub mod tasks;
 pub mod tax;
 pub mod units;
 pub mod wage_declarations;
+pub mod webhooks;
 
 use utoipa_actix_web::scope;
 pub use utoipa_actix_web::service_config::ServiceConfig;
@@ -111,7 +112,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(business_items::configure) // /api/v1/portal/business-items[/{id}/revocation]
             .configure(certificates::configure_portal) // /api/v1/portal/certificates[/unit|/personal|/{code}]
             .configure(imports::configure) // /api/v1/portal/import-templates/{kind}, imports[/{id}[/report|/commit]], jobs[/{id}]
-            .configure(events::configure), // /api/v1/portal/events
+            .configure(events::configure) // /api/v1/portal/events
+            .configure(webhooks::configure), // /api/v1/portal/webhooks[/{id}[/deliveries[/{id}/redelivery]]]
     );
     cfg.service(
         scope::scope("/staff")
