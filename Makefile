@@ -18,12 +18,15 @@ build-sim: build
 
 ## Serve on http://127.0.0.1:8080 with embedded SQLite (./qibao.db) and the demo data; docs at /docs.
 ## A simulated tax bureau (qibao-sim tax, a process beside the server) collects every payment
-## order within seconds; it waits for the server to be ready and stops with it (Ctrl-C).
+## order within seconds; it waits for the server to be ready and stops with it (Ctrl-C). A webhook
+## receiver (qibao-sim webhook-sink, on 127.0.0.1:8090) prints each of the demo unit's events pushed
+## to it, with its signature checked.
 run: build build-sim
 	$(QIBAO) migrate
 	$(QIBAO) demo
 	@$(QIBAO_SIM) tax --server "http://$${QIBAO_BIND:-127.0.0.1:8080}" --wait 120 & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	$(QIBAO_SIM) webhook-sink --secret-file "$${QIBAO_DATA_DIR:-qibao-data}/webhook-sink.secret" & sink=$$!; \
+	trap 'kill $$sim $$sink 2>/dev/null' EXIT INT TERM; \
 	$(QIBAO) serve
 
 ## The whole suite on SQLite, then again on PostgreSQL when QIBAO_TEST_DATABASE_URL is set.

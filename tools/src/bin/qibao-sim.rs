@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use qibao_tools::card_sim::{self, SimArgs};
 use qibao_tools::tax_sim::{TaxArgs, TaxSim};
+use qibao_tools::webhook_sink::{Behaviour, Reply, Secret, Sink};
 use qibao_tools::{now_utc, pinned_today, production_mode};
 
 const ENVIRONMENT: &str = "\
@@ -45,12 +46,35 @@ enum Command {
     /// the server and prints the answer.
     #[command(after_long_help = ENVIRONMENT)]
     Card(SimArgs),
+    /// Play a payroll system's webhook receiver: print each event pushed
+    ///
+    /// Listens for qibao's webhook POSTs, checks each signature with the
+    /// endpoint's secret, prints the event and answers 200 (400 for a bad
+    /// signature); a repeat of an event id already processed is printed as
+    /// such and not processed again. Runs until stopped.
+    #[command(after_long_help = ENVIRONMENT)]
+    WebhookSink(SinkArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SinkArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    bind: String,
+    /// The endpoint's signing secret (whsec_…).
+    #[arg(long, conflicts_with = "secret_file")]
+    secret: Option<String>,
+    /// A file holding the secret, read at each request (`qibao demo` writes
+    /// qibao-data/webhook-sink.secret for the demo unit's endpoint).
+    #[arg(long, default_value = "qibao-data/webhook-sink.secret")]
+    secret_file: std::path::PathBuf,
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Tax(args) => tax(&args),
         Command::Card(args) => card(&args),
+        Command::WebhookSink(args) => webhook_sink(&args),
     }
 }
 
@@ -116,6 +140,27 @@ fn card(args: &SimArgs) -> ExitCode {
     }
 }
 
+fn webhook_sink(args: &SinkArgs) -> ExitCode {
+    init_logging();
+    let secret = match &args.secret {
+        Some(s) => Secret::Value(std::sync::Arc::new(std::sync::Mutex::new(Some(s.clone())))),
+        None => Secret::File(args.secret_file.clone()),
+    };
+    let accept: Behaviour = std::sync::Arc::new(|_: &str, _: u32| Reply::Accept);
+    match Sink::start(&args.bind, secret, accept, true) {
+        Ok(sink) => {
+            log::info!("webhook-sink: receiving on {}", sink.url());
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        Err(e) => fail(&format!(
+            "webhook-sink: cannot listen on {}: {e}",
+            args.bind
+        )),
+    }
+}
+
 fn init_logging() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
 }
@@ -135,7 +180,7 @@ mod tests {
     #[test]
     fn the_cli_is_consistent() {
         Cli::command().debug_assert();
-        for sub in ["tax", "card"] {
+        for sub in ["tax", "card", "webhook-sink"] {
             let e = Cli::try_parse_from(["qibao-sim", sub, "--version"]).unwrap_err();
             assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
             let e = Cli::try_parse_from(["qibao-sim", sub, "--help"]).unwrap_err();
