@@ -138,6 +138,11 @@ fn check_documented(
 impl App {
     /// A fresh server whose date is `today` (YYYY-MM-DD).
     pub fn start(today: &str) -> App {
+        App::start_with(today, |_| {})
+    }
+
+    /// Like [`App::start`], with the configuration changed by `adjust`.
+    pub fn start_with(today: &str, adjust: impl FnOnce(&mut Config)) -> App {
         let db = TestDb::new();
         let pool = db.pool();
         let date = time::Date::parse(
@@ -145,7 +150,8 @@ impl App {
             time::macros::format_description!("[year]-[month]-[day]"),
         )
         .expect("test date");
-        let config = Config::for_tests(db.url.clone());
+        let mut config = Config::for_tests(db.url.clone());
+        adjust(&mut config);
         let secret = config.jwt_secret.as_bytes().to_vec();
         let state = AppState::new(pool.clone(), Clock::fixed(date), config);
         let server = spawn_test_server(state);
@@ -156,6 +162,22 @@ impl App {
             secret,
             _db: db,
         }
+    }
+
+    /// Another server node on the same database and clock, with its own
+    /// job and webhook workers (as a second `qibao serve` would be).
+    pub fn another_node(&self) -> TestServer {
+        let config = Config::for_tests(self._db.url.clone());
+        let pool = Pool::connect(&self._db.url, config.pool_size).expect("a second pool");
+        spawn_test_server(AppState::new(pool, self.server.clock.clone(), config))
+    }
+
+    /// Starts a new server on the same database and clock, then stops this
+    /// one (its workers finish what they are doing): a restart.
+    pub fn restart(&mut self) {
+        let fresh = self.another_node();
+        let old = std::mem::replace(&mut self.server, fresh);
+        drop(old);
     }
 
     /// A bearer token for a caller, minted directly (a session is opened in
