@@ -3,17 +3,22 @@
 //! - kill -9 of the server while it commits a large import, restart: nothing
 //!   of the interrupted commit is stored, and the job is taken up again and
 //!   completes (or fails cleanly), never half-applied;
-//! - two nodes on one PostgreSQL share one queue: uploads and commits go to
-//!   either node, and each job runs exactly once.
+//! - two nodes on one PostgreSQL share one queue: signed in on one node,
+//!   uploads and commits go to either node, each job runs exactly once, and
+//!   a webhook registered on the other node receives each of the unit's
+//!   events exactly once, signed, from whichever node's sender took it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashSet;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use qibao_db::testing::TestDb;
+use qibao_tools::webhook_sink::{Reply, Secret, Sink};
 use serde_json::{Value, json};
 
 const TODAY: &str = "2023-04-20";
@@ -274,6 +279,29 @@ fn two_nodes_on_one_postgresql_share_the_queue_and_run_each_job_once() {
     // Signed in on one node, acting on both.
     let token = sign_in(&nodes[0]);
     let before = count(&db.url, "SELECT COUNT(*) AS n FROM persons");
+    // A payroll system's receiver, registered on the other node.
+    let sink = Sink::start(
+        "127.0.0.1:0",
+        Secret::Value(Arc::new(Mutex::new(None))),
+        Arc::new(|_: &str, _: u32| Reply::Accept),
+        false,
+    )
+    .unwrap();
+    let (status, hook, _) = post(
+        &nodes[1],
+        &token,
+        "/api/v1/portal/webhooks",
+        &json!({"url": sink.url(), "event_types": [], "description": "薪资系统"}),
+    );
+    assert_eq!(status, 201, "{hook}");
+    sink.set_secret(hook["secret"].as_str().unwrap());
+    let hook_id = hook["id"].as_i64().unwrap();
+    let unit = "(SELECT unit_id FROM webhook_endpoints WHERE id = HOOK)"
+        .replace("HOOK", &hook_id.to_string());
+    let head = count(
+        &db.url,
+        &format!("SELECT COALESCE(MAX(seq), 0) AS n FROM unit_events WHERE unit_id = {unit}"),
+    );
     let (imports, per) = (8, 60);
     let mut ids = Vec::new();
     let mut jobs = Vec::new();
@@ -337,6 +365,50 @@ fn two_nodes_on_one_postgresql_share_the_queue_and_run_each_job_once() {
         2,
         "both nodes took jobs from the queue"
     );
+
+    // Every event after the registration reaches the receiver once.
+    let events = count(
+        &db.url,
+        &format!("SELECT COUNT(*) AS n FROM unit_events WHERE unit_id = {unit} AND seq > {head}"),
+    );
+    assert!(events >= (2 * imports) as i64, "{events} events");
+    let t = Instant::now();
+    while (sink.processed().len() as i64) < events {
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "{} of {events} events delivered",
+            sink.processed().len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Give a stray second send time to arrive before counting.
+    std::thread::sleep(Duration::from_secs(2));
+    let got = sink.received();
+    assert_eq!(got.len() as i64, events, "each event was sent once");
+    assert!(
+        got.iter()
+            .all(|r| r.signature.is_ok() && !r.repeat && r.answered == 200)
+    );
+    let ids: HashSet<&str> = got.iter().map(|r| r.event_id.as_str()).collect();
+    assert_eq!(ids.len() as i64, events);
+    assert_eq!(
+        count(
+            &db.url,
+            &format!(
+                "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = {hook_id} AND state = 'delivered' AND attempts = 1"
+            )
+        ),
+        events
+    );
+    // The log reads the same from either node.
+    for node in &nodes {
+        let page = get(
+            node,
+            &token,
+            &format!("/api/v1/portal/webhooks/{hook_id}/deliveries?state=delivered&page_size=1"),
+        );
+        assert_eq!(page["total"].as_i64().unwrap(), events, "{page}");
+    }
 }
 
 /// A person's name for row `i` (names hold no digits).
