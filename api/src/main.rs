@@ -20,6 +20,8 @@ Environment:
   QIBAO_POOL_SIZE     database connections (default 8)
   QIBAO_WORKERS       HTTP worker threads (default: number of CPUs)
   QIBAO_JOB_WORKERS   background job workers, 0-16 (default 1; 0: this node runs no jobs)
+  QIBAO_WEBHOOK_WORKERS
+                      webhook senders, 0-16 (default 2; 0: this node sends no webhooks)
   QIBAO_CARD_PLATFORM_PUBLIC_KEY
                       path to the e-social-card platform's Ed25519 public key (PEM)
                       that signs QR sign-in confirmations (required in production;
@@ -33,7 +35,8 @@ Environment:
   RUST_LOG            log filter (default info)
 
 The simulated tax bureau and e-social-card platform are `qibao-sim tax` and
-`qibao-sim card` (make run starts the tax bureau beside the server).";
+`qibao-sim card`; `qibao-sim webhook-sink` receives and verifies webhooks
+(make run starts the tax bureau and the sink beside the server).";
 
 /// qibao - the employer-facing social-insurance online service hall
 #[derive(Debug, Parser)]

@@ -11,6 +11,13 @@
 //! trip (the answer comes after the lines are allocated and committed),
 //! checked afterwards by reading every order's progress.
 //!
+//! Each unit has also registered a webhook (all event types) at one
+//! receiver on loopback that verifies every signature (qibao-sim's
+//! webhook-sink): event → delivered = the delivery's `delivered_at` (the
+//! receiver's 200 recorded) − the event's `created_at` (its transaction's
+//! time), read from the database after the run; the server runs the
+//! production default of 2 webhook senders.
+//!
 //!     cargo run -p qibao-e2e --example bench_tax -- 200
 // Timing statistics (milliseconds) only; no money here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::float_arithmetic)]
@@ -20,8 +27,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use diesel::prelude::*;
+use qibao_api::auth::Role;
 use qibao_e2e::fixtures::{declare_wages, tax_token, token, unit_with_staff};
 use qibao_e2e::{App, json};
+use qibao_tools::webhook_sink::{Reply, Secret, Sink};
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -48,7 +58,7 @@ fn main() {
         .nth(1)
         .map(|s| s.parse().expect("U"))
         .unwrap_or(200);
-    let app = Arc::new(App::start("2022-05-10"));
+    let app = Arc::new(App::start_with("2022-05-10", |c| c.webhook_workers = 2));
     let backend = if std::env::var("QIBAO_TEST_DATABASE_URL").is_ok() {
         "PostgreSQL"
     } else {
@@ -73,8 +83,33 @@ fn main() {
         );
         assert_eq!(r.status, 201, "{}", r.text);
     }
+    // One receiver; every unit's legal representative registers it.
+    let sink = Sink::start(
+        "127.0.0.1:0",
+        Secret::ByPath(Arc::default()),
+        Arc::new(|_: &str, _: u32| Reply::Accept),
+        false,
+    )
+    .unwrap();
+    for id in &ids {
+        let rep = app.mint(
+            Role::LegalRep,
+            "420500197001010014",
+            "刘建国",
+            Some(*id),
+            &[],
+        );
+        let path = format!("/hooks/{id}");
+        let r = app.post_as(
+            "/api/v1/portal/webhooks",
+            &rep,
+            &json!({"url": sink.url_at(&path), "event_types": [], "description": "薪资系统"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text);
+        sink.set_secret_at(&path, r.body["secret"].as_str().unwrap());
+    }
     println!(
-        "{backend}: seeded {units} units × 5 employees × 3 insurances in {:.1} s",
+        "{backend}: seeded {units} units × 5 employees × 3 insurances, each with a webhook, in {:.1} s",
         t.elapsed().as_secs_f64()
     );
 
@@ -189,4 +224,62 @@ fn main() {
     );
     report("issue → visible in feed", &mut feed);
     report("paid event → allocated (round trip)", &mut alloc);
+    webhooks(&app, &sink);
+}
+
+/// Waits for every delivery to end, then reports event → delivered.
+fn webhooks(app: &App, sink: &Sink) {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        event_at: time::PrimitiveDateTime,
+        #[diesel(sql_type = diesel::sql_types::Timestamp)]
+        delivered_at: time::PrimitiveDateTime,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        attempts: i32,
+    }
+    let mut conn = app.pool.get().unwrap();
+    let t = Instant::now();
+    loop {
+        let pending = diesel::sql_query(
+            "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE state = 'pending'",
+        )
+        .get_result::<N>(&mut *conn)
+        .unwrap()
+        .n;
+        if pending == 0 || t.elapsed() > Duration::from_secs(120) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT e.created_at AS event_at, d.delivered_at AS delivered_at, d.attempts AS attempts \
+         FROM webhook_deliveries d JOIN unit_events e ON e.unit_id = d.unit_id AND e.seq = d.seq \
+         WHERE d.state = 'delivered'",
+    )
+    .load(&mut *conn)
+    .unwrap();
+    let all = diesel::sql_query("SELECT COUNT(*) AS n FROM webhook_deliveries")
+        .get_result::<N>(&mut *conn)
+        .unwrap()
+        .n;
+    let mut lat: Vec<f64> = rows
+        .iter()
+        .map(|r| (r.delivered_at - r.event_at).as_seconds_f64() * 1000.0)
+        .collect();
+    let received = sink.received();
+    let bad = received.iter().filter(|r| r.signature.is_err()).count();
+    let repeats = received.iter().filter(|r| r.repeat).count();
+    println!(
+        "webhooks: {} of {all} deliveries delivered ({} needed a retry); the receiver got {} POSTs, {bad} with a bad signature, {repeats} repeats",
+        rows.len(),
+        rows.iter().filter(|r| r.attempts > 1).count(),
+        received.len()
+    );
+    report("event → webhook delivered", &mut lat);
 }

@@ -65,13 +65,17 @@ pub enum Secret {
     Value(Arc<Mutex<Option<String>>>),
     /// Read from this file at each request (`make run`: the demo writes it).
     File(PathBuf),
+    /// One secret per request path: one receiver behind several endpoints
+    /// (`/hooks/<unit>`), as a payroll vendor serving many units runs it.
+    ByPath(Arc<Mutex<std::collections::HashMap<String, String>>>),
 }
 
 impl Secret {
-    fn get(&self) -> Option<String> {
+    fn get(&self, path: &str) -> Option<String> {
         match self {
             Secret::Value(v) => v.lock().ok().and_then(|s| s.clone()),
             Secret::File(p) => std::fs::read_to_string(p).ok().map(|s| s.trim().to_owned()),
+            Secret::ByPath(m) => m.lock().ok().and_then(|m| m.get(path).cloned()),
         }
     }
 }
@@ -144,12 +148,27 @@ impl Sink {
         format!("http://{}/hooks", self.addr)
     }
 
+    /// `http://<addr><path>` (`path` from `/`).
+    pub fn url_at(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
     /// Sets the secret (a sink started with [`Secret::Value`]).
     pub fn set_secret(&self, secret: &str) {
         if let Secret::Value(v) = &self.secret
             && let Ok(mut s) = v.lock()
         {
             *s = Some(secret.to_owned());
+        }
+    }
+
+    /// Sets the secret of requests to `path` (a sink started with
+    /// [`Secret::ByPath`]).
+    pub fn set_secret_at(&self, path: &str, secret: &str) {
+        if let Secret::ByPath(m) = &self.secret
+            && let Ok(mut m) = m.lock()
+        {
+            m.insert(path.to_owned(), secret.to_owned());
         }
     }
 
@@ -217,6 +236,7 @@ fn serve(
     if !line.starts_with("POST ") {
         return answer(&mut stream, 405);
     }
+    let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
     let event_id = header(EVENT_ID_HEADER).unwrap_or_default();
     let n = {
         let mut l = log.lock().map_err(|_| io::Error::other("poisoned"))?;
@@ -227,17 +247,44 @@ fn serve(
     let reply = behaviour(&event_id, n);
     match reply {
         Reply::Drop => {
-            note(log, &event_id, &headers, &body, secret, 0, false, print);
+            note(
+                log,
+                (&path, &event_id),
+                &headers,
+                &body,
+                secret,
+                0,
+                false,
+                print,
+            );
             return stream.shutdown(Shutdown::Both);
         }
         Reply::Status(s) => {
-            note(log, &event_id, &headers, &body, secret, s, false, print);
+            note(
+                log,
+                (&path, &event_id),
+                &headers,
+                &body,
+                secret,
+                s,
+                false,
+                print,
+            );
             return answer(&mut stream, s);
         }
         Reply::Slow(d) => std::thread::sleep(d),
         Reply::Accept => {}
     }
-    let status = note(log, &event_id, &headers, &body, secret, 0, true, print);
+    let status = note(
+        log,
+        (&path, &event_id),
+        &headers,
+        &body,
+        secret,
+        0,
+        true,
+        print,
+    );
     answer(&mut stream, status)
 }
 
@@ -246,7 +293,7 @@ fn serve(
 #[allow(clippy::too_many_arguments)]
 fn note(
     log: &Mutex<Log>,
-    event_id: &str,
+    (path, event_id): (&str, &str),
     headers: &[(String, String)],
     body: &[u8],
     secret: &Secret,
@@ -262,7 +309,7 @@ fn note(
             .unwrap_or_default()
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = match secret.get() {
+    let signature = match secret.get(path) {
         None => Err("no secret known yet".to_owned()),
         Some(s) => {
             verify(s.as_bytes(), &get(SIGNATURE_HEADER), body, now).map_err(|e| e.to_string())

@@ -68,8 +68,9 @@ pub const BEARER_401: &[ErrorCode] = &[
         title = "qibao API",
         description = "The employer-facing online service hall of a social-insurance system: \
             unit information, employee enrolment, wage declarations, monthly contribution \
-            declarations, payment orders, back pay and refunds, certificates, and the \
-            back-office, tax-bureau and public verification interfaces.\n\n\
+            declarations, payment orders, back pay and refunds, certificates, the unit's \
+            event feed and signed webhooks, and the back-office, tax-bureau and public \
+            verification interfaces.\n\n\
             All errors are RFC 9457 problem details (`application/problem+json`) with a stable \
             machine `code`, a Chinese `detail` for the person using the service hall and, for \
             validation errors, `errors[]` naming each field. Each error response of an \

@@ -115,3 +115,22 @@ export async function follow(
     if (!data.has_more) return after;
   }
 }
+
+/**
+ * Registers the payroll system's receiver for paid orders (the secret is
+ * shown only here) and lists the deliveries that were given up on.
+ */
+export async function subscribe(api: ReturnType<typeof client>, url: string) {
+  const created = await api.POST("/api/v1/portal/webhooks", {
+    body: { url, event_types: ["order.paid"], description: "薪资系统" },
+  });
+  if (created.error) throw new Error(describe(created.error as Problem));
+  const secret: string = created.data.secret;
+  const id: number = created.data.id;
+  const dead = await api.GET("/api/v1/portal/webhooks/{id}/deliveries", {
+    params: { path: { id }, query: { state: "dead", page: 1, page_size: 50 } },
+  });
+  if (dead.error) throw new Error(describe(dead.error as Problem));
+  const lost: string[] = dead.data.items.map((d) => d.event_id);
+  return { secret, id, lost };
+}
