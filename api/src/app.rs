@@ -69,7 +69,8 @@ pub fn build_app_with(
         .into_app()
         .default_service(web::to(middleware::fallback))
         // Innermost first: panics become 500s, a keyed POST is run once and
-        // its answer kept (or replayed), then every error becomes a
+        // its answer kept (or replayed), a query parameter the operation
+        // does not declare is refused before that, then every error becomes a
         // problem with `instance`, HEAD is routed as GET, GETs get their
         // validator (on the uncompressed body) and 304s, every answer its
         // security headers, then compression, CORS (preflights answered
@@ -78,6 +79,7 @@ pub fn build_app_with(
         .wrap(from_fn(middleware::catch_panic))
         .wrap(from_fn(middleware::wake_webhooks))
         .wrap(from_fn(idempotency::keyed))
+        .wrap(from_fn(middleware::known_query))
         .wrap(from_fn(middleware::problems))
         .wrap(from_fn(middleware::head_as_get))
         .wrap(from_fn(etag::conditional))

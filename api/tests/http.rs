@@ -350,6 +350,73 @@ async fn bad_query_and_path_params_are_400() {
     assert_eq!(v["errors"][0]["field"], "order_no");
 }
 
+/// Every operation of the spec refuses a query parameter it does not
+/// declare, naming it, before anything else (sign-in, body) is looked at;
+/// the declared ones pass.
+#[actix_web::test]
+async fn undeclared_query_parameters_are_refused_everywhere() {
+    let f = fixture(1);
+    let spec = qibao_api::openapi::openapi();
+    let mut checked = 0;
+    for (path, item) in &spec.paths.paths {
+        let uri = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let methods = [
+            (item.get.is_some(), at::TestRequest::get()),
+            (item.post.is_some(), at::TestRequest::post()),
+            (item.put.is_some(), at::TestRequest::put()),
+            (item.patch.is_some(), at::TestRequest::patch()),
+            (item.delete.is_some(), at::TestRequest::delete()),
+        ];
+        for (present, req) in methods {
+            if !present {
+                continue;
+            }
+            let (status, headers, body) =
+                call(&f.state, req.uri(&format!("{uri}?pagesize=5&limit2=1"))).await;
+            let v = problem(status, &headers, &body, 400, "VALIDATION_FAILED");
+            let fields: Vec<&str> = v["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["field"].as_str().unwrap())
+                .collect();
+            assert_eq!(fields, ["pagesize", "limit2"], "{path}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} operations");
+
+    // Declared parameters pass; an undeclared one is named with the usable ones.
+    let (status, _, body) = call(
+        &f.state,
+        at::TestRequest::get().uri("/api/v1/test/orders/12?page=3"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, headers, body) = call(
+        &f.state,
+        at::TestRequest::get().uri("/api/v1/test/orders/12?page=3&per_page=5"),
+    )
+    .await;
+    let v = problem(status, &headers, &body, 400, "VALIDATION_FAILED");
+    assert_eq!(v["errors"][0]["field"], "per_page");
+    assert_eq!(
+        v["errors"][0]["message"],
+        "不支持的查询参数，请删除；可用的参数：page。"
+    );
+    let (status, headers, body) = call(
+        &f.state,
+        at::TestRequest::get().uri("/api/v1/test/today?x=1"),
+    )
+    .await;
+    let v = problem(status, &headers, &body, 400, "VALIDATION_FAILED");
+    assert_eq!(v["errors"][0]["message"], "该接口不接受查询参数，请删除。");
+}
+
 #[actix_web::test]
 async fn panics_and_foreign_errors_are_500_without_internals() {
     let f = fixture(1);

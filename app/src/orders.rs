@@ -249,8 +249,6 @@ pub struct OrderPage {
     pub total: i64,
     pub page: i64,
     pub page_size: i64,
-    /// Same as `page_size` (deprecated name, kept for existing clients).
-    pub per_page: i64,
 }
 
 /// Amounts still owed for one period (pending + billed lines).
@@ -1026,7 +1024,6 @@ pub fn list(
             total,
             page,
             page_size,
-            per_page: page_size,
         })
     })
 }

@@ -16,14 +16,14 @@ use crate::error::{AppError, corrupt};
 use crate::tx::read_transaction;
 
 /// Which persons and insurances, and which page (`page` from 1,
-/// `per_page` rows).
+/// `page_size` rows).
 #[derive(Debug, Clone)]
 pub struct PaidMonthsFilter {
     pub insurance: Option<Insurance>,
     /// One person (个人编号, AAC001).
     pub person_no: Option<String>,
     pub page: i64,
-    pub per_page: i64,
+    pub page_size: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ pub struct PaidMonthsPage {
     pub items: Vec<PaidMonthsDto>,
     pub total: i64,
     pub page: i64,
-    pub per_page: i64,
+    pub page_size: i64,
 }
 
 /// One page of the unit's persons and insurances with paid months
@@ -108,7 +108,7 @@ pub fn export(
 ) -> Result<Vec<PaidMonthsDto>, AppError> {
     let all = PaidMonthsFilter {
         page: 1,
-        per_page: i64::MAX,
+        page_size: i64::MAX,
         ..filter.clone()
     };
     Ok(list(conn, unit_id, &all)?.items)
@@ -119,7 +119,7 @@ fn page_of(
     unit_id: UnitId,
     filter: &PaidMonthsFilter,
 ) -> Result<PaidMonthsPage, AppError> {
-    let (page, per_page) = (filter.page, filter.per_page);
+    let (page, page_size) = (filter.page, filter.page_size);
     let person_id = match filter.person_no.as_deref() {
         None => None,
         // A person of no line here simply has no paid months.
@@ -130,7 +130,7 @@ fn page_of(
                     items: Vec::new(),
                     total: 0,
                     page,
-                    per_page,
+                    page_size,
                 });
             }
         },
@@ -145,8 +145,8 @@ fn page_of(
     let total = i64::try_from(by.len()).unwrap_or(i64::MAX);
     let chosen: Vec<((PersonId, String), Vec<Period>)> = by
         .into_iter()
-        .skip(usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX))
-        .take(usize::try_from(per_page).unwrap_or(0))
+        .skip(usize::try_from((page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX))
+        .take(usize::try_from(page_size).unwrap_or(0))
         .collect();
     let ids: Vec<PersonId> = chosen.iter().map(|((p, _), _)| *p).collect();
     let names: HashMap<PersonId, (String, String)> = emp_db::get_persons(conn, &ids)?
@@ -182,6 +182,6 @@ fn page_of(
         items,
         total,
         page,
-        per_page,
+        page_size,
     })
 }

@@ -792,11 +792,11 @@ fn refund_rejection_frees_the_lines_for_a_new_application() {
     assert_eq!(all["items"][0]["refund_no"], "TF20230420000002");
     // Paging.
     let p2 = ok(
-        app.get_as(&format!("{APPS}?page=2&per_page=1"), &u.token),
+        app.get_as(&format!("{APPS}?page=2&page_size=1"), &u.token),
         200,
     );
     assert_eq!(p2["items"][0]["refund_no"], first_no.as_str());
-    app.get_as(&format!("{APPS}?per_page=500"), &u.token)
+    app.get_as(&format!("{APPS}?page_size=500"), &u.token)
         .assert_problem(400, "VALIDATION_FAILED");
 }
 

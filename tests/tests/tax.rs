@@ -64,7 +64,9 @@ fn steps(o: &Value) -> Vec<bool> {
 
 /// Everything the tax side can change, to compare before and after replays.
 fn snapshot(app: &App, u: &Unit) -> Value {
-    let orders = app.get_as(&format!("{ORDERS}?per_page=200"), &u.token).body;
+    let orders = app
+        .get_as(&format!("{ORDERS}?page_size=200"), &u.token)
+        .body;
     let mut details = Vec::new();
     for o in orders["items"].as_array().unwrap() {
         let no = o["order_no"].as_str().unwrap();
@@ -73,7 +75,7 @@ fn snapshot(app: &App, u: &Unit) -> Value {
     }
     let arrears = app.get_as("/api/v1/portal/arrears", &u.token).body;
     let items = app
-        .get_as("/api/v1/portal/business-items?per_page=200", &u.token)
+        .get_as("/api/v1/portal/business-items?page_size=200", &u.token)
         .body["total"]
         .clone();
     json!({"orders": details, "arrears": arrears, "paid": unit_paid_period(app, u), "items": items})
@@ -143,7 +145,7 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
     // Every business item of the months is named in the unit's records
     // (R-UNDO-1): none shows as "其他业务".
     let items = app
-        .get_as("/api/v1/portal/business-items?per_page=200", &u.token)
+        .get_as("/api/v1/portal/business-items?page_size=200", &u.token)
         .body;
     let labels: std::collections::BTreeMap<String, String> = items["items"]
         .as_array()

@@ -9,6 +9,8 @@
 //! - [`redact_path`]: a path fit for the access log, QR sign-in tickets redacted.
 //! - [`wake_webhooks`]: a write that succeeded may have raised unit events:
 //!   this node's webhook workers look at once instead of at their next poll.
+//! - [`known_query`]: a query parameter the operation does not document
+//!   (in the spec) is refused with 400, before anything runs.
 
 use std::any::Any;
 use std::future::Future;
@@ -24,7 +26,11 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, web};
 use qibao_app::error::ErrorCode;
 
-use crate::http::problem::{ApiError, PROBLEM_JSON, problem_for_status};
+use std::collections::HashSet;
+
+use utoipa::openapi::path::ParameterIn;
+
+use crate::http::problem::{ApiError, FieldError, PROBLEM_JSON, problem_for_status};
 
 /// `/api/v1/auth/qr-sessions/<ticket>[/…]` → `/api/v1/auth/qr-sessions/[redacted][/…]`;
 /// any other path as it is.
@@ -136,6 +142,47 @@ pub async fn wake_webhooks(
     Ok(res)
 }
 
+/// Refuses a request whose query string names a parameter its operation
+/// does not declare in the spec (`orders?pagesize=5` would otherwise answer
+/// the default page as if it had been understood): 400 `VALIDATION_FAILED`
+/// naming each unknown parameter. Paths the spec does not know are left to
+/// routing (404/405).
+pub async fn known_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if !req.query_string().is_empty()
+        && let Some(table) = req.app_data::<web::Data<RouteTable>>()
+        && let Some(known) = table.query_params(req.path(), req.method())
+    {
+        let names = actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(|q| q.into_inner())
+            .unwrap_or_default();
+        let mut errors: Vec<FieldError> = Vec::new();
+        for (name, _) in names {
+            if !known.contains(&name) && !errors.iter().any(|e| e.field == name) {
+                let hint = if known.is_empty() {
+                    "该接口不接受查询参数，请删除。".to_owned()
+                } else {
+                    let mut list: Vec<&str> = known.iter().map(String::as_str).collect();
+                    list.sort_unstable();
+                    format!(
+                        "不支持的查询参数，请删除；可用的参数：{}。",
+                        list.join("、")
+                    )
+                };
+                errors.push(FieldError::new(name, hint));
+            }
+        }
+        if !errors.is_empty() {
+            let (req, _) = req.into_parts();
+            let res = actix_web::ResponseError::error_response(&ApiError::validation(errors));
+            return Ok(ServiceResponse::new(req, res));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Catches a panic in the services below and answers 500 `INTERNAL`; the
 /// panic message goes to the log only.
 pub async fn catch_panic(
@@ -191,6 +238,8 @@ impl<F: Future> Future for CatchUnwind<F> {
 #[derive(Debug, Default)]
 pub struct RouteTable {
     routes: Vec<(ResourceDef, Vec<Method>)>,
+    /// Each documented operation's query parameters.
+    queries: Vec<(ResourceDef, Method, Vec<String>)>,
 }
 
 impl RouteTable {
@@ -214,6 +263,27 @@ impl RouteTable {
                     methods.push(method);
                 }
             }
+            let operations = [
+                (Method::GET, &item.get),
+                (Method::POST, &item.post),
+                (Method::PUT, &item.put),
+                (Method::PATCH, &item.patch),
+                (Method::DELETE, &item.delete),
+            ];
+            for (method, op) in operations {
+                let Some(op) = op else { continue };
+                let names = item
+                    .parameters
+                    .iter()
+                    .chain(op.parameters.iter())
+                    .flatten()
+                    .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
+                    .map(|p| p.name.clone())
+                    .collect();
+                table
+                    .queries
+                    .push((ResourceDef::new(path.as_str()), method, names));
+            }
             // HEAD is served wherever GET is (see `head_as_get`).
             if item.get.is_some() && !methods.contains(&Method::HEAD) {
                 methods.insert(1, Method::HEAD);
@@ -229,6 +299,25 @@ impl RouteTable {
     /// Adds a path template (actix syntax, e.g. `/orders/{order_no}`).
     pub fn add(&mut self, template: &str, methods: Vec<Method>) {
         self.routes.push((ResourceDef::new(template), methods));
+    }
+
+    /// The query parameters the operations matching `path` and `method`
+    /// declare (HEAD as GET), or `None` when no documented operation does.
+    pub fn query_params(&self, path: &str, method: &Method) -> Option<HashSet<String>> {
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        let mut found: Option<HashSet<String>> = None;
+        for (def, m, names) in &self.queries {
+            if m == method && def.is_match(path) {
+                found
+                    .get_or_insert_with(HashSet::new)
+                    .extend(names.iter().cloned());
+            }
+        }
+        found
     }
 
     /// The methods served on `path`, or `None` when no template matches.

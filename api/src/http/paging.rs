@@ -1,10 +1,11 @@
 //! Paging of lists: the one query type for `page` and `page_size`, the rules
-//! each list checks them by (its default and largest page size, the name its
-//! page size goes by, the wording of its errors), the checked [`Page`] and the
-//! [`PageInfo`] of an answer.
+//! each list checks them by (its default and largest page size, the wording
+//! of its errors), the checked [`Page`] and the [`PageInfo`] of an answer.
+//! Every list pages by `page` (from 1) and `page_size`, and answers `items`,
+//! `total`, `page` and `page_size`.
 //!
 //! A list whose query string also carries filters keeps `page` and
-//! `page_size` (or `per_page`) in its own query struct, so its parameters stay
+//! `page_size` in its own query struct, so its parameters stay
 //! documented where they are, and checks them through [`PageQuery`].
 
 use qibao_db::review::PageReq;
@@ -19,8 +20,6 @@ use crate::http::problem::{ApiError, FieldError};
 /// defaults, bounds and messages, so they are kept per list.
 #[derive(Debug, Clone, Copy)]
 pub struct PageRules {
-    /// The query parameter the page size goes by (`page_size` or `per_page`).
-    pub size_field: &'static str,
     /// Page size when none is given.
     pub default_size: i64,
     /// Largest page size.
@@ -36,7 +35,6 @@ pub struct PageRules {
 /// The review-backed lists (tasks, materials, back pay, key changes, policy
 /// changes): 20 per page, at most 200.
 pub const REVIEW: PageRules = PageRules {
-    size_field: "page_size",
     default_size: 20,
     max_size: 200,
     max_page: 1_000_000,
@@ -44,11 +42,8 @@ pub const REVIEW: PageRules = PageRules {
     size_message: "每页条数应在1至200之间。",
 };
 
-/// Refund lists, whose page size is `per_page`: 20 per page, at most 200.
-pub const REFUNDS: PageRules = PageRules {
-    size_field: "per_page",
-    ..REVIEW
-};
+/// Refund lists: 20 per page, at most 200.
+pub const REFUNDS: PageRules = REVIEW;
 
 /// Unit and order lists: 20 per page, at most 200.
 pub const LIST: PageRules = PageRules {
@@ -58,7 +53,6 @@ pub const LIST: PageRules = PageRules {
 
 /// The unit's API keys: 50 per page, at most 200.
 pub const API_KEYS: PageRules = PageRules {
-    size_field: "page_size",
     default_size: 50,
     max_size: 200,
     max_page: i64::MAX,
@@ -66,17 +60,13 @@ pub const API_KEYS: PageRules = PageRules {
     size_message: "每页条数应为1至200",
 };
 
-/// Paid months, whose page size is `per_page`: 50 per page, at most 200.
-pub const PAID_MONTHS: PageRules = PageRules {
-    size_field: "per_page",
-    ..API_KEYS
-};
+/// Paid months: 50 per page, at most 200.
+pub const PAID_MONTHS: PageRules = API_KEYS;
 
 /// Lists whose paging parameters arrive as text (employees, business items,
 /// duplicate persons): 20 per page, at most 200; anything but a number in
 /// range is the same error.
 pub const TEXT: PageRules = PageRules {
-    size_field: "page_size",
     default_size: 20,
     max_size: 200,
     max_page: 1_000_000,
@@ -145,7 +135,7 @@ impl PageQuery {
             page = 1;
         }
         if !(1..=rules.max_size).contains(&page_size) {
-            errors.push(FieldError::new(rules.size_field, rules.size_message));
+            errors.push(FieldError::new("page_size", rules.size_message));
             page_size = rules.default_size;
         }
         Page { page, page_size }
@@ -215,7 +205,7 @@ mod tests {
         assert_eq!(fields(bad.check(&LIST).unwrap_err()), ["page", "page_size"]);
         assert_eq!(
             fields(bad.check(&REFUNDS).unwrap_err()),
-            ["page", "per_page"]
+            ["page", "page_size"]
         );
         let far = PageQuery {
             page: Some(1_000_001),

@@ -84,8 +84,7 @@ pub struct OrderQuery {
     pub period: Option<String>,
     /// From 1 (default 1).
     pub page: Option<i64>,
-    /// 1–200 (default 20); `per_page` is accepted as its old name.
-    #[serde(alias = "per_page")]
+    /// 1–200 (default 20).
     pub page_size: Option<i64>,
 }
 

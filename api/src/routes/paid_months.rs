@@ -25,7 +25,7 @@ pub struct PaidMonthsQuery {
     /// One person (个人编号, AAC001).
     pub person_no: Option<String>,
     pub page: Option<i64>,
-    pub per_page: Option<i64>,
+    pub page_size: Option<i64>,
     /// json (default), csv (UTF-8 with BOM) or xlsx: every matching row as a file.
     pub format: Option<String>,
 }
@@ -122,12 +122,9 @@ fn parse_query(q: &PaidMonthsQuery) -> Result<(PaidMonthsFilter, Format), ApiErr
         .transpose()?;
     let mut errors = Vec::new();
     let format = Format::parse(q.format.as_deref(), &mut errors);
-    let Page {
-        page,
-        page_size: per_page,
-    } = PageQuery {
+    let Page { page, page_size } = PageQuery {
         page: q.page,
-        page_size: q.per_page,
+        page_size: q.page_size,
     }
     .check_into(&paging::PAID_MONTHS, &mut errors);
     // The first bad parameter only, as this list has always answered.
@@ -139,7 +136,7 @@ fn parse_query(q: &PaidMonthsQuery) -> Result<(PaidMonthsFilter, Format), ApiErr
             insurance,
             person_no: q.person_no.clone(),
             page,
-            per_page,
+            page_size,
         },
         format,
     ))

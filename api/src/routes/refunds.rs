@@ -413,7 +413,7 @@ pub struct RefundQuery {
     /// Page number from 1 (default 1).
     pub page: Option<i64>,
     /// Items per page, 1–200 (default 20).
-    pub per_page: Option<i64>,
+    pub page_size: Option<i64>,
 }
 
 /// The unit's refunds (单位退费查询), newest first: status, person, months,
@@ -452,12 +452,9 @@ pub async fn list_refund_applications(
         None | Some("") => None,
         Some(s) => period_of(s, "period", &mut errors),
     };
-    let Page {
-        page,
-        page_size: per_page,
-    } = PageQuery {
+    let Page { page, page_size } = PageQuery {
         page: query.page,
-        page_size: query.per_page,
+        page_size: query.page_size,
     }
     .check_into(&paging::REFUNDS, &mut errors);
     if !errors.is_empty() {
@@ -472,7 +469,7 @@ pub async fn list_refund_applications(
             person_no.as_deref(),
             period,
             page,
-            per_page,
+            page_size,
         )?)
     })
     .await?;
@@ -567,7 +564,7 @@ pub struct StaffRefundQuery {
     /// Page number from 1 (default 1).
     pub page: Option<i64>,
     /// Items per page, 1–200 (default 20).
-    pub per_page: Option<i64>,
+    pub page_size: Option<i64>,
 }
 
 /// Every unit's refunds, newest first (reviewers and finance).
@@ -592,19 +589,16 @@ pub async fn list_refunds(
     require_refund_staff(&staff)?;
     let mut errors = Vec::new();
     let status = status_filter(query.status.as_deref(), &mut errors);
-    let Page {
-        page,
-        page_size: per_page,
-    } = PageQuery {
+    let Page { page, page_size } = PageQuery {
         page: query.page,
-        page_size: query.per_page,
+        page_size: query.page_size,
     }
     .check_into(&paging::REFUNDS, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
     let out = run_db(&state, move |conn| {
-        Ok(query::list_all(conn, status, page, per_page)?)
+        Ok(query::list_all(conn, status, page, page_size)?)
     })
     .await?;
     Ok(web::Json(out))

@@ -349,7 +349,7 @@ pub struct RefundPage {
     /// Refunds matching the filters, over all pages.
     pub total: i64,
     pub page: i64,
-    pub per_page: i64,
+    pub page_size: i64,
 }
 
 // ---------------------------------------------------------------- shared

@@ -192,15 +192,19 @@ fn page_of(
     conn: &mut DbConn,
     filter: &RefundFilter,
     page: i64,
-    per_page: i64,
+    page_size: i64,
 ) -> Result<RefundPage, AppError> {
-    let (rows, total) =
-        refunds_db::list(conn, filter, (page - 1).saturating_mul(per_page), per_page)?;
+    let (rows, total) = refunds_db::list(
+        conn,
+        filter,
+        (page - 1).saturating_mul(page_size),
+        page_size,
+    )?;
     Ok(RefundPage {
         items: summaries(conn, &rows)?,
         total,
         page,
-        per_page,
+        page_size,
     })
 }
 
@@ -226,7 +230,7 @@ pub fn list_for_unit(
     person_no: Option<&str>,
     period: Option<Period>,
     page: i64,
-    per_page: i64,
+    page_size: i64,
 ) -> Result<RefundPage, AppError> {
     let person_id = match person_no {
         None => None,
@@ -241,7 +245,7 @@ pub fn list_for_unit(
             period: period.map(Period::yyyymm),
         },
         page,
-        per_page,
+        page_size,
     )
 }
 
@@ -251,7 +255,7 @@ pub fn list_all(
     conn: &mut DbConn,
     status: Option<String>,
     page: i64,
-    per_page: i64,
+    page_size: i64,
 ) -> Result<RefundPage, AppError> {
     page_of(
         conn,
@@ -260,6 +264,6 @@ pub fn list_all(
             ..RefundFilter::default()
         },
         page,
-        per_page,
+        page_size,
     )
 }
