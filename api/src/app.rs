@@ -77,7 +77,7 @@ pub fn build_app_with(
         // before routing) and, outermost, the request id, its log span and
         // the access line with the final status.
         .wrap(from_fn(middleware::catch_panic))
-        .wrap(from_fn(middleware::wake_webhooks))
+        .wrap(from_fn(middleware::after_write))
         .wrap(from_fn(idempotency::keyed))
         .wrap(from_fn(middleware::known_query))
         .wrap(from_fn(middleware::problems))

@@ -120,6 +120,11 @@ pub struct Config {
     /// `QIBAO_WEBHOOK_WORKERS`: threads of this process that deliver
     /// webhooks (0: none here; another node of the same PostgreSQL does).
     pub webhook_workers: usize,
+    /// `QIBAO_READ_DATABASE_URL`: a PostgreSQL streaming replica of the
+    /// primary that serves the heavy reads (lists, order details, feeds);
+    /// a session's reads stay on the primary until the replica has
+    /// replayed its last write. Unset: everything on the primary.
+    pub read_database_url: Option<String>,
 }
 
 impl Config {
@@ -286,6 +291,22 @@ impl Config {
         let workers = parse_positive::<usize>(&get, "QIBAO_WORKERS", default_workers)?;
         let job_workers = parse_workers(&get, "QIBAO_JOB_WORKERS", 1)?;
         let webhook_workers = parse_workers(&get, "QIBAO_WEBHOOK_WORKERS", 2)?;
+        let read_database_url = match get("QIBAO_READ_DATABASE_URL") {
+            None => None,
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => {
+                let postgres =
+                    |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+                if !postgres(v.trim()) || !postgres(&database_url) {
+                    return Err(ConfigError::Invalid {
+                        var: "QIBAO_READ_DATABASE_URL",
+                        value: v,
+                        reason: "a read replica is a PostgreSQL streaming replica (postgres://…) of a PostgreSQL QIBAO_DATABASE_URL".into(),
+                    });
+                }
+                Some(v.trim().to_owned())
+            }
+        };
         let hsts_max_age = match get("QIBAO_HSTS_MAX_AGE") {
             None => None,
             Some(_) => Some(parse_positive::<u32>(&get, "QIBAO_HSTS_MAX_AGE", 1)?),
@@ -363,6 +384,7 @@ impl Config {
             job_workers,
             cors_origins,
             webhook_workers,
+            read_database_url,
         })
     }
 
@@ -384,6 +406,7 @@ impl Config {
             job_workers: 1,
             cors_origins: Vec::new(),
             webhook_workers: 1,
+            read_database_url: None,
         }
     }
 }

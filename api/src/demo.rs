@@ -353,6 +353,7 @@ pub fn first_month(
         staff_roles: Vec::new(),
         channel: Channel::Portal,
         must_change_password: false,
+        read_after: None,
     };
     let period = Period::of(today);
     let mut conn = pool.get().map_err(crate::http::problem::ApiError::from)?;

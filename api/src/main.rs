@@ -22,6 +22,10 @@ Environment:
   QIBAO_JOB_WORKERS   background job workers, 0-16 (default 1; 0: this node runs no jobs)
   QIBAO_WEBHOOK_WORKERS
                       webhook senders, 0-16 (default 2; 0: this node sends no webhooks)
+  QIBAO_READ_DATABASE_URL
+                      postgres://... of a streaming replica of QIBAO_DATABASE_URL that
+                      serves lists, order details and the event feed (a session's
+                      reads stay on the primary until the replica has its last write)
   QIBAO_CARD_PLATFORM_PUBLIC_KEY
                       path to the e-social-card platform's Ed25519 public key (PEM)
                       that signs QR sign-in confirmations (required in production;

@@ -61,7 +61,20 @@ pub async fn serve(config: Config) -> io::Result<()> {
     let _expiry = spawn_expiry_job(pool.clone(), clock.clone(), EXPIRY_EVERY)?;
     let job_workers = config.job_workers;
     let (webhook_workers, webhook_targets) = (config.webhook_workers, config.webhook_targets());
-    let state = AppState::new(pool, clock, config);
+    let replica = match &config.read_database_url {
+        None => None,
+        Some(url) => Some(db_glue::connect(url, config.pool_size).map_err(|e| {
+            io::Error::other(format!(
+                "cannot open the read replica {}: {e}",
+                redact_url(url)
+            ))
+        })?),
+    };
+    let mut state = AppState::new(pool, clock, config);
+    if let Some(replica) = replica {
+        log::info!("reads may go to the replica");
+        state = state.with_replica(replica);
+    }
     let _webhooks = crate::webhook_worker::spawn(
         state.pool.clone(),
         state.clock.clone(),

@@ -20,6 +20,9 @@ pub struct AppState {
     pub jobs: JobBoard,
     /// Wakes this node's webhook workers.
     pub webhooks: crate::webhook_worker::Wake,
+    /// The read replica's pool (`QIBAO_READ_DATABASE_URL`), if any: see
+    /// [`crate::http::blocking::run_read`].
+    pub replica: Option<Pool>,
 }
 
 impl AppState {
@@ -31,6 +34,13 @@ impl AppState {
             config: Arc::new(config),
             jobs: JobBoard::new(),
             webhooks: crate::webhook_worker::Wake::new(),
+            replica: None,
         }
+    }
+
+    /// Reads may go to this replica of the primary.
+    pub fn with_replica(mut self, replica: Pool) -> Self {
+        self.replica = Some(replica);
+        self
     }
 }

@@ -798,6 +798,7 @@ mod tests {
                     created_at: NOW,
                     expires_at: NOW + time::Duration::hours(12),
                     revoked_at: None,
+                    read_after_lsn: None,
                 },
             )
             .unwrap();

@@ -21,6 +21,9 @@ pub struct AuthSession {
     pub created_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
     pub revoked_at: Option<PrimitiveDateTime>,
+    /// With a read replica: the primary's WAL position (`pg_lsn` as text)
+    /// after the session's last write ([`crate::replica`]).
+    pub read_after_lsn: Option<String>,
 }
 
 pub fn insert_session(conn: &mut DbConn, session: &AuthSession) -> Result<(), DbError> {

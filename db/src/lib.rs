@@ -38,6 +38,7 @@ pub mod orders;
 pub mod policy;
 pub mod policy_admin;
 pub mod refunds;
+pub mod replica;
 pub mod repo;
 pub mod review;
 pub mod rows;

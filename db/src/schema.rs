@@ -308,6 +308,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        read_after_lsn -> Nullable<Text>,
     }
 }
 

@@ -153,7 +153,11 @@ impl App {
         let mut config = Config::for_tests(db.url.clone());
         adjust(&mut config);
         let secret = config.jwt_secret.as_bytes().to_vec();
-        let state = AppState::new(pool.clone(), Clock::fixed(date), config);
+        let replica = config.read_database_url.as_deref().map(connect_replica);
+        let mut state = AppState::new(pool.clone(), Clock::fixed(date), config);
+        if let Some(replica) = replica {
+            state = state.with_replica(replica);
+        }
         let server = spawn_test_server(state);
         App {
             server,
@@ -162,6 +166,12 @@ impl App {
             secret,
             _db: db,
         }
+    }
+
+    /// The name of the test's database (on the primary and, with
+    /// [`replica_url`], on the replica).
+    pub fn database_name(&self) -> &str {
+        self._db.url.rsplit('/').next().unwrap_or_default()
     }
 
     /// Another server node on the same database and clock, with its own
@@ -410,6 +420,35 @@ pub fn pdf_text(bytes: &[u8]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("pdftotext prints UTF-8")
+}
+
+/// The streaming replica's server for the read-replica tests
+/// (`QIBAO_TEST_REPLICA_URL`, e.g. `postgres://root@127.0.0.1:5433`, set up
+/// by `scripts/pg-replica.sh`), if any.
+pub fn replica_server() -> Option<String> {
+    std::env::var("QIBAO_TEST_REPLICA_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// The replica's URL of the primary's database `url`.
+pub fn replica_url(server: &str, primary_url: &str) -> String {
+    let db = primary_url.rsplit('/').next().unwrap_or_default();
+    format!("{}/{db}", server.trim_end_matches('/'))
+}
+
+/// A pool on the replica, once it has replayed the database's creation.
+fn connect_replica(url: &str) -> Pool {
+    let t = std::time::Instant::now();
+    loop {
+        match Pool::connect(url, 4) {
+            Ok(pool) => return pool,
+            Err(e) if t.elapsed() > std::time::Duration::from_secs(30) => {
+                panic!("the replica has no {url}: {e}")
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use qibao_app::auth::Session;
 use qibao_app::error::ErrorCode;
@@ -69,6 +69,8 @@ pub struct Principal {
     pub channel: Channel,
     /// See [`Claims::must_change_password`].
     pub must_change_password: bool,
+    /// See [`Session::read_after`] (from the session row, not the token).
+    pub read_after: Option<String>,
 }
 
 impl Principal {
@@ -180,6 +182,7 @@ impl From<Session> for Principal {
             staff_roles: s.staff_roles,
             channel: s.channel,
             must_change_password: s.must_change_password,
+            read_after: s.read_after,
         }
     }
 }
@@ -196,6 +199,7 @@ impl Principal {
             staff_roles: self.staff_roles.clone(),
             channel: self.channel,
             must_change_password: self.must_change_password,
+            read_after: self.read_after.clone(),
         }
     }
 }
@@ -212,6 +216,11 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     }
     Ok(token.trim().to_owned())
 }
+
+/// The session a request was authenticated with, kept in the request's
+/// extensions (for [`crate::http::middleware::after_write`]).
+#[derive(Debug, Clone)]
+pub struct SignedInSession(pub String);
 
 /// Authenticates a request: a valid, unexpired access token whose session is
 /// still live (not logged out, not revoked). Role, unit, staff roles and
@@ -236,6 +245,8 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     // only name it (and carry the one-time-password gate of this token).
     let mut principal = Principal::from(session);
     principal.must_change_password = claims.must_change_password;
+    req.extensions_mut()
+        .insert(SignedInSession(principal.session_id.clone()));
     Ok(principal)
 }
 
@@ -408,6 +419,7 @@ mod tests {
             staff_roles: vec![],
             channel: Channel::Portal,
             must_change_password: false,
+            read_after: None,
         }
     }
 

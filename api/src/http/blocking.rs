@@ -30,6 +30,45 @@ where
     .await
 }
 
+/// Like [`run_db`] for work that only reads: on the read replica
+/// (`QIBAO_READ_DATABASE_URL`) when one is configured and has replayed the
+/// caller's last write (`read_after`, the session's mark: read-your-writes),
+/// else on the primary. A replica that cannot be reached or is behind
+/// costs one check and the read goes to the primary. `f` must not write
+/// (a replica refuses writes).
+pub async fn run_read<T, F>(
+    state: &AppState,
+    read_after: Option<String>,
+    f: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PooledConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (pool, replica) = (state.pool.clone(), state.replica.clone());
+    run_blocking(move || {
+        if let Some(replica) = replica {
+            match replica.get() {
+                Ok(mut conn) => match qibao_db::replica::serves(&mut conn, read_after.as_deref()) {
+                    Ok(true) => {
+                        tracing::debug!(read_from = "replica");
+                        return f(&mut conn);
+                    }
+                    Ok(false) => tracing::debug!(
+                        read_from = "primary",
+                        "the replica is behind this session's last write"
+                    ),
+                    Err(e) => tracing::warn!("the read replica failed a check: {e}"),
+                },
+                Err(e) => tracing::warn!("no read replica connection: {e}"),
+            }
+        }
+        let mut conn = db_glue::checkout(&pool)?;
+        f(&mut conn)
+    })
+    .await
+}
+
 /// Runs `f` with the pool itself (e.g. `ping`) on the blocking thread pool.
 pub async fn run_pool<T, F>(pool: &Pool, f: F) -> Result<T, ApiError>
 where

@@ -7,8 +7,9 @@
 //! - [`fallback`]: unknown path → 404 `NOT_FOUND`; known path with a method
 //!   it does not serve → 405 `METHOD_NOT_ALLOWED` with `Allow`.
 //! - [`redact_path`]: a path fit for the access log, QR sign-in tickets redacted.
-//! - [`wake_webhooks`]: a write that succeeded may have raised unit events:
-//!   this node's webhook workers look at once instead of at their next poll.
+//! - [`after_write`]: a write that succeeded may have raised unit events:
+//!   this node's webhook workers look at once instead of at their next poll;
+//!   with a read replica, the session is marked for read-your-writes.
 //! - [`known_query`]: a query parameter the operation does not document
 //!   (in the spec) is refused with 400, before anything runs.
 
@@ -23,7 +24,7 @@ use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest, web};
+use actix_web::{Error, HttpMessage, HttpRequest, web};
 use qibao_app::error::ErrorCode;
 
 use std::collections::HashSet;
@@ -123,9 +124,12 @@ pub async fn head_as_get(
     next.call(req).await
 }
 
-/// After a successful request that is not a read, wakes this node's
-/// webhook workers ([`crate::webhook_worker`]).
-pub async fn wake_webhooks(
+/// After a successful request that is not a read: wakes this node's
+/// webhook workers ([`crate::webhook_worker`]), and, when reads may go to a
+/// replica, marks the caller's session with the primary's WAL position
+/// before the answer leaves, so the session's next reads wait for the
+/// replica to have its write ([`crate::http::blocking::run_read`]).
+pub async fn after_write(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
@@ -138,6 +142,24 @@ pub async fn wake_webhooks(
         && res.status().is_success()
     {
         state.webhooks.wake();
+        let session = res
+            .request()
+            .extensions()
+            .get::<crate::auth::SignedInSession>()
+            .cloned();
+        if state.replica.is_some()
+            && let Some(crate::auth::SignedInSession(id)) = session
+        {
+            let marked = crate::http::blocking::run_db(&state, move |conn| {
+                Ok(qibao_db::replica::mark_write(conn, &id)?)
+            })
+            .await;
+            if let Err(e) = marked {
+                // The write stands; the session's next reads may miss it
+                // on the replica for a moment.
+                tracing::warn!("cannot mark the session's write for the replica: {e:?}");
+            }
+        }
     }
     Ok(res)
 }

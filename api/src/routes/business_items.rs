@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::http::blocking::run_db;
+use crate::http::blocking::{run_db, run_read};
 use crate::http::extract::Query;
 use crate::http::paging::{self, PageQuery};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
@@ -92,7 +92,10 @@ pub async fn list_business_items(
         page_size,
     };
     let unit_id = user.unit_id;
-    let page = run_db(&state, move |conn| Ok(items::list(conn, unit_id, &q)?)).await?;
+    let page = run_read(&state, user.principal.read_after.clone(), move |conn| {
+        Ok(items::list(conn, unit_id, &q)?)
+    })
+    .await?;
     Ok(web::Json(page))
 }
 
@@ -127,7 +130,10 @@ pub async fn get_business_item(
 ) -> Result<web::Json<BusinessItemDetail>, ApiError> {
     let id = item_id(&path)?;
     let unit_id = user.unit_id;
-    let detail = run_db(&state, move |conn| Ok(items::get(conn, unit_id, id)?)).await?;
+    let detail = run_read(&state, user.principal.read_after.clone(), move |conn| {
+        Ok(items::get(conn, unit_id, id)?)
+    })
+    .await?;
     Ok(web::Json(detail))
 }
 

@@ -33,7 +33,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AsActor, UnitUser};
-use crate::http::blocking::run_db;
+use crate::http::blocking::{run_db, run_read};
 use crate::http::export::{Format, XLSX, csv_cell};
 use crate::http::extract::{Json, Query};
 use crate::http::paging::{self, Page, PageQuery};
@@ -619,7 +619,7 @@ pub async fn list_employees(
     let current = Period::of(today);
     let unit_id = user.unit_id;
     if format == Format::Json {
-        let page = run_db(&state, move |conn| {
+        let page = run_read(&state, user.principal.read_after.clone(), move |conn| {
             let (page, page_size) = paging.to_usize();
             Ok(list::list(
                 conn, unit_id, &filter, page, page_size, current,

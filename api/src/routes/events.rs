@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::UnitUser;
-use crate::http::blocking::run_db;
+use crate::http::blocking::run_read;
 use crate::http::extract::Query;
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
@@ -46,7 +46,7 @@ pub async fn list_events(
 ) -> Result<web::Json<EventPage>, ApiError> {
     let (after, limit) = crate::http::paging::feed_cursor(q.after, q.limit)?;
     let unit_id = user.unit_id;
-    let page = run_db(&state, move |conn| {
+    let page = run_read(&state, user.principal.read_after.clone(), move |conn| {
         Ok(events::page(conn, unit_id, after, limit)?)
     })
     .await?;

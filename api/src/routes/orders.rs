@@ -22,7 +22,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::{AsActor, UnitUser};
-use crate::http::blocking::run_db;
+use crate::http::blocking::{run_db, run_read};
 use crate::http::export::{self, Cell, Format};
 use crate::http::extract::Query;
 use crate::http::paging::{self, Page, PageQuery};
@@ -139,7 +139,7 @@ pub async fn list_orders(
     }
     let today = state.clock.today();
     let filter = OrderFilter { status, period };
-    let out = run_db(&state, move |conn| {
+    let out = run_read(&state, user.principal.read_after.clone(), move |conn| {
         Ok(orders::list(
             conn,
             user.unit_id,
@@ -178,7 +178,7 @@ pub async fn get_order(
 ) -> Result<web::Json<OrderDto>, ApiError> {
     let today = state.clock.today();
     let no = path.into_inner();
-    let dto = run_db(&state, move |conn| {
+    let dto = run_read(&state, user.principal.read_after.clone(), move |conn| {
         Ok(orders::get(conn, user.unit_id, &no, today)?)
     })
     .await?;
@@ -313,14 +313,14 @@ pub async fn list_order_lines(
     }
     let no = path.into_inner();
     if format == Format::Json {
-        let out = run_db(&state, move |conn| {
+        let out = run_read(&state, user.principal.read_after.clone(), move |conn| {
             Ok(orders::lines(conn, user.unit_id, &no, page, page_size)?)
         })
         .await?;
         return Ok(HttpResponse::Ok().json(out));
     }
     let stem = format!("order-{}-lines", no.trim());
-    let rows = run_db(&state, move |conn| {
+    let rows = run_read(&state, user.principal.read_after.clone(), move |conn| {
         let lines = orders::all_lines(conn, user.unit_id, &no)?;
         Ok(lines.iter().map(line_cells).collect::<Vec<_>>())
     })

@@ -161,6 +161,10 @@ pub struct Session {
     pub channel: Channel,
     /// The legal representative still has to replace a one-time password.
     pub must_change_password: bool,
+    /// With a read replica: the primary's WAL position after this
+    /// session's last write; the replica serves its reads once it has
+    /// replayed that far (read-your-writes).
+    pub read_after: Option<String>,
 }
 
 impl Session {
@@ -176,6 +180,7 @@ impl Session {
             staff_roles: StaffRole::parse_list(&row.roles),
             channel: Channel::parse(&row.channel)?,
             must_change_password,
+            read_after: row.read_after_lsn.clone(),
         })
     }
 }
@@ -227,6 +232,7 @@ pub fn open_session(
         created_at: now,
         expires_at: now + SESSION_TTL,
         revoked_at: None,
+        read_after_lsn: None,
     };
     sessions::insert_session(conn, &row)?;
     Ok(Session {
@@ -238,6 +244,7 @@ pub fn open_session(
         staff_roles: staff_roles.to_vec(),
         channel,
         must_change_password: false,
+        read_after: None,
     })
 }
 
