@@ -424,11 +424,14 @@ pub fn pdf_text(bytes: &[u8]) -> String {
 
 /// The streaming replica's server for the read-replica tests
 /// (`QIBAO_TEST_REPLICA_URL`, e.g. `postgres://root@127.0.0.1:5433`, set up
-/// by `scripts/pg-replica.sh`), if any.
+/// by `scripts/pg-replica.sh`), if any and if the suite runs on PostgreSQL
+/// (`make test-sqlite` runs with the replica's variable still set).
 pub fn replica_server() -> Option<String> {
+    let on_postgres =
+        std::env::var("QIBAO_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"));
     std::env::var("QIBAO_TEST_REPLICA_URL")
         .ok()
-        .filter(|u| !u.is_empty())
+        .filter(|u| on_postgres && !u.is_empty())
 }
 
 /// The replica's URL of the primary's database `url`.

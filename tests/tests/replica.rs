@@ -72,7 +72,9 @@ fn items(app: &App, token: &str) -> i64 {
 #[test]
 fn a_session_reads_its_writes_while_the_replica_serves_the_others() {
     let Some(server) = replica_server() else {
-        eprintln!("no replica (QIBAO_TEST_REPLICA_URL unset): scripts/pg-replica.sh sets one up");
+        eprintln!(
+            "no replica (QIBAO_TEST_REPLICA_URL unset, or a SQLite run): scripts/pg-replica.sh sets one up"
+        );
         return;
     };
     let app = App::start_with("2022-05-10", |c| {
