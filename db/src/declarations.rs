@@ -247,3 +247,75 @@ pub fn live_lines_of_period(
         .select(crate::assessments::Assessment::as_select())
         .load(conn)?)
 }
+
+/// A declared month with the count and sums of its live lines of its kind
+/// (what the unit's list of declarations shows).
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct DeclarationSummary {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::Integer, deserialize_as = crate::typed::Stored<Period>)]
+    pub period: Period,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub excluded_json: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub declared_by: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub created_at: PrimitiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub persons: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub lines: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub unit_fen: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub individual_fen: i64,
+}
+
+/// A page of the unit's declarations, latest month first, each with its
+/// live lines' count and sums (one statement), and how many there are.
+pub fn list_declarations(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    page: crate::review::PageReq,
+) -> Result<(Vec<DeclarationSummary>, i64), DbError> {
+    use diesel::sql_types::BigInt;
+    const SQL: &str = "SELECT d.id, d.period, d.kind, d.excluded_json, d.declared_by, \
+        d.created_at, COUNT(DISTINCT a.person_id) AS persons, COUNT(a.id) AS lines, \
+        CAST(COALESCE(SUM(a.unit_fen), 0) AS BIGINT) AS unit_fen, \
+        CAST(COALESCE(SUM(a.individual_fen), 0) AS BIGINT) AS individual_fen \
+        FROM (SELECT * FROM declarations WHERE unit_id = {u} \
+              ORDER BY period DESC LIMIT {l} OFFSET {o}) d \
+        LEFT JOIN assessments a ON a.unit_id = d.unit_id \
+        AND a.period = d.period AND a.kind = d.kind AND a.live \
+        GROUP BY d.id, d.period, d.kind, d.excluded_json, d.declared_by, d.created_at \
+        ORDER BY d.period DESC";
+    let total: i64 = declarations::table
+        .filter(declarations::unit_id.eq(unit_id))
+        .count()
+        .get_result(conn)?;
+    let (limit, offset) = (page.page_size, page.offset());
+    let rows = match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            SQL.replace("{u}", "$1")
+                .replace("{l}", "$2")
+                .replace("{o}", "$3"),
+        )
+        .bind::<BigInt, _>(unit_id)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(
+            SQL.replace("{u}", "?")
+                .replace("{l}", "?")
+                .replace("{o}", "?"),
+        )
+        .bind::<BigInt, _>(unit_id)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load(c)?,
+    };
+    Ok((rows, total))
+}

@@ -176,7 +176,7 @@ pub struct PageReq {
 }
 
 impl PageReq {
-    fn offset(self) -> i64 {
+    pub fn offset(self) -> i64 {
         (self.page.max(1) - 1) * self.page_size
     }
 }

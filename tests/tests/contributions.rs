@@ -652,3 +652,100 @@ fn non_accountable_persons_are_listed_with_the_reason() {
     let g = app.get_as(&format!("{DECL}/202208"), &u.token);
     assert_eq!(g.body["excluded"], r.body["excluded"]);
 }
+
+#[test]
+fn the_unit_lists_its_declared_months_with_their_live_totals() {
+    let app = App::start("2022-08-15");
+    let (u, nos) = unit_with_staff(&app, "91420500MA0CONT06X", Some(202206), 2);
+    let (other, _) = unit_with_staff(&app, "91420500MA0CONT07X", Some(202207), 1);
+    let r = app.get_as(DECL, &u.token);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["total"], 0);
+    assert_eq!(r.body["items"], json!([]));
+
+    assert_eq!(
+        app.post_as(BACK, &u.token, &json!({"period": "202207"}))
+            .status,
+        201
+    );
+    let r = put(
+        &app,
+        &format!("{WAGE}/2022"),
+        &u.token,
+        &json!({"commitment_confirmed": true, "persons": [
+            {"person_no": nos[0], "monthly_wage": "5000"},
+            {"person_no": nos[1], "monthly_wage": "6000"},
+        ]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    let declared = app.post_as(DECL, &u.token, &json!({"period": "202208"}));
+    assert_eq!(declared.status, 201, "{}", declared.text);
+
+    let r = app.get_as(DECL, &u.token);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (r.body["total"].as_i64(), r.body["page"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let items = r.body["items"].as_array().unwrap();
+    let months: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| (i["period"].as_str().unwrap(), i["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(months, [("202208", "regular"), ("202207", "back_pay")]);
+    // Each summary adds up to its month's detail.
+    for item in items {
+        let detail = app.get_as(
+            &format!("{DECL}/{}", item["period"].as_str().unwrap()),
+            &u.token,
+        );
+        assert_eq!(detail.status, 200, "{}", detail.text);
+        for key in [
+            "unit_total",
+            "individual_total",
+            "total",
+            "declared_at",
+            "declared_by",
+        ] {
+            assert_eq!(item[key], detail.body[key], "{key}");
+        }
+        assert_eq!(
+            item["lines"],
+            detail.body["lines"].as_array().unwrap().len()
+        );
+        assert_eq!(item["persons"], 2);
+        assert_eq!(item["excluded"], 0);
+    }
+    // 5,000 and 6,000 × (16% + 8%) + injury: the month's figures, not 4,000's.
+    assert_eq!(items[0]["total"], declared.body["total"]);
+    assert_ne!(items[0]["total"], items[1]["total"]);
+
+    // A suspension at the end of July cancels the August lines of that
+    // person: the list shows what is live now.
+    let r = app.post_as(
+        &format!("/api/v1/portal/employees/{}/suspensions", nos[1]),
+        &u.token,
+        &json!({ "stop_date": "2022-07-31", "reason": "解除劳动合同" }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app.get_as(&format!("{DECL}?page_size=1"), &u.token);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["total"], 2);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    let august = &r.body["items"][0];
+    assert_eq!(
+        (august["persons"].as_i64(), august["lines"].as_i64()),
+        (Some(1), Some(3))
+    );
+    let detail = app.get_as(&format!("{DECL}/202208"), &u.token);
+    assert_eq!(august["total"], detail.body["total"]);
+    let r = app.get_as(&format!("{DECL}?page=2&page_size=1"), &u.token);
+    assert_eq!(r.body["items"][0]["period"], "202207");
+    assert_eq!(r.body["items"][0]["persons"], 2);
+
+    // Another unit sees only its own; bad paging is refused.
+    let r = app.get_as(DECL, &other.token);
+    assert_eq!(r.body["total"], 0);
+    app.get_as(&format!("{DECL}?page_size=0"), &u.token)
+        .assert_problem(400, "VALIDATION_FAILED");
+}

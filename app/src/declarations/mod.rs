@@ -409,6 +409,77 @@ pub fn get(conn: &mut DbConn, unit_id: UnitId, period: Period) -> Result<Declara
     result_of(conn, &d)
 }
 
+/// One declared month in the unit's list: who declared it and when, and
+/// the count and sums of its live lines now (a suspension or revocation
+/// since the declaration lowers them).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeclarationSummaryDto {
+    /// Contribution month (费款所属期, AAE002).
+    pub period: Period,
+    /// regular (单位整体核定) or back_pay (单位补缴).
+    pub kind: String,
+    pub declared_by: String,
+    /// UTC, RFC 3339.
+    #[serde(with = "time::serde::rfc3339")]
+    pub declared_at: OffsetDateTime,
+    /// Persons with a live line of the month.
+    pub persons: i64,
+    /// Live lines (one per person and insurance).
+    pub lines: i64,
+    /// Persons left out of the month (不可做账人员, R-EMP-7).
+    pub excluded: usize,
+    pub unit_total: Money,
+    pub individual_total: Money,
+    pub total: Money,
+}
+
+/// A page of the unit's declarations, latest month first.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeclarationList {
+    pub items: Vec<DeclarationSummaryDto>,
+    #[serde(flatten)]
+    pub page: crate::review::PageInfo,
+}
+
+/// The unit's declared months (regular and back-pay), latest first, in one
+/// read snapshot.
+pub fn list(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    page: qibao_db::review::PageReq,
+) -> Result<DeclarationList, AppError> {
+    crate::tx::read_transaction(conn, |c| {
+        let (rows, total) = decl_db::list_declarations(c, unit_id, page)?;
+        let items = rows
+            .into_iter()
+            .map(|d| {
+                let excluded: Vec<ExcludedPersonDto> = serde_json::from_str(&d.excluded_json)
+                    .map_err(|e| corrupt("excluded persons", e))?;
+                let unit_total = Money::from_fen(d.unit_fen);
+                let individual_total = Money::from_fen(d.individual_fen);
+                Ok(DeclarationSummaryDto {
+                    period: d.period,
+                    kind: d.kind,
+                    declared_by: d.declared_by,
+                    declared_at: d.created_at.assume_utc(),
+                    persons: d.persons,
+                    lines: d.lines,
+                    excluded: excluded.len(),
+                    unit_total,
+                    individual_total,
+                    total: unit_total + individual_total,
+                })
+            })
+            .collect::<Result<_, AppError>>()?;
+        Ok(DeclarationList {
+            items,
+            page: crate::review::PageInfo::new(page, total),
+        })
+    })
+}
+
 /// Asks for the declaration of `period` as a background job (a large unit's
 /// month; `Prefer: respond-async`): the job declares as [`declare`] does
 /// and its result names the declaration. Asking again while it is queued or
