@@ -73,6 +73,13 @@ ts-client:
 openapi: build
 	$(QIBAO) openapi > openapi.yaml
 
+## The spec's examples, recorded from the scenario tests' real answers
+## (tests/src/examples.rs) into api/examples.json; then `make openapi`.
+examples:
+	rm -rf target/examples
+	env -u QIBAO_TEST_DATABASE_URL QIBAO_RECORD_EXAMPLES=$(CURDIR)/target/examples $(CARGO) nextest run -p qibao-e2e --no-fail-fast -E "not test(every_example_is_valid_and_every_json_body_has_one)"
+	python3 scripts/examples.py target/examples api/examples.json
+
 ## criterion benchmarks of core (release profile).
 bench:
 	$(CARGO) bench -p qibao-core --bench contributions

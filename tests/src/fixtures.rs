@@ -274,20 +274,15 @@ pub fn upload_pdf_named(app: &App, token: &str, file_name: &str) -> i64 {
     .into_bytes();
     body.extend_from_slice(PDF);
     body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    let r = app
-        .client
-        .post(app.url("/api/v1/portal/materials"))
-        .bearer_auth(token)
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(body)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let v: Value = r.json().unwrap();
-    v["id"].as_i64().unwrap()
+    let r = app.call_raw(
+        reqwest::Method::POST,
+        "/api/v1/portal/materials",
+        token,
+        &format!("multipart/form-data; boundary={b}"),
+        body,
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["id"].as_i64().unwrap()
 }
 
 /// A reviewer's token.

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 pub use serde_json::json;
 
+pub mod examples;
 pub mod fixtures;
 pub mod spec;
 
@@ -243,7 +244,9 @@ impl App {
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        Self::wrap(&method, rb.send().expect("request"))
+        let resp = Self::wrap(&method, rb.send().expect("request"));
+        examples::record(method.as_str(), path, &resp, body);
+        resp
     }
 
     /// Sends a raw body with its content type and a bearer token.
@@ -263,7 +266,9 @@ impl App {
             .body(body)
             .send()
             .expect("request");
-        Self::wrap(&method, r)
+        let resp = Self::wrap(&method, r);
+        examples::record(method.as_str(), path, &resp, None);
+        resp
     }
 
     pub fn get_as(&self, path: &str, token: &str) -> Resp {
@@ -324,21 +329,25 @@ impl App {
     }
 
     pub fn get(&self, path: &str) -> Resp {
-        Self::wrap(
+        let resp = Self::wrap(
             &reqwest::Method::GET,
             self.client.get(self.url(path)).send().expect("GET"),
-        )
+        );
+        examples::record("GET", path, &resp, None);
+        resp
     }
 
     pub fn post(&self, path: &str, body: &Value) -> Resp {
-        Self::wrap(
+        let resp = Self::wrap(
             &reqwest::Method::POST,
             self.client
                 .post(self.url(path))
                 .json(body)
                 .send()
                 .expect("POST"),
-        )
+        );
+        examples::record("POST", path, &resp, Some(body));
+        resp
     }
 
     /// POST with a raw body and content type.

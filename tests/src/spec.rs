@@ -115,6 +115,23 @@ impl Spec {
             })
     }
 
+    /// The `operationId` of the documented operation a request went to.
+    pub fn operation_id(&self, method: &str, path: &str) -> Option<String> {
+        let op = self.operation(method, path)?;
+        self.doc["paths"][&op.template][op.method.to_ascii_lowercase()]["operationId"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    /// Checks `example` against `schema` (a schema of this spec); the
+    /// problems found.
+    pub fn example_problems(&self, key: &str, schema: &Value, example: &Value) -> Vec<String> {
+        self.validator(key, schema)
+            .iter_errors(example)
+            .map(|e| format!("at {:?}: {e}", e.instance_path().as_str()))
+            .collect()
+    }
+
     /// Checks one answer. `path` without the query; `content_type` as sent
     /// (parameters ignored); `body` parsed JSON (`Null` when not JSON or
     /// empty) and `text` the raw body. `None` when the spec has no such

@@ -254,3 +254,51 @@ fn an_answer_that_breaks_the_spec_is_caught() {
             .is_none()
     );
 }
+
+/// The spec's examples (written next to the code, or recorded from real
+/// answers by `make examples` into `api/examples.json`) are what the
+/// schemas say: every JSON request and 2xx answer example validates, and
+/// every 2xx JSON answer and JSON request body has one.
+#[test]
+fn every_example_is_valid_and_every_json_body_has_one() {
+    let doc = serde_json::to_value(qibao_api::openapi::openapi()).unwrap();
+    let (mut invalid, mut missing, mut checked) = (Vec::new(), Vec::new(), 0);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or(method);
+            let mut bodies: Vec<(String, &Value)> = Vec::new();
+            if let Some(c) = op["requestBody"]["content"].get("application/json") {
+                bodies.push((format!("{id} request"), c));
+            }
+            for (status, r) in op["responses"].as_object().unwrap() {
+                if let Some(c) = r["content"].get("application/json")
+                    && status.starts_with('2')
+                {
+                    bodies.push((format!("{id} {status}"), c));
+                }
+            }
+            for (what, content) in bodies {
+                let Some(example) = content.get("example") else {
+                    missing.push(format!("{what} ({method} {path})"));
+                    continue;
+                };
+                checked += 1;
+                let problems = spec().example_problems(&what, &content["schema"], example);
+                if !problems.is_empty() {
+                    invalid.push(format!("{what}: {}", problems.join("; ")));
+                }
+            }
+        }
+    }
+    assert!(
+        invalid.is_empty(),
+        "examples that break their schema:\n{}",
+        invalid.join("\n")
+    );
+    assert!(
+        missing.is_empty(),
+        "{} bodies without an example ({checked} have one; `make examples` records them):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}

@@ -14,8 +14,10 @@
 //! - [`blocking`]: database work off the actix workers.
 //! - [`documents`]: the printable documents (PDF) of certificates, orders and refunds.
 //! - [`openapi`]: the OpenAPI document assembled from the routes.
+//! - [`closed_sets`]: the values of the code fields that DTOs carry as text.
 
 pub mod blocking;
+pub mod closed_sets;
 pub mod cors;
 pub mod documents;
 pub mod etag;

@@ -81,15 +81,28 @@ pub const BEARER_401: &[ErrorCode] = &[
     ),
     servers((url = "/", description = "This server")),
     tags(
-        (name = "auth", description = "Logging in and out: password, QR code, social security card; tokens."),
-        (name = "policy", description = "Contribution policy by region: rates, base bounds, windows; contribution quotes."),
-        (name = "portal", description = "The unit's online service hall; the unit comes from the token."),
-        (name = "imports", description = "批量导入（导盘）: templates, uploads, validation reports, commits; the unit comes from the token."),
+        (name = "auth", description = "登录与令牌: the legal representative's password, the e-social-card QR code, staff, payroll API keys and the tax bureau; tokens, refresh and sign-out."),
+        (name = "unit", description = "单位信息: the unit's comprehensive information, general and key-information changes, insurances of the unit, bank accounts. The unit always comes from the token."),
+        (name = "access", description = "经办授权: the unit's agents, API keys for payroll software and the legal representative's password."),
+        (name = "employees", description = "人员参保: enrolment, changes, insurances and suspensions of the unit's employees; staff changes; persons to verify."),
+        (name = "declarations", description = "缴费申报: the monthly declaration, wage bases by year, back-pay (online and by application) and deferrals."),
+        (name = "orders", description = "单据与缴费: payment orders (应缴认定单), their lines and PDF, arrears and paid months."),
+        (name = "refunds", description = "退费: what can be refunded, refund applications and their documents."),
+        (name = "records", description = "办件记录: the unit's business items and their revocation (R-UNDO-1)."),
+        (name = "certificates", description = "证明: unit and personal certificates, frozen, signed and verifiable."),
+        (name = "materials", description = "材料: supporting documents for applications and requests."),
+        (name = "imports", description = "批量导入（导盘）: templates, uploads, validation reports, commits and revocations."),
+        (name = "jobs", description = "后台任务: long work (imports, exports) and its progress."),
+        (name = "events", description = "单位业务动态: the unit's event feed, resumable by cursor; the same events as the webhooks."),
         (name = "webhooks", description = "事件推送: addresses that receive the unit's events as signed POSTs (schema `WebhookEvent`), their delivery logs and redelivery; legal representative only."),
-        (name = "jobs", description = "后台任务: long work (an import's validation or commit) and its progress."),
-        (name = "staff", description = "Back office for social-insurance staff."),
-        (name = "tax", description = "Interface for the tax bureau: order feed, events, reconciliation."),
-        (name = "public", description = "Public services without login, such as certificate verification."),
+        (name = "policy", description = "政策参数: rates, base bounds, windows and interest rates by region and period; contribution quotes; working days. No sign-in needed."),
+        (name = "staff-review", description = "经办审核: the review queue (claim, approve, reject, release) and the materials of the requests."),
+        (name = "staff-units", description = "经办单位管理: unit registration at the counter, unit search and information, record-chain verification, USCC exceptions, counter deferral confirmations."),
+        (name = "staff-persons", description = "经办人员管理: persons, their statuses and key information, duplicate person numbers and merges."),
+        (name = "staff-policy", description = "政策参数维护: effective-dated policy parameters and their audit trail."),
+        (name = "staff-finance", description = "财务: refunds to pay out and the day's reconciliation."),
+        (name = "tax", description = "税务接口: the order feed, payment messages and the day's reconciliation, for the tax bureau."),
+        (name = "public", description = "公共服务: without sign-in: certificate verification, its public key, identifier checks."),
         (name = "system", description = "Health and readiness probes."),
     ),
     components(schemas(ProblemDoc, FieldError, ErrorCode, qibao_app::webhooks::WebhookEvent)),
@@ -180,9 +193,52 @@ pub fn openapi_with(extra: RouteFn) -> utoipa::openapi::OpenApi {
     document_idempotency(&mut api);
     document_not_modified(&mut api);
     document_error_codes(&mut api);
+    crate::http::closed_sets::document(&mut api);
+    document_examples(&mut api);
     // After the routes' schemas are merged (they bring `ErrorCode` again).
     ErrorCodeTable.modify(&mut api);
     api
+}
+
+/// Examples recorded from the scenario tests' real answers (`make
+/// examples`): per `operationId`, the request body and the answer of each
+/// 2xx status.
+const EXAMPLES: &str = include_str!("../../examples.json");
+
+/// Gives each JSON request body and 2xx JSON answer its recorded example
+/// where the code wrote none.
+fn document_examples(api: &mut utoipa::openapi::OpenApi) {
+    let Ok(serde_json::Value::Object(examples)) = serde_json::from_str(EXAMPLES) else {
+        return;
+    };
+    for item in api.paths.paths.values_mut() {
+        for op in operations_mut(item) {
+            let Some(recorded) = op.operation_id.as_ref().and_then(|id| examples.get(id)) else {
+                continue;
+            };
+            if let Some(body) = op.request_body.as_mut()
+                && let Some(example) = recorded.get("request")
+                && let Some(content) = body.content.get_mut("application/json")
+                && content.example.is_none()
+                && content.examples.is_empty()
+            {
+                content.example = Some(example.clone());
+            }
+            for (status, response) in op.responses.responses.iter_mut() {
+                let (RefOr::T(response), Some(example)) =
+                    (response, recorded["responses"].get(status.as_str()))
+                else {
+                    continue;
+                };
+                if let Some(content) = response.content.get_mut("application/json")
+                    && content.example.is_none()
+                    && content.examples.is_empty()
+                {
+                    content.example = Some(example.clone());
+                }
+            }
+        }
+    }
 }
 
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {

@@ -51,9 +51,11 @@ pub struct AgentUpdate {
     pub phone: Option<String>,
 }
 
+/// 经办人查询 — the unit's agents
+///
 /// Lists the unit's active agents.
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "list_agents",
     security(("bearer" = [])),
     responses(
@@ -73,11 +75,13 @@ pub async fn list_agents(
     Ok(web::Json(list))
 }
 
+/// 经办人授权 — authorise an agent
+///
 /// Authorises a person as the unit's agent (legal representative only,
 /// R-AUTH-4). The person may then sign in for this unit by scanning the QR
 /// code with the e-social-card app (R-AUTH-2).
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "create_agent",
     security(("bearer" = [])),
     request_body = AgentCreate,
@@ -128,10 +132,12 @@ pub async fn create_agent(
     Ok(HttpResponse::build(StatusCode::CREATED).json(agent))
 }
 
+/// 经办人信息变更 — change an agent
+///
 /// Changes an agent's name, department and phone (legal representative only).
 /// A request that changes nothing records nothing.
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "update_agent",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The agent's id (of this unit).")),
@@ -177,10 +183,12 @@ pub async fn update_agent(
     Ok(web::Json(agent))
 }
 
+/// 经办人取消授权 — remove an agent
+///
 /// Removes an agent (legal representative only): the authorisation ends and
 /// the person's live sessions for this unit are revoked at once.
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "delete_agent",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The agent's id (of this unit).")),

@@ -33,9 +33,11 @@ pub struct CreateApiKeyRequest {
     pub name: String,
 }
 
+/// 接口密钥申请 — create an API key
+///
 /// Creates an API key for the unit's payroll software.
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "create_api_key",
     security(("bearer" = [])),
     request_body = CreateApiKeyRequest,
@@ -85,9 +87,11 @@ pub struct KeysQuery {
     pub page_size: Option<i64>,
 }
 
+/// 接口密钥查询 — the unit's API keys
+///
 /// The unit's API keys, newest first, revoked ones included; never a secret.
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "list_api_keys",
     security(("bearer" = [])),
     params(KeysQuery),
@@ -117,10 +121,12 @@ pub async fn list_api_keys(
     Ok(web::Json(out))
 }
 
+/// 接口密钥注销 — revoke an API key
+///
 /// Revokes one of the unit's API keys; the sessions opened with it end at
 /// once.
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "revoke_api_key",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The key's id.")),
@@ -163,6 +169,8 @@ pub struct ApiKeyTokenRequest {
     pub api_key: String,
 }
 
+/// 接口密钥换取令牌 — exchange an API key for a token
+///
 /// Payroll software exchanges its API key for an access token acting for
 /// the key's unit (role `payroll`, channel `api`). No refresh token:
 /// exchange the key again when the token expires.

@@ -69,6 +69,8 @@ pub struct PasswordLoginRequest {
     pub password: String,
 }
 
+/// 法定代表人密码登录 — sign in with USCC and password
+///
 /// Signs the legal representative in with the unit's USCC and password
 /// (R-AUTH-1). An unknown USCC, a malformed one and a wrong password get
 /// the same answer, timing and throttling: after four free failures of a
@@ -123,6 +125,8 @@ pub struct StaffLoginRequest {
     pub password: String,
 }
 
+/// 经办人员登录 — staff sign-in
+///
 /// Signs a back-office staff member in (channel `counter`), with the same
 /// throttling as the legal representative's login.
 #[utoipa::path(
@@ -170,6 +174,8 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
+/// 令牌续期 — refresh the tokens
+///
 /// Exchanges a refresh token for a new access token and a new refresh
 /// token (rotation). A refresh token used before revokes the whole session.
 #[utoipa::path(
@@ -194,6 +200,8 @@ pub async fn create_token_refresh(
     render(&state, grant)
 }
 
+/// 退出登录 — sign out
+///
 /// Signs out: the session ends, its access token is refused at once and
 /// its refresh token no longer works.
 #[utoipa::path(
@@ -227,11 +235,13 @@ pub struct PasswordChangeRequest {
     pub new_password: String,
 }
 
+/// 修改密码 — change the password
+///
 /// The legal representative changes the account's password (also the way
 /// out of a one-time password). Every other legal-representative session
 /// of the unit ends; the answer carries the tokens of a fresh session.
 #[utoipa::path(
-    tag = "portal",
+    tag = "access",
     operation_id = "update_password",
     security(("bearer" = [])),
     request_body = PasswordChangeRequest,
@@ -303,6 +313,8 @@ pub struct QrTicket {
     pub expires_at: String,
 }
 
+/// 电子社保卡扫码登录 — start a QR sign-in
+///
 /// Starts an e-social-card QR sign-in (电子社保卡扫码登录, R-AUTH-2): a
 /// one-time ticket valid for two minutes, to show as a QR code.
 #[utoipa::path(
@@ -321,6 +333,8 @@ pub async fn create_qr_session(state: web::Data<AppState>) -> Result<HttpRespons
     })))
 }
 
+/// 扫码登录状态查询 — where a QR sign-in stands
+///
 /// Where a QR sign-in stands; once confirmed, the units the holder may
 /// sign in for. The portal polls this.
 #[utoipa::path(
@@ -352,6 +366,8 @@ pub struct ConfirmationRequest {
     pub confirmation: String,
 }
 
+/// 电子社保卡扫码确认 — the card platform confirms a QR scan
+///
 /// Called by the e-social-card platform after the holder scanned the QR
 /// code and authenticated in the app: confirms the ticket for the holder.
 /// Only an active agent of a unit or a unit's legal representative is
@@ -407,6 +423,8 @@ pub struct QrTokensRequest {
     pub unit_no: String,
 }
 
+/// 扫码登录选择单位 — take a confirmed QR sign-in for a unit
+///
 /// Takes the session of a confirmed QR sign-in for one of the holder's
 /// units: as `legal_rep` when the holder is that unit's legal
 /// representative, else as `agent`. Once per ticket.
@@ -450,6 +468,8 @@ pub struct TaxTokenRequest {
     pub client_secret: String,
 }
 
+/// 税务接口令牌 — the tax bureau's token
+///
 /// The tax bureau's client credentials → an access token (role `tax`,
 /// channel `api`). No refresh token: exchange the credentials again.
 /// Failed credentials are throttled like a password sign-in.

@@ -164,13 +164,15 @@ fn parse(body: &BackPayApplicationInput) -> Result<Application, ApiError> {
     }
 }
 
+/// 劳动合同补缴/职工补缴申请 — apply for back-pay beyond the window
+///
 /// Applies for back-pay of an employee's months beyond the online window:
 /// labour-contract back-pay (劳动合同补缴, R-BACK-3) or employee back-pay
 /// (职工补缴, R-BACK-2), with the labour contract and evidence. A reviewer
 /// decides; on approval the pending lines are created, each month at its
 /// own period's parameters (R-POL-3), and the next payment order bills them.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "create_back_pay_application",
     security(("bearer" = [])),
     request_body = BackPayApplicationInput,
@@ -215,9 +217,11 @@ pub async fn create_back_pay_application(
         .json(created))
 }
 
+/// 补缴申请查询 — back-pay applications
+///
 /// The unit's back-pay applications, newest first.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "list_back_pay_applications",
     security(("bearer" = [])),
     params(PageQuery),
@@ -240,10 +244,12 @@ pub async fn list_back_pay_applications(
     Ok(web::Json(list))
 }
 
+/// 补缴申请详情 — one back-pay application
+///
 /// One of the unit's back-pay applications: status, reason, months, lines
 /// created and timeline.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "get_back_pay_application",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The application's business item id.")),

@@ -39,9 +39,11 @@ pub struct BankAccountCreate {
     pub account_number: Option<String>,
 }
 
+/// 单位银行账户查询 — the unit's bank accounts
+///
 /// Lists the unit's active bank accounts.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "list_bank_accounts",
     security(("bearer" = [])),
     responses(
@@ -61,12 +63,14 @@ pub async fn list_bank_accounts(
     Ok(web::Json(list))
 }
 
+/// 单位退费账户登记 — register the refund account
+///
 /// Registers the unit's refund bank account (legal representative only); it
 /// replaces the active one, which is kept as `removed`. The holder must be
 /// the unit itself: refunds are paid only to the unit's own account. The
 /// same account again changes nothing (200).
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "create_bank_account",
     security(("bearer" = [])),
     request_body = BankAccountCreate,
@@ -134,10 +138,12 @@ pub async fn create_bank_account(
     Ok(HttpResponse::build(status).json(registered.account))
 }
 
+/// 单位银行账户删除 — remove a bank account
+///
 /// Removes a bank account of the unit (legal representative only). Refund
 /// applications need an account again before they can be made (R-REF-3).
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "delete_bank_account",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The account's id (of this unit).")),

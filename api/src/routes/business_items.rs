@@ -38,10 +38,12 @@ pub struct BusinessItemQuery {
     pub page_size: Option<String>,
 }
 
+/// 单位办件记录 — the unit's business records
+///
 /// The unit's business records (单位办件记录), newest first: type, time,
 /// actor, channel, status, and whether each can still be revoked.
 #[utoipa::path(
-    tag = "portal",
+    tag = "records",
     operation_id = "list_business_items",
     params(BusinessItemQuery),
     security(("bearer" = [])),
@@ -108,9 +110,11 @@ fn item_id(s: &str) -> Result<BusinessItemId, ApiError> {
         .ok_or_else(|| ApiError::invalid_field("id", "办件编号应为正整数"))
 }
 
+/// 办件详情 — one business item
+///
 /// One of the unit's business items with its before and after values.
 #[utoipa::path(
-    tag = "portal",
+    tag = "records",
     operation_id = "get_business_item",
     params(("id" = i64, Path, description = "Business item id (办件编号).")),
     security(("bearer" = [])),
@@ -137,12 +141,14 @@ pub async fn get_business_item(
     Ok(web::Json(detail))
 }
 
+/// 业务撤销 — revoke a business item
+///
 /// Revokes an enrolment, suspension or insurance change (R-UNDO-1) while
 /// none of its lines is billed on a live order or paid and no later item of
 /// the same person depends on it; the previous state is restored exactly
 /// and a revocation item is recorded.
 #[utoipa::path(
-    tag = "portal",
+    tag = "records",
     operation_id = "revoke_business_item",
     params(("id" = i64, Path, description = "Business item id (办件编号).")),
     security(("bearer" = [])),

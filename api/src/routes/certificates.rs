@@ -83,6 +83,8 @@ fn created(cert: &SignedCertificate) -> HttpResponse {
         .json(cert)
 }
 
+/// 单位参保证明 — issue a unit certificate
+///
 /// Issues a unit certificate (单位参保证明, R-CERT-1): one insurance, a span
 /// of 3/6/9/12/24 months ending with the unit's latest accounted period
 /// (做账期号), all persons or the chosen ones; each person's paid-from /
@@ -91,7 +93,7 @@ fn created(cert: &SignedCertificate) -> HttpResponse {
 /// over its canonical JSON, R-CERT-3) and carries an authorisation code
 /// that anyone can verify for three months (R-CERT-2).
 #[utoipa::path(
-    tag = "portal",
+    tag = "certificates",
     operation_id = "create_unit_certificate",
     security(("bearer" = [])),
     request_body = UnitCertificateRequest,
@@ -166,12 +168,14 @@ pub async fn create_unit_certificate(
     Ok(created(&cert))
 }
 
+/// 个人参保缴费证明 — issue a personal certificate
+///
 /// Issues a personal certificate (个人参保缴费证明) for one of the unit's
 /// persons: every insurance, month by month with base and amounts, the
 /// months paid and allocated at this unit (in the span, or all). Frozen,
 /// signed and verifiable like the unit certificate.
 #[utoipa::path(
-    tag = "portal",
+    tag = "certificates",
     operation_id = "create_personal_certificate",
     security(("bearer" = [])),
     request_body = PersonalCertificateRequest,
@@ -224,9 +228,11 @@ pub async fn create_personal_certificate(
     Ok(created(&cert))
 }
 
+/// 证明查询 — the unit's certificates
+///
 /// The unit's certificates, newest first, each as issued.
 #[utoipa::path(
-    tag = "portal",
+    tag = "certificates",
     operation_id = "list_certificates",
     security(("bearer" = [])),
     params(PageQuery),
@@ -257,10 +263,12 @@ pub async fn list_certificates(
     Ok(web::Json(out))
 }
 
+/// 证明详情 — one certificate
+///
 /// One of the unit's certificates by its authorisation code (spaces and
 /// case ignored). Another unit's code is not found.
 #[utoipa::path(
-    tag = "portal",
+    tag = "certificates",
     operation_id = "get_certificate",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "The authorisation code (授权码).", example = "20230815103012KRHSFG")),
@@ -286,11 +294,13 @@ pub async fn get_certificate(
     Ok(web::Json(out))
 }
 
+/// 证明打印 — a certificate as PDF
+///
 /// One of the unit's certificates as printed (A4 PDF), from its frozen
 /// content: the authorisation code, the verification address and its QR
 /// code, and the print date.
 #[utoipa::path(
-    tag = "portal",
+    tag = "certificates",
     operation_id = "get_certificate_pdf",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "The authorisation code (授权码).", example = "20230815103012KRHSFG")),
@@ -320,6 +330,8 @@ pub async fn get_certificate_pdf(
     ))
 }
 
+/// 证明真伪核验 — verify a certificate
+///
 /// Public verification of a certificate (R-CERT-2): the content as issued
 /// (never current data; ID numbers masked as on the paper), its Ed25519
 /// signature and the key id; check it offline against
@@ -358,6 +370,8 @@ pub async fn verify_certificate(
     Ok(web::Json(out))
 }
 
+/// 证明签名公钥 — the certificate signing key (PEM)
+///
 /// The agency's certificate signing key, public half (SPKI PEM): verify a
 /// certificate's signature offline with it.
 #[utoipa::path(
@@ -377,11 +391,13 @@ pub async fn get_certificate_key(state: web::Data<AppState>) -> HttpResponse {
         .body(key.public_key_pem())
 }
 
+/// 办件记录防篡改校验 — verify a unit's record chain
+///
 /// Walks the unit's tamper-evident business record: every business item
 /// and each of its versions is a link of the unit's SHA-256 hash chain;
 /// names the first item changed, removed or added by hand in the database.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "get_unit_audit_verification",
     security(("bearer" = [])),
     params(("unit_no" = String, Path, description = "单位编号, 9 digits.", example = "100047500")),

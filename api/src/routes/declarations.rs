@@ -4,7 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use qibao_app::declarations::{self, DeclarationDto, DeclarationKind};
+use qibao_app::declarations::{self, DeclarationDto, DeclarationKind, DeclarationList};
 pub use qibao_app::declarations::{DeclaredLineDto, ExcludedPersonDto};
 use qibao_app::ids::JobId;
 use qibao_app::jobs::{JobDto, job_path};
@@ -14,7 +14,8 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::{Json, respond_async};
+use crate::http::extract::{Json, Query, respond_async};
+use crate::http::paging::{self, PageQuery};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -88,11 +89,13 @@ async fn run_declare(
     })
 }
 
+/// 单位社会保险缴费申报 — declare the month
+///
 /// Declares the current month (单位社会保险缴费申报, R-DECL-1…3): one line per
 /// active, accountable person × insured insurance; non-accountable persons
 /// listed with the reason. Declaring the month again returns its result.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "create_declaration",
     request_body = DeclarationRequest,
     params(("Prefer" = Option<String>, Header, description = "`respond-async`: declare as a background job (a large unit); answers 202 with the job (`Location`).")),
@@ -121,11 +124,13 @@ pub async fn create_declaration(
     run_declare(state, user, req, period, DeclarationKind::Regular).await
 }
 
+/// 单位补缴申报 — declare a missed month
+///
 /// Unit back-pay (单位补缴申报, R-BACK-1): an undeclared month within the
 /// online window before the current month, the oldest missing first; lines
 /// of kind back_pay at that month's parameters.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "create_back_pay_declaration",
     request_body = DeclarationRequest,
     params(("Prefer" = Option<String>, Header, description = "`respond-async`: declare as a background job; answers 202 with the job (`Location`).")),
@@ -154,10 +159,46 @@ pub async fn create_back_pay_declaration(
     run_declare(state, user, req, period, DeclarationKind::BackPay).await
 }
 
+/// 申报记录查询 — the unit's declarations
+///
+/// The unit's declared months (the monthly declaration and unit back-pay),
+/// latest month first: who declared each and when, and its live lines'
+/// persons, count and totals now (a suspension or revocation since lowers
+/// them); the month's lines at `/declarations/{period}`.
+#[utoipa::path(
+    tag = "declarations",
+    operation_id = "list_declarations",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = DeclarationList),
+        (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/declarations")]
+pub async fn list_declarations(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    query: Query<PageQuery>,
+) -> Result<web::Json<DeclarationList>, ApiError> {
+    let page = query.check(&paging::LIST)?.req();
+    let unit_id = user.unit_id;
+    let list =
+        crate::http::blocking::run_read(&state, user.principal.read_after.clone(), move |conn| {
+            Ok(declarations::list(conn, unit_id, page)?)
+        })
+        .await?;
+    Ok(web::Json(list))
+}
+
+/// 申报结果查询 — a month's declaration
+///
 /// A month's declaration result: that month's lines (R-DECL-7) and the
 /// persons left out.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "get_declaration",
     params(("period" = String, Path, description = "Contribution month (费款所属期, AAE002), YYYYMM.")),
     security(("bearer" = [])),
@@ -185,6 +226,7 @@ pub async fn get_declaration(
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_declaration)
+        .service(list_declarations)
         .service(create_back_pay_declaration)
         .service(get_declaration);
 }

@@ -94,6 +94,8 @@ fn answer(result: DeferralConfirmationResult, location: &str) -> HttpResponse {
 
 const PORTAL_CONFIRMATIONS: &str = "/api/v1/portal/deferrals/confirmations";
 
+/// 缓缴期确认 — confirm deferral months
+///
 /// The unit confirms the months it defers (2022年定向阶段缓缴期确认,
 /// R-BACK-5): its legal representative or an agent (not an API key).
 ///
@@ -106,7 +108,7 @@ const PORTAL_CONFIRMATIONS: &str = "/api/v1/portal/deferrals/confirmations";
 /// Each confirmation that writes is one business item (缓缴期确认) with the
 /// months before and after.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "create_deferral_confirmation",
     security(("bearer" = [])),
     request_body = DeferralConfirmationInput,
@@ -146,10 +148,12 @@ pub async fn create_deferral_confirmation(
     Ok(answer(result, PORTAL_CONFIRMATIONS))
 }
 
+/// 缓缴期确认查询 — confirmed deferral months
+///
 /// The months the unit confirmed it defers, oldest first, with who
 /// confirmed each, through which channel and when.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "list_deferral_confirmations",
     security(("bearer" = [])),
     responses(
@@ -172,13 +176,15 @@ pub async fn list_deferral_confirmations(
     Ok(web::Json(list))
 }
 
+/// 缓缴单位职工社会保险补缴 — the deferral list
+///
 /// The deferral list (缓缴单位职工社会保险补缴, R-BACK-5): per deferral scheme
 /// of the unit's region, the months the unit confirmed, its pending and
 /// billed-unpaid lines in them with the late fee each would bear if billed
 /// today, the repay-by date and the days left, so the unit knows what to
 /// repay before the deadline.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "list_deferrals",
     security(("bearer" = [])),
     responses(
@@ -206,13 +212,15 @@ fn parse_unit_no(raw: &str) -> Result<UnitNo, ApiError> {
     UnitNo::parse(raw).map_err(|e| ApiError::invalid_field("unit_no", e.to_string()))
 }
 
+/// 缓缴期确认（柜台） — record a unit's deferral confirmation
+///
 /// Staff record a unit's confirmation of the months it defers at the
 /// counter (acceptor or handler; channel `counter`), e.g. from the unit's
 /// signed paper form. The same rules and answers as the unit's own
 /// confirmation; the business item shows in the unit's records with
 /// channel `counter`.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "create_unit_deferral_confirmation",
     security(("bearer" = [])),
     params(("unit_no" = String, Path, description = "Unit number (单位编号, AAB001), 9 digits.")),
@@ -260,9 +268,11 @@ pub async fn create_unit_deferral_confirmation(
     Ok(answer(result, &location))
 }
 
+/// 缓缴期确认查询（经办） — a unit's deferral confirmations
+///
 /// The months a unit confirmed it defers (any staff role).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "list_unit_deferral_confirmations",
     security(("bearer" = [])),
     params(("unit_no" = String, Path, description = "Unit number (单位编号, AAB001), 9 digits.")),

@@ -52,6 +52,8 @@ pub(crate) fn parse_person_no(s: &str) -> Result<String, ApiError> {
 
 // ---------------------------------------------------------------- enrolment
 
+/// 单位职工参保登记 — enrol an employee
+///
 /// Enrols an employee (单位职工参保登记) or continues a known person (续保).
 ///
 /// A known ID (any spelling, any of its person numbers) continues the
@@ -65,7 +67,7 @@ pub(crate) fn parse_person_no(s: &str) -> Result<String, ApiError> {
 /// gets only the non-refundable work-injury line (R-EMP-4). Nothing is
 /// written when the request is refused.
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "create_employee",
     request_body = EnrolmentRequest,
     security(("bearer" = [])),
@@ -111,11 +113,13 @@ pub async fn create_employee(
 
 // ---------------------------------------------------------------- suspension
 
+/// 单位职工停保 — suspend an employee
+///
 /// Suspends an employee (停保): the month of the stop date stays payable,
 /// pending lines of later months are cancelled, billed or paid later months
 /// are left for the refund application.
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "create_suspension",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001), 11 digits.")),
     request_body = SuspensionRequest,
@@ -160,10 +164,12 @@ pub async fn create_suspension(
 
 // ---------------------------------------------------------------- insurances
 
+/// 单位职工增加险种 — add an insurance
+///
 /// Adds an insurance for a paying employee (单位职工增加险种), with the same
 /// back-pay window as an enrolment.
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "create_employee_insurance",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
     request_body = AddInsuranceRequest,
@@ -217,10 +223,12 @@ pub struct RemoveInsuranceQuery {
     pub reason: Option<String>,
 }
 
+/// 单位职工减少险种 — remove an insurance
+///
 /// Removes one insurance of an employee (单位职工减少险种): like a
 /// suspension of that insurance only; the last insurance needs a suspension.
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "delete_employee_insurance",
     params(
         ("person_no" = String, Path, description = "Person number (个人编号, AAC001)."),
@@ -302,9 +310,11 @@ pub struct EmployeeUpdateRequest {
     pub nationality: Option<Value>,
 }
 
+/// 单位职工基本信息变更 — change an employee
+///
 /// Changes an employee's general information (单位职工基本信息变更).
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "update_employee",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
     request_body = EmployeeUpdateRequest,
@@ -585,10 +595,12 @@ fn to_xlsx(rows: &[EmployeeRow]) -> Result<Vec<u8>, ApiError> {
     book.save_to_buffer().map_err(fail)
 }
 
+/// 参保人员查询 — the unit's insured persons
+///
 /// Lists the unit's insured persons (参保人员查询), filtered, paginated, or
 /// exported as CSV (UTF-8 with BOM) or XLSX (every matching row).
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "list_employees",
     params(
         EmployeeQuery,
@@ -687,9 +699,11 @@ pub(crate) fn export_job_file(
     employees_file(conn, unit_id, &filter, format, Period::of(today))
 }
 
+/// 参保人员详情 — one employee
+///
 /// One employee of the unit: details, base per year, relations and lines.
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "get_employee",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
     security(("bearer" = [])),
@@ -717,11 +731,13 @@ pub async fn get_employee(
     Ok(web::Json(detail))
 }
 
+/// 一人多号查询 — persons to verify
+///
 /// Lists the unit's persons whose ID is registered under more than one
 /// person number (待核实人员查询 / 一人多号查询), including 15- vs 18-digit
 /// and x vs X spellings of the same ID.
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "list_persons_to_verify",
     security(("bearer" = [])),
     responses(
@@ -752,11 +768,13 @@ pub struct StaffChangesQuery {
     pub to: Option<String>,
 }
 
+/// 人员增减变动查询 — staff changes per month
+///
 /// Staff increases and decreases per month and insurance (人员增减变动查询):
 /// relations starting in the month, relations stopped from the month (the
 /// month after the stop date's month, R-EMP-5) and persons insured.
 #[utoipa::path(
-    tag = "portal",
+    tag = "employees",
     operation_id = "get_staff_changes",
     params(StaffChangesQuery),
     security(("bearer" = [])),

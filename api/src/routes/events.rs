@@ -21,14 +21,16 @@ pub struct EventQuery {
     pub limit: Option<i64>,
 }
 
-/// 单位业务动态 — the unit's events, oldest first: business items recorded
+/// 单位业务动态 — the unit's event feed
+///
+/// The unit's events, oldest first: business items recorded
 /// or changing status (enrolments, declarations, review decisions, refunds
 /// paid…), orders issued, paid, expired, revoked or reopened, its jobs
 /// finished. Each is written in the transaction of its change, so an event
 /// exists exactly when its change committed; resume with `after` = the last
 /// `seq` processed: none is skipped or repeated.
 #[utoipa::path(
-    tag = "portal",
+    tag = "events",
     operation_id = "list_events",
     params(EventQuery),
     security(("bearer" = [])),

@@ -65,6 +65,8 @@ pub struct TemplateQuery {
     pub format: Option<String>,
 }
 
+/// 导入模板下载 — an import template
+///
 /// Downloads an import template (导入模板): XLSX with the Chinese headers,
 /// the national field codes in a hidden second row, drop-down lists on the
 /// closed sets, a 填写说明 sheet with an example row and the template's
@@ -337,6 +339,8 @@ fn accepted(out: &ImportAccepted) -> HttpResponse {
     res.json(out)
 }
 
+/// 批量导入 — upload an import
+///
 /// Uploads a batch import (导盘): a filled template (.xlsx or .csv, as
 /// `multipart/form-data` with `kind` and `file`), or the same rows as JSON
 /// from payroll software. A bad file is refused at once and nothing is
@@ -405,6 +409,8 @@ fn import_id(s: &str) -> Result<ImportId, ApiError> {
         .ok_or_else(|| ApiError::new(ErrorCode::ImportNotFound))
 }
 
+/// 导盘历史 — the unit's imports
+///
 /// The unit's imports (导盘历史), newest first: each with its file's
 /// SHA-256, who and when, row and problem counts, state and the business
 /// items its commit created.
@@ -435,6 +441,8 @@ pub async fn list_imports(
     Ok(web::Json(out))
 }
 
+/// 导盘详情 — one import
+///
 /// One of the unit's imports; another unit's is not found.
 #[utoipa::path(
     tag = "imports",
@@ -469,6 +477,8 @@ pub struct ReportQuery {
     pub format: Option<String>,
 }
 
+/// 校验报告 — an import's validation report
+///
 /// The validation report (校验报告): every problem as (sheet, row, column,
 /// code, Chinese message), as JSON or as the uploaded workbook marked in red.
 #[utoipa::path(
@@ -509,6 +519,8 @@ pub async fn get_import_report(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// 导盘提交 — commit an import
+///
 /// Commits a validated import (提交), all or nothing, as a job (`Location`:
 /// the job). Committing a committed (or committing) import answers the
 /// first commit (`Idempotent-Replayed: true`). A row that the unit's data
@@ -546,6 +558,8 @@ pub async fn create_import_commit(
     Ok(accepted(&out))
 }
 
+/// 导盘撤销 — revoke an import
+///
 /// Revokes (撤销) every business item a committed import created, all or
 /// nothing, as a job (`Location`: the job): each item as its own
 /// revocation would (R-UNDO-1: not after a later change of the person, a
@@ -606,6 +620,8 @@ pub(crate) async fn export_job(
         .json(job))
 }
 
+/// 导出文件下载 — a job's file
+///
 /// The file an export job made (CSV or XLSX), once it succeeded.
 #[utoipa::path(
     tag = "jobs",
@@ -640,6 +656,8 @@ fn job_id(s: &str) -> Result<JobId, ApiError> {
         .ok_or_else(|| ApiError::new(ErrorCode::JobNotFound))
 }
 
+/// 后台任务详情 — one job and its progress
+///
 /// One of the unit's background jobs (后台任务): kind, state (queued,
 /// running, succeeded, failed), progress (done of total), result or error.
 /// Poll it to draw a progress bar.
@@ -668,6 +686,8 @@ pub async fn get_job(
     Ok(web::Json(out))
 }
 
+/// 后台任务查询 — the unit's jobs
+///
 /// The unit's background jobs, newest first.
 #[utoipa::path(
     tag = "jobs",

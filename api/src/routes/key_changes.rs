@@ -18,11 +18,13 @@ use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
+/// 单位关键信息变更申请 — ask to change key information
+///
 /// Asks to change the unit's key information (name, USCC, legal
 /// representative). Creates a review task for a reviewer; nothing changes
 /// until it is approved. One undecided request per unit.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "create_key_change_request",
     security(("bearer" = [])),
     request_body = KeyChangeInput,
@@ -66,9 +68,11 @@ pub async fn create_key_change_request(
         .json(created))
 }
 
+/// 关键信息变更申请查询 — key-change requests
+///
 /// The unit's key-information change requests, newest first.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "list_key_change_requests",
     security(("bearer" = [])),
     params(PageQuery),
@@ -91,9 +95,11 @@ pub async fn list_key_change_requests(
     Ok(web::Json(list))
 }
 
+/// 关键信息变更申请详情 — one key-change request
+///
 /// One of the unit's key-information change requests, with its timeline.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "get_key_change_request",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request's business item id.")),

@@ -202,10 +202,12 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     })
 }
 
+/// 材料上传 — upload a material
+///
 /// Uploads a supporting material (PDF, JPEG or PNG, at most 5 MiB) for the
 /// caller's unit. The type is decided from the file's content.
 #[utoipa::path(
-    tag = "portal",
+    tag = "materials",
     operation_id = "create_material",
     security(("bearer" = [])),
     request_body(content = MaterialUpload, content_type = "multipart/form-data"),
@@ -249,9 +251,11 @@ pub async fn create_material(
         .json(stored))
 }
 
+/// 材料查询 — the unit's materials
+///
 /// The caller's unit's materials, newest first (without content).
 #[utoipa::path(
-    tag = "portal",
+    tag = "materials",
     operation_id = "list_materials",
     security(("bearer" = [])),
     params(PageQuery),
@@ -297,9 +301,11 @@ fn content_response(c: Content) -> HttpResponse {
         .body(c.bytes)
 }
 
+/// 材料下载 — a material's bytes
+///
 /// The bytes of one of the caller's unit's materials, with its media type.
 #[utoipa::path(
-    tag = "portal",
+    tag = "materials",
     operation_id = "get_material_content",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Material id.")),
@@ -326,10 +332,12 @@ pub async fn get_material_content(
     Ok(content_response(content))
 }
 
+/// 审核材料查看 — a material's bytes
+///
 /// The bytes of any unit's material, for back-office staff (reviewers read
 /// the materials of the requests they decide).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-review",
     operation_id = "get_staff_material_content",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Material id.")),

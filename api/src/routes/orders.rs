@@ -35,10 +35,12 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NoQuery {}
 
+/// 应缴认定单生成 — issue a payment order
+///
 /// Issues a payment order billing every pending line of the unit (this
 /// month's and back-pay), with interest and late fees as of today.
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "create_order",
     security(("bearer" = [])),
     responses(
@@ -88,9 +90,11 @@ pub struct OrderQuery {
     pub page_size: Option<i64>,
 }
 
+/// 业务单据查询 — the unit's orders
+///
 /// The unit's orders (业务单据查询), newest first.
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "list_orders",
     params(OrderQuery),
     security(("bearer" = [])),
@@ -153,11 +157,13 @@ pub async fn list_orders(
     Ok(web::Json(out))
 }
 
+/// 应缴认定单详情 — one order
+///
 /// One order: its sums by insurance, data type and period, its payment
 /// progress and `lines_total` (FAQ 27); its lines, with each person's base,
 /// at `/orders/{order_no}/lines`.
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "get_order",
     params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), NoQuery),
     security(("bearer" = [])),
@@ -185,13 +191,15 @@ pub async fn get_order(
     Ok(web::Json(dto))
 }
 
+/// 应缴认定单打印 — an order as PDF
+///
 /// The order as printed (单位社会保险费应缴认定单, A4 PDF): its lines with
 /// each person's base (up to 2,000; a larger order prints its totals and
 /// says so), interest and late fees with days and rates, totals by
 /// insurance, the total in figures and in capitals (R-MON-3), the due date.
 /// The same figures as the JSON.
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "get_order_pdf",
     params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), NoQuery),
     security(("bearer" = [])),
@@ -274,11 +282,13 @@ fn line_cells(l: &qibao_app::orders::OrderLineDto) -> Vec<Cell> {
     ]
 }
 
+/// 应缴认定单明细 — an order's lines
+///
 /// A page of an order's lines (每人每险种每月一行), in the order's order,
 /// with each person's base, rates, amounts, interest and late fee; or, with
 /// `format=csv|xlsx`, every line as a file.
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "list_order_lines",
     params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), LinesQuery),
     security(("bearer" = [])),
@@ -328,9 +338,11 @@ pub async fn list_order_lines(
     export::file(format, &stem, LINE_HEADERS, &rows)
 }
 
+/// 应缴认定单作废 — revoke an unpaid order
+///
 /// Revokes an unpaid order (R-DECL-5): its lines are free for a new order.
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "revoke_order",
     params(("order_no" = String, Path, description = "Order number (征集通知单据号), 16 digits."), NoQuery),
     security(("bearer" = [])),
@@ -361,9 +373,11 @@ pub async fn revoke_order(
     Ok(web::Json(dto))
 }
 
+/// 欠费查询 — what the unit still owes
+///
 /// Amounts the unit still owes, by period (pending + billed lines).
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "list_arrears",
     params(NoQuery),
     security(("bearer" = [])),

@@ -61,10 +61,12 @@ fn cells(p: &qibao_app::paid_months::PaidMonthsDto) -> Vec<Cell> {
     ]
 }
 
+/// 实缴到账明细 — paid months per person
+///
 /// Each person's paid months at this unit, by insurance (实缴到账明细); with
 /// `format=csv|xlsx`, every matching row as a file.
 #[utoipa::path(
-    tag = "portal",
+    tag = "orders",
     operation_id = "list_paid_months",
     params(
         PaidMonthsQuery,

@@ -33,6 +33,8 @@ pub fn load_policy(conn: &mut PooledConn, code: &RegionCode) -> Result<RegionPol
     Ok(policy::region_policy(conn, code)?)
 }
 
+/// 统筹区查询 — the regions served
+///
 /// Lists the regions served.
 #[utoipa::path(
     tag = "policy",
@@ -47,6 +49,8 @@ pub async fn list_regions(
     Ok(web::Json(regions))
 }
 
+/// 统筹区政策参数 — every parameter of a region
+///
 /// Every effective-dated parameter of a region, with its sources.
 #[utoipa::path(
     tag = "policy",
@@ -76,6 +80,8 @@ pub struct PeriodQuery {
     pub period: Option<String>,
 }
 
+/// 当期政策参数 — parameters in force for a period
+///
 /// The parameters in force for a region and period (R-POL-3).
 #[utoipa::path(
     tag = "policy",
@@ -106,6 +112,8 @@ pub async fn get_region_parameters(
     Ok(web::Json(params))
 }
 
+/// 记账利率查询 — bookkeeping interest rates
+///
 /// The national bookkeeping rates of individual accounts (记账利率, R-LATE-2).
 #[utoipa::path(
     tag = "policy",
@@ -131,6 +139,8 @@ pub struct WorkingDaysQuery {
     pub days: u32,
 }
 
+/// 工作日计算 — N working days after a date
+///
 /// The date N working days after a date, by the State Council calendar
 /// (public holidays and adjusted working days), as used for order due dates
 /// (R-DECL-4). Years without a published calendar count Monday–Friday and are

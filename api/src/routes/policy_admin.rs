@@ -498,9 +498,11 @@ async fn apply(
 
 // ---------------------------------------------------------------- handlers
 
+/// 缴费基数上下限维护 — add base bounds
+///
 /// Adds the base bounds of a social-insurance year (R-POL-1).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "create_policy_base_bounds",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Region code, 6 digits (e.g. 420500).")),
@@ -528,10 +530,12 @@ pub async fn create_policy_base_bounds(
     apply(&state, who, region, version).await
 }
 
+/// 缴费费率维护 — add pension or unemployment rates
+///
 /// Adds a version of the pension or unemployment rates from a period on
 /// (R-POL-2); an open-ended version it starts inside is closed at the month before.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "create_policy_rate",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Region code, 6 digits (e.g. 420500).")),
@@ -559,9 +563,11 @@ pub async fn create_policy_rate(
     apply(&state, who, region, version).await
 }
 
+/// 工伤行业基准费率维护 — add an injury class rate
+///
 /// Adds a version of one risk class's work-injury base rate (R-POL-2).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "create_policy_injury_class_rate",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Region code, 6 digits (e.g. 420500).")),
@@ -589,9 +595,11 @@ pub async fn create_policy_injury_class_rate(
     apply(&state, who, region, version).await
 }
 
+/// 滞纳金规则维护 — add a late-fee rule
+///
 /// Adds a version of the late-fee rule (R-LATE-1, R-LATE-4).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "create_policy_late_fee_rule",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Region code, 6 digits (e.g. 420500).")),
@@ -619,10 +627,12 @@ pub async fn create_policy_late_fee_rule(
     apply(&state, who, region, version).await
 }
 
+/// 业务时限维护 — add windows
+///
 /// Adds a version of the windows (back-pay and refund months, order
 /// validity, wage-declaration window).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "create_policy_windows",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Region code, 6 digits (e.g. 420500).")),
@@ -650,9 +660,11 @@ pub async fn create_policy_windows(
     apply(&state, who, region, version).await
 }
 
+/// 缓缴政策维护 — add a deferral scheme
+///
 /// Adds a deferral scheme (R-BACK-5).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "create_policy_deferral",
     security(("bearer" = [])),
     params(("code" = String, Path, description = "Region code, 6 digits (e.g. 420500).")),
@@ -680,9 +692,11 @@ pub async fn create_policy_deferral(
     apply(&state, who, region, version).await
 }
 
+/// 记账利率维护 — add an interest rate
+///
 /// Adds the national bookkeeping interest rate of a year (R-LATE-2).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "create_policy_interest_rate",
     security(("bearer" = [])),
     request_body = InterestRateInput,
@@ -722,9 +736,11 @@ pub async fn create_policy_interest_rate(
     Ok(HttpResponse::Created().json(dto))
 }
 
+/// 政策参数变更记录 — the policy audit trail
+///
 /// The audit trail of policy changes, newest first.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-policy",
     operation_id = "list_policy_changes",
     security(("bearer" = [])),
     params(PageQuery),

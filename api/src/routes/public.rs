@@ -64,6 +64,8 @@ fn refuse(message: String, position: Option<usize>) -> ApiError {
         .with_errors(vec![FieldError::new("value", field_msg)])
 }
 
+/// 证件号码校验 — check an identifier
+///
 /// Checks a resident ID (GB 11643 checksum, real birth date not in the future,
 /// 15→18 conversion), a USCC (GB 32100 checksum), a phone number, a bank
 /// account or an e-mail address. A bad one is refused with the position of

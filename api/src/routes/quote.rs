@@ -28,11 +28,10 @@ pub const MAX_QUOTE_PERSONS: usize = 5000;
 /// total wages with the months actually paid.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct QuotePerson {
-    /// The client's own reference (payroll id, name…), echoed back.
+    /// The client's own reference (payroll id, name…), echoed back;
+    /// optional.
     #[schema(example = "emp-001")]
-    /// The request's `ref` of this person, echoed (null when none was given).
     #[serde(rename = "ref")]
-    #[schema(required = true)]
     pub reference: Option<String>,
     /// Declared monthly wage in yuan, as a string ("5234.56") or an integer.
     #[schema(value_type = Option<String>, example = "3450.00")]
@@ -291,6 +290,8 @@ fn parse_request(req: QuoteRequest) -> Result<ParsedQuote, ApiError> {
     }
 }
 
+/// 缴费试算 — compute contributions
+///
 /// Computes contributions for one or many persons: the declared wage is
 /// rounded to 10 yuan and clamped to the region's floor and ceiling for the
 /// period's social-insurance year; each line is base × rate rounded half-up

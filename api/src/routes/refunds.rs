@@ -51,12 +51,14 @@ pub struct CandidateQuery {
     pub person_no: Option<String>,
 }
 
+/// 可退费明细 — what a person could get back
+///
 /// The person's lines from the stop month on, each with its refundable
 /// amount (principal paid less what was refunded; interest and late fees
 /// never) or the reason it cannot be refunded online, the refund window and
 /// the unit's refund bank account: what a unit looks at before applying.
 #[utoipa::path(
-    tag = "portal",
+    tag = "refunds",
     operation_id = "list_refund_candidates",
     security(("bearer" = [])),
     params(CandidateQuery),
@@ -326,6 +328,8 @@ fn parse(body: &RefundApplicationInput) -> Result<Application, ApiError> {
     }
 }
 
+/// 多缴退费申请 — apply for a refund
+///
 /// Applies for the refund of a suspended employee's over-paid months
 /// (多缴退费, R-REF-1…4) with the termination notice or staff-reduction form;
 /// answers the refund document (退费单). Only months after the stop month,
@@ -338,7 +342,7 @@ fn parse(body: &RefundApplicationInput) -> Result<Application, ApiError> {
 /// `LINE_UNDER_REFUND` (the database keeps one live refund per line, also
 /// under concurrent requests).
 #[utoipa::path(
-    tag = "portal",
+    tag = "refunds",
     operation_id = "create_refund_application",
     security(("bearer" = [])),
     request_body = RefundApplicationInput,
@@ -416,10 +420,12 @@ pub struct RefundQuery {
     pub page_size: Option<i64>,
 }
 
+/// 单位退费查询 — the unit's refunds
+///
 /// The unit's refunds (单位退费查询), newest first: status, person, months,
 /// total and the review and payout times.
 #[utoipa::path(
-    tag = "portal",
+    tag = "refunds",
     operation_id = "list_refund_applications",
     security(("bearer" = [])),
     params(RefundQuery),
@@ -476,10 +482,12 @@ pub async fn list_refund_applications(
     Ok(web::Json(out))
 }
 
+/// 退费单详情 — one refund
+///
 /// One of the unit's refund documents (退费单), with the review outcome
 /// (and a rejection's reason) and the payout time.
 #[utoipa::path(
-    tag = "portal",
+    tag = "refunds",
     operation_id = "get_refund_application",
     security(("bearer" = [])),
     params(("refund_no" = String, Path, description = "Refund number (退费单号), e.g. `TF20230420000001`.")),
@@ -505,11 +513,13 @@ pub async fn get_refund_application(
     Ok(web::Json(doc))
 }
 
+/// 退费通知单打印 — a refund as PDF
+///
 /// One of the unit's refunds as printed (社会保险费退费通知单, A4 PDF): the
 /// lines refunded, the total in figures and capitals, the bank account it
 /// goes to, the reason and where the refund stands.
 #[utoipa::path(
-    tag = "portal",
+    tag = "refunds",
     operation_id = "get_refund_application_pdf",
     security(("bearer" = [])),
     params(("refund_no" = String, Path, description = "Refund number (退费单号), e.g. `TF20230420000001`.")),
@@ -567,9 +577,11 @@ pub struct StaffRefundQuery {
     pub page_size: Option<i64>,
 }
 
+/// 退费查询（全省） — every unit's refunds
+///
 /// Every unit's refunds, newest first (reviewers and finance).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-finance",
     operation_id = "list_refunds",
     security(("bearer" = [])),
     params(StaffRefundQuery),
@@ -604,10 +616,12 @@ pub async fn list_refunds(
     Ok(web::Json(out))
 }
 
+/// 退费单详情 — one refund
+///
 /// One refund document with who reviewed and who paid it out
 /// (reviewers and finance).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-finance",
     operation_id = "get_refund",
     security(("bearer" = [])),
     params(("refund_no" = String, Path, description = "Refund number (退费单号).")),
@@ -639,11 +653,13 @@ pub struct PayoutInput {
     pub payout_reference: Option<String>,
 }
 
+/// 退费支付登记 — record a refund payout
+///
 /// Records that finance paid an approved refund out to the unit's account
 /// (R-REF-5): the refund becomes `paid_out` with who and when, and the unit
 /// sees it. Finance only.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-finance",
     operation_id = "create_refund_payout",
     security(("bearer" = [])),
     params(("refund_no" = String, Path, description = "Refund number (退费单号).")),

@@ -38,9 +38,11 @@ fn require_any(p: &Principal, roles: &[StaffRole]) -> Result<(), ApiError> {
 
 // ---------------------------------------------------------------- detail
 
+/// 个人信息查询 — one person
+///
 /// A person with every relation, status and merge (any staff role).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-persons",
     operation_id = "get_person",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
     security(("bearer" = [])),
@@ -97,11 +99,13 @@ pub struct KeyChangeRequest {
     pub document_ref: Option<String>,
 }
 
+/// 个人关键信息变更 — change a person's key information
+///
 /// Changes a person's key information (name, ID) at the counter, with the
 /// reason and a supporting document; audited as a business item. An ID
 /// already registered under another number is refused (merge instead).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-persons",
     operation_id = "update_person",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
     request_body = KeyChangeRequest,
@@ -167,9 +171,11 @@ pub struct PersonStatusRequest {
     pub note: Option<String>,
 }
 
+/// 人员状态查询 — a person's statuses
+///
 /// The dated statuses of a person (any staff role).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-persons",
     operation_id = "list_person_statuses",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
     security(("bearer" = [])),
@@ -192,11 +198,13 @@ pub async fn list_person_statuses(
     Ok(web::Json(list))
 }
 
+/// 人员状态登记 — record a status
+///
 /// Records a retirement, prison or bilateral-exemption status. Pending lines
 /// of months that are no longer accountable are cancelled at once; billed or
 /// paid ones are listed for review. Each unit concerned gets a business item.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-persons",
     operation_id = "create_person_status",
     params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
     request_body = PersonStatusRequest,
@@ -297,10 +305,12 @@ pub struct DuplicateQuery {
     pub page_size: Option<String>,
 }
 
+/// 一人多号查询（全省） — duplicate persons
+///
 /// Every ID registered under more than one live person number in the
 /// province (一人多号), including 15- vs 18-digit and x vs X spellings.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-persons",
     operation_id = "list_duplicate_persons",
     params(DuplicateQuery),
     security(("bearer" = [])),
@@ -345,12 +355,14 @@ pub struct MergeRequest {
     pub reason: Option<String>,
 }
 
+/// 一人多号合并 — merge two person numbers
+///
 /// Merges two numbers of the same person (一人多号合并), audited: both
 /// must carry the same ID (any spelling); relations, lines and statuses of
 /// the merged number move to the kept one. Refused while both pay in the
 /// same insurance or both have a live line for the same month.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-persons",
     operation_id = "create_person_merge",
     request_body = MergeRequest,
     security(("bearer" = [])),

@@ -367,6 +367,8 @@ fn check_registration(body: &UnitRegistration, today: time::Date) -> Registratio
     }
 }
 
+/// 单位参保登记 — register a unit
+///
 /// Registers a unit at the counter (单位参保登记; acceptor or handler).
 ///
 /// Allocates the 9-digit unit number, registers the insurances with their
@@ -375,7 +377,7 @@ fn check_registration(body: &UnitRegistration, today: time::Date) -> Registratio
 /// one-time password once. One transaction; one business item
 /// (`unit_registration`).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "create_unit",
     security(("bearer" = [])),
     request_body = UnitRegistration,
@@ -429,9 +431,11 @@ pub async fn create_unit(
         .json(registered))
 }
 
+/// 单位查询 — search units
+///
 /// Searches units by USCC, name (a part) or unit number (any staff role).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "list_units",
     security(("bearer" = [])),
     params(UnitSearch),
@@ -482,10 +486,12 @@ pub async fn list_units(
     Ok(web::Json(out))
 }
 
+/// 单位综合信息查询（经办） — one unit
+///
 /// A unit's comprehensive information (any staff role), the same as the
 /// unit sees it in the online hall.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "get_unit_by_number",
     security(("bearer" = [])),
     params(("unit_no" = String, Path, description = "Unit number (单位编号, AAB001), 9 digits.")),
@@ -514,11 +520,13 @@ pub async fn get_unit_by_number(
     Ok(web::Json(info))
 }
 
+/// 统一社会信用代码例外登记 — register a USCC exception
+///
 /// Registers an audited exception for one USCC that fails the checksum but
 /// is genuine (R-ID-2; reviewer role). Exactly that code can then be
 /// registered; nothing else bypasses the check.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "create_uscc_exception",
     security(("bearer" = [])),
     request_body = UsccExceptionCreate,
@@ -562,9 +570,11 @@ pub async fn create_uscc_exception(
     Ok(HttpResponse::build(StatusCode::CREATED).json(dto))
 }
 
+/// 统一社会信用代码例外查询 — USCC exceptions
+///
 /// Lists the audited USCC exceptions, newest first (any staff role).
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-units",
     operation_id = "list_uscc_exceptions",
     security(("bearer" = [])),
     responses(

@@ -26,6 +26,8 @@ impl HealthStatus {
     }
 }
 
+/// 存活探针 — liveness
+///
 /// Liveness probe.
 ///
 /// The process is up and serving HTTP. Does not touch the database.
@@ -41,6 +43,8 @@ pub async fn healthz() -> web::Json<HealthStatus> {
     web::Json(HealthStatus::ok())
 }
 
+/// 就绪探针 — readiness
+///
 /// Readiness probe.
 ///
 /// The database answers. Load balancers should stop sending traffic while

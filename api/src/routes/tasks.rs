@@ -36,9 +36,11 @@ pub struct TaskQuery {
     pub page_size: Option<i64>,
 }
 
+/// 待审核业务 — the review queue
+///
 /// The review queue: tasks whose required role the caller has, oldest first.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-review",
     operation_id = "list_tasks",
     security(("bearer" = [])),
     params(TaskQuery),
@@ -82,9 +84,11 @@ pub async fn list_tasks(
     Ok(web::Json(list))
 }
 
+/// 审核任务详情 — one task
+///
 /// One task: payload, materials, events and the business item's before/after.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-review",
     operation_id = "get_task",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Task id.")),
@@ -108,10 +112,12 @@ pub async fn get_task(
     Ok(web::Json(d))
 }
 
+/// 认领 — claim a task
+///
 /// Claims an open task (认领): from now on only the caller may decide it.
 /// Of concurrent claims exactly one succeeds.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-review",
     operation_id = "create_task_claim",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Task id.")),
@@ -135,9 +141,11 @@ pub async fn claim_task(
     Ok(web::Json(d))
 }
 
+/// 退回待办 — release a task
+///
 /// Releases the caller's claimed task back to the queue.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-review",
     operation_id = "create_task_release",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Task id.")),
@@ -197,10 +205,12 @@ fn note_text(value: Option<&str>, field: &str, required: bool) -> Result<Option<
     }
 }
 
+/// 审核通过 — approve a task
+///
 /// Approves the caller's claimed task: its effect is applied and the
 /// business item becomes `approved`, in one transaction.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-review",
     operation_id = "create_task_approval",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Task id.")),
@@ -239,10 +249,12 @@ pub async fn approve_task(
     Ok(web::Json(d))
 }
 
+/// 审核不通过 — reject a task
+///
 /// Rejects the caller's claimed task with a reason the unit reads; the
 /// business item becomes `rejected`.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-review",
     operation_id = "create_task_rejection",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Task id.")),

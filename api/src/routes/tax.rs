@@ -65,6 +65,8 @@ fn log_message(
     }
 }
 
+/// 应缴认定单推送 — the orders to collect
+///
 /// The orders to collect: every issued, revoked and expired order in cursor
 /// order. Resume with `after` = the last `seq` processed: an entry is never
 /// skipped nor repeated.
@@ -116,6 +118,8 @@ fn answer_response(a: &Answer) -> HttpResponse {
     b.body(a.body.clone())
 }
 
+/// 税务开票/登账/冲正 — a tax bureau message
+///
 /// A message from the tax bureau: `invoiced` (税务开票), `paid` (税务登账:
 /// booked and allocated at once) or `reversed` (冲正). Idempotent by
 /// `serial`: a replay changes nothing and gets the first answer (with
@@ -216,6 +220,8 @@ async fn reconciliation_of(
     ))
 }
 
+/// 税务对账 — a day's reconciliation
+///
 /// The reconciliation of a day: the count and sum of what tax reported and
 /// of what was booked, with each difference listed.
 #[utoipa::path(
@@ -255,6 +261,8 @@ pub struct StatementRequest {
     pub lines: Vec<StatementLineDto>,
 }
 
+/// 税务对账单报送 — send a day's statement
+///
 /// Sends (or replaces) the tax bureau's statement of a day and answers the
 /// reconciliation against it.
 #[utoipa::path(
@@ -342,9 +350,11 @@ pub async fn update_tax_statement(
     Ok(web::Json(out?))
 }
 
+/// 对账查询 — a day's reconciliation
+///
 /// The reconciliation of a day, for finance staff.
 #[utoipa::path(
-    tag = "staff",
+    tag = "staff-finance",
     operation_id = "get_reconciliation",
     params(("date" = String, Path, description = "The day, YYYY-MM-DD.")),
     security(("bearer" = [])),

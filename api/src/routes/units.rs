@@ -91,10 +91,12 @@ pub fn parse_field<T, E: std::fmt::Display>(
     }
 }
 
+/// 单位综合信息查询 — the unit's information
+///
 /// The unit's comprehensive information (单位综合信息查询, R-UNIT-1): basic
 /// data, per-insurance registration, agents and bank accounts.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "get_unit",
     security(("bearer" = [])),
     responses(
@@ -127,11 +129,13 @@ pub struct HistoryQuery {
     pub page_size: Option<i64>,
 }
 
+/// 单位变更记录 — the unit's change history
+///
 /// The unit's change history (单位办件记录, R-UNIT-1, R-UNDO-1): every
 /// business item with who, when, the channel and the before/after values,
 /// newest first.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "list_unit_change_history",
     security(("bearer" = [])),
     params(HistoryQuery),
@@ -266,6 +270,8 @@ fn validate_general(body: &UnitGeneralChange) -> Result<GeneralFields, ApiError>
     })
 }
 
+/// 单位一般信息变更 — change general information
+///
 /// Changes the unit's general information online (单位一般信息变更,
 /// R-UNIT-2): address, postcode, phone and contact. Records one business
 /// item with the before/after values of the changed fields; a request that
@@ -273,7 +279,7 @@ fn validate_general(body: &UnitGeneralChange) -> Result<GeneralFields, ApiError>
 /// representative are key information and need a reviewed key-information
 /// change request (`POST /api/v1/portal/key-change-requests`).
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "update_unit",
     security(("bearer" = [])),
     request_body = UnitGeneralChange,
@@ -326,12 +332,14 @@ pub struct UnitInsuranceAddition {
     pub start_period: Option<String>,
 }
 
+/// 单位增加险种登记 — add an insurance to the unit
+///
 /// Adds an insurance for the unit (单位增加险种登记, R-UNIT-3), starting this
 /// month or next. An insurance the unit stopped earlier is registered again
 /// from a month after its last insured month. Adding work injury (410)
 /// extends the unit's floating factor back to the start month when needed.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "create_unit_insurance",
     security(("bearer" = [])),
     request_body = UnitInsuranceAddition,
@@ -391,12 +399,14 @@ pub struct StopQuery {
     pub stop_period: Option<String>,
 }
 
+/// 单位减少险种登记 — remove an insurance from the unit
+///
 /// Removes an insurance from the unit (单位减少险种登记, R-UNIT-3): the
 /// insurance is stopped after `stop_period`, its last insured month.
 /// Refused while persons of the unit are still insured in it (suspend them
 /// first) and for the unit's last insurance.
 #[utoipa::path(
-    tag = "portal",
+    tag = "unit",
     operation_id = "delete_unit_insurance",
     security(("bearer" = [])),
     params(

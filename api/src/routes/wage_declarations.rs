@@ -28,10 +28,12 @@ fn parse_si_year(s: &str) -> Result<SiYear, ApiError> {
     }
 }
 
+/// 缴费工资申报 — declare a year's wage bases
+///
 /// Declares (or corrects, inside the window) the unit's wage bases for a
 /// social-insurance year (缴费工资申报, R-WAGE-1…4).
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "update_wage_declaration",
     params(("si_year" = i32, Path, description = "Social-insurance year (社保年度), e.g. 2022 = 2022-07 to 2023-06.")),
     request_body = WageDeclarationRequest,
@@ -76,9 +78,11 @@ pub async fn update_wage_declaration(
     Ok(HttpResponse::Ok().json(dto))
 }
 
+/// 缴费工资申报查询 — a year's wage declaration
+///
 /// The unit's current wage-base declaration for a year, with its history.
 #[utoipa::path(
-    tag = "portal",
+    tag = "declarations",
     operation_id = "get_wage_declaration",
     params(("si_year" = i32, Path, description = "Social-insurance year (社保年度).")),
     security(("bearer" = [])),

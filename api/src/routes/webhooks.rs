@@ -23,7 +23,7 @@ use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
 
-/// 事件推送地址登记 — register an address for the unit's events.
+/// 事件推送地址登记 — register a webhook address
 ///
 /// From now on each event of the unit (of `event_types`, or every type) is
 /// POSTed to `url` as JSON (`WebhookEvent`), with the headers
@@ -73,7 +73,9 @@ pub async fn create_webhook(
         .json(created))
 }
 
-/// 事件推送地址查询 — the unit's registered addresses (never a secret).
+/// 事件推送地址查询 — the unit's webhook addresses
+///
+/// The unit's registered addresses (never a secret).
 #[utoipa::path(
     tag = "webhooks",
     operation_id = "list_webhooks",
@@ -94,7 +96,9 @@ pub async fn list_webhooks(
     Ok(web::Json(out))
 }
 
-/// 事件推送地址详情 — one address (a removed one too).
+/// 事件推送地址详情 — one webhook address
+///
+/// One address (a removed one too).
 #[utoipa::path(
     tag = "webhooks",
     operation_id = "get_webhook",
@@ -120,7 +124,9 @@ pub async fn get_webhook(
     Ok(web::Json(out))
 }
 
-/// 事件推送地址删除 — remove an address: nothing more is sent to it and
+/// 事件推送地址删除 — remove a webhook address
+///
+/// Remove an address: nothing more is sent to it and
 /// its pending deliveries are cancelled; its delivery log stays readable.
 #[utoipa::path(
     tag = "webhooks",
@@ -164,7 +170,9 @@ pub struct DeliveriesQuery {
     pub page_size: Option<i64>,
 }
 
-/// 事件推送记录查询 — an address's deliveries, newest first, each with
+/// 事件推送记录查询 — an address's deliveries
+///
+/// An address's deliveries, newest first, each with
 /// every attempt (time, HTTP status or error, duration).
 #[utoipa::path(
     tag = "webhooks",
@@ -204,7 +212,9 @@ pub async fn list_webhook_deliveries(
     Ok(web::Json(out))
 }
 
-/// 事件重新推送 — send a delivery again now (a dead one, or one delivered
+/// 事件重新推送 — redeliver
+///
+/// Send a delivery again now (a dead one, or one delivered
 /// that the receiver lost), with a new 24-hour retry window.
 #[utoipa::path(
     tag = "webhooks",
