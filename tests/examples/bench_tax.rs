@@ -281,5 +281,17 @@ fn webhooks(app: &App, sink: &Sink) {
         rows.iter().filter(|r| r.attempts > 1).count(),
         received.len()
     );
+    // The events come in bursts (the orders are issued four at a time):
+    // how fast the senders drain them, first event to last delivery.
+    if let (Some(first), Some(last)) = (
+        rows.iter().map(|r| r.event_at).min(),
+        rows.iter().map(|r| r.delivered_at).max(),
+    ) {
+        let secs = (last - first).as_seconds_f64();
+        println!(
+            "webhooks: first event to last delivery {secs:.1} s, {:.0} deliveries/s",
+            rows.len() as f64 / secs.max(0.001)
+        );
+    }
     report("event → webhook delivered", &mut lat);
 }

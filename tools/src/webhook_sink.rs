@@ -105,7 +105,6 @@ impl Sink {
         print: bool,
     ) -> io::Result<Sink> {
         let listener = TcpListener::bind(bind)?;
-        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let log = Arc::new(Mutex::new(Log::default()));
         let stop = Arc::new(AtomicBool::new(false));
@@ -113,8 +112,14 @@ impl Sink {
         let thread = std::thread::Builder::new()
             .name(format!("webhook-sink-{}", addr.port()))
             .spawn(move || {
-                while !stop2.load(Ordering::SeqCst) {
-                    match listener.accept() {
+                // Blocking accept: dropping the sink sets `stop` and
+                // connects once to wake it.
+                loop {
+                    let accepted = listener.accept();
+                    if stop2.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    match accepted {
                         Ok((stream, _)) => {
                             let (log, secret, behaviour) =
                                 (log2.clone(), secret2.clone(), behaviour.clone());
@@ -126,9 +131,6 @@ impl Sink {
                                         log::debug!("webhook-sink: {e}");
                                     }
                                 });
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            std::thread::sleep(Duration::from_millis(10));
                         }
                         Err(e) => log::warn!("webhook-sink: accept failed: {e}"),
                     }
@@ -192,7 +194,15 @@ impl Sink {
 impl Drop for Sink {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
+        // Wake the blocking accept (a wildcard bind is reached on loopback).
+        let mut wake = self.addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let woken = TcpStream::connect_timeout(&wake, Duration::from_secs(1)).is_ok();
+        if let Some(t) = self.thread.take()
+            && woken
+        {
             let _ = t.join();
         }
     }
