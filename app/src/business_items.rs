@@ -31,8 +31,8 @@ pub struct BusinessItemDto {
     /// done, revoked, pending_review…
     #[cfg_attr(feature = "openapi", schema(example = "done"))]
     pub status: String,
-    /// When it was done (UTC, RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
+    /// When it was done (RFC 3339, China time).
+    #[serde(with = "crate::clock::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Who did it (经办人): the name.
     #[cfg_attr(feature = "openapi", schema(example = "李经办"))]

@@ -102,6 +102,57 @@ pub fn china_timestamp(utc: PrimitiveDateTime) -> String {
     )
 }
 
+/// Serde for `OffsetDateTime` fields in the API's one timestamp form:
+/// written as [`china_timestamp`] (China time, whole seconds), read as any
+/// RFC 3339 timestamp. `#[serde(with = "crate::clock::rfc3339")]`.
+pub mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    /// The timestamp in China time, whole seconds.
+    pub fn format(t: &OffsetDateTime) -> String {
+        let utc = t.to_offset(time::UtcOffset::UTC);
+        super::china_timestamp(time::PrimitiveDateTime::new(utc.date(), utc.time()))
+    }
+
+    pub fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
+        let text = String::deserialize(d)?;
+        OffsetDateTime::parse(&text, &Rfc3339).map_err(serde::de::Error::custom)
+    }
+
+    /// The same for `Option<OffsetDateTime>` (`null` when none).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::OffsetDateTime;
+        use time::format_description::well_known::Rfc3339;
+
+        pub fn serialize<S: Serializer>(
+            t: &Option<OffsetDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&super::format(t)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<OffsetDateTime>, D::Error> {
+            Option::<String>::deserialize(d)?
+                .map(|text| {
+                    OffsetDateTime::parse(&text, &Rfc3339).map_err(serde::de::Error::custom)
+                })
+                .transpose()
+        }
+    }
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Self::system()

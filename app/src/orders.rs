@@ -275,7 +275,7 @@ pub struct ProgressStepDto {
     pub name: String,
     pub done: bool,
     /// When (China time); for 税务登账 the bank's time.
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::clock::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub at: Option<OffsetDateTime>,
 }

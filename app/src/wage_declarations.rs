@@ -209,11 +209,11 @@ pub struct WageVersionDto {
     pub version: i32,
     /// Who confirmed the commitment statement.
     pub committed_by: String,
-    /// UTC, RFC 3339.
-    #[serde(with = "time::serde::rfc3339")]
+    /// RFC 3339, China time.
+    #[serde(with = "crate::clock::rfc3339")]
     pub committed_at: OffsetDateTime,
     /// When a correction replaced it (None: current; UTC, RFC 3339).
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::clock::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub superseded_at: Option<OffsetDateTime>,
 }
@@ -230,8 +230,8 @@ pub struct WageDeclarationDto {
     pub late: bool,
     pub commitment_confirmed: bool,
     pub committed_by: String,
-    /// When the commitment was confirmed (UTC, RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
+    /// When the commitment was confirmed (RFC 3339, China time).
+    #[serde(with = "crate::clock::rfc3339")]
     pub committed_at: OffsetDateTime,
     /// The year's floor and ceiling (缴费基数下限/上限).
     pub floor: Money,

@@ -325,6 +325,9 @@ impl App {
             panic!("the answer does not match the spec: {violation}");
         }
         check_documented(method, &path, resp.status, &resp.content_type, &resp.body);
+        if let Err(e) = one_timestamp_form(&resp.body, "") {
+            panic!("{method} {path}: {e}");
+        }
         resp
     }
 
@@ -431,6 +434,46 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     String::from_utf8(out.stdout).expect("pdftotext prints UTF-8")
 }
 
+/// The API's one timestamp form (ENGINEERING: "timestamps one RFC 3339
+/// format everywhere"): China time in whole seconds,
+/// `2023-04-20T10:30:00+08:00`. Every string of an answer that starts like
+/// a timestamp (`YYYY-MM-DDT`) must be one.
+pub fn one_timestamp_form(v: &Value, at: &str) -> Result<(), String> {
+    match v {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            let starts_like = b.len() > 11
+                && b[..4].iter().all(u8::is_ascii_digit)
+                && b[4] == b'-'
+                && b[7] == b'-'
+                && b[10] == b'T';
+            let exact = b.len() == 25
+                && s.ends_with("+08:00")
+                && time::PrimitiveDateTime::parse(
+                    &s[..19],
+                    time::macros::format_description!(
+                        "[year]-[month]-[day]T[hour]:[minute]:[second]"
+                    ),
+                )
+                .is_ok();
+            if starts_like && !exact {
+                return Err(format!(
+                    "{at}: {s:?} is not a timestamp of the form 2023-04-20T10:30:00+08:00"
+                ));
+            }
+            Ok(())
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, x)| one_timestamp_form(x, &format!("{at}/{i}"))),
+        Value::Object(m) => m
+            .iter()
+            .try_for_each(|(k, x)| one_timestamp_form(x, &format!("{at}/{k}"))),
+        _ => Ok(()),
+    }
+}
+
 /// The streaming replica's server for the read-replica tests
 /// (`QIBAO_TEST_REPLICA_URL`, e.g. `postgres://root@127.0.0.1:5433`, set up
 /// by `scripts/pg-replica.sh`), if any and if the suite runs on PostgreSQL
@@ -468,6 +511,21 @@ mod tests {
     use super::*;
 
     const PROBLEM: &str = "application/problem+json";
+
+    #[test]
+    fn timestamps_have_one_form() {
+        let ok = json!({"a": "2023-04-20T10:30:00+08:00", "b": ["2023-04-20", "202304", "x"], "c": null});
+        assert_eq!(one_timestamp_form(&ok, ""), Ok(()));
+        for bad in [
+            "2023-04-20T02:30:00Z",
+            "2023-04-20T10:30:00.123+08:00",
+            "2023-04-20T10:30:00+00:00",
+            "2023-04-20T25:30:00+08:00",
+        ] {
+            let e = one_timestamp_form(&json!({"items": [{"at": bad}]}), "").unwrap_err();
+            assert!(e.starts_with("/items/0/at: "), "{e}");
+        }
+    }
 
     #[test]
     fn a_documented_or_any_operation_code_passes() {

@@ -128,7 +128,7 @@ fn a_new_rate_closes_the_open_range_and_quotes_use_each_periods_rate() {
     assert_eq!(c["parameter"], "rate");
     assert_eq!(c["region"], "420500");
     assert_eq!(c["channel"], "counter");
-    assert!(c["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(c["created_at"].as_str().unwrap().ends_with("+08:00"));
     assert_eq!(c["before"]["closed"]["range"]["to"], Value::Null);
     assert_eq!(c["after"]["closed"]["range"]["to"], "202512");
     assert_eq!(c["after"]["added"]["range"]["from"], "202601");

@@ -196,7 +196,7 @@ fn key_information_change_end_to_end() {
     assert_eq!(up.body["file_name"], "营业执照.pdf");
     assert_eq!(up.body["size_bytes"], PDF.len());
     assert_eq!(up.body["sha256"], PDF_SHA256);
-    assert!(up.body["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(up.body["created_at"].as_str().unwrap().ends_with("+08:00"));
     let material = up.body["id"].as_i64().unwrap();
     let listed = app.get_as(MATERIALS, &unit);
     assert_eq!(listed.body["total"], 1);
@@ -332,7 +332,7 @@ fn key_information_change_end_to_end() {
     assert_eq!(g.status, 200, "{}", g.text);
     assert_eq!(g.body["status"], "approved");
     assert_eq!(g.body["review_status"], "approved");
-    assert!(g.body["decided_at"].as_str().unwrap().ends_with('Z'));
+    assert!(g.body["decided_at"].as_str().unwrap().ends_with("+08:00"));
     assert!(g.body["rejection_reason"].is_null());
     let timeline = g.body["timeline"].as_array().unwrap();
     let steps: Vec<&str> = timeline

@@ -811,7 +811,7 @@ fn change_history_lists_items_newest_first_with_actor_and_values() {
         change["after"],
         json!({ "address": "湖北省宜昌市伍家岗区沿江大道1号" })
     );
-    assert!(change["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(change["created_at"].as_str().unwrap().ends_with("+08:00"));
     let registration = &items[2];
     assert_eq!(registration["actor_role"], "staff");
     assert_eq!(registration["channel"], "counter");

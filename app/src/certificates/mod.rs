@@ -215,7 +215,7 @@ pub struct SignedCertificate {
     #[cfg_attr(feature = "openapi", schema(example = "20230815103012KRHSFG"))]
     pub code: String,
     pub kind: CertificateKind,
-    /// ISO 8601, UTC.
+    /// RFC 3339, China time.
     pub issued_at: String,
     pub verifiable_until: String,
     /// The content as frozen at issue. Its canonical JSON (RFC 8785) is the
@@ -664,8 +664,8 @@ fn signed(row: &Certificate) -> Result<SignedCertificate, AppError> {
     Ok(SignedCertificate {
         code: row.code.clone(),
         kind: row.kind,
-        issued_at: crate::review::iso(row.issued_at),
-        verifiable_until: crate::review::iso(row.verifiable_until),
+        issued_at: crate::clock::china_timestamp(row.issued_at),
+        verifiable_until: crate::clock::china_timestamp(row.verifiable_until),
         content,
         algorithm: signing::ALGORITHM.to_owned(),
         key_id: row.key_id.clone(),

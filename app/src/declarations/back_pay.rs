@@ -23,13 +23,12 @@ use serde::{Deserialize, Serialize};
 use time::{Date, PrimitiveDateTime};
 
 use crate::actor::Actor;
+use crate::clock::china_timestamp;
 use crate::context::UnitContext;
 use crate::employees::{LineDto, LineTotals, same_person_ids, unit_person};
 use crate::error::{AppError, ErrorCode};
 use crate::review::labour_contract::{self as bp, Payload, review_kind};
-use crate::review::{
-    self, MaterialDto, PageInfo, Submission, TimelineEntry, iso, json_of, kind_info,
-};
+use crate::review::{self, MaterialDto, PageInfo, Submission, TimelineEntry, json_of, kind_info};
 use crate::tx::{read_transaction, transaction};
 
 /// A back-pay application as the API parsed it.
@@ -111,7 +110,7 @@ pub struct BackPayApplicationDto {
     /// Months the approval left out (e.g. assessed meanwhile).
     pub skipped: Vec<SkippedMonth>,
     pub submitted_by: String,
-    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T02:15:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T10:15:00+08:00"))]
     pub submitted_at: String,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_at: Option<String>,
@@ -189,8 +188,8 @@ fn dto(conn: &mut DbConn, task: ReviewTask) -> Result<BackPayApplicationDto, App
         lines_created: lines,
         skipped,
         submitted_by: item.actor,
-        submitted_at: iso(item.created_at),
-        decided_at: task.decided_at.map(iso),
+        submitted_at: china_timestamp(item.created_at),
+        decided_at: task.decided_at.map(china_timestamp),
         timeline,
     })
 }

@@ -79,8 +79,8 @@ pub struct DeferralConfirmationDto {
     /// portal, counter or api.
     #[cfg_attr(feature = "openapi", schema(example = "portal"))]
     pub channel: String,
-    /// When (UTC, RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
+    /// When (RFC 3339, China time).
+    #[serde(with = "crate::clock::rfc3339")]
     pub confirmed_at: OffsetDateTime,
     /// The business item (办件) that recorded it.
     #[cfg_attr(feature = "openapi", schema(example = 57))]

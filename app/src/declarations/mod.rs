@@ -102,8 +102,8 @@ pub struct DeclarationDto {
     /// regular (单位整体核定) or back_pay (单位补缴).
     pub kind: String,
     pub declared_by: String,
-    /// UTC, RFC 3339.
-    #[serde(with = "time::serde::rfc3339")]
+    /// RFC 3339, China time.
+    #[serde(with = "crate::clock::rfc3339")]
     pub declared_at: OffsetDateTime,
     pub persons: usize,
     pub lines: Vec<DeclaredLineDto>,
@@ -420,8 +420,8 @@ pub struct DeclarationSummaryDto {
     /// regular (单位整体核定) or back_pay (单位补缴).
     pub kind: String,
     pub declared_by: String,
-    /// UTC, RFC 3339.
-    #[serde(with = "time::serde::rfc3339")]
+    /// RFC 3339, China time.
+    #[serde(with = "crate::clock::rfc3339")]
     pub declared_at: OffsetDateTime,
     /// Persons with a live line of the month.
     pub persons: i64,

@@ -28,9 +28,9 @@ use time::PrimitiveDateTime;
 
 use super::{load_policy, region_not_found};
 use crate::actor::AsActor;
+use crate::clock::china_timestamp;
 use crate::error::{AppError, ErrorCode};
 use crate::items::{self, ItemRecord};
-use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
 
 /// The business item kind of the audit trail.
@@ -54,7 +54,7 @@ pub struct PolicyChangeDto {
     #[cfg_attr(feature = "openapi", schema(example = "staff:pol1:政策管理员"))]
     pub actor: String,
     pub channel: String,
-    /// When (RFC 3339, UTC).
+    /// When (RFC 3339, China time).
     pub created_at: String,
     /// The version closed by this change, as it was (`closed`); null when none.
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
@@ -259,7 +259,7 @@ fn change_dto(item: BusinessItem) -> PolicyChangeDto {
         region: field("region"),
         actor: item.actor,
         channel: item.channel,
-        created_at: iso(item.created_at),
+        created_at: china_timestamp(item.created_at),
         before: json_of(item.before_json.as_deref()),
         after,
     }

@@ -285,9 +285,9 @@ pub struct RefundDocument {
     pub bank_account: RefundBankAccountDto,
     /// The supporting documents.
     pub materials: Vec<MaterialDto>,
-    /// Who applied (`role:account:name`) and when (RFC 3339, UTC).
+    /// Who applied (`role:account:name`) and when (RFC 3339, China time).
     pub applied_by: String,
-    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T02:15:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T10:15:00+08:00"))]
     pub applied_at: String,
     /// The review task: `open`, `claimed`, `approved` or `rejected`.
     #[cfg_attr(feature = "openapi", schema(example = "open"))]

@@ -15,8 +15,9 @@ use super::{
     ITEM_PAID_OUT, RefundBankAccountDto, RefundDocument, RefundLineDto, RefundPage,
     RefundPersonDto, RefundSummary, RefundTotals, document_label, load_app, status_label,
 };
+use crate::clock::china_timestamp;
 use crate::error::{AppError, corrupt};
-use crate::review::{MaterialDto, TimelineEntry, event_label, iso};
+use crate::review::{MaterialDto, TimelineEntry, event_label};
 
 /// The refund document (退费单, R-REF-5) of an application: its lines
 /// with the principal each line paid, totals in figures and capitals, the
@@ -75,7 +76,7 @@ pub(crate) fn document(
                 label: event_label(&e.event).to_owned(),
                 note: if e.event == "rejected" { e.note } else { None },
                 event: e.event,
-                at: iso(e.at),
+                at: china_timestamp(e.at),
             });
         }
     }
@@ -83,7 +84,7 @@ pub(crate) fn document(
         timeline.push(TimelineEntry {
             event: ITEM_PAID_OUT.to_owned(),
             label: "已退费到单位账户".to_owned(),
-            at: iso(at),
+            at: china_timestamp(at),
             note: None,
         });
     }
@@ -113,16 +114,16 @@ pub(crate) fn document(
         },
         materials,
         applied_by: app.applied_by.clone(),
-        applied_at: iso(app.applied_at),
+        applied_at: china_timestamp(app.applied_at),
         review_status: task.map_or_else(|| "open".to_owned(), |t| t.status),
-        reviewed_at: app.reviewed_at.map(iso),
+        reviewed_at: app.reviewed_at.map(china_timestamp),
         rejection_reason: if rejected {
             app.review_note.clone()
         } else {
             None
         },
         approval_note: if rejected { None } else { approval_note },
-        paid_out_at: app.paid_out_at.map(iso),
+        paid_out_at: app.paid_out_at.map(china_timestamp),
         payout_reference: app.payout_reference.clone(),
         timeline,
         reviewed_by: if staff_view {
@@ -177,12 +178,12 @@ fn summaries(
             person_name,
             periods: periods.remove(&a.id).unwrap_or_default(),
             total: Money::from_fen(a.total_fen),
-            applied_at: iso(a.applied_at),
-            reviewed_at: a.reviewed_at.map(iso),
+            applied_at: china_timestamp(a.applied_at),
+            reviewed_at: a.reviewed_at.map(china_timestamp),
             rejection_reason: (a.status == refunds_db::REJECTED)
                 .then(|| a.review_note.clone())
                 .flatten(),
-            paid_out_at: a.paid_out_at.map(iso),
+            paid_out_at: a.paid_out_at.map(china_timestamp),
         });
     }
     Ok(out)

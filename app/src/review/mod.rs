@@ -221,8 +221,8 @@ pub struct MaterialDto {
     /// Who uploaded it (`role:account:name`).
     #[cfg_attr(feature = "openapi", schema(example = "agent:420500198001011234:张三"))]
     pub uploaded_by: String,
-    /// When it was uploaded (RFC 3339, UTC).
-    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T02:15:00Z"))]
+    /// When it was uploaded (RFC 3339, China time).
+    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T10:15:00+08:00"))]
     pub created_at: String,
 }
 
@@ -236,7 +236,7 @@ impl From<MaterialMeta> for MaterialDto {
             sha256: m.sha256,
             description: m.description,
             uploaded_by: m.uploaded_by,
-            created_at: iso(m.created_at),
+            created_at: crate::clock::china_timestamp(m.created_at),
         }
     }
 }
@@ -250,8 +250,8 @@ pub struct TimelineEntry {
     pub event: String,
     #[cfg_attr(feature = "openapi", schema(example = "审核人员已受理"))]
     pub label: String,
-    /// When (RFC 3339, UTC).
-    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T03:00:00Z"))]
+    /// When (RFC 3339, China time).
+    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T11:00:00+08:00"))]
     pub at: String,
     /// The reason of a rejection.
     #[cfg_attr(feature = "openapi", schema(required = true))]
@@ -267,7 +267,7 @@ pub fn timeline(conn: &mut DbConn, task_id: ReviewTaskId) -> Result<Vec<Timeline
             label: event_label(&e.event).to_owned(),
             note: if e.event == "rejected" { e.note } else { None },
             event: e.event,
-            at: iso(e.at),
+            at: crate::clock::china_timestamp(e.at),
         })
         .collect())
 }
@@ -282,13 +282,6 @@ pub fn event_label(event: &str) -> &'static str {
         "rejected" => "审核不通过",
         _ => "其他",
     }
-}
-
-/// A timestamp (stored as UTC) as RFC 3339, e.g. `2023-04-20T02:15:00Z`.
-pub fn iso(t: PrimitiveDateTime) -> String {
-    t.assume_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
 }
 
 /// Parses stored JSON text (written by this program) into a value.

@@ -13,7 +13,8 @@ use serde_json::Value;
 use time::PrimitiveDateTime;
 
 use super::dispatch::{self, Reviewer};
-use super::{MaterialDto, PageInfo, event_label, iso, json_of, kind_label};
+use super::{MaterialDto, PageInfo, event_label, json_of, kind_label};
+use crate::clock::china_timestamp;
 use crate::error::{AppError, FieldError};
 use crate::tx::{read_transaction, transaction_with_retry};
 
@@ -43,8 +44,8 @@ pub struct TaskSummary {
     /// Unit name (单位名称, AAB004).
     #[cfg_attr(feature = "openapi", schema(example = "宜昌市三峡示范科技有限公司"))]
     pub unit_name: String,
-    /// When it was submitted (RFC 3339, UTC).
-    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T02:15:00Z"))]
+    /// When it was submitted (RFC 3339, China time).
+    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T10:15:00+08:00"))]
     pub created_at: String,
     /// Seconds since it was submitted (until its decision, when decided).
     #[cfg_attr(feature = "openapi", schema(example = 5400))]
@@ -75,7 +76,7 @@ pub struct TaskEventDto {
     /// Who did it (`role:account:name`).
     #[cfg_attr(feature = "openapi", schema(example = "staff:rev1:审核员"))]
     pub actor: String,
-    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T03:00:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T11:00:00+08:00"))]
     pub at: String,
     /// Approval note or rejection reason.
     #[cfg_attr(feature = "openapi", schema(required = true))]
@@ -193,12 +194,12 @@ fn summaries(
                 business_item_id: t.business_item_id.0,
                 unit_no,
                 unit_name,
-                created_at: iso(t.created_at),
+                created_at: china_timestamp(t.created_at),
                 age_seconds: (until - t.created_at).whole_seconds().max(0),
                 claimed_by: t.claimed_by,
-                claimed_at: t.claimed_at.map(iso),
+                claimed_at: t.claimed_at.map(china_timestamp),
                 decided_by: t.decided_by,
-                decided_at: t.decided_at.map(iso),
+                decided_at: t.decided_at.map(china_timestamp),
                 reason: t.reason,
             }
         })
@@ -221,7 +222,7 @@ fn detail(
             label: event_label(&e.event).to_owned(),
             event: e.event,
             actor: e.actor,
-            at: iso(e.at),
+            at: china_timestamp(e.at),
             note: e.note,
         })
         .collect();
@@ -240,8 +241,8 @@ fn detail(
             channel: item.channel,
             before: json_of(item.before_json.as_deref()),
             after: json_of(item.after_json.as_deref()),
-            created_at: iso(item.created_at),
-            updated_at: iso(item.updated_at),
+            created_at: china_timestamp(item.created_at),
+            updated_at: china_timestamp(item.updated_at),
         },
         materials,
         events,

@@ -97,7 +97,7 @@ pub struct PersonStatusDto {
     pub to_period: Option<Period>,
     pub note: String,
     pub created_by: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::clock::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

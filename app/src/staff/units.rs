@@ -16,9 +16,9 @@ use serde_json::json;
 use time::{Date, PrimitiveDateTime};
 
 use crate::actor::AsActor;
+use crate::clock::china_timestamp;
 use crate::error::{AppError, ErrorCode, ErrorKind, FieldError};
 use crate::items::{self, DONE, ItemRecord};
-use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
 use crate::units::info::{RegionRef, UnitInfo, unit_info};
 use crate::units::unit_not_found;
@@ -63,7 +63,7 @@ pub struct UnitSummary {
     pub legal_rep_name: String,
     /// `active`, `suspended` or `closed`.
     pub status: String,
-    /// ISO 8601, UTC.
+    /// RFC 3339, China time.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub registered_at: String,
 }
@@ -408,7 +408,7 @@ pub fn search(
                 name: regions.get(&u.region_code).cloned().unwrap_or_default(),
                 code: u.region_code,
             },
-            registered_at: iso(u.created_at),
+            registered_at: china_timestamp(u.created_at),
             unit_no: u.unit_no,
             name: u.name,
             uscc: u.uscc,

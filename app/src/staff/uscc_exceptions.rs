@@ -11,9 +11,9 @@ use serde_json::json;
 use time::PrimitiveDateTime;
 
 use crate::actor::AsActor;
+use crate::clock::china_timestamp;
 use crate::error::{AppError, ErrorCode};
 use crate::items::{self, DONE, ItemRecord};
-use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
 
 /// An audited USCC exception.
@@ -25,7 +25,7 @@ pub struct UsccExceptionDto {
     pub reason: String,
     /// The reviewer who registered it (`role:username:name`).
     pub created_by: String,
-    /// ISO 8601, UTC.
+    /// RFC 3339, China time.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: String,
 }
@@ -37,7 +37,7 @@ impl UsccExceptionDto {
             uscc: e.uscc.clone(),
             reason: e.reason.clone(),
             created_by: e.created_by.clone(),
-            created_at: iso(e.created_at),
+            created_at: china_timestamp(e.created_at),
         }
     }
 }

@@ -66,7 +66,7 @@ pub struct TaxEventRequest {
     pub invoice_no: Option<String>,
     /// When the bank took the money (RFC 3339), for `paid`; its China date
     /// is the reconciliation day.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::clock::rfc3339::option")]
     pub bank_time: Option<OffsetDateTime>,
     /// The serial of the payment reversed, for `reversed`.
     #[serde(default)]
@@ -88,7 +88,7 @@ pub struct TaxEventReceipt {
     /// Lines allocated (paid) or released (reversed).
     pub lines: i64,
     pub amount: Money,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::clock::rfc3339")]
     pub received_at: OffsetDateTime,
 }
 

@@ -26,7 +26,7 @@ pub struct FeedEntryDto {
     pub seq: i64,
     /// `issued` (collect it), `revoked` or `expired` (stop collecting it).
     pub event: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::clock::rfc3339")]
     pub recorded_at: OffsetDateTime,
     /// The unit's unified social credit code (the taxpayer id).
     pub uscc: String,

@@ -15,9 +15,9 @@ use time::PrimitiveDateTime;
 
 use super::get_unit;
 use crate::actor::Actor;
+use crate::clock::china_timestamp;
 use crate::error::{AppError, ErrorCode};
 use crate::items::{self, DONE, ItemRecord};
-use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
 
 /// An authorised agent; the ID number is masked.
@@ -37,7 +37,7 @@ pub struct AgentDto {
     /// `active` or `removed`.
     #[cfg_attr(feature = "openapi", schema(example = "active"))]
     pub status: String,
-    /// ISO 8601, UTC.
+    /// RFC 3339, China time.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
@@ -53,8 +53,8 @@ impl AgentDto {
             department: a.department.clone(),
             phone: a.phone.clone(),
             status: a.status.clone(),
-            created_at: iso(a.created_at),
-            updated_at: iso(a.updated_at),
+            created_at: china_timestamp(a.created_at),
+            updated_at: china_timestamp(a.updated_at),
         }
     }
 }

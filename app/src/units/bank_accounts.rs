@@ -16,9 +16,9 @@ use time::PrimitiveDateTime;
 
 use super::get_unit;
 use crate::actor::Actor;
+use crate::clock::china_timestamp;
 use crate::error::{AppError, ErrorCode};
 use crate::items::{self, DONE, ItemRecord};
-use crate::review::iso;
 use crate::tx::{read_transaction, transaction};
 
 /// The one purpose of a unit's bank account (`refund`).
@@ -46,7 +46,7 @@ pub struct BankAccountDto {
     /// `active` or `removed`.
     #[cfg_attr(feature = "openapi", schema(example = "active"))]
     pub status: String,
-    /// ISO 8601, UTC.
+    /// RFC 3339, China time.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
@@ -68,8 +68,8 @@ impl BankAccountDto {
             account_name: a.account_name.clone(),
             account_number: a.account_number.clone(),
             status: a.status.clone(),
-            created_at: iso(a.created_at),
-            updated_at: iso(a.updated_at),
+            created_at: china_timestamp(a.created_at),
+            updated_at: china_timestamp(a.updated_at),
         }
     }
 }

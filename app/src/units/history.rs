@@ -8,8 +8,8 @@ use qibao_db::{DbConn, units as unit_db};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::clock::china_timestamp;
 use crate::error::AppError;
-use crate::review::iso;
 use crate::tx::read_transaction;
 
 /// One entry of the unit's change history (办件记录).
@@ -43,7 +43,7 @@ pub struct ChangeHistoryItem {
     /// The values after the change.
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub after: Option<Value>,
-    /// When (ISO 8601, UTC).
+    /// When (RFC 3339, China time).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: String,
 }
@@ -76,7 +76,7 @@ fn history_item(item: BusinessItem) -> ChangeHistoryItem {
         channel: item.channel,
         before: parse(item.before_json),
         after: parse(item.after_json),
-        created_at: iso(item.created_at),
+        created_at: china_timestamp(item.created_at),
     }
 }
 
@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(h.actor_name, "刘建国");
         assert_eq!(h.label, "增加经办人");
         assert_eq!(h.after, Some(json!({"a": 1})));
-        assert_eq!(h.created_at, "2023-04-20T01:30:00Z");
+        assert_eq!(h.created_at, "2023-04-20T09:30:00+08:00");
         let demo = history_item(item("demo"));
         assert_eq!((demo.actor_role, demo.actor_name.as_str()), (None, "demo"));
     }

@@ -15,8 +15,8 @@ use time::Date;
 use super::agents::AgentDto;
 use super::bank_accounts::BankAccountDto;
 use super::get_unit;
+use crate::clock::china_timestamp;
 use crate::error::AppError;
-use crate::review::iso;
 use crate::tx::read_transaction;
 
 /// A region (参保所属地).
@@ -151,7 +151,7 @@ pub struct UnitInfo {
     /// `active`, `suspended` or `closed`.
     #[cfg_attr(feature = "openapi", schema(example = "active"))]
     pub status: String,
-    /// When the unit was registered (ISO 8601, UTC).
+    /// When the unit was registered (RFC 3339, China time).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub registered_at: String,
     /// Per-insurance registration.
@@ -224,7 +224,7 @@ pub fn unit_info(conn: &mut DbConn, unit: Unit, today: Date) -> Result<UnitInfo,
             .map(|m| m.label_zh().to_owned())
             .unwrap_or_else(|| "其他".to_owned()),
         collection_method: unit.collection_method,
-        registered_at: iso(unit.created_at),
+        registered_at: china_timestamp(unit.created_at),
         unit_no: unit.unit_no,
         name: unit.name,
         uscc: unit.uscc,

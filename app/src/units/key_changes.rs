@@ -12,12 +12,13 @@ use serde_json::Value;
 use time::{Date, PrimitiveDateTime};
 
 use crate::actor::Actor;
+use crate::clock::china_timestamp;
 use crate::error::{AppError, ErrorCode};
 use crate::review::unit_key_change::{
     KIND, ParsedRequest, Payload, UnitKeyChange, diff, uscc_in_use,
 };
 use crate::review::{
-    self, MaterialDto, PageInfo, ReviewKind, Submission, TimelineEntry, iso, json_of, kind_info,
+    self, MaterialDto, PageInfo, ReviewKind, Submission, TimelineEntry, json_of, kind_info,
 };
 use crate::tx::{read_transaction, transaction};
 
@@ -51,7 +52,7 @@ pub struct KeyChangeRequestDto {
     pub materials: Vec<MaterialDto>,
     /// Who submitted it (`role:account:name`).
     pub submitted_by: String,
-    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T02:15:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(example = "2023-04-20T10:15:00+08:00"))]
     pub submitted_at: String,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub decided_at: Option<String>,
@@ -87,8 +88,8 @@ fn dto(conn: &mut DbConn, task: ReviewTask) -> Result<KeyChangeRequestDto, AppEr
         rejection_reason: task.reason,
         materials,
         submitted_by: item.actor,
-        submitted_at: iso(item.created_at),
-        decided_at: task.decided_at.map(iso),
+        submitted_at: china_timestamp(item.created_at),
+        decided_at: task.decided_at.map(china_timestamp),
         timeline,
     })
 }
