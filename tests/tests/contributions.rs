@@ -212,8 +212,9 @@ fn monthly_declaration_lines_and_refusals() {
     let unit_by_hand = 55200 + 2415 + 690 + 288000 + 12600 + 3600 + 83680 + 3661 + 1046;
     let ind_by_hand = 27600 + 1035 + 144000 + 5400 + 41840 + 1569;
     assert_eq!(lines_fen(&r.body), (unit_by_hand, ind_by_hand));
-    assert_eq!(fen(&r.body["unit_total"]), unit_by_hand);
-    assert_eq!(fen(&r.body["total"]), unit_by_hand + ind_by_hand);
+    assert_eq!(fen(&r.body["totals"]["unit"]), unit_by_hand);
+    assert_eq!(fen(&r.body["totals"]["individual"]), ind_by_hand);
+    assert_eq!(fen(&r.body["totals"]["total"]), unit_by_hand + ind_by_hand);
     // Declaring again returns the same result and creates nothing.
     let again = app.post_as(DECL, &u.token, &json!({"period": "202208"}));
     assert_eq!(again.status, 200);
@@ -700,13 +701,7 @@ fn the_unit_lists_its_declared_months_with_their_live_totals() {
             &u.token,
         );
         assert_eq!(detail.status, 200, "{}", detail.text);
-        for key in [
-            "unit_total",
-            "individual_total",
-            "total",
-            "declared_at",
-            "declared_by",
-        ] {
+        for key in ["totals", "declared_at", "declared_by"] {
             assert_eq!(item[key], detail.body[key], "{key}");
         }
         assert_eq!(
@@ -717,8 +712,8 @@ fn the_unit_lists_its_declared_months_with_their_live_totals() {
         assert_eq!(item["excluded"], 0);
     }
     // 5,000 and 6,000 × (16% + 8%) + injury: the month's figures, not 4,000's.
-    assert_eq!(items[0]["total"], declared.body["total"]);
-    assert_ne!(items[0]["total"], items[1]["total"]);
+    assert_eq!(items[0]["totals"], declared.body["totals"]);
+    assert_ne!(items[0]["totals"], items[1]["totals"]);
 
     // A suspension at the end of July cancels the August lines of that
     // person: the list shows what is live now.
@@ -738,7 +733,7 @@ fn the_unit_lists_its_declared_months_with_their_live_totals() {
         (Some(1), Some(3))
     );
     let detail = app.get_as(&format!("{DECL}/202208"), &u.token);
-    assert_eq!(august["total"], detail.body["total"]);
+    assert_eq!(august["totals"], detail.body["totals"]);
     let r = app.get_as(&format!("{DECL}?page=2&page_size=1"), &u.token);
     assert_eq!(r.body["items"][0]["period"], "202207");
     assert_eq!(r.body["items"][0]["persons"], 2);

@@ -1042,6 +1042,7 @@ fn a_month_is_declared_as_a_job_when_the_client_prefers_to_wait_for_it() {
     let d = app.get_as("/api/v1/portal/declarations/202208", &u.token);
     assert_eq!(d.status, 200, "{}", d.text);
     assert_eq!(d.body["persons"], 3);
+    assert_eq!(job["result"]["totals"], d.body["totals"]);
     // Declared already: the job answers the stored declaration.
     let again = post_async(
         &app,

@@ -32,6 +32,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 use crate::actor::Actor;
 use crate::context::UnitContext;
+use crate::employees::LineTotals;
 use crate::error::{AppError, ErrorCode, corrupt};
 use crate::items::{self, ItemRecord};
 use crate::wage_base::bases_for;
@@ -107,9 +108,8 @@ pub struct DeclarationDto {
     pub declared_at: OffsetDateTime,
     pub persons: usize,
     pub lines: Vec<DeclaredLineDto>,
-    pub unit_total: Money,
-    pub individual_total: Money,
-    pub total: Money,
+    /// The month's unit, individual and total amounts (the same shape as an order's totals).
+    pub totals: LineTotals,
     pub excluded: Vec<ExcludedPersonDto>,
 }
 
@@ -194,9 +194,11 @@ pub fn result_of(conn: &mut DbConn, d: &Declaration) -> Result<DeclarationDto, A
         declared_at: d.created_at.assume_utc(),
         persons: ids.len(),
         lines,
-        unit_total,
-        individual_total,
-        total: unit_total + individual_total,
+        totals: LineTotals {
+            unit: unit_total,
+            individual: individual_total,
+            total: unit_total + individual_total,
+        },
         excluded,
     })
 }
@@ -429,9 +431,8 @@ pub struct DeclarationSummaryDto {
     pub lines: i64,
     /// Persons left out of the month (不可做账人员, R-EMP-7).
     pub excluded: usize,
-    pub unit_total: Money,
-    pub individual_total: Money,
-    pub total: Money,
+    /// The live lines' unit, individual and total amounts now.
+    pub totals: LineTotals,
 }
 
 /// A page of the unit's declarations, latest month first.
@@ -467,9 +468,11 @@ pub fn list(
                     persons: d.persons,
                     lines: d.lines,
                     excluded: excluded.len(),
-                    unit_total,
-                    individual_total,
-                    total: unit_total + individual_total,
+                    totals: LineTotals {
+                        unit: unit_total,
+                        individual: individual_total,
+                        total: unit_total + individual_total,
+                    },
                 })
             })
             .collect::<Result<_, AppError>>()?;
@@ -555,7 +558,7 @@ pub(crate) fn run_job(
             "declaration": format!("/api/v1/portal/declarations/{period}"),
             "persons": dto.persons,
             "lines": dto.lines.len(),
-            "total": dto.total,
+            "totals": dto.totals,
         })
         .to_string();
         if !qibao_db::jobs::finish(
