@@ -318,13 +318,13 @@ pub fn decide_task(app: &App, item: i64, approve: bool, reject_reason: &str) -> 
     assert_eq!(r.status, 200, "{}", r.text);
     let r = if approve {
         app.post_as(
-            &format!("{TASKS}/{task}/approve"),
+            &format!("{TASKS}/{task}/approval"),
             &rev,
             &serde_json::json!({ "note": "材料齐全" }),
         )
     } else {
         app.post_as(
-            &format!("{TASKS}/{task}/reject"),
+            &format!("{TASKS}/{task}/rejection"),
             &rev,
             &serde_json::json!({ "reason": reject_reason }),
         )

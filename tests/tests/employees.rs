@@ -162,8 +162,13 @@ fn patch(app: &App, path: &str, token: &str, body: &Value) -> Resp {
     app.call(reqwest::Method::PATCH, path, token, Some(body))
 }
 
-fn delete(app: &App, path: &str, token: &str) -> Resp {
-    app.call(reqwest::Method::DELETE, path, token, None)
+/// 单位职工减少险种: stops one insurance of a person.
+fn stop_insurance(app: &App, token: &str, person_no: &str, code: &str, body: Value) -> Resp {
+    app.post_as(
+        &format!("{EMP}/{person_no}/insurances/{code}/suspension"),
+        token,
+        &body,
+    )
 }
 
 // ---------------------------------------------------------------- enrolment
@@ -683,15 +688,11 @@ fn adding_and_removing_an_insurance_and_revoking_both() {
     assert_eq!(d["lines"].as_array().unwrap().len(), 4);
 
     // Remove unemployment from this month: its April line is cancelled.
-    let rm = ok(
-        delete(&app, &format!("{EMP}/{no}/insurances/210"), &a.token),
-        200,
-    );
+    let rm = ok(stop_insurance(&app, &a.token, &no, "210", json!({})), 201);
     assert_eq!(rm["first_stopped_period"], "202304");
     assert_eq!(lines(&rm["cancelled_lines"]).len(), 1);
     // The last insurance cannot be removed: suspend instead.
-    delete(&app, &format!("{EMP}/{no}/insurances/110"), &a.token)
-        .assert_problem(422, "LAST_INSURANCE");
+    stop_insurance(&app, &a.token, &no, "110", json!({})).assert_problem(422, "LAST_INSURANCE");
     // Revoke the removal: relation paying again, line pending again.
     let item = rm["business_item_id"].as_i64().unwrap();
     let r = ok(
@@ -974,7 +975,7 @@ fn another_units_people_and_records_are_not_found() {
         &json!({ "insurance": "410" }),
     )
     .assert_problem(404, "PERSON_NOT_FOUND");
-    delete(&app, &format!("{EMP}/{p}/insurances/210"), &b_unit.token)
+    stop_insurance(&app, &b_unit.token, p, "210", json!({}))
         .assert_problem(404, "PERSON_NOT_FOUND");
     patch(
         &app,
@@ -1177,14 +1178,17 @@ fn bad_input_on_the_other_employee_endpoints() {
     assert_eq!(r.error_fields(), vec!["insurance"]);
     app.post_as(&ins, &a.token, &json!({ "insurance": "110" }))
         .assert_problem(409, "ALREADY_ENROLLED");
-    let r = delete(&app, &format!("{EMP}/{p}/insurances/999"), &a.token);
+    let r = stop_insurance(&app, &a.token, p, "999", json!({}));
     r.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(r.error_fields(), vec!["code"]);
-    let r = delete(
+    let r = stop_insurance(
         &app,
-        &format!("{EMP}/{p}/insurances/210?stop_date=yesterday"),
         &a.token,
+        p,
+        "210",
+        json!({ "stop_date": "yesterday" }),
     );
+    r.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(r.error_fields(), vec!["stop_date"]);
     // General information: key fields only at the counter.
     let r = patch(

@@ -251,7 +251,7 @@ fn key_information_change_end_to_end() {
     let task = item["id"].as_i64().unwrap();
 
     // Approving without claiming first is refused.
-    app.post_as(&format!("{TASKS}/{task}/approve"), &rev1, &json!({}))
+    app.post_as(&format!("{TASKS}/{task}/approval"), &rev1, &json!({}))
         .assert_problem(409, "TASK_NOT_CLAIMED");
     // Claim; a second reviewer cannot claim or decide it.
     let c = app.post_as(&format!("{TASKS}/{task}/claim"), &rev1, &json!({}));
@@ -260,10 +260,10 @@ fn key_information_change_end_to_end() {
     assert!(c.body["claimed_by"].as_str().unwrap().contains("rev1"));
     app.post_as(&format!("{TASKS}/{task}/claim"), &rev2, &json!({}))
         .assert_problem(409, "TASK_CLAIMED");
-    app.post_as(&format!("{TASKS}/{task}/approve"), &rev2, &json!({}))
+    app.post_as(&format!("{TASKS}/{task}/approval"), &rev2, &json!({}))
         .assert_problem(409, "TASK_CLAIMED");
     app.post_as(
-        &format!("{TASKS}/{task}/reject"),
+        &format!("{TASKS}/{task}/rejection"),
         &rev2,
         &json!({ "reason": "不同意" }),
     )
@@ -307,7 +307,7 @@ fn key_information_change_end_to_end() {
 
     // Approval applies the change.
     let a = app.post_as(
-        &format!("{TASKS}/{task}/approve"),
+        &format!("{TASKS}/{task}/approval"),
         &rev1,
         &json!({ "note": "材料齐全" }),
     );
@@ -322,7 +322,7 @@ fn key_information_change_end_to_end() {
     assert_eq!(now.legal_rep_phone.as_deref(), Some("13972000001"));
     assert_eq!(now.uscc, old.uscc);
     // Deciding twice is refused.
-    app.post_as(&format!("{TASKS}/{task}/approve"), &rev1, &json!({}))
+    app.post_as(&format!("{TASKS}/{task}/approval"), &rev1, &json!({}))
         .assert_problem(409, "TASK_DECIDED");
     app.post_as(&format!("{TASKS}/{task}/claim"), &rev2, &json!({}))
         .assert_problem(409, "TASK_DECIDED");
@@ -388,17 +388,17 @@ fn a_rejected_request_tells_the_unit_why() {
     );
     // A rejection needs a reason.
     let e = app.post_as(
-        &format!("{TASKS}/{task}/reject"),
+        &format!("{TASKS}/{task}/rejection"),
         &rev,
         &json!({ "reason": "  " }),
     );
     e.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(e.error_fields(), vec!["reason"]);
-    app.post_as(&format!("{TASKS}/{task}/reject"), &rev, &json!({}))
+    app.post_as(&format!("{TASKS}/{task}/rejection"), &rev, &json!({}))
         .assert_problem(400, "VALIDATION_FAILED");
     let why = "营业执照副本与变更后的统一社会信用代码不一致，请核对后重新提交。";
     let j = app.post_as(
-        &format!("{TASKS}/{task}/reject"),
+        &format!("{TASKS}/{task}/rejection"),
         &rev,
         &json!({ "reason": why }),
     );
@@ -699,7 +699,7 @@ fn a_uscc_taken_before_approval_is_not_applied() {
     let rev = reviewer(&app, "rev1");
     let task = open_task_id(&app, &rev);
     app.post_as(&format!("{TASKS}/{task}/claim"), &rev, &json!({}));
-    app.post_as(&format!("{TASKS}/{task}/approve"), &rev, &json!({}))
+    app.post_as(&format!("{TASKS}/{task}/approval"), &rev, &json!({}))
         .assert_problem(409, "USCC_IN_USE");
     // Nothing applied: the unit, the task and the item are as they were.
     assert_eq!(unit_row(&app, unit_id), old);
@@ -709,7 +709,7 @@ fn a_uscc_taken_before_approval_is_not_applied() {
     assert_eq!(d.body["events"].as_array().unwrap().len(), 2);
     // The reviewer can still reject it.
     let j = app.post_as(
-        &format!("{TASKS}/{task}/reject"),
+        &format!("{TASKS}/{task}/rejection"),
         &rev,
         &json!({ "reason": "该统一社会信用代码已被其他单位使用。" }),
     );
@@ -739,15 +739,15 @@ fn reviewers_need_the_reviewer_role() {
         .assert_problem(403, "FORBIDDEN");
     app.post_as(&format!("{TASKS}/{task}/claim"), &finance, &json!({}))
         .assert_problem(403, "FORBIDDEN");
-    app.post_as(&format!("{TASKS}/{task}/approve"), &finance, &json!({}))
+    app.post_as(&format!("{TASKS}/{task}/approval"), &finance, &json!({}))
         .assert_problem(403, "FORBIDDEN");
     // Without the task's role, the answer is 403 whatever the body: a
     // malformed or non-JSON body is not read before the role is checked.
     for (step, ct, raw) in [
-        ("approve", "application/json", "{not json"),
-        ("reject", "application/json", "{not json"),
-        ("reject", "text/plain", "reason"),
-        ("approve", "application/json", "{\"note\": \"\\u0000\"}"),
+        ("approval", "application/json", "{not json"),
+        ("rejection", "application/json", "{not json"),
+        ("rejection", "text/plain", "reason"),
+        ("approval", "application/json", "{\"note\": \"\\u0000\"}"),
     ] {
         let r = app
             .client
@@ -788,7 +788,7 @@ fn reviewers_need_the_reviewer_role() {
     app.post_as(&format!("{TASKS}/{task}/claim"), &rev, &json!({}));
     let r = app
         .client
-        .post(app.url(&format!("{TASKS}/{task}/approve")))
+        .post(app.url(&format!("{TASKS}/{task}/approval")))
         .bearer_auth(&rev)
         .header("content-type", "application/json")
         .body("{not json")
@@ -798,7 +798,7 @@ fn reviewers_need_the_reviewer_role() {
     // An empty approval body is fine.
     let r = app
         .client
-        .post(app.url(&format!("{TASKS}/{task}/approve")))
+        .post(app.url(&format!("{TASKS}/{task}/approval")))
         .bearer_auth(&rev)
         .send()
         .unwrap();

@@ -200,7 +200,7 @@ fn raw_bodies_are_held_to_the_policy_too() {
         &json!({}),
     );
     let r = app.post_as(
-        &format!("/api/v1/staff/tasks/{task}/approve"),
+        &format!("/api/v1/staff/tasks/{task}/approval"),
         &rev,
         &json!({ "note": "同意\u{0}" }),
     );
@@ -234,7 +234,7 @@ fn raw_bodies_are_read_whatever_their_content_type() {
         ),
         (
             Method::POST,
-            "/api/v1/staff/tasks/999/approve",
+            "/api/v1/staff/tasks/999/approval",
             &staff,
             404,
             "TASK_NOT_FOUND",

@@ -1204,10 +1204,10 @@ fn insurances_are_added_and_removed_by_the_rules() {
         )
     };
     let remove = |code: &str, stop: &str| {
-        delete(
-            &app,
-            &format!("{INSURANCES}/{code}?stop_period={stop}"),
+        app.post_as(
+            &format!("{INSURANCES}/{code}/suspension"),
             &agent,
+            &json!({ "stop_period": stop }),
         )
     };
 
@@ -1253,15 +1253,22 @@ fn insurances_are_added_and_removed_by_the_rules() {
     r.assert_problem(409, "ACTIVE_EMPLOYMENTS");
     assert!(r.body["detail"].as_str().unwrap().contains('1'));
     remove("510", "202304").assert_problem(400, "VALIDATION_FAILED");
-    let r = delete(&app, &format!("{INSURANCES}/210"), &agent);
+    let r = app.post_as(&format!("{INSURANCES}/210/suspension"), &agent, &json!({}));
     r.assert_problem(400, "VALIDATION_FAILED");
     assert_eq!(r.error_fields(), ["stop_period"]);
+    // The stop is a suspension sub-resource now, not a DELETE with a query.
+    let r = delete(
+        &app,
+        &format!("{INSURANCES}/210?stop_period=202304"),
+        &agent,
+    );
+    assert!(matches!(r.status, 404 | 405), "{}", r.status);
     remove("210", "202302").assert_problem(422, "STOP_PERIOD_NOT_ALLOWED");
     remove("210", "202306").assert_problem(422, "STOP_PERIOD_NOT_ALLOWED");
     let items = items_of(&app, reg.unit_id);
     // 210 starts next month: stopping with this month as the last one means never insured.
     let r = remove("210", "202304");
-    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["status"], "suspended");
     assert_eq!(r.body["status_name"], "暂停缴费");
     assert_eq!(r.body["stop_period"], "202304");
@@ -1425,9 +1432,9 @@ fn portal_operations() -> Vec<(Method, &'static str, Option<Value>)> {
             Some(json!({ "insurance": "210", "start_period": "202305" })),
         ),
         (
-            Method::DELETE,
-            "/api/v1/portal/unit/insurances/210?stop_period=202304",
-            None,
+            Method::POST,
+            "/api/v1/portal/unit/insurances/210/suspension",
+            Some(json!({ "stop_period": "202304" })),
         ),
         (Method::GET, AGENTS, None),
         (

@@ -8,7 +8,7 @@
 //! agent or payroll API key); another unit's person is 404.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 pub(crate) use qibao_app::employees::fields::date_field;
 use qibao_app::employees::requests::{
     AddInsuranceRequest, EnrolmentRequest, SuspensionRequest, parse_add_insurance, parse_enrolment,
@@ -212,53 +212,58 @@ pub async fn create_employee_insurance(
     Ok(HttpResponse::Created().json(result))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RemoveInsuranceQuery {
+/// Stopping one insurance of an employee (单位职工减少险种).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsuranceSuspensionRequest {
     /// The day the insurance ends (停保时间), YYYY-MM-DD; default the last day
     /// of the previous month (stops from the current month), or the start
     /// date when the insurance started this month.
+    #[schema(example = "2023-03-31")]
     pub stop_date: Option<String>,
     /// Reason (减少原因); default 单位职工减少险种.
+    #[schema(example = "单位职工减少险种")]
     pub reason: Option<String>,
 }
 
-/// 单位职工减少险种 — remove an insurance
+/// 单位职工减少险种 — stop one insurance
 ///
-/// Removes one insurance of an employee (单位职工减少险种): like a
-/// suspension of that insurance only; the last insurance needs a suspension.
+/// Stops one insurance of an employee (单位职工减少险种): like a
+/// suspension of that insurance only; the last insurance needs a suspension
+/// (`POST …/suspensions`). The body may be `{}` for the defaults.
 #[utoipa::path(
     tag = "employees",
-    operation_id = "delete_employee_insurance",
+    operation_id = "create_insurance_suspension",
     params(
         ("person_no" = String, Path, description = "Person number (个人编号, AAC001)."),
         ("code" = String, Path, description = "Insurance code (险种, AAE140): 110, 210 or 410."),
-        RemoveInsuranceQuery,
     ),
+    request_body = InsuranceSuspensionRequest,
     security(("bearer" = [])),
     responses(
-        (status = 200, body = StopResult),
-        (status = 400, description = "Malformed person number, insurance code or date (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "Stopped; the business item recorded.", body = StopResult),
+        (status = 400, description = "Malformed person number, insurance code or date (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such person at this unit (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not paying in that insurance (`NOT_ACTIVE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The only insurance left (`LAST_INSURANCE`); stop date refused (`STOP_DATE_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
-#[delete("/employees/{person_no}/insurances/{code}")]
-pub async fn delete_employee_insurance(
+#[post("/employees/{person_no}/insurances/{code}/suspension")]
+pub async fn create_insurance_suspension(
     state: web::Data<AppState>,
     user: UnitUser,
     path: web::Path<(String, String)>,
-    query: Query<RemoveInsuranceQuery>,
-) -> Result<web::Json<StopResult>, ApiError> {
+    body: Json<InsuranceSuspensionRequest>,
+) -> Result<HttpResponse, ApiError> {
     let (person_no, code) = path.into_inner();
     let person_no = parse_person_no(&person_no)?;
     let insurance = Insurance::parse_collected(&code)
         .map_err(|e| ApiError::invalid_field("code", e.to_string()))?;
     let today = state.clock.today();
-    let input = parse_insurance_removal(insurance, &query.stop_date, &query.reason)
+    let input = parse_insurance_removal(insurance, &body.stop_date, &body.reason)
         .map_err(ApiError::validation)?;
     let now = state.clock.now_utc();
     let result = run_db(&state, move |conn| {
@@ -274,7 +279,7 @@ pub async fn delete_employee_insurance(
         )?)
     })
     .await?;
-    Ok(web::Json(result))
+    Ok(HttpResponse::Created().json(result))
 }
 
 // ---------------------------------------------------------------- general info
@@ -836,7 +841,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(update_employee)
         .service(create_suspension)
         .service(create_employee_insurance)
-        .service(delete_employee_insurance)
+        .service(create_insurance_suspension)
         .service(list_persons_to_verify)
         .service(get_staff_changes);
 }

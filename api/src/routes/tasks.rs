@@ -225,7 +225,7 @@ fn note_text(value: Option<&str>, field: &str, required: bool) -> Result<Option<
         (status = 413, description = "Body over 256 KiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
-#[post("/tasks/{id}/approve")]
+#[post("/tasks/{id}/approval")]
 pub async fn approve_task(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,
@@ -270,7 +270,7 @@ pub async fn approve_task(
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
-#[post("/tasks/{id}/reject")]
+#[post("/tasks/{id}/rejection")]
 pub async fn reject_task(
     state: web::Data<AppState>,
     StaffUser(staff): StaffUser,

@@ -7,7 +7,7 @@
 //! helpers here are shared with the other portal and back-office routes.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use qibao_app::units::general::{self, GeneralFields, KeyValues, UnitChangeResult};
 use qibao_app::units::history::{self, ChangeHistoryPage};
 use qibao_app::units::info::{self, UnitInfo, UnitInsuranceDto};
@@ -390,47 +390,49 @@ pub async fn create_unit_insurance(
     Ok(HttpResponse::build(StatusCode::CREATED).json(dto))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StopQuery {
+/// Stopping an insurance of the unit (单位减少险种登记).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitInsuranceSuspensionRequest {
     /// The last insured month, YYYYMM: last month, this month or next, and
     /// not before the latest accounted period.
-    #[param(example = "202304")]
+    #[schema(example = "202304")]
     pub stop_period: Option<String>,
 }
 
-/// 单位减少险种登记 — remove an insurance from the unit
+/// 单位减少险种登记 — stop an insurance of the unit
 ///
-/// Removes an insurance from the unit (单位减少险种登记, R-UNIT-3): the
-/// insurance is stopped after `stop_period`, its last insured month.
-/// Refused while persons of the unit are still insured in it (suspend them
-/// first) and for the unit's last insurance.
+/// Stops an insurance of the unit (单位减少险种登记, R-UNIT-3) after
+/// `stop_period`, its last insured month. Refused while persons of the unit
+/// are still insured in it (suspend them first) and for the unit's last
+/// insurance.
 #[utoipa::path(
     tag = "unit",
-    operation_id = "delete_unit_insurance",
+    operation_id = "create_unit_insurance_suspension",
     security(("bearer" = [])),
     params(
         ("code" = String, Path, description = "Insurance type (险种, AAE140): 110, 210 or 410."),
-        StopQuery,
     ),
+    request_body = UnitInsuranceSuspensionRequest,
     responses(
-        (status = 200, description = "The insurance, now `suspended` with its stop period.", body = UnitInsuranceDto),
-        (status = 400, description = "Bad insurance code or missing/malformed `stop_period` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 201, description = "The insurance, now `suspended` with its stop period.", body = UnitInsuranceDto),
+        (status = 400, description = "Bad insurance code or missing/malformed `stop_period` (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No, invalid or expired token, or an ended session (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "The unit does not have this insurance (`INSURANCE_NOT_REGISTERED`), or the token's unit does not exist (`UNIT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Already stopped (`INSURANCE_ALREADY_STOPPED`); persons still insured in it (`ACTIVE_EMPLOYMENTS`); the unit's last insurance (`LAST_INSURANCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The stop month is outside last month … next month, before the latest accounted period or before the start (`STOP_PERIOD_NOT_ALLOWED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "Database busy (`SERVICE_UNAVAILABLE`); retry.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
-#[delete("/unit/insurances/{code}")]
-pub async fn delete_unit_insurance(
+#[post("/unit/insurances/{code}/suspension")]
+pub async fn create_unit_insurance_suspension(
     user: UnitUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: Query<StopQuery>,
-) -> Result<web::Json<UnitInsuranceDto>, ApiError> {
+    body: Json<UnitInsuranceSuspensionRequest>,
+) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let insurance = parse_field(
         Some(path.as_str()),
@@ -439,7 +441,7 @@ pub async fn delete_unit_insurance(
         &mut errors,
     );
     let stop = parse_field(
-        query.stop_period.as_deref(),
+        body.stop_period.as_deref(),
         "stop_period",
         Period::parse,
         &mut errors,
@@ -456,7 +458,7 @@ pub async fn delete_unit_insurance(
         )?)
     })
     .await?;
-    Ok(web::Json(dto))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(dto))
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -464,5 +466,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(update_unit)
         .service(list_unit_change_history)
         .service(create_unit_insurance)
-        .service(delete_unit_insurance);
+        .service(create_unit_insurance_suspension);
 }
