@@ -15,7 +15,7 @@ use qibao_app::actor::Channel;
 use qibao_app::imports::TemplateKind;
 use qibao_core::back_pay::BackPayKind;
 use qibao_core::business_item::BusinessItemKind;
-use qibao_core::employment::{AssessmentKind, InsuredStatus, LineStatus, PersonStatusKind};
+use qibao_core::employment::{AssessmentKind, IdType, InsuredStatus, LineStatus, PersonStatusKind};
 use qibao_core::payment::OrderState;
 use serde_json::Value;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
@@ -50,6 +50,19 @@ const ITEM_STATUSES: &[&str] = &[
 const DEFERRAL_CHANNELS: &[&str] = &["portal", "counter", "api"];
 /// The monthly declaration's kinds (`declarations.kind`).
 const DECLARATION_KINDS: &[&str] = &["regular", "back_pay"];
+/// What happened to an order on the tax feed (`tax_feed.event`).
+const FEED_EVENTS: &[&str] = &["issued", "revoked", "expired"];
+/// A step of a review task (`review_task_events.event`).
+const TASK_EVENTS: &[&str] = &["created", "claimed", "released", "approved", "rejected"];
+/// A step of a business item's timeline: its review task's steps, and a
+/// refund's payout.
+const TIMELINE_EVENTS: &[&str] = &[
+    "created", "claimed", "released", "approved", "rejected", "paid_out",
+];
+/// A tax-bureau message's type (`tax_events.kind`).
+const TAX_EVENT_TYPES: &[&str] = &["invoiced", "paid", "reversed"];
+/// The termination material a refund rests on (R-REF-2).
+const REFUND_DOCUMENT_TYPES: &[&str] = &["termination_notice", "staff_reduction_form"];
 /// A personal certificate's month: paid and allocated (实缴到账).
 const CERTIFICATE_MONTH: &[&str] = &[qibao_app::certificates::PAID_STATUS];
 
@@ -99,6 +112,10 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         InsuredStatus::code,
     );
     let import_kinds = codes(&TemplateKind::ALL, TemplateKind::code);
+    let id_types = codes(
+        &[IdType::Resident, IdType::Passport, IdType::ResidencePermit],
+        IdType::code,
+    );
     let v = |s: &[&'static str]| s.to_vec();
     vec![
         ("AddInsuranceRequest", "insurance", v(INSURANCES)),
@@ -118,15 +135,22 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("DeclarationDto", "kind", v(DECLARATION_KINDS)),
         ("DeclarationSummaryDto", "kind", v(DECLARATION_KINDS)),
         ("DeferralConfirmationDto", "channel", v(DEFERRAL_CHANNELS)),
+        ("EmployeeUpdateRequest", "id_type", id_types.clone()),
+        ("EnrolmentRequest", "id_type", id_types.clone()),
         ("EmployeeDetail", "insured_status_code", insured.clone()),
         ("EmployeeRow", "insured_status_code", insured.clone()),
         ("ExcludedPersonDto", "insurance", v(INSURANCES)),
         ("ExcludedPersonDto", "reason_code", non_accountable),
+        ("FeedEntryDto", "event", v(FEED_EVENTS)),
         ("HealthStatus", "status", vec!["ok"]),
         ("ImportDto", "kind", import_kinds.clone()),
         ("ImportJson", "kind", import_kinds.clone()),
         ("ImportUpload", "kind", import_kinds),
         ("InsuranceStartInput", "insurance", v(INSURANCES)),
+        ("KeyChangeInput", "legal_rep_id_type", id_types.clone()),
+        ("KeyChangeRequest", "id_type", id_types.clone()),
+        ("LegalRepresentativeInfo", "id_type", id_types.clone()),
+        ("LegalRepresentativeInput", "id_type", id_types.clone()),
         ("KeyChangeRequestDto", "review_status", v(TASK_STATUSES)),
         ("KeyChangeRequestDto", "status", v(REQUEST_STATUSES)),
         ("OrderDto", "status", order_states.clone()),
@@ -140,6 +164,12 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("RateInput", "insurance", vec!["110", "210"]),
         ("RefundCandidateDto", "kind", line_kinds),
         ("RefundCandidateDto", "status", line_statuses),
+        (
+            "RefundApplicationInput",
+            "document_type",
+            v(REFUND_DOCUMENT_TYPES),
+        ),
+        ("RefundDocument", "document_type", v(REFUND_DOCUMENT_TYPES)),
         ("RefundDocument", "review_status", v(TASK_STATUSES)),
         ("RefundDocument", "status", v(REFUND_STATUSES)),
         ("RefundLineInput", "insurance", v(INSURANCES)),
@@ -150,9 +180,14 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("TaskBusinessItem", "channel", channels),
         ("TaskBusinessItem", "kind", item_kinds.clone()),
         ("TaskBusinessItem", "status", v(ITEM_STATUSES)),
+        ("TaskEventDto", "event", v(TASK_EVENTS)),
         ("TaskSummary", "kind", item_kinds),
         ("TaskSummary", "status", v(TASK_STATUSES)),
         ("TaxEventReceipt", "order_status", order_states),
+        ("TaxEventReceipt", "outcome", vec!["accepted"]),
+        ("TaxEventReceipt", "type", v(TAX_EVENT_TYPES)),
+        ("TaxEventRequest", "type", v(TAX_EVENT_TYPES)),
+        ("TimelineEntry", "event", v(TIMELINE_EVENTS)),
         ("UnitCertificateRequest", "insurance", v(INSURANCES)),
         ("UnitInfo", "status", v(UNIT_STATUSES)),
         ("UnitInsuranceAddition", "insurance", v(INSURANCES)),
@@ -186,11 +221,22 @@ pub fn document(api: &mut OpenApi) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     /// Property names that hold a code of a closed set.
-    fn is_code_field(name: &str) -> bool {
+    fn is_code_field(schema: &str, name: &str) -> bool {
+        if schema == "ProblemDoc" {
+            // `type` is the problem's URI.
+            return false;
+        }
+        if ["event", "type", "outcome"].contains(&name)
+            || name.ends_with("id_type")
+            || name == "document_type"
+        {
+            return true;
+        }
         !name.ends_with("_label")
             && !name.ends_with("_name")
             && [
@@ -218,7 +264,7 @@ mod tests {
                     || p["type"]
                         .as_array()
                         .is_some_and(|t| t.contains(&"string".into()));
-                if is_code_field(prop) && string && p.get("enum").is_none() {
+                if is_code_field(name, prop) && string && p.get("enum").is_none() {
                     open.push(format!("{name}.{prop}"));
                 }
             }
