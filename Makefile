@@ -78,7 +78,7 @@ openapi: build
 examples:
 	rm -rf target/examples
 	env -u QIBAO_TEST_DATABASE_URL QIBAO_RECORD_EXAMPLES=$(CURDIR)/target/examples $(CARGO) nextest run -p qibao-e2e --no-fail-fast -E "not test(every_example_is_valid_and_every_json_body_has_one)"
-	python3 scripts/examples.py target/examples api/examples.json
+	python3 scripts/examples.py target/examples api/examples.json openapi.yaml
 
 ## criterion benchmarks of core (release profile).
 bench:

@@ -3,7 +3,9 @@
 QIBAO_RECORD_EXAMPLES) into api/examples.json: per operationId, the request
 body and the answer of each 2xx status. Lists are cut to their first two
 items so that the spec stays small; an operation no scenario answered keeps
-its example from the previous file."""
+its example from the previous file, and one the spec no longer has (the
+spec, argv[3], when given) is dropped. The fallbacks below (SAME_AS) are
+derived, so they are recomputed each time from their sources."""
 import json
 import pathlib
 import sys
@@ -21,8 +23,15 @@ def cut(v):
 
 
 merged = json.loads(out.read_text()) if out.exists() else {}
+if len(sys.argv) > 3:
+    import re
+    spec_ops = set(re.findall(r"^\s+operationId: (\w+)$", pathlib.Path(sys.argv[3]).read_text(), re.M))
+    for gone in [op for op in merged if op not in spec_ops]:
+        del merged[gone]
+recorded = set()
 for f in sorted(src.glob("*.json")):
     op, what, _ = f.name.rsplit(".", 2)
+    recorded.add((op, what))
     entry = merged.setdefault(op, {})
     value = cut(json.loads(f.read_text()))
     if what == "request":
@@ -46,9 +55,8 @@ SAME_AS = {
     ("create_unit_deferral_confirmation", "200"): ("create_unit_deferral_confirmation", "201", {}),
 }
 for (op, status), (src_op, src_status, changes) in SAME_AS.items():
-    have = merged.get(op, {}).get("responses", {})
     source = merged.get(src_op, {}).get("responses", {}).get(src_status)
-    if status not in have and source is not None:
+    if (op, status) not in recorded and source is not None:
         value = dict(source, **changes) if isinstance(source, dict) else source
         merged.setdefault(op, {}).setdefault("responses", {})[status] = value
 if "list_certificates" not in merged and "create_unit_certificate" in merged:

@@ -134,3 +134,33 @@ export async function subscribe(api: ReturnType<typeof client>, url: string) {
   const lost: string[] = dead.data.items.map((d) => d.event_id);
   return { secret, id, lost };
 }
+
+/** The unit's declared months, with one totals shape (as on orders). */
+export async function declaredMonths(api: ReturnType<typeof client>) {
+  const { data, error } = await api.GET("/api/v1/portal/declarations", {
+    params: { query: { page: 1, page_size: 12 } },
+  });
+  if (error) throw new Error(describe(error as Problem));
+  return data.items.map((d) => {
+    const kind: "regular" | "back_pay" = d.kind;
+    const totals: components["schemas"]["LineTotals"] = d.totals;
+    return { period: d.period, kind, unit: totals.unit, total: totals.total };
+  });
+}
+
+/** Stops an employee's unemployment insurance from a given day (单位职工减少险种). */
+export async function stopUnemployment(
+  api: ReturnType<typeof client>,
+  personNo: string,
+  stopDate: string,
+) {
+  const { data, error } = await api.POST(
+    "/api/v1/portal/employees/{person_no}/insurances/{code}/suspension",
+    {
+      params: { path: { person_no: personNo, code: "210" } },
+      body: { stop_date: stopDate, reason: "单位职工减少险种" },
+    },
+  );
+  if (error) throw new Error(describe(error as Problem));
+  return data.first_stopped_period;
+}
