@@ -33,6 +33,9 @@ pub const DEMO_TAX_CLIENT_SECRET: &str = "tax-sim-dev-secret-not-for-production"
 /// The demo unit's legal representative.
 pub const DEMO_LEGAL_REP_NAME: &str = "刘建国";
 const DEMO_LEGAL_REP_ID17: &str = "42050019700101001";
+/// The demo unit's agent (经办人), who signs in with the e-social-card QR code.
+pub const DEMO_AGENT_NAME: &str = "周敏";
+const DEMO_AGENT_ID17: &str = "42050019880606002";
 
 const ALL_STAFF_ROLES: [StaffRole; 5] = [
     StaffRole::Acceptor,
@@ -67,6 +70,9 @@ pub struct DemoSummary {
     pub employees: usize,
     pub legal_rep_name: String,
     pub legal_rep_id_number: String,
+    /// The unit's agent, for the QR sign-in (`qibao-sim card`).
+    pub agent_name: String,
+    pub agent_id_number: String,
     /// Whether each account was created by this run (an existing one is
     /// left as it is, password included).
     pub legal_rep_account_created: bool,
@@ -154,7 +160,10 @@ pub fn load(pool: &Pool, today: Date, now: PrimitiveDateTime) -> Result<DemoSumm
             }
         };
         let webhook_secret = demo_webhook(conn, unit.id, now)?;
+        let agent_id_number = demo_agent(conn, unit.id, now)?;
         Ok(DemoSummary {
+            agent_name: DEMO_AGENT_NAME.to_owned(),
+            agent_id_number,
             webhook_secret,
             unit_id: unit.id,
             unit_no: unit.unit_no,
@@ -168,6 +177,40 @@ pub fn load(pool: &Pool, today: Date, now: PrimitiveDateTime) -> Result<DemoSumm
             tax_client_created,
         })
     })
+}
+
+/// The demo unit's agent (经办人), authorised as the legal representative
+/// would (`qibao_app::units::agents::add`, with its business item) unless
+/// active already; returns the agent's ID number.
+fn demo_agent(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    now: PrimitiveDateTime,
+) -> Result<String, DbError> {
+    use qibao_app::actor::{Actor, Channel};
+    use qibao_app::units::agents::{self, AgentDetails};
+    use qibao_core::ids::{ParsedResidentId, Phone};
+    let id = resident(DEMO_AGENT_ID17)?;
+    let id_number = id.as_str().to_owned();
+    if qibao_db::units::find_active_agent_by_id_number(conn, unit_id, &id_number)?.is_some() {
+        return Ok(id_number);
+    }
+    let who = Actor {
+        name: "system:demo:演示数据".to_owned(),
+        channel: Channel::System,
+    };
+    let details = AgentDetails {
+        name: DEMO_AGENT_NAME.to_owned(),
+        department: Some("人力资源部".to_owned()),
+        phone: Phone::parse("13972010001").map_err(|e| DbError::Other(e.to_string()))?,
+    };
+    let parsed = ParsedResidentId {
+        id,
+        converted_from: None,
+    };
+    agents::add(conn, &who, unit_id, &parsed, details, now)
+        .map_err(|e| DbError::Other(format!("demo agent: {e}")))?;
+    Ok(id_number)
 }
 
 /// The demo unit's webhook address for `make run`'s receiver: registered

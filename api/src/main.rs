@@ -227,7 +227,11 @@ fn print_demo(s: &qibao_api::demo::DemoSummary, config: &Config) {
         kept(s.tax_client_created)
     );
     println!(
-        "  QR sign-in            qibao-sim card --ticket <ticket> --id-number {} --name {}",
+        "  agent, QR sign-in     qibao-sim card --ticket <ticket> --id-number {} --name {}",
+        s.agent_id_number, s.agent_name
+    );
+    println!(
+        "  legal rep., QR        qibao-sim card --ticket <ticket> --id-number {} --name {}",
         s.legal_rep_id_number, s.legal_rep_name
     );
     println!(

@@ -812,7 +812,40 @@ fn the_demo_is_idempotent() {
     assert_eq!(again.unit_id, demo.unit_id);
     assert!(!again.created && !again.legal_rep_account_created);
     assert!(!again.staff_account_created && !again.tax_client_created);
+    assert_eq!(again.agent_id_number, demo.agent_id_number);
     access(&login(&app, &demo.uscc, DEMO_LEGAL_REP_PASSWORD));
+}
+
+#[test]
+fn the_demos_agent_signs_in_with_the_qr_code_as_the_readme_shows() {
+    let (app, demo) = start();
+    // Loading the demo again does not authorise the agent twice.
+    demo::load(
+        &app.pool,
+        app.server.clock.today(),
+        app.server.clock.now_utc(),
+    )
+    .unwrap();
+    let ticket = new_ticket(&app);
+    confirm(
+        &app,
+        &ticket,
+        &demo.agent_id_number,
+        &demo.agent_name,
+        "demo-agent",
+    );
+    let r = qr_tokens(&app, &ticket, &demo.unit_no);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["role"], "agent");
+    let token = r.body["access_token"].as_str().unwrap().to_owned();
+    let agents = app.get_as("/api/v1/portal/agents", &token);
+    assert_eq!(agents.status, 200, "{}", agents.text);
+    let listed = agents.body["items"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{}", agents.text);
+    assert_eq!(listed[0]["name"], demo.agent_name.as_str());
+    // Authorised like any agent: one business item, as the unit's records show.
+    let items = app.get_as("/api/v1/portal/business-items?kind=agent_added", &token);
+    assert_eq!(items.body["total"], 1, "{}", items.text);
 }
 
 // ---------------------------------------------------------------- QR login
