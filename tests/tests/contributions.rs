@@ -501,8 +501,17 @@ fn order_totals_due_date_idempotency_concurrency_and_revocation() {
     assert_eq!(d.body, o, "the order read back is the order issued");
     assert_eq!(app.order_lines(&u.token, &no), all_lines);
     let arrears = app.get_as("/api/v1/portal/arrears", &u.token);
-    assert_eq!(arrears.body.as_array().unwrap().len(), 2);
-    assert_eq!(fen(&arrears.body[0]["billed"]), unit_month + ind_month);
+    assert_eq!(arrears.body["total"], 2);
+    assert_eq!(arrears.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        fen(&arrears.body["items"][0]["billed"]),
+        unit_month + ind_month
+    );
+    // One paging shape: the second month alone on page 2.
+    let second = app.get_as("/api/v1/portal/arrears?page=2&page_size=1", &u.token);
+    assert_eq!(second.body["items"][0], arrears.body["items"][1]);
+    app.get_as("/api/v1/portal/arrears?page_size=0", &u.token)
+        .assert_problem(400, "VALIDATION_FAILED");
 
     // Another unit: 404, nothing changes.
     let (other, _) = unit_with_staff(&app, "91420500MA0CONT06X", Some(202208), 0);
@@ -575,7 +584,7 @@ fn an_expired_order_frees_its_lines_and_the_reissue_carries_late_fees() {
     let d = app.get_as(&format!("{ORDERS}/{no}"), &u.token);
     assert_eq!(d.body["status"], "expired");
     let arrears = app.get_as("/api/v1/portal/arrears", &u.token);
-    assert_eq!(arrears.body[0]["billed"], "0.00");
+    assert_eq!(arrears.body["items"][0]["billed"], "0.00");
     app.post_as(&format!("{ORDERS}/{no}/revocation"), &u.token, &json!({}))
         .assert_problem(409, "ORDER_NOT_LIVE");
     let r = issue(&app, &u.token, None);

@@ -43,7 +43,7 @@ fn reads_show_an_overdue_order_expired_without_writing_and_the_job_closes_it() {
     let due = o.body["due_date"].as_str().unwrap().to_owned();
     assert_eq!(o.body["status"], "live");
     let billed = app.get_as(ARREARS, &u.token).body;
-    assert_eq!(billed[0]["billed"], billed[0]["total"]);
+    assert_eq!(billed["items"][0]["billed"], billed["items"][0]["total"]);
 
     // Past the due date: nothing has closed the order yet.
     set_today(&app, "2022-09-30", &mut [&mut u]);
@@ -83,8 +83,11 @@ fn reads_show_an_overdue_order_expired_without_writing_and_the_job_closes_it() {
     assert_eq!(lines.body["total"], o.body["lines_total"]);
     let arrears = app.get_as(ARREARS, &u.token);
     assert_eq!(arrears.status, 200, "{}", arrears.text);
-    assert_eq!(arrears.body[0]["billed"], "0.00");
-    assert_eq!(arrears.body[0]["pending"], arrears.body[0]["total"]);
+    assert_eq!(arrears.body["items"][0]["billed"], "0.00");
+    assert_eq!(
+        arrears.body["items"][0]["pending"],
+        arrears.body["items"][0]["total"]
+    );
     release.send(()).unwrap();
     writer.join().unwrap();
     // The reads wrote nothing.

@@ -357,10 +357,9 @@ fn every_kind_of_parameter_can_be_versioned_and_is_audited() {
     assert_eq!(old.body["late_fee"]["cap"], "none");
     let bounds = app.get("/api/v1/policy/regions/420500/parameters?period=202708");
     assert_eq!(bounds.body["bounds"]["floor"], "4500.00");
-    let rates = app.get("/api/v1/policy/interest-rates");
+    let rates = app.get("/api/v1/policy/interest-rates?page_size=200");
     assert!(
-        rates
-            .body
+        rates.body["items"]
             .as_array()
             .unwrap()
             .iter()

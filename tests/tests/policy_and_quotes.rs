@@ -210,8 +210,8 @@ fn regions_and_parameters() {
     let app = App::start("2022-08-15");
     let r = app.get("/api/v1/policy/regions");
     assert_eq!(r.status, 200);
-    let codes: Vec<&str> = r
-        .body
+    assert_eq!(r.body["total"], 2);
+    let codes: Vec<&str> = r.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -247,7 +247,10 @@ fn regions_and_parameters() {
     assert_eq!(r.body["name"], "随州市本级");
 
     let r = app.get("/api/v1/policy/interest-rates");
-    assert_eq!(r.body.as_array().unwrap().len(), 9);
+    assert_eq!(r.body["total"], 9);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 9);
+    let r = app.get("/api/v1/policy/interest-rates?page=2&page_size=5");
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 4);
 
     // Ten working days after Thu 2022-09-29 skip National Day (R-DECL-4).
     let r = app.get("/api/v1/policy/working-days?from=2022-09-29&days=10");

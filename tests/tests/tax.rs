@@ -139,7 +139,7 @@ fn several_months_collected_by_the_simulated_tax_bureau() {
         }
         // Nothing left owed.
         let arrears = app.get_as("/api/v1/portal/arrears", &u.token).body;
-        assert_eq!(arrears, json!([]));
+        assert_eq!(arrears["items"], json!([]));
         last_order = paid;
     }
     // Every business item of the months is named in the unit's records
@@ -673,7 +673,7 @@ fn a_reversal_reopens_the_order_and_a_new_payment_books_it_again() {
     assert_eq!(steps(&d), [true, true, false, false, false]);
     assert_eq!(unit_paid_period(&app, &u)[0], json!(202207.to_string()));
     let arrears = app.get_as("/api/v1/portal/arrears", &u.token).body;
-    assert_eq!(fen(&arrears[0]["billed"]), fen(&total));
+    assert_eq!(fen(&arrears["items"][0]["billed"]), fen(&total));
     // The reversal takes the money back on its own day: the day's booked
     // sum is zero, and each refused reversal is listed.
     let rec = app

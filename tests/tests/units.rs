@@ -618,7 +618,8 @@ fn a_registered_uscc_exception_lets_exactly_that_code_register() {
         .assert_problem(409, "USCC_EXCEPTION_EXISTS");
     let list = app.get_as(EXCEPTIONS, &acceptor);
     assert_eq!(list.status, 200);
-    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert_eq!(list.body["total"], 1);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
     {
         let mut conn = app.pool.get().unwrap();
         let kinds: Vec<(String, Option<i64>)> = business_items::table
@@ -971,7 +972,8 @@ fn the_legal_representative_manages_agents() {
     let payroll = payroll_token(&app, reg.unit_id);
     for token in [&agent, &payroll] {
         let list = app.get_as(AGENTS, token);
-        assert_eq!(list.body.as_array().unwrap().len(), 1);
+        assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(list.body["total"], 1);
         let new = json!({ "id_number": resident("42050019900721002"), "name": "李四", "phone": "13972010001" });
         app.post_as(AGENTS, token, &new)
             .assert_problem(403, "LEGAL_REP_ONLY");
@@ -1013,7 +1015,7 @@ fn the_legal_representative_manages_agents() {
     // Remove; again is 404; the person can be authorised anew.
     let r = delete(&app, &format!("{AGENTS}/{agent_id}"), &rep);
     assert_eq!(r.status, 204, "{}", r.text);
-    assert_eq!(app.get_as(AGENTS, &rep).body, json!([]));
+    assert_eq!(app.get_as(AGENTS, &rep).body["items"], json!([]));
     delete(&app, &format!("{AGENTS}/{agent_id}"), &rep).assert_problem(404, "AGENT_NOT_FOUND");
     put(&app, &format!("{AGENTS}/{agent_id}"), &rep, &change)
         .assert_problem(404, "AGENT_NOT_FOUND");
@@ -1110,7 +1112,7 @@ fn refund_account_is_replaced_and_must_be_the_units_own() {
     assert_eq!(second.status, 201, "{}", second.text);
     let list = app.get_as(BANK, &agent);
     assert_eq!(list.status, 200);
-    let list = list.body.as_array().unwrap().clone();
+    let list = list.body["items"].as_array().unwrap().clone();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["account_number"], "4367000000000002");
     {
@@ -1132,7 +1134,7 @@ fn refund_account_is_replaced_and_must_be_the_units_own() {
     let id = second.body["id"].as_i64().unwrap();
     delete(&app, &format!("{BANK}/{id}"), &agent).assert_problem(403, "LEGAL_REP_ONLY");
     assert_eq!(delete(&app, &format!("{BANK}/{id}"), &rep).status, 204);
-    assert_eq!(app.get_as(BANK, &rep).body, json!([]));
+    assert_eq!(app.get_as(BANK, &rep).body["items"], json!([]));
     delete(&app, &format!("{BANK}/{id}"), &rep).assert_problem(404, "BANK_ACCOUNT_NOT_FOUND");
     let first_id = first.body["id"].as_i64().unwrap();
     delete(&app, &format!("{BANK}/{first_id}"), &rep).assert_problem(404, "BANK_ACCOUNT_NOT_FOUND");
@@ -1342,10 +1344,11 @@ fn isolation_matrix_another_units_resources_are_not_found_and_unchanged() {
         );
         // Lists and the unit's own information show unit A only.
         let agents = app.get_as(AGENTS, &token).body;
-        assert_eq!(agents.as_array().unwrap().len(), 1);
-        assert_eq!(agents[0]["name"], "李四");
+        assert_eq!(agents["total"], 1);
+        assert_eq!(agents["items"][0]["name"], "李四");
         let banks = app.get_as(BANK, &token).body;
-        assert_eq!(banks[0]["account_number"], "6217000000000070");
+        assert_eq!(banks["total"], 1);
+        assert_eq!(banks["items"][0]["account_number"], "6217000000000070");
         let unit = app.get_as(UNIT, &token).body;
         assert_eq!(unit["unit_no"], a.unit_no);
         let history = app.get_as(HISTORY, &token).body;

@@ -178,6 +178,39 @@ pub fn feed_cursor(after: Option<i64>, limit: Option<i64>) -> Result<(i64, i64),
     Ok((after, limit))
 }
 
+/// Cuts a page out of a collection read whole: one that is small by its
+/// nature (a unit's agents or bank accounts, the regions, the yearly rates,
+/// the months a unit owes), answered in the one paging shape of every list.
+pub fn cut<T>(all: Vec<T>, page: Page) -> (Vec<T>, PageInfo) {
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let take = usize::try_from(page.page_size).unwrap_or(usize::MAX);
+    let items = all.into_iter().skip(skip).take(take).collect();
+    (items, PageInfo::new(page.req(), total))
+}
+
+/// Declares the page type of a collection read whole (see [`cut`]):
+/// `items` and the page's `page`, `page_size` and `total`.
+macro_rules! whole_list {
+    ($(#[$doc:meta])* $name:ident of $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            #[serde(flatten)]
+            pub page: $crate::http::paging::PageInfo,
+        }
+
+        impl $name {
+            pub fn cut(all: Vec<$item>, page: $crate::http::paging::Page) -> $name {
+                let (items, page) = $crate::http::paging::cut(all, page);
+                $name { items, page }
+            }
+        }
+    };
+}
+pub(crate) use whole_list;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -185,6 +218,17 @@ mod tests {
 
     fn fields(e: ApiError) -> Vec<String> {
         e.errors().iter().map(|f| f.field.clone()).collect()
+    }
+
+    #[test]
+    fn a_whole_collection_is_cut_into_the_asked_page() {
+        let p = |page, page_size| Page { page, page_size };
+        let (items, info) = cut((1..=5).collect::<Vec<i32>>(), p(2, 2));
+        assert_eq!(items, [3, 4]);
+        assert_eq!((info.page, info.page_size, info.total), (2, 2, 5));
+        assert_eq!(cut((1..=5).collect::<Vec<i32>>(), p(3, 2)).0, [5]);
+        assert!(cut((1..=5).collect::<Vec<i32>>(), p(4, 2)).0.is_empty());
+        assert_eq!(cut(Vec::<i32>::new(), p(1, 20)).1.total, 0);
     }
 
     #[test]

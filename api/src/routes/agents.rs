@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, LegalRepUser, Role, UnitUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::Json;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, PageQuery, whole_list};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::{optional_text, parse_field, required_text};
@@ -57,9 +58,11 @@ pub struct AgentUpdate {
 #[utoipa::path(
     tag = "access",
     operation_id = "list_agents",
+    params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<AgentDto>),
+        (status = 200, body = AgentList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No, invalid or expired token, or an ended session (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "Database busy (`SERVICE_UNAVAILABLE`); retry.", body = ProblemDoc, content_type = "application/problem+json"),
@@ -69,10 +72,17 @@ pub struct AgentUpdate {
 pub async fn list_agents(
     user: UnitUser,
     state: web::Data<AppState>,
-) -> Result<web::Json<Vec<AgentDto>>, ApiError> {
+    query: Query<PageQuery>,
+) -> Result<web::Json<AgentList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
     let unit_id = user.unit_id;
     let list = run_db(&state, move |conn| Ok(agents::list(conn, unit_id)?)).await?;
-    Ok(web::Json(list))
+    Ok(web::Json(AgentList::cut(list, page)))
+}
+
+whole_list! {
+    /// A page of the unit's active agents.
+    AgentList of AgentDto
 }
 
 /// 经办人授权 — authorise an agent

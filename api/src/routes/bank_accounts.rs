@@ -15,7 +15,8 @@ use utoipa::ToSchema;
 
 use crate::auth::{AsActor, LegalRepUser, UnitUser};
 use crate::http::blocking::run_db;
-use crate::http::extract::Json;
+use crate::http::extract::{Json, Query};
+use crate::http::paging::{self, PageQuery, whole_list};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::routes::units::{parse_field, required_text};
@@ -45,9 +46,11 @@ pub struct BankAccountCreate {
 #[utoipa::path(
     tag = "unit",
     operation_id = "list_bank_accounts",
+    params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<BankAccountDto>),
+        (status = 200, body = BankAccountList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No, invalid or expired token, or an ended session (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "Database busy (`SERVICE_UNAVAILABLE`); retry.", body = ProblemDoc, content_type = "application/problem+json"),
@@ -57,10 +60,17 @@ pub struct BankAccountCreate {
 pub async fn list_bank_accounts(
     user: UnitUser,
     state: web::Data<AppState>,
-) -> Result<web::Json<Vec<BankAccountDto>>, ApiError> {
+    query: Query<PageQuery>,
+) -> Result<web::Json<BankAccountList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
     let unit_id = user.unit_id;
     let list = run_db(&state, move |conn| Ok(bank_accounts::list(conn, unit_id)?)).await?;
-    Ok(web::Json(list))
+    Ok(web::Json(BankAccountList::cut(list, page)))
+}
+
+whole_list! {
+    /// A page of the unit's active bank accounts.
+    BankAccountList of BankAccountDto
 }
 
 /// 单位退费账户登记 — register the refund account

@@ -379,11 +379,11 @@ pub async fn revoke_order(
 #[utoipa::path(
     tag = "orders",
     operation_id = "list_arrears",
-    params(NoQuery),
+    params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<ArrearsDto>),
-        (status = 400, description = "An unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, body = ArrearsList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No or invalid token.", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a caller of a unit (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
@@ -392,14 +392,20 @@ pub async fn revoke_order(
 pub async fn list_arrears(
     state: web::Data<AppState>,
     user: UnitUser,
-    _q: Query<NoQuery>,
-) -> Result<web::Json<Vec<ArrearsDto>>, ApiError> {
+    query: Query<PageQuery>,
+) -> Result<web::Json<ArrearsList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
     let today = state.clock.today();
     let out = run_db(&state, move |conn| {
         Ok(orders::arrears(conn, user.unit_id, today)?)
     })
     .await?;
-    Ok(web::Json(out))
+    Ok(web::Json(ArrearsList::cut(out, page)))
+}
+
+paging::whole_list! {
+    /// A page of what the unit owes, by period, earliest first.
+    ArrearsList of ArrearsDto
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -13,6 +13,7 @@ use utoipa::IntoParams;
 use crate::db_glue::PooledConn;
 use crate::http::blocking::run_db;
 use crate::http::extract::Query;
+use crate::http::paging::{self, PageQuery, whole_list};
 use crate::http::problem::{ApiError, ProblemDoc};
 use crate::routes::ServiceConfig;
 use crate::state::AppState;
@@ -39,14 +40,25 @@ pub fn load_policy(conn: &mut PooledConn, code: &RegionCode) -> Result<RegionPol
 #[utoipa::path(
     tag = "policy",
     operation_id = "list_regions",
-    responses((status = 200, description = "Regions, by code.", body = Vec<RegionDto>)),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Regions, by code.", body = RegionList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
 )]
 #[get("/regions")]
 pub async fn list_regions(
     state: web::Data<AppState>,
-) -> Result<web::Json<Vec<RegionDto>>, ApiError> {
+    query: Query<PageQuery>,
+) -> Result<web::Json<RegionList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
     let regions = run_db(&state, |conn| Ok(policy::regions(conn)?)).await?;
-    Ok(web::Json(regions))
+    Ok(web::Json(RegionList::cut(regions, page)))
+}
+
+whole_list! {
+    /// A page of the regions served, by code.
+    RegionList of RegionDto
 }
 
 /// 统筹区政策参数 — every parameter of a region
@@ -118,14 +130,25 @@ pub async fn get_region_parameters(
 #[utoipa::path(
     tag = "policy",
     operation_id = "list_interest_rates",
-    responses((status = 200, body = Vec<InterestRate>)),
+    params(PageQuery),
+    responses(
+        (status = 200, body = InterestRateList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
 )]
 #[get("/interest-rates")]
 pub async fn list_interest_rates(
     state: web::Data<AppState>,
-) -> Result<web::Json<Vec<InterestRate>>, ApiError> {
+    query: Query<PageQuery>,
+) -> Result<web::Json<InterestRateList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
     let rates = run_db(&state, |conn| Ok(policy::interest_rates(conn)?)).await?;
-    Ok(web::Json(rates))
+    Ok(web::Json(InterestRateList::cut(rates, page)))
+}
+
+whole_list! {
+    /// A page of the bookkeeping interest rates, by year.
+    InterestRateList of InterestRate
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -576,9 +576,11 @@ pub async fn create_uscc_exception(
 #[utoipa::path(
     tag = "staff-units",
     operation_id = "list_uscc_exceptions",
+    params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, body = Vec<UsccExceptionDto>),
+        (status = 200, body = UsccExceptionList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "No, invalid or expired token, or an ended session (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "Database busy (`SERVICE_UNAVAILABLE`); retry.", body = ProblemDoc, content_type = "application/problem+json"),
@@ -588,9 +590,16 @@ pub async fn create_uscc_exception(
 pub async fn list_uscc_exceptions(
     _user: StaffUser,
     state: web::Data<AppState>,
-) -> Result<web::Json<Vec<UsccExceptionDto>>, ApiError> {
+    query: Query<PageQuery>,
+) -> Result<web::Json<UsccExceptionList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
     let rows = run_db(&state, |conn| Ok(uscc_exceptions::list(conn)?)).await?;
-    Ok(web::Json(rows))
+    Ok(web::Json(UsccExceptionList::cut(rows, page)))
+}
+
+paging::whole_list! {
+    /// A page of the audited USCC exceptions, newest first.
+    UsccExceptionList of UsccExceptionDto
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {
