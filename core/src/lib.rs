@@ -28,6 +28,7 @@ pub mod policy;
 pub mod policy_change;
 pub mod refund;
 pub mod rules;
+pub mod retirement;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod signin;
