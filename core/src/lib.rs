@@ -23,12 +23,13 @@ pub mod late;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod pension;
 pub mod period;
 pub mod policy;
 pub mod policy_change;
 pub mod refund;
-pub mod rules;
 pub mod retirement;
+pub mod rules;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod signin;
