@@ -333,6 +333,173 @@ pub fn check_minimum(retirement: Period, months: ContributionMonths) -> Result<(
     })
 }
 
+/// The kinds of early retirement (R-RET-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EarlyKind {
+    /// 特殊工种: underground, high-altitude, high-temperature or especially
+    /// heavy work (井下、高空、高温、特别繁重体力劳动), ≥ 9 years.
+    SpecialHeavy,
+    /// 特殊工种: other work harmful to health (其他有害身体健康), ≥ 8 years.
+    SpecialHarmful,
+    /// 因病或非因工完全丧失劳动能力, with the appraisal committee's certificate
+    /// and ≥ 15 years of contributions.
+    Illness,
+}
+
+impl EarlyKind {
+    pub const ALL: [EarlyKind; 3] = [
+        EarlyKind::SpecialHeavy,
+        EarlyKind::SpecialHarmful,
+        EarlyKind::Illness,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EarlyKind::SpecialHeavy => "special_heavy",
+            EarlyKind::SpecialHarmful => "special_harmful",
+            EarlyKind::Illness => "illness",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EarlyKind::SpecialHeavy => "特殊工种提前退休（井下、高空、高温、特别繁重体力劳动）",
+            EarlyKind::SpecialHarmful => "特殊工种提前退休（其他有害身体健康工作）",
+            EarlyKind::Illness => "因病或非因工完全丧失劳动能力提前退休",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EarlyKind> {
+        EarlyKind::ALL.into_iter().find(|k| k.code() == s.trim())
+    }
+
+    /// The youngest age it allows: men 55 / women 45 for special work, men
+    /// 50 / women 45 for illness (R-RET-3).
+    pub fn minimum_age(self, gender: Gender) -> Age {
+        let years = match (self, gender) {
+            (EarlyKind::SpecialHeavy | EarlyKind::SpecialHarmful, Gender::Male) => 55,
+            (EarlyKind::Illness, Gender::Male) => 50,
+            (_, Gender::Female) => 45,
+        };
+        Age(years * 12)
+    }
+
+    /// What it requires besides the age, in months: of the special work, or
+    /// of contributions for illness.
+    pub fn required_months(self) -> i32 {
+        match self {
+            EarlyKind::SpecialHeavy => 9 * 12,
+            EarlyKind::SpecialHarmful => 8 * 12,
+            EarlyKind::Illness => 15 * 12,
+        }
+    }
+}
+
+/// The facts an early-retirement application is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EarlyFacts {
+    pub kind: EarlyKind,
+    pub category: RetirementCategory,
+    pub birth: Period,
+    /// The month applied for.
+    pub month: Period,
+    /// Months in the special work (special kinds).
+    pub special_months: i32,
+    /// Paid + deemed contribution months.
+    pub contribution_months: i32,
+    /// The labour-capacity appraisal certificate (劳动能力鉴定结论) is among
+    /// the materials (illness).
+    pub appraisal_certificate: bool,
+}
+
+/// Why an early retirement is refused (R-RET-3), with the figures.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EarlyRefusal {
+    #[error("{kind}须年满{minimum}，{month}时本人{age}，最早可在{}申请。", zh(.earliest))]
+    TooYoung {
+        kind: &'static str,
+        minimum: Age,
+        age: Age,
+        month: PeriodZh,
+        earliest: Period,
+    },
+    #[error("{month}已到法定退休年龄（{statutory}），请申请正常退休。")]
+    NotEarly { month: PeriodZh, statutory: Age },
+    #[error("{kind}须从事特殊工种满{}，目前{}，尚差{short}个月。", YearsMonths(*.required), YearsMonths(*.have))]
+    SpecialYearsShort {
+        kind: &'static str,
+        required: i32,
+        have: i32,
+        short: i32,
+    },
+    #[error("因病或非因工完全丧失劳动能力提前退休须累计缴费满15年，目前累计{}，尚差{short}个月。", YearsMonths(*.have))]
+    ContributionShort { have: i32, short: i32 },
+    #[error(
+        "因病或非因工完全丧失劳动能力提前退休须提交劳动能力鉴定委员会出具的完全丧失劳动能力鉴定结论。"
+    )]
+    CertificateMissing,
+}
+
+/// A month shown as 2040年1月 inside a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodZh(pub Period);
+
+impl fmt::Display for PeriodZh {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&zh(&self.0))
+    }
+}
+
+/// Whether the facts allow an early retirement in the month applied for
+/// (R-RET-3); materials and staff review follow in either case.
+pub fn check_early(f: &EarlyFacts) -> Result<(), EarlyRefusal> {
+    let gender = f.category.gender();
+    let minimum = f.kind.minimum_age(gender);
+    let age = Age::at(f.birth, f.month);
+    if age < minimum {
+        return Err(EarlyRefusal::TooYoung {
+            kind: f.kind.label_zh(),
+            minimum,
+            age,
+            month: PeriodZh(f.month),
+            earliest: f.birth.add_months(minimum.total_months()),
+        });
+    }
+    let statutory = statutory_age(f.category, f.birth);
+    if age >= statutory {
+        return Err(EarlyRefusal::NotEarly {
+            month: PeriodZh(f.month),
+            statutory,
+        });
+    }
+    let required = f.kind.required_months();
+    match f.kind {
+        EarlyKind::SpecialHeavy | EarlyKind::SpecialHarmful => {
+            if f.special_months < required {
+                return Err(EarlyRefusal::SpecialYearsShort {
+                    kind: f.kind.label_zh(),
+                    required,
+                    have: f.special_months.max(0),
+                    short: required - f.special_months.max(0),
+                });
+            }
+        }
+        EarlyKind::Illness => {
+            if f.contribution_months < required {
+                return Err(EarlyRefusal::ContributionShort {
+                    have: f.contribution_months.max(0),
+                    short: required - f.contribution_months.max(0),
+                });
+            }
+            if !f.appraisal_certificate {
+                return Err(EarlyRefusal::CertificateMissing);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// 计发月数 at whole ages 40…70 (国发〔2005〕38号 annex).
 const DIVISORS: [(i32, i32); 31] = [
     (40, 233),
@@ -523,6 +690,96 @@ mod tests {
         assert_eq!(divisor(Age(70 * 12)), Some(dec!(56)));
         assert_eq!(divisor(Age(70 * 12 + 1)), None);
         assert_eq!(divisor(Age(39 * 12 + 11)), None);
+    }
+
+    fn early(
+        kind: EarlyKind,
+        category: RetirementCategory,
+        birth: Period,
+        month: Period,
+    ) -> EarlyFacts {
+        EarlyFacts {
+            kind,
+            category,
+            birth,
+            month,
+            special_months: 0,
+            contribution_months: 0,
+            appraisal_certificate: false,
+        }
+    }
+
+    #[test]
+    fn early_retirement_by_r_ret_3() {
+        // A miner born 1970-03 with 10 years underground, at 55 in 2025-03.
+        let miner = EarlyFacts {
+            special_months: 120,
+            ..early(EarlyKind::SpecialHeavy, Man, p(1970, 3), p(2025, 3))
+        };
+        assert_eq!(check_early(&miner), Ok(()));
+        // A month younger: refused with the earliest month.
+        let e = check_early(&EarlyFacts {
+            month: p(2025, 2),
+            ..miner
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("最早可在2025年3月"), "{e}");
+        assert!(e.to_string().contains("54岁11个月"), "{e}");
+        // 8 years 11 months underground is short of 9.
+        let e = check_early(&EarlyFacts {
+            special_months: 107,
+            ..miner
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            EarlyRefusal::SpecialYearsShort {
+                kind: EarlyKind::SpecialHeavy.label_zh(),
+                required: 108,
+                have: 107,
+                short: 1
+            }
+        );
+        assert!(e.to_string().contains("满9年"), "{e}");
+        // Harmful work needs 8 years.
+        let harmful = EarlyFacts {
+            kind: EarlyKind::SpecialHarmful,
+            special_months: 96,
+            ..miner
+        };
+        assert_eq!(check_early(&harmful), Ok(()));
+        // Women: 45 for both kinds.
+        let woman = EarlyFacts {
+            special_months: 120,
+            ..early(EarlyKind::SpecialHeavy, WomanWorker, p(1980, 6), p(2025, 6))
+        };
+        assert_eq!(check_early(&woman), Ok(()));
+        // Illness: men from 50 with 15 years and the certificate.
+        let ill = EarlyFacts {
+            contribution_months: 180,
+            appraisal_certificate: true,
+            ..early(EarlyKind::Illness, Man, p(1975, 1), p(2025, 1))
+        };
+        assert_eq!(check_early(&ill), Ok(()));
+        let e = check_early(&EarlyFacts {
+            appraisal_certificate: false,
+            ..ill
+        })
+        .unwrap_err();
+        assert_eq!(e, EarlyRefusal::CertificateMissing);
+        let e = check_early(&EarlyFacts {
+            contribution_months: 170,
+            ..ill
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("尚差10个月"), "{e}");
+        // At or past the statutory age it is a normal retirement.
+        let e = check_early(&EarlyFacts {
+            month: statutory_month(Man, p(1975, 1)),
+            ..ill
+        })
+        .unwrap_err();
+        assert!(matches!(e, EarlyRefusal::NotEarly { .. }), "{e}");
     }
 
     proptest! {
