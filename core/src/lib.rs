@@ -35,6 +35,7 @@ mod schema;
 pub mod signin;
 pub mod stored;
 pub mod text;
+pub mod transfer;
 pub mod unemployment;
 pub mod unit;
 pub mod webhook;
