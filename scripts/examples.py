@@ -8,6 +8,7 @@ spec, argv[3], when given) is dropped. The fallbacks below (SAME_AS) are
 derived, so they are recomputed each time from their sources."""
 import json
 import pathlib
+import re
 import sys
 
 src = pathlib.Path(sys.argv[1])
@@ -24,7 +25,6 @@ def cut(v):
 
 merged = json.loads(out.read_text()) if out.exists() else {}
 if len(sys.argv) > 3:
-    import re
     spec_ops = set(re.findall(r"^\s+operationId: (\w+)$", pathlib.Path(sys.argv[3]).read_text(), re.M))
     for gone in [op for op in merged if op not in spec_ops]:
         del merged[gone]

@@ -14,11 +14,12 @@
 
 use std::fmt;
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use serde::Serialize;
 use thiserror::Error;
 
 use crate::ids::Gender;
+use crate::money::round_half_up;
 use crate::period::Period;
 
 /// The category a statutory retirement age depends on (R-RET-1).
@@ -214,8 +215,8 @@ pub fn window(category: RetirementCategory, birth: Period) -> RetirementWindow {
 pub enum RetirementMonthError {
     #[error(
         "弹性提前退休最早可在{}（不早于原法定退休年龄{original}），所选{}早于该月份。",
-        zh(.earliest),
-        zh(.chosen)
+        PeriodZh(*.earliest),
+        PeriodZh(*.chosen)
     )]
     TooEarly {
         chosen: Period,
@@ -224,15 +225,10 @@ pub enum RetirementMonthError {
     },
     #[error(
         "弹性延迟退休最长不超过3年，最晚可在{}，所选{}晚于该月份。",
-        zh(.latest),
-        zh(.chosen)
+        PeriodZh(*.latest),
+        PeriodZh(*.chosen)
     )]
     TooLate { chosen: Period, latest: Period },
-}
-
-/// A month as the hall writes it: 2040年1月.
-fn zh(p: &Period) -> String {
-    format!("{}年{}月", p.year(), p.month())
 }
 
 /// Checks a chosen month against the window.
@@ -286,7 +282,9 @@ impl ContributionMonths {
 /// what the person can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize)]
 #[error(
-    "{year}年退休按月领取基本养老金须累计缴费满{needed_years}（含视同缴费），目前累计{have_years}（实缴{paid}个月、视同缴费{deemed}个月），尚差{short}个月。可以继续缴费至满规定年限（延长缴费），或按规定转入城乡居民基本养老保险。"
+    "{year}年退休按月领取基本养老金须累计缴费满{}（含视同缴费），目前累计{}（实缴{paid}个月、视同缴费{deemed}个月），尚差{short}个月。可以继续缴费至满规定年限（延长缴费），或按规定转入城乡居民基本养老保险。",
+    YearsMonths(*.needed),
+    YearsMonths((*.needed - *.short).max(0))
 )]
 pub struct ShortOfMinimum {
     pub year: i32,
@@ -294,10 +292,6 @@ pub struct ShortOfMinimum {
     pub paid: i32,
     pub deemed: i32,
     pub short: i32,
-    #[serde(skip)]
-    needed_years: YearsMonths,
-    #[serde(skip)]
-    have_years: YearsMonths,
 }
 
 /// Months shown as "15年6个月".
@@ -328,8 +322,6 @@ pub fn check_minimum(retirement: Period, months: ContributionMonths) -> Result<(
         paid: months.paid,
         deemed: months.deemed,
         short: needed - have,
-        needed_years: YearsMonths(needed),
-        have_years: YearsMonths(have.max(0)),
     })
 }
 
@@ -416,7 +408,7 @@ pub struct EarlyFacts {
 /// Why an early retirement is refused (R-RET-3), with the figures.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EarlyRefusal {
-    #[error("{kind}须年满{minimum}，{month}时本人{age}，最早可在{}申请。", zh(.earliest))]
+    #[error("{kind}须年满{minimum}，{month}时本人{age}，最早可在{}申请。", PeriodZh(*.earliest))]
     TooYoung {
         kind: &'static str,
         minimum: Age,
@@ -441,13 +433,13 @@ pub enum EarlyRefusal {
     CertificateMissing,
 }
 
-/// A month shown as 2040年1月 inside a message.
+/// A month as the hall writes it in a message: 2040年1月.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeriodZh(pub Period);
 
 impl fmt::Display for PeriodZh {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&zh(&self.0))
+        write!(f, "{}年{}月", self.0.year(), self.0.month())
     }
 }
 
@@ -551,7 +543,7 @@ pub fn divisor(age: Age) -> Option<Decimal> {
     }
     let next = at(age.years() + 1)?;
     let step = (whole - next) * Decimal::from(age.months()) / Decimal::from(12);
-    Some((whole - step).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero))
+    Some(round_half_up(whole - step, 1))
 }
 
 #[cfg(test)]

@@ -13,10 +13,8 @@ use crate::period::Period;
 /// The share of the bases the pooled fund moves.
 pub const POOLED_SHARE_PPM: i64 = 120_000;
 
-/// The first month the pooled part counts.
-pub fn pooled_from() -> Period {
-    Period::new(1998, 1).unwrap_or_else(|_| Period::of(time::Date::MIN))
-}
+/// The first month the pooled part counts (YYYYMM).
+pub const POOLED_FROM: i32 = 199801;
 
 /// One paid month of the pension insurance with its base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,9 +51,8 @@ pub struct TransferAmounts {
 /// The transfer amounts of a person's paid months and account balance
 /// (R-TRANS-2); months before 1998-01 move no pooled part.
 pub fn amounts(paid: &[PaidMonth], account: Money) -> TransferAmounts {
-    let from = pooled_from();
     let mut by_year: BTreeMap<i32, (i32, Money)> = BTreeMap::new();
-    for m in paid.iter().filter(|m| m.period >= from) {
+    for m in paid.iter().filter(|m| m.period.yyyymm() >= POOLED_FROM) {
         let e = by_year.entry(m.period.year()).or_insert((0, Money::ZERO));
         e.0 += 1;
         e.1 += m.base;
