@@ -54,11 +54,8 @@ const DECLARATION_KINDS: &[&str] = &["regular", "back_pay"];
 const FEED_EVENTS: &[&str] = &["issued", "revoked", "expired"];
 /// A step of a review task (`review_task_events.event`).
 const TASK_EVENTS: &[&str] = &["created", "claimed", "released", "approved", "rejected"];
-/// A step of a business item's timeline: its review task's steps, and a
-/// refund's payout.
-const TIMELINE_EVENTS: &[&str] = &[
-    "created", "claimed", "released", "approved", "rejected", "paid_out",
-];
+/// A refund's payout, the one timeline step that is not a review task's.
+const PAID_OUT_STEP: &str = "paid_out";
 /// A tax-bureau message's type (`tax_events.kind`).
 const TAX_EVENT_TYPES: &[&str] = &["invoiced", "paid", "reversed"];
 /// The termination material a refund rests on (R-REF-2).
@@ -187,7 +184,12 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("TaxEventReceipt", "outcome", vec!["accepted"]),
         ("TaxEventReceipt", "type", v(TAX_EVENT_TYPES)),
         ("TaxEventRequest", "type", v(TAX_EVENT_TYPES)),
-        ("TimelineEntry", "event", v(TIMELINE_EVENTS)),
+        // A business item's timeline: its task's steps, and a refund's payout.
+        (
+            "TimelineEntry",
+            "event",
+            [TASK_EVENTS, &[PAID_OUT_STEP]].concat(),
+        ),
         ("UnitCertificateRequest", "insurance", v(INSURANCES)),
         ("UnitInfo", "status", v(UNIT_STATUSES)),
         ("UnitInsuranceAddition", "insurance", v(INSURANCES)),
