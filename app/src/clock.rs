@@ -87,6 +87,11 @@ impl Clock {
     }
 }
 
+/// The date in China of a UTC timestamp (`now_utc()` back to today).
+pub fn china_date(utc: PrimitiveDateTime) -> time::Date {
+    utc.assume_utc().to_offset(CHINA_OFFSET).date()
+}
+
 /// A stored UTC timestamp as ISO 8601 in China time
 /// (`2023-04-20T10:30:00+08:00`).
 pub fn china_timestamp(utc: PrimitiveDateTime) -> String {

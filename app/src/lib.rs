@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod materials;
 pub mod orders;
 pub mod paid_months;
+pub mod pension;
 pub mod persons;
 pub mod policy;
 pub mod refunds;

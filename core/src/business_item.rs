@@ -93,6 +93,13 @@ kinds! {
     // Certificates (R-CERT-*).
     UnitCertificate = "unit_certificate", "单位参保证明开具";
     PersonalCertificate = "personal_certificate", "个人参保缴费证明开具";
+    // Retirement and the pension (R-RET-*, R-PEN-*), through review.
+    RetirementNormal = "retirement_normal", "职工正常退休(职)申请";
+    RetirementSpecialWork = "retirement_special_work", "特殊工种提前退休申请";
+    RetirementIllness = "retirement_illness", "因病或非因工完全丧失劳动能力提前退休申请";
+    /// Staff recognise a person's record before the system's data: history
+    /// months, deemed months, the account's opening balance (R-RET-2, R-PEN-3).
+    PensionRecordChange = "pension_record_change", "养老保险缴费历史核定";
     // Policy (R-POL-4) and undo (R-UNDO-1).
     PolicyChange = "policy_change", "政策参数调整";
     Revocation = "business_item_revocation", "业务撤销";

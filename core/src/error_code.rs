@@ -447,6 +447,17 @@ codes! {
     ImportNotRevocable = "IMPORT_NOT_REVOCABLE", Conflict, "该导盘办理的业务已不能全部撤销，未撤销任何业务。";
     JobNotFound = "JOB_NOT_FOUND", NotFound, "没有找到该后台任务。";
 
+    // ------------------------------------------------ retirement and pension (退休, 养老金)
+    PensionDataMissing = "PENSION_DATA_MISSING", Unprocessable, "计算基本养老金所需的数据不全，请联系经办机构。";
+    RetirementMonthInvalid = "RETIREMENT_MONTH_INVALID", Unprocessable, "所选退休月份不在可选择的范围内。";
+    RetirementTooSoon = "RETIREMENT_TOO_SOON", Unprocessable, "退休申请须在退休月份前3个月内提出。";
+    ContributionYearsShort = "CONTRIBUTION_YEARS_SHORT", Unprocessable, "累计缴费年限不足按月领取基本养老金的最低缴费年限。";
+    EarlyRetirementRefused = "EARLY_RETIREMENT_REFUSED", Unprocessable, "不符合提前退休的条件。";
+    RetirementPending = "RETIREMENT_PENDING", Conflict, "该职工已有退休申请正在审核中或已批准退休。";
+    RetirementNotFound = "RETIREMENT_NOT_FOUND", NotFound, "没有找到该退休申请。";
+    RetirementState = "RETIREMENT_STATE", Conflict, "退休申请当前状态不能审核。";
+    HistoryOverlap = "HISTORY_OVERLAP", Conflict, "所录入月份已有缴费历史记录。";
+
     // ------------------------------------------------ public services
     /// A certificate's verification value is not an identifier we issue.
     IdentifierInvalid = "IDENTIFIER_INVALID", Unprocessable, "验证码格式不正确。";

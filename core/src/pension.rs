@@ -30,6 +30,7 @@ pub struct Credit {
 }
 
 /// One year of the account, as its statement shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountYear {
     pub year: i32,
@@ -107,7 +108,9 @@ pub fn account(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct IndexYear {
     pub year: i32,
-    /// The person's average monthly contribution base of the year.
+    /// Months of the year paid (1–12): the year's weight.
+    pub months: i32,
+    /// The person's average monthly contribution base of those months.
     pub base: Money,
     /// The province's average monthly wage of the year.
     pub average_wage: Money,
@@ -117,25 +120,30 @@ pub struct IndexYear {
 pub const INDEX_DP: u32 = 4;
 
 /// The average contribution-wage index: the mean over paid years of base ÷
-/// average wage, kept to 4 decimals half-up. `None` without a year or with
-/// an average wage of zero.
+/// average wage, each year weighted by its months paid (so a year of one
+/// month counts one twelfth of a full one, as contribution years count
+/// months ÷ 12), kept to 4 decimals half-up. `None` without a month paid
+/// or with an average wage of zero.
 pub fn average_index(years: &[IndexYear]) -> Option<Decimal> {
-    if years.is_empty() || years.iter().any(|y| y.average_wage.is_zero()) {
+    let months: i32 = years.iter().map(|y| y.months.max(0)).sum();
+    if months == 0 || years.iter().any(|y| y.average_wage.is_zero()) {
         return None;
     }
     let sum: Decimal = years
         .iter()
-        .map(|y| y.base.as_decimal() / y.average_wage.as_decimal())
+        .map(|y| y.base.as_decimal() / y.average_wage.as_decimal() * Decimal::from(y.months.max(0)))
         .sum();
-    Some(round_half_up(sum / Decimal::from(years.len()), INDEX_DP))
+    Some(round_half_up(sum / Decimal::from(months), INDEX_DP))
 }
 
 /// What the monthly basic pension is computed from (R-PEN-1).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PensionInputs {
     /// 全省上年度在岗职工月平均工资.
     pub average_wage: Money,
     /// 本人平均缴费工资指数.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1.0512"))]
     pub index: Decimal,
     /// Months actually paid (实缴).
     pub paid_months: i32,
@@ -150,6 +158,7 @@ pub struct PensionInputs {
 }
 
 /// One part of the pension with its formula as the hall shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PensionPart {
     /// 基础养老金, 个人账户养老金, 过渡性养老金.
@@ -160,13 +169,17 @@ pub struct PensionPart {
 }
 
 /// The monthly basic pension, its three parts and their inputs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pension {
     pub inputs: PensionInputs,
     /// Contribution years, paid + deemed, ÷ 12.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub contribution_years: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub deemed_years: Decimal,
     /// 计发月数.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub divisor: Decimal,
     pub basic: PensionPart,
     pub account: PensionPart,
@@ -374,19 +387,29 @@ mod tests {
     }
 
     #[test]
-    fn the_index_is_the_mean_of_the_yearly_ratios() {
-        let y = |year, base: i64, avg: i64| IndexYear {
+    fn the_index_is_the_mean_of_the_yearly_ratios_weighted_by_months() {
+        let y = |year, months, base: i64, avg: i64| IndexYear {
             year,
+            months,
             base: Money::yuan(base),
             average_wage: Money::yuan(avg),
         };
-        // 6000/5000 = 1.2, 3000/6000 = 0.5 → 0.85.
+        // Two full years: 6000/5000 = 1.2, 3000/6000 = 0.5 → 0.85.
         assert_eq!(
-            average_index(&[y(2022, 6000, 5000), y(2023, 3000, 6000)]),
+            average_index(&[y(2022, 12, 6000, 5000), y(2023, 12, 3000, 6000)]),
             Some(dec!(0.85))
         );
+        // A year of 3 months weighs a quarter of a full one:
+        // (1.2 × 12 + 0.5 × 3) / 15 = 1.06.
+        assert_eq!(
+            average_index(&[y(2022, 12, 6000, 5000), y(2023, 3, 3000, 6000)]),
+            Some(dec!(1.06))
+        );
         // 1/3 kept to 4 decimals.
-        assert_eq!(average_index(&[y(2023, 2000, 6000)]), Some(dec!(0.3333)));
+        assert_eq!(
+            average_index(&[y(2023, 12, 2000, 6000)]),
+            Some(dec!(0.3333))
+        );
         assert_eq!(average_index(&[]), None);
     }
 

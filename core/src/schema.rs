@@ -98,3 +98,25 @@ impl PartialSchema for PeriodRange {
     }
 }
 impl ToSchema for PeriodRange {}
+
+impl PartialSchema for crate::retirement::Age {
+    fn schema() -> RefOr<Schema> {
+        let int = || ObjectBuilder::new().schema_type(SchemaType::new(Type::Integer));
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Object))
+            .description(Some("An age in years and months (60岁1个月)."))
+            .property("years", int().examples([serde_json::json!(60)]))
+            .required("years")
+            .property("months", int().examples([serde_json::json!(1)]))
+            .required("months")
+            .property(
+                "label",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::new(Type::String))
+                    .examples([serde_json::json!("60岁1个月")]),
+            )
+            .required("label")
+            .into()
+    }
+}
+impl ToSchema for crate::retirement::Age {}

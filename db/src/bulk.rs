@@ -281,6 +281,31 @@ pub fn order_lines_from_pending(
         .execute(conn)?)
 }
 
+/// Months of a person's contribution history
+/// ([`crate::pension::HistoryMonthRow`], 7 columns), in multi-row INSERTs
+/// chunked under the backend's limit. A month entered already is
+/// [`DbError::Conflict`].
+pub fn insert_history_months(
+    conn: &mut DbConn,
+    rows: &[crate::pension::HistoryMonthRow],
+) -> Result<usize, DbError> {
+    let table = crate::schema::person_contribution_history::table;
+    let mut n = 0;
+    match conn {
+        DbConn::Pg(c) => {
+            for chunk in rows.chunks(pg_chunk(7)) {
+                n += diesel::insert_into(table).values(chunk).execute(c)?;
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(sqlite_chunk(7)) {
+                n += diesel::insert_into(table).values(chunk).execute(c)?;
+            }
+        }
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::sqlite_chunk;

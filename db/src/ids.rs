@@ -102,6 +102,8 @@ define_ids! {
     ReviewTaskId;
     /// `refund_applications.id`.
     RefundApplicationId;
+    /// `retirement_applications.id`.
+    RetirementApplicationId;
     /// `materials.id`: an uploaded supporting material.
     MaterialId;
     /// `unit_accounts.id`: a legal representative's password account.

@@ -35,6 +35,7 @@ pub mod imports;
 pub mod item_chain;
 pub mod jobs;
 pub mod orders;
+pub mod pension;
 pub mod policy;
 pub mod policy_admin;
 pub mod refunds;

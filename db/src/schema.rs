@@ -913,6 +913,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The pension parameters of a year (issue 15, R-PEN-1).
+    policy_pension_years (year) {
+        year -> Integer,
+        average_wage_fen -> BigInt,
+        transitional_ppm -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_pension_records (person_id) {
+        person_id -> BigInt,
+        opening_year -> Nullable<Integer>,
+        opening_balance_fen -> Nullable<BigInt>,
+        opening_document -> Nullable<Text>,
+        deemed_months -> Integer,
+        deemed_document -> Nullable<Text>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_contribution_history (person_id, period) {
+        person_id -> BigInt,
+        period -> Integer,
+        base_fen -> BigInt,
+        place -> Text,
+        document -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    retirement_applications (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        person_id -> BigInt,
+        business_item_id -> BigInt,
+        kind -> Text,
+        category -> Text,
+        retirement_period -> Integer,
+        special_months -> Nullable<Integer>,
+        status -> Text,
+        estimate_json -> Text,
+        approved_json -> Nullable<Text>,
+        first_pension_period -> Nullable<Integer>,
+        pension_fen -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        applied_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -956,6 +1018,11 @@ diesel::joinable!(assessments -> persons (person_id));
 diesel::joinable!(assessments -> employments (employment_id));
 diesel::joinable!(assessments -> business_items (source_item_id));
 diesel::joinable!(person_statuses -> persons (person_id));
+diesel::joinable!(person_pension_records -> persons (person_id));
+diesel::joinable!(person_contribution_history -> persons (person_id));
+diesel::joinable!(retirement_applications -> persons (person_id));
+diesel::joinable!(retirement_applications -> units (unit_id));
+diesel::joinable!(retirement_applications -> business_items (business_item_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
 
 diesel::joinable!(refund_lines -> refund_applications (application_id));
@@ -983,6 +1050,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     policy_injury_class_rates,
     policy_late_fee_rules,
     policy_interest_rates,
+    policy_pension_years,
+    person_pension_records,
+    person_contribution_history,
+    retirement_applications,
     policy_deferrals,
     policy_windows,
     calendar_days,

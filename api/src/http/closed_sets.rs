@@ -13,10 +13,12 @@
 
 use qibao_app::actor::Channel;
 use qibao_app::imports::TemplateKind;
+use qibao_app::pension::retirement::RetirementKind;
 use qibao_core::back_pay::BackPayKind;
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::employment::{AssessmentKind, IdType, InsuredStatus, LineStatus, PersonStatusKind};
 use qibao_core::payment::OrderState;
+use qibao_core::retirement::RetirementCategory;
 use serde_json::Value;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::{OpenApi, RefOr};
@@ -113,6 +115,7 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         &[IdType::Resident, IdType::Passport, IdType::ResidencePermit],
         IdType::code,
     );
+    let categories = codes(&RetirementCategory::ALL, RetirementCategory::code);
     let v = |s: &[&'static str]| s.to_vec();
     vec![
         ("AddInsuranceRequest", "insurance", v(INSURANCES)),
@@ -172,6 +175,25 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("RefundLineInput", "insurance", v(INSURANCES)),
         ("RefundSummary", "status", v(REFUND_STATUSES)),
         ("RelationDto", "status_code", insured),
+        (
+            "RetirementApplicationDto",
+            "kind",
+            v(&RetirementKind::CODES),
+        ),
+        ("RetirementApplicationDto", "status", v(REQUEST_STATUSES)),
+        ("RetirementApplicationDto", "category", categories.clone()),
+        (
+            "RetirementApplicationInput",
+            "kind",
+            v(&RetirementKind::CODES),
+        ),
+        ("RetirementApplicationInput", "category", categories.clone()),
+        ("PensionEstimateDto", "category", categories),
+        (
+            "RetirementOption",
+            "choice",
+            vec!["early", "statutory", "late"],
+        ),
         ("RevocationResult", "kind", item_kinds.clone()),
         ("SkippedMonth", "insurance", v(INSURANCES)),
         ("TaskBusinessItem", "channel", channels),

@@ -36,6 +36,7 @@ pub mod key_changes;
 pub mod materials;
 pub mod orders;
 pub mod paid_months;
+pub mod pension;
 pub mod policy;
 pub mod policy_admin;
 pub mod public;
@@ -81,7 +82,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope("/policy")
             .configure(policy::configure) // /api/v1/policy/regions[/{code}[/parameters]], …
-            .configure(quote::configure), // /api/v1/policy/quotes
+            .configure(quote::configure) // /api/v1/policy/quotes
+            .configure(pension::configure_policy), // /api/v1/policy/pension-years
     );
     cfg.service(
         scope::scope("/public")
@@ -107,6 +109,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(declarations::configure) // /api/v1/portal/declarations[/{period}], back-pay-declarations
             .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
             .configure(paid_months::configure) // /api/v1/portal/paid-months
+            .configure(pension::configure_portal) // /api/v1/portal/employees/{no}/pension-estimate, retirement-applications[/{id}]
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
             .configure(business_items::configure) // /api/v1/portal/business-items[/{id}/revocation]
@@ -125,6 +128,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(tax::configure_staff) // /api/v1/staff/reconciliation/{date}
             .configure(refunds::configure_staff) // /api/v1/staff/refunds[/{refund_no}[/payout]]
             .configure(policy_admin::configure) // /api/v1/staff/policy/…
+            .configure(pension::configure_staff) // /api/v1/staff/persons/{no}/pension-record, contribution-history, policy/pension-years
             .configure(certificates::configure_staff), // /api/v1/staff/units/{unit_no}/audit-verification
     );
 }

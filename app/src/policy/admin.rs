@@ -44,7 +44,7 @@ pub struct PolicyChangeDto {
     #[cfg_attr(feature = "openapi", schema(example = 40))]
     pub id: i64,
     /// `base_bounds`, `rate`, `injury_class_rate`, `late_fee_rule`,
-    /// `windows`, `deferral` or `interest_rate`.
+    /// `windows`, `deferral`, `interest_rate` or `pension_year`.
     #[cfg_attr(feature = "openapi", schema(example = "rate"))]
     pub parameter: String,
     /// The region code; null for national interest rates.
@@ -244,7 +244,7 @@ fn write(
     })
 }
 
-fn change_dto(item: BusinessItem) -> PolicyChangeDto {
+pub(crate) fn change_dto(item: BusinessItem) -> PolicyChangeDto {
     let after = json_of(item.after_json.as_deref());
     let field = |name: &str| {
         after

@@ -61,6 +61,9 @@ pub static KINDS: &[&dyn ReviewKind] = &[
     &labour_contract::LABOUR_CONTRACT,
     &labour_contract::EMPLOYEE_BACK_PAY,
     &refund::REFUND,
+    &crate::pension::retirement::NORMAL,
+    &crate::pension::retirement::SPECIAL_WORK,
+    &crate::pension::retirement::ILLNESS,
 ];
 
 /// The registered kind with this code.

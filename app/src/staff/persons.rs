@@ -384,9 +384,22 @@ pub fn add_status(
     note: &str,
     now: PrimitiveDateTime,
 ) -> Result<PersonStatusResult, AppError> {
+    transaction(conn, |c| add_status_in(c, who, person_no, new, note, now))
+}
+
+/// [`add_status`] in the caller's transaction (the retirement approval sets
+/// the retired status this way, R-RET-4).
+pub(crate) fn add_status_in(
+    c: &mut DbConn,
+    who: &(impl AsActor + ?Sized),
+    person_no: &str,
+    new: PersonStatus,
+    note: &str,
+    now: PrimitiveDateTime,
+) -> Result<PersonStatusResult, AppError> {
     let PersonStatus { kind, from, to } = new;
     let actor = who.as_actor();
-    transaction(conn, |c| {
+    {
         let p = live_person(c, person_no)?;
         let same = ops::same_person_ids(c, &p)?;
         let mut statuses = ops::statuses_of(c, &same)?;
@@ -461,7 +474,7 @@ pub fn add_status(
             cancelled_lines: cancelled,
             lines_to_review: LineDto::many(&review)?,
         })
-    })
+    }
 }
 
 // ---------------------------------------------------------------- duplicates
