@@ -83,6 +83,7 @@ examples:
 ## criterion benchmarks of core (release profile).
 bench:
 	$(CARGO) bench -p qibao-core --bench contributions
+	$(CARGO) bench -p qibao-core --bench pension
 
 ## Open-loop load (qibao-load) against a release server on loopback, a unit of N employees
 ## (default 50000) with 12 months of history: make bench-load [BACKEND=postgres] [N=…] [DURATION=30]

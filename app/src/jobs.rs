@@ -98,6 +98,9 @@ impl JobDto {
                 format!("/api/v1/portal/declarations/{}", job.subject_id)
             }
             JobKind::Export => format!("{}/file", job_path(job.id)),
+            JobKind::PensionPayroll => {
+                format!("/api/v1/staff/pension-payrolls/{}", job.subject_id)
+            }
         };
         JobDto {
             id: job.id.0,
@@ -132,6 +135,14 @@ fn not_found() -> AppError {
 pub fn get(conn: &mut DbConn, unit_id: UnitId, id: JobId) -> Result<JobDto, AppError> {
     read_transaction(conn, |c| match jobs_db::get(c, id)? {
         Some(job) if job.unit_id == Some(unit_id) => Ok(JobDto::of(&job)),
+        _ => Err(not_found()),
+    })
+}
+
+/// A back-office job (one of no unit, e.g. a pension payroll), for staff.
+pub fn get_staff(conn: &mut DbConn, id: JobId) -> Result<JobDto, AppError> {
+    read_transaction(conn, |c| match jobs_db::get(c, id)? {
+        Some(job) if job.unit_id.is_none() => Ok(JobDto::of(&job)),
         _ => Err(not_found()),
     })
 }
@@ -306,6 +317,7 @@ pub fn run(
             crate::declarations::run_job(conn, job, node, today, now)
         }
         JobKind::Export => run_export(conn, job, node, today, now, exporter),
+        JobKind::PensionPayroll => crate::pension::payroll::run_job(conn, job, node, now),
     };
     match outcome {
         Ok(state) => Ok(state),

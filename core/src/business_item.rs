@@ -100,6 +100,13 @@ kinds! {
     /// Staff recognise a person's record before the system's data: history
     /// months, deemed months, the account's opening balance (R-RET-2, R-PEN-3).
     PensionRecordChange = "pension_record_change", "养老保险缴费历史核定";
+    /// 养老待遇发放账户变更 / 离退休人员发放账号维护 (R-PEN-4).
+    PensionAccountChange = "pension_account_change", "养老待遇发放账户变更";
+    PensionSuspension = "pension_suspension", "养老金暂停发放";
+    PensionResumption = "pension_resumption", "养老金恢复发放";
+    PensionQualification = "pension_qualification", "领取待遇资格认证";
+    /// Through review (R-PEN-4).
+    DeathBenefit = "death_benefit", "丧葬补助金、抚恤金及个人账户余额继承申领";
     // Policy (R-POL-4) and undo (R-UNDO-1).
     PolicyChange = "policy_change", "政策参数调整";
     Revocation = "business_item_revocation", "业务撤销";

@@ -457,6 +457,16 @@ codes! {
     RetirementNotFound = "RETIREMENT_NOT_FOUND", NotFound, "没有找到该退休申请。";
     RetirementState = "RETIREMENT_STATE", Conflict, "退休申请当前状态不能审核。";
     HistoryOverlap = "HISTORY_OVERLAP", Conflict, "所录入月份已有缴费历史记录。";
+    RetireeNotFound = "RETIREE_NOT_FOUND", NotFound, "本单位没有该离退休人员。";
+    PensionEnded = "PENSION_ENDED", Conflict, "该人员的养老金已停止发放。";
+    PensionSuspended = "PENSION_SUSPENDED", Conflict, "该人员的养老金已暂停发放。";
+    PensionNotSuspended = "PENSION_NOT_SUSPENDED", Conflict, "该人员的养老金没有暂停发放。";
+    QualificationRecorded = "QUALIFICATION_RECORDED", Conflict, "该年度的资格认证已登记。";
+    DeathBenefitPending = "DEATH_BENEFIT_PENDING", Conflict, "该人员已有死亡待遇申领正在审核中或已批准。";
+    DeathBenefitNotFound = "DEATH_BENEFIT_NOT_FOUND", NotFound, "没有找到该死亡待遇申领。";
+    DeathDateInvalid = "DEATH_DATE_INVALID", Unprocessable, "死亡日期不正确。";
+    PayrollNotFound = "PAYROLL_NOT_FOUND", NotFound, "该月的养老金发放尚未生成。";
+    PayrollMonthInvalid = "PAYROLL_MONTH_INVALID", Unprocessable, "只能生成本月或以前月份的养老金发放。";
 
     // ------------------------------------------------ public services
     /// A certificate's verification value is not an identifier we issue.

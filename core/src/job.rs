@@ -68,6 +68,8 @@ code_enum!(
         BackPayDeclaration = "back_pay_declaration" / "单位补缴申报",
         /// Writes a large export (CSV or XLSX) to fetch from the job.
         Export = "export" / "数据导出",
+        /// The month's pension payroll (养老金月度发放, R-PEN-4).
+        PensionPayroll = "pension_payroll" / "养老金月度发放",
     }
 );
 

@@ -24,6 +24,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod pension;
+pub mod pension_life;
 pub mod pension_record;
 pub mod period;
 pub mod policy;

@@ -975,6 +975,137 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The lump sums at death from a year (R-PEN-4).
+    policy_death_benefits (from_year) {
+        from_year -> Integer,
+        funeral_grant_fen -> BigInt,
+        survivor_months -> Integer,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pensions (person_id) {
+        person_id -> BigInt,
+        unit_id -> BigInt,
+        application_id -> BigInt,
+        first_period -> Integer,
+        monthly_fen -> BigInt,
+        account_part_fen -> BigInt,
+        account_balance_fen -> BigInt,
+        payment_kind -> Nullable<Text>,
+        bank_name -> Nullable<Text>,
+        account_name -> Nullable<Text>,
+        account_no -> Nullable<Text>,
+        death_period -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pension_suspensions (id) {
+        id -> BigInt,
+        person_id -> BigInt,
+        from_period -> Integer,
+        to_period -> Nullable<Integer>,
+        reason -> Text,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        resumed_by -> Nullable<Text>,
+        resumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pension_qualifications (person_id, year) {
+        person_id -> BigInt,
+        year -> Integer,
+        certified_on -> Date,
+        method -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    death_benefit_applications (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        person_id -> BigInt,
+        business_item_id -> BigInt,
+        in_service -> Bool,
+        death_date -> Date,
+        death_period -> Integer,
+        heir_name -> Text,
+        heir_relation -> Text,
+        bank_name -> Text,
+        account_no -> Text,
+        status -> Text,
+        calculation_json -> Text,
+        approved_json -> Nullable<Text>,
+        payable_fen -> Nullable<BigInt>,
+        paid_payroll_id -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        applied_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pension_payrolls (id) {
+        id -> BigInt,
+        period -> Integer,
+        lines -> Integer,
+        excluded -> Integer,
+        total_fen -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pension_payroll_lines (id) {
+        id -> BigInt,
+        payroll_id -> BigInt,
+        person_id -> BigInt,
+        kind -> Text,
+        from_period -> Nullable<Integer>,
+        to_period -> Nullable<Integer>,
+        months -> Integer,
+        amount_fen -> BigInt,
+        payment_kind -> Text,
+        bank_name -> Text,
+        account_name -> Text,
+        account_no -> Text,
+    }
+}
+
+diesel::table! {
+    pension_paid_months (person_id, period) {
+        person_id -> BigInt,
+        period -> Integer,
+        payroll_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    pension_payroll_exclusions (id) {
+        id -> BigInt,
+        payroll_id -> BigInt,
+        person_id -> BigInt,
+        reason_code -> Text,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -1023,6 +1154,20 @@ diesel::joinable!(person_contribution_history -> persons (person_id));
 diesel::joinable!(retirement_applications -> persons (person_id));
 diesel::joinable!(retirement_applications -> units (unit_id));
 diesel::joinable!(retirement_applications -> business_items (business_item_id));
+diesel::joinable!(pensions -> persons (person_id));
+diesel::joinable!(pensions -> units (unit_id));
+diesel::joinable!(pensions -> retirement_applications (application_id));
+diesel::joinable!(pension_suspensions -> pensions (person_id));
+diesel::joinable!(pension_qualifications -> pensions (person_id));
+diesel::joinable!(death_benefit_applications -> persons (person_id));
+diesel::joinable!(death_benefit_applications -> units (unit_id));
+diesel::joinable!(death_benefit_applications -> business_items (business_item_id));
+diesel::joinable!(pension_payroll_lines -> pension_payrolls (payroll_id));
+diesel::joinable!(pension_payroll_lines -> persons (person_id));
+diesel::joinable!(pension_paid_months -> pensions (person_id));
+diesel::joinable!(pension_paid_months -> pension_payrolls (payroll_id));
+diesel::joinable!(pension_payroll_exclusions -> pension_payrolls (payroll_id));
+diesel::joinable!(pension_payroll_exclusions -> persons (person_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
 
 diesel::joinable!(refund_lines -> refund_applications (application_id));
@@ -1054,6 +1199,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     person_pension_records,
     person_contribution_history,
     retirement_applications,
+    policy_death_benefits,
+    pensions,
+    pension_suspensions,
+    pension_qualifications,
+    death_benefit_applications,
+    pension_payrolls,
+    pension_payroll_lines,
+    pension_paid_months,
+    pension_payroll_exclusions,
     policy_deferrals,
     policy_windows,
     calendar_days,

@@ -438,3 +438,321 @@ fn staff_maintain_the_pension_parameters_by_year() {
     let list = app.get("/api/v1/policy/pension-years?page_size=100");
     assert_eq!(list.body["total"].as_i64().unwrap(), seeded + 1);
 }
+
+/// Moves the server to `day` and mints fresh tokens: (unit agent, handler,
+/// finance).
+fn at(app: &App, day: &str, unit: UnitId) -> (String, String, String) {
+    app.server.clock.set_today(fixtures::date(day));
+    (
+        fixtures::token(app, unit),
+        handler(app),
+        app.mint(Role::Staff, "fin1", "财务员", None, &[StaffRole::Finance]),
+    )
+}
+
+/// Asks for the month's payroll, waits for its job, returns the payroll.
+fn payroll(app: &App, finance: &str, month: &str) -> Value {
+    let r = app.post_as(
+        "/api/v1/staff/pension-payrolls",
+        finance,
+        &json!({ "month": month }),
+    );
+    if r.status == 200 {
+        return r.body;
+    }
+    assert_eq!(r.status, 202, "{}", r.text);
+    let job = format!("/api/v1/staff/jobs/{}", r.body["id"]);
+    let start = std::time::Instant::now();
+    loop {
+        let j = ok(app.get_as(&job, finance), 200);
+        if j["state"] == "succeeded" {
+            break;
+        }
+        assert_ne!(j["state"], "failed", "{j}");
+        assert!(start.elapsed().as_secs() < 60, "payroll job stuck: {j}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    ok(
+        app.get_as(&format!("/api/v1/staff/pension-payrolls/{month}"), finance),
+        200,
+    )
+}
+
+fn lines_of(app: &App, finance: &str, month: &str) -> Vec<Value> {
+    ok(
+        app.get_as(
+            &format!("/api/v1/staff/pension-payrolls/{month}/lines?page_size=100"),
+            finance,
+        ),
+        200,
+    )["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_retiree_is_paid_suspended_resumed_dies_and_the_heir_is_paid() {
+    let app = App::start(TODAY);
+    let u = demo_unit(&app);
+    let no = enrol(&app, &u, "42050019660515001", "退休甲");
+    issue_and_pay(&app, &u);
+    history(&app, &no, "200601", "202512", "4000.00");
+    let material = fixtures::upload_pdf_named(&app, &u.token, "退休申请表.pdf");
+    let applied = ok(
+        app.post_as(
+            APPS,
+            &u.token,
+            &json!({ "person_no": no, "kind": "normal", "material_ids": [material] }),
+        ),
+        201,
+    );
+    fixtures::decide_task(
+        &app,
+        applied["business_item_id"].as_i64().unwrap(),
+        true,
+        "",
+    );
+    let monthly = money(
+        &ok(
+            app.get_as(&format!("{APPS}/{}", applied["id"]), &u.token),
+            200,
+        )["monthly_pension"],
+    );
+    let retiree = format!("/api/v1/portal/retirees/{no}");
+    let staff_retiree = format!("/api/v1/staff/retirees/{no}");
+
+    // 2026-11: no payment account yet → left out, said why.
+    let (agent, h, fin) = at(&app, "2026-11-20", u.id);
+    let r = ok(app.get_as(&retiree, &agent), 200);
+    assert_eq!(r["status"], "active");
+    assert_eq!(r["first_pension_month"], "202611");
+    assert!(r["payment_account"].is_null());
+    let p = payroll(&app, &fin, "202611");
+    assert_eq!(p["lines"], 0);
+    let ex = &p["excluded"][0];
+    assert_eq!(ex["person_no"], no.as_str());
+    assert_eq!(ex["reason_code"], "no_payment_account");
+    assert!(ex["reason"].as_str().unwrap().contains("发放账户"));
+    // Idempotent: asking again answers the same payroll.
+    let again = app.post_as(
+        "/api/v1/staff/pension-payrolls",
+        &fin,
+        &json!({ "month": "202611" }),
+    );
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["created_at"], p["created_at"]);
+    // A month to come is refused; only finance makes payrolls.
+    app.post_as(
+        "/api/v1/staff/pension-payrolls",
+        &fin,
+        &json!({ "month": "202612" }),
+    )
+    .assert_problem(422, "PAYROLL_MONTH_INVALID");
+    app.post_as(
+        "/api/v1/staff/pension-payrolls",
+        &h,
+        &json!({ "month": "202611" }),
+    )
+    .assert_problem(403, "FORBIDDEN");
+
+    // The unit sets the social-security card; 2026-12 pays November as arrears.
+    let r = ok(
+        app.call(
+            reqwest::Method::PUT,
+            &format!("{retiree}/payment-account"),
+            &agent,
+            Some(
+                &json!({ "kind": "card", "bank_name": "中国工商银行宜昌分行",
+                          "account_name": "退休甲", "account_no": "6222021807000123456" }),
+            ),
+        ),
+        200,
+    );
+    assert_eq!(r["payment_account"]["kind"], "card");
+    let list = ok(app.get_as("/api/v1/portal/retirees", &agent), 200);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["person_no"], no.as_str());
+    let (_, _, fin) = at(&app, "2026-12-20", u.id);
+    let p = payroll(&app, &fin, "202612");
+    assert_eq!(p["total"], (monthly + monthly).to_string());
+    assert_eq!(p["groups"][0]["payment_kind"], "card");
+    assert_eq!(p["groups"][0]["bank_name"], "中国工商银行宜昌分行");
+    let kinds: Vec<(String, i64)> = lines_of(&app, &fin, "202612")
+        .iter()
+        .map(|l| {
+            (
+                l["kind"].as_str().unwrap().to_owned(),
+                l["months"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("arrears".to_owned(), 1), ("pension".to_owned(), 1)]
+    );
+
+    // 2027-02: suspended for the missing qualification check.
+    let (_, h2, fin) = at(&app, "2027-02-10", u.id);
+    payroll(&app, &fin, "202701");
+    ok(
+        app.post_as(
+            &format!("{staff_retiree}/suspensions"),
+            &h2,
+            &json!({ "from": "202702", "reason": "qualification_missing", "note": "未参加2027年度资格认证" }),
+        ),
+        201,
+    );
+    app.post_as(
+        &format!("{staff_retiree}/suspensions"),
+        &h2,
+        &json!({ "from": "202702", "reason": "other" }),
+    )
+    .assert_problem(409, "PENSION_SUSPENDED");
+    let p = payroll(&app, &fin, "202702");
+    assert_eq!(p["lines"], 0);
+    assert_eq!(p["excluded"][0]["reason_code"], "suspended");
+    assert!(
+        p["excluded"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("资格认证")
+    );
+
+    // 2027-04: certified, resumed; February and March are paid back.
+    let (agent, h4, fin) = at(&app, "2027-04-05", u.id);
+    payroll(&app, &fin, "202703");
+    ok(
+        app.post_as(
+            &format!("{staff_retiree}/qualifications"),
+            &h4,
+            &json!({ "certified_on": "2027-04-02", "method": "face_recognition" }),
+        ),
+        201,
+    );
+    let res = ok(
+        app.post_as(
+            &format!("{staff_retiree}/resumption"),
+            &h4,
+            &json!({ "from": "202704" }),
+        ),
+        201,
+    );
+    assert_eq!(res["months"], 2);
+    assert_eq!(money(&res["amount"]), monthly + monthly);
+    assert_eq!(res["retiree"]["status"], "active");
+    assert!(res["retiree"]["qualified_this_year"].as_bool().unwrap());
+    let p = payroll(&app, &fin, "202704");
+    assert_eq!(money(&p["total"]), monthly + monthly + monthly);
+    let arrears = lines_of(&app, &fin, "202704");
+    assert_eq!(arrears[0]["kind"], "arrears");
+    assert_eq!(
+        (arrears[0]["from"].as_str(), arrears[0]["to"].as_str()),
+        (Some("202702"), Some("202703"))
+    );
+    let r = ok(app.get_as(&retiree, &agent), 200);
+    assert_eq!(r["months_paid"], 6);
+    assert_eq!(r["qualifications"][0]["year"], 2027);
+
+    // 2027-05's payroll pays May; the retiree had died on 2027-04-10.
+    let (agent, _, fin) = at(&app, "2027-05-20", u.id);
+    payroll(&app, &fin, "202705");
+    let cert = fixtures::upload_pdf_named(&app, &agent, "死亡证明.pdf");
+    let before = counts(&app);
+    app.post_as(
+        "/api/v1/portal/death-benefit-applications",
+        &agent,
+        &json!({ "person_no": no, "death_date": "2027-06-01", "heir_name": "张某",
+                 "heir_relation": "配偶", "bank_name": "中国建设银行宜昌分行",
+                 "account_no": "6217002870001234567", "material_ids": [cert] }),
+    )
+    .assert_problem(422, "DEATH_DATE_INVALID");
+    assert_eq!(counts(&app), before);
+    let d = ok(
+        app.post_as(
+            "/api/v1/portal/death-benefit-applications",
+            &agent,
+            &json!({ "person_no": no, "death_date": "2027-04-10", "heir_name": "张某",
+                     "heir_relation": "配偶", "bank_name": "中国建设银行宜昌分行",
+                     "account_no": "6217002870001234567", "material_ids": [cert] }),
+        ),
+        201,
+    );
+    assert!(!d["in_service"].as_bool().unwrap());
+    let calc = &d["calculation"];
+    assert_eq!(calc["overpaid_months"], json!(["202705"]));
+    assert_eq!(money(&calc["overpaid"]["amount"]), monthly);
+    assert_eq!(calc["funeral_grant"]["amount"], "5000.00");
+    let survivor = money(&calc["survivor_benefit"]["amount"]);
+    assert_eq!(survivor, Money::from_fen(monthly.fen() * 10));
+    let sum =
+        money(&calc["funeral_grant"]["amount"]) + survivor + money(&calc["inheritance"]["amount"]);
+    assert_eq!(money(&calc["payable"]), sum - monthly);
+    assert!(
+        calc["inheritance"]["formula"]
+            .as_str()
+            .unwrap()
+            .contains("已领6个月")
+    );
+    fixtures::decide_task(&app, d["business_item_id"].as_i64().unwrap(), true, "");
+    let r = ok(app.get_as(&retiree, &agent), 200);
+    assert_eq!(r["status"], "ended");
+    assert_eq!(r["death_month"], "202704");
+
+    // 2027-06: the heir is paid once; the pension is not.
+    let (agent, _, fin) = at(&app, "2027-06-20", u.id);
+    let p = payroll(&app, &fin, "202706");
+    let lines = lines_of(&app, &fin, "202706");
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["kind"], "death_benefit");
+    assert_eq!(lines[0]["account_name"], "张某");
+    assert_eq!(lines[0]["amount"], calc["payable"]);
+    assert_eq!(p["total"], calc["payable"]);
+    let d = ok(
+        app.get_as(
+            &format!("/api/v1/portal/death-benefit-applications/{}", d["id"]),
+            &agent,
+        ),
+        200,
+    );
+    assert!(d["paid"].as_bool().unwrap());
+    assert_eq!(d["status"], "approved");
+    let (_, _, fin) = at(&app, "2027-07-20", u.id);
+    assert_eq!(payroll(&app, &fin, "202707")["lines"], 0);
+}
+
+#[test]
+fn a_death_in_service_inherits_the_account_and_a_survivor_benefit() {
+    let app = App::start(TODAY);
+    let u = demo_unit(&app);
+    let no = enrol(&app, &u, "42050019800101004", "在职丁");
+    issue_and_pay(&app, &u);
+    history(&app, &no, "201601", "202512", "5000.00");
+    let cert = fixtures::upload_pdf_named(&app, &u.token, "死亡证明.pdf");
+    let d = ok(
+        app.post_as(
+            "/api/v1/portal/death-benefit-applications",
+            &u.token,
+            &json!({ "person_no": no, "death_date": "2026-09-15", "heir_name": "丁某",
+                     "heir_relation": "子女", "bank_name": "中国建设银行宜昌分行",
+                     "account_no": "6217002870001234568", "material_ids": [cert] }),
+        ),
+        201,
+    );
+    assert!(d["in_service"].as_bool().unwrap());
+    let calc = &d["calculation"];
+    // 抚恤金: 10 months of 2025's average wage (7950.00, seeded).
+    assert_eq!(calc["survivor_benefit"]["amount"], "79500.00");
+    assert!(money(&calc["inheritance"]["amount"]) > Money::from_yuan(30000.into()));
+    app.post_as(
+        "/api/v1/portal/death-benefit-applications",
+        &u.token,
+        &json!({ "person_no": no, "death_date": "2026-09-15", "heir_name": "丁某",
+                 "heir_relation": "子女", "bank_name": "中国建设银行宜昌分行",
+                 "account_no": "6217002870001234568", "material_ids": [cert] }),
+    )
+    .assert_problem(409, "DEATH_BENEFIT_PENDING");
+    // Not a retiree: the unit has no retiree of this number.
+    app.get_as(&format!("/api/v1/portal/retirees/{no}"), &u.token)
+        .assert_problem(404, "RETIREE_NOT_FOUND");
+}

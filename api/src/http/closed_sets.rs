@@ -18,6 +18,7 @@ use qibao_core::back_pay::BackPayKind;
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::employment::{AssessmentKind, IdType, InsuredStatus, LineStatus, PersonStatusKind};
 use qibao_core::payment::OrderState;
+use qibao_core::pension_life::SuspendReason;
 use qibao_core::retirement::RetirementCategory;
 use serde_json::Value;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
@@ -62,6 +63,8 @@ const PAID_OUT_STEP: &str = "paid_out";
 const TAX_EVENT_TYPES: &[&str] = &["invoiced", "paid", "reversed"];
 /// The termination material a refund rests on (R-REF-2).
 const REFUND_DOCUMENT_TYPES: &[&str] = &["termination_notice", "staff_reduction_form"];
+/// Where a pension is paid: a bank account or the social-security card.
+const PAYMENT_KINDS: &[&str] = &["bank", "card"];
 /// A personal certificate's month: paid and allocated (实缴到账).
 const CERTIFICATE_MONTH: &[&str] = &[qibao_app::certificates::PAID_STATUS];
 
@@ -116,6 +119,7 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         IdType::code,
     );
     let categories = codes(&RetirementCategory::ALL, RetirementCategory::code);
+    let suspend_reasons = codes(&SuspendReason::ALL, SuspendReason::code);
     let v = |s: &[&'static str]| s.to_vec();
     vec![
         ("AddInsuranceRequest", "insurance", v(INSURANCES)),
@@ -194,6 +198,38 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
             "choice",
             vec!["early", "statutory", "late"],
         ),
+        ("RetireeDto", "status", vec!["active", "suspended", "ended"]),
+        ("PaymentAccountDto", "kind", v(PAYMENT_KINDS)),
+        ("PaymentAccountInput", "kind", v(PAYMENT_KINDS)),
+        ("PayrollGroup", "payment_kind", v(PAYMENT_KINDS)),
+        ("PayrollLineDto", "payment_kind", v(PAYMENT_KINDS)),
+        (
+            "PayrollLineDto",
+            "kind",
+            vec!["pension", "arrears", "death_benefit"],
+        ),
+        (
+            "PayrollExclusion",
+            "reason_code",
+            vec![
+                "suspended",
+                "ended",
+                "before_first_month",
+                "no_payment_account",
+            ],
+        ),
+        (
+            "QualificationDto",
+            "method",
+            v(&qibao_app::pension::life::QUALIFICATION_METHODS),
+        ),
+        (
+            "QualificationInput",
+            "method",
+            v(&qibao_app::pension::life::QUALIFICATION_METHODS),
+        ),
+        ("SuspensionInput", "reason", suspend_reasons),
+        ("DeathBenefitDto", "status", v(REQUEST_STATUSES)),
         ("RevocationResult", "kind", item_kinds.clone()),
         ("SkippedMonth", "insurance", v(INSURANCES)),
         ("TaskBusinessItem", "channel", channels),

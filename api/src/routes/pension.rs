@@ -9,13 +9,20 @@
 
 use actix_web::{HttpResponse, get, http::header, post, put, web};
 use qibao_app::ids::MaterialId;
+use qibao_app::jobs::JobDto;
 use qibao_app::pension::estimate::{self, PensionEstimateDto};
+use qibao_app::pension::life::{
+    self, AccountInput, DeathBenefitDto, DeathInput, QUALIFICATION_METHODS, ResumptionDto,
+    RetireeDto, RetireePage,
+};
+use qibao_app::pension::payroll::{self, PayrollDto, PayrollLinePage, Requested};
 use qibao_app::pension::record::{self, HistoryInput, PensionRecordDto, RecordInput};
 use qibao_app::pension::retirement::{
     self, ApplyInput, RetirementApplicationDto, RetirementApplicationPage, RetirementKind,
 };
 use qibao_app::pension::years;
 use qibao_app::policy::admin::PolicyChangeDto;
+use qibao_core::pension_life::SuspendReason;
 use qibao_core::pension_record::{Opening, PensionYear};
 use qibao_core::policy::Source;
 use qibao_core::retirement::RetirementCategory;
@@ -789,12 +796,761 @@ whole_list! {
     PensionYearList of PensionYear
 }
 
+// ---------------------------------------------------------------- retirees
+
+/// 离退休人员查询 — the unit's retirees
+///
+/// The unit's retirees with an approved pension: monthly amount, status
+/// (正常发放, 暂停发放, 已停止发放), payment account, suspensions, yearly
+/// qualification checks (资格认证情况) and months paid.
+#[utoipa::path(
+    tag = "pension",
+    operation_id = "list_retirees",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, body = RetireePage),
+        (status = 400, description = "Bad `page` or `page_size` (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/retirees")]
+pub async fn list_retirees(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    query: Query<PageQuery>,
+) -> Result<web::Json<RetireePage>, ApiError> {
+    let page = query.check(&paging::REVIEW)?.req();
+    let current = Period::of(state.clock.today());
+    let unit_id = user.unit_id;
+    let out = run_db(&state, move |conn| {
+        Ok(life::list(conn, unit_id, page, current)?)
+    })
+    .await?;
+    Ok(web::Json(out))
+}
+
+/// 离退休人员待遇查询 — one retiree
+///
+/// One of the unit's retirees: the pension, its status, payment account,
+/// suspensions, qualification checks (资格认证情况查询) and months paid.
+#[utoipa::path(
+    tag = "pension",
+    operation_id = "get_retiree",
+    security(("bearer" = [])),
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    responses(
+        (status = 200, body = RetireeDto),
+        (status = 400, description = "Malformed person number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No retiree of the unit with this number (`RETIREE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/retirees/{person_no}")]
+pub async fn get_retiree(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<web::Json<RetireeDto>, ApiError> {
+    let person_no = parse_person_no(&path)?;
+    let current = Period::of(state.clock.today());
+    let unit_id = user.unit_id;
+    let out = run_db(&state, move |conn| {
+        Ok(life::get(conn, unit_id, &person_no, current)?)
+    })
+    .await?;
+    Ok(web::Json(out))
+}
+
+/// Where a retiree's pension is paid.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentAccountInput {
+    /// Required. `bank` (银行账户) or `card` (社会保障卡, 启用社保卡发放).
+    #[schema(example = "card")]
+    pub kind: Option<String>,
+    /// Required. The bank (of the card's financial account for `card`).
+    #[schema(example = "中国工商银行宜昌分行")]
+    pub bank_name: Option<String>,
+    /// Required. The account holder: the retiree.
+    #[schema(example = "退休甲")]
+    pub account_name: Option<String>,
+    /// Required. 6–32 digits.
+    #[schema(example = "6222021807000123456")]
+    pub account_no: Option<String>,
+}
+
+/// 养老待遇发放账户变更 — set a retiree's payment account
+///
+/// Sets where the unit's retiree is paid (离退休人员发放账号维护): a bank
+/// account or the social-security card (启用社保卡发放); audited. The
+/// payroll pays the months owed once it is set.
+#[utoipa::path(
+    tag = "pension",
+    operation_id = "put_retiree_payment_account",
+    security(("bearer" = [])),
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    request_body = PaymentAccountInput,
+    responses(
+        (status = 200, body = RetireeDto),
+        (status = 400, description = "Malformed fields (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No retiree of the unit with this number (`RETIREE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The pension has ended (`PENSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[put("/retirees/{person_no}/payment-account")]
+pub async fn put_retiree_payment_account(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+    body: Json<PaymentAccountInput>,
+) -> Result<web::Json<RetireeDto>, ApiError> {
+    let person_no = parse_person_no(&path)?;
+    let mut errors = Vec::new();
+    let kind = match body.kind.as_deref().map(str::trim) {
+        Some("bank") => Some("bank"),
+        Some("card") => Some("card"),
+        _ => {
+            errors.push(FieldError::new(
+                "kind",
+                "发放方式应为bank（银行账户）或card（社会保障卡）。",
+            ));
+            None
+        }
+    };
+    let bank = required_text(body.bank_name.as_deref(), "bank_name", &mut errors);
+    let name = required_text(body.account_name.as_deref(), "account_name", &mut errors);
+    let no = account_no_field(body.account_no.as_deref(), "account_no", &mut errors);
+    let (Some(kind), Some(bank_name), Some(account_name), Some(account_no)) =
+        (kind, bank, name, no)
+    else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let input = AccountInput {
+        kind,
+        bank_name,
+        account_name,
+        account_no,
+    };
+    let current = Period::of(state.clock.today());
+    let now = state.clock.now_utc();
+    let out = run_db(&state, move |conn| {
+        let who = user.principal.as_actor();
+        Ok(life::set_account(
+            conn,
+            &who,
+            user.unit_id,
+            &person_no,
+            &input,
+            current,
+            now,
+        )?)
+    })
+    .await?;
+    Ok(web::Json(out))
+}
+
+fn account_no_field(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let s = v.map(str::trim).filter(|s| !s.is_empty());
+    match s {
+        Some(s) if (6..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(s.to_owned())
+        }
+        Some(_) => {
+            errors.push(FieldError::new(field, "账号应为6至32位数字。"));
+            None
+        }
+        None => {
+            errors.push(FieldError::new(field, "缺少必填字段。"));
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------- death benefits
+
+/// A death-benefit application (丧葬补助金、抚恤金、个人账户余额继承).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeathBenefitInput {
+    /// Required. Person number (个人编号, AAC001): a retiree of the unit or
+    /// an employee paying pension insurance at it.
+    #[schema(example = "10003726000")]
+    pub person_no: Option<String>,
+    /// Required. YYYY-MM-DD, not after today.
+    #[schema(example = "2027-02-10")]
+    pub death_date: Option<String>,
+    /// Required. Who receives the sums (继承人或遗属).
+    #[schema(example = "张某")]
+    pub heir_name: Option<String>,
+    /// Required. Their relation to the deceased.
+    #[schema(example = "配偶")]
+    pub heir_relation: Option<String>,
+    /// Required. The heir's bank.
+    #[schema(example = "中国建设银行宜昌分行")]
+    pub bank_name: Option<String>,
+    /// Required. The heir's account, 6–32 digits.
+    #[schema(example = "6217002870001234567")]
+    pub account_no: Option<String>,
+    /// Required. The death certificate and the heir's proofs (material ids, 1–20).
+    #[schema(example = json!([21]))]
+    pub material_ids: Option<Vec<i64>>,
+}
+
+/// 丧葬补助金、抚恤金申领 — apply for death benefits
+///
+/// Applies for the lump sums at the death of a retiree or of an employee in
+/// service (R-PEN-4): 丧葬补助金 and 抚恤金 by the province's standards and
+/// the inheritable individual-account balance, less any pension paid after
+/// the death month; each with its formula. A reviewer decides; the
+/// approval ends a retiree's pension from the month after the death, and
+/// the next payroll pays the sums to the heir.
+#[utoipa::path(
+    tag = "pension",
+    operation_id = "create_death_benefit_application",
+    security(("bearer" = [])),
+    request_body = DeathBenefitInput,
+    responses(
+        (status = 201, description = "Submitted for review; `Location` names it.", body = DeathBenefitDto),
+        (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such person of the unit (`PERSON_NOT_FOUND`, `RETIREE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "An application is pending or approved already (`DEATH_BENEFIT_PENDING`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A rule refuses it, nothing is written: a death date in the future or before birth (`DEATH_DATE_INVALID`), neither a retiree nor paying at the unit (`PERSON_NOT_ACTIVE`), no materials (`MATERIAL_REQUIRED`), a material not the unit's (`MATERIAL_NOT_FOUND`), standards or data missing (`PENSION_DATA_MISSING`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/death-benefit-applications")]
+pub async fn create_death_benefit_application(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    body: Json<DeathBenefitInput>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let person_no = match body.person_no.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new("person_no", "缺少必填字段。"));
+            None
+        }
+        Some(s) => parse_person_no(s)
+            .map_err(|_| errors.push(FieldError::new("person_no", "个人编号格式不正确。")))
+            .ok(),
+    };
+    let death_date = match body.death_date.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new("death_date", "缺少必填字段。"));
+            None
+        }
+        Some(s) => {
+            let d = qibao_core::dates::parse_date(s);
+            if d.is_none() {
+                errors.push(FieldError::new("death_date", "日期格式应为YYYY-MM-DD。"));
+            }
+            d
+        }
+    };
+    let heir_name = required_text(body.heir_name.as_deref(), "heir_name", &mut errors);
+    let heir_relation = required_text(body.heir_relation.as_deref(), "heir_relation", &mut errors);
+    let bank_name = required_text(body.bank_name.as_deref(), "bank_name", &mut errors);
+    let account_no = account_no_field(body.account_no.as_deref(), "account_no", &mut errors);
+    let material_ids = match body.material_ids.as_deref() {
+        None | Some([]) => Vec::new(),
+        Some(ids) => check_material_ids(ids)
+            .map_err(|e| errors.push(e))
+            .unwrap_or_default(),
+    };
+    let (
+        Some(person_no),
+        Some(death_date),
+        Some(heir_name),
+        Some(heir_relation),
+        Some(bank_name),
+        Some(account_no),
+    ) = (
+        person_no,
+        death_date,
+        heir_name,
+        heir_relation,
+        bank_name,
+        account_no,
+    )
+    else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let input = DeathInput {
+        person_no,
+        death_date,
+        heir_name,
+        heir_relation,
+        bank_name,
+        account_no,
+        material_ids,
+    };
+    let today = state.clock.today();
+    let now = state.clock.now_utc();
+    let created = run_db(&state, move |conn| {
+        let who = user.principal.as_actor();
+        Ok(life::apply_death(
+            conn,
+            &who,
+            user.unit_id,
+            &input,
+            today,
+            now,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/portal/death-benefit-applications/{}", created.id),
+        ))
+        .json(created))
+}
+
+/// 死亡待遇申领进度查询 — one death-benefit application
+///
+/// One of the unit's death-benefit applications: the sums with their
+/// formulas (the approved, frozen calculation once approved), whether paid,
+/// materials and every step with its time.
+#[utoipa::path(
+    tag = "pension",
+    operation_id = "get_death_benefit_application",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The application's id.")),
+    responses(
+        (status = 200, body = DeathBenefitDto),
+        (status = 400, description = "Malformed id (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such application of this unit (`DEATH_BENEFIT_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/death-benefit-applications/{id}")]
+pub async fn get_death_benefit_application(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<i64>,
+) -> Result<web::Json<DeathBenefitDto>, ApiError> {
+    let id = path.into_inner();
+    let unit_id = user.unit_id;
+    let out = run_db(&state, move |conn| Ok(life::get_death(conn, unit_id, id)?)).await?;
+    Ok(web::Json(out))
+}
+
+// ---------------------------------------------------------------- staff: pension life
+
+/// A suspension of payment (暂停发放).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspensionInput {
+    /// Required. The first month not paid (YYYYMM).
+    #[schema(example = "202703")]
+    pub from: Option<String>,
+    /// Required. `qualification_missing` (未按规定参加资格认证),
+    /// `imprisonment` (服刑) or `other`.
+    #[schema(example = "qualification_missing")]
+    pub reason: Option<String>,
+    #[schema(example = "2027年度未参加资格认证")]
+    pub note: Option<String>,
+}
+
+/// 养老金暂停发放 — suspend a pension
+///
+/// Suspends payment from a month (R-PEN-4); the payroll leaves the pension
+/// out and says why until it is resumed. Audited in the unit's records.
+#[utoipa::path(
+    tag = "staff-persons",
+    operation_id = "create_pension_suspension",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    request_body = SuspensionInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = RetireeDto),
+        (status = 400, description = "Malformed fields, a month before the first pension month (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the handler role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No approved pension of this person (`RETIREE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Suspended already (`PENSION_SUSPENDED`) or ended (`PENSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/retirees/{person_no}/suspensions")]
+pub async fn create_pension_suspension(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<String>,
+    body: Json<SuspensionInput>,
+) -> Result<HttpResponse, ApiError> {
+    require_pension_handler(&staff)?;
+    let person_no = parse_person_no(&path)?;
+    let mut errors = Vec::new();
+    let from = month_field(body.from.as_deref(), "from", &mut errors);
+    if from.is_none() && !errors.iter().any(|e| e.field == "from") {
+        errors.push(FieldError::new("from", "缺少必填字段。"));
+    }
+    let reason = body.reason.as_deref().and_then(SuspendReason::parse);
+    if reason.is_none() {
+        errors.push(FieldError::new(
+            "reason",
+            "暂停原因应为qualification_missing（未按规定参加资格认证）、imprisonment（服刑）或other（其他）。",
+        ));
+    }
+    let note = text_field(body.note.as_deref(), "note", &mut errors).unwrap_or_default();
+    let (Some(from), Some(reason)) = (from, reason) else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let current = Period::of(state.clock.today());
+    let now = state.clock.now_utc();
+    let who = staff.0.as_actor();
+    let req = life::SuspensionRequest { from, reason, note };
+    let out = run_db(&state, move |conn| {
+        Ok(life::suspend(conn, &who, &person_no, &req, current, now)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+/// A resumption of payment (恢复发放).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResumptionInput {
+    /// Required. The first month paid again (YYYYMM), after the suspension's start.
+    #[schema(example = "202706")]
+    pub from: Option<String>,
+}
+
+/// 养老金恢复发放 — resume a pension
+///
+/// Resumes payment from a month (R-PEN-4): every suspended month is owed
+/// and the next payroll pays it (补发). Audited in the unit's records.
+#[utoipa::path(
+    tag = "staff-persons",
+    operation_id = "create_pension_resumption",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    request_body = ResumptionInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ResumptionDto),
+        (status = 400, description = "Malformed month, or not after the suspension's start (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the handler role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No approved pension of this person (`RETIREE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not suspended (`PENSION_NOT_SUSPENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/retirees/{person_no}/resumption")]
+pub async fn create_pension_resumption(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<String>,
+    body: Json<ResumptionInput>,
+) -> Result<HttpResponse, ApiError> {
+    require_pension_handler(&staff)?;
+    let person_no = parse_person_no(&path)?;
+    let mut errors = Vec::new();
+    let from = month_field(body.from.as_deref(), "from", &mut errors);
+    let Some(from) = from else {
+        if errors.is_empty() {
+            errors.push(FieldError::new("from", "缺少必填字段。"));
+        }
+        return Err(ApiError::validation(errors));
+    };
+    let current = Period::of(state.clock.today());
+    let now = state.clock.now_utc();
+    let who = staff.0.as_actor();
+    let out = run_db(&state, move |conn| {
+        Ok(life::resume_pension(
+            conn, &who, &person_no, from, current, now,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+/// A yearly qualification check (资格认证).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationInput {
+    /// Required. YYYY-MM-DD, not after today; its year is the check's year.
+    #[schema(example = "2027-03-15")]
+    pub certified_on: Option<String>,
+    /// Required. `face_recognition`, `counter`, `home_visit` or `data_comparison`.
+    #[schema(example = "face_recognition")]
+    pub method: Option<String>,
+}
+
+/// 领取待遇资格认证登记 — record a qualification check
+///
+/// Records a retiree's yearly qualification check (资格认证); the unit reads
+/// it in the retiree's record (资格认证情况查询).
+#[utoipa::path(
+    tag = "staff-persons",
+    operation_id = "create_pension_qualification",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    request_body = QualificationInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = RetireeDto),
+        (status = 400, description = "Malformed fields, a date after today (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the handler role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No approved pension of this person (`RETIREE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The year is recorded already (`QUALIFICATION_RECORDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/retirees/{person_no}/qualifications")]
+pub async fn create_pension_qualification(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    path: web::Path<String>,
+    body: Json<QualificationInput>,
+) -> Result<HttpResponse, ApiError> {
+    require_pension_handler(&staff)?;
+    let person_no = parse_person_no(&path)?;
+    let today = state.clock.today();
+    let mut errors = Vec::new();
+    let date = match body.certified_on.as_deref().map(str::trim) {
+        Some(s) => match qibao_core::dates::parse_date(s) {
+            Some(d) if d <= today => Some(d),
+            Some(_) => {
+                errors.push(FieldError::new("certified_on", "认证日期不能晚于今天。"));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("certified_on", "日期格式应为YYYY-MM-DD。"));
+                None
+            }
+        },
+        None => {
+            errors.push(FieldError::new("certified_on", "缺少必填字段。"));
+            None
+        }
+    };
+    let method = body
+        .method
+        .as_deref()
+        .map(str::trim)
+        .and_then(|m| QUALIFICATION_METHODS.iter().copied().find(|x| *x == m));
+    if method.is_none() {
+        errors.push(FieldError::new(
+            "method",
+            "认证方式应为face_recognition（人脸识别）、counter（窗口）、home_visit（上门）或data_comparison（数据比对）。",
+        ));
+    }
+    let (Some(date), Some(method)) = (date, method) else {
+        return Err(ApiError::validation(errors));
+    };
+    let current = Period::of(today);
+    let now = state.clock.now_utc();
+    let who = staff.0.as_actor();
+    let out = run_db(&state, move |conn| {
+        Ok(life::record_qualification(
+            conn, &who, &person_no, date, method, current, now,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+fn require_pension_handler(staff: &StaffUser) -> Result<(), ApiError> {
+    crate::routes::staff_units::require_any_role(staff, &[StaffRole::Handler], "办理养老金发放")
+}
+
+// ---------------------------------------------------------------- staff: payroll
+
+/// A payroll asked for.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayrollInput {
+    /// Required. The month (YYYYMM), not after the current one.
+    #[schema(example = "202611")]
+    pub month: Option<String>,
+}
+
+/// 养老金月度发放 — make a month's payroll
+///
+/// Makes the month's pension payroll as a background job (R-PEN-4): each
+/// approved pension's months due (the month and any owed) to its payment
+/// account, approved death benefits to the heirs, grouped per payment
+/// account with totals; the pensions left out listed with why. Once per
+/// month: asking again answers the payroll made (200); otherwise 202 with
+/// the job to follow (`/api/v1/staff/jobs/{id}`).
+#[utoipa::path(
+    tag = "staff-pension",
+    operation_id = "create_pension_payroll",
+    request_body = PayrollInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The month's payroll, made already.", body = PayrollDto),
+        (status = 202, description = "Queued; the job makes it.", body = JobDto),
+        (status = 400, description = "Malformed month (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Needs the finance role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A month after the current one (`PAYROLL_MONTH_INVALID`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/pension-payrolls")]
+pub async fn create_pension_payroll(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    body: Json<PayrollInput>,
+) -> Result<HttpResponse, ApiError> {
+    require_finance(&staff)?;
+    let mut errors = Vec::new();
+    let Some(month) = month_field(body.month.as_deref(), "month", &mut errors) else {
+        if errors.is_empty() {
+            errors.push(FieldError::new("month", "缺少必填字段。"));
+        }
+        return Err(ApiError::validation(errors));
+    };
+    let current = Period::of(state.clock.today());
+    let now = state.clock.now_utc();
+    let who = staff.0.as_actor();
+    let out = run_db(&state, move |conn| {
+        Ok(payroll::request(conn, &who, month, current, now)?)
+    })
+    .await?;
+    Ok(match out {
+        Requested::Done(p) => HttpResponse::Ok().json(p),
+        Requested::Queued(job) => HttpResponse::Accepted()
+            .insert_header((header::LOCATION, format!("/api/v1/staff/jobs/{}", job.id)))
+            .json(job),
+    })
+}
+
+fn require_finance(staff: &StaffUser) -> Result<(), ApiError> {
+    crate::routes::staff_units::require_any_role(staff, &[StaffRole::Finance], "生成养老金发放")
+}
+
+fn path_month(s: &str) -> Result<Period, ApiError> {
+    Period::parse(s.trim()).map_err(|e| ApiError::invalid_field("month", e.to_string()))
+}
+
+/// 养老金发放查询 — a month's payroll
+///
+/// The month's payroll: totals per payment account (bank or card, by
+/// bank), in figures and capitals, and the pensions left out with why.
+#[utoipa::path(
+    tag = "staff-pension",
+    operation_id = "get_pension_payroll",
+    params(("month" = String, Path, description = "The month, YYYYMM.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PayrollDto),
+        (status = 400, description = "Malformed month (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not made (yet) (`PAYROLL_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/pension-payrolls/{month}")]
+pub async fn get_pension_payroll(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<String>,
+) -> Result<web::Json<PayrollDto>, ApiError> {
+    let month = path_month(&path)?;
+    let out = run_db(&state, move |conn| Ok(payroll::get(conn, month)?)).await?;
+    Ok(web::Json(out))
+}
+
+/// 养老金发放明细 — a payroll's lines
+///
+/// One page of the month's payroll lines: each pension's month, arrears
+/// (补发) and death benefits, with the account paid to.
+#[utoipa::path(
+    tag = "staff-pension",
+    operation_id = "list_pension_payroll_lines",
+    params(("month" = String, Path, description = "The month, YYYYMM."), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PayrollLinePage),
+        (status = 400, description = "Malformed month or page (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not made (yet) (`PAYROLL_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/pension-payrolls/{month}/lines")]
+pub async fn list_pension_payroll_lines(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<String>,
+    query: Query<PageQuery>,
+) -> Result<web::Json<PayrollLinePage>, ApiError> {
+    let month = path_month(&path)?;
+    let page = query.check(&paging::REVIEW)?.req();
+    let out = run_db(&state, move |conn| Ok(payroll::lines(conn, month, page)?)).await?;
+    Ok(web::Json(out))
+}
+
+/// 后台任务查询（经办机构） — a back-office job
+///
+/// A back-office job (one of no unit, e.g. a pension payroll): state,
+/// progress and result.
+#[utoipa::path(
+    tag = "staff-pension",
+    operation_id = "get_staff_job",
+    params(("id" = i64, Path, description = "The job's id.")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = JobDto),
+        (status = 400, description = "Malformed id (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such back-office job (`JOB_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/jobs/{id}")]
+pub async fn get_staff_job(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<i64>,
+) -> Result<web::Json<JobDto>, ApiError> {
+    let id = qibao_app::ids::JobId(path.into_inner());
+    let out = run_db(&state, move |conn| {
+        Ok(qibao_app::jobs::get_staff(conn, id)?)
+    })
+    .await?;
+    Ok(web::Json(out))
+}
+
 /// Under `/portal`.
 pub fn configure_portal(cfg: &mut ServiceConfig) {
     cfg.service(get_pension_estimate)
         .service(create_retirement_application)
         .service(list_retirement_applications)
-        .service(get_retirement_application);
+        .service(get_retirement_application)
+        .service(list_retirees)
+        .service(get_retiree)
+        .service(put_retiree_payment_account)
+        .service(create_death_benefit_application)
+        .service(get_death_benefit_application);
 }
 
 /// Under `/staff`.
@@ -802,7 +1558,14 @@ pub fn configure_staff(cfg: &mut ServiceConfig) {
     cfg.service(get_pension_record)
         .service(put_pension_record)
         .service(create_contribution_history)
-        .service(create_policy_pension_year);
+        .service(create_policy_pension_year)
+        .service(create_pension_suspension)
+        .service(create_pension_resumption)
+        .service(create_pension_qualification)
+        .service(create_pension_payroll)
+        .service(get_pension_payroll)
+        .service(list_pension_payroll_lines)
+        .service(get_staff_job);
 }
 
 /// Under `/policy`.

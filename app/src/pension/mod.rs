@@ -1,12 +1,16 @@
 //! Retirement and the pension (issue 15): the pension parameters by year
 //! ([`years`]), what staff recognise of a person's record ([`record`]), the
-//! unit's pension estimate for an employee ([`estimate`], 基本养老金计算)
-//! and retirement applications through review ([`retirement`]).
+//! unit's pension estimate for an employee ([`estimate`], 基本养老金计算),
+//! retirement applications through review ([`retirement`]), the pension's
+//! life — payment account, suspension, qualification, death benefits
+//! ([`life`]) — and the monthly payroll ([`payroll`]).
 //!
 //! Every figure comes from `qibao_core::pension_record::estimate`; this
 //! module loads what it reads, in the caller's transaction.
 
 pub mod estimate;
+pub mod life;
+pub mod payroll;
 pub mod record;
 pub mod retirement;
 pub mod years;

@@ -13,9 +13,11 @@
 //!
 //! Approval recalculates with the data of that day, freezes that
 //! calculation on the application, fixes the first pension month (the
-//! month after the retirement month) and sets the person's retired status
-//! from the retirement month (R-EMP-7: later months are no longer assessed,
-//! pending lines after it are cancelled), all in the decision's transaction.
+//! month after the retirement month), starts the pension (`pensions`, paid
+//! by the monthly payroll once the unit has set its payment account,
+//! [`super::life`]) and sets the person's retired status from the
+//! retirement month (R-EMP-7: later months are no longer assessed, pending
+//! lines after it are cancelled), all in the decision's transaction.
 
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::employment::{PersonStatus, PersonStatusKind};
@@ -560,6 +562,25 @@ fn approve(
     )? {
         return Err(not_pending());
     }
+    store::insert_pension(
+        c,
+        &store::PensionRow {
+            person_id: a.person_id,
+            unit_id: a.unit_id,
+            application_id: a.id,
+            first_period: estimate.first_pension_month.yyyymm(),
+            monthly_fen: estimate.pension.total.fen(),
+            account_part_fen: estimate.pension.account.amount.fen(),
+            account_balance_fen: estimate.account_balance.fen(),
+            payment_kind: None,
+            bank_name: None,
+            account_name: None,
+            account_no: None,
+            death_period: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
     crate::staff::persons::add_status_in(
         c,
         reviewer,

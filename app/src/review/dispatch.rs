@@ -64,6 +64,7 @@ pub static KINDS: &[&dyn ReviewKind] = &[
     &crate::pension::retirement::NORMAL,
     &crate::pension::retirement::SPECIAL_WORK,
     &crate::pension::retirement::ILLNESS,
+    &crate::pension::life::DEATH_BENEFIT,
 ];
 
 /// The registered kind with this code.

@@ -1,3 +1,12 @@
+DROP TABLE pension_payroll_exclusions;
+DROP TABLE pension_paid_months;
+DROP TABLE pension_payroll_lines;
+DROP TABLE pension_payrolls;
+DROP TABLE death_benefit_applications;
+DROP TABLE pension_qualifications;
+DROP TABLE pension_suspensions;
+DROP TABLE pensions;
+DROP TABLE policy_death_benefits;
 DROP TABLE retirement_applications;
 DROP TABLE person_contribution_history;
 DROP TABLE person_pension_records;

@@ -27,3 +27,6 @@ INSERT INTO policy_pension_years (year, average_wage_fen, transitional_ppm, sour
     (2023, 740000, 13000, 'illustrative: not a published figure; average wage a smooth series, transitional coefficient 1.3% to check against Hubei''s implementing notice', TRUE),
     (2024, 770000, 13000, 'illustrative: not a published figure; average wage a smooth series, transitional coefficient 1.3% to check against Hubei''s implementing notice', TRUE),
     (2025, 795000, 13000, 'illustrative: not a published figure; average wage a smooth series, transitional coefficient 1.3% to check against Hubei''s implementing notice', TRUE);
+
+INSERT INTO policy_death_benefits (from_year, funeral_grant_fen, survivor_months, source, illustrative) VALUES
+    (2016, 500000, 10, 'illustrative: not a published figure; replace with Hubei''s 丧葬补助金 and 抚恤金 standards (R-PEN-4, check)', TRUE);
