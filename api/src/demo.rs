@@ -325,6 +325,9 @@ fn create_unit(
                 updated_at: now,
             },
         )?;
+        if name == DEMO_PENSION_HISTORY_OF {
+            demo_pension_record(conn, person.id, now)?;
+        }
         for ins in Insurance::COLLECTED {
             repo::insert_employment(
                 conn,
@@ -361,6 +364,47 @@ fn create_unit(
             },
         )?;
     Ok(unit)
+}
+
+/// The demo employee whose file has pension history before the unit (so
+/// that 基本养老金计算 has years to show): staff-entered months 2000-07 …
+/// 2016-08 at 3,000 yuan and the account's balance at 2016-01-01.
+const DEMO_PENSION_HISTORY_OF: &str = "王五";
+
+fn demo_pension_record(
+    conn: &mut DbConn,
+    person_id: PersonId,
+    now: PrimitiveDateTime,
+) -> Result<(), DbError> {
+    use qibao_db::pension::{self as pension_db, HistoryMonthRow, PensionRecordRow};
+    let from = Period::new(2000, 7).map_err(|e| DbError::Other(e.to_string()))?;
+    let to = Period::new(2016, 8).map_err(|e| DbError::Other(e.to_string()))?;
+    let rows: Vec<HistoryMonthRow> = Period::range_inclusive(from, to)
+        .into_iter()
+        .map(|p| HistoryMonthRow {
+            person_id,
+            period: p.yyyymm(),
+            base_fen: 300_000,
+            place: "宜昌市某机械厂（演示）".into(),
+            document: "职工档案 缴费记录（演示）".into(),
+            created_by: "demo".into(),
+            created_at: now,
+        })
+        .collect();
+    pension_db::insert_history(conn, &rows)?;
+    pension_db::put_pension_record(
+        conn,
+        &PensionRecordRow {
+            person_id,
+            opening_year: Some(2016),
+            opening_balance_fen: Some(4_200_000),
+            opening_document: Some("2015年度个人账户对账单（演示）".into()),
+            deemed_months: 0,
+            deemed_document: None,
+            updated_by: "demo".into(),
+            updated_at: now,
+        },
+    )
 }
 
 fn resident(first17: &str) -> Result<ResidentId, DbError> {

@@ -164,3 +164,44 @@ export async function stopUnemployment(
   if (error) throw new Error(describe(error as Problem));
   return data.first_stopped_period;
 }
+
+/** 基本养老金计算: an employee's pension at the statutory month, part by part. */
+export async function pensionEstimate(api: ReturnType<typeof client>, personNo: string) {
+  const { data, error } = await api.GET("/api/v1/portal/employees/{person_no}/pension-estimate", {
+    params: { path: { person_no: personNo }, query: {} },
+  });
+  if (error) throw new Error(describe(error as Problem));
+  const p = data.calculation.pension;
+  const parts: [string, string, string][] = [p.basic, p.account, p.transitional].map((x) => [
+    x.name,
+    x.amount,
+    x.formula,
+  ]);
+  const category: "man" | "woman_cadre" | "woman_worker" = data.category;
+  return {
+    month: data.window.statutory_month,
+    category,
+    total: p.total,
+    capitals: p.total_in_capitals,
+    met: data.calculation.minimum.met,
+    parts,
+  };
+}
+
+/** 职工正常退休(职)申请, then its progress (退休审批进度查询). */
+export async function applyForRetirement(
+  api: ReturnType<typeof client>,
+  personNo: string,
+  materialId: number,
+) {
+  const created = await api.POST("/api/v1/portal/retirement-applications", {
+    body: { person_no: personNo, kind: "normal", material_ids: [materialId] },
+  });
+  if (created.error) throw new Error(describe(created.error as Problem));
+  const progress = await api.GET("/api/v1/portal/retirement-applications/{id}", {
+    params: { path: { id: created.data.id } },
+  });
+  if (progress.error) throw new Error(describe(progress.error as Problem));
+  const status: "pending_review" | "approved" | "rejected" = progress.data.status;
+  return { status, steps: progress.data.timeline.map((s) => [s.event, s.at]) };
+}
