@@ -289,6 +289,30 @@ fn twenty_years_estimate_apply_approve_and_the_retired_status() {
     .assert_problem(409, "RETIREMENT_PENDING");
     let list = ok(app.get_as(&format!("{APPS}?person_no={no}"), &u.token), 200);
     assert_eq!(list["total"], 1);
+
+    // The unit sets the payment account; the first pension month's payroll
+    // lists the pension at the approved amount.
+    ok(
+        app.call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/portal/retirees/{no}/payment-account"),
+            &u.token,
+            Some(&json!({ "kind": "bank", "bank_name": "中国农业银行宜昌分行",
+                          "account_name": "退休甲", "account_no": "6228480870001234567" })),
+        ),
+        200,
+    );
+    let (_, _, fin) = at(&app, "2026-11-25", u.id);
+    let p = payroll(&app, &fin, "202611");
+    assert_eq!(p["lines"], 1);
+    assert_eq!(p["total"], done["monthly_pension"]);
+    assert_eq!(p["groups"][0]["payment_kind"], "bank");
+    assert!(!p["total_in_capitals"].as_str().unwrap().is_empty());
+    let lines = lines_of(&app, &fin, "202611");
+    assert_eq!(lines[0]["person_no"], no.as_str());
+    assert_eq!(lines[0]["kind"], "pension");
+    assert_eq!(lines[0]["from"], "202611");
+    assert_eq!(lines[0]["amount"], done["monthly_pension"]);
 }
 
 #[test]
