@@ -38,7 +38,10 @@ fn people(n: usize) -> Vec<Person> {
             let base = Money::from_fen(400_000 + (i % 97) * 10_000);
             Person {
                 // Born 1962…1981: statutory months from 2022 to 2044.
-                birth: p(1962 + i32::try_from(i % 20).unwrap(), u8::try_from(1 + i % 12).unwrap()),
+                birth: p(
+                    1962 + i32::try_from(i % 20).unwrap(),
+                    u8::try_from(1 + i % 12).unwrap(),
+                ),
                 recorded: Period::range_inclusive(p(2024, 1), p(2025, 12))
                     .into_iter()
                     .map(|period| RecordedMonth {
@@ -120,8 +123,8 @@ fn bench(c: &mut Criterion) {
                 };
                 let month = statutory_month(RetirementCategory::Man, p.birth);
                 let projection = (month >= from).then_some(Projection { from, base: p.base });
-                let e = estimate(&record, p.birth, month, projection, &years, &rates, eight)
-                    .unwrap();
+                let e =
+                    estimate(&record, p.birth, month, projection, &years, &rates, eight).unwrap();
                 total += e.pension.total;
             }
             black_box(total)

@@ -297,8 +297,10 @@ fn twenty_years_estimate_apply_approve_and_the_retired_status() {
             reqwest::Method::PUT,
             &format!("/api/v1/portal/retirees/{no}/payment-account"),
             &u.token,
-            Some(&json!({ "kind": "bank", "bank_name": "中国农业银行宜昌分行",
-                          "account_name": "退休甲", "account_no": "6228480870001234567" })),
+            Some(
+                &json!({ "kind": "bank", "bank_name": "中国农业银行宜昌分行",
+                          "account_name": "退休甲", "account_no": "6228480870001234567" }),
+            ),
         ),
         200,
     );
@@ -665,6 +667,9 @@ fn a_retiree_is_paid_suspended_resumed_dies_and_the_heir_is_paid() {
     assert_eq!(res["months"], 2);
     assert_eq!(money(&res["amount"]), monthly + monthly);
     assert_eq!(res["retiree"]["status"], "active");
+    let seen = ok(app.get_as(&staff_retiree, &h4), 200);
+    assert_eq!(seen["suspensions"][0]["to"], "202703");
+    assert_eq!(seen["suspensions"][0]["reason"], "qualification_missing");
     assert!(res["retiree"]["qualified_this_year"].as_bool().unwrap());
     let p = payroll(&app, &fin, "202704");
     assert_eq!(money(&p["total"]), monthly + monthly + monthly);

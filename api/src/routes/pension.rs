@@ -1375,6 +1375,38 @@ pub async fn create_pension_qualification(
     Ok(HttpResponse::Created().json(out))
 }
 
+/// 离退休人员待遇查询（经办机构） — one retiree, for staff
+///
+/// Any approved pension: amount, status, payment account, suspensions,
+/// qualification checks and months paid.
+#[utoipa::path(
+    tag = "staff-persons",
+    operation_id = "get_staff_retiree",
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RetireeDto),
+        (status = 400, description = "Malformed person number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No approved pension of this person (`RETIREE_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/retirees/{person_no}")]
+pub async fn get_staff_retiree(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<String>,
+) -> Result<web::Json<RetireeDto>, ApiError> {
+    let person_no = parse_person_no(&path)?;
+    let current = Period::of(state.clock.today());
+    let out = run_db(&state, move |conn| {
+        Ok(life::get_staff(conn, &person_no, current)?)
+    })
+    .await?;
+    Ok(web::Json(out))
+}
+
 fn require_pension_handler(staff: &StaffUser) -> Result<(), ApiError> {
     crate::routes::staff_units::require_any_role(staff, &[StaffRole::Handler], "办理养老金发放")
 }
@@ -1559,6 +1591,7 @@ pub fn configure_staff(cfg: &mut ServiceConfig) {
         .service(put_pension_record)
         .service(create_contribution_history)
         .service(create_policy_pension_year)
+        .service(get_staff_retiree)
         .service(create_pension_suspension)
         .service(create_pension_resumption)
         .service(create_pension_qualification)

@@ -279,6 +279,18 @@ pub fn get(
     })
 }
 
+/// Any retiree, for staff.
+pub fn get_staff(
+    conn: &mut DbConn,
+    person_no: &str,
+    current: Period,
+) -> Result<RetireeDto, AppError> {
+    read_transaction(conn, |c| {
+        let (p, person) = staff_pension(c, person_no)?;
+        retiree_dto(c, &p, &person, current)
+    })
+}
+
 /// A payment account as the API parsed it.
 #[derive(Debug, Clone)]
 pub struct AccountInput {
