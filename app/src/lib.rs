@@ -33,6 +33,7 @@ pub mod review;
 pub mod staff;
 pub mod tax;
 pub mod tx;
+pub mod unemployment;
 pub mod units;
 pub mod wage_base;
 pub mod wage_declarations;

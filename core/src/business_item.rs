@@ -107,6 +107,8 @@ kinds! {
     PensionQualification = "pension_qualification", "领取待遇资格认证";
     /// Through review (R-PEN-4).
     DeathBenefit = "death_benefit", "丧葬补助金、抚恤金及个人账户余额继承申领";
+    // Unemployment (R-UNEMP-*), through review.
+    UnemploymentClaim = "unemployment_claim", "失业保险金申领（单位）";
     // Policy (R-POL-4) and undo (R-UNDO-1).
     PolicyChange = "policy_change", "政策参数调整";
     Revocation = "business_item_revocation", "业务撤销";

@@ -466,6 +466,10 @@ codes! {
     DeathBenefitNotFound = "DEATH_BENEFIT_NOT_FOUND", NotFound, "没有找到该死亡待遇申领。";
     DeathDateInvalid = "DEATH_DATE_INVALID", Unprocessable, "死亡日期不正确。";
     PayrollNotFound = "PAYROLL_NOT_FOUND", NotFound, "该月的养老金发放尚未生成。";
+    UnemploymentClaimRefused = "UNEMPLOYMENT_CLAIM_REFUSED", Unprocessable, "不符合领取失业保险金的条件。";
+    UnemploymentStillInsured = "UNEMPLOYMENT_STILL_INSURED", Unprocessable, "该职工在本单位的失业保险尚未停保，请先办理停保。";
+    UnemploymentClaimPending = "UNEMPLOYMENT_CLAIM_PENDING", Conflict, "该人员已有失业保险金申领正在审核中。";
+    UnemploymentClaimNotFound = "UNEMPLOYMENT_CLAIM_NOT_FOUND", NotFound, "没有找到该失业保险金申领。";
     PayrollMonthInvalid = "PAYROLL_MONTH_INVALID", Unprocessable, "只能生成本月或以前月份的养老金发放。";
 
     // ------------------------------------------------ public services

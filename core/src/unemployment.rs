@@ -296,6 +296,29 @@ pub fn stabilisation(f: &StabilisationFacts, p: &StabilisationParams) -> Stabili
     }
 }
 
+/// The first month of benefit: the month after the employment ended, or
+/// the month of the unemployment registration if later (失业登记之日起计发;
+/// a decision where DOMAIN.md is silent).
+pub fn first_benefit_month(end: crate::Period, registered: crate::Period) -> crate::Period {
+    end.add_months(1).max(registered)
+}
+
+/// Months of a previous claim drawn: from its first month until the month
+/// before the person paid again (re-employed), or until `current`, at most
+/// the months granted. The rest is carried to a new claim (R-UNEMP-2).
+pub fn drawn_months(
+    granted: i32,
+    first: crate::Period,
+    reemployed_from: Option<crate::Period>,
+    current: crate::Period,
+) -> i32 {
+    let until = reemployed_from.map_or(current.add_months(1), |r| r);
+    if until <= first {
+        return 0;
+    }
+    first.months_until(until).clamp(0, granted.max(0))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -480,5 +503,23 @@ mod tests {
             prop_assert!(v.refund >= Money::ZERO);
             prop_assert_eq!(v.qualifies, v.reasons.is_empty());
         }
+    }
+    #[test]
+    fn the_first_month_and_the_months_drawn_before() {
+        let p = |y: i32, m: u8| crate::Period::new(y, m).unwrap();
+        assert_eq!(first_benefit_month(p(2026, 8), p(2026, 8)), p(2026, 9));
+        assert_eq!(first_benefit_month(p(2026, 8), p(2026, 11)), p(2026, 11));
+        // 12 granted from 2020-03, paid again from 2020-10: 7 drawn, 5 carried.
+        assert_eq!(
+            drawn_months(12, p(2020, 3), Some(p(2020, 10)), p(2026, 9)),
+            7
+        );
+        // Never re-employed: all drawn by now.
+        assert_eq!(drawn_months(12, p(2020, 3), None, p(2026, 9)), 12);
+        assert_eq!(drawn_months(12, p(2026, 9), None, p(2026, 9)), 1);
+        assert_eq!(
+            drawn_months(12, p(2026, 9), Some(p(2026, 9)), p(2026, 9)),
+            0
+        );
     }
 }

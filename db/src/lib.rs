@@ -48,6 +48,7 @@ pub mod signin;
 pub mod tax;
 pub mod testing;
 pub mod typed;
+pub mod unemployment;
 pub mod units;
 pub mod webhooks;
 

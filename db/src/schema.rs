@@ -1106,6 +1106,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The unemployment benefit's parameters by region from a year (R-UNEMP-2).
+    policy_unemployment_benefits (region_code, from_year) {
+        region_code -> Text,
+        from_year -> Integer,
+        minimum_wage_fen -> BigInt,
+        percentage_ppm -> BigInt,
+        subsistence_fen -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unemployment_claims (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        person_id -> BigInt,
+        business_item_id -> BigInt,
+        end_reason -> Text,
+        end_date -> Date,
+        registered_on -> Date,
+        first_period -> Integer,
+        months -> Integer,
+        monthly_fen -> BigInt,
+        total_fen -> BigInt,
+        status -> Text,
+        calculation_json -> Text,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        applied_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -1168,6 +1206,10 @@ diesel::joinable!(pension_paid_months -> pensions (person_id));
 diesel::joinable!(pension_paid_months -> pension_payrolls (payroll_id));
 diesel::joinable!(pension_payroll_exclusions -> pension_payrolls (payroll_id));
 diesel::joinable!(pension_payroll_exclusions -> persons (person_id));
+diesel::joinable!(policy_unemployment_benefits -> regions (region_code));
+diesel::joinable!(unemployment_claims -> units (unit_id));
+diesel::joinable!(unemployment_claims -> persons (person_id));
+diesel::joinable!(unemployment_claims -> business_items (business_item_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
 
 diesel::joinable!(refund_lines -> refund_applications (application_id));
@@ -1208,6 +1250,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     pension_payroll_lines,
     pension_paid_months,
     pension_payroll_exclusions,
+    policy_unemployment_benefits,
+    unemployment_claims,
     policy_deferrals,
     policy_windows,
     calendar_days,

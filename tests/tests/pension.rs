@@ -463,6 +463,23 @@ fn staff_maintain_the_pension_parameters_by_year() {
     );
     let list = app.get("/api/v1/policy/pension-years?page_size=100");
     assert_eq!(list.body["total"].as_i64().unwrap(), seeded + 1);
+
+    // The death-benefit standards likewise.
+    let d = app.get("/api/v1/policy/death-benefits");
+    assert_eq!(d.status, 200, "{}", d.text);
+    assert_eq!(d.body["items"][0]["from_year"], 2016);
+    assert_eq!(d.body["items"][0]["funeral_grant"], "5000.00");
+    let body = json!({ "from_year": 2027, "funeral_grant": "6000.00", "survivor_months": 12,
+                       "source": "湖北省丧葬补助金和抚恤金标准通知", "illustrative": false });
+    let added = ok(
+        app.post_as("/api/v1/staff/policy/death-benefits", &policy, &body),
+        201,
+    );
+    assert_eq!(added["parameter"], "death_benefits");
+    app.post_as("/api/v1/staff/policy/death-benefits", &policy, &body)
+        .assert_problem(422, "POLICY_OVERLAP");
+    let d = app.get("/api/v1/policy/death-benefits");
+    assert_eq!(d.body["total"], 2);
 }
 
 /// Moves the server to `day` and mints fresh tokens: (unit agent, handler,

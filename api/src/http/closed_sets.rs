@@ -120,6 +120,10 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     );
     let categories = codes(&RetirementCategory::ALL, RetirementCategory::code);
     let suspend_reasons = codes(&SuspendReason::ALL, SuspendReason::code);
+    let end_reasons = codes(
+        &qibao_core::unemployment::EndReason::ALL,
+        qibao_core::unemployment::EndReason::code,
+    );
     let v = |s: &[&'static str]| s.to_vec();
     vec![
         ("AddInsuranceRequest", "insurance", v(INSURANCES)),
@@ -230,6 +234,13 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ),
         ("SuspensionInput", "reason", suspend_reasons),
         ("DeathBenefitDto", "status", v(REQUEST_STATUSES)),
+        ("UnemploymentClaimDto", "status", v(REQUEST_STATUSES)),
+        (
+            "UnemploymentClaimDto",
+            "end_reason",
+            v(&qibao_app::unemployment::CLAIM_REASONS),
+        ),
+        ("UnemploymentClaimInput", "end_reason", end_reasons),
         ("RevocationResult", "kind", item_kinds.clone()),
         ("SkippedMonth", "insurance", v(INSURANCES)),
         ("TaskBusinessItem", "channel", channels),

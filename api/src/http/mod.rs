@@ -23,6 +23,7 @@ pub mod documents;
 pub mod etag;
 pub mod export;
 pub mod extract;
+pub mod fields;
 pub mod idempotency;
 pub mod middleware;
 pub mod openapi;

@@ -97,6 +97,7 @@ pub const BEARER_401: &[ErrorCode] = &[
         (name = "events", description = "单位业务动态: the unit's event feed, resumable by cursor; the same events as the webhooks."),
         (name = "webhooks", description = "事件推送: addresses that receive the unit's events as signed POSTs (schema `WebhookEvent`), their delivery logs and redelivery; legal representative only."),
         (name = "policy", description = "政策参数: rates, base bounds, windows and interest rates by region and period; contribution quotes; working days. No sign-in needed."),
+        (name = "unemployment", description = "失业保险待遇: the unit's unemployment benefit claims for former employees (失业保险金申领（单位）), their months, amounts and progress."),
         (name = "staff-review", description = "经办审核: the review queue (claim, approve, reject, release) and the materials of the requests."),
         (name = "staff-units", description = "经办单位管理: unit registration at the counter, unit search and information, record-chain verification, USCC exceptions, counter deferral confirmations."),
         (name = "staff-persons", description = "经办人员管理: persons, their statuses and key information, duplicate person numbers and merges."),

@@ -47,6 +47,7 @@ pub mod staff_units;
 pub mod system;
 pub mod tasks;
 pub mod tax;
+pub mod unemployment;
 pub mod units;
 pub mod wage_declarations;
 pub mod webhooks;
@@ -110,6 +111,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
             .configure(paid_months::configure) // /api/v1/portal/paid-months
             .configure(pension::configure_portal) // /api/v1/portal/employees/{no}/pension-estimate, retirement-applications[/{id}]
+            .configure(unemployment::configure) // /api/v1/portal/unemployment-claims[/{id}]
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
             .configure(business_items::configure) // /api/v1/portal/business-items[/{id}/revocation]

@@ -22,7 +22,7 @@ use qibao_app::pension::retirement::{
 };
 use qibao_app::pension::years;
 use qibao_app::policy::admin::PolicyChangeDto;
-use qibao_core::pension_life::SuspendReason;
+use qibao_core::pension_life::{DeathStandards, SuspendReason};
 use qibao_core::pension_record::{Opening, PensionYear};
 use qibao_core::policy::Source;
 use qibao_core::retirement::RetirementCategory;
@@ -33,9 +33,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AsActor, StaffRole, StaffUser, UnitUser};
 use crate::http::blocking::run_db;
 use crate::http::extract::{Json, Query};
+use crate::http::fields;
 use crate::http::paging::{self, PageQuery, whole_list};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
-use crate::review::material::check_material_ids;
 use crate::routes::ServiceConfig;
 use crate::routes::employees::parse_person_no;
 use crate::routes::policy_admin::PolicyAdmin;
@@ -54,17 +54,6 @@ fn category_field(v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Retir
         ));
     }
     parsed
-}
-
-fn month_field(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Period> {
-    let s = v.map(str::trim).filter(|s| !s.is_empty())?;
-    match Period::parse(s) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            errors.push(FieldError::new(field, e.to_string()));
-            None
-        }
-    }
 }
 
 fn text_field(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -151,7 +140,7 @@ pub async fn get_pension_estimate(
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
     let category = category_field(query.category.as_deref(), &mut errors);
-    let month = month_field(query.month.as_deref(), "month", &mut errors);
+    let month = fields::month(query.month.as_deref(), "month", &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -204,22 +193,7 @@ pub struct RetirementApplicationInput {
 
 fn parse_application(b: &RetirementApplicationInput) -> Result<ApplyInput, ApiError> {
     let mut errors = Vec::new();
-    let person_no = match b.person_no.as_deref().map(str::trim) {
-        None | Some("") => {
-            errors.push(FieldError::new(
-                "person_no",
-                "缺少必填字段：请填写个人编号。",
-            ));
-            None
-        }
-        Some(s) => match parse_person_no(s) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                errors.push(FieldError::new("person_no", "个人编号格式不正确。"));
-                None
-            }
-        },
-    };
+    let person_no = fields::person_no(b.person_no.as_deref(), &mut errors);
     let kind = match b.kind.as_deref().map(str::trim) {
         None | Some("") => {
             errors.push(FieldError::new("kind", "缺少必填字段：请选择退休类型。"));
@@ -237,7 +211,7 @@ fn parse_application(b: &RetirementApplicationInput) -> Result<ApplyInput, ApiEr
         }
     };
     let category = category_field(b.category.as_deref(), &mut errors);
-    let month = month_field(b.month.as_deref(), "month", &mut errors);
+    let month = fields::month(b.month.as_deref(), "month", &mut errors);
     if let Some(m) = b.special_months
         && !(0..=720).contains(&m)
     {
@@ -256,16 +230,7 @@ fn parse_application(b: &RetirementApplicationInput) -> Result<ApplyInput, ApiEr
         }
         other => other.map(MaterialId),
     };
-    let material_ids = match b.material_ids.as_deref() {
-        None | Some([]) => Vec::new(),
-        Some(ids) => match check_material_ids(ids) {
-            Ok(ids) => ids,
-            Err(e) => {
-                errors.push(e);
-                Vec::new()
-            }
-        },
-    };
+    let material_ids = fields::material_ids(b.material_ids.as_deref(), &mut errors);
     let note = text_field(b.note.as_deref(), "note", &mut errors);
     match (person_no, kind) {
         (Some(person_no), Some(kind)) if errors.is_empty() => Ok(ApplyInput {
@@ -635,8 +600,8 @@ pub async fn create_contribution_history(
     require_handler(&staff)?;
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
-    let from = month_field(body.from.as_deref(), "from", &mut errors);
-    let to = month_field(body.to.as_deref(), "to", &mut errors);
+    let from = fields::month(body.from.as_deref(), "from", &mut errors);
+    let to = fields::month(body.to.as_deref(), "to", &mut errors);
     for (v, f) in [(&from, "from"), (&to, "to")] {
         if v.is_none() && !errors.iter().any(|e| e.field == f) {
             errors.push(FieldError::new(f, "缺少必填字段。"));
@@ -1038,38 +1003,13 @@ pub async fn create_death_benefit_application(
     body: Json<DeathBenefitInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    let person_no = match body.person_no.as_deref().map(str::trim) {
-        None | Some("") => {
-            errors.push(FieldError::new("person_no", "缺少必填字段。"));
-            None
-        }
-        Some(s) => parse_person_no(s)
-            .map_err(|_| errors.push(FieldError::new("person_no", "个人编号格式不正确。")))
-            .ok(),
-    };
-    let death_date = match body.death_date.as_deref().map(str::trim) {
-        None | Some("") => {
-            errors.push(FieldError::new("death_date", "缺少必填字段。"));
-            None
-        }
-        Some(s) => {
-            let d = qibao_core::dates::parse_date(s);
-            if d.is_none() {
-                errors.push(FieldError::new("death_date", "日期格式应为YYYY-MM-DD。"));
-            }
-            d
-        }
-    };
+    let person_no = fields::person_no(body.person_no.as_deref(), &mut errors);
+    let death_date = fields::required_date(body.death_date.as_deref(), "death_date", &mut errors);
     let heir_name = required_text(body.heir_name.as_deref(), "heir_name", &mut errors);
     let heir_relation = required_text(body.heir_relation.as_deref(), "heir_relation", &mut errors);
     let bank_name = required_text(body.bank_name.as_deref(), "bank_name", &mut errors);
     let account_no = account_no_field(body.account_no.as_deref(), "account_no", &mut errors);
-    let material_ids = match body.material_ids.as_deref() {
-        None | Some([]) => Vec::new(),
-        Some(ids) => check_material_ids(ids)
-            .map_err(|e| errors.push(e))
-            .unwrap_or_default(),
-    };
+    let material_ids = fields::material_ids(body.material_ids.as_deref(), &mut errors);
     let (
         Some(person_no),
         Some(death_date),
@@ -1200,7 +1140,7 @@ pub async fn create_pension_suspension(
     require_pension_handler(&staff)?;
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
-    let from = month_field(body.from.as_deref(), "from", &mut errors);
+    let from = fields::month(body.from.as_deref(), "from", &mut errors);
     if from.is_none() && !errors.iter().any(|e| e.field == "from") {
         errors.push(FieldError::new("from", "缺少必填字段。"));
     }
@@ -1269,7 +1209,7 @@ pub async fn create_pension_resumption(
     require_pension_handler(&staff)?;
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
-    let from = month_field(body.from.as_deref(), "from", &mut errors);
+    let from = fields::month(body.from.as_deref(), "from", &mut errors);
     let Some(from) = from else {
         if errors.is_empty() {
             errors.push(FieldError::new("from", "缺少必填字段。"));
@@ -1454,7 +1394,7 @@ pub async fn create_pension_payroll(
 ) -> Result<HttpResponse, ApiError> {
     require_finance(&staff)?;
     let mut errors = Vec::new();
-    let Some(month) = month_field(body.month.as_deref(), "month", &mut errors) else {
+    let Some(month) = fields::month(body.month.as_deref(), "month", &mut errors) else {
         if errors.is_empty() {
             errors.push(FieldError::new("month", "缺少必填字段。"));
         }
@@ -1572,6 +1512,117 @@ pub async fn get_staff_job(
     Ok(web::Json(out))
 }
 
+/// The standards of the lump sums at death from a year.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeathStandardsInput {
+    #[schema(example = 2027)]
+    pub from_year: i32,
+    /// 丧葬补助金, yuan.
+    #[schema(example = "5000.00")]
+    pub funeral_grant: String,
+    /// 抚恤金 in months (0–60).
+    #[schema(example = 10)]
+    pub survivor_months: i32,
+    #[schema(example = "湖北省丧葬补助金和抚恤金标准通知")]
+    pub source: String,
+    pub illustrative: bool,
+}
+
+/// 丧葬补助金、抚恤金标准维护 — add death-benefit standards
+///
+/// Adds the standards of the lump sums at death from a year (R-PEN-4):
+/// 丧葬补助金 and the months of 抚恤金; audited as a policy change.
+#[utoipa::path(
+    tag = "staff-policy",
+    operation_id = "create_policy_death_benefits",
+    security(("bearer" = [])),
+    request_body = DeathStandardsInput,
+    responses(
+        (status = 201, description = "Added and audited.", body = PolicyChangeDto),
+        (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`); `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff with the policy role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The year has standards already (`POLICY_OVERLAP`); nothing is written.", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/policy/death-benefits")]
+pub async fn create_policy_death_benefits(
+    state: web::Data<AppState>,
+    PolicyAdmin(who): PolicyAdmin,
+    body: Json<DeathStandardsInput>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    if !(1990..=2999).contains(&body.from_year) {
+        errors.push(FieldError::new("from_year", "年度应在1990至2999之间。"));
+    }
+    let grant = money_field(Some(&body.funeral_grant), "funeral_grant", &mut errors);
+    if !(0..=60).contains(&body.survivor_months) {
+        errors.push(FieldError::new(
+            "survivor_months",
+            "抚恤金月数应在0至60之间。",
+        ));
+    }
+    let source = text_field(Some(&body.source), "source", &mut errors);
+    if source.is_none() && !errors.iter().any(|e| e.field == "source") {
+        errors.push(FieldError::new(
+            "source",
+            "请填写参数来源（文件名称或文号）。",
+        ));
+    }
+    let (Some(funeral_grant), Some(source)) = (grant, source) else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let d = DeathStandards {
+        from_year: body.from_year,
+        funeral_grant,
+        survivor_months: body.survivor_months,
+        source: Source {
+            document: source,
+            illustrative: body.illustrative,
+        },
+    };
+    let now = state.clock.now_utc();
+    let dto = run_db(&state, move |conn| {
+        Ok(years::add_death_standards(conn, &who.as_actor(), d, now)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// 丧葬补助金、抚恤金标准查询 — death-benefit standards
+///
+/// The standards of the lump sums at death (R-PEN-4) by the year they
+/// start, with their sources.
+#[utoipa::path(
+    tag = "policy",
+    operation_id = "list_death_benefit_standards",
+    params(PageQuery),
+    responses(
+        (status = 200, body = DeathStandardsList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/death-benefits")]
+pub async fn list_death_benefit_standards(
+    state: web::Data<AppState>,
+    query: Query<PageQuery>,
+) -> Result<web::Json<DeathStandardsList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
+    let all = run_db(&state, |conn| Ok(years::death_standards(conn)?)).await?;
+    Ok(web::Json(DeathStandardsList::cut(all, page)))
+}
+
+whole_list! {
+    /// A page of the death-benefit standards, by year.
+    DeathStandardsList of DeathStandards
+}
+
 /// Under `/portal`.
 pub fn configure_portal(cfg: &mut ServiceConfig) {
     cfg.service(get_pension_estimate)
@@ -1591,6 +1642,7 @@ pub fn configure_staff(cfg: &mut ServiceConfig) {
         .service(put_pension_record)
         .service(create_contribution_history)
         .service(create_policy_pension_year)
+        .service(create_policy_death_benefits)
         .service(get_staff_retiree)
         .service(create_pension_suspension)
         .service(create_pension_resumption)
@@ -1603,5 +1655,6 @@ pub fn configure_staff(cfg: &mut ServiceConfig) {
 
 /// Under `/policy`.
 pub fn configure_policy(cfg: &mut ServiceConfig) {
-    cfg.service(list_pension_years);
+    cfg.service(list_pension_years)
+        .service(list_death_benefit_standards);
 }

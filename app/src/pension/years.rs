@@ -1,12 +1,16 @@
-//! The pension parameters by year (R-PEN-1; maintained like the other
-//! policy parameters, R-POL-4): the province's average monthly wage of
+//! The pension parameters by year (R-PEN-1) and the standards of the lump
+//! sums at death from a year (R-PEN-4), maintained like the other
+//! policy parameters (R-POL-4): the province's average monthly wage of
 //! on-post employees (全省在岗职工月平均工资) and the transitional
-//! coefficient (过渡系数). A year is added once; every addition is audited
+//! coefficient (过渡系数); 丧葬补助金 and 抚恤金 months. A year is added once; every addition is audited
 //! as a `policy_change` business item. A pension already approved keeps the
 //! figures it was approved with (its calculation is frozen).
 
+use qibao_core::Money;
+use qibao_core::pension_life::DeathStandards;
 use qibao_core::pension_record::PensionYear;
-use qibao_db::pension::{self as store, PensionYearRow};
+use qibao_core::policy::Source;
+use qibao_db::pension::{self as store, DeathStandardsRow, PensionYearRow};
 use qibao_db::{DbConn, DbError};
 use serde_json::json;
 use time::PrimitiveDateTime;
@@ -60,6 +64,67 @@ pub fn add(
                 status: "done",
                 before: None,
                 after: Some(json!({ "parameter": "pension_year", "added": y })),
+            },
+            now,
+        )
+    })?;
+    Ok(change_dto(item))
+}
+
+/// The standards of the lump sums at death, by the year they start.
+pub fn death_standards(conn: &mut DbConn) -> Result<Vec<DeathStandards>, AppError> {
+    read_transaction(conn, |c| {
+        Ok(store::death_standards(c)?
+            .into_iter()
+            .map(|r| DeathStandards {
+                from_year: r.from_year,
+                funeral_grant: Money::from_fen(r.funeral_grant_fen),
+                survivor_months: r.survivor_months,
+                source: Source {
+                    document: r.source,
+                    illustrative: r.illustrative,
+                },
+            })
+            .collect())
+    })
+}
+
+/// Adds the standards from `d.from_year`, audited; a year that has them is
+/// 422 `POLICY_OVERLAP`. Applications decided before keep their figures.
+pub fn add_death_standards(
+    conn: &mut DbConn,
+    who: &(impl AsActor + ?Sized),
+    d: DeathStandards,
+    now: PrimitiveDateTime,
+) -> Result<PolicyChangeDto, AppError> {
+    let year = d.from_year;
+    let item = transaction(conn, |c| {
+        store::insert_death_standards(
+            c,
+            &DeathStandardsRow {
+                from_year: year,
+                funeral_grant_fen: d.funeral_grant.fen(),
+                survivor_months: d.survivor_months,
+                source: d.source.document.clone(),
+                illustrative: d.source.illustrative,
+                created_at: now,
+            },
+        )
+        .map_err(|e| match e {
+            DbError::Conflict { .. } => AppError::new(ErrorCode::PolicyOverlap).with_detail(
+                format!("{year}年起执行的丧葬补助金、抚恤金标准已存在，不能重复设置。"),
+            ),
+            other => other.into(),
+        })?;
+        items::record(
+            c,
+            who,
+            ItemRecord {
+                unit_id: None,
+                kind: POLICY_CHANGE,
+                status: "done",
+                before: None,
+                after: Some(json!({ "parameter": "death_benefits", "added": d })),
             },
             now,
         )

@@ -44,7 +44,8 @@ pub struct PolicyChangeDto {
     #[cfg_attr(feature = "openapi", schema(example = 40))]
     pub id: i64,
     /// `base_bounds`, `rate`, `injury_class_rate`, `late_fee_rule`,
-    /// `windows`, `deferral`, `interest_rate` or `pension_year`.
+    /// `windows`, `deferral`, `interest_rate`, `pension_year` or
+    /// `death_benefits`.
     #[cfg_attr(feature = "openapi", schema(example = "rate"))]
     pub parameter: String,
     /// The region code; null for national interest rates.

@@ -65,6 +65,7 @@ pub static KINDS: &[&dyn ReviewKind] = &[
     &crate::pension::retirement::SPECIAL_WORK,
     &crate::pension::retirement::ILLNESS,
     &crate::pension::life::DEATH_BENEFIT,
+    &crate::unemployment::UNEMPLOYMENT_CLAIM,
 ];
 
 /// The registered kind with this code.

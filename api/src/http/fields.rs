@@ -1,0 +1,69 @@
+//! Parsers of body fields that several routes share: each adds its field
+//! error (Chinese) to the request's list and returns the value if valid, so
+//! a route reports every bad field at once.
+
+use qibao_app::ids::MaterialId;
+use qibao_core::Period;
+use time::Date;
+
+use crate::http::problem::FieldError;
+use crate::review::material::check_material_ids;
+use crate::routes::employees::parse_person_no;
+
+/// A required person number (个人编号, AAC001).
+pub fn person_no(v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    match v.map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new(
+                "person_no",
+                "缺少必填字段：请填写个人编号。",
+            ));
+            None
+        }
+        Some(s) => parse_person_no(s)
+            .map_err(|_| errors.push(FieldError::new("person_no", "个人编号格式不正确。")))
+            .ok(),
+    }
+}
+
+/// Material ids (1–20); absent or empty is none (the use case says whether
+/// it needs one).
+pub fn material_ids(v: Option<&[i64]>, errors: &mut Vec<FieldError>) -> Vec<MaterialId> {
+    match v {
+        None | Some([]) => Vec::new(),
+        Some(ids) => check_material_ids(ids)
+            .map_err(|e| errors.push(e))
+            .unwrap_or_default(),
+    }
+}
+
+/// An optional date, `YYYY-MM-DD`.
+pub fn date(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
+    let s = v.map(str::trim).filter(|s| !s.is_empty())?;
+    let d = qibao_core::dates::parse_date(s);
+    if d.is_none() {
+        errors.push(FieldError::new(field, "日期格式应为YYYY-MM-DD。"));
+    }
+    d
+}
+
+/// A required date, `YYYY-MM-DD`.
+pub fn required_date(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Date> {
+    if v.map(str::trim).is_none_or(str::is_empty) {
+        errors.push(FieldError::new(field, "缺少必填字段。"));
+        return None;
+    }
+    date(v, field, errors)
+}
+
+/// An optional month, `YYYYMM`.
+pub fn month(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Period> {
+    let s = v.map(str::trim).filter(|s| !s.is_empty())?;
+    match Period::parse(s) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.push(FieldError::new(field, e.to_string()));
+            None
+        }
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE unemployment_claims;
+DROP TABLE policy_unemployment_benefits;
