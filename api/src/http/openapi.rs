@@ -68,9 +68,10 @@ pub const BEARER_401: &[ErrorCode] = &[
         title = "qibao API",
         description = "The employer-facing online service hall of a social-insurance system: \
             unit information, employee enrolment, wage declarations, monthly contribution \
-            declarations, payment orders, back pay and refunds, certificates, the unit's \
-            event feed and signed webhooks, and the back-office, tax-bureau and public \
-            verification interfaces.\n\n\
+            declarations, payment orders, back pay and refunds, certificates, retirement \
+            and the pension (estimate, applications, retirees, death benefits, the monthly \
+            payroll), unemployment benefit claims, the unit's event feed and signed \
+            webhooks, and the back-office, tax-bureau and public verification interfaces.\n\n\
             All errors are RFC 9457 problem details (`application/problem+json`) with a stable \
             machine `code`, a Chinese `detail` for the person using the service hall and, for \
             validation errors, `errors[]` naming each field. Each error response of an \
@@ -96,11 +97,11 @@ pub const BEARER_401: &[ErrorCode] = &[
         (name = "jobs", description = "后台任务: long work (imports, exports) and its progress."),
         (name = "events", description = "单位业务动态: the unit's event feed, resumable by cursor; the same events as the webhooks."),
         (name = "webhooks", description = "事件推送: addresses that receive the unit's events as signed POSTs (schema `WebhookEvent`), their delivery logs and redelivery; legal representative only."),
-        (name = "policy", description = "政策参数: rates, base bounds, windows and interest rates by region and period; contribution quotes; working days. No sign-in needed."),
+        (name = "policy", description = "政策参数: rates, base bounds, windows and interest rates by region and period; pension parameters by year and death-benefit standards; contribution quotes; working days. No sign-in needed."),
         (name = "unemployment", description = "失业保险待遇: the unit's unemployment benefit claims for former employees (失业保险金申领（单位）), their months, amounts and progress."),
         (name = "staff-review", description = "经办审核: the review queue (claim, approve, reject, release) and the materials of the requests."),
         (name = "staff-units", description = "经办单位管理: unit registration at the counter, unit search and information, record-chain verification, USCC exceptions, counter deferral confirmations."),
-        (name = "staff-persons", description = "经办人员管理: persons, their statuses and key information, duplicate person numbers and merges."),
+        (name = "staff-persons", description = "经办人员管理: persons, their statuses and key information, duplicate person numbers and merges; pension records before the system's data (history, deemed months, opening balance); retirees' suspensions, resumptions and qualification checks."),
         (name = "staff-policy", description = "政策参数维护: effective-dated policy parameters and their audit trail."),
         (name = "staff-finance", description = "财务: refunds to pay out and the day's reconciliation."),
         (name = "staff-pension", description = "养老金发放: the monthly pension payroll (a job), its lines per payment account, and back-office jobs."),
