@@ -465,3 +465,100 @@ impl ReviewKind for UnemploymentClaimReview {
         )
     }
 }
+
+// ---------------------------------------------------------------- parameters
+
+/// The unemployment benefit's parameters of a region from a year
+/// (R-UNEMP-2), as staff maintain them (R-POL-4).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BenefitParamsDto {
+    #[cfg_attr(feature = "openapi", schema(example = "420500"))]
+    pub region: String,
+    #[cfg_attr(feature = "openapi", schema(example = 2025))]
+    pub from_year: i32,
+    /// 最低工资标准, yuan per month.
+    pub minimum_wage: Money,
+    /// The share of it paid ("0.9" = 90%).
+    pub percentage: Rate,
+    /// 城市居民最低生活保障标准, yuan per month: the floor.
+    pub subsistence: Money,
+    pub source: qibao_core::policy::Source,
+}
+
+/// Every region's parameters, by region and year.
+pub fn parameters(conn: &mut DbConn) -> Result<Vec<BenefitParamsDto>, AppError> {
+    read_transaction(conn, |c| {
+        Ok(store::all_benefit_params(c)?
+            .into_iter()
+            .map(|r| BenefitParamsDto {
+                region: r.region_code,
+                from_year: r.from_year,
+                minimum_wage: Money::from_fen(r.minimum_wage_fen),
+                percentage: Rate::from_ppm(r.percentage_ppm),
+                subsistence: Money::from_fen(r.subsistence_fen),
+                source: qibao_core::policy::Source {
+                    document: r.source,
+                    illustrative: r.illustrative,
+                },
+            })
+            .collect())
+    })
+}
+
+/// Adds a region's parameters from a year, audited; a year that has them
+/// is 422 `POLICY_OVERLAP`, an unknown region 404 `REGION_NOT_FOUND`.
+/// Claims decided before keep their figures.
+pub fn add_parameters(
+    conn: &mut DbConn,
+    who: &(impl AsActor + ?Sized),
+    p: BenefitParamsDto,
+    now: PrimitiveDateTime,
+) -> Result<crate::policy::admin::PolicyChangeDto, AppError> {
+    let item = crate::tx::transaction(conn, |c| {
+        if qibao_db::repo::get_region(c, &p.region)
+            .optional()?
+            .is_none()
+        {
+            return Err(crate::policy::region_not_found(&p.region));
+        }
+        store::insert_benefit_params(
+            c,
+            &store::BenefitParamsRow {
+                region_code: p.region.clone(),
+                from_year: p.from_year,
+                minimum_wage_fen: p.minimum_wage.fen(),
+                percentage_ppm: p.percentage.ppm(),
+                subsistence_fen: p.subsistence.fen(),
+                source: p.source.document.clone(),
+                illustrative: p.source.illustrative,
+                created_at: now,
+            },
+        )
+        .map_err(|e| match e {
+            DbError::Conflict { .. } => {
+                AppError::new(ErrorCode::PolicyOverlap).with_detail(format!(
+                    "参保地{}自{}年起的失业保险金标准已存在，不能重复设置。",
+                    p.region, p.from_year
+                ))
+            }
+            other => other.into(),
+        })?;
+        crate::items::record(
+            c,
+            who,
+            crate::items::ItemRecord {
+                unit_id: None,
+                kind: crate::policy::admin::POLICY_CHANGE,
+                status: "done",
+                before: None,
+                after: Some(
+                    json!({ "parameter": "unemployment_benefits", "region": p.region,
+                                     "added": p }),
+                ),
+            },
+            now,
+        )
+    })?;
+    Ok(crate::policy::admin::change_dto(item))
+}

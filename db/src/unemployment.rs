@@ -18,7 +18,7 @@ pub const PENDING_REVIEW: &str = "pending_review";
 pub const APPROVED: &str = "approved";
 pub const REJECTED: &str = "rejected";
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = policy_unemployment_benefits)]
 pub struct BenefitParamsRow {
     pub region_code: String,
@@ -202,4 +202,24 @@ pub fn decide(
     ))
     .execute(conn)?
         == 1)
+}
+
+/// Every region's parameters, by region and year.
+pub fn all_benefit_params(conn: &mut DbConn) -> Result<Vec<BenefitParamsRow>, DbError> {
+    Ok(policy_unemployment_benefits::table
+        .order((
+            policy_unemployment_benefits::region_code,
+            policy_unemployment_benefits::from_year,
+        ))
+        .select(BenefitParamsRow::as_select())
+        .load(conn)?)
+}
+
+/// Adds a region's parameters from a year; a year that has them is
+/// [`DbError::Conflict`], an unknown region too (its foreign key).
+pub fn insert_benefit_params(conn: &mut DbConn, row: &BenefitParamsRow) -> Result<(), DbError> {
+    diesel::insert_into(policy_unemployment_benefits::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
 }

@@ -231,3 +231,72 @@ fn a_resignation_or_too_short_a_time_is_refused_and_writes_nothing() {
     assert_eq!(c["calculation"]["months"], 12);
     assert_eq!(c["end_reason_label"], "劳动合同期满用人单位不续订");
 }
+
+#[test]
+fn staff_maintain_the_benefit_parameters_and_a_new_year_applies_to_new_claims() {
+    let app = App::start("2026-09-20");
+    let u = demo_unit(&app);
+    let list = app.get("/api/v1/policy/unemployment-benefits?page_size=50");
+    assert_eq!(list.status, 200, "{}", list.text);
+    let seeded = list.body["total"].as_i64().unwrap();
+    assert!(
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["region"] == "420500" && p["percentage"] == "0.9")
+    );
+    let policy = app.mint(
+        Role::Staff,
+        "pol1",
+        "政策管理员",
+        None,
+        &[qibao_api::auth::StaffRole::PolicyAdmin],
+    );
+    const PATH: &str = "/api/v1/staff/policy/unemployment-benefits";
+    let body = json!({ "region": "420500", "from_year": 2026, "minimum_wage": "2100.00",
+                       "percentage": "0.9", "subsistence": "850.00",
+                       "source": "湖北省人民政府关于调整全省最低工资标准的通知",
+                       "illustrative": false });
+    let added = ok(app.post_as(PATH, &policy, &body), 201);
+    assert_eq!(added["parameter"], "unemployment_benefits");
+    assert_eq!(added["region"], "420500");
+    app.post_as(PATH, &policy, &body)
+        .assert_problem(422, "POLICY_OVERLAP");
+    app.post_as(
+        PATH,
+        &policy,
+        &json!({ "region": "999999", "from_year": 2026,
+            "minimum_wage": "2100.00", "percentage": "0.9", "subsistence": "850.00",
+            "source": "x", "illustrative": false }),
+    )
+    .assert_problem(404, "REGION_NOT_FOUND");
+    let bad = app.post_as(
+        PATH,
+        &policy,
+        &json!({ "region": "42050", "from_year": 2026,
+            "minimum_wage": "0", "percentage": "90", "subsistence": "850.00",
+            "source": "", "illustrative": false }),
+    );
+    bad.assert_problem(400, "VALIDATION_FAILED");
+    let mut fields = bad.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["minimum_wage", "percentage", "region", "source"]);
+    assert_eq!(
+        app.get("/api/v1/policy/unemployment-benefits?page_size=50")
+            .body["total"]
+            .as_i64()
+            .unwrap(),
+        seeded + 1
+    );
+    // A claim whose benefit starts in 2026 uses the new year: 2100 × 90%.
+    let no = insured_for(&app, &u, "42050019870707005", "失业丁", 2);
+    stop(&app, &u, &no);
+    let cert = fixtures::upload_pdf_named(&app, &u.token, "解除劳动合同证明.pdf");
+    let c = ok(
+        app.post_as(CLAIMS, &u.token, &claim(&no, "unit_closed", cert)),
+        201,
+    );
+    assert_eq!(c["calculation"]["monthly"], "1890.00");
+    assert_eq!(c["calculation"]["parameters_from_year"], 2026);
+}

@@ -84,7 +84,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
         scope::scope("/policy")
             .configure(policy::configure) // /api/v1/policy/regions[/{code}[/parameters]], …
             .configure(quote::configure) // /api/v1/policy/quotes
-            .configure(pension::configure_policy), // /api/v1/policy/pension-years
+            .configure(pension::configure_policy) // /api/v1/policy/pension-years, death-benefits
+            .configure(unemployment::configure_policy), // /api/v1/policy/unemployment-benefits
     );
     cfg.service(
         scope::scope("/public")
@@ -131,6 +132,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(refunds::configure_staff) // /api/v1/staff/refunds[/{refund_no}[/payout]]
             .configure(policy_admin::configure) // /api/v1/staff/policy/…
             .configure(pension::configure_staff) // /api/v1/staff/persons/{no}/pension-record, contribution-history, policy/pension-years
+            .configure(unemployment::configure_staff) // /api/v1/staff/policy/unemployment-benefits
             .configure(certificates::configure_staff), // /api/v1/staff/units/{unit_no}/audit-verification
     );
 }

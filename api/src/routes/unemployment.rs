@@ -4,10 +4,13 @@
 //! [`qibao_app::unemployment`].
 
 use actix_web::{HttpResponse, get, http::header, post, web};
+use qibao_app::policy::admin::PolicyChangeDto;
 use qibao_app::unemployment::{
-    self as use_case, ClaimInput, UnemploymentClaimDto, UnemploymentClaimPage,
+    self as use_case, BenefitParamsDto, ClaimInput, UnemploymentClaimDto, UnemploymentClaimPage,
 };
+use qibao_core::policy::Source;
 use qibao_core::unemployment::EndReason;
+use qibao_core::{Money, Rate};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -15,9 +18,10 @@ use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
 use crate::http::extract::{Json, Query};
 use crate::http::fields;
-use crate::http::paging::{self, PageQuery};
+use crate::http::paging::{self, PageQuery, whole_list};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
+use crate::routes::policy_admin::PolicyAdmin;
 use crate::state::AppState;
 
 /// An unemployment benefit claim (失业保险金申领).
@@ -179,9 +183,161 @@ pub async fn get_unemployment_claim(
     Ok(web::Json(out))
 }
 
+/// A region's unemployment benefit parameters from a year.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitParamsInput {
+    /// Region code, 6 digits.
+    #[schema(example = "420500")]
+    pub region: String,
+    #[schema(example = 2027)]
+    pub from_year: i32,
+    /// 最低工资标准, yuan per month.
+    #[schema(example = "2100.00")]
+    pub minimum_wage: String,
+    /// The share of it paid, a decimal fraction ("0.9" = 90%).
+    #[schema(example = "0.9")]
+    pub percentage: String,
+    /// 城市居民最低生活保障标准, yuan per month.
+    #[schema(example = "850.00")]
+    pub subsistence: String,
+    #[schema(example = "湖北省人民政府关于调整全省最低工资标准的通知")]
+    pub source: String,
+    pub illustrative: bool,
+}
+
+/// 失业保险金标准维护 — add unemployment benefit parameters
+///
+/// Adds a region's unemployment benefit parameters from a year (R-UNEMP-2):
+/// the minimum wage, the share of it paid and the subsistence allowance;
+/// audited as a policy change. Claims decided before keep their figures.
+#[utoipa::path(
+    tag = "staff-policy",
+    operation_id = "create_policy_unemployment_benefits",
+    security(("bearer" = [])),
+    request_body = BenefitParamsInput,
+    responses(
+        (status = 201, description = "Added and audited.", body = PolicyChangeDto),
+        (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`); `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff with the policy role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown region (`REGION_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The region has parameters from that year already (`POLICY_OVERLAP`); nothing is written.", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/policy/unemployment-benefits")]
+pub async fn create_policy_unemployment_benefits(
+    state: web::Data<AppState>,
+    PolicyAdmin(who): PolicyAdmin,
+    body: Json<BenefitParamsInput>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let region = body.region.trim();
+    if region.len() != 6 || !region.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push(FieldError::new("region", "参保地代码应为6位数字。"));
+    }
+    if !(1990..=2999).contains(&body.from_year) {
+        errors.push(FieldError::new("from_year", "年度应在1990至2999之间。"));
+    }
+    let mut money = |v: &str, field: &str| match Money::parse_non_negative(v.trim()) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(FieldError::new(field, e.to_string()));
+            None
+        }
+    };
+    let wage = money(&body.minimum_wage, "minimum_wage").filter(|m| *m > Money::ZERO);
+    let subsistence = money(&body.subsistence, "subsistence");
+    if wage.is_none() && !errors.iter().any(|e| e.field == "minimum_wage") {
+        errors.push(FieldError::new("minimum_wage", "最低工资标准应大于0。"));
+    }
+    let percentage = match Rate::parse(body.percentage.trim()) {
+        Ok(r) if r > Rate::ZERO && r.ppm() <= 1_000_000 => Some(r),
+        _ => {
+            errors.push(FieldError::new(
+                "percentage",
+                "计发比例应为0至1之间的小数，例如0.9表示90%。",
+            ));
+            None
+        }
+    };
+    let source = body.source.trim();
+    if source.is_empty() || source.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "source",
+            "请填写参数来源（文件名称或文号），不超过200个字符。",
+        ));
+    }
+    let (Some(minimum_wage), Some(percentage), Some(subsistence)) = (wage, percentage, subsistence)
+    else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let p = BenefitParamsDto {
+        region: region.to_owned(),
+        from_year: body.from_year,
+        minimum_wage,
+        percentage,
+        subsistence,
+        source: Source {
+            document: source.to_owned(),
+            illustrative: body.illustrative,
+        },
+    };
+    let now = state.clock.now_utc();
+    let dto = run_db(&state, move |conn| {
+        Ok(use_case::add_parameters(conn, &who.as_actor(), p, now)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// 失业保险金标准查询 — unemployment benefit parameters
+///
+/// Every region's unemployment benefit parameters (R-UNEMP-2) by the year
+/// they start: the minimum wage, the share paid, the subsistence allowance,
+/// with their sources.
+#[utoipa::path(
+    tag = "policy",
+    operation_id = "list_unemployment_benefit_parameters",
+    params(PageQuery),
+    responses(
+        (status = 200, body = BenefitParamsList),
+        (status = 400, description = "Bad `page` or `page_size`, or an unknown query parameter (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/unemployment-benefits")]
+pub async fn list_unemployment_benefit_parameters(
+    state: web::Data<AppState>,
+    query: Query<PageQuery>,
+) -> Result<web::Json<BenefitParamsList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
+    let all = run_db(&state, |conn| Ok(use_case::parameters(conn)?)).await?;
+    Ok(web::Json(BenefitParamsList::cut(all, page)))
+}
+
+whole_list! {
+    /// A page of the unemployment benefit parameters, by region and year.
+    BenefitParamsList of BenefitParamsDto
+}
+
 /// Under `/portal`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_unemployment_claim)
         .service(list_unemployment_claims)
         .service(get_unemployment_claim);
+}
+
+/// Under `/staff`.
+pub fn configure_staff(cfg: &mut ServiceConfig) {
+    cfg.service(create_policy_unemployment_benefits);
+}
+
+/// Under `/policy`.
+pub fn configure_policy(cfg: &mut ServiceConfig) {
+    cfg.service(list_unemployment_benefit_parameters);
 }

@@ -45,7 +45,7 @@ pub struct PolicyChangeDto {
     pub id: i64,
     /// `base_bounds`, `rate`, `injury_class_rate`, `late_fee_rule`,
     /// `windows`, `deferral`, `interest_rate`, `pension_year` or
-    /// `death_benefits`.
+    /// `death_benefits` or `unemployment_benefits`.
     #[cfg_attr(feature = "openapi", schema(example = "rate"))]
     pub parameter: String,
     /// The region code; null for national interest rates.
