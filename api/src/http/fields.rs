@@ -67,3 +67,27 @@ pub fn month(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Opti
         }
     }
 }
+
+/// A policy parameter's year, 1990–2999.
+pub fn year(v: i32, field: &str, errors: &mut Vec<FieldError>) -> Option<i32> {
+    if (1990..=2999).contains(&v) {
+        Some(v)
+    } else {
+        errors.push(FieldError::new(field, "年度应在1990至2999之间。"));
+        None
+    }
+}
+
+/// A policy parameter's source (文件名称或文号), required, at most 200
+/// characters.
+pub fn source(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let s = v.trim();
+    if s.is_empty() || s.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "source",
+            "请填写参数来源（文件名称或文号），不超过200个字符。",
+        ));
+        return None;
+    }
+    Some(s.to_owned())
+}

@@ -684,9 +684,7 @@ pub async fn create_policy_pension_year(
     body: Json<PensionYearInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    if !(1990..=2999).contains(&body.year) {
-        errors.push(FieldError::new("year", "年度应在1990至2999之间。"));
-    }
+    fields::year(body.year, "year", &mut errors);
     let wage = money_field(Some(&body.average_wage), "average_wage", &mut errors)
         .filter(|m| *m > Money::ZERO);
     if wage.is_none() && !errors.iter().any(|e| e.field == "average_wage") {
@@ -702,13 +700,7 @@ pub async fn create_policy_pension_year(
             None
         }
     };
-    let source = text_field(Some(&body.source), "source", &mut errors);
-    if source.is_none() && !errors.iter().any(|e| e.field == "source") {
-        errors.push(FieldError::new(
-            "source",
-            "请填写参数来源（文件名称或文号）。",
-        ));
-    }
+    let source = fields::source(&body.source, &mut errors);
     let (Some(wage), Some(coefficient), Some(source)) = (wage, coefficient, source) else {
         return Err(ApiError::validation(errors));
     };
@@ -1555,9 +1547,7 @@ pub async fn create_policy_death_benefits(
     body: Json<DeathStandardsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    if !(1990..=2999).contains(&body.from_year) {
-        errors.push(FieldError::new("from_year", "年度应在1990至2999之间。"));
-    }
+    fields::year(body.from_year, "from_year", &mut errors);
     let grant = money_field(Some(&body.funeral_grant), "funeral_grant", &mut errors);
     if !(0..=60).contains(&body.survivor_months) {
         errors.push(FieldError::new(
@@ -1565,13 +1555,7 @@ pub async fn create_policy_death_benefits(
             "抚恤金月数应在0至60之间。",
         ));
     }
-    let source = text_field(Some(&body.source), "source", &mut errors);
-    if source.is_none() && !errors.iter().any(|e| e.field == "source") {
-        errors.push(FieldError::new(
-            "source",
-            "请填写参数来源（文件名称或文号）。",
-        ));
-    }
+    let source = fields::source(&body.source, &mut errors);
     let (Some(funeral_grant), Some(source)) = (grant, source) else {
         return Err(ApiError::validation(errors));
     };

@@ -238,9 +238,7 @@ pub async fn create_policy_unemployment_benefits(
     if region.len() != 6 || !region.bytes().all(|b| b.is_ascii_digit()) {
         errors.push(FieldError::new("region", "参保地代码应为6位数字。"));
     }
-    if !(1990..=2999).contains(&body.from_year) {
-        errors.push(FieldError::new("from_year", "年度应在1990至2999之间。"));
-    }
+    fields::year(body.from_year, "from_year", &mut errors);
     let mut money = |v: &str, field: &str| match Money::parse_non_negative(v.trim()) {
         Ok(m) => Some(m),
         Err(e) => {
@@ -263,14 +261,9 @@ pub async fn create_policy_unemployment_benefits(
             None
         }
     };
-    let source = body.source.trim();
-    if source.is_empty() || source.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "source",
-            "请填写参数来源（文件名称或文号），不超过200个字符。",
-        ));
-    }
-    let (Some(minimum_wage), Some(percentage), Some(subsistence)) = (wage, percentage, subsistence)
+    let source = fields::source(&body.source, &mut errors);
+    let (Some(minimum_wage), Some(percentage), Some(subsistence), Some(source)) =
+        (wage, percentage, subsistence, source)
     else {
         return Err(ApiError::validation(errors));
     };
@@ -284,7 +277,7 @@ pub async fn create_policy_unemployment_benefits(
         percentage,
         subsistence,
         source: Source {
-            document: source.to_owned(),
+            document: source,
             illustrative: body.illustrative,
         },
     };
