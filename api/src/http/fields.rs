@@ -3,7 +3,8 @@
 //! a route reports every bad field at once.
 
 use qibao_app::ids::MaterialId;
-use qibao_core::Period;
+use qibao_core::ids::BankAccount;
+use qibao_core::{Money, Period};
 use time::Date;
 
 use crate::http::problem::FieldError;
@@ -90,4 +91,60 @@ pub fn source(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
         return None;
     }
     Some(s.to_owned())
+}
+
+/// The longest free text (a note, a place, a document reference) accepted,
+/// in characters.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// An optional free text, trimmed; blank is absent.
+pub fn text(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let s = v.map(str::trim).filter(|s| !s.is_empty())?;
+    if s.chars().count() > MAX_TEXT_CHARS {
+        errors.push(FieldError::new(
+            field,
+            format!("不能超过{MAX_TEXT_CHARS}个字符。"),
+        ));
+        return None;
+    }
+    Some(s.to_owned())
+}
+
+/// A required free text, trimmed.
+pub fn required_text(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let out = text(v, field, errors);
+    if out.is_none() && v.map(str::trim).is_none_or(str::is_empty) {
+        errors.push(FieldError::new(field, "缺少必填字段。"));
+    }
+    out
+}
+
+/// A required amount in yuan, not negative.
+pub fn money(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Money> {
+    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+        errors.push(FieldError::new(field, "缺少必填字段。"));
+        return None;
+    };
+    match Money::parse_non_negative(s) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(FieldError::new(field, e.to_string()));
+            None
+        }
+    }
+}
+
+/// A required bank account number ([`BankAccount`]'s rule), as digits.
+pub fn bank_account(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+        errors.push(FieldError::new(field, "缺少必填字段。"));
+        return None;
+    };
+    match BankAccount::parse(s) {
+        Ok(a) => Some(a.as_str().to_owned()),
+        Err(e) => {
+            errors.push(FieldError::new(field, e.to_string()));
+            None
+        }
+    }
 }

@@ -41,9 +41,6 @@ use crate::routes::employees::parse_person_no;
 use crate::routes::policy_admin::PolicyAdmin;
 use crate::state::AppState;
 
-/// The longest note, place or document reference accepted, in characters.
-const MAX_TEXT_CHARS: usize = 200;
-
 fn category_field(v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<RetirementCategory> {
     let s = v.map(str::trim).filter(|s| !s.is_empty())?;
     let parsed = RetirementCategory::parse(s);
@@ -54,40 +51,6 @@ fn category_field(v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Retir
         ));
     }
     parsed
-}
-
-fn text_field(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let s = v.map(str::trim).filter(|s| !s.is_empty())?;
-    if s.chars().count() > MAX_TEXT_CHARS {
-        errors.push(FieldError::new(
-            field,
-            format!("不能超过{MAX_TEXT_CHARS}个字符。"),
-        ));
-        return None;
-    }
-    Some(s.to_owned())
-}
-
-fn required_text(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let out = text_field(v, field, errors);
-    if out.is_none() && v.map(str::trim).is_none_or(str::is_empty) {
-        errors.push(FieldError::new(field, "缺少必填字段。"));
-    }
-    out
-}
-
-fn money_field(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Money> {
-    let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
-        errors.push(FieldError::new(field, "缺少必填字段。"));
-        return None;
-    };
-    match Money::parse_non_negative(s) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            errors.push(FieldError::new(field, e.to_string()));
-            None
-        }
-    }
 }
 
 // ---------------------------------------------------------------- estimate
@@ -231,7 +194,7 @@ fn parse_application(b: &RetirementApplicationInput) -> Result<ApplyInput, ApiEr
         other => other.map(MaterialId),
     };
     let material_ids = fields::material_ids(b.material_ids.as_deref(), &mut errors);
-    let note = text_field(b.note.as_deref(), "note", &mut errors);
+    let note = fields::text(b.note.as_deref(), "note", &mut errors);
     match (person_no, kind) {
         (Some(person_no), Some(kind)) if errors.is_empty() => Ok(ApplyInput {
             person_no,
@@ -400,11 +363,12 @@ pub async fn get_retirement_application(
 
 // ---------------------------------------------------------------- staff: record
 
+/// The handler role (经办岗): enters pension records and acts on pensions.
 fn require_handler(staff: &StaffUser) -> Result<(), ApiError> {
     crate::routes::staff_units::require_any_role(
         staff,
         &[StaffRole::Handler],
-        "录入养老保险缴费历史",
+        "办理养老保险缴费历史和养老金发放",
     )
 }
 
@@ -505,8 +469,9 @@ pub async fn put_pension_record(
                 errors.push(FieldError::new("opening.year", "缺少必填字段。"));
                 None
             });
-            let balance = money_field(o.balance.as_deref(), "opening.balance", &mut errors);
-            let document = required_text(o.document.as_deref(), "opening.document", &mut errors);
+            let balance = fields::money(o.balance.as_deref(), "opening.balance", &mut errors);
+            let document =
+                fields::required_text(o.document.as_deref(), "opening.document", &mut errors);
             match (year, balance, document) {
                 (Some(year), Some(balance), Some(document)) => {
                     Some((Opening { year, balance }, document))
@@ -522,7 +487,7 @@ pub async fn put_pension_record(
             "视同缴费月数应在0至720之间。",
         ));
     }
-    let deemed_document = text_field(
+    let deemed_document = fields::text(
         body.deemed_document.as_deref(),
         "deemed_document",
         &mut errors,
@@ -607,9 +572,9 @@ pub async fn create_contribution_history(
             errors.push(FieldError::new(f, "缺少必填字段。"));
         }
     }
-    let base = money_field(body.monthly_base.as_deref(), "monthly_base", &mut errors);
-    let place = required_text(body.place.as_deref(), "place", &mut errors);
-    let document = required_text(body.document.as_deref(), "document", &mut errors);
+    let base = fields::money(body.monthly_base.as_deref(), "monthly_base", &mut errors);
+    let place = fields::required_text(body.place.as_deref(), "place", &mut errors);
+    let document = fields::required_text(body.document.as_deref(), "document", &mut errors);
     let (Some(from), Some(to), Some(base), Some(place), Some(document)) =
         (from, to, base, place, document)
     else {
@@ -685,7 +650,7 @@ pub async fn create_policy_pension_year(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     fields::year(body.year, "year", &mut errors);
-    let wage = money_field(Some(&body.average_wage), "average_wage", &mut errors)
+    let wage = fields::money(Some(&body.average_wage), "average_wage", &mut errors)
         .filter(|m| *m > Money::ZERO);
     if wage.is_none() && !errors.iter().any(|e| e.field == "average_wage") {
         errors.push(FieldError::new("average_wage", "月平均工资应大于0。"));
@@ -834,7 +799,7 @@ pub struct PaymentAccountInput {
     /// Required. The account holder: the retiree.
     #[schema(example = "退休甲")]
     pub account_name: Option<String>,
-    /// Required. 6–32 digits.
+    /// Required. 8–30 digits.
     #[schema(example = "6222021807000123456")]
     pub account_no: Option<String>,
 }
@@ -881,9 +846,9 @@ pub async fn put_retiree_payment_account(
             None
         }
     };
-    let bank = required_text(body.bank_name.as_deref(), "bank_name", &mut errors);
-    let name = required_text(body.account_name.as_deref(), "account_name", &mut errors);
-    let no = account_no_field(body.account_no.as_deref(), "account_no", &mut errors);
+    let bank = fields::required_text(body.bank_name.as_deref(), "bank_name", &mut errors);
+    let name = fields::required_text(body.account_name.as_deref(), "account_name", &mut errors);
+    let no = fields::bank_account(body.account_no.as_deref(), "account_no", &mut errors);
     let (Some(kind), Some(bank_name), Some(account_name), Some(account_no)) =
         (kind, bank, name, no)
     else {
@@ -916,23 +881,6 @@ pub async fn put_retiree_payment_account(
     Ok(web::Json(out))
 }
 
-fn account_no_field(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let s = v.map(str::trim).filter(|s| !s.is_empty());
-    match s {
-        Some(s) if (6..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(s.to_owned())
-        }
-        Some(_) => {
-            errors.push(FieldError::new(field, "账号应为6至32位数字。"));
-            None
-        }
-        None => {
-            errors.push(FieldError::new(field, "缺少必填字段。"));
-            None
-        }
-    }
-}
-
 // ---------------------------------------------------------------- death benefits
 
 /// A death-benefit application (丧葬补助金、抚恤金、个人账户余额继承).
@@ -955,7 +903,7 @@ pub struct DeathBenefitInput {
     /// Required. The heir's bank.
     #[schema(example = "中国建设银行宜昌分行")]
     pub bank_name: Option<String>,
-    /// Required. The heir's account, 6–32 digits.
+    /// Required. The heir's account, 8–30 digits.
     #[schema(example = "6217002870001234567")]
     pub account_no: Option<String>,
     /// Required. The death certificate and the heir's proofs (material ids, 1–20).
@@ -997,10 +945,11 @@ pub async fn create_death_benefit_application(
     let mut errors = Vec::new();
     let person_no = fields::person_no(body.person_no.as_deref(), &mut errors);
     let death_date = fields::required_date(body.death_date.as_deref(), "death_date", &mut errors);
-    let heir_name = required_text(body.heir_name.as_deref(), "heir_name", &mut errors);
-    let heir_relation = required_text(body.heir_relation.as_deref(), "heir_relation", &mut errors);
-    let bank_name = required_text(body.bank_name.as_deref(), "bank_name", &mut errors);
-    let account_no = account_no_field(body.account_no.as_deref(), "account_no", &mut errors);
+    let heir_name = fields::required_text(body.heir_name.as_deref(), "heir_name", &mut errors);
+    let heir_relation =
+        fields::required_text(body.heir_relation.as_deref(), "heir_relation", &mut errors);
+    let bank_name = fields::required_text(body.bank_name.as_deref(), "bank_name", &mut errors);
+    let account_no = fields::bank_account(body.account_no.as_deref(), "account_no", &mut errors);
     let material_ids = fields::material_ids(body.material_ids.as_deref(), &mut errors);
     let (
         Some(person_no),
@@ -1129,7 +1078,7 @@ pub async fn create_pension_suspension(
     path: web::Path<String>,
     body: Json<SuspensionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pension_handler(&staff)?;
+    require_handler(&staff)?;
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
     let from = fields::month(body.from.as_deref(), "from", &mut errors);
@@ -1143,7 +1092,7 @@ pub async fn create_pension_suspension(
             "暂停原因应为qualification_missing（未按规定参加资格认证）、imprisonment（服刑）或other（其他）。",
         ));
     }
-    let note = text_field(body.note.as_deref(), "note", &mut errors).unwrap_or_default();
+    let note = fields::text(body.note.as_deref(), "note", &mut errors).unwrap_or_default();
     let (Some(from), Some(reason)) = (from, reason) else {
         return Err(ApiError::validation(errors));
     };
@@ -1198,7 +1147,7 @@ pub async fn create_pension_resumption(
     path: web::Path<String>,
     body: Json<ResumptionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pension_handler(&staff)?;
+    require_handler(&staff)?;
     let person_no = parse_person_no(&path)?;
     let mut errors = Vec::new();
     let from = fields::month(body.from.as_deref(), "from", &mut errors);
@@ -1260,7 +1209,7 @@ pub async fn create_pension_qualification(
     path: web::Path<String>,
     body: Json<QualificationInput>,
 ) -> Result<HttpResponse, ApiError> {
-    require_pension_handler(&staff)?;
+    require_handler(&staff)?;
     let person_no = parse_person_no(&path)?;
     let today = state.clock.today();
     let mut errors = Vec::new();
@@ -1337,10 +1286,6 @@ pub async fn get_staff_retiree(
     })
     .await?;
     Ok(web::Json(out))
-}
-
-fn require_pension_handler(staff: &StaffUser) -> Result<(), ApiError> {
-    crate::routes::staff_units::require_any_role(staff, &[StaffRole::Handler], "办理养老金发放")
 }
 
 // ---------------------------------------------------------------- staff: payroll
@@ -1548,7 +1493,7 @@ pub async fn create_policy_death_benefits(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     fields::year(body.from_year, "from_year", &mut errors);
-    let grant = money_field(Some(&body.funeral_grant), "funeral_grant", &mut errors);
+    let grant = fields::money(Some(&body.funeral_grant), "funeral_grant", &mut errors);
     if !(0..=60).contains(&body.survivor_months) {
         errors.push(FieldError::new(
             "survivor_months",

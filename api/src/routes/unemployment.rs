@@ -239,15 +239,9 @@ pub async fn create_policy_unemployment_benefits(
         errors.push(FieldError::new("region", "参保地代码应为6位数字。"));
     }
     fields::year(body.from_year, "from_year", &mut errors);
-    let mut money = |v: &str, field: &str| match Money::parse_non_negative(v.trim()) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            errors.push(FieldError::new(field, e.to_string()));
-            None
-        }
-    };
-    let wage = money(&body.minimum_wage, "minimum_wage").filter(|m| *m > Money::ZERO);
-    let subsistence = money(&body.subsistence, "subsistence");
+    let wage = fields::money(Some(&body.minimum_wage), "minimum_wage", &mut errors)
+        .filter(|m| *m > Money::ZERO);
+    let subsistence = fields::money(Some(&body.subsistence), "subsistence", &mut errors);
     if wage.is_none() && !errors.iter().any(|e| e.field == "minimum_wage") {
         errors.push(FieldError::new("minimum_wage", "最低工资标准应大于0。"));
     }
