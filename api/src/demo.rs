@@ -391,7 +391,7 @@ fn demo_pension_record(
             created_at: now,
         })
         .collect();
-    pension_db::insert_history(conn, &rows)?;
+    qibao_db::bulk::insert_history_months(conn, &rows)?;
     pension_db::put_pension_record(
         conn,
         &PensionRecordRow {

@@ -281,29 +281,69 @@ pub fn order_lines_from_pending(
         .execute(conn)?)
 }
 
+/// Inserts `rows` into `$table` in multi-row INSERTs chunked under the
+/// backend's bind-parameter limit (no COPY: for the small writes of one
+/// request or job whose rows hold typed ids); `$columns` is the number of
+/// inserted columns. A unique key's refusal is [`DbError::Conflict`].
+macro_rules! insert_chunked {
+    ($conn:expr, $table:expr, $rows:expr, $columns:expr) => {{
+        let rows = $rows;
+        let mut n = 0;
+        match $conn {
+            DbConn::Pg(c) => {
+                for chunk in rows.chunks(pg_chunk($columns)) {
+                    n += diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for chunk in rows.chunks(sqlite_chunk($columns)) {
+                    n += diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+        }
+        Ok::<usize, DbError>(n)
+    }};
+}
+
 /// Months of a person's contribution history
-/// ([`crate::pension::HistoryMonthRow`], 7 columns), in multi-row INSERTs
-/// chunked under the backend's limit. A month entered already is
-/// [`DbError::Conflict`].
+/// ([`crate::pension::HistoryMonthRow`], 7 columns). A month entered
+/// already is [`DbError::Conflict`].
 pub fn insert_history_months(
     conn: &mut DbConn,
     rows: &[crate::pension::HistoryMonthRow],
 ) -> Result<usize, DbError> {
-    let table = crate::schema::person_contribution_history::table;
-    let mut n = 0;
-    match conn {
-        DbConn::Pg(c) => {
-            for chunk in rows.chunks(pg_chunk(7)) {
-                n += diesel::insert_into(table).values(chunk).execute(c)?;
-            }
-        }
-        DbConn::Sqlite(c) => {
-            for chunk in rows.chunks(sqlite_chunk(7)) {
-                n += diesel::insert_into(table).values(chunk).execute(c)?;
-            }
-        }
-    }
-    Ok(n)
+    insert_chunked!(
+        conn,
+        crate::schema::person_contribution_history::table,
+        rows,
+        7
+    )
+}
+
+/// A pension payroll's lines (11 columns), the months it pays (3 columns; a
+/// month paid already is [`DbError::Conflict`]) and the pensions it leaves
+/// out (4 columns), in the caller's transaction.
+pub fn insert_payroll(
+    conn: &mut DbConn,
+    lines: &[crate::pension::PayrollLineRow],
+    paid: &[(crate::ids::PersonId, i32, i64)],
+    excluded: &[crate::pension::ExclusionRow],
+) -> Result<(), DbError> {
+    use crate::schema::{pension_paid_months, pension_payroll_exclusions, pension_payroll_lines};
+    let paid: Vec<_> = paid
+        .iter()
+        .map(|(p, m, r)| {
+            (
+                pension_paid_months::person_id.eq(*p),
+                pension_paid_months::period.eq(*m),
+                pension_paid_months::payroll_id.eq(*r),
+            )
+        })
+        .collect();
+    insert_chunked!(&mut *conn, pension_payroll_lines::table, lines, 11)?;
+    insert_chunked!(&mut *conn, pension_paid_months::table, &paid, 3)?;
+    insert_chunked!(&mut *conn, pension_payroll_exclusions::table, excluded, 4)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,8 +15,10 @@ use time::PrimitiveDateTime;
 use crate::employees::in_chunks;
 use crate::ids::{BusinessItemId, PersonId, RetirementApplicationId, UnitId};
 use crate::schema::{
-    assessments, person_contribution_history, person_pension_records, policy_pension_years,
-    refund_lines, retirement_applications,
+    assessments, death_benefit_applications, pension_paid_months, pension_payroll_exclusions,
+    pension_payroll_lines, pension_payrolls, pension_qualifications, pension_suspensions, pensions,
+    person_contribution_history, person_pension_records, policy_death_benefits,
+    policy_pension_years, refund_lines, retirement_applications,
 };
 use crate::{DbConn, DbError};
 
@@ -110,12 +112,6 @@ pub fn history(conn: &mut DbConn, person_id: PersonId) -> Result<Vec<HistoryMont
         .order(person_contribution_history::period)
         .select(HistoryMonthRow::as_select())
         .load(conn)?)
-}
-
-/// Inserts history months; a month entered already is [`DbError::Conflict`].
-pub fn insert_history(conn: &mut DbConn, rows: &[HistoryMonthRow]) -> Result<(), DbError> {
-    crate::bulk::insert_history_months(conn, rows)?;
-    Ok(())
 }
 
 /// Deletes the person's history months in `from..=to`; returns how many.
@@ -316,12 +312,6 @@ pub fn decide(
 }
 
 // ---------------------------------------------------------------- the pension's life
-
-use crate::schema::{
-    death_benefit_applications, pension_paid_months, pension_payroll_exclusions,
-    pension_payroll_lines, pension_payrolls, pension_qualifications, pension_suspensions, pensions,
-    policy_death_benefits,
-};
 
 /// The partial unique index: one open suspension a pension.
 pub const ONE_OPEN_SUSPENSION_KEY: &str = "pension_suspensions_person_id_key";
@@ -776,52 +766,6 @@ pub struct ExclusionRow {
     pub person_id: PersonId,
     pub reason_code: String,
     pub reason: String,
-}
-
-/// Writes a payroll's lines, paid months (a month paid already is
-/// [`DbError::Conflict`]) and exclusions, in the caller's transaction.
-pub fn insert_payroll_rows(
-    conn: &mut DbConn,
-    lines: &[PayrollLineRow],
-    paid: &[(PersonId, i32, i64)],
-    excluded: &[ExclusionRow],
-) -> Result<(), DbError> {
-    let paid: Vec<_> = paid
-        .iter()
-        .map(|(p, m, r)| {
-            (
-                pension_paid_months::person_id.eq(*p),
-                pension_paid_months::period.eq(*m),
-                pension_paid_months::payroll_id.eq(*r),
-            )
-        })
-        .collect();
-    macro_rules! chunked {
-        ($c:expr, $table:expr, $rows:expr, $cols:expr, $chunk:ident) => {
-            for chunk in $rows.chunks(crate::bulk::$chunk($cols)) {
-                diesel::insert_into($table).values(chunk).execute($c)?;
-            }
-        };
-    }
-    match conn {
-        DbConn::Pg(c) => {
-            chunked!(c, pension_payroll_lines::table, lines, 11, pg_chunk);
-            chunked!(c, pension_paid_months::table, paid, 3, pg_chunk);
-            chunked!(c, pension_payroll_exclusions::table, excluded, 4, pg_chunk);
-        }
-        DbConn::Sqlite(c) => {
-            chunked!(c, pension_payroll_lines::table, lines, 11, sqlite_chunk);
-            chunked!(c, pension_paid_months::table, paid, 3, sqlite_chunk);
-            chunked!(
-                c,
-                pension_payroll_exclusions::table,
-                excluded,
-                4,
-                sqlite_chunk
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Every paid month of every pension: (person, period).

@@ -348,17 +348,15 @@ pub fn set_account(
     })
 }
 
+/// Any person's approved pension, for staff; 404 `RETIREE_NOT_FOUND`.
 fn staff_pension(c: &mut DbConn, person_no: &str) -> Result<(PensionRow, Person), AppError> {
-    let person = emp_db::find_by_person_no(c, person_no)?.ok_or_else(|| {
+    let no_pension = || {
         AppError::new(ErrorCode::RetireeNotFound).with_detail(format!(
             "个人编号为{person_no}的人员没有经审批的基本养老金。"
         ))
-    })?;
-    let p = store::pension_of(c, person.id)?.ok_or_else(|| {
-        AppError::new(ErrorCode::RetireeNotFound).with_detail(format!(
-            "个人编号为{person_no}的人员没有经审批的基本养老金。"
-        ))
-    })?;
+    };
+    let person = emp_db::find_by_person_no(c, person_no)?.ok_or_else(no_pension)?;
+    let p = store::pension_of(c, person.id)?.ok_or_else(no_pension)?;
     Ok((p, person))
 }
 

@@ -36,10 +36,10 @@ pub fn record_error(e: &RecordError) -> AppError {
 
 /// The pension parameters by year.
 pub fn load_years(conn: &mut DbConn) -> Result<PensionYears, AppError> {
-    store::pension_years(conn)?
-        .into_iter()
-        .map(|r| {
-            Ok(PensionYear {
+    Ok(PensionYears::new(
+        store::pension_years(conn)?
+            .into_iter()
+            .map(|r| PensionYear {
                 year: r.year,
                 average_wage: Money::from_fen(r.average_wage_fen),
                 transitional_coefficient: Rate::from_ppm(r.transitional_ppm),
@@ -48,9 +48,8 @@ pub fn load_years(conn: &mut DbConn) -> Result<PensionYears, AppError> {
                     illustrative: r.illustrative,
                 },
             })
-        })
-        .collect::<Result<Vec<_>, AppError>>()
-        .map(PensionYears::new)
+            .collect(),
+    ))
 }
 
 /// Everything the estimate reads of one person (all numbers of the same

@@ -388,7 +388,7 @@ fn make(
         .into_iter()
         .map(|(p, m)| (p, m, payroll.id))
         .collect();
-    store::insert_payroll_rows(c, &lines, &paid_rows, &excluded)?;
+    qibao_db::bulk::insert_payroll(c, &lines, &paid_rows, &excluded)?;
     for a in &deaths {
         if !store::mark_death_paid(c, a.id, payroll.id)? {
             return Err(crate::tx::retry("死亡待遇正在被其他发放处理，请稍后重试。"));

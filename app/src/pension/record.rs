@@ -106,14 +106,6 @@ pub struct PensionRecordDto {
     pub updated_at: Option<String>,
 }
 
-fn staff_person(conn: &mut DbConn, person_no: &str) -> Result<Person, AppError> {
-    emp_db::find_by_person_no(conn, person_no)?.ok_or_else(|| {
-        AppError::new(ErrorCode::PersonNotFound).with_detail(format!(
-            "没有个人编号为{person_no}的参保人员（或该编号已合并）。"
-        ))
-    })
-}
-
 fn dto(p: &Person, loaded: &Loaded) -> Result<PensionRecordDto, AppError> {
     let history = spans_of(&loaded.history_rows)?
         .into_iter()
@@ -155,7 +147,7 @@ fn dto(p: &Person, loaded: &Loaded) -> Result<PensionRecordDto, AppError> {
 }
 
 fn load_in(c: &mut DbConn, person_no: &str) -> Result<(Person, Loaded), AppError> {
-    let p = staff_person(c, person_no)?;
+    let p = crate::staff::persons::live_person(c, person_no)?;
     let same = same_person_ids(c, &p)?;
     let loaded = super::load(c, &same)?;
     Ok((p, loaded))
@@ -342,7 +334,7 @@ pub fn add_history(
                 created_at: now,
             })
             .collect();
-        store::insert_history(c, &rows).map_err(|e| match e {
+        qibao_db::bulk::insert_history_months(c, &rows).map_err(|e| match e {
             DbError::Conflict { .. } => {
                 crate::tx::retry("缴费历史正在被其他人员录入，请刷新后核对。")
             }

@@ -41,7 +41,7 @@ use crate::clock::china_timestamp;
 use crate::context::UnitContext;
 use crate::error::{AppError, ErrorCode, FieldError, corrupt};
 use crate::persons::{same_person_ids, unit_person};
-use crate::review::{Kind, MaterialDto, PageInfo, ReviewKind, Submission, TimelineEntry};
+use crate::review::{MaterialDto, PageInfo, ReviewKind, Submission, TimelineEntry};
 use crate::tx::read_transaction;
 
 /// What is applied for: a normal retirement or one kind of early one.
@@ -655,9 +655,4 @@ impl ReviewKind for RetirementReview {
     ) -> Result<(), AppError> {
         reject(conn, task, reviewer, now)
     }
-}
-
-/// What the queue files a kind as.
-pub fn kind_of(kind: RetirementKind) -> Kind {
-    crate::review::kind_info(kind.review())
 }

@@ -36,7 +36,8 @@ fn staff_person_not_found(person_no: &str) -> AppError {
     ))
 }
 
-fn live_person(conn: &mut DbConn, person_no: &str) -> Result<Person, AppError> {
+/// A live person number, for staff; 404 `PERSON_NOT_FOUND` otherwise.
+pub(crate) fn live_person(conn: &mut DbConn, person_no: &str) -> Result<Person, AppError> {
     emp_db::find_by_person_no(conn, person_no)?.ok_or_else(|| staff_person_not_found(person_no))
 }
 
