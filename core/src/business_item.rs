@@ -109,6 +109,10 @@ kinds! {
     DeathBenefit = "death_benefit", "丧葬补助金、抚恤金及个人账户余额继承申领";
     // Unemployment (R-UNEMP-*), through review.
     UnemploymentClaim = "unemployment_claim", "失业保险金申领（单位）";
+    /// Through review, paid out by finance (R-STAB-1).
+    StabilisationRefund = "stabilisation_refund", "稳岗返还（稳岗补贴）申领";
+    /// Staff record whether a unit is large or small/medium (R-STAB-1).
+    UnitSizeClassChange = "unit_size_class_change", "单位企业规模类型核定";
     // Policy (R-POL-4) and undo (R-UNDO-1).
     PolicyChange = "policy_change", "政策参数调整";
     Revocation = "business_item_revocation", "业务撤销";

@@ -470,6 +470,11 @@ codes! {
     UnemploymentStillInsured = "UNEMPLOYMENT_STILL_INSURED", Unprocessable, "该职工在本单位的失业保险尚未停保，请先办理停保。";
     UnemploymentClaimPending = "UNEMPLOYMENT_CLAIM_PENDING", Conflict, "该人员已有失业保险金申领正在审核中。";
     UnemploymentClaimNotFound = "UNEMPLOYMENT_CLAIM_NOT_FOUND", NotFound, "没有找到该失业保险金申领。";
+    EmploymentNotEnded = "EMPLOYMENT_NOT_ENDED", Unprocessable, "该职工仍在本单位参保，不能出具终止或解除劳动合同证明。";
+    StabilisationRefused = "STABILISATION_REFUSED", Unprocessable, "不符合稳岗返还的条件。";
+    StabilisationExists = "STABILISATION_EXISTS", Conflict, "本单位该年度已申请稳岗返还，不能重复申请。";
+    StabilisationNotFound = "STABILISATION_NOT_FOUND", NotFound, "没有找到该稳岗返还申请。";
+    StabilisationNotApproved = "STABILISATION_NOT_APPROVED", Conflict, "该稳岗返还申请尚未审核通过或已支付，不能支付。";
     PayrollMonthInvalid = "PAYROLL_MONTH_INVALID", Unprocessable, "只能生成本月或以前月份的养老金发放。";
 
     // ------------------------------------------------ public services

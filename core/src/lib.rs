@@ -45,3 +45,5 @@ pub mod webhook;
 pub use error_code::{ErrorCode, ErrorKind};
 pub use money::{Money, Rate};
 pub use period::{Period, PeriodRange, SiYear};
+/// Exact decimals (ratios, headcounts), as the rules return them.
+pub use rust_decimal::Decimal;

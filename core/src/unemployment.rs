@@ -192,6 +192,28 @@ pub enum SizeClass {
     SmallMedium,
 }
 
+impl SizeClass {
+    pub const ALL: [SizeClass; 2] = [SizeClass::Large, SizeClass::SmallMedium];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SizeClass::Large => "large",
+            SizeClass::SmallMedium => "small_medium",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SizeClass::Large => "大型企业",
+            SizeClass::SmallMedium => "中小微企业",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SizeClass> {
+        SizeClass::ALL.into_iter().find(|c| c.code() == s.trim())
+    }
+}
+
 /// The year's parameters of the refund (R-STAB-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct StabilisationParams {
@@ -218,7 +240,8 @@ pub struct StabilisationFacts {
     /// Persons whose unemployment insurance stopped for a non-voluntary
     /// reason in Y-1.
     pub non_voluntary_stops: i32,
-    /// The unit's part of the unemployment contributions it paid for Y-1.
+    /// The unemployment contributions the unit paid for Y-1, its own part
+    /// and its employees' (企业及其职工上年度实际缴纳失业保险费).
     pub unit_paid: Money,
 }
 
@@ -235,6 +258,13 @@ pub struct StabilisationVerdict {
     pub refund: Money,
     /// Each unmet condition, in Chinese.
     pub reasons: Vec<String>,
+}
+
+/// The average insured headcount of a year (R-STAB-1): the persons insured
+/// in each of its 12 months, summed, ÷ 12, to 2 decimals (a month with no
+/// one counts zero).
+pub fn average_headcount(person_months: i64) -> Decimal {
+    round_half_up(Decimal::from(person_months) / Decimal::from(12), 2)
 }
 
 /// Whether the unit qualifies and how much it gets back (R-STAB-1).
@@ -476,6 +506,23 @@ mod tests {
             &stab_params(),
         );
         assert_eq!(v.reasons.len(), 2, "{:?}", v.reasons);
+    }
+
+    #[test]
+    fn the_average_headcount_divides_by_twelve_months() {
+        assert_eq!(average_headcount(12 * 12), dec!(12));
+        // 10 persons for 6 months and none after: 5.
+        assert_eq!(average_headcount(60), dec!(5));
+        assert_eq!(average_headcount(7), dec!(0.58));
+        assert_eq!(average_headcount(0), Decimal::ZERO);
+    }
+
+    #[test]
+    fn size_classes_round_trip() {
+        for c in SizeClass::ALL {
+            assert_eq!(SizeClass::parse(c.code()), Some(c));
+        }
+        assert_eq!(SizeClass::parse("medium"), None);
     }
 
     proptest! {

@@ -623,7 +623,17 @@ pub fn get_employments(
     Ok(rows)
 }
 
-/// Sets the status, stop date and reason of a relation whose status is
+/// How a relation stands apart from its status: when and why it stopped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StopFields<'a> {
+    pub stop_date: Option<Date>,
+    /// The unit's words (停保原因).
+    pub stop_reason: Option<&'a str>,
+    /// Why the employment ended, as a code (R-UNEMP-1).
+    pub end_reason: Option<&'a str>,
+}
+
+/// Sets the status, stop date and reasons of a relation whose status is
 /// `from`; returns whether it changed (0 rows: a concurrent change). Making
 /// it active while another active relation of the person and insurance
 /// exists is [`DbError::Conflict`] ([`ACTIVE_RELATION_KEY`]).
@@ -632,8 +642,7 @@ pub fn set_employment_state(
     id: EmploymentId,
     from: &str,
     status: &str,
-    stop_date: Option<Date>,
-    stop_reason: Option<&str>,
+    stop: StopFields<'_>,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
     let n = diesel::update(
@@ -643,8 +652,9 @@ pub fn set_employment_state(
     )
     .set((
         employments::status.eq(status),
-        employments::stop_date.eq(stop_date),
-        employments::stop_reason.eq(stop_reason),
+        employments::stop_date.eq(stop.stop_date),
+        employments::stop_reason.eq(stop.stop_reason),
+        employments::end_reason.eq(stop.end_reason),
         employments::updated_at.eq(now),
     ))
     .execute(conn)?;

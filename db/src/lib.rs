@@ -45,6 +45,7 @@ pub mod review;
 pub mod rows;
 pub mod schema;
 pub mod signin;
+pub mod stabilisation;
 pub mod tax;
 pub mod testing;
 pub mod typed;

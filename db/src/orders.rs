@@ -329,7 +329,7 @@ pub struct LineGroup {
 
 /// `$n` placeholders (PostgreSQL) as `?` (SQLite): each `$n` must appear
 /// once, in order.
-fn sqlite_placeholders(sql: &str) -> String {
+pub(crate) fn sqlite_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {

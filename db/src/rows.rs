@@ -251,6 +251,8 @@ pub struct Unit {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub email: Option<String>,
+    /// `large` or `small_medium` (R-STAB-1).
+    pub size_class: String,
 }
 
 /// A unit as inserted; the contact columns are set apart (see
@@ -381,6 +383,8 @@ pub struct Employment {
     pub monthly_wage_fen: i64,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    /// Why the employment ended (R-UNEMP-1), when the stop gave it.
+    pub end_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]

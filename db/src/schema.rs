@@ -145,6 +145,7 @@ diesel::table! {
         contact_name -> Nullable<Text>,
         contact_phone -> Nullable<Text>,
         email -> Nullable<Text>,
+        size_class -> Text,
     }
 }
 
@@ -202,6 +203,7 @@ diesel::table! {
         monthly_wage_fen -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        end_reason -> Nullable<Text>,
     }
 }
 
@@ -1144,6 +1146,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    policy_stabilisation_years (year) {
+        year -> Integer,
+        layoff_threshold_ppm -> BigInt,
+        small_unit_threshold_ppm -> BigInt,
+        small_unit_headcount -> Integer,
+        large_share_ppm -> BigInt,
+        small_medium_share_ppm -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stabilisation_refunds (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        year -> Integer,
+        business_item_id -> BigInt,
+        amount_fen -> BigInt,
+        status -> Text,
+        calculation_json -> Text,
+        bank_name -> Text,
+        account_name -> Text,
+        account_no -> Text,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        paid_out_by -> Nullable<Text>,
+        paid_out_at -> Nullable<Timestamp>,
+        payout_reference -> Nullable<Text>,
+        applied_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -1210,6 +1250,8 @@ diesel::joinable!(policy_unemployment_benefits -> regions (region_code));
 diesel::joinable!(unemployment_claims -> units (unit_id));
 diesel::joinable!(unemployment_claims -> persons (person_id));
 diesel::joinable!(unemployment_claims -> business_items (business_item_id));
+diesel::joinable!(stabilisation_refunds -> units (unit_id));
+diesel::joinable!(stabilisation_refunds -> business_items (business_item_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
 
 diesel::joinable!(refund_lines -> refund_applications (application_id));
@@ -1252,6 +1294,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     pension_payroll_exclusions,
     policy_unemployment_benefits,
     unemployment_claims,
+    policy_stabilisation_years,
+    stabilisation_refunds,
     policy_deferrals,
     policy_windows,
     calendar_days,

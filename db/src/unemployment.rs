@@ -47,17 +47,22 @@ pub fn benefit_params(
 }
 
 /// The distinct months of unemployment insurance these persons paid
-/// (lines paid and not refunded), ascending.
+/// (lines paid and not refunded), at one unit when given, ascending.
 pub fn paid_months(
     conn: &mut DbConn,
     person_ids: &[PersonId],
+    unit_id: Option<UnitId>,
     insurance: &str,
     paid_status: &str,
 ) -> Result<Vec<i32>, DbError> {
     let mut months = in_chunks(person_ids, |ids| {
-        assessments::table
+        let mut q = assessments::table
             .filter(assessments::person_id.eq_any(ids))
-            .filter(assessments::insurance.eq(insurance))
+            .into_boxed();
+        if let Some(u) = unit_id {
+            q = q.filter(assessments::unit_id.eq(u));
+        }
+        q.filter(assessments::insurance.eq(insurance))
             .filter(assessments::status.eq(paid_status))
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 refund_lines::table

@@ -2,12 +2,13 @@
 //!
 //! Pure rendering: a caller fills one of the view models in [`model`] with
 //! display-ready strings and gets the PDF back. No I/O, no clock, no other
-//! qibao crate. Four documents:
+//! qibao crate. The documents:
 //!
 //! - [`render_unit_certificate`], 湖北省社会保险参保证明（单位专用）
 //! - [`render_personal_certificate`], 湖北省社会保险个人参保缴费证明
 //! - [`render_payment_order`], 单位社会保险费应缴认定单
 //! - [`render_refund_notice`], 社会保险费退费通知单
+//! - [`render_termination_certificate`], 终止或解除劳动合同证明
 //!
 //! Text is set in Noto Sans CJK SC, shipped in `fonts/` and embedded as a
 //! subset (only the glyphs a document uses, with a ToUnicode map so the text
@@ -31,7 +32,8 @@ use std::sync::OnceLock;
 pub use error::PdfError;
 pub use model::{
     InsuranceTotal, PaymentOrder, PaymentOrderLine, PersonalCertificate, PersonalMonth, RefundLine,
-    RefundNotice, SurchargeDetail, UnitCertificate, UnitCertificatePerson, Verification,
+    RefundNotice, SurchargeDetail, TerminationCertificate, UnitCertificate, UnitCertificatePerson,
+    Verification,
 };
 
 use font::Fonts;
@@ -84,5 +86,12 @@ pub fn render_payment_order(doc: &PaymentOrder) -> Result<Vec<u8>, PdfError> {
 pub fn render_refund_notice(doc: &RefundNotice) -> Result<Vec<u8>, PdfError> {
     build(docs::refund_notice::header(doc), |c| {
         docs::refund_notice::layout(c, doc)
+    })
+}
+
+/// 终止或解除劳动合同证明.
+pub fn render_termination_certificate(doc: &TerminationCertificate) -> Result<Vec<u8>, PdfError> {
+    build(docs::termination_certificate::header(doc), |c| {
+        docs::termination_certificate::layout(c, doc)
     })
 }

@@ -258,3 +258,39 @@ pub struct RefundLine {
     /// 退费金额.
     pub amount: String,
 }
+
+/// 终止或解除劳动合同证明: what a unit certifies about an employment it
+/// ended, which the unemployment benefit claim needs (R-UNEMP-1).
+#[derive(Debug, Clone)]
+pub struct TerminationCertificate {
+    /// The document title, e.g. "终止或解除劳动合同证明".
+    pub title: String,
+    /// 证明编号.
+    pub certificate_no: String,
+    pub unit_name: String,
+    pub unit_no: String,
+    /// 姓名.
+    pub name: String,
+    /// 个人编号.
+    pub person_no: String,
+    /// 证件号码 (masked).
+    pub id_number: String,
+    /// 入职（参保）日期.
+    pub start_date: String,
+    /// 终止（解除）日期.
+    pub end_date: String,
+    /// 终止（解除）原因.
+    pub end_reason: String,
+    /// Whether the end is involuntary (非本人意愿中断就业), as printed.
+    pub involuntary: String,
+    /// 本单位缴纳失业保险费月数.
+    pub unemployment_months: String,
+    /// 本单位缴纳失业保险费起止.
+    pub unemployment_spans: String,
+    /// The certifying sentence.
+    pub statement: String,
+    /// 出具日期.
+    pub issued_on: String,
+    /// 备注: printed numbered.
+    pub notes: Vec<String>,
+}

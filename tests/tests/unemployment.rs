@@ -300,3 +300,108 @@ fn staff_maintain_the_benefit_parameters_and_a_new_year_applies_to_new_claims() 
     assert_eq!(c["calculation"]["monthly"], "1890.00");
     assert_eq!(c["calculation"]["parameters_from_year"], 2026);
 }
+
+#[test]
+fn the_stop_keeps_the_end_reason_for_the_certificate_and_the_claim() {
+    let app = App::start("2026-09-20");
+    let u = demo_unit(&app);
+    let no = insured_for(&app, &u, "42050019850612007", "失业戊", 7);
+    let cert_path = format!("{EMP}/{no}/termination-certificate");
+    // Still insured: no certificate.
+    app.get_as(&cert_path, &u.token)
+        .assert_problem(422, "EMPLOYMENT_NOT_ENDED");
+    // A reason that is not one of the codes is refused, nothing written.
+    let before = fixtures::row_count(&app, "business_items");
+    let r = app.post_as(
+        &format!("{EMP}/{no}/suspensions"),
+        &u.token,
+        &json!({ "stop_date": "2026-09-15", "reason": "解除劳动合同", "end_reason": "fired" }),
+    );
+    r.assert_problem(400, "VALIDATION_FAILED");
+    assert_eq!(r.error_fields(), ["end_reason"]);
+    assert_eq!(fixtures::row_count(&app, "business_items"), before);
+    let stopped = ok(
+        app.post_as(
+            &format!("{EMP}/{no}/suspensions"),
+            &u.token,
+            &json!({ "stop_date": "2026-09-15", "reason": "解除劳动合同", "end_reason": "dismissal" }),
+        ),
+        201,
+    );
+    assert!(
+        stopped["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["end_reason"] == "dismissal")
+    );
+    // The certificate: the reason, involuntary, 84 months paid here.
+    let c = ok(app.get_as(&cert_path, &u.token), 200);
+    assert_eq!(c["end_reason"], "dismissal");
+    assert_eq!(c["end_reason_label"], "用人单位解除劳动合同");
+    assert_eq!(c["involuntary"], true);
+    assert_eq!(c["end_date"], "2026-09-15");
+    assert_eq!(c["unemployment_months"], 84);
+    assert_eq!(c["unemployment_spans"][0]["from"], "201909");
+    assert_eq!(c["unemployment_spans"][0]["to"], "202608");
+    assert!(c["statement"].as_str().unwrap().contains("失业戊"));
+    assert!(!c["id_number"].as_str().unwrap().contains("0612"));
+    let (status, ctype, bytes) = app.get_bytes(&format!("{cert_path}/pdf"), &u.token);
+    assert_eq!(status, 200);
+    assert_eq!(ctype, "application/pdf");
+    let text = qibao_e2e::pdf_text(&bytes);
+    for needle in [
+        "终止或解除劳动合同证明",
+        "失业戊",
+        "用人单位解除劳动合同",
+        "84个月",
+    ] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+    // The claim takes the reason from the stop; another reason is refused.
+    let material = fixtures::upload_pdf_named(&app, &u.token, "解除劳动合同证明.pdf");
+    let before = counts(&app);
+    let r = app.post_as(CLAIMS, &u.token, &claim(&no, "not_renewed", material));
+    r.assert_problem(422, "UNEMPLOYMENT_CLAIM_REFUSED");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("不一致"),
+        "{}",
+        r.text
+    );
+    assert_eq!(counts(&app), before);
+    let c = ok(
+        app.post_as(
+            CLAIMS,
+            &u.token,
+            &json!({ "person_no": no, "registered_on": "2026-09-18", "material_ids": [material] }),
+        ),
+        201,
+    );
+    assert_eq!(c["end_reason"], "dismissal");
+    assert_eq!(c["calculation"]["months"], 18);
+}
+
+#[test]
+fn without_a_reason_at_the_stop_the_claim_must_state_it() {
+    let app = App::start("2026-09-20");
+    let u = demo_unit(&app);
+    let no = insured_for(&app, &u, "42050019860101008", "失业己", 2);
+    stop(&app, &u, &no);
+    app.get_as(&format!("{EMP}/{no}/termination-certificate"), &u.token)
+        .assert_problem(422, "EMPLOYMENT_NOT_ENDED");
+    let material = fixtures::upload_pdf_named(&app, &u.token, "解除劳动合同证明.pdf");
+    let before = counts(&app);
+    let r = app.post_as(
+        CLAIMS,
+        &u.token,
+        &json!({ "person_no": no, "registered_on": "2026-09-18", "material_ids": [material] }),
+    );
+    r.assert_problem(400, "VALIDATION_FAILED");
+    assert_eq!(r.error_fields(), ["end_reason"]);
+    assert_eq!(counts(&app), before);
+    let c = ok(
+        app.post_as(CLAIMS, &u.token, &claim(&no, "unit_closed", material)),
+        201,
+    );
+    assert_eq!(c["calculation"]["months"], 12);
+}

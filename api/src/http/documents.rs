@@ -278,3 +278,37 @@ pub fn refund_notice(r: &RefundDocument, today: Date) -> Result<Vec<u8>, ApiErro
     };
     pdf::render_refund_notice(&doc).map_err(failed)
 }
+
+/// 终止或解除劳动合同证明, as the JSON answer shows it.
+pub fn termination_certificate(
+    c: &qibao_app::unemployment::termination::TerminationCertificate,
+) -> Result<Vec<u8>, ApiError> {
+    let spans = if c.unemployment_spans.is_empty() {
+        "无".to_owned()
+    } else {
+        c.unemployment_spans
+            .iter()
+            .map(|s| format!("{}—{}", year_month(s.from), year_month(s.to)))
+            .collect::<Vec<_>>()
+            .join("，")
+    };
+    let doc = pdf::TerminationCertificate {
+        title: c.title.to_owned(),
+        certificate_no: c.certificate_no.clone(),
+        unit_name: c.unit.name.clone(),
+        unit_no: c.unit.unit_no.clone(),
+        name: c.name.clone(),
+        person_no: c.person_no.clone(),
+        id_number: c.id_number.clone(),
+        start_date: date_zh(c.start_date),
+        end_date: date_zh(c.end_date),
+        end_reason: c.end_reason_label.to_owned(),
+        involuntary: if c.involuntary { "是" } else { "否" }.to_owned(),
+        unemployment_months: format!("{}个月", c.unemployment_months),
+        unemployment_spans: spans,
+        statement: c.statement.clone(),
+        issued_on: date_zh(c.issued_on),
+        notes: c.notes.clone(),
+    };
+    pdf::render_termination_certificate(&doc).map_err(failed)
+}

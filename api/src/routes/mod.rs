@@ -42,6 +42,7 @@ pub mod policy_admin;
 pub mod public;
 pub mod quote;
 pub mod refunds;
+pub mod stabilisation;
 pub mod staff_persons;
 pub mod staff_units;
 pub mod system;
@@ -112,7 +113,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(orders::configure) // /api/v1/portal/orders[/{order_no}[/revocation]], arrears
             .configure(paid_months::configure) // /api/v1/portal/paid-months
             .configure(pension::configure_portal) // /api/v1/portal/employees/{no}/pension-estimate, retirement-applications[/{id}]
-            .configure(unemployment::configure) // /api/v1/portal/unemployment-claims[/{id}]
+            .configure(unemployment::configure) // /api/v1/portal/unemployment-claims[/{id}], employees/{no}/termination-certificate[/pdf]
+            .configure(stabilisation::configure) // /api/v1/portal/stabilisation-refunds[/assessment|/{id}]
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
             .configure(business_items::configure) // /api/v1/portal/business-items[/{id}/revocation]
@@ -133,6 +135,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(policy_admin::configure) // /api/v1/staff/policy/…
             .configure(pension::configure_staff) // /api/v1/staff/persons/{no}/pension-record, contribution-history, policy/pension-years
             .configure(unemployment::configure_staff) // /api/v1/staff/policy/unemployment-benefits
+            .configure(stabilisation::configure_staff) // /api/v1/staff/stabilisation-refunds[/{id}[/payout]], units/{unit_no}/size-class
             .configure(certificates::configure_staff), // /api/v1/staff/units/{unit_no}/audit-verification
     );
 }

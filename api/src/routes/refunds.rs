@@ -388,7 +388,7 @@ pub async fn create_refund_application(
         .json(doc))
 }
 
-fn status_filter(s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+pub(crate) fn status_filter(s: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     match s.map(str::trim) {
         None | Some("") => None,
         Some(s) if refunds::is_status(s) => Some(s.to_owned()),
@@ -556,7 +556,7 @@ pub async fn get_refund_application_pdf(
 // ---------------------------------------------------------------- staff
 
 /// 403 unless a reviewer or finance officer.
-fn require_refund_staff(p: &Principal) -> Result<(), ApiError> {
+pub(crate) fn require_refund_staff(p: &Principal) -> Result<(), ApiError> {
     if p.has_staff_role(StaffRole::Reviewer) || p.has_staff_role(StaffRole::Finance) {
         Ok(())
     } else {
@@ -653,6 +653,22 @@ pub struct PayoutInput {
     pub payout_reference: Option<String>,
 }
 
+/// The payout's bank reference, trimmed: required, at most
+/// [`MAX_REFERENCE_CHARS`] characters.
+pub(crate) fn payout_reference(body: &PayoutInput) -> Result<String, ApiError> {
+    match body.payout_reference.as_deref().map(str::trim) {
+        None | Some("") => Err(ApiError::invalid_field(
+            "payout_reference",
+            "请填写支付流水号。",
+        )),
+        Some(r) if r.chars().count() > MAX_REFERENCE_CHARS => Err(ApiError::invalid_field(
+            "payout_reference",
+            format!("支付流水号最多{MAX_REFERENCE_CHARS}个字符。"),
+        )),
+        Some(r) => Ok(r.to_owned()),
+    }
+}
+
 /// 退费支付登记 — record a refund payout
 ///
 /// Records that finance paid an approved refund out to the unit's account
@@ -683,22 +699,7 @@ pub async fn create_refund_payout(
     body: LateJson<PayoutInput>,
 ) -> Result<web::Json<RefundDocument>, ApiError> {
     staff.require_staff_role(StaffRole::Finance)?;
-    let body = body.into_inner()?;
-    let reference = match body.payout_reference.as_deref().map(str::trim) {
-        None | Some("") => {
-            return Err(ApiError::invalid_field(
-                "payout_reference",
-                "请填写支付流水号。",
-            ));
-        }
-        Some(r) if r.chars().count() > MAX_REFERENCE_CHARS => {
-            return Err(ApiError::invalid_field(
-                "payout_reference",
-                format!("支付流水号最多{MAX_REFERENCE_CHARS}个字符。"),
-            ));
-        }
-        Some(r) => r.to_owned(),
-    };
+    let reference = payout_reference(&body.into_inner()?)?;
     let no = path.into_inner();
     let now = state.clock.now_utc();
     let doc = run_db(&state, move |conn| {

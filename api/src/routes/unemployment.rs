@@ -4,23 +4,26 @@
 //! [`qibao_app::unemployment`].
 
 use actix_web::{HttpResponse, get, http::header, post, web};
+use qibao_app::employees::requests::end_reason_field;
 use qibao_app::policy::admin::PolicyChangeDto;
+use qibao_app::unemployment::termination::{self, TerminationCertificate};
 use qibao_app::unemployment::{
     self as use_case, BenefitParamsDto, ClaimInput, UnemploymentClaimDto, UnemploymentClaimPage,
 };
 use qibao_core::policy::Source;
-use qibao_core::unemployment::EndReason;
 use qibao_core::{Money, Rate};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::{AsActor, UnitUser};
 use crate::http::blocking::run_db;
+use crate::http::documents;
 use crate::http::extract::{Json, Query};
 use crate::http::fields;
 use crate::http::paging::{self, PageQuery, whole_list};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
+use crate::routes::employees::parse_person_no;
 use crate::routes::policy_admin::PolicyAdmin;
 use crate::state::AppState;
 
@@ -32,10 +35,12 @@ pub struct UnemploymentClaimInput {
     /// unemployment insurance the unit has stopped.
     #[schema(example = "10003726000")]
     pub person_no: Option<String>,
-    /// Required. Why the employment ended: `dismissal` (用人单位解除劳动合同),
+    /// Why the employment ended: `dismissal` (用人单位解除劳动合同),
     /// `not_renewed` (期满不续订), `unit_closed` (破产、关闭、撤销),
     /// `forced_resignation` (因用人单位过错解除); `resignation` and
-    /// `other_voluntary` are refused with the reason (R-UNEMP-1).
+    /// `other_voluntary` are refused with the reason (R-UNEMP-1). Optional
+    /// when the unit gave the reason at the stop (停保), which it must match;
+    /// required when it did not.
     #[schema(example = "dismissal")]
     pub end_reason: Option<String>,
     /// Required. The day of the unemployment registration (失业登记),
@@ -65,14 +70,14 @@ pub struct UnemploymentClaimInput {
     request_body = UnemploymentClaimInput,
     responses(
         (status = 201, description = "Submitted for review; `Location` names it.", body = UnemploymentClaimDto),
-        (status = 400, description = "Malformed body or fields, a registration date outside the end of employment and today (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body or fields, a registration date outside the end of employment and today (`VALIDATION_FAILED`, `MALFORMED_JSON`), no reason where the stop gave none (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "A claim of the person is pending (`UNEMPLOYMENT_CLAIM_PENDING`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A rule refuses it, nothing is written: not eligible (`UNEMPLOYMENT_CLAIM_REFUSED`: a voluntary end, under a year paid, employed again, not registered), still insured at the unit (`UNEMPLOYMENT_STILL_INSURED`), never insured at the unit (`PERSON_NOT_ACTIVE`), no materials (`MATERIAL_REQUIRED`), a material not the unit's (`MATERIAL_NOT_FOUND`), no parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A rule refuses it, nothing is written: not eligible (`UNEMPLOYMENT_CLAIM_REFUSED`: a voluntary end, a reason other than the one given at the stop, under a year paid, employed again, not registered), still insured at the unit (`UNEMPLOYMENT_STILL_INSURED`), never insured at the unit (`PERSON_NOT_ACTIVE`), no materials (`MATERIAL_REQUIRED`), a material not the unit's (`MATERIAL_NOT_FOUND`), no parameters (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/unemployment-claims")]
@@ -83,16 +88,10 @@ pub async fn create_unemployment_claim(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let person_no = fields::person_no(body.person_no.as_deref(), &mut errors);
-    let end_reason = body.end_reason.as_deref().and_then(EndReason::parse);
-    if end_reason.is_none() {
-        errors.push(FieldError::new(
-            "end_reason",
-            "离职原因应为dismissal、not_renewed、unit_closed、forced_resignation、resignation或other_voluntary。",
-        ));
-    }
+    let end_reason = end_reason_field(&body.end_reason, &mut errors);
     let registered_on = fields::date(body.registered_on.as_deref(), "registered_on", &mut errors);
     let material_ids = fields::material_ids(body.material_ids.as_deref(), &mut errors);
-    let (Some(person_no), Some(end_reason)) = (person_no, end_reason) else {
+    let Some(person_no) = person_no else {
         return Err(ApiError::validation(errors));
     };
     if !errors.is_empty() {
@@ -181,6 +180,82 @@ pub async fn get_unemployment_claim(
     let unit_id = user.unit_id;
     let out = run_db(&state, move |conn| Ok(use_case::get(conn, unit_id, id)?)).await?;
     Ok(web::Json(out))
+}
+
+/// 终止或解除劳动合同证明 — the termination certificate
+///
+/// What the unit certifies about an employment it ended (R-UNEMP-1): the
+/// person, the start and end dates, the end reason given at the stop (停保)
+/// and whether it is involuntary, and the months of unemployment insurance
+/// paid at the unit. Drawn from the data on request; the PDF is at
+/// `…/termination-certificate/pdf`.
+#[utoipa::path(
+    tag = "unemployment",
+    operation_id = "get_termination_certificate",
+    security(("bearer" = [])),
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    responses(
+        (status = 200, body = TerminationCertificate),
+        (status = 400, description = "Malformed person number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Still insured at the unit, or the stop gave no end reason (`EMPLOYMENT_NOT_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/employees/{person_no}/termination-certificate")]
+pub async fn get_termination_certificate(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<web::Json<TerminationCertificate>, ApiError> {
+    let person_no = parse_person_no(&path)?;
+    let today = state.clock.today();
+    let out = run_db(&state, move |conn| {
+        Ok(termination::certificate(
+            conn,
+            user.unit_id,
+            &person_no,
+            today,
+        )?)
+    })
+    .await?;
+    Ok(web::Json(out))
+}
+
+/// 终止或解除劳动合同证明打印 — the termination certificate as a PDF
+///
+/// The same certificate as `…/termination-certificate`, as an A4 PDF for
+/// the unit to stamp and hand to the person.
+#[utoipa::path(
+    tag = "unemployment",
+    operation_id = "get_termination_certificate_pdf",
+    security(("bearer" = [])),
+    params(("person_no" = String, Path, description = "Person number (个人编号, AAC001).")),
+    responses(
+        (status = 200, description = "The certificate as a PDF.", body = Vec<u8>, content_type = "application/pdf"),
+        (status = 400, description = "Malformed person number (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Still insured at the unit, or the stop gave no end reason (`EMPLOYMENT_NOT_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/employees/{person_no}/termination-certificate/pdf")]
+pub async fn get_termination_certificate_pdf(
+    state: web::Data<AppState>,
+    user: UnitUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let person_no = parse_person_no(&path)?;
+    let today = state.clock.today();
+    let filename = format!("termination-{person_no}.pdf");
+    let bytes = run_db(&state, move |conn| {
+        let cert = termination::certificate(conn, user.unit_id, &person_no, today)?;
+        documents::termination_certificate(&cert)
+    })
+    .await?;
+    Ok(documents::pdf_response(bytes, &filename))
 }
 
 /// A region's unemployment benefit parameters from a year.
@@ -316,7 +391,9 @@ whole_list! {
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_unemployment_claim)
         .service(list_unemployment_claims)
-        .service(get_unemployment_claim);
+        .service(get_unemployment_claim)
+        .service(get_termination_certificate)
+        .service(get_termination_certificate_pdf);
 }
 
 /// Under `/staff`.

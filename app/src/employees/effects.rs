@@ -35,6 +35,10 @@ pub struct RelationState {
     pub status: String,
     pub stop_date: Option<Date>,
     pub stop_reason: Option<String>,
+    /// Why the employment ended (R-UNEMP-1); absent in items recorded
+    /// before it was kept.
+    #[serde(default)]
+    pub end_reason: Option<String>,
 }
 
 impl RelationState {
@@ -43,6 +47,16 @@ impl RelationState {
             status: e.status.clone(),
             stop_date: e.stop_date,
             stop_reason: e.stop_reason.clone(),
+            end_reason: e.end_reason.clone(),
+        }
+    }
+
+    /// The stop fields as the store sets them.
+    pub fn stop_fields(&self) -> qibao_db::employees::StopFields<'_> {
+        qibao_db::employees::StopFields {
+            stop_date: self.stop_date,
+            stop_reason: self.stop_reason.as_deref(),
+            end_reason: self.end_reason.as_deref(),
         }
     }
 }

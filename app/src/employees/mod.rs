@@ -140,6 +140,11 @@ pub struct RelationDto {
     pub stop_date: Option<Date>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub stop_reason: Option<String>,
+    /// Why the employment ended (R-UNEMP-1), when the stop gave it:
+    /// `dismissal`, `not_renewed`, `unit_closed`, `forced_resignation`,
+    /// `resignation` or `other_voluntary`.
+    #[cfg_attr(feature = "openapi", schema(required = true, example = "dismissal"))]
+    pub end_reason: Option<String>,
     /// paying or suspended.
     pub status: InsuredStatus,
     /// Insured status code (参保状态, AAC031): 1 paying, 2 suspended.
@@ -164,6 +169,7 @@ impl RelationDto {
             start_date: e.start_date,
             stop_date: e.stop_date,
             stop_reason: e.stop_reason.clone(),
+            end_reason: e.end_reason.clone(),
             status,
             status_code: status.code().to_string(),
             declared_wage: Money::from_fen(e.monthly_wage_fen),

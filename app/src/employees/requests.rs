@@ -9,6 +9,7 @@ use qibao_core::employment::{EmployeeItemKind, IdType, parse_name};
 use qibao_core::ids::Phone;
 use qibao_core::insurance::Insurance;
 use qibao_core::rules::check_first_work;
+use qibao_core::unemployment::EndReason;
 use serde::Deserialize;
 use serde_json::Value;
 use time::Date;
@@ -259,6 +260,15 @@ pub struct SuspensionRequest {
     /// Required. Reason (停保原因), e.g. 解除劳动合同.
     #[cfg_attr(feature = "openapi", schema(example = "解除劳动合同"))]
     pub reason: Option<String>,
+    /// Why the employment ended (R-UNEMP-1), kept for the unemployment
+    /// benefit claim and the termination certificate: `dismissal`
+    /// (用人单位解除劳动合同), `not_renewed` (劳动合同期满用人单位不续订),
+    /// `unit_closed` (用人单位破产、关闭或撤销), `forced_resignation`
+    /// (因用人单位过错本人解除劳动合同), `resignation` (本人辞职) or
+    /// `other_voluntary` (其他本人原因). Optional; without it a claim must
+    /// state the reason itself.
+    #[cfg_attr(feature = "openapi", schema(example = "dismissal"))]
+    pub end_reason: Option<String>,
     /// Insurance codes (险种, AAE140) to stop; default every insurance the
     /// person pays at the unit.
     #[cfg_attr(feature = "openapi", schema(example = json!(["110", "210", "410"])))]
@@ -286,12 +296,14 @@ pub fn parse_suspension(req: &SuspensionRequest) -> Result<StopInput, Vec<FieldE
     let stop_date = date_field(&req.stop_date, "stop_date", true, &mut errors);
     let reason = text_field(&req.reason, "reason", 200, true, &mut errors);
     let insurances = insurances_field(&req.insurances, "insurances", false, &mut errors);
+    let end_reason = end_reason_field(&req.end_reason, &mut errors);
     match (stop_date, reason) {
         (Some(stop_date), Some(reason)) if errors.is_empty() => Ok(StopInput {
             kind: EmployeeItemKind::Suspension,
             insurances,
             stop_date: Some(stop_date),
             reason,
+            end_reason,
         }),
         _ => Err(errors),
     }
@@ -349,5 +361,26 @@ pub fn parse_insurance_removal(
         insurances: Some(vec![insurance]),
         stop_date,
         reason,
+        end_reason: None,
     })
+}
+
+/// An optional end reason code (R-UNEMP-1), `end_reason`.
+pub fn end_reason_field(v: &Option<String>, errors: &mut Vec<FieldError>) -> Option<EndReason> {
+    let code = v.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    let parsed = EndReason::parse(code);
+    if parsed.is_none() {
+        errors.push(FieldError::new(
+            "end_reason",
+            format!(
+                "劳动合同终止（解除）原因“{code}”无效，应为：{}。",
+                EndReason::ALL
+                    .iter()
+                    .map(|r| format!("{}（{}）", r.code(), r.label_zh()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        ));
+    }
+    parsed
 }

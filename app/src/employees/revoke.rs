@@ -235,8 +235,7 @@ fn revoke_in(
                     c.employment_id,
                     &c.after.status,
                     &c.before.status,
-                    c.before.stop_date,
-                    c.before.stop_reason.as_deref(),
+                    c.before.stop_fields(),
                     now,
                 )
                 .map_err(|e| match e {

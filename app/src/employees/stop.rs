@@ -7,6 +7,7 @@ use qibao_core::Period;
 use qibao_core::employment::LineStatus;
 use qibao_core::employment::{EmployeeItemKind, check_stop};
 use qibao_core::insurance::Insurance;
+use qibao_core::unemployment::EndReason;
 use qibao_db::assessments::{self as lines_db, Assessment};
 use qibao_db::business_items as items_db;
 use qibao_db::employees as emp_db;
@@ -35,6 +36,10 @@ pub struct StopInput {
     /// the current month), or the start date when that is later.
     pub stop_date: Option<Date>,
     pub reason: String,
+    /// Why the employment ended (R-UNEMP-1): kept on the relations stopped,
+    /// the unemployment benefit claim's reason and the termination
+    /// certificate's.
+    pub end_reason: Option<EndReason>,
 }
 
 /// 单位职工社会保险暂停 / 单位职工减少险种 (R-EMP-5): the month of the stop
@@ -137,14 +142,14 @@ fn stop_in(
             status: emp_db::SUSPENDED.to_string(),
             stop_date: Some(stop_date),
             stop_reason: Some(input.reason.clone()),
+            end_reason: input.end_reason.map(|r| r.code().to_owned()),
         };
         let changed = emp_db::set_employment_state(
             conn,
             e.id,
             repo::ACTIVE,
             emp_db::SUSPENDED,
-            after.stop_date,
-            after.stop_reason.as_deref(),
+            after.stop_fields(),
             now,
         )?;
         if !changed {
@@ -203,6 +208,7 @@ fn stop_in(
         "person_no": person.person_no, "name": person.name,
         "insurances": targets.iter().map(|e| e.insurance).collect::<Vec<_>>(),
         "stop_date": stop_date, "reason": input.reason,
+        "end_reason": input.end_reason.map(EndReason::code),
         "last_payable_period": plan.last_payable, "first_stopped_period": plan.first_stopped,
         "cancelled_lines": line_summary(&cancelled),
     });

@@ -302,6 +302,9 @@ fn one_row(
             let req = requests::SuspensionRequest {
                 stop_date: row.get("stop_date"),
                 reason: row.get("reason"),
+                // The sheet has no end-reason column: a claim after an
+                // imported stop states the reason itself.
+                end_reason: None,
                 insurances: rows::insurances_of(row),
             };
             let input = match requests::parse_suspension(&req) {

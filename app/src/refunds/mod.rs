@@ -39,7 +39,7 @@ use crate::persons::{same_person_ids, unit_person};
 use crate::review::{MaterialDto, TimelineEntry};
 
 /// The business item status of a refund paid out.
-pub(crate) const ITEM_PAID_OUT: &str = "paid_out";
+pub const ITEM_PAID_OUT: &str = "paid_out";
 
 pub(crate) fn status_label(s: &str) -> &'static str {
     match s {

@@ -66,6 +66,7 @@ pub static KINDS: &[&dyn ReviewKind] = &[
     &crate::pension::retirement::ILLNESS,
     &crate::pension::life::DEATH_BENEFIT,
     &crate::unemployment::UNEMPLOYMENT_CLAIM,
+    &crate::unemployment::stabilisation::STABILISATION_REFUND,
 ];
 
 /// The registered kind with this code.

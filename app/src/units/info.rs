@@ -154,6 +154,12 @@ pub struct UnitInfo {
     /// When the unit was registered (RFC 3339, China time).
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub registered_at: String,
+    /// Enterprise size for the job-stabilisation refund (R-STAB-1), kept by
+    /// staff: `large` or `small_medium`.
+    #[cfg_attr(feature = "openapi", schema(example = "small_medium"))]
+    pub size_class: String,
+    #[cfg_attr(feature = "openapi", schema(example = "中小微企业"))]
+    pub size_class_name: String,
     /// Per-insurance registration.
     pub insurances: Vec<UnitInsuranceDto>,
     /// Active authorised agents (经办人).
@@ -207,6 +213,9 @@ pub fn unit_info(conn: &mut DbConn, unit: Unit, today: Date) -> Result<UnitInfo,
         .map(BankAccountDto::from_row)
         .collect();
     let method = CollectionMethod::from_code(&unit.collection_method);
+    let size_class_name = qibao_core::unemployment::SizeClass::parse(&unit.size_class)
+        .map(|s| s.label_zh().to_owned())
+        .ok_or_else(|| crate::error::corrupt("unit size class", &unit.size_class))?;
     Ok(UnitInfo {
         floating_factor: current_factor(&factors, Period::of(today).yyyymm()),
         region: RegionRef {
@@ -239,6 +248,8 @@ pub fn unit_info(conn: &mut DbConn, unit: Unit, today: Date) -> Result<UnitInfo,
         contact_phone: unit.contact_phone,
         email: unit.email,
         status: unit.status,
+        size_class: unit.size_class,
+        size_class_name,
         insurances,
         agents,
         bank_accounts,

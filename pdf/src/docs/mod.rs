@@ -1,8 +1,9 @@
-//! The four documents, one file each, and the blocks they share.
+//! The documents, one file each, and the blocks they share.
 
 pub(crate) mod payment_order;
 pub(crate) mod personal_certificate;
 pub(crate) mod refund_notice;
+pub(crate) mod termination_certificate;
 pub(crate) mod unit_certificate;
 
 use crate::error::PdfError;

@@ -39,6 +39,9 @@ use crate::persons::{same_person_ids, unit_person};
 use crate::review::{MaterialDto, PageInfo, ReviewKind, Submission, TimelineEntry};
 use crate::tx::{read_transaction, transaction_with_retry};
 
+pub mod stabilisation;
+pub mod termination;
+
 /// The end reasons a claim may give (the involuntary ones).
 pub const CLAIM_REASONS: [&str; 4] = [
     "dismissal",
@@ -51,7 +54,9 @@ pub const CLAIM_REASONS: [&str; 4] = [
 #[derive(Debug, Clone)]
 pub struct ClaimInput {
     pub person_no: String,
-    pub end_reason: EndReason,
+    /// The reason the employment ended; `None` takes the one the unit gave
+    /// when it stopped the insurance (停保), which a stated one must match.
+    pub end_reason: Option<EndReason>,
     /// The day the person registered as unemployed (失业登记).
     pub registered_on: Option<Date>,
     /// The termination certificate and other materials (at least one).
@@ -185,6 +190,40 @@ fn refused(message: String, field: &str) -> AppError {
         .with_errors(vec![FieldError::new(field, message)])
 }
 
+/// A claim's figures as computed.
+struct Computed {
+    reason: EndReason,
+    end_date: Date,
+    registered_on: Date,
+    first: Period,
+    calc: ClaimCalculation,
+    months: i32,
+    monthly: Money,
+}
+
+/// The reason a claim rests on: the one given at the stop, or the claim's
+/// own when the stop gave none; the two must agree.
+fn claim_reason(recorded: Option<&str>, stated: Option<EndReason>) -> Result<EndReason, AppError> {
+    let recorded = recorded
+        .map(|r| EndReason::parse(r).ok_or_else(|| corrupt("relation end reason", r)))
+        .transpose()?;
+    match (recorded, stated) {
+        (Some(r), Some(s)) if r != s => Err(refused(
+            format!(
+                "申领填写的劳动合同终止（解除）原因“{}”与停保时登记的“{}”不一致。",
+                s.label_zh(),
+                r.label_zh()
+            ),
+            "end_reason",
+        )),
+        (Some(r), _) | (None, Some(r)) => Ok(r),
+        (None, None) => Err(AppError::invalid_field(
+            "end_reason",
+            "停保时未登记劳动合同终止（解除）原因，请在申领时填写。",
+        )),
+    }
+}
+
 /// The claim's figures for the person, from the data; refusals as 422.
 fn compute(
     c: &mut DbConn,
@@ -192,7 +231,7 @@ fn compute(
     person: &Person,
     input: &ClaimInput,
     today: Date,
-) -> Result<(Date, Date, Period, ClaimCalculation, i32, Money), AppError> {
+) -> Result<Computed, AppError> {
     let same = same_person_ids(c, person)?;
     let relations = emp_db::employments_of_persons(c, &same)?;
     let here = relations
@@ -207,6 +246,7 @@ fn compute(
         (s, Some(d)) if s != qibao_db::repo::ACTIVE => d,
         _ => return Err(AppError::new(ErrorCode::UnemploymentStillInsured)),
     };
+    let reason = claim_reason(here.end_reason.as_deref(), input.end_reason)?;
     let Some(registered_on) = input.registered_on else {
         return Err(refused(
             qibao_core::unemployment::ClaimRefusal::NotRegistered.to_string(),
@@ -223,6 +263,7 @@ fn compute(
     let paid: Vec<Period> = store::paid_months(
         c,
         &same,
+        None,
         Insurance::Unemployment.code(),
         qibao_db::assessments::PAID,
     )?
@@ -262,7 +303,7 @@ fn compute(
         subsistence: Money::from_fen(row.subsistence_fen),
     };
     let facts = ClaimFacts {
-        reason: input.end_reason,
+        reason,
         paid_months,
         unused_months: unused,
         registered: true,
@@ -298,7 +339,15 @@ fn compute(
         source: row.source,
         illustrative: row.illustrative,
     };
-    Ok((end_date, registered_on, first, calc, e.months, e.monthly))
+    Ok(Computed {
+        reason,
+        end_date,
+        registered_on,
+        first,
+        calc,
+        months: e.months,
+        monthly: e.monthly,
+    })
 }
 
 /// Submits the claim in one transaction; refused with nothing written.
@@ -320,11 +369,18 @@ pub fn apply(
     }
     transaction_with_retry(conn, |c| {
         let (person, _) = unit_person(c, unit_id, &input.person_no)?;
-        let (end_date, registered_on, first, calc, months, monthly) =
-            compute(c, unit_id, &person, input, today)?;
+        let Computed {
+            reason,
+            end_date,
+            registered_on,
+            first,
+            calc,
+            months,
+            monthly,
+        } = compute(c, unit_id, &person, input, today)?;
         let summary = json!({
             "person_no": person.person_no, "name": person.name,
-            "end_reason": input.end_reason.code(), "end_date": end_date.to_string(),
+            "end_reason": reason.code(), "end_date": end_date.to_string(),
             "months": months, "monthly": monthly, "total": calc.total,
             "paid_months": calc.paid_months,
         });
@@ -347,7 +403,7 @@ pub fn apply(
                 unit_id,
                 person_id: person.id,
                 business_item_id: item.id,
-                end_reason: input.end_reason.code().to_owned(),
+                end_reason: reason.code().to_owned(),
                 end_date,
                 registered_on,
                 first_period: first.yyyymm(),
