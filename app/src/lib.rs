@@ -28,6 +28,7 @@ pub mod paid_months;
 pub mod pension;
 pub mod persons;
 pub mod policy;
+pub mod projects;
 pub mod refunds;
 pub mod review;
 pub mod staff;

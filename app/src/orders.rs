@@ -214,6 +214,10 @@ pub struct OrderWithLines {
     #[serde(flatten)]
     pub order: OrderDto,
     pub lines: Vec<OrderLineDto>,
+    /// A construction or mining project's premium (R-PROJ-1), the order's
+    /// one line of the project type; absent on the orders of persons' lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<crate::projects::PremiumLine>,
 }
 
 /// A page of an order's lines, in the order's order.
@@ -578,12 +582,7 @@ pub fn issue(
         return Err(AppError::new(ErrorCode::NothingToBill));
     }
     let table = qibao_db::policy::load_interest_table(conn)?;
-    let calendar = qibao_db::policy::load_calendar(conn)?;
-    let validity = ctx
-        .params(Period::of(today))?
-        .windows
-        .order_validity_working_days;
-    let due = order_due_date(&calendar, today, validity)?.date;
+    let due = due_date(conn, &mut ctx, today)?;
     // Per month and insurance (whose deferral and, for pension, interest
     // differ), core says whether anything accrues on the issue date. Months
     // that accrue nothing (every current-month line, a deferred month
@@ -716,25 +715,11 @@ pub fn issue(
     if computed.len() != charged.values().sum::<usize>() {
         return Err(crate::tx::retry("核定明细已被其他请求开具，请刷新后核对。"));
     }
-    // The number is the issue second and a 2-digit sequence (99 a second):
-    // past 99, the next second's numbers are used (still unique, 16 digits).
-    let mut stamp = today.with_time(local_now.time());
-    let seq = loop {
-        let prefix = order_number_prefix(stamp.date(), stamp.time());
-        match u8::try_from(orders_db::next_order_seq(conn, &prefix)?) {
-            Ok(s) if s <= 99 => break s,
-            _ if stamp - today.with_time(local_now.time()) < time::Duration::hours(1) => {
-                stamp += time::Duration::SECOND;
-            }
-            _ => {
-                return Err(AppError::new(ErrorCode::OrderNumbersExhausted));
-            }
-        }
-    };
+    let order_no = new_order_no(conn, today, local_now)?;
     let order = orders_db::insert_order(
         conn,
         &NewOrder {
-            order_no: order_number(stamp.date(), stamp.time(), seq),
+            order_no,
             unit_id,
             status: orders_db::LIVE.to_string(),
             agency: agency_name(&ctx.policy.name),
@@ -832,6 +817,45 @@ pub fn issue(
     ))
 }
 
+/// A new order number (R-DECL-5): the issue second and a 2-digit sequence
+/// (99 a second); past 99, the next second's numbers are used (still
+/// unique, 16 digits).
+pub(crate) fn new_order_no(
+    conn: &mut DbConn,
+    today: Date,
+    local_now: OffsetDateTime,
+) -> Result<String, AppError> {
+    let mut stamp = today.with_time(local_now.time());
+    let seq = loop {
+        let prefix = order_number_prefix(stamp.date(), stamp.time());
+        match u8::try_from(orders_db::next_order_seq(conn, &prefix)?) {
+            Ok(s) if s <= 99 => break s,
+            _ if stamp - today.with_time(local_now.time()) < time::Duration::hours(1) => {
+                stamp += time::Duration::SECOND;
+            }
+            _ => {
+                return Err(AppError::new(ErrorCode::OrderNumbersExhausted));
+            }
+        }
+    };
+    Ok(order_number(stamp.date(), stamp.time(), seq))
+}
+
+/// The due date of an order issued on `today` in the unit's region
+/// (R-DECL-5: the order's validity in working days).
+pub(crate) fn due_date(
+    conn: &mut DbConn,
+    ctx: &mut UnitContext,
+    today: Date,
+) -> Result<Date, AppError> {
+    let calendar = qibao_db::policy::load_calendar(conn)?;
+    let validity = ctx
+        .params(Period::of(today))?
+        .windows
+        .order_validity_working_days;
+    Ok(order_due_date(&calendar, today, validity)?.date)
+}
+
 /// An order as stored, with every line (the tax bureau's feed, whose
 /// contract carries them; it runs after the expiry sweep, so the stored
 /// status is the one to show).
@@ -859,10 +883,17 @@ pub fn load(conn: &mut DbConn, unit: &Unit, order: &Order) -> Result<OrderWithLi
             .ok_or_else(|| corrupt("order line", l.id))?;
         dtos.push(stored_line_dto(l, a, &names)?);
     }
-    let sums = Sums::of_lines(&dtos)?;
+    // A project's premium order has no person lines: its stored sums.
+    let sums = if dtos.is_empty() {
+        Sums::of_groups(&orders_db::line_groups(conn, order.id)?)?
+    } else {
+        Sums::of_lines(&dtos)?
+    };
+    let project = crate::projects::premium_line(conn, order.id)?;
     Ok(OrderWithLines {
         order: build_dto(unit, order, order.status.code().to_owned(), sums),
         lines: dtos,
+        project,
     })
 }
 

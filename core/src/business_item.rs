@@ -111,6 +111,10 @@ kinds! {
     UnemploymentClaim = "unemployment_claim", "失业保险金申领（单位）";
     /// Through review, paid out by finance (R-STAB-1).
     StabilisationRefund = "stabilisation_refund", "稳岗返还（稳岗补贴）申领";
+    // Project-based work-injury insurance (R-PROJ-*).
+    ProjectRegistration = "project_registration", "建筑工程（矿山）项目登记";
+    ProjectChange = "project_change", "建筑工程（矿山）项目信息变更";
+    ProjectRosterChange = "project_roster_change", "建筑工程（矿山）项目职工参保名册维护";
     /// Staff record whether a unit is large or small/medium (R-STAB-1).
     UnitSizeClassChange = "unit_size_class_change", "单位企业规模类型核定";
     // Policy (R-POL-4) and undo (R-UNDO-1).

@@ -34,14 +34,18 @@ pub enum AssessmentKind {
     /// Work injury of a person whose pension for the month is paid at another
     /// unit (R-EMP-4): never refundable.
     InjuryOnlyTransfer,
+    /// A construction or mining project's work-injury premium (R-PROJ-1):
+    /// a data type of an order's sums, never of a person's line.
+    ProjectPremium,
 }
 
 impl AssessmentKind {
-    pub const ALL: [AssessmentKind; 4] = [
+    pub const ALL: [AssessmentKind; 5] = [
         AssessmentKind::Regular,
         AssessmentKind::BackPay,
         AssessmentKind::LabourContract,
         AssessmentKind::InjuryOnlyTransfer,
+        AssessmentKind::ProjectPremium,
     ];
 
     pub fn code(self) -> &'static str {
@@ -50,6 +54,7 @@ impl AssessmentKind {
             AssessmentKind::BackPay => "back_pay",
             AssessmentKind::LabourContract => "labour_contract",
             AssessmentKind::InjuryOnlyTransfer => "injury_only_transfer",
+            AssessmentKind::ProjectPremium => "project_premium",
         }
     }
 
@@ -63,6 +68,7 @@ impl AssessmentKind {
             AssessmentKind::BackPay => "单位补缴",
             AssessmentKind::LabourContract => "劳动合同补缴",
             AssessmentKind::InjuryOnlyTransfer => "转入人员当月工伤",
+            AssessmentKind::ProjectPremium => "建设项目工伤保险费",
         }
     }
 
@@ -71,7 +77,11 @@ impl AssessmentKind {
         match self {
             AssessmentKind::Regular => LineKind::Regular,
             AssessmentKind::BackPay | AssessmentKind::LabourContract => LineKind::BackPay,
-            AssessmentKind::InjuryOnlyTransfer => LineKind::InjuryOnlyTransfer,
+            // Never a person's line: like the injury-only transfer, never
+            // refunded by a person's refund.
+            AssessmentKind::InjuryOnlyTransfer | AssessmentKind::ProjectPremium => {
+                LineKind::InjuryOnlyTransfer
+            }
         }
     }
 }

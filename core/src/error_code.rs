@@ -471,6 +471,13 @@ codes! {
     UnemploymentClaimPending = "UNEMPLOYMENT_CLAIM_PENDING", Conflict, "该人员已有失业保险金申领正在审核中。";
     UnemploymentClaimNotFound = "UNEMPLOYMENT_CLAIM_NOT_FOUND", NotFound, "没有找到该失业保险金申领。";
     EmploymentNotEnded = "EMPLOYMENT_NOT_ENDED", Unprocessable, "该职工仍在本单位参保，不能出具终止或解除劳动合同证明。";
+    ProjectRefused = "PROJECT_REFUSED", Unprocessable, "项目登记或变更不符合规定。";
+    ProjectExists = "PROJECT_EXISTS", Conflict, "该项目编号已登记。";
+    ProjectNotFound = "PROJECT_NOT_FOUND", NotFound, "没有找到该项目。";
+    RosterRefused = "ROSTER_REFUSED", Unprocessable, "名册登记不符合规定。";
+    WorkerOnRoster = "WORKER_ON_ROSTER", Conflict, "该人员已在本项目名册中。";
+    WorkerNotFound = "WORKER_NOT_FOUND", NotFound, "本项目名册中没有该人员。";
+    WorkerOffRoster = "WORKER_OFF_ROSTER", Conflict, "该人员已离场，无需重复办理。";
     StabilisationRefused = "STABILISATION_REFUSED", Unprocessable, "不符合稳岗返还的条件。";
     StabilisationExists = "STABILISATION_EXISTS", Conflict, "本单位该年度已申请稳岗返还，不能重复申请。";
     StabilisationNotFound = "STABILISATION_NOT_FOUND", NotFound, "没有找到该稳岗返还申请。";

@@ -29,6 +29,7 @@ pub mod pension_record;
 pub mod period;
 pub mod policy;
 pub mod policy_change;
+pub mod project;
 pub mod refund;
 pub mod retirement;
 pub mod rules;

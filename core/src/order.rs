@@ -34,6 +34,7 @@ pub fn data_type_zh(kind: AssessmentKind) -> &'static str {
         AssessmentKind::Regular => "单位整体核定",
         AssessmentKind::BackPay | AssessmentKind::LabourContract => "补缴",
         AssessmentKind::InjuryOnlyTransfer => "工伤转入",
+        AssessmentKind::ProjectPremium => "建设项目",
     }
 }
 

@@ -38,6 +38,7 @@ pub mod orders;
 pub mod pension;
 pub mod policy;
 pub mod policy_admin;
+pub mod projects;
 pub mod refunds;
 pub mod replica;
 pub mod repo;

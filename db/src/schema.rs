@@ -1184,6 +1184,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    policy_project_rates (region_code, kind, from_year) {
+        region_code -> Text,
+        kind -> Text,
+        from_year -> Integer,
+        rate_ppm -> BigInt,
+        source -> Text,
+        illustrative -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> BigInt,
+        unit_id -> BigInt,
+        project_no -> Text,
+        name -> Text,
+        kind -> Text,
+        site -> Text,
+        region_code -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        registered_end_date -> Date,
+        contract_value_fen -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_charges (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        business_item_id -> BigInt,
+        reason -> Text,
+        contract_value_fen -> BigInt,
+        end_date -> Date,
+        rate_ppm -> BigInt,
+        value_part_fen -> BigInt,
+        extension_part_fen -> BigInt,
+        amount_fen -> BigInt,
+        calculation -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_charge_orders (order_id) {
+        order_id -> BigInt,
+        charge_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_workers (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        person_id -> Nullable<BigInt>,
+        id_type -> Text,
+        id_number -> Text,
+        name -> Text,
+        entered_on -> Date,
+        left_on -> Nullable<Date>,
+        added_by -> Text,
+        removed_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
@@ -1252,6 +1325,15 @@ diesel::joinable!(unemployment_claims -> persons (person_id));
 diesel::joinable!(unemployment_claims -> business_items (business_item_id));
 diesel::joinable!(stabilisation_refunds -> units (unit_id));
 diesel::joinable!(stabilisation_refunds -> business_items (business_item_id));
+diesel::joinable!(policy_project_rates -> regions (region_code));
+diesel::joinable!(projects -> units (unit_id));
+diesel::joinable!(projects -> regions (region_code));
+diesel::joinable!(project_charges -> projects (project_id));
+diesel::joinable!(project_charges -> business_items (business_item_id));
+diesel::joinable!(project_charge_orders -> orders (order_id));
+diesel::joinable!(project_charge_orders -> project_charges (charge_id));
+diesel::joinable!(project_workers -> projects (project_id));
+diesel::joinable!(project_workers -> persons (person_id));
 diesel::joinable!(person_id_keys -> persons (person_id));
 
 diesel::joinable!(refund_lines -> refund_applications (application_id));
@@ -1296,6 +1378,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     unemployment_claims,
     policy_stabilisation_years,
     stabilisation_refunds,
+    policy_project_rates,
+    projects,
+    project_charges,
+    project_charge_orders,
+    project_workers,
     policy_deferrals,
     policy_windows,
     calendar_days,

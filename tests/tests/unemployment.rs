@@ -344,7 +344,7 @@ fn the_stop_keeps_the_end_reason_for_the_certificate_and_the_claim() {
     assert_eq!(c["unemployment_months"], 84);
     assert_eq!(c["unemployment_spans"][0]["from"], "201909");
     assert_eq!(c["unemployment_spans"][0]["to"], "202608");
-    assert!(c["statement"].as_str().unwrap().contains("失业戊"));
+    assert!(c["text"].as_str().unwrap().contains("失业戊"));
     assert!(!c["id_number"].as_str().unwrap().contains("0612"));
     let (status, ctype, bytes) = app.get_bytes(&format!("{cert_path}/pdf"), &u.token);
     assert_eq!(status, 200);

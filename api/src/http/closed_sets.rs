@@ -124,6 +124,15 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         &qibao_core::unemployment::EndReason::ALL,
         qibao_core::unemployment::EndReason::code,
     );
+    let size_classes = codes(
+        &qibao_core::unemployment::SizeClass::ALL,
+        qibao_core::unemployment::SizeClass::code,
+    );
+    let project_kinds = codes(
+        &qibao_core::project::ProjectKind::ALL,
+        qibao_core::project::ProjectKind::code,
+    );
+    let charge_reasons = vec!["registration", "change"];
     let v = |s: &[&'static str]| s.to_vec();
     vec![
         ("AddInsuranceRequest", "insurance", v(INSURANCES)),
@@ -240,7 +249,24 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
             "end_reason",
             v(&qibao_app::unemployment::CLAIM_REASONS),
         ),
-        ("UnemploymentClaimInput", "end_reason", end_reasons),
+        ("UnemploymentClaimInput", "end_reason", end_reasons.clone()),
+        ("SuspensionRequest", "end_reason", end_reasons.clone()),
+        ("RelationDto", "end_reason", end_reasons.clone()),
+        ("TerminationCertificate", "end_reason", end_reasons),
+        ("UnitInfo", "size_class", size_classes.clone()),
+        ("SizeClassInput", "size_class", size_classes.clone()),
+        ("StabilisationAssessment", "size_class", size_classes),
+        ("StabilisationRefundDto", "status", v(REFUND_STATUSES)),
+        ("ProjectRegistration", "kind", project_kinds.clone()),
+        ("ProjectDto", "kind", project_kinds.clone()),
+        ("ProjectRateDto", "kind", project_kinds.clone()),
+        ("PremiumLine", "kind", project_kinds),
+        ("PremiumLine", "insurance", vec!["410"]),
+        ("PremiumLine", "data_type", vec!["project_premium"]),
+        ("PremiumLine", "reason", charge_reasons.clone()),
+        ("ChargeDto", "reason", charge_reasons),
+        ("ChargeDto", "billing", vec!["paid", "billed", "unbilled"]),
+        ("ChargeOrderDto", "status", order_states.clone()),
         ("RevocationResult", "kind", item_kinds.clone()),
         ("SkippedMonth", "insurance", v(INSURANCES)),
         ("TaskBusinessItem", "channel", channels),

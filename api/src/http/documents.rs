@@ -306,7 +306,7 @@ pub fn termination_certificate(
         involuntary: if c.involuntary { "是" } else { "否" }.to_owned(),
         unemployment_months: format!("{}个月", c.unemployment_months),
         unemployment_spans: spans,
-        statement: c.statement.clone(),
+        statement: c.text.clone(),
         issued_on: date_zh(c.issued_on),
         notes: c.notes.clone(),
     };

@@ -70,7 +70,9 @@ pub const BEARER_401: &[ErrorCode] = &[
             unit information, employee enrolment, wage declarations, monthly contribution \
             declarations, payment orders, back pay and refunds, certificates, retirement \
             and the pension (estimate, applications, retirees, death benefits, the monthly \
-            payroll), unemployment benefit claims, the unit's event feed and signed \
+            payroll), unemployment benefit claims and termination certificates, the \
+            job-stabilisation refund, construction and mining projects with their premium \
+            orders and rosters, the unit's event feed and signed \
             webhooks, and the back-office, tax-bureau and public verification interfaces.\n\n\
             All errors are RFC 9457 problem details (`application/problem+json`) with a stable \
             machine `code`, a Chinese `detail` for the person using the service hall and, for \
@@ -97,13 +99,15 @@ pub const BEARER_401: &[ErrorCode] = &[
         (name = "jobs", description = "后台任务: long work (imports, exports) and its progress."),
         (name = "events", description = "单位业务动态: the unit's event feed, resumable by cursor; the same events as the webhooks."),
         (name = "webhooks", description = "事件推送: addresses that receive the unit's events as signed POSTs (schema `WebhookEvent`), their delivery logs and redelivery; legal representative only."),
-        (name = "policy", description = "政策参数: rates, base bounds, windows and interest rates by region and period; pension parameters by year and death-benefit standards; contribution quotes; working days. No sign-in needed."),
-        (name = "unemployment", description = "失业保险待遇: the unit's unemployment benefit claims for former employees (失业保险金申领（单位）), their months, amounts and progress."),
+        (name = "policy", description = "政策参数: rates, base bounds, windows and interest rates by region and period; pension parameters by year and death-benefit standards; unemployment benefit parameters; project premium rates; contribution quotes; working days. No sign-in needed."),
+        (name = "unemployment", description = "失业保险待遇: the unit's unemployment benefit claims for former employees (失业保险金申领（单位）), their months, amounts and progress; the termination certificate (终止或解除劳动合同证明); the job-stabilisation refund (稳岗返还): the assessment of a year with each figure, the application and its payout."),
+        (name = "projects", description = "建设项目参保: construction and mining projects (建筑工程项目 / 矿山项目) registered by the unit as general contractor, their work-injury premium on payment orders, extensions and value changes, and the real-name roster of workers (职工参保名册)."),
         (name = "staff-review", description = "经办审核: the review queue (claim, approve, reject, release) and the materials of the requests."),
         (name = "staff-units", description = "经办单位管理: unit registration at the counter, unit search and information, record-chain verification, USCC exceptions, counter deferral confirmations."),
         (name = "staff-persons", description = "经办人员管理: persons, their statuses and key information, duplicate person numbers and merges; pension records before the system's data (history, deemed months, opening balance); retirees' suspensions, resumptions and qualification checks."),
         (name = "staff-policy", description = "政策参数维护: effective-dated policy parameters and their audit trail."),
-        (name = "staff-finance", description = "财务: refunds to pay out and the day's reconciliation."),
+        (name = "staff-finance", description = "财务: refunds and job-stabilisation refunds to pay out, and the day's reconciliation."),
+        (name = "staff-projects", description = "建设项目: every unit's construction and mining projects, their premiums and rosters (who was covered on a day)."),
         (name = "staff-pension", description = "养老金发放: the monthly pension payroll (a job), its lines per payment account, and back-office jobs."),
         (name = "tax", description = "税务接口: the order feed, payment messages and the day's reconciliation, for the tax bureau."),
         (name = "public", description = "公共服务: without sign-in: certificate verification, its public key, identifier checks."),

@@ -39,6 +39,7 @@ pub mod paid_months;
 pub mod pension;
 pub mod policy;
 pub mod policy_admin;
+pub mod projects;
 pub mod public;
 pub mod quote;
 pub mod refunds;
@@ -86,7 +87,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(policy::configure) // /api/v1/policy/regions[/{code}[/parameters]], …
             .configure(quote::configure) // /api/v1/policy/quotes
             .configure(pension::configure_policy) // /api/v1/policy/pension-years, death-benefits
-            .configure(unemployment::configure_policy), // /api/v1/policy/unemployment-benefits
+            .configure(unemployment::configure_policy) // /api/v1/policy/unemployment-benefits
+            .configure(projects::configure_policy), // /api/v1/policy/project-rates
     );
     cfg.service(
         scope::scope("/public")
@@ -115,6 +117,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(pension::configure_portal) // /api/v1/portal/employees/{no}/pension-estimate, retirement-applications[/{id}]
             .configure(unemployment::configure) // /api/v1/portal/unemployment-claims[/{id}], employees/{no}/termination-certificate[/pdf]
             .configure(stabilisation::configure) // /api/v1/portal/stabilisation-refunds[/assessment|/{id}]
+            .configure(projects::configure) // /api/v1/portal/projects[/{id}[/changes|/premium-orders|/workers[/{id}/removal]]]
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
             .configure(business_items::configure) // /api/v1/portal/business-items[/{id}/revocation]
@@ -136,6 +139,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(pension::configure_staff) // /api/v1/staff/persons/{no}/pension-record, contribution-history, policy/pension-years
             .configure(unemployment::configure_staff) // /api/v1/staff/policy/unemployment-benefits
             .configure(stabilisation::configure_staff) // /api/v1/staff/stabilisation-refunds[/{id}[/payout]], units/{unit_no}/size-class
+            .configure(projects::configure_staff) // /api/v1/staff/projects[/{id}[/workers]]
             .configure(certificates::configure_staff), // /api/v1/staff/units/{unit_no}/audit-verification
     );
 }

@@ -61,7 +61,7 @@ pub struct TerminationCertificate {
     /// Those months as spans.
     pub unemployment_spans: Vec<MonthSpan>,
     /// The certifying sentence.
-    pub statement: String,
+    pub text: String,
     pub issued_on: Date,
     pub notes: Vec<String>,
 }
@@ -111,7 +111,7 @@ pub fn certificate(
         .collect::<Result<_, _>>()?;
         let unit = emp_db::get_unit(c, unit_id)?;
         let months = i32::try_from(paid.len()).unwrap_or(i32::MAX);
-        let statement = format!(
+        let text = format!(
             "兹证明{}（证件号码：{}）于{}至{}在我单位工作，因{}，双方劳动关系于{}终止（解除）。在我单位工作期间累计缴纳失业保险费{}个月。特此证明。",
             person.name,
             mask_id_number(&person.id_number),
@@ -148,7 +148,7 @@ pub fn certificate(
                 .into_iter()
                 .map(|(from, to)| MonthSpan { from, to })
                 .collect(),
-            statement,
+            text,
             issued_on: today,
             notes: vec![
                 "本证明由用人单位出具，劳动者凭本证明及身份证件办理失业登记、申领失业保险金。".to_owned(),
