@@ -33,6 +33,7 @@ pub mod refunds;
 pub mod review;
 pub mod staff;
 pub mod tax;
+pub mod transfer;
 pub mod tx;
 pub mod unemployment;
 pub mod units;

@@ -216,7 +216,8 @@ pub struct OrderWithLines {
     pub lines: Vec<OrderLineDto>,
     /// A construction or mining project's premium (R-PROJ-1), the order's
     /// one line of the project type; absent on the orders of persons' lines.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub project: Option<crate::projects::PremiumLine>,
 }
 

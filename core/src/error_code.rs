@@ -478,6 +478,8 @@ codes! {
     WorkerOnRoster = "WORKER_ON_ROSTER", Conflict, "该人员已在本项目名册中。";
     WorkerNotFound = "WORKER_NOT_FOUND", NotFound, "本项目名册中没有该人员。";
     WorkerOffRoster = "WORKER_OFF_ROSTER", Conflict, "该人员已离场，无需重复办理。";
+    TransferStillInsured = "TRANSFER_STILL_INSURED", Unprocessable, "该人员仍在本省参加企业职工基本养老保险：省内流动无需办理转移；跨省转出请先办理停保。";
+    TransferNothingPaid = "TRANSFER_NOTHING_PAID", Unprocessable, "该人员没有养老保险缴费记录，无需出具参保缴费凭证。";
     StabilisationRefused = "STABILISATION_REFUSED", Unprocessable, "不符合稳岗返还的条件。";
     StabilisationExists = "STABILISATION_EXISTS", Conflict, "本单位该年度已申请稳岗返还，不能重复申请。";
     StabilisationNotFound = "STABILISATION_NOT_FOUND", NotFound, "没有找到该稳岗返还申请。";

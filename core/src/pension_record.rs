@@ -290,6 +290,85 @@ fn months_until(
     months
 }
 
+/// The account year by year and its balance at the end of `until`, from
+/// the opening balance and the months' credits (R-PEN-3).
+fn account_until(
+    record: &Record<'_>,
+    months: &BTreeMap<Period, Month>,
+    until: Period,
+    rates: &InterestTable,
+) -> Result<(Vec<AccountYear>, Money), RecordError> {
+    let credits: Vec<Credit> = months
+        .iter()
+        .filter(|(_, m)| !m.credit.is_zero())
+        .map(|(p, m)| Credit {
+            period: *p,
+            amount: m.credit,
+        })
+        .collect();
+    let start = match (record.opening, credits.first()) {
+        (Some(o), _) => Period::new(o.year, 1).ok(),
+        (None, Some(c)) => Some(c.period),
+        (None, None) => None,
+    };
+    let opening_balance = record.opening.map_or(Money::ZERO, |o| o.balance);
+    let years = match start {
+        Some(from) if from <= until => {
+            crate::pension::account(opening_balance, from, &credits, until, rates)?
+        }
+        _ => Vec::new(),
+    };
+    let balance = years.last().map_or(opening_balance, |y| y.closing);
+    Ok((years, balance))
+}
+
+/// One month of a statement: its base and whether this system's data or
+/// the recognised history holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StatementMonth {
+    pub period: Period,
+    pub base: Money,
+    /// Paid in this system (false: recognised history, with its place).
+    pub recorded: bool,
+}
+
+/// A person's record up to `until` as a transfer-out lists it (参保缴费凭证,
+/// R-TRANS-2): every paid month once with its base, and the account year
+/// by year, valued at the end of `until`. Deemed months move no money and
+/// are not listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordStatement {
+    pub months: Vec<StatementMonth>,
+    pub account_opening: Option<Opening>,
+    pub account_years: Vec<AccountYear>,
+    pub account_balance: Money,
+}
+
+/// The statement of `record` up to `until` (history months credit
+/// `individual_rate` of their base).
+pub fn statement(
+    record: &Record<'_>,
+    until: Period,
+    rates: &InterestTable,
+    individual_rate: Rate,
+) -> Result<RecordStatement, RecordError> {
+    let months = months_until(record, until, None, individual_rate);
+    let (account_years, account_balance) = account_until(record, &months, until, rates)?;
+    Ok(RecordStatement {
+        months: months
+            .iter()
+            .map(|(p, m)| StatementMonth {
+                period: *p,
+                base: m.base,
+                recorded: matches!(m.source, Origin::Recorded),
+            })
+            .collect(),
+        account_opening: record.opening,
+        account_years,
+        account_balance,
+    })
+}
+
 /// The pension if the person retired in `retirement` (born in `birth`):
 /// months counted to the end of the retirement month, the index, the
 /// account valued at the end of that month, and the three parts.
@@ -370,27 +449,7 @@ pub fn estimate(
     };
 
     // The account, valued at the end of the retirement month.
-    let credits: Vec<Credit> = months
-        .iter()
-        .filter(|(_, m)| !m.credit.is_zero())
-        .map(|(p, m)| Credit {
-            period: *p,
-            amount: m.credit,
-        })
-        .collect();
-    let start = match (record.opening, credits.first()) {
-        (Some(o), _) => Period::new(o.year, 1).ok(),
-        (None, Some(c)) => Some(c.period),
-        (None, None) => None,
-    };
-    let opening_balance = record.opening.map_or(Money::ZERO, |o| o.balance);
-    let account_years = match start {
-        Some(from) if from <= retirement => {
-            crate::pension::account(opening_balance, from, &credits, retirement, rates)?
-        }
-        _ => Vec::new(),
-    };
-    let account_balance = account_years.last().map_or(opening_balance, |y| y.closing);
+    let (account_years, account_balance) = account_until(record, &months, retirement, rates)?;
 
     let wage_year = retirement.year() - 1;
     let (py, wage_assumed) = years.for_year(wage_year)?;
@@ -468,6 +527,45 @@ mod tests {
 
     fn eight() -> Rate {
         Rate::parse("0.08").unwrap()
+    }
+
+    #[test]
+    fn the_statement_lists_each_month_once_and_values_the_account_like_the_estimate() {
+        let recorded = [RecordedMonth {
+            period: p(2024, 1),
+            base: Money::from_yuan(dec!(6000)),
+            individual: Money::from_yuan(dec!(480)),
+        }];
+        let history = [HistorySpan {
+            from: p(2023, 1),
+            to: p(2024, 1),
+            base: Money::from_yuan(dec!(5000)),
+        }];
+        let record = Record {
+            recorded: &recorded,
+            history: &history,
+            opening: None,
+            deemed_months: 24,
+        };
+        let s = statement(&record, p(2024, 1), &rates(), eight()).unwrap();
+        assert_eq!(s.months.len(), 13);
+        assert!(!s.months[0].recorded);
+        assert_eq!(s.months[0].base, Money::from_yuan(dec!(5000)));
+        // The recorded month wins over the history of the same month.
+        assert!(s.months[12].recorded);
+        assert_eq!(s.months[12].base, Money::from_yuan(dec!(6000)));
+        let e = estimate(
+            &record,
+            p(1964, 1),
+            p(2024, 1),
+            None,
+            &years(2016, 2024, Money::from_yuan(dec!(5000))),
+            &rates(),
+            eight(),
+        )
+        .unwrap();
+        assert_eq!(s.account_balance, e.account_balance);
+        assert_eq!(s.account_years, e.account_years);
     }
 
     #[test]

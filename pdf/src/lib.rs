@@ -9,6 +9,7 @@
 //! - [`render_payment_order`], 单位社会保险费应缴认定单
 //! - [`render_refund_notice`], 社会保险费退费通知单
 //! - [`render_termination_certificate`], 终止或解除劳动合同证明
+//! - [`render_contribution_voucher`], 基本养老保险参保缴费凭证
 //!
 //! Text is set in Noto Sans CJK SC, shipped in `fonts/` and embedded as a
 //! subset (only the glyphs a document uses, with a ToUnicode map so the text
@@ -31,9 +32,9 @@ use std::sync::OnceLock;
 
 pub use error::PdfError;
 pub use model::{
-    InsuranceTotal, PaymentOrder, PaymentOrderLine, PersonalCertificate, PersonalMonth, RefundLine,
-    RefundNotice, SurchargeDetail, TerminationCertificate, UnitCertificate, UnitCertificatePerson,
-    Verification,
+    ContributionVoucher, InsuranceTotal, PaymentOrder, PaymentOrderLine, PersonalCertificate,
+    PersonalMonth, RefundLine, RefundNotice, SurchargeDetail, TerminationCertificate,
+    UnitCertificate, UnitCertificatePerson, Verification,
 };
 
 use font::Fonts;
@@ -93,5 +94,12 @@ pub fn render_refund_notice(doc: &RefundNotice) -> Result<Vec<u8>, PdfError> {
 pub fn render_termination_certificate(doc: &TerminationCertificate) -> Result<Vec<u8>, PdfError> {
     build(docs::termination_certificate::header(doc), |c| {
         docs::termination_certificate::layout(c, doc)
+    })
+}
+
+/// 基本养老保险参保缴费凭证.
+pub fn render_contribution_voucher(doc: &ContributionVoucher) -> Result<Vec<u8>, PdfError> {
+    build(docs::contribution_voucher::header(doc), |c| {
+        docs::contribution_voucher::layout(c, doc)
     })
 }

@@ -294,3 +294,37 @@ pub struct TerminationCertificate {
     /// 备注: printed numbered.
     pub notes: Vec<String>,
 }
+
+/// 基本养老保险参保缴费凭证: a person's periods, bases and account, and what
+/// a transfer of the pension relation would move (R-TRANS-2).
+#[derive(Debug, Clone)]
+pub struct ContributionVoucher {
+    pub title: String,
+    /// 凭证编号.
+    pub voucher_no: String,
+    pub unit_name: String,
+    pub agency: String,
+    pub name: String,
+    pub person_no: String,
+    /// Masked.
+    pub id_number: String,
+    pub birth_date: String,
+    /// 缴费期间: (起止年月, 月数, 缴费基数, 缴费地).
+    pub spans: Vec<[String; 4]>,
+    /// 1998年起各年度: (年度, 月数, 缴费工资总额, 统筹基金转移额).
+    pub years: Vec<[String; 4]>,
+    /// 累计缴费月数.
+    pub months: String,
+    /// 个人账户计值月份.
+    pub valued_at: String,
+    /// 个人账户储存额.
+    pub account: String,
+    /// 统筹基金转移额.
+    pub pooled: String,
+    /// 转移合计（小写）.
+    pub total: String,
+    /// 转移合计（大写）.
+    pub total_in_capitals: String,
+    pub issued_on: String,
+    pub notes: Vec<String>,
+}

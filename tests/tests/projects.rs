@@ -264,6 +264,29 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
     assert_eq!(changed["end_date"], "2027-05-31");
     assert_eq!(changed["registered_end_date"], "2027-02-28");
     assert_eq!(changed["premium_total"], "28171.23");
+    // The change's order revoked unpaid: billed again on a new order.
+    let change_order = c["orders"][0]["order_no"].as_str().unwrap().to_owned();
+    ok(
+        app.post_as(
+            &format!("/api/v1/portal/orders/{change_order}/revocation"),
+            &u.token,
+            &json!({}),
+        ),
+        200,
+    );
+    let again = ok(
+        app.post_as(
+            &format!("{PROJECTS}/{id}/premium-orders"),
+            &u.token,
+            &json!({}),
+        ),
+        200,
+    );
+    let orders = again["charges"][1]["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2);
+    assert_eq!(orders[0]["status"], "revoked");
+    assert_eq!(orders[1]["status"], "live");
+    assert_eq!(again["billed"], "10171.23");
     // The remaining worker is now covered to the new end.
     let current = ok(app.get_as(&workers, &u.token), 200);
     assert_eq!(current["items"][0]["covered_to"], "2027-05-31");
@@ -282,6 +305,11 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
     let staff = app.mint(Role::Staff, "h1", "经办员", None, &[StaffRole::Handler]);
     let all = ok(app.get_as("/api/v1/staff/projects", &staff), 200);
     assert_eq!(all["total"], 1);
+    let one = ok(
+        app.get_as(&format!("/api/v1/staff/projects/{id}"), &staff),
+        200,
+    );
+    assert_eq!(one["unit_no"], all["items"][0]["unit_no"]);
     let roster = ok(
         app.get_as(
             &format!("/api/v1/staff/projects/{id}/workers?covered_on=2026-04-01"),

@@ -312,3 +312,52 @@ pub fn termination_certificate(
     };
     pdf::render_termination_certificate(&doc).map_err(failed)
 }
+
+/// 基本养老保险参保缴费凭证, as the JSON answer shows it.
+pub fn contribution_voucher(
+    v: &qibao_app::transfer::ContributionVoucher,
+) -> Result<Vec<u8>, ApiError> {
+    let doc = pdf::ContributionVoucher {
+        title: v.title.to_owned(),
+        voucher_no: v.voucher_no.clone(),
+        unit_name: v.unit.name.clone(),
+        agency: v.agency.clone(),
+        name: v.name.clone(),
+        person_no: v.person_no.clone(),
+        id_number: v.id_number.clone(),
+        birth_date: date_zh(v.birth_date),
+        spans: v
+            .spans
+            .iter()
+            .map(|s| {
+                [
+                    format!("{}—{}", year_month(s.from), year_month(s.to)),
+                    s.months.to_string(),
+                    money(s.base),
+                    s.place.clone(),
+                ]
+            })
+            .collect(),
+        years: v
+            .years
+            .iter()
+            .map(|y| {
+                [
+                    y.year.to_string(),
+                    y.months.to_string(),
+                    money(y.bases),
+                    money(y.pooled),
+                ]
+            })
+            .collect(),
+        months: format!("{}个月", v.months),
+        valued_at: year_month(v.valued_at),
+        account: money(v.account),
+        pooled: money(v.pooled),
+        total: money(v.total),
+        total_in_capitals: v.total_in_capitals.clone(),
+        issued_on: date_zh(v.issued_on),
+        notes: v.notes.clone(),
+    };
+    pdf::render_contribution_voucher(&doc).map_err(failed)
+}

@@ -49,6 +49,7 @@ pub mod staff_units;
 pub mod system;
 pub mod tasks;
 pub mod tax;
+pub mod transfer;
 pub mod unemployment;
 pub mod units;
 pub mod wage_declarations;
@@ -117,6 +118,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(pension::configure_portal) // /api/v1/portal/employees/{no}/pension-estimate, retirement-applications[/{id}]
             .configure(unemployment::configure) // /api/v1/portal/unemployment-claims[/{id}], employees/{no}/termination-certificate[/pdf]
             .configure(stabilisation::configure) // /api/v1/portal/stabilisation-refunds[/assessment|/{id}]
+            .configure(transfer::configure) // /api/v1/portal/employees/{no}/contribution-voucher[/pdf]
             .configure(projects::configure) // /api/v1/portal/projects[/{id}[/changes|/premium-orders|/workers[/{id}/removal]]]
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]

@@ -124,8 +124,7 @@ pub fn certificate(
         Ok(TerminationCertificate {
             title: TITLE,
             certificate_no: format!(
-                "ZZ{}{}{:04}{:02}{:02}",
-                unit.unit_no,
+                "ZZ{}{:04}{:02}{:02}",
                 person.person_no,
                 end_date.year(),
                 u8::from(end_date.month()),

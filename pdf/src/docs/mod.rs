@@ -1,5 +1,6 @@
 //! The documents, one file each, and the blocks they share.
 
+pub(crate) mod contribution_voucher;
 pub(crate) mod payment_order;
 pub(crate) mod personal_certificate;
 pub(crate) mod refund_notice;
