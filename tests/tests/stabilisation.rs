@@ -255,6 +255,11 @@ fn a_small_unit_qualifies_is_paid_once_and_cannot_apply_twice() {
         200,
     );
     assert_eq!(listed["total"], 1);
+    let seen = ok(
+        app.get_as(&format!("{STAFF}/{}", created["id"]), &finance),
+        200,
+    );
+    assert_eq!(seen["assessment"]["layoff_rate"], "0.1053");
     app.post_as(&payout, &finance, &json!({}))
         .assert_problem(400, "VALIDATION_FAILED");
     let paid = ok(

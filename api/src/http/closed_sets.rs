@@ -267,6 +267,8 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("ChargeDto", "reason", charge_reasons),
         ("ChargeDto", "billing", vec!["paid", "billed", "unbilled"]),
         ("ChargeOrderDto", "status", order_states.clone()),
+        ("WorkerDto", "id_type", id_types.clone()),
+        ("WorkerRegistration", "id_type", id_types.clone()),
         ("RevocationResult", "kind", item_kinds.clone()),
         ("SkippedMonth", "insurance", v(INSURANCES)),
         ("TaskBusinessItem", "channel", channels),
