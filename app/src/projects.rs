@@ -264,7 +264,7 @@ fn rate(c: &mut DbConn, region: &str, kind: ProjectKind, today: Date) -> Result<
 
 fn billing_of(
     charge: &Charge,
-    orders: &[(i64, OrderId, String, String, Date)],
+    orders: &[store::ChargeOrder],
     today: Date,
 ) -> Result<(String, Vec<ChargeOrderDto>), AppError> {
     let mut billing = "unbilled";
@@ -295,10 +295,10 @@ fn dto(c: &mut DbConn, p: &Project, today: Date) -> Result<ProjectDto, AppError>
     for ch in store::charges_of(c, p.id)? {
         let (billing, ch_orders) = billing_of(&ch, &orders, today)?;
         let amount = Money::from_fen(ch.amount_fen);
-        total = total + amount;
+        total += amount;
         match billing.as_str() {
-            "paid" => paid = paid + amount,
-            "billed" => billed = billed + amount,
+            "paid" => paid += amount,
+            "billed" => billed += amount,
             _ => {}
         }
         charges.push(ChargeDto {

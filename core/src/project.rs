@@ -428,7 +428,7 @@ mod tests {
                 let next = ProjectTerms { value: terms.value + Money::from_fen(s + 1), ..terms };
                 let b = change(&terms, &next, term_days(start, end), rate(ppm)).unwrap();
                 prop_assert_eq!(b.extension_part, Money::ZERO);
-                billed = billed + b.total;
+                billed += b.total;
                 terms = next;
                 n += 1;
             }

@@ -225,12 +225,12 @@ pub fn charges_of(conn: &mut DbConn, project_id: i64) -> Result<Vec<Charge>, DbE
         .load(conn)?)
 }
 
-/// The orders that billed the charges of a project: (charge id, order id,
-/// order number, order status, due date), oldest first.
-pub fn charge_orders(
-    conn: &mut DbConn,
-    project_id: i64,
-) -> Result<Vec<(i64, OrderId, String, String, Date)>, DbError> {
+/// An order that billed a charge: (charge id, order id, order number,
+/// order status, due date).
+pub type ChargeOrder = (i64, OrderId, String, String, Date);
+
+/// The orders that billed the charges of a project, oldest first.
+pub fn charge_orders(conn: &mut DbConn, project_id: i64) -> Result<Vec<ChargeOrder>, DbError> {
     Ok(project_charge_orders::table
         .inner_join(project_charges::table)
         .inner_join(orders::table)

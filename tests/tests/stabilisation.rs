@@ -326,14 +326,11 @@ fn a_unit_with_too_many_layoffs_or_a_future_year_is_refused() {
         let mut conn = app.pool.get().unwrap();
         let now = app.server.clock.now_utc();
         let rows = employees::employments_of_unit(&mut conn, u.id).unwrap();
-        let mut stopped = 0;
         for e in rows
             .iter()
             .filter(|e| e.status == "active" && e.insurance.code() == "210")
+            .take(2)
         {
-            if stopped == 2 {
-                break;
-            }
             employees::set_employment_state(
                 &mut conn,
                 e.id,
@@ -347,7 +344,6 @@ fn a_unit_with_too_many_layoffs_or_a_future_year_is_refused() {
                 now,
             )
             .unwrap();
-            stopped += 1;
         }
     }
     let a = ok(app.get_as(&format!("{ASSESS}?year=2026"), &u.token), 200);

@@ -204,8 +204,8 @@ fn assess(
     let (mut paid_unit, mut paid_individual, mut persons_total) = (Money::ZERO, Money::ZERO, 0i64);
     for r in &rows {
         let paid = Money::from_fen(r.paid_unit_fen + r.paid_individual_fen);
-        paid_unit = paid_unit + Money::from_fen(r.paid_unit_fen);
-        paid_individual = paid_individual + Money::from_fen(r.paid_individual_fen);
+        paid_unit += Money::from_fen(r.paid_unit_fen);
+        paid_individual += Money::from_fen(r.paid_individual_fen);
         persons_total += r.persons;
         months.push(StabilisationMonth {
             period: Period::from_yyyymm(r.period).map_err(|e| corrupt("period", e))?,
