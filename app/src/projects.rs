@@ -691,6 +691,21 @@ pub fn premium_line(conn: &mut DbConn, order_id: OrderId) -> Result<Option<Premi
     )
 }
 
+/// The project premium of the unit's order `order_no`, if it bills one
+/// (what the printed order lists as its line).
+pub fn premium_line_of(
+    conn: &mut DbConn,
+    unit_id: UnitId,
+    order_no: &str,
+) -> Result<Option<PremiumLine>, AppError> {
+    read_transaction(conn, |c| {
+        match qibao_db::tax::order_by_no(c, order_no.trim())? {
+            Some(o) if o.unit_id == unit_id => premium_line(c, o.id),
+            _ => Ok(None),
+        }
+    })
+}
+
 // ---------------------------------------------------------------- roster
 
 fn worker_dto(w: &Worker, person_no: Option<String>, p: &Project) -> WorkerDto {

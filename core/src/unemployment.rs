@@ -264,7 +264,9 @@ pub struct StabilisationVerdict {
 /// in each of its 12 months, summed, ÷ 12, to 2 decimals (a month with no
 /// one counts zero).
 pub fn average_headcount(person_months: i64) -> Decimal {
-    round_half_up(Decimal::from(person_months) / Decimal::from(12), 2)
+    let mut d = round_half_up(Decimal::from(person_months) / Decimal::from(12), 2);
+    d.rescale(2);
+    d
 }
 
 /// Whether the unit qualifies and how much it gets back (R-STAB-1).
@@ -275,7 +277,7 @@ pub fn stabilisation(f: &StabilisationFacts, p: &StabilisationParams) -> Stabili
     } else {
         p.layoff_threshold
     };
-    let layoff_rate = if f.average_headcount > Decimal::ZERO {
+    let mut layoff_rate = if f.average_headcount > Decimal::ZERO {
         round_half_up(
             Decimal::from(f.non_voluntary_stops) / f.average_headcount,
             4,
@@ -283,6 +285,7 @@ pub fn stabilisation(f: &StabilisationFacts, p: &StabilisationParams) -> Stabili
     } else {
         Decimal::ZERO
     };
+    layoff_rate.rescale(4);
     let mut reasons = Vec::new();
     if f.months_paid < 12 {
         reasons.push(format!(

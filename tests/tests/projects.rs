@@ -93,6 +93,14 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
     );
     assert_eq!(o["totals"]["total"], "18000.00");
     assert_eq!(o["by_data_type"][0]["data_type"], "建设项目");
+    // Printed, the order lists the project as its one line.
+    let (status, _, bytes) =
+        app.get_bytes(&format!("/api/v1/portal/orders/{order_no}/pdf"), &u.token);
+    assert_eq!(status, 200);
+    let text = qibao_e2e::pdf_text(&bytes);
+    for needle in ["工伤保险（建设项目）", "12000000.00", "18000.00"] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
     // The same number again: refused.
     let before = counts(&app);
     app.post_as(PROJECTS, &u.token, &registration())

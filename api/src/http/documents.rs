@@ -181,7 +181,11 @@ fn surcharges(l: &OrderLineDto) -> Vec<pdf::SurchargeDetail> {
 /// The payment order (应缴认定单) as printed: its lines (when at most
 /// [`ORDER_PDF_MAX_LINES`]), interest and late fees with days and rates,
 /// totals by insurance, the total in figures and capitals, the due date.
-pub fn payment_order(order: &OrderDto, lines: &[OrderLineDto]) -> Result<Vec<u8>, ApiError> {
+pub fn payment_order(
+    order: &OrderDto,
+    lines: &[OrderLineDto],
+    project: Option<&qibao_app::projects::PremiumLine>,
+) -> Result<Vec<u8>, ApiError> {
     let mut notes = vec![
         format!(
             "本认定单有效期至{}，请在有效期内到税务部门缴费；逾期自动失效，需重新开具。",
@@ -189,7 +193,13 @@ pub fn payment_order(order: &OrderDto, lines: &[OrderLineDto]) -> Result<Vec<u8>
         ),
         "利息按记账利率按日计算，滞纳金按日加收万分之五；明细见上表。".to_owned(),
     ];
-    if order.lines_total > i64::try_from(lines.len()).unwrap_or(i64::MAX) {
+    if let Some(p) = project {
+        notes.push(format!(
+            "建设项目工伤保险费按工程总造价{}元 × 费率{}计收，项目名册内职工自进场之日起享有工伤保险待遇。",
+            money(p.contract_value),
+            p.rate.percent_text()
+        ));
+    } else if order.lines_total > i64::try_from(lines.len()).unwrap_or(i64::MAX) {
         notes.push(format!(
             "本认定单共{}条明细，超过{}条不逐条打印；请在网上办事大厅“业务单据查询”中查看或导出明细。",
             order.lines_total, ORDER_PDF_MAX_LINES
@@ -203,9 +213,25 @@ pub fn payment_order(order: &OrderDto, lines: &[OrderLineDto]) -> Result<Vec<u8>
         agency: order.agency.clone(),
         issued_on: date_zh(order.issue_date),
         due_on: date_zh(order.due_date),
-        lines: lines
-            .iter()
-            .map(|l| pdf::PaymentOrderLine {
+        lines: project
+            .map(|p| pdf::PaymentOrderLine {
+                name: p.project_name.clone(),
+                person_no: p.project_no.clone(),
+                insurance: "工伤保险（建设项目）".to_owned(),
+                period: format!(
+                    "{:04}{:02}",
+                    order.issue_date.year(),
+                    u8::from(order.issue_date.month())
+                ),
+                base: money(p.contract_value),
+                unit_amount: money(p.amount),
+                personal_amount: money(Money::ZERO),
+                interest: money(Money::ZERO),
+                late_fee: money(Money::ZERO),
+                total: money(p.amount),
+            })
+            .into_iter()
+            .chain(lines.iter().map(|l| pdf::PaymentOrderLine {
                 name: l.name.clone(),
                 person_no: l.person_no.clone(),
                 insurance: l.insurance_name.clone(),
@@ -216,7 +242,7 @@ pub fn payment_order(order: &OrderDto, lines: &[OrderLineDto]) -> Result<Vec<u8>
                 interest: money(l.interest),
                 late_fee: money(l.late_fee),
                 total: money(l.total),
-            })
+            }))
             .collect(),
         surcharges: lines.iter().flat_map(surcharges).collect(),
         insurance_totals: order

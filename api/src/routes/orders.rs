@@ -229,7 +229,8 @@ pub async fn get_order_pdf(
         } else {
             Vec::new()
         };
-        documents::payment_order(&order, &lines)
+        let project = qibao_app::projects::premium_line_of(conn, user.unit_id, &no)?;
+        documents::payment_order(&order, &lines, project.as_ref())
     })
     .await?;
     Ok(documents::pdf_response(bytes, &filename))
