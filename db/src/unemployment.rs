@@ -150,32 +150,42 @@ pub fn claim_by_item(conn: &mut DbConn, item: BusinessItemId) -> Result<Option<C
         .optional()?)
 }
 
+/// Claim `id`, of `unit_id` when given (staff read any).
 pub fn claim_of_unit(
     conn: &mut DbConn,
-    unit_id: UnitId,
+    unit_id: Option<UnitId>,
     id: i64,
 ) -> Result<Option<Claim>, DbError> {
-    Ok(unemployment_claims::table
+    let mut q = unemployment_claims::table
         .filter(unemployment_claims::id.eq(id))
-        .filter(unemployment_claims::unit_id.eq(unit_id))
-        .select(Claim::as_select())
-        .first(conn)
-        .optional()?)
+        .into_boxed();
+    if let Some(u) = unit_id {
+        q = q.filter(unemployment_claims::unit_id.eq(u));
+    }
+    Ok(q.select(Claim::as_select()).first(conn).optional()?)
 }
 
-/// One page of the unit's claims, newest first, and the total.
-pub fn claims_of_unit(
+/// One page of claims, newest first, and the total: of one unit, or every
+/// unit's (staff), with a status when given.
+pub fn claims_page(
     conn: &mut DbConn,
-    unit_id: UnitId,
+    unit_id: Option<UnitId>,
+    status: Option<&str>,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Claim>, i64), DbError> {
-    let total = unemployment_claims::table
-        .filter(unemployment_claims::unit_id.eq(unit_id))
-        .count()
-        .get_result(conn)?;
-    let rows = unemployment_claims::table
-        .filter(unemployment_claims::unit_id.eq(unit_id))
+    let filtered = || {
+        let mut q = unemployment_claims::table.into_boxed();
+        if let Some(u) = unit_id {
+            q = q.filter(unemployment_claims::unit_id.eq(u));
+        }
+        if let Some(s) = status {
+            q = q.filter(unemployment_claims::status.eq(s.to_owned()));
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
         .order(unemployment_claims::id.desc())
         .offset(offset)
         .limit(limit)

@@ -183,6 +183,17 @@ fn dismissed_after_seven_years_gets_eighteen_months() {
     assert_eq!(events, ["created", "claimed", "approved"]);
     let list = ok(app.get_as(CLAIMS, &u.token), 200);
     assert_eq!(list["total"], 1);
+    // Staff read every unit's claims with their figures.
+    let staff = fixtures::reviewer(&app);
+    const STAFF: &str = "/api/v1/staff/unemployment-claims";
+    let all = ok(app.get_as(&format!("{STAFF}?status=approved"), &staff), 200);
+    assert_eq!(all["total"], 1);
+    assert_eq!(all["items"][0]["unit_no"], list["items"][0]["unit_no"]);
+    let one = ok(app.get_as(&format!("{STAFF}/{}", c["id"]), &staff), 200);
+    assert_eq!(one["calculation"]["months"], 18);
+    app.get_as(&format!("{STAFF}?status=paid"), &staff)
+        .assert_problem(400, "VALIDATION_FAILED");
+    app.get_as(STAFF, &u.token).assert_problem(403, "FORBIDDEN");
 }
 
 #[test]

@@ -13,9 +13,9 @@ use qibao_app::unemployment::{
 use qibao_core::policy::Source;
 use qibao_core::{Money, Rate};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{AsActor, UnitUser};
+use crate::auth::{AsActor, StaffUser, UnitUser};
 use crate::http::blocking::run_db;
 use crate::http::documents;
 use crate::http::extract::{Json, Query};
@@ -149,7 +149,10 @@ pub async fn list_unemployment_claims(
 ) -> Result<web::Json<UnemploymentClaimPage>, ApiError> {
     let page = query.check(&paging::REVIEW)?.req();
     let unit_id = user.unit_id;
-    let out = run_db(&state, move |conn| Ok(use_case::list(conn, unit_id, page)?)).await?;
+    let out = run_db(&state, move |conn| {
+        Ok(use_case::list(conn, Some(unit_id), None, page)?)
+    })
+    .await?;
     Ok(web::Json(out))
 }
 
@@ -178,7 +181,10 @@ pub async fn get_unemployment_claim(
 ) -> Result<web::Json<UnemploymentClaimDto>, ApiError> {
     let id = path.into_inner();
     let unit_id = user.unit_id;
-    let out = run_db(&state, move |conn| Ok(use_case::get(conn, unit_id, id)?)).await?;
+    let out = run_db(&state, move |conn| {
+        Ok(use_case::get(conn, Some(unit_id), id)?)
+    })
+    .await?;
     Ok(web::Json(out))
 }
 
@@ -396,9 +402,102 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_termination_certificate_pdf);
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StaffClaimQuery {
+    /// `pending_review`, `approved` or `rejected`.
+    #[param(example = "pending_review")]
+    pub status: Option<String>,
+    /// Page number from 1 (default 1).
+    pub page: Option<i64>,
+    /// Items per page, 1–200 (default 20).
+    pub page_size: Option<i64>,
+}
+
+/// 失业保险金申领查询（全省） — every unit's claims
+///
+/// Every unit's unemployment benefit claims, newest first, each with the
+/// figures it rests on (paid months, months by years and carried, the
+/// parameters and the amounts), its materials and steps (any staff role).
+#[utoipa::path(
+    tag = "staff-review",
+    operation_id = "list_staff_unemployment_claims",
+    security(("bearer" = [])),
+    params(StaffClaimQuery),
+    responses(
+        (status = 200, body = UnemploymentClaimPage),
+        (status = 400, description = "Bad filter or paging (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/unemployment-claims")]
+pub async fn list_staff_unemployment_claims(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    query: Query<StaffClaimQuery>,
+) -> Result<web::Json<UnemploymentClaimPage>, ApiError> {
+    let mut errors = Vec::new();
+    let status = match query.status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s @ ("pending_review" | "approved" | "rejected")) => Some(s.to_owned()),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "status",
+                "状态应为 pending_review、approved 或 rejected。",
+            ));
+            None
+        }
+    };
+    let page = PageQuery {
+        page: query.page,
+        page_size: query.page_size,
+    }
+    .check_into(&paging::REVIEW, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let out = run_db(&state, move |conn| {
+        Ok(use_case::list(conn, None, status.as_deref(), page.req())?)
+    })
+    .await?;
+    Ok(web::Json(out))
+}
+
+/// 失业保险金申领详情（全省） — one claim (staff)
+///
+/// Any unit's claim with its figures, schedule, materials and steps (any
+/// staff role).
+#[utoipa::path(
+    tag = "staff-review",
+    operation_id = "get_staff_unemployment_claim",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The claim's id.")),
+    responses(
+        (status = 200, body = UnemploymentClaimDto),
+        (status = 400, description = "Malformed id (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such claim (`UNEMPLOYMENT_CLAIM_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/unemployment-claims/{id}")]
+pub async fn get_staff_unemployment_claim(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<i64>,
+) -> Result<web::Json<UnemploymentClaimDto>, ApiError> {
+    let id = path.into_inner();
+    let out = run_db(&state, move |conn| Ok(use_case::get(conn, None, id)?)).await?;
+    Ok(web::Json(out))
+}
+
 /// Under `/staff`.
 pub fn configure_staff(cfg: &mut ServiceConfig) {
-    cfg.service(create_policy_unemployment_benefits);
+    cfg.service(create_policy_unemployment_benefits)
+        .service(list_staff_unemployment_claims)
+        .service(get_staff_unemployment_claim);
 }
 
 /// Under `/policy`.

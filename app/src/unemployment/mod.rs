@@ -103,6 +103,8 @@ pub struct ClaimCalculation {
 pub struct UnemploymentClaimDto {
     pub id: i64,
     pub business_item_id: i64,
+    pub unit_no: String,
+    pub unit_name: String,
     pub person_no: String,
     pub name: String,
     /// `dismissal`, `not_renewed`, `unit_closed` or `forced_resignation`.
@@ -153,9 +155,12 @@ fn dto(c: &mut DbConn, a: &Claim) -> Result<UnemploymentClaimDto, AppError> {
         Some(t) => crate::review::timeline(c, t.id)?,
         None => Vec::new(),
     };
+    let unit = emp_db::get_unit(c, a.unit_id)?;
     Ok(UnemploymentClaimDto {
         id: a.id,
         business_item_id: a.business_item_id.0,
+        unit_no: unit.unit_no,
+        unit_name: unit.name,
         person_no: person.person_no,
         name: person.name,
         end_reason: a.end_reason.clone(),
@@ -427,8 +432,12 @@ pub fn apply(
     })
 }
 
-/// One of the unit's claims.
-pub fn get(conn: &mut DbConn, unit_id: UnitId, id: i64) -> Result<UnemploymentClaimDto, AppError> {
+/// One claim: the unit's own, or any (staff, `None`).
+pub fn get(
+    conn: &mut DbConn,
+    unit_id: Option<UnitId>,
+    id: i64,
+) -> Result<UnemploymentClaimDto, AppError> {
     read_transaction(conn, |c| {
         let a = store::claim_of_unit(c, unit_id, id)?
             .ok_or_else(|| AppError::new(ErrorCode::UnemploymentClaimNotFound))?;
@@ -436,15 +445,16 @@ pub fn get(conn: &mut DbConn, unit_id: UnitId, id: i64) -> Result<UnemploymentCl
     })
 }
 
-/// A page of the unit's claims, newest first.
+/// A page of claims, newest first: the unit's own, or every unit's with a
+/// status when given (staff).
 pub fn list(
     conn: &mut DbConn,
-    unit_id: UnitId,
+    unit_id: Option<UnitId>,
+    status: Option<&str>,
     page: PageReq,
 ) -> Result<UnemploymentClaimPage, AppError> {
     read_transaction(conn, |c| {
-        let offset = (page.page - 1).saturating_mul(page.page_size);
-        let (rows, total) = store::claims_of_unit(c, unit_id, offset, page.page_size)?;
+        let (rows, total) = store::claims_page(c, unit_id, status, page.offset(), page.page_size)?;
         let items = rows.iter().map(|a| dto(c, a)).collect::<Result<_, _>>()?;
         Ok(UnemploymentClaimPage {
             items,
