@@ -449,7 +449,15 @@ impl Sums {
                 late_fee,
                 total: unit + individual + interest + late_fee,
             };
-            sums.add(&g.insurance, kind_of(&g.kind)?, g.period, g.lines, &a)?;
+            let kind = kind_of(&g.kind)?;
+            // A project's premium is the order's line but no person's: the
+            // `/lines` sub-resource lists persons' lines only.
+            let lines = if kind == AssessmentKind::ProjectPremium {
+                0
+            } else {
+                g.lines
+            };
+            sums.add(&g.insurance, kind, g.period, lines, &a)?;
         }
         Ok(sums)
     }

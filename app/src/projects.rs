@@ -440,7 +440,8 @@ pub fn register(
             return Err(crate::policy::region_not_found(&region));
         }
         let rate = rate(c, &region, input.kind, today)?;
-        let premium = rule::premium(input.contract_value, rate);
+        let premium = rule::registration_premium(input.contract_value, rate)
+            .map_err(|e| refused(&e, "contract_value"))?;
         let item = items::record(
             c,
             who,
@@ -505,9 +506,7 @@ pub fn register(
                 created_at: now,
             },
         )?;
-        if premium > Money::ZERO {
-            bill(c, who, &p, &charge, today, local_now, now)?;
-        }
+        bill(c, who, &p, &charge, today, local_now, now)?;
         dto(c, &p, today)
     })
 }
@@ -620,9 +619,9 @@ pub fn bill_outstanding(
     local_now: OffsetDateTime,
     now: PrimitiveDateTime,
 ) -> Result<ProjectDto, AppError> {
-    crate::orders::expire_overdue(conn, unit_id, today, now)?;
     transaction_with_retry(conn, |c| {
         let p = store::get_project(c, id, Some(unit_id))?.ok_or_else(not_found)?;
+        crate::orders::expire_overdue(c, unit_id, today, now)?;
         store::lock_project(c, p.id)?;
         let orders = store::charge_orders(c, p.id)?;
         let mut n = 0;
@@ -724,14 +723,34 @@ fn worker_dto(w: &Worker, person_no: Option<String>, p: &Project) -> WorkerDto {
     }
 }
 
-fn person_no_of(c: &mut DbConn, w: &Worker) -> Result<Option<String>, AppError> {
-    Ok(match w.person_id {
-        Some(id) => qibao_db::employees::get_persons(c, &[id])?
-            .into_iter()
-            .next()
-            .map(|p| p.person_no),
-        None => None,
-    })
+/// The person numbers of the workers who are (or were) insured at the
+/// project's unit: a roster never shows another unit's person number.
+fn unit_person_nos(
+    c: &mut DbConn,
+    unit_id: UnitId,
+    workers: &[&Worker],
+) -> Result<Vec<(qibao_db::ids::PersonId, String)>, AppError> {
+    let ids: Vec<_> = workers.iter().filter_map(|w| w.person_id).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let here: Vec<_> = qibao_db::employees::employments_of_persons(c, &ids)?
+        .into_iter()
+        .filter(|e| e.unit_id == unit_id)
+        .map(|e| e.person_id)
+        .collect();
+    Ok(qibao_db::employees::get_persons(c, &ids)?
+        .into_iter()
+        .filter(|p| here.contains(&p.id))
+        .map(|p| (p.id, p.person_no))
+        .collect())
+}
+
+fn person_no_of(c: &mut DbConn, unit_id: UnitId, w: &Worker) -> Result<Option<String>, AppError> {
+    Ok(unit_person_nos(c, unit_id, &[w])?
+        .into_iter()
+        .next()
+        .map(|(_, no)| no))
 }
 
 fn roster_item(
@@ -776,11 +795,8 @@ pub fn add_worker(
         rule::check_entry(entered, p.start_date, p.end_date, today)
             .map_err(|e| roster_refused(&e, "entered_on"))?;
         let person = repo::get_person_by_id_number(c, &input.identity.id_number).optional()?;
-        if let Some(known) = person.as_ref().filter(|p| p.name != name) {
-            let msg = format!(
-                "姓名“{name}”与该证件号码登记的参保人员姓名“{}”不一致。",
-                known.name
-            );
+        if person.as_ref().is_some_and(|p| p.name != name) {
+            let msg = "姓名与该证件号码登记的参保人员姓名不一致，请按身份证件核对。".to_owned();
             return Err(AppError::new(ErrorCode::RosterRefused)
                 .with_detail(msg.clone())
                 .with_errors(vec![FieldError::new("name", msg)]));
@@ -816,7 +832,8 @@ pub fn add_worker(
                     "id_number": w.id_number, "entered_on": w.entered_on } }),
             now,
         )?;
-        Ok(worker_dto(&w, person.map(|p| p.person_no), &p))
+        let no = person_no_of(c, p.unit_id, &w)?;
+        Ok(worker_dto(&w, no, &p))
     })
 }
 
@@ -853,7 +870,7 @@ pub fn remove_worker(
         )?;
         let w = store::get_worker(c, p.id, worker_id)?
             .ok_or_else(|| AppError::new(ErrorCode::WorkerNotFound))?;
-        let no = person_no_of(c, &w)?;
+        let no = person_no_of(c, p.unit_id, &w)?;
         Ok(worker_dto(&w, no, &p))
     })
 }
@@ -879,13 +896,12 @@ pub fn workers(
             store::workers_page(c, p.id, filter, id_number, page.offset(), page.page_size)?
         };
         let mut items = Vec::with_capacity(rows.len());
-        let ids: Vec<_> = rows.iter().filter_map(|w| w.person_id).collect();
-        let persons = qibao_db::employees::get_persons(c, &ids)?;
+        let nos = unit_person_nos(c, p.unit_id, &rows.iter().collect::<Vec<_>>())?;
         for w in &rows {
             let no = w
                 .person_id
-                .and_then(|id| persons.iter().find(|p| p.id == id))
-                .map(|p| p.person_no.clone());
+                .and_then(|id| nos.iter().find(|(pid, _)| *pid == id))
+                .map(|(_, no)| no.clone());
             items.push(worker_dto(w, no, &p));
         }
         Ok(WorkerPage {

@@ -84,6 +84,8 @@ pub enum ProjectRefusal {
     EarlierEnd { old: Date, new: Date },
     #[error("变更内容与原登记信息相同，无需变更。")]
     NoChange,
+    #[error("工程总造价{value}元按费率计算的工伤保险费不足1分钱，请核对工程总造价。")]
+    NoPremium { value: Money },
 }
 
 /// Checks the terms of a new project registered on `today`.
@@ -106,6 +108,17 @@ pub fn check_registration(t: &ProjectTerms, today: Date) -> Result<(), ProjectRe
 /// The premium of a registration (R-PROJ-1): value × rate, half-up to the fen.
 pub fn premium(value: Money, rate: Rate) -> Money {
     value.times_rate(rate)
+}
+
+/// The premium of a registration, refused when it rounds to nothing (a
+/// value of a few yuan is a mistake, and a project must pay something).
+pub fn registration_premium(value: Money, rate: Rate) -> Result<Money, ProjectRefusal> {
+    let p = premium(value, rate);
+    if p > Money::ZERO {
+        Ok(p)
+    } else {
+        Err(ProjectRefusal::NoPremium { value })
+    }
 }
 
 /// Days of a term, both ends included.
@@ -186,8 +199,8 @@ pub enum RosterRefusal {
     },
     #[error("离场日期（{left}）不能早于进场日期（{entered}）。")]
     LeftBeforeEntry { entered: Date, left: Date },
-    #[error("离场日期（{left}）不能晚于今天（{today}）。")]
-    LeftInFuture { left: Date, today: Date },
+    #[error("离场日期（{left}）不能早于今天（{today}）：已发生的保障不能事后撤销。")]
+    LeftBackDated { left: Date, today: Date },
 }
 
 /// Checks an entry on `entered` (R-PROJ-2).
@@ -210,13 +223,16 @@ pub fn check_entry(
     Ok(())
 }
 
-/// Checks a removal on `left` of an entry of `entered`.
+/// Checks a removal on `left` of an entry of `entered`: today or later
+/// (cover already given is never withdrawn afterwards, as an entry is
+/// never back-dated), not before the entry (an entry not started yet is
+/// removed on its entry day).
 pub fn check_removal(entered: Date, left: Date, today: Date) -> Result<(), RosterRefusal> {
     if left < entered {
         return Err(RosterRefusal::LeftBeforeEntry { entered, left });
     }
-    if left > today {
-        return Err(RosterRefusal::LeftInFuture { left, today });
+    if left < today {
+        return Err(RosterRefusal::LeftBackDated { left, today });
     }
     Ok(())
 }
@@ -385,10 +401,21 @@ mod tests {
             check_removal(today, date!(2026 - 03 - 09), today),
             Err(RosterRefusal::LeftBeforeEntry { .. })
         ));
+        // Not back-dated: entered 03-01, removed on 03-09 when it is 03-10.
         assert!(matches!(
-            check_removal(today, date!(2026 - 03 - 11), today),
-            Err(RosterRefusal::LeftInFuture { .. })
+            check_removal(date!(2026 - 03 - 01), date!(2026 - 03 - 09), today),
+            Err(RosterRefusal::LeftBackDated { .. })
         ));
+        // A planned leaving day, and an entry not started yet.
+        assert_eq!(check_removal(today, date!(2026 - 03 - 11), today), Ok(()));
+        let later = date!(2026 - 04 - 01);
+        assert_eq!(check_removal(later, later, today), Ok(()));
+        assert_eq!(
+            registration_premium(Money::parse("3.33").unwrap(), rate(1500)),
+            Err(ProjectRefusal::NoPremium {
+                value: Money::parse("3.33").unwrap()
+            })
+        );
         assert!(covers(today, None, end, date!(2026 - 12 - 31)));
         assert!(!covers(today, None, end, date!(2027 - 01 - 01)));
         assert!(!covers(today, None, end, date!(2026 - 03 - 09)));

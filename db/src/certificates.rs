@@ -101,6 +101,8 @@ pub fn headcount(
         .filter(orders::status.eq_any([crate::orders::LIVE, crate::orders::PAID]))
         .filter(order_sums::insurance.eq(insurance))
         .filter(order_sums::period.eq(period))
+        // A project's premium is no person's line.
+        .filter(order_sums::kind.ne("project_premium"))
         .select(order_sums::lines)
         .load(conn)?;
     Ok(lines.into_iter().sum())

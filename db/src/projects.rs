@@ -405,3 +405,23 @@ pub fn current_headcount(conn: &mut DbConn, project_id: i64) -> Result<i64, DbEr
         .count()
         .get_result(conn)?)
 }
+
+/// For an order that billed a project's charge: whether the charge is free
+/// for it again, i.e. no other order of the charge is live or paid (an
+/// expired premium order paid in time can then still be booked). The
+/// project's row is locked first, so that a re-billing of the charge and
+/// the booking run one after the other. `None`: not a project's order.
+pub fn charge_free(conn: &mut DbConn, order_id: OrderId) -> Result<Option<bool>, DbError> {
+    let Some((p, ch)) = charge_of_order(conn, order_id)? else {
+        return Ok(None);
+    };
+    lock_project(conn, p.id)?;
+    let others: i64 = project_charge_orders::table
+        .inner_join(orders::table)
+        .filter(project_charge_orders::charge_id.eq(ch.id))
+        .filter(project_charge_orders::order_id.ne(order_id))
+        .filter(orders::status.eq_any([crate::orders::LIVE, crate::orders::PAID]))
+        .count()
+        .get_result(conn)?;
+    Ok(Some(others == 0))
+}

@@ -73,6 +73,16 @@ pub fn lines_free(conn: &mut DbConn, order_id: OrderId) -> Result<bool, DbError>
     Ok(lines > 0 && pending == lines)
 }
 
+/// Whether an expired order could come back: its lines are still free
+/// ([`lines_free`]), or, for a project's premium order (no lines), no other
+/// order of its charge is live or paid ([`crate::projects::charge_free`]).
+pub fn order_free(conn: &mut DbConn, order_id: OrderId) -> Result<bool, DbError> {
+    match crate::projects::charge_free(conn, order_id)? {
+        Some(free) => Ok(free),
+        None => lines_free(conn, order_id),
+    }
+}
+
 /// Locks the order's paid lines until commit (a no-op update), before a
 /// reversal checks for refunds resting on them: a refund application locks
 /// the same rows, so one of the two sees the other's outcome.
@@ -94,7 +104,7 @@ pub fn reopen_expired(
     order_id: OrderId,
     now: PrimitiveDateTime,
 ) -> Result<bool, DbError> {
-    if !lines_free(conn, order_id)? {
+    if !order_free(conn, order_id)? {
         return Ok(false);
     }
     let n = diesel::update(

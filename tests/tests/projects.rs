@@ -48,6 +48,11 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
     app.post_as(PROJECTS, &u.token, &bad)
         .assert_problem(422, "PROJECT_REFUSED");
     let mut bad = registration();
+    bad["contract_value"] = json!("3.33");
+    let r = app.post_as(PROJECTS, &u.token, &bad);
+    r.assert_problem(422, "PROJECT_REFUSED");
+    assert_eq!(r.error_fields(), ["contract_value"]);
+    let mut bad = registration();
     bad["end_date"] = json!("2026-02-01");
     let r = app.post_as(PROJECTS, &u.token, &bad);
     r.assert_problem(422, "PROJECT_REFUSED");
@@ -149,7 +154,7 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
             .unwrap()
             .id_number
     };
-    // The name must be the insured person's.
+    // The name must be the insured person's (the refusal does not tell it).
     let r = app.post_as(
         &workers,
         &u.token,
@@ -157,6 +162,7 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
     );
     r.assert_problem(422, "ROSTER_REFUSED");
     assert_eq!(r.error_fields(), ["name"]);
+    assert!(!r.text.contains("王建国"), "{}", r.text);
     let a = ok(
         app.post_as(
             &workers,
@@ -202,14 +208,13 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
     assert_eq!(counts(&app), before);
 
     // Two months later the employee leaves on 2026-05-31.
-    set_today(&app, "2026-06-02", &mut [&mut u]);
+    set_today(&app, "2026-05-31", &mut [&mut u]);
     let removal = format!("{workers}/{}/removal", a["id"]);
-    app.post_as(&removal, &u.token, &json!({ "left_on": "2026-06-03" }))
-        .assert_problem(422, "ROSTER_REFUSED");
-    let gone = ok(
-        app.post_as(&removal, &u.token, &json!({ "left_on": "2026-05-31" })),
-        200,
-    );
+    // Cover given is never withdrawn afterwards: no back-dated leaving.
+    let r = app.post_as(&removal, &u.token, &json!({ "left_on": "2026-05-30" }));
+    r.assert_problem(422, "ROSTER_REFUSED");
+    assert_eq!(r.error_fields(), ["left_on"]);
+    let gone = ok(app.post_as(&removal, &u.token, &json!({})), 200);
     assert_eq!(gone["on_roster"], false);
     assert_eq!(gone["covered_from"], "2026-03-10");
     assert_eq!(gone["covered_to"], "2026-05-31");

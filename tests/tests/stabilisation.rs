@@ -361,8 +361,12 @@ fn a_unit_with_too_many_layoffs_or_a_future_year_is_refused() {
     assert_eq!(a["refund"], "0.00");
     app.get_as(&format!("{ASSESS}?year=2027"), &u.token)
         .assert_problem(400, "VALIDATION_FAILED");
+    // A past year can be looked at, not applied for.
+    ok(app.get_as(&format!("{ASSESS}?year=2025"), &u.token), 200);
     let before = counts(&app);
     app.post_as(APPS, &u.token, &json!({}))
+        .assert_problem(400, "VALIDATION_FAILED");
+    app.post_as(APPS, &u.token, &json!({ "year": 2025 }))
         .assert_problem(400, "VALIDATION_FAILED");
     app.post_as(APPS, &u.token, &json!({ "year": 2026 }))
         .assert_problem(422, "STABILISATION_REFUSED");

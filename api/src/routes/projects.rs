@@ -77,7 +77,7 @@ pub struct ProjectRegistration {
         (status = 409, description = "The project number is registered (`PROJECT_EXISTS`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Nothing is written: no value, an end before the start or in the past (`PROJECT_REFUSED`), no rate for the region and year (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing is written: no value or one whose premium rounds to nothing, an end before the start or in the past (`PROJECT_REFUSED`), no rate for the region and year (`POLICY_NOT_IN_FORCE`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/projects")]
@@ -476,8 +476,8 @@ pub async fn create_project_worker(
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerRemovalInput {
-    /// 离场日期, YYYY-MM-DD: from the entry to today (default today); covered
-    /// through this day.
+    /// 离场日期, YYYY-MM-DD: today (default) or later, not before the entry
+    /// (cover already given is never withdrawn); covered through this day.
     #[schema(example = "2026-05-31")]
     pub left_on: Option<String>,
 }
@@ -504,7 +504,7 @@ pub struct WorkerRemovalInput {
         (status = 409, description = "Off the roster already (`WORKER_OFF_ROSTER`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "A leaving day before the entry or after today (`ROSTER_REFUSED`); nothing is written.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "A leaving day before today or before the entry (`ROSTER_REFUSED`); nothing is written.", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[post("/projects/{id}/workers/{worker_id}/removal")]

@@ -74,7 +74,8 @@ pub async fn get_stabilisation_assessment(
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StabilisationInput {
-    /// Required. The year applied for (Y); the figures are of Y-1.
+    /// Required. The year applied for (Y), the current year (past years are
+    /// not applied for afterwards); the figures are of Y-1.
     #[schema(example = 2026)]
     pub year: Option<i32>,
     /// Supporting materials (material ids, 0–20), e.g. a commitment letter.

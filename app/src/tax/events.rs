@@ -183,7 +183,7 @@ fn facts(c: &mut DbConn, o: &Order, today: Date) -> Result<OrderFacts, AppError>
     let state = o.status.as_of(o.due_date, today);
     // Still live in storage (not closed yet): its lines are its own.
     let lines_free = o.status == OrderState::Live
-        || (state == OrderState::Expired && tax_db::lines_free(c, o.id)?);
+        || (state == OrderState::Expired && tax_db::order_free(c, o.id)?);
     Ok(OrderFacts {
         state,
         total: Money::from_fen(o.total_fen),

@@ -391,6 +391,15 @@ pub fn apply(
     today: Date,
     now: PrimitiveDateTime,
 ) -> Result<StabilisationRefundDto, AppError> {
+    if year != today.year() {
+        return Err(AppError::invalid_field(
+            "year",
+            format!(
+                "稳岗返还每年按上年度情况申请一次，只能申请{}年度（不能补申请以往年度）。",
+                today.year()
+            ),
+        ));
+    }
     transaction_with_retry(conn, |c| {
         let a = assess(c, unit_id, year, today)?;
         if a.application_id.is_some() {

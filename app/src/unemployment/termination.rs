@@ -99,9 +99,10 @@ pub fn certificate(
             ));
         };
         let reason = EndReason::parse(code).ok_or_else(|| corrupt("relation end reason", code))?;
+        let same = crate::persons::same_person_ids(c, &person)?;
         let paid: Vec<Period> = store::paid_months(
             c,
-            &[person.id],
+            &same,
             Some(unit_id),
             Insurance::Unemployment.code(),
             qibao_db::assessments::PAID,
