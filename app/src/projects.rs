@@ -27,8 +27,10 @@ use qibao_core::project::{
 };
 use qibao_db::ids::{OrderId, UnitId};
 use qibao_db::orders::{self as orders_db, NewOrder};
+/// Which roster entries a page shows (the API parses it).
+pub use qibao_db::projects::RosterFilter;
 use qibao_db::projects::{
-    self as store, Charge, NewCharge, NewProject, NewWorker, Project, RosterFilter, Worker,
+    self as store, Charge, NewCharge, NewProject, NewWorker, Project, Worker,
 };
 use qibao_db::review::PageReq;
 use qibao_db::{DbConn, DbError, OptionalExt, repo};

@@ -5,10 +5,9 @@
 use actix_web::{HttpResponse, get, http::header, post, web};
 use qibao_app::projects::{
     self as use_case, ChangeInput, ProjectDto, ProjectInput, ProjectPage, ProjectRateDto,
-    WorkerDto, WorkerInput, WorkerPage,
+    RosterFilter, WorkerDto, WorkerInput, WorkerPage,
 };
 use qibao_core::project::ProjectKind;
-use qibao_db::projects::RosterFilter;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

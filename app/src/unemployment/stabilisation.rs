@@ -30,7 +30,7 @@ use qibao_core::{Decimal, Money, Period, Rate};
 use qibao_db::ids::{MaterialId, UnitId};
 use qibao_db::review::{PageReq, ReviewTask};
 use qibao_db::stabilisation::{self as store, Application, NewApplication};
-use qibao_db::{DbConn, DbError, employees as emp_db, orders as orders_db};
+use qibao_db::{DbConn, DbError, OptionalExt, employees as emp_db, orders as orders_db};
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::{Date, Month, PrimitiveDateTime};
@@ -331,12 +331,7 @@ pub fn assessment(
 
 fn dto(c: &mut DbConn, a: &Application) -> Result<StabilisationRefundDto, AppError> {
     let unit = emp_db::get_unit(c, a.unit_id)?;
-    let task = qibao_db::review::get_task_by_item(c, a.business_item_id)
-        .map(Some)
-        .or_else(|e| match e {
-            DbError::NotFound => Ok(None),
-            other => Err(other),
-        })?;
+    let task = qibao_db::review::get_task_by_item(c, a.business_item_id).optional()?;
     let timeline = match task {
         Some(t) => crate::review::timeline(c, t.id)?,
         None => Vec::new(),

@@ -2,7 +2,9 @@
 //! years since 1998 with their pooled part, the account, and the totals a
 //! transfer would move.
 
-use super::{BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes, sign_off};
+use super::{
+    BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes, pair_rows, sign_off,
+};
 use crate::error::PdfError;
 use crate::layout::{Cell, Composer, Grid, RunningHeader};
 use crate::model::ContributionVoucher;
@@ -48,12 +50,7 @@ pub(crate) fn layout(c: &mut Composer<'_>, doc: &ContributionVoucher) -> Result<
             doc.agency.as_str(),
         ),
     ];
-    for (row, (l1, v1, l2, v2)) in pairs.into_iter().enumerate() {
-        info.push(Cell::label(row, 0, l1, BODY));
-        info.push(Cell::value(row, 1, v1, L, BODY));
-        info.push(Cell::label(row, 2, l2, BODY));
-        info.push(Cell::value(row, 3, v2, L, BODY));
-    }
+    pair_rows(&mut info, 0, &pairs, L);
     c.grid(&info);
     c.gap(10.0);
 
@@ -85,12 +82,7 @@ pub(crate) fn layout(c: &mut Composer<'_>, doc: &ContributionVoucher) -> Result<
             doc.pooled.as_str(),
         ),
     ];
-    for (row, (l1, v1, l2, v2)) in pairs.into_iter().enumerate() {
-        sums.push(Cell::label(row, 0, l1, BODY));
-        sums.push(Cell::value(row, 1, v1, R, BODY));
-        sums.push(Cell::label(row, 2, l2, BODY));
-        sums.push(Cell::value(row, 3, v2, R, BODY));
-    }
+    pair_rows(&mut sums, 0, &pairs, R);
     sums.push(Cell::label(2, 0, "转移合计（小写）", BODY).bold());
     sums.push(Cell::value(2, 1, doc.total.as_str(), R, BODY).bold());
     sums.push(Cell::label(2, 2, "转移合计（大写）", BODY).bold());

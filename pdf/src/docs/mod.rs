@@ -49,6 +49,23 @@ pub(crate) fn notes(c: &mut Composer<'_>, notes: &[String]) {
     }
 }
 
+/// Rows of two label/value pairs (label, value, label, value) into a
+/// four-column grid from row `first`, the values aligned `align`.
+pub(crate) fn pair_rows(
+    grid: &mut Grid,
+    first: usize,
+    rows: &[(&str, &str, &str, &str)],
+    align: Align,
+) {
+    for (i, (l1, v1, l2, v2)) in rows.iter().enumerate() {
+        let row = first + i;
+        grid.push(Cell::label(row, 0, *l1, BODY));
+        grid.push(Cell::value(row, 1, *v1, align, BODY));
+        grid.push(Cell::label(row, 2, *l2, BODY));
+        grid.push(Cell::value(row, 3, *v2, align, BODY));
+    }
+}
+
 /// A header row of shaded bold labels, one per column.
 pub(crate) fn header_row(widths: &[f32], labels: &[&str]) -> Grid {
     let mut g = Grid::new(widths.to_vec(), ROW);

@@ -1,7 +1,9 @@
 //! 社会保险费退费通知单: what is refunded, to which account, why, and where
 //! the refund stands.
 
-use super::{BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes, sign_off};
+use super::{
+    BODY, C, INFO_ROW, L, R, ROW, TABLE, columns, header_row, heading, notes, pair_rows, sign_off,
+};
 use crate::error::PdfError;
 use crate::layout::{Cell, Composer, Grid, RunningHeader};
 use crate::model::RefundNotice;
@@ -29,12 +31,7 @@ pub(crate) fn layout(c: &mut Composer<'_>, doc: &RefundNotice) -> Result<(), Pdf
             doc.decided_on.as_deref().unwrap_or(""),
         ),
     ];
-    for (row, (l1, v1, l2, v2)) in rows.into_iter().enumerate() {
-        info.push(Cell::label(row, 0, l1, BODY));
-        info.push(Cell::value(row, 1, v1, L, BODY));
-        info.push(Cell::label(row, 2, l2, BODY));
-        info.push(Cell::value(row, 3, v2, L, BODY));
-    }
+    pair_rows(&mut info, 0, &rows, L);
     info.push(Cell::label(3, 0, "收款账号", BODY));
     info.push(Cell::value(3, 1, doc.account_no.as_str(), L, BODY).span(3));
     c.grid(&info);

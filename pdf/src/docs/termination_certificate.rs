@@ -1,7 +1,7 @@
 //! 终止或解除劳动合同证明: the employment, its end and reason, and the
 //! unemployment insurance paid at the unit, certified by the unit.
 
-use super::{BODY, INFO_ROW, L, columns, notes, sign_off};
+use super::{BODY, INFO_ROW, L, columns, notes, pair_rows, sign_off};
 use crate::error::PdfError;
 use crate::layout::{Cell, Composer, Grid, RunningHeader};
 use crate::model::TerminationCertificate;
@@ -35,12 +35,7 @@ pub(crate) fn layout(c: &mut Composer<'_>, doc: &TerminationCertificate) -> Resu
             doc.involuntary.as_str(),
         ),
     ];
-    for (row, (l1, v1, l2, v2)) in pairs.into_iter().enumerate() {
-        info.push(Cell::label(row, 0, l1, BODY));
-        info.push(Cell::value(row, 1, v1, L, BODY));
-        info.push(Cell::label(row, 2, l2, BODY));
-        info.push(Cell::value(row, 3, v2, L, BODY));
-    }
+    pair_rows(&mut info, 0, &pairs, L);
     info.push(Cell::label(4, 0, "终止（解除）原因", BODY));
     info.push(
         Cell::value(4, 1, doc.end_reason.as_str(), L, BODY)
