@@ -30,6 +30,10 @@ pub const DEMO_LEGAL_REP_PASSWORD: &str = "Demo2023dev";
 pub const DEMO_TAX_CLIENT_ID: &str = "tax-sim";
 /// Its secret (development only).
 pub const DEMO_TAX_CLIENT_SECRET: &str = "tax-sim-dev-secret-not-for-production";
+/// The demo inter-province transfer platform client (`qibao-sim transfer`).
+pub const DEMO_PLATFORM_CLIENT_ID: &str = "transfer-sim";
+/// The demo platform client's secret: well known, dev only.
+pub const DEMO_PLATFORM_CLIENT_SECRET: &str = "transfer-sim-dev-secret-not-for-production";
 /// The demo unit's legal representative.
 pub const DEMO_LEGAL_REP_NAME: &str = "刘建国";
 const DEMO_LEGAL_REP_ID17: &str = "42050019700101001";
@@ -154,11 +158,25 @@ pub fn load(pool: &Pool, today: Date, now: PrimitiveDateTime) -> Result<DemoSumm
                         secret_hash: sha256_hex(DEMO_TAX_CLIENT_SECRET),
                         active: true,
                         created_at: now,
+                        role: accounts::CLIENT_TAX.into(),
                     },
                 )?;
                 true
             }
         };
+        if accounts::find_tax_client(conn, DEMO_PLATFORM_CLIENT_ID)?.is_none() {
+            accounts::insert_tax_client(
+                conn,
+                &NewTaxClient {
+                    client_id: DEMO_PLATFORM_CLIENT_ID.into(),
+                    name: "跨省转移接续平台（模拟）".into(),
+                    secret_hash: sha256_hex(DEMO_PLATFORM_CLIENT_SECRET),
+                    active: true,
+                    created_at: now,
+                    role: accounts::CLIENT_PLATFORM.into(),
+                },
+            )?;
+        }
         let webhook_secret = demo_webhook(conn, unit.id, now)?;
         let agent_id_number = demo_agent(conn, unit.id, now)?;
         Ok(DemoSummary {
@@ -389,6 +407,7 @@ fn demo_pension_record(
             document: "职工档案 缴费记录（演示）".into(),
             created_by: "demo".into(),
             created_at: now,
+            transfer_id: None,
         })
         .collect();
     qibao_db::bulk::insert_history_months(conn, &rows)?;

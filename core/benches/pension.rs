@@ -54,6 +54,7 @@ fn people(n: usize) -> Vec<Person> {
                     from: p(2006, 1),
                     to: p(2023, 12),
                     base: Money::from_fen(base.fen() * 3 / 4),
+                    account_moved: false,
                 }],
                 opening: Opening {
                     year: 2016,
@@ -120,6 +121,7 @@ fn bench(c: &mut Criterion) {
                     history: &p.history,
                     opening: Some(p.opening),
                     deemed_months: p.deemed,
+                    arrivals: &[],
                 };
                 let month = statutory_month(RetirementCategory::Man, p.birth);
                 let projection = (month >= from).then_some(Projection { from, base: p.base });

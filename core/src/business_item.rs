@@ -115,6 +115,10 @@ kinds! {
     ProjectRegistration = "project_registration", "建筑工程（矿山）项目登记";
     ProjectChange = "project_change", "建筑工程（矿山）项目信息变更";
     ProjectRosterChange = "project_roster_change", "建筑工程（矿山）项目职工参保名册维护";
+    // Inter-province transfers (R-TRANS-1, 2).
+    PensionTransferIn = "pension_transfer_in", "养老保险关系转入申请";
+    /// Staff transfer a relation out (or refuse) at another province's request.
+    PensionTransferOut = "pension_transfer_out", "养老保险关系转出";
     /// Staff record whether a unit is large or small/medium (R-STAB-1).
     UnitSizeClassChange = "unit_size_class_change", "单位企业规模类型核定";
     // Policy (R-POL-4) and undo (R-UNDO-1).

@@ -146,6 +146,23 @@ impl WorkCalendar {
         }
     }
 
+    /// Working days after `from` up to and including `to` (0 when `to` is
+    /// not after `from`); the inverse of [`Self::add_working_days`].
+    pub fn working_days_after(&self, from: Date, to: Date) -> u32 {
+        let mut n = 0;
+        let mut d = from;
+        while d < to {
+            match d.next_day() {
+                Some(next) => d = next,
+                None => break,
+            }
+            if self.is_working_day(d) {
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// The date `n` working days after `from` (`from` itself not counted),
     /// or [`CalendarError::OutOfRange`] when `from` or the result is outside
     /// [`crate::dates::MIN_DATE`]..=[`MAX_DATE`] (so no input can overflow, and the loop

@@ -480,6 +480,18 @@ codes! {
     WorkerOffRoster = "WORKER_OFF_ROSTER", Conflict, "该人员已离场，无需重复办理。";
     TransferStillInsured = "TRANSFER_STILL_INSURED", Unprocessable, "该人员仍在本省参加企业职工基本养老保险：省内流动无需办理转移；跨省转出请先办理停保。";
     TransferNothingPaid = "TRANSFER_NOTHING_PAID", Unprocessable, "该人员没有养老保险缴费记录，无需出具参保缴费凭证。";
+    /// A transfer in needs the person insured for pension at the unit.
+    TransferNotInsuredHere = "TRANSFER_NOT_INSURED_HERE", Unprocessable, "该职工未在本单位参加企业职工基本养老保险，请先办理参保登记后再申请转入。";
+    TransferOpen = "TRANSFER_OPEN", Conflict, "该人员已有正在办理的养老保险关系转移，不能重复申请。";
+    TransferNotFound = "TRANSFER_NOT_FOUND", NotFound, "没有找到该养老保险关系转移。";
+    /// The transfer is past the step asked for (answered, refused).
+    TransferClosed = "TRANSFER_CLOSED", Conflict, "该养老保险关系转移已办结或已不予转移，不能再办理。";
+    /// What the old place sent breaks R-TRANS-2 (`detail` says how).
+    TransferAnswerInvalid = "TRANSFER_ANSWER_INVALID", Unprocessable, "转移信息不符合规定，请与转出地核对。";
+    /// Months sent are already in the person's recognised history.
+    TransferHistoryOverlap = "TRANSFER_HISTORY_OVERLAP", Conflict, "转入的缴费期间与该人员已核定的缴费历史重叠，请由经办机构核对。";
+    /// The relation has been transferred out of the province.
+    TransferredOut = "TRANSFERRED_OUT", Unprocessable, "该人员的养老保险关系已转出本省。";
     StabilisationRefused = "STABILISATION_REFUSED", Unprocessable, "不符合稳岗返还的条件。";
     StabilisationExists = "STABILISATION_EXISTS", Conflict, "本单位该年度已申请稳岗返还，不能重复申请。";
     StabilisationNotFound = "STABILISATION_NOT_FOUND", NotFound, "没有找到该稳岗返还申请。";

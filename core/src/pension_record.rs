@@ -12,7 +12,11 @@
 //! - the opening balance of the account at the start of a year, entered by
 //!   staff from a document: it covers every month before that year, so no
 //!   month before it is credited again;
-//! - deemed months (视同缴费), recognised by staff from documents.
+//! - deemed months (视同缴费), recognised by staff from documents;
+//! - account sums that arrived in a month (R-TRANS-2: a pension relation
+//!   transferred in brings its account balance as one sum, which earns
+//!   interest from its month like a contribution). History months that
+//!   came with such a sum credit nothing of their own: the sum holds them.
 //!
 //! An estimate for a month still to come may assume the person keeps
 //! paying at a base until then ([`Projection`]); the projected months are
@@ -59,6 +63,9 @@ pub struct HistorySpan {
     pub from: Period,
     pub to: Period,
     pub base: Money,
+    /// The account of these months arrived as a sum (a transfer in,
+    /// R-TRANS-2): the months count, but credit nothing of their own.
+    pub account_moved: bool,
 }
 
 /// The account's balance at the start of `year` (staff-entered).
@@ -129,6 +136,9 @@ pub struct Record<'a> {
     pub history: &'a [HistorySpan],
     pub opening: Option<Opening>,
     pub deemed_months: i32,
+    /// Sums credited to the account in their month: the balance of a
+    /// relation transferred in (R-TRANS-2).
+    pub arrivals: &'a [Credit],
 }
 
 /// How many months count, by source.
@@ -264,20 +274,24 @@ fn months_until(
         e.base += m.base;
         e.credit += m.individual;
     }
-    let mut assumed = |from: Period, to: Period, base: Money, source: Origin| {
+    let mut assumed = |from: Period, to: Period, base: Money, credited: bool, source: Origin| {
         for p in Period::range_inclusive(from, to.min(until)) {
             months.entry(p).or_insert(Month {
                 base,
-                credit: base.times_rate(individual_rate),
+                credit: if credited {
+                    base.times_rate(individual_rate)
+                } else {
+                    Money::ZERO
+                },
                 source,
             });
         }
     };
     for h in record.history {
-        assumed(h.from, h.to, h.base, Origin::History);
+        assumed(h.from, h.to, h.base, !h.account_moved, Origin::History);
     }
     if let Some(p) = projection {
-        assumed(p.from, until, p.base, Origin::Projected);
+        assumed(p.from, until, p.base, true, Origin::Projected);
     }
     // The opening balance covers every month before its year.
     if let Some(o) = record.opening {
@@ -298,14 +312,24 @@ fn account_until(
     until: Period,
     rates: &InterestTable,
 ) -> Result<(Vec<AccountYear>, Money), RecordError> {
-    let credits: Vec<Credit> = months
+    // Sums before the opening balance's year are inside it.
+    let covered = |p: Period| record.opening.is_some_and(|o| p.year() < o.year);
+    let mut credits: Vec<Credit> = months
         .iter()
         .filter(|(_, m)| !m.credit.is_zero())
         .map(|(p, m)| Credit {
             period: *p,
             amount: m.credit,
         })
+        .chain(
+            record
+                .arrivals
+                .iter()
+                .filter(|a| a.period <= until && !covered(a.period) && !a.amount.is_zero())
+                .copied(),
+        )
         .collect();
+    credits.sort_by_key(|c| c.period);
     let start = match (record.opening, credits.first()) {
         (Some(o), _) => Period::new(o.year, 1).ok(),
         (None, Some(c)) => Some(c.period),
@@ -540,12 +564,14 @@ mod tests {
             from: p(2023, 1),
             to: p(2024, 1),
             base: Money::from_yuan(dec!(5000)),
+            account_moved: false,
         }];
         let record = Record {
             recorded: &recorded,
             history: &history,
             opening: None,
             deemed_months: 24,
+            arrivals: &[],
         };
         let s = statement(&record, p(2024, 1), &rates(), eight()).unwrap();
         assert_eq!(s.months.len(), 13);
@@ -569,6 +595,50 @@ mod tests {
     }
 
     #[test]
+    fn a_transferred_balance_arrives_mid_year_and_earns_from_its_month() {
+        // 2021-01…2023-12 at 6,000.00 elsewhere, moved with its account of
+        // 17,280.00 that arrived in 2024-07; paid here from 2024-08.
+        let history = [HistorySpan {
+            from: p(2021, 1),
+            to: p(2023, 12),
+            base: Money::from_yuan(dec!(6000)),
+            account_moved: true,
+        }];
+        let recorded: Vec<RecordedMonth> = (8..=12)
+            .map(|m| RecordedMonth {
+                period: p(2024, m),
+                base: Money::from_yuan(dec!(6000)),
+                individual: Money::from_yuan(dec!(480)),
+            })
+            .collect();
+        let arrivals = [Credit {
+            period: p(2024, 7),
+            amount: Money::from_yuan(dec!(17280)),
+        }];
+        let record = Record {
+            recorded: &recorded,
+            history: &history,
+            opening: None,
+            deemed_months: 0,
+            arrivals: &arrivals,
+        };
+        let s = statement(&record, p(2024, 12), &rates(), eight()).unwrap();
+        // 36 months moved + 5 paid here, each once.
+        assert_eq!(s.months.len(), 41);
+        // The moved months credit nothing: the account starts in 2024.
+        assert_eq!(s.account_years.len(), 1);
+        let y = &s.account_years[0];
+        assert_eq!(y.opening, Money::ZERO);
+        // 17,280.00 + 5 × 480.00.
+        assert_eq!(y.credited, Money::from_yuan(dec!(19680)));
+        // 2.62% on 17,280.00 for 5 months (Aug–Dec) and on each 480.00
+        // for the months after its own: (17,280 × 5 + 480 × (4+3+2+1+0))
+        // × 0.0262 ÷ 12 = 199.12.
+        assert_eq!(y.interest, Money::from_yuan(dec!(199.12)));
+        assert_eq!(s.account_balance, Money::from_yuan(dec!(19879.12)));
+    }
+
+    #[test]
     fn history_and_recorded_months_count_once_and_the_opening_covers_earlier_years() {
         let recorded = [RecordedMonth {
             period: p(2024, 1),
@@ -580,6 +650,7 @@ mod tests {
             from: p(2023, 1),
             to: p(2024, 1),
             base: Money::from_yuan(dec!(5000)),
+            account_moved: false,
         }];
         let record = Record {
             recorded: &recorded,
@@ -589,6 +660,7 @@ mod tests {
                 balance: Money::from_yuan(dec!(10000)),
             }),
             deemed_months: 24,
+            arrivals: &[],
         };
         let e = estimate(
             &record,
@@ -630,6 +702,7 @@ mod tests {
             history: &[],
             opening: None,
             deemed_months: 0,
+            arrivals: &[],
         };
         let e = estimate(
             &record,
@@ -657,12 +730,14 @@ mod tests {
             from: p(2010, 1),
             to: p(2010, 12),
             base: Money::from_yuan(dec!(3000)),
+            account_moved: false,
         }];
         let record = Record {
             recorded: &[],
             history: &history,
             opening: None,
             deemed_months: 0,
+            arrivals: &[],
         };
         let wages = years(2010, 2024, Money::from_yuan(dec!(4000)));
         // 2010's credits need 2010's rate: staff must enter the opening balance.
@@ -709,6 +784,7 @@ mod tests {
             history: &[],
             opening: None,
             deemed_months: 0,
+            arrivals: &[],
         };
         let e = estimate(
             &empty,
@@ -730,12 +806,14 @@ mod tests {
                 from: p(2006, 1),
                 to: p(2024, 12),
                 base: Money::from_fen(base * 100),
+                account_moved: false,
             }];
             let record = Record {
                 recorded: &[],
                 history: &history,
                 opening: Some(Opening { year: 2016, balance: Money::from_yuan(dec!(20000)) }),
                 deemed_months: 0,
+                arrivals: &[],
             };
             let wages = years(2006, 2025, Money::from_yuan(dec!(6000)));
             let projection = Some(Projection { from: p(2025, 1), base: Money::from_fen(base * 100) });

@@ -1,12 +1,28 @@
-//! What moves with a pension relation transferred across provinces
-//! (issue 16, part: R-TRANS-2, 国办发〔2009〕66号): the individual account
-//! in full, and from the pooled fund 12% of the contribution bases paid
-//! since 1998-01 (a year not paid in full counts its months).
+//! The transfer of a pension relation across provinces (issue 16; R-TRANS-1,
+//! 2, 国办发〔2009〕66号): what moves (the individual account in full, and
+//! from the pooled fund 12% of the contribution bases paid since 1998-01,
+//! a year not paid in full counting its months), what the receiving side
+//! checks of what arrives, and the transfer's clock and steps: the old
+//! place transfers within 15 working days of the request (the State
+//! Council calendar).
+//!
+//! Decisions where DOMAIN.md is silent:
+//! - The receiving side accepts an answer only when its pooled amount is
+//!   exactly 12% of the bases it lists (rounded once, half-up): a figure
+//!   that does not rest on the listed years is refused so that the two
+//!   agencies settle it, rather than recorded.
+//! - Months listed as paid elsewhere must lie before the month of the
+//!   request and not overlap each other.
+//! - The 15 working days count from the day after the request; the
+//!   transfer is on time when it is done on or before the 15th.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use thiserror::Error;
+use time::Date;
 
+use crate::calendar::{CalendarError, WorkCalendar};
 use crate::money::{Money, Rate};
 use crate::period::Period;
 
@@ -79,6 +95,291 @@ pub fn amounts(paid: &[PaidMonth], account: Money) -> TransferAmounts {
     }
 }
 
+/// Working days the old place has to transfer after the request (R-TRANS-1).
+pub const ANSWER_WORKING_DAYS: u32 = 15;
+
+/// Which way a transfer goes, seen from this province.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// 转入: the person came from another province; this side asked.
+    In,
+    /// 转出: another province asked for a person who left.
+    Out,
+}
+
+impl Direction {
+    pub const ALL: [Direction; 2] = [Direction::In, Direction::Out];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Direction::In => "养老保险关系转入",
+            Direction::Out => "养老保险关系转出",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        Direction::ALL.into_iter().find(|d| d.code() == s.trim())
+    }
+}
+
+/// Where a transfer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferStatus {
+    /// The request is made (联系函已发出 / 已收到).
+    Requested,
+    /// The old place has accepted it (转出地已受理).
+    Accepted,
+    /// Transferred and, for a transfer in, recorded here (已办结).
+    Completed,
+    /// The old place refused it, with its reason (不予转移).
+    Refused,
+}
+
+impl TransferStatus {
+    pub const ALL: [TransferStatus; 4] = [
+        TransferStatus::Requested,
+        TransferStatus::Accepted,
+        TransferStatus::Completed,
+        TransferStatus::Refused,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TransferStatus::Requested => "requested",
+            TransferStatus::Accepted => "accepted",
+            TransferStatus::Completed => "completed",
+            TransferStatus::Refused => "refused",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TransferStatus::Requested => "已发联系函",
+            TransferStatus::Accepted => "转出地已受理",
+            TransferStatus::Completed => "已办结",
+            TransferStatus::Refused => "不予转移",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TransferStatus> {
+        TransferStatus::ALL
+            .into_iter()
+            .find(|d| d.code() == s.trim())
+    }
+
+    /// Nothing more happens to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, TransferStatus::Completed | TransferStatus::Refused)
+    }
+}
+
+/// The dates a transfer reached each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TransferDates {
+    pub requested_on: Option<Date>,
+    pub accepted_on: Option<Date>,
+    /// The old place's transfer (funds sent).
+    pub transferred_on: Option<Date>,
+    /// Recorded at the new place (a transfer in: here).
+    pub recorded_on: Option<Date>,
+    pub refused_on: Option<Date>,
+}
+
+/// One step of 转移进度 as the unit sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferStep {
+    #[cfg_attr(feature = "openapi", schema(example = "transferred"))]
+    pub step: &'static str,
+    #[cfg_attr(feature = "openapi", schema(example = "转出地已办结转出，基金已划转"))]
+    pub label: &'static str,
+    /// The day the step was reached; null while it is still to come.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub on: Option<Date>,
+    /// Working days from the request to that day (the request's day not
+    /// counted); null while it is still to come.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub working_days: Option<u32>,
+}
+
+/// 转移进度: the steps, the deadline and whether it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferProgress {
+    pub steps: Vec<TransferStep>,
+    /// The old place transfers by this day: 15 working days after the
+    /// request (R-TRANS-1).
+    pub due_on: Date,
+    /// Years the deadline crosses with no official calendar loaded
+    /// (counted Monday–Friday only).
+    pub years_without_calendar: Vec<i32>,
+    /// Working days the old place took (request → transfer or refusal);
+    /// null while open.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub working_days_taken: Option<u32>,
+    /// Open after `due_on`.
+    pub overdue: bool,
+}
+
+/// The day the old place must transfer by: [`ANSWER_WORKING_DAYS`]
+/// working days after `requested_on`.
+pub fn due_on(
+    cal: &WorkCalendar,
+    requested_on: Date,
+) -> Result<crate::calendar::WorkingDayResult, CalendarError> {
+    cal.add_working_days(requested_on, ANSWER_WORKING_DAYS)
+}
+
+/// The progress of a transfer going `direction` with these dates, on
+/// `today`.
+pub fn progress(
+    cal: &WorkCalendar,
+    direction: Direction,
+    requested_on: Date,
+    dates: &TransferDates,
+    today: Date,
+) -> Result<TransferProgress, CalendarError> {
+    let due = due_on(cal, requested_on)?;
+    let days = |on: Option<Date>| on.map(|d| cal.working_days_after(requested_on, d));
+    let step = |step: &'static str, label: &'static str, on: Option<Date>| TransferStep {
+        step,
+        label,
+        on,
+        working_days: days(on),
+    };
+    let mut steps = vec![match direction {
+        Direction::In => step(
+            "requested",
+            "转入申请已受理，联系函已发往转出地",
+            Some(requested_on),
+        ),
+        Direction::Out => step("requested", "收到转入地联系函", Some(requested_on)),
+    }];
+    if let Some(refused) = dates.refused_on {
+        steps.push(step("refused", "转出地不予转移", Some(refused)));
+    } else {
+        if direction == Direction::In {
+            steps.push(step("accepted", "转出地已受理", dates.accepted_on));
+        }
+        steps.push(step(
+            "transferred",
+            "转出地已办结转出，基金已划转",
+            dates.transferred_on,
+        ));
+        if direction == Direction::In {
+            steps.push(step(
+                "recorded",
+                "转入地已接收，缴费记录和个人账户已记入",
+                dates.recorded_on,
+            ));
+        }
+    }
+    let answered = dates.refused_on.or(dates.transferred_on);
+    Ok(TransferProgress {
+        steps,
+        due_on: due.date,
+        years_without_calendar: due.years_without_calendar,
+        working_days_taken: days(answered),
+        overdue: answered.is_none() && today > due.date,
+    })
+}
+
+/// Months paid at the old place at one monthly base, as an answer lists
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ArrivingSpan {
+    pub from: Period,
+    pub to: Period,
+    pub base: Money,
+}
+
+/// Why the receiving side refuses what arrives (R-TRANS-2).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AnswerRefusal {
+    #[error("转移信息没有任何缴费期间。")]
+    NoMonths,
+    #[error("缴费期间{from}至{to}的起止顺序不正确。")]
+    Order { from: Period, to: Period },
+    #[error("缴费期间{from}至{to}的缴费基数应大于0。")]
+    NoBase { from: Period, to: Period },
+    #[error("缴费期间与其他期间重叠（{period}）。")]
+    Overlap { period: Period },
+    #[error("缴费期间{period}不早于转移申请的月份{requested}，转出地不可能已有该月缴费。")]
+    NotBeforeRequest { period: Period, requested: Period },
+    #[error("个人账户储存额不能为负数。")]
+    NegativeAccount,
+    #[error(
+        "统筹基金转移额{stated}与所列1998年以来缴费基数之和的12%（{expected}）不符，请与转出地核对后重新发送。"
+    )]
+    PooledMismatch { stated: Money, expected: Money },
+}
+
+/// Checks what the old place sends against R-TRANS-2 and answers the
+/// amounts it rests on: the spans are ordered, apart, paid before the
+/// request's month, with a base; the account is not negative; the pooled
+/// amount is 12% of the bases since 1998.
+pub fn check_answer(
+    spans: &[ArrivingSpan],
+    account: Money,
+    pooled: Money,
+    requested: Period,
+) -> Result<TransferAmounts, AnswerRefusal> {
+    if spans.is_empty() {
+        return Err(AnswerRefusal::NoMonths);
+    }
+    if account.is_negative() {
+        return Err(AnswerRefusal::NegativeAccount);
+    }
+    let mut seen: BTreeMap<Period, ()> = BTreeMap::new();
+    let mut paid = Vec::new();
+    for s in spans {
+        if s.from > s.to {
+            return Err(AnswerRefusal::Order {
+                from: s.from,
+                to: s.to,
+            });
+        }
+        if s.base.is_negative() || s.base.is_zero() {
+            return Err(AnswerRefusal::NoBase {
+                from: s.from,
+                to: s.to,
+            });
+        }
+        if s.to >= requested {
+            return Err(AnswerRefusal::NotBeforeRequest {
+                period: s.to,
+                requested,
+            });
+        }
+        for period in Period::range_inclusive(s.from, s.to) {
+            if seen.insert(period, ()).is_some() {
+                return Err(AnswerRefusal::Overlap { period });
+            }
+            paid.push(PaidMonth {
+                period,
+                base: s.base,
+            });
+        }
+    }
+    let a = amounts(&paid, account);
+    if a.pooled != pooled {
+        return Err(AnswerRefusal::PooledMismatch {
+            stated: pooled,
+            expected: a.pooled,
+        });
+    }
+    Ok(a)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -133,6 +434,167 @@ mod tests {
         assert_eq!(amounts(&odd, Money::ZERO).pooled, Money::from_fen(125_629));
     }
 
+    #[test]
+    fn the_old_place_has_fifteen_working_days_by_the_state_council_calendar() {
+        use time::macros::date;
+        let cal = WorkCalendar::bundled();
+        // Requested Monday 2026-09-21: 中秋 (09-25), 国庆 (10-01…07) and
+        // the adjusted Saturday 10-10 → due Monday 10-19, a week later
+        // than Monday–Friday counting would say.
+        let d = due_on(&cal, date!(2026 - 09 - 21)).unwrap();
+        assert_eq!(d.date, date!(2026 - 10 - 19));
+        assert!(d.years_without_calendar.is_empty());
+        assert_eq!(
+            cal.working_days_after(date!(2026 - 09 - 21), date!(2026 - 10 - 19)),
+            15
+        );
+        // Steps of a transfer in, accepted the next day, transferred on
+        // the 12th working day, recorded the day after.
+        let dates = TransferDates {
+            requested_on: Some(date!(2026 - 09 - 21)),
+            accepted_on: Some(date!(2026 - 09 - 22)),
+            transferred_on: Some(date!(2026 - 10 - 14)),
+            recorded_on: Some(date!(2026 - 10 - 15)),
+            refused_on: None,
+        };
+        let p = progress(
+            &cal,
+            Direction::In,
+            date!(2026 - 09 - 21),
+            &dates,
+            date!(2026 - 11 - 01),
+        )
+        .unwrap();
+        let got: Vec<(&str, Option<u32>)> =
+            p.steps.iter().map(|s| (s.step, s.working_days)).collect();
+        assert_eq!(
+            got,
+            [
+                ("requested", Some(0)),
+                ("accepted", Some(1)),
+                ("transferred", Some(12)),
+                ("recorded", Some(13))
+            ]
+        );
+        assert_eq!(p.working_days_taken, Some(12));
+        assert!(!p.overdue);
+        // Still open the day after the deadline: overdue; on it: not yet.
+        let open = TransferDates {
+            requested_on: Some(date!(2026 - 09 - 21)),
+            ..TransferDates::default()
+        };
+        let on_due = progress(
+            &cal,
+            Direction::Out,
+            date!(2026 - 09 - 21),
+            &open,
+            date!(2026 - 10 - 19),
+        )
+        .unwrap();
+        assert!(!on_due.overdue);
+        assert_eq!(on_due.steps.len(), 2);
+        assert_eq!(on_due.steps[1].on, None);
+        let late = progress(
+            &cal,
+            Direction::Out,
+            date!(2026 - 09 - 21),
+            &open,
+            date!(2026 - 10 - 20),
+        )
+        .unwrap();
+        assert!(late.overdue);
+        // A refusal replaces the steps after the request.
+        let refused = TransferDates {
+            refused_on: Some(date!(2026 - 09 - 23)),
+            ..open
+        };
+        let r = progress(
+            &cal,
+            Direction::In,
+            date!(2026 - 09 - 21),
+            &refused,
+            date!(2026 - 12 - 01),
+        )
+        .unwrap();
+        assert_eq!(
+            r.steps.iter().map(|s| s.step).collect::<Vec<_>>(),
+            ["requested", "refused"]
+        );
+        assert_eq!(r.working_days_taken, Some(2));
+    }
+
+    #[test]
+    fn what_arrives_is_checked_against_twelve_percent_of_its_bases() {
+        let span = |from: Period, to: Period, yuan: i64| ArrivingSpan {
+            from,
+            to,
+            base: Money::yuan(yuan),
+        };
+        let spans = [span(p(2021, 1), p(2023, 12), 6000)];
+        // 216,000.00 × 12% = 25,920.00.
+        let a = check_answer(&spans, Money::yuan(17_280), Money::yuan(25_920), p(2026, 9)).unwrap();
+        assert_eq!(a.months, 36);
+        assert_eq!(a.total, Money::yuan(43_200));
+        assert_eq!(
+            check_answer(&spans, Money::yuan(17_280), Money::yuan(25_000), p(2026, 9)),
+            Err(AnswerRefusal::PooledMismatch {
+                stated: Money::yuan(25_000),
+                expected: Money::yuan(25_920)
+            })
+        );
+        assert_eq!(
+            check_answer(&[], Money::ZERO, Money::ZERO, p(2026, 9)),
+            Err(AnswerRefusal::NoMonths)
+        );
+        let overlapping = [spans[0], span(p(2023, 12), p(2024, 2), 6000)];
+        assert_eq!(
+            check_answer(&overlapping, Money::ZERO, Money::ZERO, p(2026, 9)),
+            Err(AnswerRefusal::Overlap {
+                period: p(2023, 12)
+            })
+        );
+        assert_eq!(
+            check_answer(
+                &[span(p(2026, 8), p(2026, 9), 6000)],
+                Money::ZERO,
+                Money::ZERO,
+                p(2026, 9)
+            ),
+            Err(AnswerRefusal::NotBeforeRequest {
+                period: p(2026, 9),
+                requested: p(2026, 9)
+            })
+        );
+        assert_eq!(
+            check_answer(
+                &[span(p(2024, 3), p(2024, 1), 6000)],
+                Money::ZERO,
+                Money::ZERO,
+                p(2026, 9)
+            ),
+            Err(AnswerRefusal::Order {
+                from: p(2024, 3),
+                to: p(2024, 1)
+            })
+        );
+        assert_eq!(
+            check_answer(
+                &[span(p(2024, 1), p(2024, 1), 0)],
+                Money::ZERO,
+                Money::ZERO,
+                p(2026, 9)
+            ),
+            Err(AnswerRefusal::NoBase {
+                from: p(2024, 1),
+                to: p(2024, 1)
+            })
+        );
+        assert_eq!(
+            check_answer(&spans, -Money::yuan(1), Money::yuan(25_920), p(2026, 9)),
+            Err(AnswerRefusal::NegativeAccount)
+        );
+    }
+
     proptest! {
         #[test]
         fn the_pooled_part_is_twelve_percent_of_the_bases(
@@ -147,6 +609,34 @@ mod tests {
             prop_assert_eq!(t.bases, counted);
             prop_assert_eq!(t.pooled, counted.times_rate(Rate::parse("0.12").unwrap()));
             prop_assert_eq!(t.years.iter().map(|y| y.months).sum::<i32>(), t.months);
+        }
+
+        /// The deadline is exactly 15 working days on, whatever the day.
+        #[test]
+        fn the_deadline_is_fifteen_working_days_on(day in 0i64..4000) {
+            let cal = WorkCalendar::bundled();
+            let from = time::macros::date!(2016 - 01 - 01) + time::Duration::days(day);
+            let due = due_on(&cal, from).unwrap().date;
+            prop_assert_eq!(cal.working_days_after(from, due), ANSWER_WORKING_DAYS);
+            prop_assert!(cal.is_working_day(due));
+        }
+
+        /// An answer whose pooled part is computed by the rule is accepted
+        /// with the same amounts; one fen off is refused.
+        #[test]
+        fn an_answer_made_by_the_rule_is_accepted(
+            start in 0i32..300, len in 1i32..60, fen in 1i64..5_000_000, account in 0i64..100_000_000,
+        ) {
+            let from = p(1996, 1).add_months(start);
+            let spans = [ArrivingSpan { from, to: from.add_months(len - 1), base: Money::from_fen(fen) }];
+            let paid: Vec<PaidMonth> = Period::range_inclusive(spans[0].from, spans[0].to)
+                .into_iter()
+                .map(|period| PaidMonth { period, base: spans[0].base })
+                .collect();
+            let want = amounts(&paid, Money::from_fen(account));
+            let got = check_answer(&spans, Money::from_fen(account), want.pooled, p(2027, 1)).unwrap();
+            prop_assert_eq!(&got, &want);
+            prop_assert!(check_answer(&spans, Money::from_fen(account), want.pooled + Money::from_fen(1), p(2027, 1)).is_err());
         }
     }
 }

@@ -624,7 +624,15 @@ pub struct TaxClient {
     pub secret_hash: String,
     pub active: bool,
     pub created_at: PrimitiveDateTime,
+    /// `tax` (the tax bureau) or `platform` (the inter-province transfer
+    /// platform): the role its sessions get.
+    pub role: String,
 }
+
+/// The role of the tax bureau's clients.
+pub const CLIENT_TAX: &str = "tax";
+/// The role of the inter-province transfer platform's clients.
+pub const CLIENT_PLATFORM: &str = "platform";
 
 #[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = tax_clients)]
@@ -634,6 +642,7 @@ pub struct NewTaxClient {
     pub secret_hash: String,
     pub active: bool,
     pub created_at: PrimitiveDateTime,
+    pub role: String,
 }
 
 /// A taken client id is [`DbError::Conflict`] (`tax_clients_client_id_key`).

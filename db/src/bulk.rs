@@ -306,7 +306,7 @@ macro_rules! insert_chunked {
 }
 
 /// Months of a person's contribution history
-/// ([`crate::pension::HistoryMonthRow`], 7 columns). A month entered
+/// ([`crate::pension::HistoryMonthRow`], 8 columns). A month entered
 /// already is [`DbError::Conflict`].
 pub fn insert_history_months(
     conn: &mut DbConn,
@@ -316,7 +316,7 @@ pub fn insert_history_months(
         conn,
         crate::schema::person_contribution_history::table,
         rows,
-        7
+        8
     )
 }
 

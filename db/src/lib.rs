@@ -49,6 +49,7 @@ pub mod signin;
 pub mod stabilisation;
 pub mod tax;
 pub mod testing;
+pub mod transfers;
 pub mod typed;
 pub mod unemployment;
 pub mod units;

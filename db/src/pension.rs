@@ -94,7 +94,7 @@ pub fn put_pension_record(conn: &mut DbConn, row: &PensionRecordRow) -> Result<(
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = person_contribution_history)]
+#[diesel(table_name = person_contribution_history, treat_none_as_default_value = false)]
 pub struct HistoryMonthRow {
     pub person_id: PersonId,
     pub period: i32,
@@ -103,6 +103,8 @@ pub struct HistoryMonthRow {
     pub document: String,
     pub created_by: String,
     pub created_at: PrimitiveDateTime,
+    /// The transfer in that brought the month (its account came as a sum).
+    pub transfer_id: Option<i64>,
 }
 
 /// The person's history months, ascending.

@@ -295,6 +295,7 @@ diesel::table! {
         secret_hash -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        role -> Text,
     }
 }
 
@@ -949,6 +950,38 @@ diesel::table! {
         document -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        transfer_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    pension_transfers (id) {
+        id -> BigInt,
+        direction -> Text,
+        transfer_no -> Text,
+        status -> Text,
+        person_id -> BigInt,
+        unit_id -> Nullable<BigInt>,
+        business_item_id -> Nullable<BigInt>,
+        other_place -> Text,
+        other_agency -> Nullable<Text>,
+        id_number -> Text,
+        name -> Text,
+        requested_on -> Date,
+        due_on -> Date,
+        accepted_on -> Nullable<Date>,
+        transferred_on -> Nullable<Date>,
+        recorded_on -> Nullable<Date>,
+        refused_on -> Nullable<Date>,
+        refusal -> Nullable<Text>,
+        months -> Nullable<Integer>,
+        account_fen -> Nullable<BigInt>,
+        pooled_fen -> Nullable<BigInt>,
+        answer_json -> Nullable<Text>,
+        arrived_period -> Nullable<Integer>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -1302,6 +1335,9 @@ diesel::joinable!(assessments -> business_items (source_item_id));
 diesel::joinable!(person_statuses -> persons (person_id));
 diesel::joinable!(person_pension_records -> persons (person_id));
 diesel::joinable!(person_contribution_history -> persons (person_id));
+diesel::joinable!(pension_transfers -> persons (person_id));
+diesel::joinable!(pension_transfers -> units (unit_id));
+diesel::joinable!(pension_transfers -> business_items (business_item_id));
 diesel::joinable!(retirement_applications -> persons (person_id));
 diesel::joinable!(retirement_applications -> units (unit_id));
 diesel::joinable!(retirement_applications -> business_items (business_item_id));
@@ -1364,6 +1400,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     policy_pension_years,
     person_pension_records,
     person_contribution_history,
+    pension_transfers,
     retirement_applications,
     policy_death_benefits,
     pensions,

@@ -236,6 +236,7 @@ pub fn tax_sim(app: &App, bank_date: &str) -> qibao_tools::tax_sim::TaxSim {
                 ),
                 active: true,
                 created_at: app.server.clock.now_utc(),
+                role: qibao_db::accounts::CLIENT_TAX.into(),
             },
         )
         .unwrap();
@@ -245,6 +246,39 @@ pub fn tax_sim(app: &App, bank_date: &str) -> qibao_tools::tax_sim::TaxSim {
     cfg.reverse_percent = 0;
     cfg.bank_date = Some(date(bank_date));
     qibao_tools::tax_sim::TaxSim::new(cfg)
+}
+
+/// Registers the demo transfer-platform client and returns a simulator
+/// playing the platform (and the other provinces, default ledger) against
+/// the app on `today` (the server's date).
+pub fn transfer_sim(app: &App, today: &str) -> qibao_tools::transfer_sim::TransferSim {
+    use qibao_api::demo::{DEMO_PLATFORM_CLIENT_ID, DEMO_PLATFORM_CLIENT_SECRET};
+    let mut conn = app.pool.get().unwrap();
+    if qibao_db::accounts::find_tax_client(&mut conn, DEMO_PLATFORM_CLIENT_ID)
+        .unwrap()
+        .is_none()
+    {
+        qibao_db::accounts::insert_tax_client(
+            &mut conn,
+            &qibao_db::accounts::NewTaxClient {
+                client_id: DEMO_PLATFORM_CLIENT_ID.into(),
+                name: "跨省转移接续平台（测试）".into(),
+                secret_hash: qibao_api::auth::password::sha256_hex(DEMO_PLATFORM_CLIENT_SECRET),
+                active: true,
+                created_at: app.server.clock.now_utc(),
+                role: qibao_db::accounts::CLIENT_PLATFORM.into(),
+            },
+        )
+        .unwrap();
+    }
+    let mut sim = qibao_tools::transfer_sim::TransferSim::new(
+        &app.url(""),
+        qibao_tools::transfer_sim::DEMO_PLATFORM_CLIENT_ID,
+        qibao_tools::transfer_sim::DEMO_PLATFORM_CLIENT_SECRET,
+        qibao_tools::transfer_sim::Ledger::Default,
+    );
+    sim.set_today(Some(date(today)));
+    sim
 }
 
 /// A wage-base declaration of `si_year` for these persons at one monthly wage.

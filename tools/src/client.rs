@@ -88,6 +88,74 @@ impl Server {
     }
 }
 
+/// A client signed in with client credentials (the tax bureau's, the
+/// transfer platform's): each call carries its bearer token, and a 401
+/// signs in again once.
+#[derive(Debug, Clone)]
+pub struct ClientSession {
+    token_path: &'static str,
+    client_id: String,
+    secret: String,
+    token: Option<String>,
+}
+
+impl ClientSession {
+    /// A session that signs in at `token_path` (`/api/v1/auth/tax-tokens`,
+    /// `/api/v1/auth/platform-tokens`) with these credentials.
+    pub fn new(token_path: &'static str, client_id: &str, secret: &str) -> ClientSession {
+        ClientSession {
+            token_path,
+            client_id: client_id.to_owned(),
+            secret: secret.to_owned(),
+            token: None,
+        }
+    }
+
+    fn sign_in(&mut self, server: &Server) -> Result<String, String> {
+        let body = serde_json::json!({"client_id": self.client_id, "client_secret": self.secret});
+        let (status, text) = server.post_json(self.token_path, &body)?;
+        if status != 200 {
+            return Err(format!("sign-in refused ({status}): {text}"));
+        }
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let token = v["access_token"]
+            .as_str()
+            .ok_or("no access_token in the sign-in answer")?
+            .to_owned();
+        self.token = Some(token.clone());
+        Ok(token)
+    }
+
+    /// One authenticated request; signs in again once on 401. The answer's
+    /// body as JSON (null when empty).
+    pub fn call(
+        &mut self,
+        server: &Server,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, serde_json::Value), String> {
+        for attempt in 0..2 {
+            let token = match &self.token {
+                Some(t) => t.clone(),
+                None => self.sign_in(server)?,
+            };
+            let (status, answer) = server.call(method.clone(), path, Some(&token), body)?;
+            if status == 401 && attempt == 0 {
+                self.token = None;
+                continue;
+            }
+            let v = if answer.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_str(&answer).map_err(|e| format!("{path}: {e}: {answer}"))?
+            };
+            return Ok((status, v));
+        }
+        Err(format!("sign-in at {} keeps failing", self.token_path))
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -1,6 +1,7 @@
 //! qibao's outside parties, simulated for development, demos and the
-//! end-to-end tests: the tax bureau ([`tax_sim`]) and the e-social-card
-//! platform ([`card_sim`]), and a payroll system's webhook receiver
+//! end-to-end tests: the tax bureau ([`tax_sim`]), the e-social-card
+//! platform ([`card_sim`]), the inter-province transfer platform
+//! ([`transfer_sim`]), and a payroll system's webhook receiver
 //! ([`webhook_sink`]). They talk to a running server only over its
 //! public HTTP API, through an ordinary client ([`client`]), so the server
 //! crate carries no simulator and no HTTP client; the `qibao-sim` binary
@@ -16,6 +17,7 @@ pub mod card_sim;
 pub mod client;
 pub mod load;
 pub mod tax_sim;
+pub mod transfer_sim;
 pub mod webhook_sink;
 
 use time::{Date, OffsetDateTime, PrimitiveDateTime};

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
 use crate::CHINA_OFFSET;
-use crate::client::Server;
+use crate::client::{ClientSession, Server};
 
 /// The demo tax client that `qibao demo` creates (`qibao_api::demo`
 /// holds the same pair; the end-to-end tests sign in with this one against
@@ -152,7 +152,7 @@ struct Open {
 pub struct TaxSim {
     cfg: SimConfig,
     server: Result<Server, String>,
-    token: Option<String>,
+    session: ClientSession,
     cursor: i64,
     open: BTreeMap<String, Open>,
     rng: StdRng,
@@ -163,8 +163,8 @@ impl TaxSim {
         let rng = StdRng::seed_from_u64(cfg.seed);
         TaxSim {
             server: Server::new(&cfg.server),
+            session: ClientSession::new("/api/v1/auth/tax-tokens", &cfg.client_id, &cfg.secret),
             cfg,
-            token: None,
             cursor: 0,
             open: BTreeMap::new(),
             rng,
@@ -200,21 +200,6 @@ impl TaxSim {
         self.server()?.wait_ready(timeout)
     }
 
-    fn sign_in(&mut self) -> Result<String, String> {
-        let body = json!({"client_id": self.cfg.client_id, "client_secret": self.cfg.secret});
-        let (status, text) = self.server()?.post_json("/api/v1/auth/tax-tokens", &body)?;
-        if status != 200 {
-            return Err(format!("tax sign-in refused ({status}): {text}"));
-        }
-        let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        let token = v["access_token"]
-            .as_str()
-            .ok_or("no access_token in the sign-in answer")?
-            .to_owned();
-        self.token = Some(token.clone());
-        Ok(token)
-    }
-
     /// One authenticated request; signs in again once on 401.
     fn call(
         &mut self,
@@ -222,26 +207,8 @@ impl TaxSim {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value), String> {
-        for attempt in 0..2 {
-            let token = match &self.token {
-                Some(t) => t.clone(),
-                None => self.sign_in()?,
-            };
-            let (status, answer) = self
-                .server()?
-                .call(method.clone(), path, Some(&token), body)?;
-            if status == 401 && attempt == 0 {
-                self.token = None;
-                continue;
-            }
-            let v = if answer.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&answer).map_err(|e| format!("{path}: {e}: {answer}"))?
-            };
-            return Ok((status, v));
-        }
-        Err("tax sign-in keeps failing".to_owned())
+        let server = self.server.as_ref().map_err(Clone::clone)?;
+        self.session.call(server, method, path, body)
     }
 
     /// Pulls the feed from the cursor to its end; returns the entries read.

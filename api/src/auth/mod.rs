@@ -368,6 +368,27 @@ impl FromRequest for TaxUser {
     }
 }
 
+/// The inter-province transfer platform's client (R-TRANS-1).
+#[derive(Debug, Clone)]
+pub struct PlatformUser(pub Principal);
+
+impl FromRequest for PlatformUser {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let p = authenticate(&req).await?;
+            if p.role == Role::Platform {
+                Ok(PlatformUser(p))
+            } else {
+                Err(ApiError::new(ErrorCode::Forbidden)
+                    .with_detail("此接口仅限跨省转移接续平台调用。"))
+            }
+        })
+    }
+}
+
 /// Test support: open a session and mint a bearer token directly.
 pub mod testing {
     use super::*;
@@ -377,7 +398,7 @@ pub mod testing {
     pub fn default_channel(role: Role) -> Channel {
         match role {
             Role::Staff => Channel::Counter,
-            Role::Payroll | Role::Tax => Channel::Api,
+            Role::Payroll | Role::Tax | Role::Platform => Channel::Api,
             Role::LegalRep | Role::Agent => Channel::Portal,
         }
     }

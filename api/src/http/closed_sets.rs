@@ -133,6 +133,14 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         qibao_core::project::ProjectKind::code,
     );
     let charge_reasons = vec!["registration", "change"];
+    let transfer_statuses = codes(
+        &qibao_core::transfer::TransferStatus::ALL,
+        qibao_core::transfer::TransferStatus::code,
+    );
+    let directions = codes(
+        &qibao_core::transfer::Direction::ALL,
+        qibao_core::transfer::Direction::code,
+    );
     let v = |s: &[&'static str]| s.to_vec();
     vec![
         ("AddInsuranceRequest", "insurance", v(INSURANCES)),
@@ -265,6 +273,20 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("PremiumLine", "data_type", vec!["project_premium"]),
         ("PremiumLine", "reason", charge_reasons.clone()),
         ("ChargeDto", "reason", charge_reasons),
+        ("TransferDto", "status", transfer_statuses.clone()),
+        ("TransferDto", "direction", directions),
+        ("PlatformRequest", "status", transfer_statuses),
+        (
+            "TransferStep",
+            "step",
+            vec![
+                "requested",
+                "accepted",
+                "transferred",
+                "recorded",
+                "refused",
+            ],
+        ),
         ("ChargeDto", "billing", vec!["paid", "billed", "unbilled"]),
         ("ChargeOrderDto", "status", order_states.clone()),
         ("WorkerDto", "id_type", id_types.clone()),

@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use qibao_app::auth::qr_confirm::{self, ConfirmationAccepted};
 use qibao_app::auth::qr_status::{self, QrSessionView};
 use qibao_app::auth::{
-    Grant, logout, password_change, qr_start, qr_tokens, refresh, staff_login, tax_token,
+    Grant, Role, logout, password_change, qr_start, qr_tokens, refresh, staff_login, tax_token,
     unit_login,
 };
 use qibao_app::error::ErrorCode;
@@ -500,6 +500,51 @@ pub async fn create_tax_token(
     let grant = run_db(&state, move |conn| {
         Ok(tax_token::run(
             conn,
+            Role::Tax,
+            &client_id,
+            &client_secret,
+            &address,
+            now,
+        )?)
+    })
+    .await?;
+    render(&state, grant)
+}
+
+/// 跨省转移接续平台令牌 — the transfer platform's token
+///
+/// The inter-province transfer platform's client credentials (a client
+/// of role `platform`) → an access token (role `platform`, channel `api`)
+/// for `/api/v1/platform`. No refresh token: exchange the credentials
+/// again. Failed credentials are throttled like a password sign-in.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "create_platform_token",
+    request_body = TaxTokenRequest,
+    responses(
+        (status = 200, description = "An access token.", body = TokenResponse),
+        (status = 400, description = "Missing fields or malformed JSON (`VALIDATION_FAILED`, `MALFORMED_JSON`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown or disabled client, a client of another role, or wrong secret (`CLIENT_AUTH_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account or from this client address (`SIGNIN_THROTTLED`); `Retry-After` gives the seconds.", body = ProblemDoc, content_type = "application/problem+json", headers(("Retry-After" = u32, description = "Seconds to wait before the next attempt."))),
+    ),
+)]
+#[post("/platform-tokens")]
+pub async fn create_platform_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<TaxTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now_utc();
+    let TaxTokenRequest {
+        client_id,
+        client_secret,
+    } = body.into_inner();
+    let address = client_address(&req);
+    let grant = run_db(&state, move |conn| {
+        Ok(tax_token::run(
+            conn,
+            Role::Platform,
             &client_id,
             &client_secret,
             &address,
@@ -520,7 +565,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_qr_session)
         .service(create_esscard_confirmation)
         .service(create_qr_session_tokens)
-        .service(create_tax_token);
+        .service(create_tax_token)
+        .service(create_platform_token);
 }
 
 /// The legal representative's routes inside `/api/v1/portal`.

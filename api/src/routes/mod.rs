@@ -37,6 +37,7 @@ pub mod materials;
 pub mod orders;
 pub mod paid_months;
 pub mod pension;
+pub mod platform;
 pub mod policy;
 pub mod policy_admin;
 pub mod projects;
@@ -98,6 +99,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     );
     // The tax bureau: the feed of orders, its events, reconciliation.
     cfg.service(scope::scope("/tax").configure(tax::configure));
+    // The inter-province transfer platform (R-TRANS-1).
+    cfg.service(scope::scope("/platform").configure(platform::configure));
     // ONE scope per audience: every portal / staff module configures into it.
     // The unit's online hall: the unit is the token's, never the URL's.
     cfg.service(
@@ -118,7 +121,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(pension::configure_portal) // /api/v1/portal/employees/{no}/pension-estimate, retirement-applications[/{id}]
             .configure(unemployment::configure) // /api/v1/portal/unemployment-claims[/{id}], employees/{no}/termination-certificate[/pdf]
             .configure(stabilisation::configure) // /api/v1/portal/stabilisation-refunds[/assessment|/{id}]
-            .configure(transfer::configure) // /api/v1/portal/employees/{no}/contribution-voucher[/pdf]
+            .configure(transfer::configure) // /api/v1/portal/employees/{no}/contribution-voucher[/pdf], pension-transfers[/{id}]
             .configure(projects::configure) // /api/v1/portal/projects[/{id}[/changes|/premium-orders|/workers[/{id}/removal]]]
             .configure(wage_declarations::configure) // /api/v1/portal/wage-declarations/{si_year}
             .configure(refunds::configure_portal) // /api/v1/portal/refund-applications[/candidates|/{refund_no}]
@@ -142,6 +145,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(unemployment::configure_staff) // /api/v1/staff/policy/unemployment-benefits
             .configure(stabilisation::configure_staff) // /api/v1/staff/stabilisation-refunds[/{id}[/payout]], units/{unit_no}/size-class
             .configure(projects::configure_staff) // /api/v1/staff/projects[/{id}[/workers]]
+            .configure(transfer::configure_staff) // /api/v1/staff/pension-transfers[/{id}[/transfer-out|/refusal]]
             .configure(certificates::configure_staff), // /api/v1/staff/units/{unit_no}/audit-verification
     );
 }

@@ -54,6 +54,8 @@ pub enum Role {
     Staff,
     /// The tax bureau's client.
     Tax,
+    /// The inter-province transfer platform's client (R-TRANS-1).
+    Platform,
 }
 
 impl Role {
@@ -64,6 +66,7 @@ impl Role {
             Role::Payroll => "payroll",
             Role::Staff => "staff",
             Role::Tax => "tax",
+            Role::Platform => "platform",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -73,6 +76,7 @@ impl Role {
             "payroll" => Role::Payroll,
             "staff" => Role::Staff,
             "tax" => Role::Tax,
+            "platform" => Role::Platform,
             _ => return None,
         })
     }

@@ -16,6 +16,7 @@ pub mod retirement;
 pub mod years;
 
 use qibao_core::insurance::Insurance;
+use qibao_core::pension::Credit;
 use qibao_core::pension_record::{
     HistorySpan, Opening, PensionYear, PensionYears, RecordError, RecordedMonth,
 };
@@ -60,6 +61,8 @@ pub struct Loaded {
     pub history: Vec<HistorySpan>,
     pub history_rows: Vec<HistoryMonthRow>,
     pub record: Option<PensionRecordRow>,
+    /// Account balances that arrived with transfers in (R-TRANS-2).
+    pub arrivals: Vec<Credit>,
     pub years: PensionYears,
     pub rates: InterestTable,
 }
@@ -83,6 +86,7 @@ impl Loaded {
             history: &self.history,
             opening: self.opening(),
             deemed_months: self.deemed_months(),
+            arrivals: &self.arrivals,
         }
     }
 
@@ -105,7 +109,8 @@ pub fn spans_of(
                 if to.add_months(1) == p
                     && first.base_fen == r.base_fen
                     && first.place == r.place
-                    && first.document == r.document =>
+                    && first.document == r.document
+                    && first.transfer_id == r.transfer_id =>
             {
                 *to = p;
             }
@@ -138,12 +143,14 @@ pub fn load(conn: &mut DbConn, persons: &[PersonId]) -> Result<Loaded, AppError>
             from,
             to,
             base: Money::from_fen(r.base_fen),
+            account_moved: r.transfer_id.is_some(),
         })
         .collect();
     Ok(Loaded {
         recorded,
         history,
         record: store::pension_record(conn, first)?,
+        arrivals: crate::transfer::arrivals(conn, persons)?,
         history_rows,
         years: load_years(conn)?,
         rates: policy_db::load_interest_table(conn)?,

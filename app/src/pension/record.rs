@@ -53,6 +53,18 @@ pub struct HistorySpanDto {
     pub entered_by: String,
     /// When (RFC 3339, China time).
     pub entered_at: String,
+    /// The months came with a transfer in (R-TRANS-2): their account
+    /// arrived as a sum (`account_arrivals`) and they credit nothing.
+    pub account_moved: bool,
+}
+
+/// An account balance that arrived with a transfer in (R-TRANS-2).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountArrivalDto {
+    /// Credited to the account in this month; it earns interest from it.
+    pub period: Period,
+    pub amount: Money,
 }
 
 /// The opening balance of the individual account.
@@ -97,6 +109,8 @@ pub struct PensionRecordDto {
     pub opening: Option<OpeningDto>,
     pub deemed: DeemedDto,
     pub history: Vec<HistorySpanDto>,
+    /// Account balances that arrived with transfers in.
+    pub account_arrivals: Vec<AccountArrivalDto>,
     pub recorded: RecordedDto,
     /// Who last changed the opening balance or deemed months, and when;
     /// null when never.
@@ -118,6 +132,7 @@ fn dto(p: &Person, loaded: &Loaded) -> Result<PensionRecordDto, AppError> {
             document: r.document.clone(),
             entered_by: r.created_by.clone(),
             entered_at: china_timestamp(r.created_at),
+            account_moved: r.transfer_id.is_some(),
         })
         .collect();
     let r = loaded.record.as_ref();
@@ -136,6 +151,14 @@ fn dto(p: &Person, loaded: &Loaded) -> Result<PensionRecordDto, AppError> {
             document: r.and_then(|r| r.deemed_document.clone()),
         },
         history,
+        account_arrivals: loaded
+            .arrivals
+            .iter()
+            .map(|a| AccountArrivalDto {
+                period: a.period,
+                amount: a.amount,
+            })
+            .collect(),
         recorded: RecordedDto {
             months: i32::try_from(loaded.recorded.len()).unwrap_or(i32::MAX),
             first: loaded.recorded.first().map(|m| m.period),
@@ -332,6 +355,7 @@ pub fn add_history(
                 document: input.document.clone(),
                 created_by: actor.clone(),
                 created_at: now,
+                transfer_id: None,
             })
             .collect();
         qibao_db::bulk::insert_history_months(c, &rows).map_err(|e| match e {

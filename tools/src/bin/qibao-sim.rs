@@ -1,4 +1,5 @@
-//! The `qibao-sim` binary: `qibao-sim tax` plays the tax bureau and
+//! The `qibao-sim` binary: `qibao-sim tax` plays the tax bureau,
+//! `qibao-sim transfer` the inter-province transfer platform and
 //! `qibao-sim card` the e-social-card platform against a running qibao
 //! server, in development and demos (`make run` starts `qibao-sim tax` beside
 //! the server). A separate process on an ordinary HTTP client, so the server
@@ -10,6 +11,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use qibao_tools::card_sim::{self, SimArgs};
 use qibao_tools::tax_sim::{TaxArgs, TaxSim};
+use qibao_tools::transfer_sim::{Ledger, TransferArgs, TransferSim};
 use qibao_tools::webhook_sink::{Behaviour, Reply, Secret, Sink};
 use qibao_tools::{now_utc, pinned_today, production_mode};
 
@@ -46,6 +48,16 @@ enum Command {
     /// the server and prints the answer.
     #[command(after_long_help = ENVIRONMENT)]
     Card(SimArgs),
+    /// Play the inter-province transfer platform and the other provinces
+    ///
+    /// Accepts each of this province's transfer-in requests and answers it
+    /// in the next round with the months, bases, place and money its ledger
+    /// holds (the default: 36 months at 6,000.00 in 广东省深圳市); with
+    /// --request-out it asks for a person who left and prints the answer
+    /// staff give. Without --once it repeats every --interval seconds.
+    /// Defaults: the demo client transfer-sim.
+    #[command(after_long_help = ENVIRONMENT)]
+    Transfer(TransferArgs),
     /// Play a payroll system's webhook receiver: print each event pushed
     ///
     /// Listens for qibao's webhook POSTs, checks each signature with the
@@ -74,6 +86,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Tax(args) => tax(&args),
         Command::Card(args) => card(&args),
+        Command::Transfer(args) => transfer(&args),
         Command::WebhookSink(args) => webhook_sink(&args),
     }
 }
@@ -116,6 +129,58 @@ fn tax(args: &TaxArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("tax: {e}")),
+    }
+}
+
+fn transfer(args: &TransferArgs) -> ExitCode {
+    init_logging();
+    if production_mode() {
+        return fail(
+            "transfer: plays the platform with the demo client; refused with QIBAO_MODE=production",
+        );
+    }
+    let ledger = match &args.ledger {
+        Some(path) => match Ledger::read(path) {
+            Ok(l) => l,
+            Err(e) => return fail(&format!("transfer: {e}")),
+        },
+        None => Ledger::Default,
+    };
+    let mut sim = TransferSim::new(&args.server, &args.client_id, &args.secret, ledger);
+    match pinned_today() {
+        Ok(day) => sim.set_today(day),
+        Err(e) => return fail(&e),
+    }
+    if args.wait > 0
+        && let Err(e) = sim.wait_ready(Duration::from_secs(args.wait))
+    {
+        return fail(&format!("transfer: {e}"));
+    }
+    for spec in &args.request_out {
+        let parts: Vec<&str> = spec.splitn(3, ':').collect();
+        let [no, id, name] = parts[..] else {
+            return fail(&format!(
+                "transfer: --request-out wants NO:ID:NAME, got {spec:?}"
+            ));
+        };
+        match sim.request_out(no, id, name, qibao_tools::transfer_sim::DEFAULT_PLACE) {
+            Ok(v) => println!("{v}"),
+            Err(e) => return fail(&format!("transfer: {e}")),
+        }
+    }
+    if !args.once {
+        sim.run_forever(Duration::from_secs(args.interval.max(1)));
+        return ExitCode::SUCCESS;
+    }
+    match sim.round() {
+        Ok(s) => {
+            println!(
+                "transfer round: {} seen, {} accepted, {} answered, {} refused, {} answers collected",
+                s.seen, s.accepted, s.answered, s.refused, s.out_answered
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("transfer: {e}")),
     }
 }
 
