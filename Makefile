@@ -58,7 +58,7 @@ endif
 
 ## schemathesis (pinned, in a venv under ~/.cache/qibao) against a live debug server with the demo
 ## data, on SQLite and, when QIBAO_TEST_DATABASE_URL is set, on PostgreSQL; anonymous, as the
-## legal representative, staff and the tax bureau: no 5xx, every status, content type and body
+## legal representative, staff, the tax bureau and the transfer platform: no 5xx, every status, content type and body
 ## as the spec says. A few minutes; see scripts/schemathesis.sh for its knobs.
 fuzz: build
 	scripts/schemathesis.sh

@@ -5,8 +5,10 @@
 # PostgreSQL database (`qibao_schemathesis`) on that server.
 #
 # Each backend is fuzzed as every caller the spec knows: anonymous, the demo
-# unit's legal representative, staff (every role) and the tax bureau's
-# client. The checks: no 5xx (not_a_server_error), every status documented
+# unit's legal representative, staff (every role), the tax bureau's
+# client and the inter-province transfer platform's client (on its own
+# operations, /api/v1/platform/…, only: elsewhere it is refused like any
+# other caller without the role). The checks: no 5xx (not_a_server_error), every status documented
 # (status_code_conformance), the documented content type
 # (content_type_conformance) and body (response_schema_conformance).
 #
@@ -14,7 +16,7 @@
 #   ST_MAX_EXAMPLES=5   test cases per operation and phase
 #   ST_SEED=20260101    hypothesis seed (`random` for a new one each run)
 #   ST_BACKENDS="sqlite postgres"
-#   ST_CALLERS="anonymous legal_rep staff tax"
+#   ST_CALLERS="anonymous legal_rep staff tax platform"
 #   ST_VERSION=4.32.5   the schemathesis release (pinned; its CLI flags differ between 3.x and 4.x)
 #   ST_PYTHON           the interpreter of the venv (default: see pick_python)
 #   QIBAO_CACHE_DIR     where the venv lives (default ~/.cache/qibao)
@@ -31,7 +33,7 @@ st_version="${ST_VERSION:-4.32.5}"
 max_examples="${ST_MAX_EXAMPLES:-5}"
 seed="${ST_SEED:-20260101}"
 backends="${ST_BACKENDS:-sqlite postgres}"
-callers="${ST_CALLERS:-anonymous legal_rep staff tax}"
+callers="${ST_CALLERS:-anonymous legal_rep staff tax platform}"
 cache="${QIBAO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/qibao}"
 target="${CARGO_TARGET_DIR:-target}"
 qibao="$target/debug/qibao"
@@ -158,10 +160,11 @@ fuzz_backend() {
   uscc="$(demo_uscc "$dir")"
   # Every token first: the anonymous run throttles the demo accounts'
   # password sign-ins (it tries the spec's example USCC with wrong passwords).
-  local rep_token staff_token tax_token
+  local rep_token staff_token tax_token platform_token
   rep_token="$(sign_in "$base" /api/v1/auth/password-login "{\"uscc\":\"$uscc\",\"password\":\"Demo2023dev\"}")"
   staff_token="$(sign_in "$base" /api/v1/auth/staff-login '{"username":"admin","password":"Admin2023dev"}')"
   tax_token="$(sign_in "$base" /api/v1/auth/tax-tokens '{"client_id":"tax-sim","client_secret":"tax-sim-dev-secret-not-for-production"}')"
+  platform_token="$(sign_in "$base" /api/v1/auth/platform-tokens '{"client_id":"transfer-sim","client_secret":"transfer-sim-dev-secret-not-for-production"}')"
   local own_session=(--exclude-path /api/v1/auth/logout --exclude-path /api/v1/portal/password)
   for caller in $callers; do
     case "$caller" in
@@ -169,6 +172,7 @@ fuzz_backend() {
       legal_rep) run_st "$backend" legal_rep "$dir" -H "Authorization: Bearer $rep_token" "${own_session[@]}" ;;
       staff) run_st "$backend" staff "$dir" -H "Authorization: Bearer $staff_token" "${own_session[@]}" ;;
       tax) run_st "$backend" tax "$dir" -H "Authorization: Bearer $tax_token" "${own_session[@]}" ;;
+      platform) run_st "$backend" platform "$dir" -H "Authorization: Bearer $platform_token" --include-path-regex '^/api/v1/platform/' ;;
       *) echo "unknown caller $caller" >&2; exit 2 ;;
     esac
   done

@@ -25,6 +25,7 @@ mod voucher;
 pub use voucher::*;
 
 use qibao_core::business_item::BusinessItemKind;
+use qibao_core::calendar::WorkCalendar;
 use qibao_core::employment::parse_name;
 use qibao_core::insurance::Insurance;
 use qibao_core::pension::Credit;
@@ -261,11 +262,21 @@ fn dates(t: &Transfer) -> TransferDates {
 }
 
 fn dto(c: &mut DbConn, t: &Transfer, today: Date) -> Result<TransferDto, AppError> {
+    let calendar = qibao_db::policy::load_calendar(c)?;
+    dto_with(c, &calendar, t, today)
+}
+
+/// [`dto`] with the calendar loaded once (a page).
+fn dto_with(
+    c: &mut DbConn,
+    calendar: &WorkCalendar,
+    t: &Transfer,
+    today: Date,
+) -> Result<TransferDto, AppError> {
     let direction =
         Direction::parse(&t.direction).ok_or_else(|| corrupt("direction", &t.direction))?;
     let status = TransferStatus::parse(&t.status).ok_or_else(|| corrupt("status", &t.status))?;
-    let calendar = qibao_db::policy::load_calendar(c)?;
-    let progress = rule::progress(&calendar, direction, t.requested_on, &dates(t), today)?;
+    let progress = rule::progress(calendar, direction, t.requested_on, &dates(t), today)?;
     let person = person_of(c, t.person_id)?;
     let unit_no = match t.unit_id {
         Some(u) => Some(emp_db::get_unit(c, u)?.unit_no),
@@ -420,9 +431,10 @@ pub fn list(
 ) -> Result<TransferPage, AppError> {
     read_transaction(conn, |c| {
         let (rows, total) = store::page(c, filter, page.offset(), page.page_size)?;
+        let calendar = qibao_db::policy::load_calendar(c)?;
         let items = rows
             .iter()
-            .map(|t| dto(c, t, today))
+            .map(|t| dto_with(c, &calendar, t, today))
             .collect::<Result<_, _>>()?;
         Ok(TransferPage {
             items,
