@@ -481,6 +481,8 @@ codes! {
     TransferStillInsured = "TRANSFER_STILL_INSURED", Unprocessable, "该人员仍在本省参加企业职工基本养老保险：省内流动无需办理转移；跨省转出请先办理停保。";
     TransferNothingPaid = "TRANSFER_NOTHING_PAID", Unprocessable, "该人员没有养老保险缴费记录，无需出具参保缴费凭证。";
     /// A transfer in needs the person insured for pension at the unit.
+    /// The voucher is issued by the unit where the person last paid.
+    TransferNotLastUnit = "TRANSFER_NOT_LAST_UNIT", Unprocessable, "该人员在本省最后参保的单位不是本单位：参保缴费凭证由最后参保单位出具。";
     TransferNotInsuredHere = "TRANSFER_NOT_INSURED_HERE", Unprocessable, "该职工未在本单位参加企业职工基本养老保险，请先办理参保登记后再申请转入。";
     TransferOpen = "TRANSFER_OPEN", Conflict, "该人员已有正在办理的养老保险关系转移，不能重复申请。";
     TransferNotFound = "TRANSFER_NOT_FOUND", NotFound, "没有找到该养老保险关系转移。";

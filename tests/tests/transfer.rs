@@ -204,8 +204,36 @@ fn the_voucher_lists_the_periods_and_what_a_transfer_moves() {
         &app,
         &fixtures::UnitSpec::new("91420500MA4D1B2C36", "宜昌测试乙单位"),
     );
-    app.get_as(&voucher, &fixtures::token(&app, other.id))
+    let other_token = fixtures::token(&app, other.id);
+    app.get_as(&voucher, &other_token)
         .assert_problem(404, "PERSON_NOT_FOUND");
+    // The person works at the other unit for a while and leaves again:
+    // the voucher is now the other unit's to issue, not the first's.
+    ok(
+        app.post_as(
+            EMP,
+            &other_token,
+            &json!({
+                "id_type": "resident", "id_number": rid("42050019780515003"), "name": "转移甲",
+                "phone": "13807171234", "start_date": "2026-09-16",
+                "insurances": ["110"], "monthly_wage": "5000"
+            }),
+        ),
+        201,
+    );
+    ok(
+        app.post_as(
+            &format!("{EMP}/{no}/suspensions"),
+            &other_token,
+            &json!({ "stop_date": "2026-09-19", "reason": "跨省流动就业", "end_reason": "resignation" }),
+        ),
+        201,
+    );
+    app.get_as(&voucher, &token)
+        .assert_problem(422, "TRANSFER_NOT_LAST_UNIT");
+    let again = ok(app.get_as(&voucher, &other_token), 200);
+    assert_eq!(again["unit"]["name"], "宜昌测试乙单位");
+    assert_eq!(again["pooled"], "17280.00");
 }
 
 fn enrol(app: &App, token: &str, id17: &str, name: &str) -> String {

@@ -45,7 +45,7 @@ use crate::state::AppState;
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Still paying pension insurance in the province (`TRANSFER_STILL_INSURED`), nothing paid (`TRANSFER_NOTHING_PAID`), the relation transferred out of the province already (`TRANSFERRED_OUT`), no parameters or a bookkeeping rate missing (`POLICY_NOT_IN_FORCE`, `PENSION_DATA_MISSING`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Still paying pension insurance in the province (`TRANSFER_STILL_INSURED`), nothing paid (`TRANSFER_NOTHING_PAID`), the relation transferred out of the province already (`TRANSFERRED_OUT`), the person paid at another unit since (`TRANSFER_NOT_LAST_UNIT`), no parameters or a bookkeeping rate missing (`POLICY_NOT_IN_FORCE`, `PENSION_DATA_MISSING`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/employees/{person_no}/contribution-voucher")]
@@ -77,7 +77,7 @@ pub async fn get_contribution_voucher(
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not a unit's caller (`FORBIDDEN`), or the one-time password is not changed yet (`PASSWORD_CHANGE_REQUIRED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No employee of the unit with this person number (`PERSON_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Still paying pension insurance in the province (`TRANSFER_STILL_INSURED`), nothing paid (`TRANSFER_NOTHING_PAID`), the relation transferred out of the province already (`TRANSFERRED_OUT`), no parameters or a bookkeeping rate missing (`POLICY_NOT_IN_FORCE`, `PENSION_DATA_MISSING`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Still paying pension insurance in the province (`TRANSFER_STILL_INSURED`), nothing paid (`TRANSFER_NOTHING_PAID`), the relation transferred out of the province already (`TRANSFERRED_OUT`), the person paid at another unit since (`TRANSFER_NOT_LAST_UNIT`), no parameters or a bookkeeping rate missing (`POLICY_NOT_IN_FORCE`, `PENSION_DATA_MISSING`).", body = ProblemDoc, content_type = "application/problem+json"),
     ),
 )]
 #[get("/employees/{person_no}/contribution-voucher/pdf")]

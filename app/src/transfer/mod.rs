@@ -244,6 +244,16 @@ pub fn arrivals(c: &mut DbConn, persons: &[PersonId]) -> Result<Vec<Credit>, App
     Ok(out)
 }
 
+/// The unit where these persons (one human's numbers) last paid pension
+/// insurance in the province: the relation that started last.
+pub fn last_pension_unit(c: &mut DbConn, persons: &[PersonId]) -> Result<Option<UnitId>, AppError> {
+    Ok(emp_db::employments_of_persons(c, persons)?
+        .into_iter()
+        .filter(|e| e.insurance == Insurance::Pension)
+        .max_by_key(|e| (e.start_date, e.id.0))
+        .map(|e| e.unit_id))
+}
+
 fn person_of(c: &mut DbConn, id: PersonId) -> Result<Person, AppError> {
     emp_db::get_persons(c, &[id])?
         .into_iter()
@@ -704,11 +714,7 @@ pub fn platform_request_out(
             ));
         }
         let same = same_person_ids(c, &person)?;
-        let last_unit = emp_db::employments_of_persons(c, &same)?
-            .into_iter()
-            .filter(|e| e.insurance == Insurance::Pension)
-            .max_by_key(|e| (e.start_date, e.id.0))
-            .map(|e| e.unit_id);
+        let last_unit = last_pension_unit(c, &same)?;
         let due = due_on(c, today)?;
         let t = store::insert(
             c,

@@ -108,7 +108,10 @@ pub struct ContributionVoucher {
     pub notes: Vec<String>,
 }
 
-/// The voucher of the unit's (former) employee `person_no` on `today`.
+/// The voucher of the unit's (former) employee `person_no` on `today`,
+/// issued by the unit where the person last paid pension insurance in the
+/// province (an earlier employer gets `TRANSFER_NOT_LAST_UNIT`: the
+/// months at later units are not its to print).
 pub fn voucher(
     conn: &mut DbConn,
     unit_id: UnitId,
@@ -117,6 +120,11 @@ pub fn voucher(
 ) -> Result<ContributionVoucher, AppError> {
     read_transaction(conn, |c| {
         let (person, _) = unit_person(c, unit_id, person_no)?;
+        let same = same_person_ids(c, &person)?;
+        let last = super::last_pension_unit(c, &same)?;
+        if last.is_some_and(|u| u != unit_id) {
+            return Err(AppError::new(ErrorCode::TransferNotLastUnit));
+        }
         voucher_of(c, unit_id, &person, today)
     })
 }
