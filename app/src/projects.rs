@@ -934,3 +934,44 @@ pub fn rates(conn: &mut DbConn) -> Result<Vec<ProjectRateDto>, AppError> {
             .collect())
     })
 }
+
+/// Adds a region's rate of a project type from a year (R-PROJ-1, R-POL-4),
+/// audited as a policy change; one that exists is 422 `POLICY_OVERLAP`, an
+/// unknown region 404. Projects billed before keep their premium.
+pub fn add_rate(
+    conn: &mut DbConn,
+    who: &Actor,
+    r: ProjectRateDto,
+    now: PrimitiveDateTime,
+) -> Result<crate::policy::admin::PolicyChangeDto, AppError> {
+    let overlap = format!(
+        "参保地{}自{}年起的{}费率已存在，不能重复设置。",
+        r.region,
+        r.from_year,
+        ProjectKind::parse(&r.kind).map_or("项目", ProjectKind::label_zh)
+    );
+    let added = json!(r);
+    crate::policy::admin::add_audited(
+        conn,
+        who,
+        "project_rate",
+        Some(&r.region),
+        added,
+        &overlap,
+        now,
+        |c| {
+            store::insert_rate(
+                c,
+                &store::RateRow {
+                    region_code: r.region.clone(),
+                    kind: r.kind.clone(),
+                    from_year: r.from_year,
+                    rate_ppm: r.rate.ppm(),
+                    source: r.source.document.clone(),
+                    illustrative: r.source.illustrative,
+                    created_at: now,
+                },
+            )
+        },
+    )
+}

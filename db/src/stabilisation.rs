@@ -41,6 +41,37 @@ pub fn year_params(conn: &mut DbConn, year: i32) -> Result<Option<YearParams>, D
         .optional()?)
 }
 
+/// Every year's parameters, oldest first.
+pub fn all_year_params(conn: &mut DbConn) -> Result<Vec<YearParams>, DbError> {
+    Ok(policy_stabilisation_years::table
+        .order(policy_stabilisation_years::year)
+        .select(YearParams::as_select())
+        .load(conn)?)
+}
+
+/// A year's parameters as staff add them.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = policy_stabilisation_years)]
+pub struct NewYearParams {
+    pub year: i32,
+    pub layoff_threshold_ppm: i64,
+    pub small_unit_threshold_ppm: i64,
+    pub small_unit_headcount: i32,
+    pub large_share_ppm: i64,
+    pub small_medium_share_ppm: i64,
+    pub source: String,
+    pub illustrative: bool,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// Adds a year's parameters; a year that has them is [`DbError::Conflict`].
+pub fn insert_year_params(conn: &mut DbConn, row: &NewYearParams) -> Result<(), DbError> {
+    diesel::insert_into(policy_stabilisation_years::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
 /// One month of the unit's unemployment insurance: persons assessed,
 /// lines still unpaid, and what was paid (unit and individual parts, lines
 /// paid and not refunded).

@@ -391,3 +391,104 @@ fn every_kind_of_parameter_can_be_versioned_and_is_audited() {
     app.get_as(&format!("{CHANGES}?page_size=0"), &admin)
         .assert_problem(400, "VALIDATION_FAILED");
 }
+
+/// R-POL-4 for the parameters of issue 16: 稳岗返还's by year and the
+/// project premium rates by region, type and year, added by the policy
+/// role only, audited, refused when they exist; 2027's 稳岗返还 can be
+/// assessed once its parameters are published.
+#[test]
+fn stabilisation_years_and_project_rates_are_maintained_by_the_policy_role() {
+    let app = App::start("2027-01-15");
+    let admin = policy_admin(&app);
+    let (unit, _) = qibao_e2e::fixtures::unit_with_staff(&app, "91420500MA4C5D6E7F", None, 2);
+    let assessment = "/api/v1/portal/stabilisation-refunds/assessment?year=2027";
+    app.get_as(assessment, &unit.token)
+        .assert_problem(422, "POLICY_NOT_IN_FORCE");
+    let year = json!({
+        "year": 2027, "layoff_threshold": "0.055", "small_unit_threshold": "0.2",
+        "small_unit_headcount": 30, "large_share": "0.3", "small_medium_share": "0.6",
+        "source": "illustrative: 稳岗返还政策通知（测试）", "illustrative": true
+    });
+    let years = "/api/v1/staff/policy/stabilisation-years";
+    let handler = app.mint(Role::Staff, "h1", "经办员", None, &[StaffRole::Handler]);
+    app.post_as(years, &handler, &year)
+        .assert_problem(403, "FORBIDDEN");
+    let mut bad = year.clone();
+    bad["large_share"] = json!("1.5");
+    bad["small_unit_headcount"] = json!(0);
+    let r = app.post_as(years, &admin, &bad);
+    r.assert_problem(400, "VALIDATION_FAILED");
+    let fields: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["large_share", "small_unit_headcount"]);
+    let added = app.post_as(years, &admin, &year);
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert_eq!(added.body["parameter"], "stabilisation_year");
+    assert_eq!(added.body["after"]["added"]["large_share"], "0.3");
+    app.post_as(years, &admin, &year)
+        .assert_problem(422, "POLICY_OVERLAP");
+    let list = app.get("/api/v1/policy/stabilisation-years");
+    assert_eq!(list.status, 200, "{}", list.text);
+    let last = list.body["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["year"], 2027);
+    assert_eq!(last["small_medium_share"], "0.6");
+    let a = app.get_as(assessment, &unit.token);
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["year"], 2027);
+
+    let rates = "/api/v1/staff/policy/project-rates";
+    let rate = json!({"region": "420500", "kind": "mining", "from_year": 2027, "rate": "0.0025",
+                      "source": "illustrative: 按项目参加工伤保险费率（测试）", "illustrative": true});
+    app.post_as(rates, &handler, &rate)
+        .assert_problem(403, "FORBIDDEN");
+    let mut unknown = rate.clone();
+    unknown["region"] = json!("999999");
+    app.post_as(rates, &admin, &unknown)
+        .assert_problem(404, "REGION_NOT_FOUND");
+    let mut kind = rate.clone();
+    kind["kind"] = json!("tunnel");
+    app.post_as(rates, &admin, &kind)
+        .assert_problem(400, "VALIDATION_FAILED");
+    let added = app.post_as(rates, &admin, &rate);
+    assert_eq!(added.status, 201, "{}", added.text);
+    assert_eq!(added.body["parameter"], "project_rate");
+    assert_eq!(added.body["region"], "420500");
+    app.post_as(rates, &admin, &rate)
+        .assert_problem(422, "POLICY_OVERLAP");
+    let list = app.get("/api/v1/policy/project-rates?page_size=200");
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert!(
+        list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["region"] == "420500"
+                && r["kind"] == "mining"
+                && r["from_year"] == 2027
+                && r["rate"] == "0.0025"),
+        "{}",
+        list.text
+    );
+    // Both are in the audit trail of policy changes.
+    let changes = app.get_as(CHANGES, &admin);
+    assert_eq!(changes.status, 200, "{}", changes.text);
+    let params: Vec<&str> = changes.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["parameter"].as_str().unwrap())
+        .collect();
+    assert!(
+        params.contains(&"stabilisation_year") && params.contains(&"project_rate"),
+        "{params:?}"
+    );
+}

@@ -268,6 +268,7 @@ pub fn table() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("ProjectRegistration", "kind", project_kinds.clone()),
         ("ProjectDto", "kind", project_kinds.clone()),
         ("ProjectRateDto", "kind", project_kinds.clone()),
+        ("ProjectRateInput", "kind", project_kinds.clone()),
         ("PremiumLine", "kind", project_kinds),
         ("PremiumLine", "insurance", vec!["410"]),
         ("PremiumLine", "data_type", vec!["project_premium"]),

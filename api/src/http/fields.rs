@@ -4,7 +4,7 @@
 
 use qibao_app::ids::MaterialId;
 use qibao_core::ids::BankAccount;
-use qibao_core::{Money, Period};
+use qibao_core::{Money, Period, Rate};
 use time::Date;
 
 use crate::http::problem::FieldError;
@@ -146,5 +146,31 @@ pub fn bank_account(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) 
             errors.push(FieldError::new(field, e.to_string()));
             None
         }
+    }
+}
+
+/// A share as a decimal fraction in (0, 1] ("0.9" = 90%); the message
+/// names it by `label` (计发比例).
+pub fn fraction(v: &str, field: &str, label: &str, errors: &mut Vec<FieldError>) -> Option<Rate> {
+    match Rate::parse(v.trim()) {
+        Ok(r) if r > Rate::ZERO && r.ppm() <= 1_000_000 => Some(r),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                format!("{label}应为0至1之间的小数，例如0.9表示90%。"),
+            ));
+            None
+        }
+    }
+}
+
+/// A region code, 6 digits.
+pub fn region(v: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let r = v.trim();
+    if r.len() == 6 && r.bytes().all(|b| b.is_ascii_digit()) {
+        Some(r.to_owned())
+    } else {
+        errors.push(FieldError::new("region", "参保地代码应为6位数字。"));
+        None
     }
 }

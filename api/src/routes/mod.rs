@@ -90,7 +90,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
             .configure(quote::configure) // /api/v1/policy/quotes
             .configure(pension::configure_policy) // /api/v1/policy/pension-years, death-benefits
             .configure(unemployment::configure_policy) // /api/v1/policy/unemployment-benefits
-            .configure(projects::configure_policy), // /api/v1/policy/project-rates
+            .configure(projects::configure_policy) // /api/v1/policy/project-rates
+            .configure(stabilisation::configure_policy), // /api/v1/policy/stabilisation-years
     );
     cfg.service(
         scope::scope("/public")

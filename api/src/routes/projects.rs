@@ -3,10 +3,12 @@
 //! staff's view of every project; the rates.
 
 use actix_web::{HttpResponse, get, http::header, post, web};
+use qibao_app::policy::admin::PolicyChangeDto;
 use qibao_app::projects::{
     self as use_case, ChangeInput, ProjectDto, ProjectInput, ProjectPage, ProjectRateDto,
     RosterFilter, WorkerDto, WorkerInput, WorkerPage,
 };
+use qibao_core::policy::Source;
 use qibao_core::project::ProjectKind;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -18,6 +20,7 @@ use crate::http::fields;
 use crate::http::paging::{self, Page, PageQuery, whole_list};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
+use crate::routes::policy_admin::PolicyAdmin;
 use crate::state::AppState;
 
 /// The longest project number accepted, in characters.
@@ -754,6 +757,89 @@ whole_list! {
     ProjectRateList of ProjectRateDto
 }
 
+/// A project type's premium rate in a region from a year.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectRateInput {
+    /// Region code, 6 digits.
+    #[schema(example = "420500")]
+    pub region: String,
+    /// `construction` (建筑工程项目) or `mining` (矿山项目).
+    #[schema(example = "construction")]
+    pub kind: String,
+    #[schema(example = 2027)]
+    pub from_year: i32,
+    /// Of the total contract value, a decimal fraction ("0.0015" = 0.15%).
+    #[schema(example = "0.0015")]
+    pub rate: String,
+    #[schema(example = "湖北省建筑业企业按项目参加工伤保险办法")]
+    pub source: String,
+    pub illustrative: bool,
+}
+
+/// 建设项目工伤保险费率维护 — add a project premium rate
+///
+/// Adds a region's work-injury premium rate of a project type from a year
+/// (R-PROJ-1, R-POL-4); audited as a policy change. Projects billed before
+/// keep their premium; registrations and changes from that year use it.
+#[utoipa::path(
+    tag = "staff-policy",
+    operation_id = "create_policy_project_rate",
+    security(("bearer" = [])),
+    request_body = ProjectRateInput,
+    responses(
+        (status = 201, description = "Added and audited.", body = PolicyChangeDto),
+        (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`); `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff with the policy role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown region (`REGION_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The region has a rate of that type from that year already (`POLICY_OVERLAP`); nothing is written.", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/policy/project-rates")]
+pub async fn create_policy_project_rate(
+    state: web::Data<AppState>,
+    PolicyAdmin(who): PolicyAdmin,
+    body: Json<ProjectRateInput>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let region = fields::region(&body.region, &mut errors);
+    let kind = ProjectKind::parse(&body.kind);
+    if kind.is_none() {
+        errors.push(FieldError::new(
+            "kind",
+            "项目类型应为 construction（建筑工程项目）或 mining（矿山项目）。",
+        ));
+    }
+    fields::year(body.from_year, "from_year", &mut errors);
+    let rate = fields::fraction(&body.rate, "rate", "费率", &mut errors);
+    let source = fields::source(&body.source, &mut errors);
+    let (Some(region), Some(kind), Some(rate), Some(source)) = (region, kind, rate, source) else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let r = ProjectRateDto {
+        region,
+        kind: kind.code().to_owned(),
+        from_year: body.from_year,
+        rate,
+        source: Source {
+            document: source,
+            illustrative: body.illustrative,
+        },
+    };
+    let now = state.clock.now_utc();
+    let dto = run_db(&state, move |conn| {
+        Ok(use_case::add_rate(conn, &who.as_actor(), r, now)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
 /// Under `/portal`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_project)
@@ -770,7 +856,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub fn configure_staff(cfg: &mut ServiceConfig) {
     cfg.service(list_staff_projects)
         .service(get_staff_project)
-        .service(list_staff_project_workers);
+        .service(list_staff_project_workers)
+        .service(create_policy_project_rate);
 }
 
 /// Under `/policy`.

@@ -3,10 +3,13 @@
 //! unit's size class kept by staff.
 
 use actix_web::{HttpResponse, get, http::header, post, put, web};
+use qibao_app::policy::admin::PolicyChangeDto;
 use qibao_app::unemployment::stabilisation::{
     self as use_case, StabilisationAssessment, StabilisationRefundDto, StabilisationRefundPage,
+    StabilisationYearDto,
 };
 use qibao_app::units::info::UnitInfo;
+use qibao_core::policy::Source;
 use qibao_core::unemployment::SizeClass;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -15,9 +18,10 @@ use crate::auth::{AsActor, StaffRole, StaffUser, UnitUser};
 use crate::http::blocking::run_db;
 use crate::http::extract::{Json, LateJson, Query};
 use crate::http::fields;
-use crate::http::paging::{self, PageQuery};
+use crate::http::paging::{self, PageQuery, whole_list};
 use crate::http::problem::{ApiError, FieldError, ProblemDoc};
 use crate::routes::ServiceConfig;
+use crate::routes::policy_admin::PolicyAdmin;
 use crate::routes::refunds::{
     PayoutInput, StaffRefundQuery, payout_reference, require_refund_staff, status_filter,
 };
@@ -372,6 +376,145 @@ pub async fn put_unit_size_class(
     Ok(web::Json(out))
 }
 
+/// A year's 稳岗返还 parameters.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StabilisationYearInput {
+    /// The year applied for (its figures are the year before's).
+    #[schema(example = 2027)]
+    pub year: i32,
+    /// The national surveyed-unemployment target, a decimal fraction ("0.055").
+    #[schema(example = "0.055")]
+    pub layoff_threshold: String,
+    /// The layoff rate allowed small units ("0.2").
+    #[schema(example = "0.2")]
+    pub small_unit_threshold: String,
+    /// Small units: at most this many insured (30).
+    #[schema(example = 30)]
+    pub small_unit_headcount: i32,
+    /// Share of the paid contributions refunded to a large unit ("0.3").
+    #[schema(example = "0.3")]
+    pub large_share: String,
+    /// To a small or medium enterprise ("0.6").
+    #[schema(example = "0.6")]
+    pub small_medium_share: String,
+    #[schema(
+        example = "人力资源社会保障部 财政部 国家税务总局关于继续实施失业保险稳岗返还政策的通知"
+    )]
+    pub source: String,
+    pub illustrative: bool,
+}
+
+/// 稳岗返还政策参数维护 — add a year's parameters
+///
+/// Adds the 稳岗返还 parameters of a year (R-STAB-1, R-POL-4): the layoff
+/// thresholds and the refund shares by size class; audited as a policy
+/// change. Applications decided before keep their figures.
+#[utoipa::path(
+    tag = "staff-policy",
+    operation_id = "create_policy_stabilisation_year",
+    security(("bearer" = [])),
+    request_body = StabilisationYearInput,
+    responses(
+        (status = 201, description = "Added and audited.", body = PolicyChangeDto),
+        (status = 400, description = "Malformed body or fields (`VALIDATION_FAILED`, `MALFORMED_JSON`); `errors` names each field.", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff with the policy role (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "The year has parameters already (`POLICY_OVERLAP`); nothing is written.", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[post("/policy/stabilisation-years")]
+pub async fn create_policy_stabilisation_year(
+    state: web::Data<AppState>,
+    PolicyAdmin(who): PolicyAdmin,
+    body: Json<StabilisationYearInput>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    fields::year(body.year, "year", &mut errors);
+    let mut share =
+        |v: &str, field: &str, label: &str| fields::fraction(v, field, label, &mut errors);
+    let layoff = share(&body.layoff_threshold, "layoff_threshold", "裁员率控制标准");
+    let small = share(
+        &body.small_unit_threshold,
+        "small_unit_threshold",
+        "小微单位裁员率标准",
+    );
+    let large_share = share(&body.large_share, "large_share", "大型企业返还比例");
+    let sme_share = share(
+        &body.small_medium_share,
+        "small_medium_share",
+        "中小微企业返还比例",
+    );
+    if !(1..=1000).contains(&body.small_unit_headcount) {
+        errors.push(FieldError::new(
+            "small_unit_headcount",
+            "小微单位的参保人数上限应在1至1000之间。",
+        ));
+    }
+    let source = fields::source(&body.source, &mut errors);
+    let (Some(layoff), Some(small), Some(large_share), Some(sme_share), Some(source)) =
+        (layoff, small, large_share, sme_share, source)
+    else {
+        return Err(ApiError::validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let p = StabilisationYearDto {
+        year: body.year,
+        layoff_threshold: layoff,
+        small_unit_threshold: small,
+        small_unit_headcount: body.small_unit_headcount,
+        large_share,
+        small_medium_share: sme_share,
+        source: Source {
+            document: source,
+            illustrative: body.illustrative,
+        },
+    };
+    let now = state.clock.now_utc();
+    let dto = run_db(&state, move |conn| {
+        Ok(use_case::add_year_parameters(
+            conn,
+            &who.as_actor(),
+            p,
+            now,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// 稳岗返还政策参数查询 — the parameters by year
+///
+/// The 稳岗返还 parameters of every year (R-STAB-1): the layoff thresholds
+/// and the refund shares, with their sources. Public.
+#[utoipa::path(
+    tag = "policy",
+    operation_id = "list_stabilisation_years",
+    params(PageQuery),
+    responses(
+        (status = 200, body = StabilisationYearList),
+        (status = 400, description = "Bad paging (`VALIDATION_FAILED`).", body = ProblemDoc, content_type = "application/problem+json"),
+    ),
+)]
+#[get("/stabilisation-years")]
+pub async fn list_stabilisation_years(
+    state: web::Data<AppState>,
+    query: Query<PageQuery>,
+) -> Result<web::Json<StabilisationYearList>, ApiError> {
+    let page = query.check(&paging::LIST)?;
+    let all = run_db(&state, |conn| Ok(use_case::year_parameters(conn)?)).await?;
+    Ok(web::Json(StabilisationYearList::cut(all, page)))
+}
+
+whole_list! {
+    /// A page of the 稳岗返还 parameters, by year.
+    StabilisationYearList of StabilisationYearDto
+}
+
 /// Under `/portal`: the assessment comes before `/{id}`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_stabilisation_assessment)
@@ -385,5 +528,11 @@ pub fn configure_staff(cfg: &mut ServiceConfig) {
     cfg.service(list_staff_stabilisation_refunds)
         .service(get_staff_stabilisation_refund)
         .service(create_stabilisation_refund_payout)
-        .service(put_unit_size_class);
+        .service(put_unit_size_class)
+        .service(create_policy_stabilisation_year);
+}
+
+/// Under `/policy`.
+pub fn configure_policy(cfg: &mut ServiceConfig) {
+    cfg.service(list_stabilisation_years);
 }

@@ -10,8 +10,8 @@ use qibao_app::unemployment::termination::{self, TerminationCertificate};
 use qibao_app::unemployment::{
     self as use_case, BenefitParamsDto, ClaimInput, UnemploymentClaimDto, UnemploymentClaimPage,
 };
+use qibao_core::Money;
 use qibao_core::policy::Source;
-use qibao_core::{Money, Rate};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -315,10 +315,7 @@ pub async fn create_policy_unemployment_benefits(
     body: Json<BenefitParamsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    let region = body.region.trim();
-    if region.len() != 6 || !region.bytes().all(|b| b.is_ascii_digit()) {
-        errors.push(FieldError::new("region", "参保地代码应为6位数字。"));
-    }
+    let region = fields::region(&body.region, &mut errors);
     fields::year(body.from_year, "from_year", &mut errors);
     let wage = fields::money(Some(&body.minimum_wage), "minimum_wage", &mut errors)
         .filter(|m| *m > Money::ZERO);
@@ -326,19 +323,10 @@ pub async fn create_policy_unemployment_benefits(
     if wage.is_none() && !errors.iter().any(|e| e.field == "minimum_wage") {
         errors.push(FieldError::new("minimum_wage", "最低工资标准应大于0。"));
     }
-    let percentage = match Rate::parse(body.percentage.trim()) {
-        Ok(r) if r > Rate::ZERO && r.ppm() <= 1_000_000 => Some(r),
-        _ => {
-            errors.push(FieldError::new(
-                "percentage",
-                "计发比例应为0至1之间的小数，例如0.9表示90%。",
-            ));
-            None
-        }
-    };
+    let percentage = fields::fraction(&body.percentage, "percentage", "计发比例", &mut errors);
     let source = fields::source(&body.source, &mut errors);
-    let (Some(minimum_wage), Some(percentage), Some(subsistence), Some(source)) =
-        (wage, percentage, subsistence, source)
+    let (Some(region), Some(minimum_wage), Some(percentage), Some(subsistence), Some(source)) =
+        (region, wage, percentage, subsistence, source)
     else {
         return Err(ApiError::validation(errors));
     };
@@ -346,7 +334,7 @@ pub async fn create_policy_unemployment_benefits(
         return Err(ApiError::validation(errors));
     }
     let p = BenefitParamsDto {
-        region: region.to_owned(),
+        region,
         from_year: body.from_year,
         minimum_wage,
         percentage,

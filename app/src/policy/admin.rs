@@ -21,7 +21,7 @@ use qibao_db::rows::{
     BusinessItem, NewPolicyBaseBound, NewPolicyDeferral, NewPolicyInjuryClassRate,
     NewPolicyLateFeeRule, NewPolicyRate, NewPolicyWindow, PolicyInterestRate,
 };
-use qibao_db::{DbConn, OptionalExt, policy_admin as store};
+use qibao_db::{DbConn, DbError, OptionalExt, policy_admin as store};
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::PrimitiveDateTime;
@@ -45,7 +45,8 @@ pub struct PolicyChangeDto {
     pub id: i64,
     /// `base_bounds`, `rate`, `injury_class_rate`, `late_fee_rule`,
     /// `windows`, `deferral`, `interest_rate`, `pension_year` or
-    /// `death_benefits` or `unemployment_benefits`.
+    /// `death_benefits`, `unemployment_benefits`, `project_rate` or
+    /// `stabilisation_year`.
     #[cfg_attr(feature = "openapi", schema(example = "rate"))]
     pub parameter: String,
     /// The region code; null for national interest rates.
@@ -243,6 +244,51 @@ fn write(
         closed_before: closed.0,
         closed_after: closed.1,
     })
+}
+
+/// Adds a parameter set that stands alone (a year's or a region's from a
+/// year, closing nothing) in one transaction: `insert` writes it, a unique
+/// conflict is 422 `POLICY_OVERLAP` with `overlap`'s words; audited as a
+/// policy change of `parameter` with `added` (and `region` when it has one).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_audited(
+    conn: &mut DbConn,
+    who: &(impl AsActor + ?Sized),
+    parameter: &str,
+    region: Option<&str>,
+    added: Value,
+    overlap: &str,
+    now: PrimitiveDateTime,
+    insert: impl FnOnce(&mut DbConn) -> Result<(), DbError>,
+) -> Result<PolicyChangeDto, AppError> {
+    let item = transaction(conn, |c| {
+        if let Some(code) = region
+            && qibao_db::repo::get_region(c, code).optional()?.is_none()
+        {
+            return Err(region_not_found(code));
+        }
+        insert(c).map_err(|e| match e {
+            DbError::Conflict { .. } => {
+                AppError::new(ErrorCode::PolicyOverlap).with_detail(overlap.to_owned())
+            }
+            other => other.into(),
+        })?;
+        items::record(
+            c,
+            who,
+            ItemRecord {
+                unit_id: None,
+                kind: POLICY_CHANGE,
+                status: "done",
+                before: None,
+                after: Some(json!({
+                    "parameter": parameter, "region": region, "added": added,
+                })),
+            },
+            now,
+        )
+    })?;
+    Ok(change_dto(item))
 }
 
 pub(crate) fn change_dto(item: BusinessItem) -> PolicyChangeDto {

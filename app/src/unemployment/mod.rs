@@ -581,50 +581,33 @@ pub fn add_parameters(
     p: BenefitParamsDto,
     now: PrimitiveDateTime,
 ) -> Result<crate::policy::admin::PolicyChangeDto, AppError> {
-    let item = crate::tx::transaction(conn, |c| {
-        if qibao_db::repo::get_region(c, &p.region)
-            .optional()?
-            .is_none()
-        {
-            return Err(crate::policy::region_not_found(&p.region));
-        }
-        store::insert_benefit_params(
-            c,
-            &store::BenefitParamsRow {
-                region_code: p.region.clone(),
-                from_year: p.from_year,
-                minimum_wage_fen: p.minimum_wage.fen(),
-                percentage_ppm: p.percentage.ppm(),
-                subsistence_fen: p.subsistence.fen(),
-                source: p.source.document.clone(),
-                illustrative: p.source.illustrative,
-                created_at: now,
-            },
-        )
-        .map_err(|e| match e {
-            DbError::Conflict { .. } => {
-                AppError::new(ErrorCode::PolicyOverlap).with_detail(format!(
-                    "参保地{}自{}年起的失业保险金标准已存在，不能重复设置。",
-                    p.region, p.from_year
-                ))
-            }
-            other => other.into(),
-        })?;
-        crate::items::record(
-            c,
-            who,
-            crate::items::ItemRecord {
-                unit_id: None,
-                kind: crate::policy::admin::POLICY_CHANGE,
-                status: "done",
-                before: None,
-                after: Some(
-                    json!({ "parameter": "unemployment_benefits", "region": p.region,
-                                     "added": p }),
-                ),
-            },
-            now,
-        )
-    })?;
-    Ok(crate::policy::admin::change_dto(item))
+    let overlap = format!(
+        "参保地{}自{}年起的失业保险金标准已存在，不能重复设置。",
+        p.region, p.from_year
+    );
+    let added = json!(p);
+    crate::policy::admin::add_audited(
+        conn,
+        who,
+        "unemployment_benefits",
+        Some(&p.region),
+        added,
+        &overlap,
+        now,
+        |c| {
+            store::insert_benefit_params(
+                c,
+                &store::BenefitParamsRow {
+                    region_code: p.region.clone(),
+                    from_year: p.from_year,
+                    minimum_wage_fen: p.minimum_wage.fen(),
+                    percentage_ppm: p.percentage.ppm(),
+                    subsistence_fen: p.subsistence.fen(),
+                    source: p.source.document.clone(),
+                    illustrative: p.source.illustrative,
+                    created_at: now,
+                },
+            )
+        },
+    )
 }

@@ -623,3 +623,84 @@ impl ReviewKind for StabilisationReview {
         )
     }
 }
+
+// ---------------------------------------------------------------- parameters
+
+/// 稳岗返还 parameters of a year (R-STAB-1, R-POL-4): staff-maintained.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StabilisationYearDto {
+    /// The year applied for (its figures are Y-1's).
+    #[cfg_attr(feature = "openapi", schema(example = 2027))]
+    pub year: i32,
+    /// The national surveyed-unemployment target ("0.055" = 5.5%).
+    pub layoff_threshold: Rate,
+    /// The layoff rate allowed units of ≤ `small_unit_headcount` insured.
+    pub small_unit_threshold: Rate,
+    #[cfg_attr(feature = "openapi", schema(example = 30))]
+    pub small_unit_headcount: i32,
+    /// Of the unit's paid contributions, for a large unit ("0.3").
+    pub large_share: Rate,
+    /// For a small or medium enterprise ("0.6").
+    pub small_medium_share: Rate,
+    pub source: Source,
+}
+
+/// Every year's parameters, oldest first.
+pub fn year_parameters(conn: &mut DbConn) -> Result<Vec<StabilisationYearDto>, AppError> {
+    read_transaction(conn, |c| {
+        Ok(store::all_year_params(c)?
+            .into_iter()
+            .map(|p| StabilisationYearDto {
+                year: p.year,
+                layoff_threshold: Rate::from_ppm(p.layoff_threshold_ppm),
+                small_unit_threshold: Rate::from_ppm(p.small_unit_threshold_ppm),
+                small_unit_headcount: p.small_unit_headcount,
+                large_share: Rate::from_ppm(p.large_share_ppm),
+                small_medium_share: Rate::from_ppm(p.small_medium_share_ppm),
+                source: Source {
+                    document: p.source,
+                    illustrative: p.illustrative,
+                },
+            })
+            .collect())
+    })
+}
+
+/// Adds a year's parameters, audited as a policy change; a year that has
+/// them is 422 `POLICY_OVERLAP`. Applications decided before keep their
+/// figures.
+pub fn add_year_parameters(
+    conn: &mut DbConn,
+    who: &Actor,
+    p: StabilisationYearDto,
+    now: PrimitiveDateTime,
+) -> Result<crate::policy::admin::PolicyChangeDto, AppError> {
+    let overlap = format!("{}年度的稳岗返还政策参数已存在，不能重复设置。", p.year);
+    let added = json!(p);
+    crate::policy::admin::add_audited(
+        conn,
+        who,
+        "stabilisation_year",
+        None,
+        added,
+        &overlap,
+        now,
+        |c| {
+            store::insert_year_params(
+                c,
+                &store::NewYearParams {
+                    year: p.year,
+                    layoff_threshold_ppm: p.layoff_threshold.ppm(),
+                    small_unit_threshold_ppm: p.small_unit_threshold.ppm(),
+                    small_unit_headcount: p.small_unit_headcount,
+                    large_share_ppm: p.large_share.ppm(),
+                    small_medium_share_ppm: p.small_medium_share.ppm(),
+                    source: p.source.document.clone(),
+                    illustrative: p.source.illustrative,
+                    created_at: now,
+                },
+            )
+        },
+    )
+}
