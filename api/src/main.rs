@@ -227,6 +227,11 @@ fn print_demo(s: &qibao_api::demo::DemoSummary, config: &Config) {
         kept(s.tax_client_created)
     );
     println!(
+        "  transfer platform     {} / {}  (qibao-sim transfer plays it)",
+        qibao_api::demo::DEMO_PLATFORM_CLIENT_ID,
+        qibao_api::demo::DEMO_PLATFORM_CLIENT_SECRET
+    );
+    println!(
         "  agent, QR sign-in     qibao-sim card --ticket <ticket> --id-number {} --name {}",
         s.agent_id_number, s.agent_name
     );
