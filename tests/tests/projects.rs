@@ -3,7 +3,9 @@
 //! its premium billed on a payment order and paid through the tax
 //! simulator → workers put on the roster, one taken off, the days covered
 //! right; an extension and a higher value bill the difference; refusals
-//! write nothing; another unit sees nothing; staff see every project.
+//! write nothing; another unit sees nothing; staff see every project; an
+//! expired order paid at the bank in time is booked, one billed again is
+//! not.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use qibao_api::auth::{Role, StaffRole};
@@ -358,4 +360,95 @@ fn a_project_is_billed_paid_through_the_tax_bureau_and_keeps_its_roster() {
     ] {
         assert!(labels.contains(&l), "{l} not in {labels:?}");
     }
+}
+
+/// A project's order that expired unpaid, then paid at the bank by its due
+/// date (the tax bureau's message came late): booked, the premium counted
+/// paid and nothing left to bill. A second project's expired order billed
+/// again: the late message of the old order is refused (its premium is on
+/// the new order), and the new one is paid once.
+#[test]
+fn an_expired_project_order_paid_in_time_is_booked_and_never_billed_twice() {
+    let app = App::start("2026-03-10");
+    let (mut u, _) = unit_with_staff(&app, "91420500MA0PRJ002X", Some(202602), 1);
+    let events = "/api/v1/tax/events";
+    let invoice = |serial: &str, o: &Value| {
+        json!({"serial": serial, "type": "invoiced", "order_no": o["order_no"],
+               "amount": o["totals"]["total"], "invoice_no": format!("FP{serial}")})
+    };
+    let pay = |serial: &str, o: &Value, day: &str| {
+        json!({"serial": serial, "type": "paid", "order_no": o["order_no"],
+               "amount": o["totals"]["total"], "bank_time": format!("{day}T10:15:00+08:00")})
+    };
+    let order = |app: &App, token: &str, no: &str| {
+        ok(
+            app.get_as(&format!("/api/v1/portal/orders/{no}"), token),
+            200,
+        )
+    };
+    let p = ok(app.post_as(PROJECTS, &u.token, &registration()), 201);
+    let id = p["id"].as_i64().unwrap();
+    let first = &p["charges"][0]["orders"][0];
+    let no = first["order_no"].as_str().unwrap().to_owned();
+    let due = first["due_date"].as_str().unwrap().to_owned();
+    let o = order(&app, &u.token, &no);
+    let tax = fixtures::tax_token(&app);
+    ok(app.post_as(events, &tax, &invoice("PJ1", &o)), 201);
+    let mut second_reg = registration();
+    second_reg["project_no"] = json!("420502202603100202");
+    let p2 = ok(app.post_as(PROJECTS, &u.token, &second_reg), 201);
+    let id2 = p2["id"].as_i64().unwrap();
+    let no2 = p2["charges"][0]["orders"][0]["order_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o2 = order(&app, &u.token, &no2);
+    ok(app.post_as(events, &tax, &invoice("PJ6", &o2)), 201);
+
+    // A month later both orders are past their due date.
+    set_today(&app, "2026-04-20", &mut [&mut u]);
+    let tax = fixtures::tax_token(&app);
+    let shown = ok(app.get_as(&format!("{PROJECTS}/{id}"), &u.token), 200);
+    assert_eq!(shown["charges"][0]["billing"], "unbilled", "{shown}");
+    // Paid at the bank on the due date: booked; the premium is paid.
+    let r = ok(app.post_as(events, &tax, &pay("PJ2", &o, &due)), 201);
+    assert_eq!(r["order_status"], "paid");
+    let shown = ok(app.get_as(&format!("{PROJECTS}/{id}"), &u.token), 200);
+    assert_eq!(shown["charges"][0]["billing"], "paid", "{shown}");
+    assert_eq!(shown["paid"], "18000.00");
+    app.post_as(
+        &format!("{PROJECTS}/{id}/premium-orders"),
+        &u.token,
+        &json!({}),
+    )
+    .assert_problem(422, "NOTHING_TO_BILL");
+
+    // The second project's premium is billed again on a new order; the
+    // old order's late message is then refused, the new order is paid.
+    let again = ok(
+        app.post_as(
+            &format!("{PROJECTS}/{id2}/premium-orders"),
+            &u.token,
+            &json!({}),
+        ),
+        200,
+    );
+    let orders = again["charges"][0]["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2, "{again}");
+    let new_no = orders.iter().find(|o| o["status"] == "live").unwrap()["order_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post_as(events, &tax, &pay("PJ3", &o2, &due))
+        .assert_problem(409, "ORDER_REISSUED");
+    let new_order = order(&app, &u.token, &new_no);
+    ok(app.post_as(events, &tax, &invoice("PJ5", &new_order)), 201);
+    let r = ok(
+        app.post_as(events, &tax, &pay("PJ4", &new_order, "2026-04-20")),
+        201,
+    );
+    assert_eq!(r["order_status"], "paid");
+    let shown = ok(app.get_as(&format!("{PROJECTS}/{id2}"), &u.token), 200);
+    assert_eq!(shown["charges"][0]["billing"], "paid");
+    assert_eq!(shown["paid"], "18000.00");
 }
