@@ -122,6 +122,7 @@ fn bench(c: &mut Criterion) {
                     opening: Some(p.opening),
                     deemed_months: p.deemed,
                     arrivals: &[],
+                    moved_out_until: None,
                 };
                 let month = statutory_month(RetirementCategory::Man, p.birth);
                 let projection = (month >= from).then_some(Projection { from, base: p.base });

@@ -139,6 +139,26 @@ pub struct Record<'a> {
     /// Sums credited to the account in their month: the balance of a
     /// relation transferred in (R-TRANS-2).
     pub arrivals: &'a [Credit],
+    /// The relation was transferred out of the province with the account
+    /// valued at the end of this month (R-TRANS-2): every credit, sum and
+    /// opening balance up to it left with the account. The months still
+    /// count; a later transfer back brings the account as a new sum.
+    pub moved_out_until: Option<Period>,
+}
+
+impl Record<'_> {
+    /// The opening balance, unless a transfer out took it away.
+    fn opening(&self) -> Option<Opening> {
+        self.opening.filter(|o| {
+            self.moved_out_until
+                .is_none_or(|cut| Period::new(o.year, 1).map_or(true, |p| p.prev() > cut))
+        })
+    }
+
+    /// Whether the account of `p`'s credit left with a transfer out.
+    fn moved_out(&self, p: Period) -> bool {
+        self.moved_out_until.is_some_and(|cut| p <= cut)
+    }
 }
 
 /// How many months count, by source.
@@ -293,12 +313,12 @@ fn months_until(
     if let Some(p) = projection {
         assumed(p.from, until, p.base, true, Origin::Projected);
     }
-    // The opening balance covers every month before its year.
-    if let Some(o) = record.opening {
-        for (p, m) in months.iter_mut() {
-            if p.year() < o.year {
-                m.credit = Money::ZERO;
-            }
+    // The opening balance covers every month before its year; a transfer
+    // out took the credits up to its valuation month.
+    let opening = record.opening();
+    for (p, m) in months.iter_mut() {
+        if opening.is_some_and(|o| p.year() < o.year) || record.moved_out(*p) {
+            m.credit = Money::ZERO;
         }
     }
     months
@@ -312,8 +332,10 @@ fn account_until(
     until: Period,
     rates: &InterestTable,
 ) -> Result<(Vec<AccountYear>, Money), RecordError> {
-    // Sums before the opening balance's year are inside it.
-    let covered = |p: Period| record.opening.is_some_and(|o| p.year() < o.year);
+    // Sums before the opening balance's year are inside it; those up to a
+    // transfer out left with it.
+    let opening = record.opening();
+    let covered = |p: Period| opening.is_some_and(|o| p.year() < o.year) || record.moved_out(p);
     let mut credits: Vec<Credit> = months
         .iter()
         .filter(|(_, m)| !m.credit.is_zero())
@@ -330,12 +352,12 @@ fn account_until(
         )
         .collect();
     credits.sort_by_key(|c| c.period);
-    let start = match (record.opening, credits.first()) {
+    let start = match (opening, credits.first()) {
         (Some(o), _) => Period::new(o.year, 1).ok(),
         (None, Some(c)) => Some(c.period),
         (None, None) => None,
     };
-    let opening_balance = record.opening.map_or(Money::ZERO, |o| o.balance);
+    let opening_balance = opening.map_or(Money::ZERO, |o| o.balance);
     let years = match start {
         Some(from) if from <= until => {
             crate::pension::account(opening_balance, from, &credits, until, rates)?
@@ -387,7 +409,7 @@ pub fn statement(
                 recorded: matches!(m.source, Origin::Recorded),
             })
             .collect(),
-        account_opening: record.opening,
+        account_opening: record.opening(),
         account_years,
         account_balance,
     })
@@ -495,7 +517,7 @@ pub fn estimate(
         minimum,
         projection: projection.filter(|_| projected > 0),
         index_years,
-        account_opening: record.opening,
+        account_opening: record.opening(),
         account_years,
         account_balance,
         average_wage_year: py.year,
@@ -572,6 +594,7 @@ mod tests {
             opening: None,
             deemed_months: 24,
             arrivals: &[],
+            moved_out_until: None,
         };
         let s = statement(&record, p(2024, 1), &rates(), eight()).unwrap();
         assert_eq!(s.months.len(), 13);
@@ -621,6 +644,7 @@ mod tests {
             opening: None,
             deemed_months: 0,
             arrivals: &arrivals,
+            moved_out_until: None,
         };
         let s = statement(&record, p(2024, 12), &rates(), eight()).unwrap();
         // 36 months moved + 5 paid here, each once.
@@ -636,6 +660,62 @@ mod tests {
         // × 0.0262 ÷ 12 = 199.12.
         assert_eq!(y.interest, Money::from_yuan(dec!(199.12)));
         assert_eq!(s.account_balance, Money::from_yuan(dec!(19879.12)));
+    }
+
+    #[test]
+    fn a_transfer_out_takes_the_account_and_a_return_brings_it_back() {
+        // 2025-01…2026-08 paid here (480.00 a month to the account) on an
+        // opening balance of 2025; transferred out in 2026-09 (valued at
+        // the end of 2026-08), back in 2026-11 with 12,000.00.
+        let recorded: Vec<RecordedMonth> = (0..20)
+            .map(|i| RecordedMonth {
+                period: p(2025, 1).add_months(i),
+                base: Money::from_yuan(dec!(6000)),
+                individual: Money::from_yuan(dec!(480)),
+            })
+            .collect();
+        let out = Record {
+            recorded: &recorded,
+            history: &[],
+            opening: Some(Opening {
+                year: 2025,
+                balance: Money::from_yuan(dec!(5000)),
+            }),
+            deemed_months: 0,
+            arrivals: &[],
+            moved_out_until: Some(p(2026, 8)),
+        };
+        let s = statement(&out, p(2026, 12), &rates(), eight()).unwrap();
+        // The months still count; the account left.
+        assert_eq!(s.months.len(), 20);
+        assert_eq!(s.account_opening, None);
+        assert_eq!(s.account_balance, Money::ZERO);
+        let back = [Credit {
+            period: p(2026, 11),
+            amount: Money::from_yuan(dec!(12000)),
+        }];
+        let home = Record {
+            arrivals: &back,
+            ..out
+        };
+        let s = statement(&home, p(2026, 12), &rates(), eight()).unwrap();
+        // 12,000.00 + 2.62% for December: 12,000 × 1 × 0.0262 ÷ 12 = 26.20.
+        assert_eq!(s.account_balance, Money::from_yuan(dec!(12026.20)));
+        // A sum that arrived before the transfer out left with it.
+        let early = [Credit {
+            period: p(2026, 3),
+            amount: Money::from_yuan(dec!(999)),
+        }];
+        let gone = Record {
+            arrivals: &early,
+            ..out
+        };
+        assert_eq!(
+            statement(&gone, p(2026, 12), &rates(), eight())
+                .unwrap()
+                .account_balance,
+            Money::ZERO
+        );
     }
 
     #[test]
@@ -661,6 +741,7 @@ mod tests {
             }),
             deemed_months: 24,
             arrivals: &[],
+            moved_out_until: None,
         };
         let e = estimate(
             &record,
@@ -703,6 +784,7 @@ mod tests {
             opening: None,
             deemed_months: 0,
             arrivals: &[],
+            moved_out_until: None,
         };
         let e = estimate(
             &record,
@@ -738,6 +820,7 @@ mod tests {
             opening: None,
             deemed_months: 0,
             arrivals: &[],
+            moved_out_until: None,
         };
         let wages = years(2010, 2024, Money::from_yuan(dec!(4000)));
         // 2010's credits need 2010's rate: staff must enter the opening balance.
@@ -785,6 +868,7 @@ mod tests {
             opening: None,
             deemed_months: 0,
             arrivals: &[],
+            moved_out_until: None,
         };
         let e = estimate(
             &empty,
@@ -814,6 +898,7 @@ mod tests {
                 opening: Some(Opening { year: 2016, balance: Money::from_yuan(dec!(20000)) }),
                 deemed_months: 0,
                 arrivals: &[],
+                moved_out_until: None,
             };
             let wages = years(2006, 2025, Money::from_yuan(dec!(6000)));
             let projection = Some(Projection { from: p(2025, 1), base: Money::from_fen(base * 100) });

@@ -537,6 +537,65 @@ fn a_person_is_transferred_in_and_another_out_through_the_platform() {
     assert_eq!(answer["moved"], done["moved"]);
     app.get_as(&format!("{EMP}/{left}/contribution-voucher"), &unit.token)
         .assert_problem(422, "TRANSFERRED_OUT");
+
+    // ---- back home: the person returns in November and the unit asks
+    // Shenzhen for the relation; it comes back exactly as it left.
+    fixtures::set_today(&app, "2026-11-02", &mut [&mut unit]);
+    ok(
+        app.post_as(
+            EMP,
+            &unit.token,
+            &json!({
+                "id_type": "resident", "id_number": left_id, "name": "转出丙",
+                "phone": "13807171234", "start_date": "2026-11-01",
+                "insurances": ["110", "210", "410"], "monthly_wage": "5000"
+            }),
+        ),
+        201,
+    );
+    let back = ok(
+        app.post_as(
+            transfers,
+            &unit.token,
+            &json!({"person_no": left, "from_place": "广东省深圳市"}),
+        ),
+        201,
+    );
+    let back_id = back["id"].as_i64().unwrap();
+    sim.set_today(Some(fixtures::date("2026-11-02")));
+    assert_eq!(sim.round().unwrap().accepted, 1);
+    fixtures::set_today(&app, "2026-11-04", &mut [&mut unit]);
+    sim.set_today(Some(fixtures::date("2026-11-04")));
+    assert_eq!(sim.round().unwrap().answered, 1);
+    let home = ok(
+        app.get_as(&format!("{transfers}/{back_id}"), &unit.token),
+        200,
+    );
+    assert_eq!(home["status"], "completed", "{home}");
+    assert_eq!(home["progress"]["working_days_taken"], 2);
+    // Intact: the same months, bases and places, the same account and
+    // pooled amount that left on 10-20.
+    for key in ["spans", "months", "account", "pooled", "total"] {
+        assert_eq!(home["moved"][key], done["moved"][key], "{key}");
+    }
+    assert_eq!(home["moved"]["arrived_period"], "202611");
+    // The months were paid here: counted once, not written again; the
+    // account that left comes back as one sum in 2026-11.
+    let h = app.mint(Role::Staff, "h1", "经办员", None, &[StaffRole::Handler]);
+    let rec = ok(
+        app.get_as(&format!("/api/v1/staff/persons/{left}/pension-record"), &h),
+        200,
+    );
+    assert_eq!(rec["history"], json!([]), "{rec}");
+    assert_eq!(rec["recorded"]["months"], 20);
+    assert_eq!(
+        rec["account_arrivals"],
+        json!([{"period": "202611", "amount": v_now["account"]}])
+    );
+    // Home again: no voucher while insured here, and the old refusal is gone.
+    app.get_as(&format!("{EMP}/{left}/contribution-voucher"), &unit.token)
+        .assert_problem(422, "TRANSFER_STILL_INSURED");
+
     // Another unit sees neither transfer; the unit cannot use the platform.
     let other = fixtures::insert_unit(
         &app,
@@ -848,13 +907,14 @@ fn the_platform_api_checks_what_the_old_place_sends() {
         fixtures::row_count(&app, "person_contribution_history"),
         history
     );
-    // A month staff recognised before is not overwritten: refused.
+    // A month staff recognised before at another base is not overwritten:
+    // refused (one at the same base would be kept as it is).
     let h = app.mint(Role::Staff, "h1", "经办员", None, &[StaffRole::Handler]);
     ok(
         app.post_as(
             &format!("/api/v1/staff/persons/{came}/contribution-history"),
             &h,
-            &json!({ "from": "202012", "to": "202012", "monthly_base": "4500",
+            &json!({ "from": "202012", "to": "202012", "monthly_base": "4000",
                      "place": "浙江省宁波市", "document": "宁波市参保缴费凭证" }),
         ),
         201,

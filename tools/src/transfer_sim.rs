@@ -10,7 +10,10 @@
 //! the bases since 1998 (the rule the receiving side checks). A person
 //! missing from a ledger file is refused (不予转移) with the reason. It can
 //! also play a new place asking for a person who left this province
-//! (`--request-out`), and reads the answer staff give.
+//! (`--request-out`), and reads the answer staff give; the new place then
+//! holds what moved, and if the person is asked back it answers with
+//! exactly that (the months with their places, the account), so a
+//! relation that goes out and comes back arrives intact.
 //!
 //! Without a ledger file every person paid the 36 months of the three
 //! years before the request's year, at 6,000.00 a month in 广东省深圳市,
@@ -88,6 +91,9 @@ pub struct LedgerSpan {
     pub from: String,
     pub to: String,
     pub base: String,
+    /// Where the months were paid, when not the entry's place.
+    #[serde(default)]
+    pub place: Option<String>,
 }
 
 /// The other provinces' records.
@@ -129,6 +135,7 @@ pub fn default_entry(year: i32) -> LedgerEntry {
             from: format!("{}01", year - 3),
             to: format!("{}12", year - 1),
             base: base.to_string(),
+            place: None,
         }],
         account: Money::from_fen(DEFAULT_BASE_FEN * 8 / 100 * 36).to_string(),
     }
@@ -151,11 +158,31 @@ pub fn answer_of(entry: &LedgerEntry, on: Date) -> Result<Value, String> {
     Ok(json!({
         "transferred_on": on.to_string(),
         "spans": entry.spans.iter().map(|s| json!({
-            "from": s.from, "to": s.to, "base": s.base, "place": entry.place,
+            "from": s.from, "to": s.to, "base": s.base,
+            "place": s.place.as_deref().unwrap_or(&entry.place),
         })).collect::<Vec<_>>(),
         "account": a.account.to_string(),
         "pooled": a.pooled.to_string(),
     }))
+}
+
+/// What the new place holds of a relation transferred to it: the spans
+/// with their places and the account, as the answer moved them.
+fn held(moved: &Value) -> Option<LedgerEntry> {
+    let spans = moved["spans"].as_array()?;
+    Some(LedgerEntry {
+        place: spans.first()?["place"].as_str()?.to_owned(),
+        spans: spans
+            .iter()
+            .map(|s| LedgerSpan {
+                from: s["from"].as_str().unwrap_or_default().to_owned(),
+                to: s["to"].as_str().unwrap_or_default().to_owned(),
+                base: s["base"].as_str().unwrap_or_default().to_owned(),
+                place: s["place"].as_str().map(str::to_owned),
+            })
+            .collect(),
+        account: moved["account"].as_str()?.to_owned(),
+    })
 }
 
 /// What a round did.
@@ -177,8 +204,13 @@ pub struct TransferSim {
     cursor: i64,
     /// This province's requests accepted and not answered yet.
     accepted: BTreeSet<String>,
-    /// Requests made for persons who left, not answered yet.
-    asked: BTreeSet<String>,
+    /// Requests made for persons who left, not answered yet (request
+    /// number → ID number).
+    asked: BTreeMap<String, String>,
+    /// What this province transferred out to the new place, by ID number:
+    /// the new place holds it, and answers with it if the person is asked
+    /// back (the relation returns intact).
+    received: BTreeMap<String, LedgerEntry>,
     today: Option<Date>,
 }
 
@@ -190,7 +222,8 @@ impl TransferSim {
             ledger,
             cursor: 0,
             accepted: BTreeSet::new(),
-            asked: BTreeSet::new(),
+            asked: BTreeMap::new(),
+            received: BTreeMap::new(),
             today: None,
         }
     }
@@ -285,7 +318,12 @@ impl TransferSim {
                 .and_then(|y| y.parse::<i32>().ok())
                 .unwrap_or(today.year());
             let id_number = item["id_number"].as_str().unwrap_or_default();
-            match self.ledger.entry(id_number, year) {
+            let entry = self
+                .received
+                .get(id_number)
+                .cloned()
+                .or_else(|| self.ledger.entry(id_number, year));
+            match entry {
                 Some(entry) => {
                     let body = answer_of(&entry, today)?;
                     let path = format!("/api/v1/platform/transfer-requests/{no}/answer");
@@ -301,10 +339,13 @@ impl TransferSim {
             }
             self.accepted.remove(&no);
         }
-        for no in self.asked.clone() {
+        for (no, id_number) in self.asked.clone() {
             let v = self.out_answer(&no)?;
             if matches!(v["status"].as_str(), Some("completed" | "refused")) {
                 log::info!("transfer out {no}: {}", v["status_label"]);
+                if let Some(entry) = held(&v["moved"]) {
+                    self.received.insert(id_number, entry);
+                }
                 self.asked.remove(&no);
                 stats.out_answered += 1;
             }
@@ -347,7 +388,8 @@ impl TransferSim {
             Some(&body),
             201,
         )?;
-        self.asked.insert(request_no.to_owned());
+        self.asked
+            .insert(request_no.to_owned(), id_number.to_owned());
         Ok(v)
     }
 

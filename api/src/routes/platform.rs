@@ -146,8 +146,9 @@ pub struct TransferAnswer {
 /// places and the money moved. It is checked (ordered, apart, before the
 /// request's month, a base each; the pooled amount 12% of the bases since
 /// 1998) and recorded here at once: the months in the person's
-/// contribution history with their place, the account balance as a sum
-/// arriving this month. Refused answers write nothing.
+/// contribution history with their place (a month known here already is
+/// kept as it is), the account balance as a sum arriving this month.
+/// Refused answers write nothing.
 #[utoipa::path(
     tag = "platform",
     operation_id = "create_platform_transfer_answer",
@@ -160,7 +161,7 @@ pub struct TransferAnswer {
         (status = 401, description = "Not signed in (`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `SESSION_ENDED`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 403, description = "Not the platform's client (`FORBIDDEN`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 404, description = "No such request (`TRANSFER_NOT_FOUND`).", body = ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "Completed or refused already (`TRANSFER_CLOSED`); months already in the person's recognised history (`TRANSFER_HISTORY_OVERLAP`).", body = ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Completed or refused already (`TRANSFER_CLOSED`); a month already in the person's recognised history at another base (`TRANSFER_HISTORY_OVERLAP`; one at the same base, or paid in this system, is kept as it is).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB (`PAYLOAD_TOO_LARGE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON (`UNSUPPORTED_MEDIA_TYPE`).", body = ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "The answer breaks R-TRANS-2 (`TRANSFER_ANSWER_INVALID`; `detail` says how).", body = ProblemDoc, content_type = "application/problem+json"),

@@ -63,6 +63,9 @@ pub struct Loaded {
     pub record: Option<PensionRecordRow>,
     /// Account balances that arrived with transfers in (R-TRANS-2).
     pub arrivals: Vec<Credit>,
+    /// The account left with a transfer out, valued at the end of this
+    /// month (R-TRANS-2).
+    pub moved_out_until: Option<Period>,
     pub years: PensionYears,
     pub rates: InterestTable,
 }
@@ -87,6 +90,7 @@ impl Loaded {
             opening: self.opening(),
             deemed_months: self.deemed_months(),
             arrivals: &self.arrivals,
+            moved_out_until: self.moved_out_until,
         }
     }
 
@@ -151,6 +155,7 @@ pub fn load(conn: &mut DbConn, persons: &[PersonId]) -> Result<Loaded, AppError>
         history,
         record: store::pension_record(conn, first)?,
         arrivals: crate::transfer::arrivals(conn, persons)?,
+        moved_out_until: crate::transfer::moved_out_until(conn, persons)?,
         history_rows,
         years: load_years(conn)?,
         rates: policy_db::load_interest_table(conn)?,

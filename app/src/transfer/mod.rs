@@ -207,11 +207,14 @@ fn closed(t: &Transfer) -> AppError {
     ))
 }
 
-/// 422 `TRANSFERRED_OUT` once one of `persons` has been transferred out.
+/// 422 `TRANSFERRED_OUT` while the relation of `persons` is out of the
+/// province: their latest completed transfer went out (one back in since
+/// brought it home).
 pub fn refuse_if_transferred_out(c: &mut DbConn, persons: &[PersonId]) -> Result<(), AppError> {
     let out = store::of_persons(c, persons)?
         .into_iter()
-        .rfind(|t| t.direction == Direction::Out.code() && t.status == store::COMPLETED);
+        .rfind(|t| t.status == store::COMPLETED)
+        .filter(|t| t.direction == Direction::Out.code());
     match out {
         Some(t) => Err(
             AppError::new(ErrorCode::TransferredOut).with_detail(format!(
@@ -259,6 +262,18 @@ fn person_of(c: &mut DbConn, id: PersonId) -> Result<Person, AppError> {
         .into_iter()
         .next()
         .ok_or_else(|| corrupt("transfer person", id.0))
+}
+
+/// The month the account of these persons was last valued for a transfer
+/// out (the month before the transfer's): every credit up to it left with
+/// the account (R-TRANS-2).
+pub fn moved_out_until(c: &mut DbConn, persons: &[PersonId]) -> Result<Option<Period>, AppError> {
+    Ok(store::of_persons(c, persons)?
+        .into_iter()
+        .filter(|t| t.direction == Direction::Out.code() && t.status == store::COMPLETED)
+        .filter_map(|t| t.transferred_on)
+        .max()
+        .map(|d| Period::of(d).prev()))
 }
 
 fn dates(t: &Transfer) -> TransferDates {
@@ -597,20 +612,42 @@ pub fn platform_answer(
         )
         .map_err(|e| answer_refused(&e))?;
         let person = person_of(c, t.person_id)?;
+        let same = same_person_ids(c, &person)?;
         let existing = qibao_db::pension::history(c, person.id)?;
+        let paid_here: Vec<i32> = qibao_db::pension::paid_pension_lines(
+            c,
+            &same,
+            Insurance::Pension.code(),
+            qibao_db::assessments::PAID,
+        )?
+        .into_iter()
+        .map(|(period, _, _)| period)
+        .collect();
         let mut moved_spans = Vec::with_capacity(spans.len());
         let mut rows: Vec<HistoryMonthRow> = Vec::new();
         let document = format!("跨省转移接续 {}", t.transfer_no);
         for (s, place) in spans.iter().zip(&places) {
             let place = place.clone().unwrap_or_else(|| t.other_place.clone());
             let months = Period::range_inclusive(s.from, s.to);
-            if let Some(m) = months
-                .iter()
-                .find(|m| existing.iter().any(|r| r.period == m.yyyymm()))
-            {
-                return Err(AppError::new(ErrorCode::TransferHistoryOverlap).with_detail(format!(
-                    "转入的缴费期间{m}已在该人员核定的缴费历史中，请由经办机构与转出地核对后处理。"
-                )));
+            // A month known here already (paid in this system, or in the
+            // recognised history at the same base: a relation coming back)
+            // is kept as it is; one recognised at another base is for staff
+            // to settle.
+            let mut new_months = Vec::with_capacity(months.len());
+            for m in &months {
+                match existing.iter().find(|r| r.period == m.yyyymm()) {
+                    Some(r) if r.base_fen != s.base.fen() => {
+                        return Err(AppError::new(ErrorCode::TransferHistoryOverlap)
+                            .with_detail(format!(
+                                "转入的缴费期间{m}（缴费基数{}）已按缴费基数{}记入该人员核定的缴费历史，请由经办机构与转出地核对后处理。",
+                                s.base,
+                                Money::from_fen(r.base_fen)
+                            )));
+                    }
+                    Some(_) => {}
+                    None if paid_here.contains(&m.yyyymm()) => {}
+                    None => new_months.push(*m),
+                }
             }
             moved_spans.push(MovedSpan {
                 from: s.from,
@@ -619,7 +656,7 @@ pub fn platform_answer(
                 base: s.base,
                 place: place.clone(),
             });
-            rows.extend(months.iter().map(|m| HistoryMonthRow {
+            rows.extend(new_months.iter().map(|m| HistoryMonthRow {
                 person_id: person.id,
                 period: m.yyyymm(),
                 base_fen: s.base.fen(),
@@ -631,9 +668,10 @@ pub fn platform_answer(
             }));
         }
         let arrived = Period::of(today);
+        let months_listed: i32 = moved_spans.iter().map(|s| s.months).sum();
         let moved = Moved {
             spans: moved_spans,
-            months: i32::try_from(rows.len()).unwrap_or(i32::MAX),
+            months: months_listed,
             account: amounts.account,
             pooled: amounts.pooled,
             total: amounts.total,
