@@ -321,6 +321,46 @@ pub enum AnswerRefusal {
         "统筹基金转移额{stated}与所列1998年以来缴费基数之和的12%（{expected}）不符，请与转出地核对后重新发送。"
     )]
     PooledMismatch { stated: Money, expected: Money },
+    #[error(
+        "转入的缴费期间{period}（缴费基数{base}）已按缴费基数{recognised}记入该人员核定的缴费历史，请由经办机构与转出地核对后处理。"
+    )]
+    Recognised {
+        period: Period,
+        base: Money,
+        recognised: Money,
+    },
+}
+
+/// The months of each arriving span to record in the person's history
+/// (R-TRANS-2): a month known here already — paid in this system, or in
+/// the recognised history at the same base (a relation coming back) — is
+/// kept as it is; one recognised at another base is refused, for staff
+/// to settle with the old place.
+pub fn months_to_record(
+    spans: &[ArrivingSpan],
+    recognised: &BTreeMap<Period, Money>,
+    paid_here: &std::collections::BTreeSet<Period>,
+) -> Result<Vec<Vec<Period>>, AnswerRefusal> {
+    let mut out = Vec::with_capacity(spans.len());
+    for s in spans {
+        let mut new = Vec::new();
+        for period in Period::range_inclusive(s.from, s.to) {
+            match recognised.get(&period) {
+                Some(&r) if r != s.base => {
+                    return Err(AnswerRefusal::Recognised {
+                        period,
+                        base: s.base,
+                        recognised: r,
+                    });
+                }
+                Some(_) => {}
+                None if paid_here.contains(&period) => {}
+                None => new.push(period),
+            }
+        }
+        out.push(new);
+    }
+    Ok(out)
 }
 
 /// Checks what the old place sends against R-TRANS-2 and answers the
@@ -593,6 +633,36 @@ mod tests {
             check_answer(&spans, -Money::yuan(1), Money::yuan(25_920), p(2026, 9)),
             Err(AnswerRefusal::NegativeAccount)
         );
+    }
+
+    #[test]
+    fn months_known_here_are_kept_and_another_base_is_refused() {
+        let span = |from: Period, to: Period, yuan: i64| ArrivingSpan {
+            from,
+            to,
+            base: Money::yuan(yuan),
+        };
+        let spans = [span(p(2024, 11), p(2025, 2), 5000)];
+        let paid_here: std::collections::BTreeSet<Period> = [p(2025, 1), p(2025, 2)].into();
+        let same: BTreeMap<Period, Money> = [(p(2024, 11), Money::yuan(5000))].into();
+        // 2024-11 recognised at the same base, 2025-01/02 paid here: only
+        // 2024-12 is new.
+        assert_eq!(
+            months_to_record(&spans, &same, &paid_here).unwrap(),
+            [vec![p(2024, 12)]]
+        );
+        let other: BTreeMap<Period, Money> = [(p(2024, 12), Money::yuan(4000))].into();
+        assert_eq!(
+            months_to_record(&spans, &other, &paid_here),
+            Err(AnswerRefusal::Recognised {
+                period: p(2024, 12),
+                base: Money::yuan(5000),
+                recognised: Money::yuan(4000)
+            })
+        );
+        // Nothing known: every month is new.
+        let all = months_to_record(&spans, &BTreeMap::new(), &Default::default()).unwrap();
+        assert_eq!(all[0].len(), 4);
     }
 
     proptest! {

@@ -24,6 +24,8 @@ mod voucher;
 
 pub use voucher::*;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use qibao_core::business_item::BusinessItemKind;
 use qibao_core::calendar::WorkCalendar;
 use qibao_core::employment::parse_name;
@@ -571,9 +573,10 @@ fn answer_refused(e: &rule::AnswerRefusal) -> AppError {
 
 /// The old place transferred (R-TRANS-2): what it sends is checked and
 /// recorded here in one transaction: each month in the person's history
-/// with its place (crediting nothing of its own), the account balance as
-/// a sum arriving this month. Months already in the person's recognised
-/// history are refused (staff settle them), and nothing is written.
+/// with its place (crediting nothing of its own; a month known here
+/// already is kept as it is, one recognised at another base refused), the
+/// account balance as a sum arriving this month. A refused answer writes
+/// nothing.
 pub fn platform_answer(
     conn: &mut DbConn,
     who: &Actor,
@@ -613,50 +616,39 @@ pub fn platform_answer(
         .map_err(|e| answer_refused(&e))?;
         let person = person_of(c, t.person_id)?;
         let same = same_person_ids(c, &person)?;
-        let existing = qibao_db::pension::history(c, person.id)?;
-        let paid_here: Vec<i32> = qibao_db::pension::paid_pension_lines(
+        let recognised: BTreeMap<Period, Money> = qibao_db::pension::history(c, person.id)?
+            .into_iter()
+            .map(|r| {
+                Period::from_yyyymm(r.period)
+                    .map(|p| (p, Money::from_fen(r.base_fen)))
+                    .map_err(|e| corrupt("history period", e))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut paid_here = BTreeSet::new();
+        for (period, _, _) in qibao_db::pension::paid_pension_lines(
             c,
             &same,
             Insurance::Pension.code(),
             qibao_db::assessments::PAID,
-        )?
-        .into_iter()
-        .map(|(period, _, _)| period)
-        .collect();
+        )? {
+            paid_here.insert(Period::from_yyyymm(period).map_err(|e| corrupt("line period", e))?);
+        }
+        let new_months = rule::months_to_record(&spans, &recognised, &paid_here).map_err(|e| {
+            AppError::new(ErrorCode::TransferHistoryOverlap).with_detail(e.to_string())
+        })?;
+        let document = format!("跨省转移接续 {}", t.transfer_no);
         let mut moved_spans = Vec::with_capacity(spans.len());
         let mut rows: Vec<HistoryMonthRow> = Vec::new();
-        let document = format!("跨省转移接续 {}", t.transfer_no);
-        for (s, place) in spans.iter().zip(&places) {
+        for ((s, place), new) in spans.iter().zip(&places).zip(&new_months) {
             let place = place.clone().unwrap_or_else(|| t.other_place.clone());
-            let months = Period::range_inclusive(s.from, s.to);
-            // A month known here already (paid in this system, or in the
-            // recognised history at the same base: a relation coming back)
-            // is kept as it is; one recognised at another base is for staff
-            // to settle.
-            let mut new_months = Vec::with_capacity(months.len());
-            for m in &months {
-                match existing.iter().find(|r| r.period == m.yyyymm()) {
-                    Some(r) if r.base_fen != s.base.fen() => {
-                        return Err(AppError::new(ErrorCode::TransferHistoryOverlap)
-                            .with_detail(format!(
-                                "转入的缴费期间{m}（缴费基数{}）已按缴费基数{}记入该人员核定的缴费历史，请由经办机构与转出地核对后处理。",
-                                s.base,
-                                Money::from_fen(r.base_fen)
-                            )));
-                    }
-                    Some(_) => {}
-                    None if paid_here.contains(&m.yyyymm()) => {}
-                    None => new_months.push(*m),
-                }
-            }
             moved_spans.push(MovedSpan {
                 from: s.from,
                 to: s.to,
-                months: i32::try_from(months.len()).unwrap_or(i32::MAX),
+                months: s.from.months_until(s.to) + 1,
                 base: s.base,
                 place: place.clone(),
             });
-            rows.extend(new_months.iter().map(|m| HistoryMonthRow {
+            rows.extend(new.iter().map(|m| HistoryMonthRow {
                 person_id: person.id,
                 period: m.yyyymm(),
                 base_fen: s.base.fen(),
