@@ -95,6 +95,9 @@ pub fn amounts(paid: &[PaidMonth], account: Money) -> TransferAmounts {
     }
 }
 
+/// The most months an answer may list (70 years): more than a working life.
+pub const MAX_MONTHS: i64 = 840;
+
 /// Working days the old place has to transfer after the request (R-TRANS-1).
 pub const ANSWER_WORKING_DAYS: u32 = 15;
 
@@ -307,6 +310,8 @@ pub struct ArrivingSpan {
 pub enum AnswerRefusal {
     #[error("转移信息没有任何缴费期间。")]
     NoMonths,
+    #[error("转移信息所列缴费月数合计{months}个月，超过一个人可能的缴费月数（{MAX_MONTHS}个月）。")]
+    TooManyMonths { months: i64 },
     #[error("缴费期间{from}至{to}的起止顺序不正确。")]
     Order { from: Period, to: Period },
     #[error("缴费期间{from}至{to}的缴费基数应大于0。")]
@@ -378,6 +383,15 @@ pub fn check_answer(
     }
     if account.is_negative() {
         return Err(AnswerRefusal::NegativeAccount);
+    }
+    // Counted before any month is expanded, so no answer costs more than
+    // a working life's months.
+    let listed: i64 = spans
+        .iter()
+        .map(|s| i64::from(s.from.months_until(s.to).max(-1)) + 1)
+        .sum();
+    if listed > MAX_MONTHS {
+        return Err(AnswerRefusal::TooManyMonths { months: listed });
     }
     let mut seen: BTreeMap<Period, ()> = BTreeMap::new();
     let mut paid = Vec::new();
@@ -632,6 +646,16 @@ mod tests {
         assert_eq!(
             check_answer(&spans, -Money::yuan(1), Money::yuan(25_920), p(2026, 9)),
             Err(AnswerRefusal::NegativeAccount)
+        );
+        // 1950-01…2026-08 is more than a working life.
+        assert_eq!(
+            check_answer(
+                &[span(p(1950, 1), p(2026, 8), 100)],
+                Money::ZERO,
+                Money::ZERO,
+                p(2026, 9)
+            ),
+            Err(AnswerRefusal::TooManyMonths { months: 920 })
         );
     }
 
