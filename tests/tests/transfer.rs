@@ -25,6 +25,25 @@ fn ok(r: Resp, status: u16) -> Value {
     r.body
 }
 
+/// The demo unit loaded, and an agent's token of it.
+fn demo_unit(app: &App) -> (qibao_api::demo::DemoSummary, fixtures::Unit) {
+    let s = qibao_api::demo::load(
+        &app.pool,
+        app.server.clock.today(),
+        app.server.clock.now_utc(),
+    )
+    .unwrap();
+    let id = {
+        let mut conn = app.pool.get().unwrap();
+        repo::get_unit_by_no(&mut conn, &s.unit_no).unwrap().id
+    };
+    let unit = fixtures::Unit {
+        id,
+        token: fixtures::token(app, id),
+    };
+    (s, unit)
+}
+
 /// `n` pension months from `first` paid at the unit at 5,000.00 (8% =
 /// 400.00 to the account), written as paid lines.
 fn paid_lines(app: &App, unit_id: UnitId, no: &str, first: qibao_core::Period, n: i32) {
@@ -66,23 +85,9 @@ fn paid_lines(app: &App, unit_id: UnitId, no: &str, first: qibao_core::Period, n
 #[test]
 fn the_voucher_lists_the_periods_and_what_a_transfer_moves() {
     let app = App::start("2026-09-20");
-    let s = qibao_api::demo::load(
-        &app.pool,
-        app.server.clock.today(),
-        app.server.clock.now_utc(),
-    )
-    .unwrap();
-    let unit_id = {
-        let mut conn = app.pool.get().unwrap();
-        repo::get_unit_by_no(&mut conn, &s.unit_no).unwrap().id
-    };
-    let token = app.mint(
-        Role::Agent,
-        "420500197001010011",
-        "甲经办",
-        Some(unit_id),
-        &[],
-    );
+    let (_, demo) = demo_unit(&app);
+    let unit_id = demo.id;
+    let token = demo.token;
     let b = ok(
         app.post_as(
             EMP,
@@ -281,20 +286,8 @@ fn step(name: &str, on: Option<&str>, days: Option<i64>) -> (String, Option<Stri
 #[test]
 fn a_person_is_transferred_in_and_another_out_through_the_platform() {
     let app = App::start("2026-09-21");
-    let s = qibao_api::demo::load(
-        &app.pool,
-        app.server.clock.today(),
-        app.server.clock.now_utc(),
-    )
-    .unwrap();
-    let unit_id = {
-        let mut conn = app.pool.get().unwrap();
-        repo::get_unit_by_no(&mut conn, &s.unit_no).unwrap().id
-    };
-    let mut unit = fixtures::Unit {
-        id: unit_id,
-        token: fixtures::token(&app, unit_id),
-    };
+    let (s, mut unit) = demo_unit(&app);
+    let unit_id = unit.id;
     let came = enrol(&app, &unit.token, "42050019800303003", "转入乙");
     let left = enrol(&app, &unit.token, "42050019790404004", "转出丙");
     let left_id = rid("42050019790404004");
@@ -627,20 +620,8 @@ fn fixtures_platform_token(app: &App) -> String {
 #[test]
 fn refusals_and_overdue_requests_show_in_the_steps() {
     let app = App::start("2026-09-21");
-    let s = qibao_api::demo::load(
-        &app.pool,
-        app.server.clock.today(),
-        app.server.clock.now_utc(),
-    )
-    .unwrap();
-    let unit_id = {
-        let mut conn = app.pool.get().unwrap();
-        repo::get_unit_by_no(&mut conn, &s.unit_no).unwrap().id
-    };
-    let mut unit = fixtures::Unit {
-        id: unit_id,
-        token: fixtures::token(&app, unit_id),
-    };
+    let (_, mut unit) = demo_unit(&app);
+    let unit_id = unit.id;
     let came = enrol(&app, &unit.token, "42050019810505005", "转入丁");
     let left = enrol(&app, &unit.token, "42050019820606006", "转出戊");
     paid_lines(
@@ -771,17 +752,8 @@ fn refusals_and_overdue_requests_show_in_the_steps() {
 #[test]
 fn the_platform_api_checks_what_the_old_place_sends() {
     let app = App::start("2026-09-21");
-    let s = qibao_api::demo::load(
-        &app.pool,
-        app.server.clock.today(),
-        app.server.clock.now_utc(),
-    )
-    .unwrap();
-    let unit_id = {
-        let mut conn = app.pool.get().unwrap();
-        repo::get_unit_by_no(&mut conn, &s.unit_no).unwrap().id
-    };
-    let token = fixtures::token(&app, unit_id);
+    let (_, demo) = demo_unit(&app);
+    let token = demo.token;
     let came = enrol(&app, &token, "42050019830707007", "转入己");
     let t = ok(
         app.post_as(

@@ -348,6 +348,17 @@ impl FromRequest for StaffUser {
     }
 }
 
+/// The signed-in caller when it is a client of `role`; 403 with `refusal`
+/// otherwise.
+async fn client_of(req: &HttpRequest, role: Role, refusal: &str) -> Result<Principal, ApiError> {
+    let p = authenticate(req).await?;
+    if p.role == role {
+        Ok(p)
+    } else {
+        Err(ApiError::new(ErrorCode::Forbidden).with_detail(refusal))
+    }
+}
+
 /// The tax bureau's client.
 #[derive(Debug, Clone)]
 pub struct TaxUser(pub Principal);
@@ -358,12 +369,9 @@ impl FromRequest for TaxUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let p = authenticate(&req).await?;
-            if p.role == Role::Tax {
-                Ok(TaxUser(p))
-            } else {
-                Err(ApiError::new(ErrorCode::Forbidden).with_detail("此接口仅限税务部门调用。"))
-            }
+            client_of(&req, Role::Tax, "此接口仅限税务部门调用。")
+                .await
+                .map(TaxUser)
         })
     }
 }
@@ -378,13 +386,9 @@ impl FromRequest for PlatformUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let p = authenticate(&req).await?;
-            if p.role == Role::Platform {
-                Ok(PlatformUser(p))
-            } else {
-                Err(ApiError::new(ErrorCode::Forbidden)
-                    .with_detail("此接口仅限跨省转移接续平台调用。"))
-            }
+            client_of(&req, Role::Platform, "此接口仅限跨省转移接续平台调用。")
+                .await
+                .map(PlatformUser)
         })
     }
 }

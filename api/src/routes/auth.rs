@@ -468,6 +468,34 @@ pub struct TaxTokenRequest {
     pub client_secret: String,
 }
 
+/// A client's credentials (the tax bureau's, the transfer platform's) →
+/// its session as `role`.
+async fn client_token(
+    state: web::Data<AppState>,
+    req: &HttpRequest,
+    body: TaxTokenRequest,
+    role: Role,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now_utc();
+    let TaxTokenRequest {
+        client_id,
+        client_secret,
+    } = body;
+    let address = client_address(req);
+    let grant = run_db(&state, move |conn| {
+        Ok(tax_token::run(
+            conn,
+            role,
+            &client_id,
+            &client_secret,
+            &address,
+            now,
+        )?)
+    })
+    .await?;
+    render(&state, grant)
+}
+
 /// 税务接口令牌 — the tax bureau's token
 ///
 /// The tax bureau's client credentials → an access token (role `tax`,
@@ -491,24 +519,7 @@ pub async fn create_tax_token(
     req: HttpRequest,
     body: Json<TaxTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now_utc();
-    let TaxTokenRequest {
-        client_id,
-        client_secret,
-    } = body.into_inner();
-    let address = client_address(&req);
-    let grant = run_db(&state, move |conn| {
-        Ok(tax_token::run(
-            conn,
-            Role::Tax,
-            &client_id,
-            &client_secret,
-            &address,
-            now,
-        )?)
-    })
-    .await?;
-    render(&state, grant)
+    client_token(state, &req, body.into_inner(), Role::Tax).await
 }
 
 /// 跨省转移接续平台令牌 — the transfer platform's token
@@ -535,24 +546,7 @@ pub async fn create_platform_token(
     req: HttpRequest,
     body: Json<TaxTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = state.clock.now_utc();
-    let TaxTokenRequest {
-        client_id,
-        client_secret,
-    } = body.into_inner();
-    let address = client_address(&req);
-    let grant = run_db(&state, move |conn| {
-        Ok(tax_token::run(
-            conn,
-            Role::Platform,
-            &client_id,
-            &client_secret,
-            &address,
-            now,
-        )?)
-    })
-    .await?;
-    render(&state, grant)
+    client_token(state, &req, body.into_inner(), Role::Platform).await
 }
 
 /// The `/api/v1/auth` routes.
