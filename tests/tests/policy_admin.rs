@@ -414,6 +414,7 @@ fn stabilisation_years_and_project_rates_are_maintained_by_the_policy_role() {
     app.post_as(years, &handler, &year)
         .assert_problem(403, "FORBIDDEN");
     let mut bad = year.clone();
+    bad["year"] = json!(1995);
     bad["large_share"] = json!("1.5");
     bad["small_unit_headcount"] = json!(0);
     let r = app.post_as(years, &admin, &bad);
@@ -424,7 +425,7 @@ fn stabilisation_years_and_project_rates_are_maintained_by_the_policy_role() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["large_share", "small_unit_headcount"]);
+    assert_eq!(fields, ["year", "large_share", "small_unit_headcount"]);
     let added = app.post_as(years, &admin, &year);
     assert_eq!(added.status, 201, "{}", added.text);
     assert_eq!(added.body["parameter"], "stabilisation_year");

@@ -432,7 +432,10 @@ pub async fn create_policy_stabilisation_year(
     body: Json<StabilisationYearInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    fields::year(body.year, "year", &mut errors);
+    // 稳岗返还 began in this century; the table holds 2000–2999.
+    if !(2000..=2999).contains(&body.year) {
+        errors.push(FieldError::new("year", "年度应在2000至2999之间。"));
+    }
     let mut share =
         |v: &str, field: &str, label: &str| fields::fraction(v, field, label, &mut errors);
     let layoff = share(&body.layoff_threshold, "layoff_threshold", "裁员率控制标准");
