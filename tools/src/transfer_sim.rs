@@ -20,7 +20,7 @@
 //! with 8% of each base in the account (no interest): 17,280.00 and
 //! 25,920.00 pooled.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use qibao_core::transfer::{PaidMonth, amounts};
@@ -202,8 +202,9 @@ pub struct TransferSim {
     session: ClientSession,
     ledger: Ledger,
     cursor: i64,
-    /// This province's requests accepted and not answered yet.
-    accepted: BTreeSet<String>,
+    /// This province's requests accepted and not answered yet, as the
+    /// feed showed them (by transfer number).
+    accepted: BTreeMap<String, Value>,
     /// Requests made for persons who left, not answered yet (request
     /// number → ID number).
     asked: BTreeMap<String, String>,
@@ -221,7 +222,7 @@ impl TransferSim {
             session: ClientSession::new("/api/v1/auth/platform-tokens", client_id, secret),
             ledger,
             cursor: 0,
-            accepted: BTreeSet::new(),
+            accepted: BTreeMap::new(),
             asked: BTreeMap::new(),
             received: BTreeMap::new(),
             today: None,
@@ -279,7 +280,9 @@ impl TransferSim {
     /// requests for persons who left collected.
     pub fn round(&mut self) -> Result<RoundStats, String> {
         let mut stats = RoundStats::default();
-        let mut to_answer: Vec<String> = self.accepted.iter().cloned().collect();
+        // Answered this round: what was accepted in an earlier one (and
+        // what a simulator that restarted finds accepted in the feed).
+        let mut to_answer = self.accepted.clone();
         loop {
             let path = format!(
                 "/api/v1/platform/transfer-requests?after={}&limit=200",
@@ -295,9 +298,11 @@ impl TransferSim {
                         let path = format!("/api/v1/platform/transfer-requests/{no}/acceptance");
                         self.expect(Method::POST, &path, None, 200)?;
                         stats.accepted += 1;
-                        self.accepted.insert(no);
+                        self.accepted.insert(no, item.clone());
                     }
-                    Some("accepted") if !to_answer.contains(&no) => to_answer.push(no),
+                    Some("accepted") => {
+                        to_answer.entry(no).or_insert_with(|| item.clone());
+                    }
                     _ => {}
                 }
             }
@@ -307,11 +312,7 @@ impl TransferSim {
             }
         }
         let today = self.today();
-        for no in to_answer {
-            let Some(item) = self.find_request(&no)? else {
-                self.accepted.remove(&no);
-                continue;
-            };
+        for (no, item) in to_answer {
             let year = item["requested_on"]
                 .as_str()
                 .and_then(|d| d.get(..4))
@@ -351,23 +352,6 @@ impl TransferSim {
             }
         }
         Ok(stats)
-    }
-
-    /// This province's request `no` as the feed shows it now.
-    fn find_request(&mut self, no: &str) -> Result<Option<Value>, String> {
-        let mut after = 0;
-        loop {
-            let path = format!("/api/v1/platform/transfer-requests?after={after}&limit=500");
-            let page = self.expect(Method::GET, &path, None, 200)?;
-            let items = page["items"].as_array().cloned().unwrap_or_default();
-            if let Some(found) = items.iter().find(|i| i["transfer_no"] == no) {
-                return Ok(Some(found.clone()));
-            }
-            if items.len() < 500 {
-                return Ok(None);
-            }
-            after = page["next_after"].as_i64().unwrap_or(after);
-        }
     }
 
     /// Plays a new place asking this province for a person who left.

@@ -69,6 +69,19 @@ pub fn month(v: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Opti
     }
 }
 
+/// A required month, `YYYYMM`.
+pub fn required_month(
+    v: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Period> {
+    if v.map(str::trim).is_none_or(str::is_empty) {
+        errors.push(FieldError::new(field, "缺少必填字段。"));
+        return None;
+    }
+    month(v, field, errors)
+}
+
 /// A policy parameter's year, 1990–2999.
 pub fn year(v: i32, field: &str, errors: &mut Vec<FieldError>) -> Option<i32> {
     if (1990..=2999).contains(&v) {

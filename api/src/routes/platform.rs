@@ -191,8 +191,9 @@ pub async fn create_platform_transfer_answer(
     }
     let mut spans = Vec::with_capacity(given.len());
     for (i, s) in given.iter().enumerate() {
-        let from = required_month(s.from.as_deref(), &format!("spans[{i}].from"), &mut errors);
-        let to = required_month(s.to.as_deref(), &format!("spans[{i}].to"), &mut errors);
+        let from =
+            fields::required_month(s.from.as_deref(), &format!("spans[{i}].from"), &mut errors);
+        let to = fields::required_month(s.to.as_deref(), &format!("spans[{i}].to"), &mut errors);
         let base = fields::money(s.base.as_deref(), &format!("spans[{i}].base"), &mut errors);
         let place = fields::text(
             s.place.as_deref(),
@@ -233,18 +234,6 @@ pub async fn create_platform_transfer_answer(
     })
     .await?;
     Ok(web::Json(out))
-}
-
-fn required_month(
-    v: Option<&str>,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<qibao_core::Period> {
-    if v.map(str::trim).is_none_or(str::is_empty) {
-        errors.push(FieldError::new(field, "缺少必填字段。"));
-        return None;
-    }
-    fields::month(v, field, errors)
 }
 
 /// 转出地不予转移 — the old place refuses

@@ -10,16 +10,15 @@ use qibao_core::Money;
 use qibao_core::pension_life::DeathStandards;
 use qibao_core::pension_record::PensionYear;
 use qibao_core::policy::Source;
+use qibao_db::DbConn;
 use qibao_db::pension::{self as store, DeathStandardsRow, PensionYearRow};
-use qibao_db::{DbConn, DbError};
 use serde_json::json;
 use time::PrimitiveDateTime;
 
 use crate::actor::AsActor;
-use crate::error::{AppError, ErrorCode};
-use crate::items::{self, ItemRecord};
-use crate::policy::admin::{POLICY_CHANGE, PolicyChangeDto, change_dto};
-use crate::tx::{read_transaction, transaction};
+use crate::error::AppError;
+use crate::policy::admin::{PolicyChangeDto, add_audited};
+use crate::tx::read_transaction;
 
 /// Every year's parameters, ascending.
 pub fn list(conn: &mut DbConn) -> Result<Vec<PensionYear>, AppError> {
@@ -35,11 +34,9 @@ pub fn add(
     now: PrimitiveDateTime,
 ) -> Result<PolicyChangeDto, AppError> {
     let year = y.year;
-    let overlap = || {
-        AppError::new(ErrorCode::PolicyOverlap)
-            .with_detail(format!("{year}年度的养老金计发参数已存在，不能重复设置。"))
-    };
-    let item = transaction(conn, |c| {
+    let overlap = format!("{year}年度的养老金计发参数已存在，不能重复设置。");
+    let added = json!(y);
+    add_audited(conn, who, "pension_year", None, added, &overlap, now, |c| {
         store::insert_pension_year(
             c,
             &PensionYearRow {
@@ -51,24 +48,7 @@ pub fn add(
                 created_at: now,
             },
         )
-        .map_err(|e| match e {
-            DbError::Conflict { .. } => overlap(),
-            other => other.into(),
-        })?;
-        items::record(
-            c,
-            who,
-            ItemRecord {
-                unit_id: None,
-                kind: POLICY_CHANGE,
-                status: "done",
-                before: None,
-                after: Some(json!({ "parameter": "pension_year", "added": y })),
-            },
-            now,
-        )
-    })?;
-    Ok(change_dto(item))
+    })
 }
 
 /// The standards of the lump sums at death, by the year they start.
@@ -98,36 +78,28 @@ pub fn add_death_standards(
     now: PrimitiveDateTime,
 ) -> Result<PolicyChangeDto, AppError> {
     let year = d.from_year;
-    let item = transaction(conn, |c| {
-        store::insert_death_standards(
-            c,
-            &DeathStandardsRow {
-                from_year: year,
-                funeral_grant_fen: d.funeral_grant.fen(),
-                survivor_months: d.survivor_months,
-                source: d.source.document.clone(),
-                illustrative: d.source.illustrative,
-                created_at: now,
-            },
-        )
-        .map_err(|e| match e {
-            DbError::Conflict { .. } => AppError::new(ErrorCode::PolicyOverlap).with_detail(
-                format!("{year}年起执行的丧葬补助金、抚恤金标准已存在，不能重复设置。"),
-            ),
-            other => other.into(),
-        })?;
-        items::record(
-            c,
-            who,
-            ItemRecord {
-                unit_id: None,
-                kind: POLICY_CHANGE,
-                status: "done",
-                before: None,
-                after: Some(json!({ "parameter": "death_benefits", "added": d })),
-            },
-            now,
-        )
-    })?;
-    Ok(change_dto(item))
+    let overlap = format!("{year}年起执行的丧葬补助金、抚恤金标准已存在，不能重复设置。");
+    let added = json!(d);
+    add_audited(
+        conn,
+        who,
+        "death_benefits",
+        None,
+        added,
+        &overlap,
+        now,
+        |c| {
+            store::insert_death_standards(
+                c,
+                &DeathStandardsRow {
+                    from_year: year,
+                    funeral_grant_fen: d.funeral_grant.fen(),
+                    survivor_months: d.survivor_months,
+                    source: d.source.document.clone(),
+                    illustrative: d.source.illustrative,
+                    created_at: now,
+                },
+            )
+        },
+    )
 }

@@ -249,7 +249,8 @@ fn write(
 /// Adds a parameter set that stands alone (a year's or a region's from a
 /// year, closing nothing) in one transaction: `insert` writes it, a unique
 /// conflict is 422 `POLICY_OVERLAP` with `overlap`'s words; audited as a
-/// policy change of `parameter` with `added` (and `region` when it has one).
+/// policy change of `parameter` with `added` (and `region` when it has one;
+/// province-wide parameters name none).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn add_audited(
     conn: &mut DbConn,
@@ -281,9 +282,10 @@ pub(crate) fn add_audited(
                 kind: POLICY_CHANGE,
                 status: "done",
                 before: None,
-                after: Some(json!({
-                    "parameter": parameter, "region": region, "added": added,
-                })),
+                after: Some(match region {
+                    Some(r) => json!({ "parameter": parameter, "region": r, "added": added }),
+                    None => json!({ "parameter": parameter, "added": added }),
+                }),
             },
             now,
         )
